@@ -1,0 +1,207 @@
+"""Command line: ``prosthetics design|clean|measure|templates``.
+
+A bad input or parameter exits 2 with one line on stderr that says what was wrong and how to
+fix it; nothing half-written is left behind.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import tempfile
+from pathlib import Path
+
+from . import __version__
+from .errors import ProstheticsError
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse with one-line errors (exit 2)."""
+
+    def error(self, message: str) -> None:  # noqa: D401 - argparse API
+        self.exit(2, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
+
+
+def _add_common(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--units", choices=["mm", "cm", "m"], default=None,
+                   help="unit of the scan file (default: metres for glTF, otherwise decided "
+                        "from the size; an ambiguous size is an error)")
+    p.add_argument("--set", dest="settings", action="append", metavar="KEY=VALUE", default=[],
+                   help="set a parameter (repeatable); see 'prosthetics templates show NAME'")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="prosthetics",
+                     description="Phone scan of a residual limb to a 3D-printable socket.")
+    parser.add_argument("--version", action="version", version=f"prosthetics {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+
+    d = sub.add_parser("design", help="scan -> socket print files and report",
+                       description="Clean, align, measure and fit a socket template to a scan; "
+                                   "write STL, 3MF, report.json and report.html.")
+    d.add_argument("scan", nargs="?", help="scan file (default: the sample in scans/)")
+    d.add_argument("--template", default="transtibial",
+                   help="template preset name or PRESET.toml path (default: transtibial)")
+    d.add_argument("--out", help="output folder (default: exports/<scan name>)")
+    _add_common(d)
+
+    c = sub.add_parser("clean", help="scan -> clean limb mesh in the limb frame",
+                       description="Clean and align a scan; write the limb surface (mm, limb "
+                                   "frame: +Z proximal, distal end at 0, +Y anterior).")
+    c.add_argument("scan")
+    c.add_argument("--out", required=True, help="output mesh (.ply, .stl, .obj, .off)")
+    _add_common(c)
+
+    m = sub.add_parser("measure", help="length, volume, circumferences of a scan",
+                       description="Clean, align and measure a scan.")
+    m.add_argument("scan")
+    m.add_argument("--json", action="store_true", help="print JSON")
+    _add_common(m)
+
+    t = sub.add_parser("templates", help="list templates or show one's parameters",
+                       description="List template presets, or show every parameter of one.")
+    t.add_argument("action", nargs="?", choices=["list", "show"], default="list")
+    t.add_argument("name", nargs="?", help="preset name or PRESET.toml (for show)")
+    return parser
+
+
+def _front(args):
+    """Load, clean, align (shared by clean and measure)."""
+    from .align import align_limb
+    from .clean import clean_scan
+    from .loaders import load_scan
+    from .pipeline import parameter_groups, resolve_template
+    from .params import parse_set_options
+
+    groups = parameter_groups(resolve_template("transtibial"), parse_set_options(args.settings))
+    scan = load_scan(args.scan, units=args.units)
+    cleaned = clean_scan(scan, groups["clean"])
+    aligned = align_limb(cleaned, groups["align"])
+    return scan, cleaned, aligned, groups
+
+
+def cmd_design(args) -> int:
+    from .params import parse_set_options
+    from .pipeline import EXPORTS_DIR, SAMPLE_SCAN, run_design, write_design
+
+    scan = Path(args.scan) if args.scan else SAMPLE_SCAN
+    out = Path(args.out) if args.out else EXPORTS_DIR / scan.stem
+    design = run_design(scan, template=args.template, settings=parse_set_options(args.settings),
+                        units=args.units)
+    report = write_design(design, out)
+    m, ch = report["measurements"], report["checks"]
+    sl = ch.get("slicer", {})
+    print(f"scan      {scan}  ({report['input']['units']}, {report['input']['units_source']})")
+    print(f"limb      length {m['length_mm']:.1f} mm, volume {m['volume_ml']:.1f} ml, "
+          f"{len(m['circumferences'])} circumferences")
+    print(f"socket    {ch['triangles']} triangles, {ch['volume_ml']:.1f} ml, watertight "
+          f"{ch['watertight']}, bodies {ch['bodies']}, thinnest wall {ch['min_wall_mm']} mm "
+          f"(asked {ch['wall_required_mm']:g})")
+    print(f"printer   {ch['printer']['printer']}: "
+          f"{'fits' if ch['printer']['fits'] else 'does NOT fit: ' + ch['printer']['reason']}")
+    if sl.get("ran"):
+        print(f"slicer    {'ok' if sl.get('ok') else 'FAILED'}: {sl.get('filament_g')} g, "
+              f"{sl.get('print_time_text')}")
+    else:
+        print(f"slicer    not run: {sl.get('message')}")
+    for o in report["outputs"]:
+        print(f"wrote     {o['path']}")
+    print(f"wrote     {out / 'report.json'}\nwrote     {out / 'report.html'}")
+    for w in report["warnings"]:
+        print(f"warning   {w}", file=sys.stderr)
+    return 0
+
+
+def cmd_clean(args) -> int:
+    out = Path(args.out)
+    if out.suffix.lower() not in (".ply", ".stl", ".obj", ".off"):
+        raise _usage(f"--out {out.name}: use a .ply, .stl, .obj or .off name")
+    if out.resolve() == Path(args.scan).resolve():
+        raise _usage("--out is the scan itself; a scan is never overwritten: choose another name")
+    scan, cleaned, aligned, _ = _front(args)
+    _atomic_export(aligned.mesh, out)
+    for st in cleaned.steps:
+        print(f"{st['step']:<14} kept {st['kept']:>8}  removed {st['removed']:>8}  {st['detail']}")
+    print(f"wrote {out} ({len(aligned.mesh.faces)} triangles, mm, limb frame)")
+    return 0
+
+
+def cmd_measure(args) -> int:
+    from .measure import measure_limb
+
+    scan, cleaned, aligned, groups = _front(args)
+    meas = measure_limb(aligned.mesh, groups["measure"])
+    d = meas.as_dict()
+    if args.json:
+        d["transform_scan_to_design"] = (aligned.transform @ scan.file_to_mm).round(9).tolist()
+        print(json.dumps(d, indent=2))
+        return 0
+    print(f"length {d['length_mm']:.1f} mm, volume {d['volume_ml']:.1f} ml "
+          f"(closed at z = {d['volume_top_z_mm']:.1f} mm)")
+    print(f"{'z_mm':>8} {'circ_mm':>9} {'ap_mm':>7} {'ml_mm':>7}")
+    for c, w in zip(d["circumferences"], d["widths"]):
+        print(f"{c['z_mm']:8.1f} {c['mm']:9.1f} {w['ap_mm']:7.1f} {w['ml_mm']:7.1f}")
+    return 0
+
+
+def cmd_templates(args) -> int:
+    from .pipeline import describe_parameters, list_presets, parameter_groups, resolve_template
+
+    if args.action == "list":
+        for name, p in list_presets().items():
+            print(f"{name:<22} {p.label}")
+        return 0
+    if not args.name:
+        raise _usage("templates show needs a NAME; run 'prosthetics templates list'")
+    preset = resolve_template(args.name)
+    print(f"{preset.name}: {preset.label}\n{preset.description}\n")
+    rows = describe_parameters(parameter_groups(preset))
+    print(f"{'parameter':<32} {'value':>12} {'unit':<5} {'range':<16} description")
+    for r in rows:
+        rng = "" if r["min"] is None else f"{r['min']:g}..{r['max']:g}"
+        val = "auto" if r["value"] is None else r["value"]
+        print(f"{r['name']:<32} {str(val):>12} {r['unit']:<5} {rng:<16} {r['label']}"
+              + (f": {r['help']}" if r["help"] else ""))
+    return 0
+
+
+class _UsageError(ProstheticsError, ValueError):
+    pass
+
+
+def _usage(msg: str) -> _UsageError:
+    return _UsageError(msg)
+
+
+def _atomic_export(mesh, out: Path) -> None:
+    out.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{out.name}.", suffix=out.suffix, dir=out.parent)
+    os.close(fd)
+    try:
+        mesh.export(tmp, file_type=out.suffix.lstrip(".").lower())
+        os.replace(tmp, out)
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+
+
+COMMANDS = {"design": cmd_design, "clean": cmd_clean, "measure": cmd_measure,
+            "templates": cmd_templates}
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return COMMANDS[args.command](args)
+    except ProstheticsError as exc:
+        print(f"prosthetics {args.command}: error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("prosthetics: interrupted; no output was written", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

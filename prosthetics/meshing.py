@@ -1,0 +1,91 @@
+"""Mesh helpers shared by the templates: ring meshes, conversions, booleans, queries."""
+
+from __future__ import annotations
+
+import numpy as np
+import trimesh
+
+
+def ring_faces(n_rings: int, m: int, *, pole_start: bool, pole_end: bool) -> np.ndarray:
+    """Triangles of a closed surface made of rings of ``m`` points.
+
+    Vertices are laid out as an optional start pole (one vertex), then ``n_rings`` rings of
+    ``m`` vertices each, then an optional end pole.  Consecutive rings are joined by quads
+    (two triangles each), poles by fans.  Returns (k, 3) int64.
+    """
+    off = 1 if pole_start else 0
+    j = np.arange(m)
+    jn = (j + 1) % m
+    faces = []
+    if pole_start:
+        faces.append(np.column_stack([np.zeros(m, int), off + jn, off + j]))
+    for r in range(n_rings - 1):
+        a = off + r * m + j
+        b = off + r * m + jn
+        c = off + (r + 1) * m + j
+        d = off + (r + 1) * m + jn
+        faces.append(np.column_stack([a, b, d]))
+        faces.append(np.column_stack([a, d, c]))
+    if pole_end:
+        end = off + n_rings * m
+        last = off + (n_rings - 1) * m
+        faces.append(np.column_stack([np.full(m, end), last + j, last + jn]))
+    return np.vstack(faces).astype(np.int64)
+
+
+def to_manifold(mesh: trimesh.Trimesh):
+    """trimesh -> manifold3d.Manifold (raises ValueError if the mesh is not a closed manifold)."""
+    import manifold3d
+
+    m = manifold3d.Mesh(vert_properties=np.asarray(mesh.vertices, dtype=np.float32),
+                        tri_verts=np.asarray(mesh.faces, dtype=np.uint32))
+    man = manifold3d.Manifold(m)
+    if man.status() != manifold3d.Error.NoError:
+        raise ValueError(f"mesh is not a closed manifold ({man.status()})")
+    return man
+
+
+def from_manifold(man) -> trimesh.Trimesh:
+    """manifold3d.Manifold -> trimesh (float64 vertices)."""
+    m = man.to_mesh()
+    return trimesh.Trimesh(np.asarray(m.vert_properties[:, :3], dtype=np.float64),
+                           np.asarray(m.tri_verts, dtype=np.int64), process=False)
+
+
+def closed_oriented(vertices: np.ndarray, faces: np.ndarray) -> trimesh.Trimesh:
+    """A closed mesh with outward normals (inverted if its signed volume is negative)."""
+    mesh = trimesh.Trimesh(vertices, faces, process=False)
+    if mesh.volume < 0:
+        mesh.invert()
+    return mesh
+
+
+class SurfaceQuery:
+    """Distances and ray hits against a triangle mesh (Open3D's ray-casting scene)."""
+
+    def __init__(self, mesh: trimesh.Trimesh):
+        import open3d as o3d
+
+        self._o3d = o3d
+        self.scene = o3d.t.geometry.RaycastingScene()
+        self.scene.add_triangles(
+            o3d.core.Tensor(np.asarray(mesh.vertices, dtype=np.float32)),
+            o3d.core.Tensor(np.asarray(mesh.faces, dtype=np.uint32)))
+
+    def distance(self, points: np.ndarray) -> np.ndarray:
+        """Unsigned distance (n,) from points (n, 3) to the surface."""
+        q = self._o3d.core.Tensor(np.asarray(points, dtype=np.float32))
+        return self.scene.compute_distance(q).numpy().astype(np.float64)
+
+    def closest(self, points: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Distance (n,) to the surface and the index (n,) of the nearest triangle."""
+        q = self._o3d.core.Tensor(np.asarray(points, dtype=np.float32))
+        ans = self.scene.compute_closest_points(q)
+        d = np.linalg.norm(ans["points"].numpy().astype(np.float64) - points, axis=1)
+        return d, ans["primitive_ids"].numpy().astype(np.int64)
+
+    def cast(self, origins: np.ndarray, directions: np.ndarray) -> np.ndarray:
+        """Distance along each unit direction to the first hit (inf where none), (n,)."""
+        rays = np.hstack([origins, directions]).astype(np.float32)
+        ans = self.scene.cast_rays(self._o3d.core.Tensor(rays))
+        return ans["t_hit"].numpy().astype(np.float64)

@@ -1,0 +1,384 @@
+"""The one function that turns a scan into a socket: the CLI, the GUI and batch all call it.
+
+    load -> clean -> align -> measure -> rectify + fit template -> check -> export
+
+:func:`run_design` computes everything in memory and returns a :class:`Design`;
+:func:`write_design` writes it (print files, report.json, report.html) atomically.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import os
+import shutil
+import tempfile
+import time
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable
+
+import numpy as np
+import trimesh
+
+from . import __version__
+from .align import AlignParams, align_limb
+from .checks import measure_wall, solid_checks
+from .clean import CleanParams, clean_scan
+from .errors import OutputError, ParameterError, ProstheticsError
+from .loaders import Units, load_scan
+from .measure import MeasureParams, measure_limb, sections
+from .params import Params, apply_settings, param, param_infos
+from .transtibial import TranstibialParams, build_transtibial
+
+ROOT = Path(__file__).resolve().parent.parent
+TEMPLATES_DIR = ROOT / "templates"
+SAMPLE_SCAN = ROOT / "scans" / "transtibial_phone.ply"
+EXPORTS_DIR = ROOT / "exports"
+
+#: Template builders by name: parameter class and build function.
+BUILDERS: dict[str, tuple[type[Params], Callable]] = {
+    "transtibial": (TranstibialParams, build_transtibial),
+}
+
+#: Chordal tolerance of the STL: the socket is already a mesh, so this is exact; stated
+#: for the report.
+STL_NOTE = "shell is a ring mesh of the sampled limb; adapter tessellated at 0.02 mm"
+
+
+@dataclass(frozen=True, kw_only=True)
+class ExportParams(Params):
+    printer: str = param("large_300", label="Printer",
+                         help="A printer profile in templates/printers.toml (sockets are often "
+                              "taller than the 250 mm of the smaller class)")
+    material: str = param("petg", label="Material",
+                          help="A material preset in templates/materials.toml")
+    slice: bool = param(True, label="Slice with PrusaSlicer",
+                        help="Slice the STL to prove it prints and estimate filament and time")
+    layer_height_mm: float = param(0.2, label="Layer height", unit="mm", min=0.05, max=0.6)
+
+
+@dataclass(frozen=True, kw_only=True)
+class Preset:
+    """A template preset read from ``templates/*.toml``."""
+
+    name: str
+    builder: str
+    label: str
+    description: str
+    parameters: dict
+    path: str
+
+
+def list_presets(directory: Path = TEMPLATES_DIR) -> dict[str, Preset]:
+    """Presets in ``directory`` by name (printer and material profiles excluded)."""
+    out = {}
+    for path in sorted(directory.glob("*.toml")):
+        if path.stem in ("printers", "materials"):
+            continue
+        preset = load_preset(path)
+        out[preset.name] = preset
+    return out
+
+
+def load_preset(path: str | os.PathLike) -> Preset:
+    """Read one preset file; unknown top-level keys and builders are errors."""
+    p = Path(path)
+    try:
+        data = tomllib.loads(p.read_text(encoding="utf-8"))
+    except (OSError, tomllib.TOMLDecodeError) as exc:
+        raise ParameterError(f"preset {p.name} cannot be read ({exc}); fix the TOML") from None
+    allowed = {"name", "builder", "label", "description", "parameters"}
+    extra = set(data) - allowed
+    if extra:
+        raise ParameterError(f"preset {p.name}: unknown key {sorted(extra)[0]!r}; allowed: "
+                             f"{', '.join(sorted(allowed))}")
+    builder = data.get("builder", "")
+    if builder not in BUILDERS:
+        raise ParameterError(f"preset {p.name}: builder {builder!r} is not one of "
+                             f"{', '.join(BUILDERS)}")
+    return Preset(name=data.get("name", p.stem), builder=builder, label=data.get("label", p.stem),
+                  description=data.get("description", ""),
+                  parameters=dict(data.get("parameters", {})), path=str(p))
+
+
+def resolve_template(template: str | os.PathLike | None) -> Preset:
+    """A preset by name (in templates/) or by path to a .toml file."""
+    if template is None:
+        template = "transtibial"
+    t = str(template)
+    if t.endswith(".toml") or os.sep in t:
+        if not Path(t).exists():
+            raise ParameterError(f"preset file {t!r} does not exist; check the path")
+        return load_preset(t)
+    presets = list_presets()
+    if t not in presets:
+        raise ParameterError(f"unknown template {t!r}; known: {', '.join(presets)} "
+                             f"(or give a PRESET.toml path)")
+    return presets[t]
+
+
+def parameter_groups(preset: Preset, settings: dict[str, Any] | None = None) -> dict[str, Params]:
+    """Default parameter groups with the preset's values, then ``settings``, applied."""
+    pclass, _ = BUILDERS[preset.builder]
+    groups: dict[str, Params] = {"clean": CleanParams(), "align": AlignParams(),
+                                 "measure": MeasureParams(), "template": pclass(),
+                                 "export": ExportParams()}
+    groups = apply_settings(groups, preset.parameters)
+    return apply_settings(groups, settings or {})
+
+
+def describe_parameters(groups: dict[str, Params]) -> list[dict]:
+    """Every parameter with its group, value, unit, range and help (for listings and GUIs)."""
+    rows = []
+    for gname, group in groups.items():
+        for name, (_f, info) in param_infos(group).items():
+            v = getattr(group, name)
+            rows.append({"group": gname, "name": name, "value": getattr(v, "value", v),
+                         "unit": info.unit, "min": info.min, "max": info.max,
+                         "label": info.label, "help": info.help})
+    return rows
+
+
+@dataclass(kw_only=True)
+class Design:
+    """Everything a design run produced, in memory."""
+
+    report: dict
+    limb: trimesh.Trimesh
+    socket: trimesh.Trimesh
+    socket_result: Any
+    groups: dict
+    scan_to_design: np.ndarray
+    warnings: list = field(default_factory=list)
+
+
+def _progress(cb, stage: str, fraction: float) -> None:
+    if cb is not None:
+        cb(stage, fraction)
+
+
+def run_design(scan_path: str | os.PathLike, *, template: str | os.PathLike | None = None,
+               settings: dict[str, Any] | None = None, units: Units | str | None = None,
+               progress: Callable[[str, float], None] | None = None) -> Design:
+    """Run the pipeline on one scan, in memory.
+
+    Parameters
+    ----------
+    scan_path
+        The scan file.
+    template
+        Preset name or path (default "transtibial").
+    settings
+        ``KEY=VALUE`` overrides of any parameter (strings are converted).
+    units
+        Force the scan's unit ("mm", "cm", "m").
+    progress
+        Called with (stage, fraction done).
+    """
+    timings: dict[str, float] = {}
+    warnings: list[str] = []
+    preset = resolve_template(template)
+    groups = parameter_groups(preset, settings)
+    if units is not None:
+        try:
+            units = Units(units)
+        except ValueError:
+            raise ParameterError(f"--units {units!r} is not one of mm, cm, m") from None
+
+    def stage(name, frac):
+        _progress(progress, name, frac)
+        return time.perf_counter()
+
+    t = stage("load", 0.0)
+    scan = load_scan(scan_path, units=units)
+    timings["load"] = time.perf_counter() - t
+
+    t = stage("clean", 0.05)
+    cleaned = clean_scan(scan, groups["clean"])
+    timings["clean"] = time.perf_counter() - t
+    warnings += cleaned.warnings
+
+    t = stage("align", 0.35)
+    aligned = align_limb(cleaned, groups["align"])
+    timings["align"] = time.perf_counter() - t
+    warnings += aligned.warnings
+    scan_to_design = aligned.transform @ scan.file_to_mm
+
+    t = stage("measure", 0.45)
+    meas = measure_limb(aligned.mesh, groups["measure"])
+    timings["measure"] = time.perf_counter() - t
+
+    t = stage("template", 0.55)
+    _pclass, build = BUILDERS[preset.builder]
+    sock = build(aligned.mesh, groups["template"])
+    timings["template"] = time.perf_counter() - t
+    warnings += sock.warnings
+
+    t = stage("check", 0.75)
+    solid = solid_checks(sock.mesh)
+    wall = measure_wall(sock.mesh, sock.inner_surface,
+                        above_z_mm=sock.adapter.pedestal_top_z_mm + 1.0,
+                        brim_clearance_mm=float(sock.wall_target_mm.max()) + 0.5)
+    required = float(groups["template"].wall_thickness_mm)
+    wall_ok = wall["min_wall_mm"] is not None and wall["min_wall_mm"] >= required - 0.1
+    if not wall_ok:
+        warnings.append(f"thinnest wall measured {wall['min_wall_mm']} mm, below the "
+                        f"{required:g} mm asked")
+    if required < 5.0:
+        warnings.append(f"wall_thickness_mm = {required:g}: FDM sockets with 4 mm walls have "
+                        f"failed in active users; 5-6 mm is safer")
+    from .printing import bed_fit, get_material, get_printer
+
+    printer = get_printer(groups["export"].printer)
+    material = get_material(groups["export"].material)
+    fit = bed_fit(sock.mesh.extents, printer, footprint_xy=sock.mesh.vertices[:, :2])
+    if not fit["fits"]:
+        warnings.append(f"does not fit {printer.name}: {fit['reason']}")
+    timings["check"] = time.perf_counter() - t
+
+    zt = sock.trim_lowest_z_mm
+    inner_levels = np.arange(groups["measure"].circumference_spacing_mm, zt,
+                             groups["measure"].circumference_spacing_mm)
+    inner_secs = [s for s in sections(sock.inner_surface, inner_levels) if s is not None]
+    tp = groups["template"]
+    report = {
+        "schema": "prosthetics.report/1",
+        "tool": {"name": "prosthetics", "version": __version__},
+        "created_utc": _dt.datetime.now(_dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "kind": f"{preset.builder}_socket",
+        "input": {"path": str(scan.path), "sha256": scan.sha256, "units": scan.units.value,
+                  "units_source": scan.units_source, "point_count": scan.n_input_points,
+                  "is_mesh": scan.is_mesh, "notes": list(scan.notes)},
+        "transform_scan_to_design": np.round(scan_to_design, 9).tolist(),
+        "cleaning": {"steps": cleaned.steps, "reconstructed": cleaned.reconstructed,
+                     "triangles": int(len(cleaned.mesh.faces))},
+        "alignment": {"anterior_rotation_deg": groups["align"].anterior_rotation_deg,
+                      "anterior_guess_deg": round(aligned.anterior_guess_deg, 2),
+                      "anterior_source": "automatic guess" if groups["align"].auto_anterior
+                      else "scan axes", **aligned.details},
+        "measurements": {**meas.as_dict(), "trim_z_mm": round(sock.trim_anterior_z_mm, 2)},
+        "template": {"name": preset.builder, "preset": preset.name, "label": preset.label,
+                     "parameters": tp.as_dict(),
+                     "units": {k: i.unit for k, (_f, i) in param_infos(tp).items()},
+                     "pipeline_parameters": {g: groups[g].as_dict()
+                                             for g in ("clean", "align", "measure", "export")}},
+        "socket": {"trim_anterior_z_mm": round(sock.trim_anterior_z_mm, 2),
+                   "trim_lowest_z_mm": round(zt, 2),
+                   "inner_volume_below_trim_ml": round(sock.inner_volume_below_ml(zt), 2),
+                   "limb_volume_below_trim_ml": round(
+                       _limb_volume_below(aligned.mesh, zt) / 1000.0, 2),
+                   "inner_circumferences": [{"z_mm": round(s.z_mm, 2), "mm": round(s.perimeter_mm, 2)}
+                                            for s in inner_secs],
+                   "adapter": {"bottom_z_mm": round(sock.adapter.bottom_z_mm, 2),
+                               "pedestal_top_z_mm": round(sock.adapter.pedestal_top_z_mm, 2),
+                               "hole_centres_mm": np.round(sock.adapter.hole_centres(), 3).tolist()},
+                   "print_orientation": "distal end (adapter disc) on the bed, as in the design "
+                                        "frame (+Z up)"},
+        "checks": {**solid, **wall, "wall_required_mm": required, "wall_ok": bool(wall_ok),
+                   "printer": fit, "material": material.name},
+        "outputs": [],
+        "warnings": warnings,
+        "timings_s": {k: round(v, 3) for k, v in timings.items()},
+    }
+    _progress(progress, "done", 0.8)
+    return Design(report=report, limb=aligned.mesh, socket=sock.mesh, socket_result=sock,
+                  groups=groups, scan_to_design=scan_to_design, warnings=warnings)
+
+
+def _limb_volume_below(limb: trimesh.Trimesh, z: float) -> float:
+    from .measure import volume_below
+
+    return volume_below(limb, z)
+
+
+def _export_3mf(mesh: trimesh.Trimesh, path: Path) -> None:
+    path.write_bytes(mesh.export(file_type="3mf"))
+
+
+def write_design(design: Design, out_dir: str | os.PathLike, *, stem: str = "socket",
+                 progress: Callable[[str, float], None] | None = None) -> dict:
+    """Write print files, run the slicer, and write the reports, atomically.
+
+    Everything is first written to a temporary folder beside ``out_dir`` and moved in only
+    when all of it succeeded, so a failure leaves no partial output.  Returns the report.
+    """
+    out = Path(out_dir)
+    try:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        if out.exists() and not out.is_dir():
+            raise OutputError(f"--out {str(out)!r} is a file; give a folder")
+        tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.tmp-", dir=out.parent))
+    except OSError as exc:
+        raise OutputError(f"cannot write to {str(out)!r} ({exc.strerror}); choose another "
+                          f"--out folder") from None
+    report = design.report
+    timings = report["timings_s"]
+    try:
+        t = time.perf_counter()
+        _progress(progress, "export", 0.82)
+        stl = tmp / f"{stem}.stl"
+        design.socket.export(stl, file_type="stl")
+        tmf = tmp / f"{stem}.3mf"
+        _export_3mf(design.socket, tmf)
+        outputs = []
+        for path, fmt in ((stl, "stl"), (tmf, "3mf")):
+            outputs.append({"path": path.name, "format": fmt,
+                            "triangles": int(len(design.socket.faces)),
+                            "volume_ml": round(float(design.socket.volume) / 1000.0, 3),
+                            "bytes": path.stat().st_size})
+        timings["export"] = round(time.perf_counter() - t, 3)
+
+        exp = design.groups["export"]
+        slicer_result: dict = {"ran": False, "ok": None, "message": "slicing turned off (slice=false)"}
+        if exp.slice:
+            t = time.perf_counter()
+            _progress(progress, "slice", 0.85)
+            from .printing import get_material, get_printer, slice_stl
+
+            res = slice_stl(stl, get_printer(exp.printer), get_material(exp.material),
+                            layer_height_mm=exp.layer_height_mm)
+            slicer_result = res.as_dict()
+            timings["slice"] = round(time.perf_counter() - t, 3)
+            if res.ran and not res.ok:
+                report["warnings"].append(f"PrusaSlicer could not slice the STL: {res.message}")
+            elif not res.ran:
+                report["warnings"].append(f"not sliced: {res.message}")
+        report["checks"]["slicer"] = slicer_result
+        report["outputs"] = outputs
+
+        t = time.perf_counter()
+        _progress(progress, "report", 0.95)
+        from .report_html import circumference_chart, render_pictures, write_report_html
+
+        pictures = render_pictures(design.limb, design.socket)
+        pictures["circumferences"] = circumference_chart(
+            report["measurements"], report["socket"].get("inner_circumferences"))
+        timings["report"] = round(time.perf_counter() - t, 3)
+        timings["total"] = round(sum(v for k, v in timings.items() if k != "total"), 3)
+        write_report_html(report, pictures, tmp / "report.html")
+        import json
+
+        (tmp / "report.json").write_text(json.dumps(report, indent=2), encoding="utf-8")
+        out.mkdir(exist_ok=True)
+        for f in tmp.iterdir():
+            os.replace(f, out / f.name)
+        for o in report["outputs"]:
+            o["path"] = str(out / o["path"])
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    _progress(progress, "done", 1.0)
+    return report
+
+
+def design(scan_path: str | os.PathLike | None = None, out_dir: str | os.PathLike | None = None,
+           **kwargs) -> dict:
+    """Run and write a design; the sample scan and ``exports/`` when not given."""
+    scan_path = Path(scan_path) if scan_path is not None else SAMPLE_SCAN
+    out_dir = Path(out_dir) if out_dir is not None else EXPORTS_DIR / scan_path.stem
+    d = run_design(scan_path, **kwargs)
+    return write_design(d, out_dir)
+
+
+__all__ = ["run_design", "write_design", "design", "Design", "ExportParams", "ProstheticsError",
+           "resolve_template", "list_presets", "parameter_groups", "describe_parameters"]

@@ -1,0 +1,424 @@
+"""Parametric transtibial socket fitted to an aligned limb.
+
+Geometry (limb frame, mm):
+
+- The limb is sampled on a grid of rays from its axis: ``rows`` levels from a distal dome
+  (rays from a centre on the axis, fanning down to the distal pole) up to the trim line, and
+  ``columns`` directions around.  The grid's rows follow the trim line, so the trim is part of
+  the grid (no boolean cut): anterior at ``trim_height_mm``, dropping smoothly by
+  ``posterior_trim_drop_mm`` over the posterior for knee flexion.
+- Inner surface: each sample is pulled toward the axis so that the section's area shrinks by
+  ``reduction_percent`` at the trim line, tapering linearly to 0 at the distal end, then
+  pushed out along the surface normal by ``liner_offset_mm``.
+- Outer surface: the inner surface offset along its normals by the wall thickness (thicker
+  over the distal dome), then corrected until every outer point is at least the set
+  thickness from the inner surface: a point-wise normal offset thins the wall where the
+  surface is concave, so the distance is measured and the offset grown where it falls short.
+- A rounded brim (a half-round of the wall's thickness) joins inner and outer at the trim.
+- The distal 4-hole adapter (CadQuery) is joined with manifold3d: shell + pedestal - cavity
+  - bolt holes - recess.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+
+import numpy as np
+import trimesh
+
+from . import adapters
+from .errors import GeometryError, ParameterError
+from .measure import proximal_rim_z, sections, volume_below
+from .meshing import SurfaceQuery, closed_oriented, from_manifold, ring_faces, to_manifold
+from .params import Params, param
+
+NAME = "transtibial"
+
+
+@dataclass(frozen=True, kw_only=True)
+class TranstibialParams(Params):
+    """Parameters of the transtibial socket template."""
+
+    reduction_percent: float = param(
+        4.0, label="Volume reduction", unit="%", min=0.0, max=15.0,
+        help="Cross-section area reduction at the trim line, tapering to 0 at the distal end "
+             "(3-5 % suits a liner socket)")
+    liner_offset_mm: float = param(
+        0.0, label="Liner / clearance", unit="mm", min=0.0, max=15.0,
+        help="Added outward along the surface normal: the liner's thickness if the scan was "
+             "taken on skin, 0 if it was taken over the liner")
+    wall_thickness_mm: float = param(
+        5.0, label="Wall thickness", unit="mm", min=2.0, max=12.0,
+        help="Thinnest wall of the socket (4 mm FDM walls have failed in active users; "
+             "6 mm lasted a year)")
+    distal_wall_thickness_mm: float = param(
+        8.0, label="Distal wall thickness", unit="mm", min=2.0, max=25.0,
+        help="Wall over the distal dome, where most FDM sockets fail")
+    trim_height_mm: float | None = param(
+        None, label="Anterior trim height", unit="mm", min=30.0, max=800.0,
+        help="Height of the anterior brim above the distal end; empty: "
+             "trim_below_scan_top_mm under the top of the scan")
+    trim_below_scan_top_mm: float = param(
+        10.0, label="Trim below scan top", unit="mm", min=0.0, max=200.0,
+        help="Used when trim_height_mm is empty")
+    posterior_trim_drop_mm: float = param(
+        25.0, label="Posterior trim drop", unit="mm", min=0.0, max=100.0,
+        help="How much lower the posterior brim is, for knee flexion")
+    posterior_cut_width_deg: float = param(
+        150.0, label="Posterior cut width", unit="deg", min=30.0, max=300.0,
+        help="Angular width of the lowered posterior brim")
+    adapter_plate_diameter_mm: float = param(62.0, label="Adapter disc diameter", unit="mm",
+                                             min=30.0, max=100.0)
+    adapter_plate_thickness_mm: float = param(6.0, label="Adapter disc thickness", unit="mm",
+                                              min=2.0, max=25.0)
+    adapter_bolt_hole_diameter_mm: float = param(5.0, label="Bolt hole diameter", unit="mm",
+                                                 min=2.0, max=10.0)
+    adapter_bolt_circle_radius_mm: float = param(21.5, label="Bolt circle radius", unit="mm",
+                                                 min=8.0, max=45.0)
+    adapter_recess_diameter_mm: float = param(32.5, label="Central recess diameter", unit="mm",
+                                              min=0.0, max=80.0)
+    adapter_recess_depth_mm: float = param(1.5, label="Central recess depth", unit="mm",
+                                           min=0.0, max=10.0)
+    adapter_rotation_deg: float = param(45.0, label="Bolt pattern rotation", unit="deg",
+                                        min=-180.0, max=180.0,
+                                        help="Angle of the first hole from +X (medio-lateral)")
+    grid_rows: int = param(72, label="Grid rows", min=16, max=400,
+                           help="Levels sampled from the distal pole to the trim line")
+    grid_columns: int = param(96, label="Grid columns", min=24, max=720,
+                              help="Directions sampled around the limb")
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        r_plate = self.adapter_plate_diameter_mm / 2.0
+        hole_r = self.adapter_bolt_hole_diameter_mm / 2.0
+        if self.adapter_bolt_circle_radius_mm + hole_r + 2.0 > r_plate:
+            raise ParameterError(
+                f"adapter_bolt_circle_radius_mm = {self.adapter_bolt_circle_radius_mm:g} puts "
+                f"the holes within 2 mm of the disc edge ({r_plate:g} mm radius); use a smaller "
+                f"circle or a larger adapter_plate_diameter_mm")
+        if self.adapter_recess_diameter_mm / 2.0 + 1.0 > self.adapter_bolt_circle_radius_mm - hole_r:
+            raise ParameterError(
+                f"adapter_recess_diameter_mm = {self.adapter_recess_diameter_mm:g} reaches the "
+                f"bolt holes; make it smaller than "
+                f"{2 * (self.adapter_bolt_circle_radius_mm - hole_r - 1.0):.1f} mm")
+        if self.adapter_recess_depth_mm >= self.adapter_plate_thickness_mm:
+            raise ParameterError(
+                f"adapter_recess_depth_mm = {self.adapter_recess_depth_mm:g} is not less than "
+                f"adapter_plate_thickness_mm = {self.adapter_plate_thickness_mm:g}; reduce it")
+
+
+@dataclass(frozen=True, kw_only=True)
+class SocketGrid:
+    """The sampled inner and outer surfaces, limb frame, mm.
+
+    ``inner``/``outer``: (rows, columns, 3), row 0 just above the distal pole; ``*_pole``: (3,).
+    """
+
+    inner: np.ndarray
+    outer: np.ndarray
+    inner_pole: np.ndarray
+    outer_pole: np.ndarray
+    normals: np.ndarray
+    trim_z: np.ndarray
+    limb_points: np.ndarray
+    limb_pole: np.ndarray
+    dome_centre_z_mm: float
+
+
+@dataclass(frozen=True, kw_only=True)
+class SocketResult:
+    """A built socket and what the checks need to measure it."""
+
+    mesh: trimesh.Trimesh
+    inner_surface: trimesh.Trimesh   # open inner surface of the shell (up to the trim line)
+    outer_surface: trimesh.Trimesh   # open outer surface of the shell
+    cavity: trimesh.Trimesh          # closed cavity used for the booleans
+    grid: SocketGrid
+    params: TranstibialParams
+    adapter: adapters.FourHoleAdapter
+    trim_anterior_z_mm: float
+    trim_lowest_z_mm: float
+    wall_target_mm: np.ndarray      # (rows,) target per row
+    timings_s: dict = field(default_factory=dict)
+    warnings: list = field(default_factory=list)
+
+    def inner_volume_below_ml(self, z_mm: float) -> float:
+        """Volume of the socket's cavity below height ``z_mm`` (ml)."""
+        return volume_below(self.inner_surface, z_mm) / 1000.0
+
+
+def trim_curve(theta: np.ndarray, p: TranstibialParams, anterior_z: float) -> np.ndarray:
+    """Trim height (mm) per direction ``theta`` (rad from +X; +Y is anterior)."""
+    d = np.angle(np.exp(1j * (theta + np.pi / 2)))   # angle from posterior (-Y)
+    half = np.radians(p.posterior_cut_width_deg) / 2.0
+    bump = np.where(np.abs(d) < half, 0.5 * (1 + np.cos(np.pi * d / half)), 0.0)
+    return anterior_z - p.posterior_trim_drop_mm * bump
+
+
+def _smoothstep(x):
+    x = np.clip(x, 0.0, 1.0)
+    return x * x * (3 - 2 * x)
+
+
+def _grid_normals(rows: np.ndarray, pole: np.ndarray) -> np.ndarray:
+    """Outward unit normals of a ring grid (rows, cols, 3) from its tangents."""
+    ext = np.concatenate([np.repeat(pole[None, None], rows.shape[1], axis=1), rows,
+                          rows[-1:] + (rows[-1:] - rows[-2:-1])], axis=0)
+    d_row = ext[2:] - ext[:-2]                                  # along the meridian (up)
+    d_col = np.roll(rows, -1, axis=1) - np.roll(rows, 1, axis=1)  # around (counter-clockwise)
+    n = np.cross(d_col, d_row)
+    n /= np.linalg.norm(n, axis=2, keepdims=True)
+    return n
+
+
+def sample_limb(limb: trimesh.Trimesh, p: TranstibialParams, anterior_z: float) -> SocketGrid:
+    """Ray-sample the limb on the socket grid (see the module notes)."""
+    q = SurfaceQuery(limb)
+    m = p.grid_columns
+    theta = np.linspace(0.0, 2 * np.pi, m, endpoint=False)
+    trim_z = trim_curve(theta, p, anterior_z)
+    # Centre of the distal dome: about the distal radius above the tip.
+    s = sections(limb, [30.0])[0]
+    r30 = np.sqrt(s.area_mm2 / np.pi) if s is not None else 25.0
+    zc = float(np.clip(0.8 * r30, 10.0, 40.0))
+    # Rows split between dome and sides by arc length (quarter circle vs straight side).
+    dome_len = 0.5 * np.pi * r30
+    side_len = float(np.mean(trim_z)) - zc
+    n_rows = p.grid_rows
+    n_dome = int(np.clip(round(n_rows * dome_len / (dome_len + side_len)), 4, n_rows - 4))
+    n_side = n_rows - n_dome
+    centre = np.array([0.0, 0.0, zc])
+
+    phi = np.radians(-90.0 + 90.0 * np.arange(1, n_dome + 1) / n_dome)   # (n_dome,)
+    dirs_dome = np.stack([np.cos(phi)[:, None] * np.cos(theta)[None],
+                          np.cos(phi)[:, None] * np.sin(theta)[None],
+                          np.repeat(np.sin(phi)[:, None], m, axis=1)], axis=2)
+    orig_dome = np.broadcast_to(centre, dirs_dome.shape)
+    frac = np.arange(1, n_side + 1) / n_side
+    zs = zc + frac[:, None] * (trim_z[None] - zc)                        # (n_side, m)
+    dirs_side = np.stack([np.broadcast_to(np.cos(theta), zs.shape),
+                          np.broadcast_to(np.sin(theta), zs.shape), np.zeros_like(zs)], axis=2)
+    orig_side = np.stack([np.zeros_like(zs), np.zeros_like(zs), zs], axis=2)
+    origins = np.concatenate([orig_dome, orig_side]).reshape(-1, 3)
+    dirs = np.concatenate([dirs_dome, dirs_side]).reshape(-1, 3)
+    origins = np.vstack([origins, centre])
+    dirs = np.vstack([dirs, [0.0, 0.0, -1.0]])
+    t = q.cast(origins, dirs)
+    if not np.all(np.isfinite(t)):
+        miss = origins[~np.isfinite(t)]
+        raise GeometryError(f"{len(miss)} of {len(t)} rays from the limb's axis found no "
+                            f"surface (highest at z = {miss[:, 2].max():.0f} mm); lower "
+                            f"trim_height_mm or check the scan covers the limb")
+    pts = origins + dirs * t[:, None]
+    limb_pole = pts[-1]
+    grid = pts[:-1].reshape(n_rows, m, 3)
+    return SocketGrid(inner=grid, outer=grid, inner_pole=limb_pole, outer_pole=limb_pole,
+                      normals=_grid_normals(grid, limb_pole), trim_z=trim_z, limb_points=grid,
+                      limb_pole=limb_pole, dome_centre_z_mm=zc)
+
+
+def rectify(grid: SocketGrid, p: TranstibialParams, anterior_z: float) -> tuple[np.ndarray, np.ndarray]:
+    """Apply the global reduction (tapered) and the liner offset; returns rows, pole."""
+    pts = grid.limb_points
+    pct = p.reduction_percent * np.clip(pts[..., 2] / anterior_z, 0.0, 1.0)
+    scale = np.sqrt(1.0 - pct / 100.0)
+    inner = pts.copy()
+    inner[..., :2] *= scale[..., None]
+    pole = grid.limb_pole.copy()
+    if p.liner_offset_mm > 0:
+        n = _grid_normals(inner, pole)
+        inner = inner + p.liner_offset_mm * n
+        pole = pole + np.array([0.0, 0.0, -p.liner_offset_mm])
+    return inner, pole
+
+
+def _open_surface(rows: np.ndarray, pole: np.ndarray) -> trimesh.Trimesh:
+    r, m = rows.shape[:2]
+    v = np.vstack([pole[None], rows.reshape(-1, 3)])
+    f = ring_faces(r, m, pole_start=True, pole_end=False)
+    return trimesh.Trimesh(v, f, process=False)
+
+
+def _smooth_grid(values: np.ndarray, iterations: int) -> np.ndarray:
+    """Average each grid value with its 4 neighbours (wrapping around the columns)."""
+    v = values.copy()
+    for _ in range(iterations):
+        up = np.concatenate([v[:1], v[:-1]], axis=0)
+        down = np.concatenate([v[1:], v[-1:]], axis=0)
+        v = (2 * v + up + down + np.roll(v, 1, axis=1) + np.roll(v, -1, axis=1)) / 6.0
+    return v
+
+
+def _outer_surface(outer: np.ndarray, pole_out: np.ndarray) -> trimesh.Trimesh:
+    """The outer rows as the shell triangulates them (rows reversed, pole last)."""
+    r, m = outer.shape[:2]
+    v = np.vstack([outer[::-1].reshape(-1, 3), pole_out[None]])
+    return trimesh.Trimesh(v, ring_faces(r, m, pole_start=False, pole_end=True), process=False)
+
+
+def offset_outer(inner: np.ndarray, pole: np.ndarray, target: np.ndarray, iterations: int = 12,
+                 margin_mm: float = 0.03):
+    """Outer rows at least ``target`` (rows,) mm from the inner surface; returns rows, pole.
+
+    Offsets along smoothed normals (a point-wise offset of a slightly wavy surface folds),
+    then measures the gap both ways (outer vertices to the inner surface, inner vertices
+    and edge midpoints to the outer triangles) and grows the offset where it falls short,
+    spreading each correction smoothly so the outer surface stays fair.
+    """
+    n = _smooth_grid(_grid_normals(inner, pole), 6)
+    n /= np.linalg.norm(n, axis=2, keepdims=True)
+    rows, m = inner.shape[:2]
+    want = np.broadcast_to(target[:, None], (rows, m))
+    h = want.copy()
+    pole_out = pole + np.array([0.0, 0.0, -target[0]])
+    q_in = SurfaceQuery(_open_surface(inner, pole))
+    # Inner samples: vertices and the midpoints of row, column and both diagonal edges.
+    nxt = np.roll(inner, -1, axis=1)
+    samples = np.concatenate([
+        inner.reshape(-1, 3), (0.5 * (inner + nxt)).reshape(-1, 3),
+        (0.5 * (inner[:-1] + inner[1:])).reshape(-1, 3),
+        (0.5 * (inner[:-1] + nxt[1:])).reshape(-1, 3),
+        (0.5 * (nxt[:-1] + inner[1:])).reshape(-1, 3)])
+    sample_row = np.concatenate([np.repeat(np.arange(rows), m)] * 2 +
+                                [np.repeat(np.arange(rows - 1), m)] * 3)
+    sample_want = target[sample_row] + margin_mm
+    outer = inner + h[..., None] * n
+    faces = None
+    for _ in range(iterations):
+        d = q_in.distance(outer.reshape(-1, 3)).reshape(h.shape)
+        short = want + margin_mm - d
+        surf = _outer_surface(outer, pole_out)
+        faces = surf.faces
+        dist, tri = SurfaceQuery(surf).closest(samples)
+        s = sample_want - dist
+        bad = s > 0
+        if bad.any():
+            # Push the three corners of each outer triangle that comes too close.
+            corner_flat = np.zeros(len(surf.vertices))
+            verts = faces[tri[bad]]
+            np.maximum.at(corner_flat, verts.ravel(), np.repeat(s[bad], 3))
+            corner = corner_flat[:-1].reshape(rows, m)[::-1]
+            short = np.maximum(short, corner)
+        if short.max() <= 0.0:
+            break
+        h = h + np.clip(short, 0.0, None) * 1.2 + (short > 0) * 0.01
+        h = np.maximum(h, _smooth_grid(h, 2))
+        outer = inner + h[..., None] * n
+    return outer, pole_out
+
+
+def _brim(inner_top: np.ndarray, outer_top: np.ndarray, up: np.ndarray, k: int = 9) -> np.ndarray:
+    """Half-round rows from the inner to the outer top edge, (k, cols, 3) (ends excluded)."""
+    mid = 0.5 * (inner_top + outer_top)
+    half = 0.5 * (inner_top - outer_top)      # points from mid to the inner edge
+    radius = np.linalg.norm(half, axis=1, keepdims=True)
+    u = up - np.sum(up * half, axis=1, keepdims=True) / radius ** 2 * half
+    u /= np.linalg.norm(u, axis=1, keepdims=True)
+    alpha = np.linspace(0.0, np.pi, k + 2)[1:-1]
+    return mid[None] + np.cos(alpha)[:, None, None] * half[None] + \
+        np.sin(alpha)[:, None, None] * radius[None] * u[None]
+
+
+def build_transtibial(limb: trimesh.Trimesh, params: TranstibialParams | None = None) -> SocketResult:
+    """Fit the transtibial socket to an aligned limb (limb frame, mm).
+
+    Raises
+    ------
+    ParameterError
+        When the trim line is above the scan or too low.
+    GeometryError
+        When the booleans do not give one closed body.
+    """
+    p = params or TranstibialParams()
+    timings: dict[str, float] = {}
+    t0 = time.perf_counter()
+    rim = proximal_rim_z(limb)
+    anterior_z = p.trim_height_mm if p.trim_height_mm is not None else rim - p.trim_below_scan_top_mm
+    if anterior_z > rim - 2.0:
+        raise ParameterError(f"trim_height_mm = {anterior_z:.0f} is above the top of the scan "
+                             f"({rim:.0f} mm); set it below {rim - 2:.0f}")
+    if anterior_z - p.posterior_trim_drop_mm < 40.0:
+        raise ParameterError(f"the posterior trim would be {anterior_z - p.posterior_trim_drop_mm:.0f}"
+                             f" mm above the distal end; raise trim_height_mm or lower "
+                             f"posterior_trim_drop_mm")
+    grid = sample_limb(limb, p, anterior_z)
+    inner, pole = rectify(grid, p, anterior_z)
+    timings["sample"] = time.perf_counter() - t0
+
+    t0 = time.perf_counter()
+    zc = grid.dome_centre_z_mm
+    row_z = inner[..., 2].mean(axis=1)
+    blend = _smoothstep((row_z - zc) / 30.0)
+    target = p.distal_wall_thickness_mm + (p.wall_thickness_mm - p.distal_wall_thickness_mm) * blend
+    outer, pole_out = offset_outer(inner, pole, target)
+    up = inner[-1] - inner[-2]
+    brim = _brim(inner[-1], outer[-1], up)
+    rows = np.concatenate([inner, brim, outer[::-1]], axis=0)
+    verts = np.vstack([pole[None], rows.reshape(-1, 3), pole_out[None]])
+    faces = ring_faces(len(rows), inner.shape[1], pole_start=True, pole_end=True)
+    shell = closed_oriented(verts, faces)
+    # The cavity continues straight up past the brim so the boolean leaves the brim alone.
+    ext = inner[-1] + up / np.linalg.norm(up, axis=1, keepdims=True) * (3 * p.wall_thickness_mm)
+    top_centre = ext.mean(axis=0)
+    cav_rows = np.concatenate([inner, ext[None]], axis=0)
+    cav_v = np.vstack([pole[None], cav_rows.reshape(-1, 3), top_centre[None]])
+    cavity = closed_oriented(cav_v, ring_faces(len(cav_rows), inner.shape[1], pole_start=True,
+                                               pole_end=True))
+    timings["shell"] = time.perf_counter() - t0
+
+    t0 = time.perf_counter()
+    r_plate = p.adapter_plate_diameter_mm / 2.0
+    radii = np.linalg.norm(outer[..., :2], axis=2).min(axis=1)
+    inside = np.flatnonzero(radii >= r_plate + 2.0)
+    top_row = int(inside[0]) if len(inside) else len(radii) - 1
+    pedestal_top = float(min(outer[top_row, :, 2].max() + 2.0, grid.trim_z.min() - 5.0))
+    bottom = float(pole[2] - p.distal_wall_thickness_mm - p.adapter_plate_thickness_mm)
+    adapter = adapters.FourHoleAdapter(
+        plate_diameter_mm=p.adapter_plate_diameter_mm,
+        plate_thickness_mm=p.adapter_plate_thickness_mm,
+        bolt_hole_diameter_mm=p.adapter_bolt_hole_diameter_mm,
+        bolt_circle_radius_mm=p.adapter_bolt_circle_radius_mm,
+        recess_diameter_mm=p.adapter_recess_diameter_mm,
+        recess_depth_mm=p.adapter_recess_depth_mm,
+        rotation_deg=p.adapter_rotation_deg, bottom_z_mm=bottom, pedestal_top_z_mm=pedestal_top)
+    block = adapters.tessellate(adapter.solid())
+    cutters = adapters.tessellate(adapter.cutters(top_z_mm=pedestal_top))
+    timings["adapter_cadquery"] = time.perf_counter() - t0
+
+    t0 = time.perf_counter()
+    try:
+        body = (to_manifold(shell) + to_manifold(block)) - to_manifold(cavity) - to_manifold(cutters)
+    except ValueError as exc:
+        raise GeometryError(f"socket shell is not a closed surface ({exc}); try a smaller "
+                            f"wall_thickness_mm or more grid_rows") from None
+    pieces = body.decompose()
+    if len(pieces) != 1:
+        vols = sorted((pc.volume() for pc in pieces), reverse=True)
+        raise GeometryError(f"socket came out as {len(pieces)} bodies (volumes "
+                            f"{', '.join(f'{v / 1000:.1f}' for v in vols[:4])} ml); check the "
+                            f"adapter parameters against the limb's size")
+    mesh = from_manifold(body)
+    timings["booleans"] = time.perf_counter() - t0
+
+    inner_surface = _open_surface(inner, pole)
+    # The open inner surface faces into the limb side: orient it like the limb (outward).
+    inner_surface.invert() if _faces_inward(inner_surface) else None
+    outer_surface = _open_surface(outer, pole_out)
+    outer_surface.invert() if _faces_inward(outer_surface) else None
+    return SocketResult(mesh=mesh, inner_surface=inner_surface, outer_surface=outer_surface,
+                        cavity=cavity,
+                        grid=SocketGrid(inner=inner, outer=outer, inner_pole=pole,
+                                        outer_pole=pole_out, normals=_grid_normals(inner, pole),
+                                        trim_z=grid.trim_z, limb_points=grid.limb_points,
+                                        limb_pole=grid.limb_pole, dome_centre_z_mm=zc),
+                        params=p, adapter=adapter, trim_anterior_z_mm=float(anterior_z),
+                        trim_lowest_z_mm=float(grid.trim_z.min()), wall_target_mm=target,
+                        timings_s=timings)
+
+
+def _faces_inward(surface: trimesh.Trimesh) -> bool:
+    c = surface.triangles_center
+    radial = c.copy()
+    radial[:, 2] = np.minimum(c[:, 2] - 20.0, 0.0)
+    return float(np.sum(np.einsum("ij,ij->i", surface.face_normals, radial) * surface.area_faces)) < 0

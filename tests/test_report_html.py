@@ -1,0 +1,210 @@
+"""Tests of the human report: pictures, circumference chart and the self-contained HTML."""
+
+from __future__ import annotations
+
+import io
+import re
+import subprocess
+import sys
+
+import matplotlib.image as mpimg
+import numpy as np
+import pytest
+import trimesh
+
+from prosthetics import report_html
+from prosthetics.errors import OutputError
+from prosthetics.report_html import circumference_chart, render_pictures, write_report_html
+
+PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+TRIM_Z = 150.0
+
+
+def _standing_capsule(radius: float, height: float, z0: float) -> trimesh.Trimesh:
+    """Capsule along z whose lowest point is at ``z0`` (mm)."""
+    m = trimesh.creation.capsule(height=height, radius=radius, count=[24, 24])
+    m.apply_translation([0.0, 0.0, z0 - m.bounds[0][2]])
+    return m
+
+
+@pytest.fixture(scope="module")
+def limb() -> trimesh.Trimesh:
+    """Limb-like capsule, 200 mm long, distal end at z = 0."""
+    return _standing_capsule(40.0, 120.0, 0.0)
+
+
+@pytest.fixture(scope="module")
+def socket(limb) -> trimesh.Trimesh:
+    """A 5 mm cup around the limb, trimmed at z = TRIM_Z."""
+    outer = _standing_capsule(45.0, 120.0, -5.0)
+    cup = trimesh.boolean.difference([outer, limb], engine="manifold")
+    box = trimesh.creation.box(bounds=[[-100, -100, -100], [100, 100, TRIM_Z]])
+    out = trimesh.boolean.intersection([cup, box], engine="manifold")
+    assert out.is_watertight and out.volume > 0
+    return out
+
+
+@pytest.fixture(scope="module")
+def pictures(limb, socket) -> dict[str, bytes]:
+    pics = render_pictures(limb, socket)
+    pics["circumferences"] = circumference_chart(_measurements(), _socket_inner())
+    return pics
+
+
+def _decode(png: bytes) -> np.ndarray:
+    assert png[:8] == PNG_SIGNATURE
+    return mpimg.imread(io.BytesIO(png), format="png")
+
+
+def _assert_picture(png: bytes, min_w: int = 200, min_h: int = 200) -> np.ndarray:
+    assert isinstance(png, bytes) and len(png) > 1000
+    img = _decode(png)
+    h, w = img.shape[:2]
+    assert min_w <= w <= 4000 and min_h <= h <= 4000
+    assert img[..., :3].std() > 0.05, "picture looks blank"
+    return img[..., :3]
+
+
+def _measurements() -> dict:
+    zs = np.arange(10.0, 200.0, 20.0)
+    return {
+        "length_mm": 200.0,
+        "volume_ml": 904.7812,
+        "volume_top_z_mm": 190.0,
+        "circumferences": [{"z_mm": float(z), "mm": 251.3} for z in zs],
+        "widths": [{"z_mm": float(z), "ap_mm": 80.0, "ml_mm": 80.0} for z in zs],
+        "trim_z_mm": TRIM_Z,
+    }
+
+
+def _socket_inner() -> list:
+    return [{"z_mm": float(z), "mm": 241.3} for z in np.arange(10.0, TRIM_Z, 20.0)]
+
+
+def _full_report() -> dict:
+    return {
+        "schema": "prosthetics.report/1",
+        "tool": {"name": "prosthetics", "version": "0.1.0"},
+        "created_utc": "2026-11-21T09:00:00Z",
+        "kind": "transtibial_socket",
+        "input": {"path": "scans/patient <A> & co.ply", "sha256": "ab" * 32, "units": "m",
+                  "units_source": "size", "point_count": 123456, "is_mesh": False},
+        "transform_scan_to_design": np.eye(4).tolist(),
+        "cleaning": {"steps": [{"step": "downsample", "removed": 1000, "kept": 122456,
+                                "detail": "voxel 1 mm"}],
+                     "reconstructed": True, "triangles": 40000},
+        "alignment": {"anterior_rotation_deg": 12.0, "anterior_source": "automatic guess",
+                      "axis": [0.0, 0.0, 1.0]},
+        "measurements": _measurements(),
+        "template": {"name": "transtibial", "preset": "transtibial_tsb",
+                     "parameters": {"wall_thickness_mm": 5.0, "reduction_percent": 4.0,
+                                    "trim_height_mm": TRIM_Z, "pin_lock": False},
+                     "units": {"wall_thickness_mm": "mm", "reduction_percent": "%",
+                               "trim_height_mm": "mm"}},
+        "socket": {"inner_volume_ml": 700.0, "trim_z_mm": TRIM_Z,
+                   "inner_circumferences": _socket_inner()},
+        "checks": {"watertight": True, "bodies": 1, "volume_positive": True,
+                   "min_wall_mm": 4.93, "wall_required_mm": 5.0, "wall_ok": False,
+                   "printer": {"fits": True, "printer": "generic_220", "bed_mm": [220, 220, 250],
+                               "part_mm": [90, 90, 155], "rotation_deg": 0, "reason": ""},
+                   "slicer": {"ran": True, "ok": True, "slicer": "PrusaSlicer-2.5.0",
+                              "filament_g": 123.4, "print_time_text": "9h 12m", "message": ""}},
+        "outputs": [{"path": "socket.stl", "format": "stl", "triangles": 120000,
+                     "volume_ml": 180.1, "bytes": 6000084}],
+        "warnings": ["wall below 5 mm at the <distal> end"],
+        "timings_s": {"load": 0.2, "clean": 3.1},
+    }
+
+
+def test_render_pictures_are_sane_pngs(pictures):
+    assert {"socket_on_limb", "sections"} <= set(pictures)
+    for key in ("socket_on_limb", "sections"):
+        _assert_picture(pictures[key])
+
+
+def test_socket_on_limb_shows_both_colours(pictures):
+    rgb = _assert_picture(pictures["socket_on_limb"])
+    r, b = rgb[..., 0], rgb[..., 2]
+    skin = (r - b) > 0.15  # the limb above the trim line
+    blue = (b - r) > 0.08  # the socket
+    assert skin.mean() > 0.005 and blue.mean() > 0.02
+    # Three views side by side: wider than tall.
+    assert rgb.shape[1] > rgb.shape[0]
+
+
+def test_pictures_of_a_big_mesh_are_decimated(monkeypatch, limb, socket):
+    monkeypatch.setattr(report_html, "MAX_DRAW_FACES", 300)
+    small = report_html._decimate(socket)
+    assert 0 < len(small.faces) <= 400
+    _assert_picture(render_pictures(limb, socket)["socket_on_limb"])
+
+
+def test_render_pictures_tolerates_an_empty_socket(limb):
+    pics = render_pictures(limb, trimesh.Trimesh())
+    _assert_picture(pics["socket_on_limb"])
+    _assert_picture(pics["sections"])
+
+
+def test_circumference_chart():
+    _assert_picture(circumference_chart(_measurements(), _socket_inner()))
+    _assert_picture(circumference_chart(_measurements()))
+    # Nothing measured still gives a valid (labelled) picture.
+    img = _decode(circumference_chart({}))
+    assert img.shape[0] > 100
+
+
+def test_full_report_html(tmp_path, pictures):
+    out = tmp_path / "case" / "report.html"
+    write_report_html(_full_report(), pictures, out)
+    text = out.read_text(encoding="utf-8")
+    assert text.startswith("<!DOCTYPE html>")
+    # Key figures.
+    assert "904.8 ml" in text
+    assert "200.0 mm" in text
+    assert "4.93 mm" in text and "5.00 mm" in text
+    assert "123.4 g" in text and "9h 12m" in text
+    assert "generic_220" in text and "220 × 220 × 250 mm" in text
+    assert "socket.stl" in text and "120" in text
+    assert "abababababab…" in text  # sha256 shortened
+    for name in _full_report()["template"]["parameters"]:
+        assert name in text
+    assert "251.3" in text and "241.3" in text  # limb and socket circumferences per level
+    # Escaping: the warning and the path hold "<" and "&".
+    assert "wall below 5 mm at the &lt;distal&gt; end" in text
+    assert "<distal>" not in text
+    assert "patient &lt;A&gt; &amp; co.ply" in text
+    # Self-contained: pictures embedded, nothing fetched.
+    assert text.count("data:image/png;base64,") == 3
+    assert not re.search(r"""(src|href)\s*=\s*["']?\s*(https?:)?//""", text, re.I)
+    assert "url(http" not in text and "<script" not in text.lower()
+    assert "@page" in text
+    assert [p.name for p in out.parent.iterdir()] == ["report.html"]
+
+
+def test_nearly_empty_report(tmp_path):
+    out = tmp_path / "report.html"
+    write_report_html({"measurements": {}}, {}, out)
+    text = out.read_text(encoding="utf-8")
+    assert "—" in text and "No warnings" in text
+    write_report_html({}, {}, out)  # overwrites in place
+    assert out.read_text(encoding="utf-8").startswith("<!DOCTYPE html>")
+    assert [p.name for p in tmp_path.iterdir()] == ["report.html"]
+
+
+def test_unwritable_folder_raises_output_error(tmp_path):
+    blocker = tmp_path / "file"
+    blocker.write_text("x")
+    with pytest.raises(OutputError):
+        write_report_html({}, {}, blocker / "report.html")
+    assert [p.name for p in tmp_path.iterdir()] == ["file"]
+
+
+def test_module_imports_no_gui_toolkit():
+    code = (
+        "import sys, prosthetics.report_html\n"
+        "bad = [m for m in sys.modules if m.split('.')[0] in "
+        "('PySide6', 'PyQt5', 'PyQt6', 'vtk', 'vtkmodules', 'pyvista', 'pyvistaqt')]\n"
+        "assert not bad, bad\n"
+        "assert 'matplotlib.pyplot' not in sys.modules\n"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True)
