@@ -98,14 +98,16 @@ def refine_axis(mesh: trimesh.Trimesh, c: np.ndarray, a: np.ndarray, iterations:
 
 
 def guess_anterior_deg(mesh: trimesh.Trimesh) -> float:
-    """Angle (deg, from +Y toward -X) of the tibial crest in an axis-aligned limb.
+    """Turn (deg) that brings the tibial crest of an axis-aligned limb to +Y.
 
-    Mid-limb sections (30-70 % of the length) are resampled as radius against angle about
-    their centroids and averaged; the crest is the apex of the third harmonic (the
-    section's "triangle") that reaches furthest out.
+    Mid-limb sections (20-80 % of the length) are resampled as radius against angle about
+    their centroids and averaged; the tibial crest makes them roughly triangular, so the
+    third harmonic has three apexes.  Of these, the crest is taken as the one facing away
+    from the distal end's offset from the axis (the distal soft-tissue pad sits behind the
+    cut tibia); when that offset is under 3 mm, the apex that reaches furthest out.
     """
     z = mesh.vertices[:, 2]
-    levels = np.linspace(0.3, 0.7, 9) * z.max()
+    levels = np.linspace(0.2, 0.8, 13) * z.max()
     theta = np.linspace(-np.pi, np.pi, 360, endpoint=False)
     rs = []
     for s in sections(mesh, levels):
@@ -120,9 +122,14 @@ def guess_anterior_deg(mesh: trimesh.Trimesh) -> float:
         return 0.0
     r = np.mean(rs, axis=0)
     c3 = np.sum(r * np.exp(-3j * theta))
-    apexes = (np.angle(c3) + 2 * np.pi * np.arange(3)) / 3.0
-    reach = np.interp(apexes, theta, r, period=2 * np.pi)
-    apex = apexes[int(np.argmax(reach))]
+    # r = a cos(3 (theta - phi)) gives c3 = (n a / 2) exp(-3 i phi): the apexes are at phi.
+    apexes = (-np.angle(c3) + 2 * np.pi * np.arange(3)) / 3.0
+    distal = mesh.vertices[z < 10.0, :2].mean(axis=0)
+    if np.linalg.norm(distal) >= 3.0:
+        away = np.arctan2(-distal[1], -distal[0])
+        apex = apexes[int(np.argmax(np.cos(apexes - away)))]
+    else:
+        apex = apexes[int(np.argmax(np.interp(apexes, theta, r, period=2 * np.pi)))]
     # Frame angle of +Y is 90 deg; return the turn that brings the apex to +Y.
     return float(np.degrees(np.arctan2(np.sin(apex - np.pi / 2), np.cos(apex - np.pi / 2))))
 

@@ -153,6 +153,11 @@ def limb_like(points: np.ndarray) -> tuple[bool, str]:
         return False, f"largest object is {length:.0f} mm long"
     if sv[2] < 0.08 * sv[0]:
         return False, "largest object is flat"
+    # A limb is longer than it is wide: the long axis needs it (shorter than about 1.3
+    # times its width, the axis of largest spread runs across the limb, not along it).
+    if sv[0] < 1.1 * sv[1]:
+        return False, (f"largest object is about as wide as it is long ({length:.0f} mm); "
+                       f"a very short residual limb needs the thigh in the scan")
     return True, ""
 
 
@@ -315,8 +320,13 @@ def clean_scan(scan: Scan, params: CleanParams | None = None) -> CleanResult:
             pts = pts[far]
             removed_floor = n0
             break
-        # The limb is on the side of the plane where most other points are.
+        # The limb is on the side of the plane where most other points are.  A floor, table
+        # or wall has the scene on one side only; a plane with much on both sides runs
+        # through the limb and is not one.
         side = np.sign(np.median(sd[far])) or 1.0
+        beyond = far & (side * sd < 0)
+        if beyond.sum() > 0.05 * far.sum():
+            break
         keep = side * sd > params.floor_clearance_mm
         removed_floor += int((~keep).sum())
         pts = pts[keep]

@@ -137,7 +137,7 @@ def _read_xyz(path: Path) -> tuple[np.ndarray, np.ndarray | None]:
     if data.shape[1] >= 6:
         c = data[:, 3:6]
         if np.all((c >= 0) & (c <= 255)):
-            colors = (c * 255 if c.max() <= 1.0 else c).astype(np.uint8)
+            colors = np.rint(c * 255 if c.max() <= 1.0 else c).astype(np.uint8)
     return data[:, :3], colors
 
 
@@ -175,7 +175,10 @@ def _read_with_trimesh(path: Path, suffix: str):
             colors = np.asarray(loaded.colors)[:, :3].astype(np.uint8)
         meta = loaded.metadata.get("_ply_raw", {}) if loaded.metadata else {}
         vert = meta.get("vertex", {}).get("data") if isinstance(meta, dict) else None
-        if vert is not None and all(k in vert.dtype.names for k in ("nx", "ny", "nz")):
+        # Binary PLY gives a structured array, ascii PLY a dict of columns.
+        names = tuple(vert) if isinstance(vert, dict) else (
+            getattr(getattr(vert, "dtype", None), "names", None) or ())
+        if vert is not None and all(k in names for k in ("nx", "ny", "nz")):
             normals = np.column_stack([vert["nx"], vert["ny"], vert["nz"]]).astype(np.float64)
     return points, faces, colors, normals
 

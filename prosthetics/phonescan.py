@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import trimesh
+from scipy.spatial import cKDTree
 from scipy.spatial.transform import Rotation
 
 
@@ -141,6 +142,11 @@ def make_phone_scan(truth: trimesh.Trimesh, *, seed: int, n_points: int = 150_00
         centre = truth.vertices.mean(axis=0) * np.array([1, 1, 0]) + np.array([0, 0, hz])
         centre = centre + outward * (reach.max() + rng.uniform(20.0, 30.0))
         hp = _hand_points(centre, outward, np.array([0.0, 0.0, 1.0]), n_hand, rng)
+        # Keep a clear gap to the limb: the hand steadies the limb near it, not on it.
+        gap = rng.uniform(15.0, 25.0)
+        near_d = cKDTree(truth.vertices).query(hp)[0].min()
+        if near_d < gap:
+            hp = hp + outward * (gap - near_d + 2.0)
         parts.append(hp)
         labels.append(np.full(len(hp), 2, np.int8))
         colors.append(np.clip(np.array([214, 170, 140]) + rng.normal(0, 10, (len(hp), 3)), 0, 255))

@@ -696,8 +696,14 @@ def _section_measurements(report: dict, chart: bytes | None = None) -> str:
         vol += f' <span class="muted">(up to z = {_fmt(meas["volume_top_z_mm"], 0, "mm")})</span>'
     rows = [("Length", _fmt(meas.get("length_mm"), 1, "mm")), ("Volume", vol)]
     if sock:
-        rows += [("Socket inner volume", _fmt(sock.get("inner_volume_ml"), 1, "ml")),
-                 ("Trim height", _fmt(sock.get("trim_z_mm"), 1, "mm"))]
+        trim = _fmt(sock.get("trim_anterior_z_mm"), 1, "mm")
+        if _num(sock.get("trim_lowest_z_mm")) is not None:
+            trim += f' anterior, {_fmt(sock["trim_lowest_z_mm"], 1, "mm")} posterior'
+        rows += [("Trim height", trim),
+                 ("Limb volume below the posterior trim",
+                  _fmt(sock.get("limb_volume_below_trim_ml"), 1, "ml")),
+                 ("Socket inner volume below it",
+                  _fmt(sock.get("inner_volume_below_trim_ml"), 1, "ml"))]
     out = _kv_table(rows)
     level_rows, has_si = _levels_rows(meas, sock)
     if level_rows:

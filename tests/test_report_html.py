@@ -101,7 +101,8 @@ def _full_report() -> dict:
                                     "trim_height_mm": TRIM_Z, "pin_lock": False},
                      "units": {"wall_thickness_mm": "mm", "reduction_percent": "%",
                                "trim_height_mm": "mm"}},
-        "socket": {"inner_volume_ml": 700.0, "trim_z_mm": TRIM_Z,
+        "socket": {"inner_volume_below_trim_ml": 700.0, "limb_volume_below_trim_ml": 731.5,
+                   "trim_anterior_z_mm": TRIM_Z, "trim_lowest_z_mm": TRIM_Z - 25.0,
                    "inner_circumferences": _socket_inner()},
         "checks": {"watertight": True, "bodies": 1, "volume_positive": True,
                    "min_wall_mm": 4.93, "wall_required_mm": 5.0, "wall_ok": False,
@@ -162,6 +163,7 @@ def test_full_report_html(tmp_path, pictures):
     assert "904.8 ml" in text
     assert "200.0 mm" in text
     assert "4.93 mm" in text and "5.00 mm" in text
+    assert "700.0 ml" in text and "731.5 ml" in text  # cavity and limb below the trim
     assert "123.4 g" in text and "9h 12m" in text
     assert "generic_220" in text and "220 × 220 × 250 mm" in text
     assert "socket.stl" in text and "120" in text
