@@ -1,0 +1,46 @@
+"""The core package never imports Qt or VTK; heavy libraries stay in their few modules."""
+
+import ast
+import subprocess
+import sys
+from pathlib import Path
+
+CORE = Path(__file__).resolve().parent.parent / "prosthetics"
+FORBIDDEN = ("PySide6", "PyQt5", "PyQt6", "shiboken6", "qtpy", "vtk", "vtkmodules", "pyvista",
+             "pyvistaqt", "gui")
+
+
+def imported_modules(path: Path) -> set[str]:
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    names = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            names |= {a.name.split(".")[0] for a in node.names}
+        elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+            names.add(node.module.split(".")[0])
+    return names
+
+
+def test_no_qt_or_vtk_import_in_the_source():
+    for path in CORE.glob("*.py"):
+        bad = imported_modules(path) & set(FORBIDDEN)
+        assert not bad, f"{path.name} imports {bad}"
+
+
+def test_open3d_and_cadquery_stay_in_their_modules():
+    allowed = {"open3d": {"clean.py", "meshing.py", "report_html.py"},
+               "cadquery": {"adapters.py"}}
+    for path in CORE.glob("*.py"):
+        mods = imported_modules(path)
+        for lib, files in allowed.items():
+            if lib in mods:
+                assert path.name in files, f"{path.name} imports {lib}"
+
+
+def test_importing_the_core_loads_no_gui_toolkit():
+    code = ("import sys, prosthetics.pipeline, prosthetics.cli, prosthetics.report_html, "
+            "prosthetics.printing, prosthetics.phonescan\n"
+            f"bad = sorted(m for m in sys.modules if m.split('.')[0] in {FORBIDDEN!r})\n"
+            "print(','.join(bad))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == ""

@@ -1,0 +1,137 @@
+"""The whole chain on the sample phone scan, against its ground truth."""
+
+import json
+import struct
+
+import numpy as np
+import pytest
+import trimesh
+
+from prosthetics import pipeline
+from prosthetics.cli import main
+from prosthetics.measure import proximal_rim_z, volume_below
+from prosthetics.meshing import SurfaceQuery
+from prosthetics.printing import find_slicer
+from prosthetics.transtibial import TranstibialParams, build_transtibial
+
+from .conftest import SAMPLE
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="module")
+def truth_design(sample_design, sample_truth, truth_mesh):
+    """The truth laid into the design frame with the reported transform."""
+    t = np.asarray(sample_design.report["transform_scan_to_design"]) @ sample_truth["truth_to_file"]
+    return truth_mesh.copy().apply_transform(t)
+
+
+def both_ways(surface, truth, z_max):
+    a, _ = trimesh.sample.sample_surface(surface, 40_000, seed=1)
+    a = a[a[:, 2] < z_max]
+    b, _ = trimesh.sample.sample_surface(truth, 40_000, seed=2)
+    b = b[b[:, 2] < z_max]
+    return SurfaceQuery(truth).distance(a), SurfaceQuery(surface).distance(b)
+
+
+def test_cleaned_limb_lies_on_the_truth(sample_design, truth_design):
+    limb = sample_design.limb
+    for d in both_ways(limb, truth_design, proximal_rim_z(limb)):
+        assert d.mean() < 0.5 and np.percentile(d, 95) < 1.5
+
+
+def test_exact_socket_cavity_matches_truth_below_the_trim(sample_design, truth_design):
+    sock = build_transtibial(sample_design.limb,
+                             TranstibialParams(reduction_percent=0.0, liner_offset_mm=0.0))
+    zt = sock.trim_lowest_z_mm
+    for d in both_ways(sock.inner_surface, truth_design, zt):
+        assert d.mean() < 0.5 and np.percentile(d, 95) < 1.5
+    v_socket = sock.inner_volume_below_ml(zt)
+    v_truth = volume_below(truth_design, zt) / 1000.0
+    assert v_socket == pytest.approx(v_truth, rel=0.01)
+
+
+def test_report_contract(sample_design):
+    r = sample_design.report
+    assert r["schema"] == "prosthetics.report/1"
+    inp = r["input"]
+    assert inp["units"] == "m" and inp["units_source"] == "size"
+    assert inp["point_count"] == 150_000 and len(inp["sha256"]) == 64
+    t = np.asarray(r["transform_scan_to_design"])
+    assert t.shape == (4, 4) and np.allclose(t[3], [0, 0, 0, 1])
+    # metres -> mm: the rotation part is 1000 x orthonormal.
+    assert np.allclose(t[:3, :3] @ t[:3, :3].T, 1e6 * np.eye(3), atol=1e-2)
+    m = r["measurements"]
+    assert 240 < m["length_mm"] < 270 and 1300 < m["volume_ml"] < 1800
+    z = [c["z_mm"] for c in m["circumferences"]]
+    assert z[:3] == [10.0, 20.0, 30.0] and np.all(np.diff(z) == 10.0)
+    assert all(set(w) == {"z_mm", "ap_mm", "ml_mm"} for w in m["widths"])
+    tp = r["template"]["parameters"]
+    for key in ("reduction_percent", "liner_offset_mm", "wall_thickness_mm"):
+        assert key in tp
+    c = r["checks"]
+    assert c["watertight"] and c["bodies"] == 1 and c["volume_positive"]
+    assert c["min_wall_mm"] >= c["wall_required_mm"] - 0.1 and c["wall_ok"]
+    assert c["printer"]["fits"] and c["printer"]["printer"] == "large_300"
+    assert set(r["timings_s"]) >= {"load", "clean", "align", "measure", "template", "check"}
+    assert isinstance(r["warnings"], list)
+    steps = [s["step"] for s in r["cleaning"]["steps"]]
+    assert steps[:4] == ["downsample", "stray points", "floor", "keep limb"]
+    json.dumps(r)  # plain JSON
+
+
+def test_write_outputs(sample_design, tmp_path):
+    out = tmp_path / "case"
+    report = pipeline.write_design(sample_design, out)
+    names = sorted(p.name for p in out.iterdir())
+    assert names == ["report.html", "report.json", "socket.3mf", "socket.stl"]
+    assert [p.name for p in tmp_path.iterdir()] == ["case"]   # no temporary folder left
+    stl = (out / "socket.stl").read_bytes()
+    n = struct.unpack("<I", stl[80:84])[0]
+    assert len(stl) == 84 + 50 * n and n == len(sample_design.socket.faces)   # binary STL
+    back = trimesh.load(out / "socket.stl")
+    assert back.is_watertight
+    assert back.volume == pytest.approx(sample_design.socket.volume, rel=1e-4)
+    tmf = trimesh.load(out / "socket.3mf", force="mesh")
+    assert tmf.volume == pytest.approx(sample_design.socket.volume, rel=1e-4)
+    on_disk = json.loads((out / "report.json").read_text())
+    assert on_disk["outputs"][0]["format"] == "stl" and on_disk["outputs"][1]["format"] == "3mf"
+    assert on_disk["outputs"][0]["triangles"] == n
+    assert report["checks"]["slicer"]["ran"] is False
+    html = (out / "report.html").read_text()
+    assert f"{on_disk['measurements']['volume_ml']:.1f} ml" in html
+
+
+def test_failed_write_leaves_the_old_outputs(sample_design, tmp_path, monkeypatch):
+    out = tmp_path / "case"
+    out.mkdir()
+    (out / "socket.stl").write_bytes(b"old")
+    import prosthetics.report_html as rh
+
+    def boom(*a, **k):
+        raise OSError("disk full")
+
+    monkeypatch.setattr(rh, "write_report_html", boom)
+    with pytest.raises(OSError):
+        pipeline.write_design(sample_design, out)
+    assert (out / "socket.stl").read_bytes() == b"old"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["case"]
+
+
+@pytest.mark.slicer
+@pytest.mark.skipif(find_slicer() is None, reason="PrusaSlicer is not installed")
+def test_cli_design_on_the_sample_slices(tmp_path, capsys):
+    out = tmp_path / "sample"
+    assert main(["design", "--out", str(out)]) == 0
+    text = capsys.readouterr().out
+    assert "slicer    ok" in text
+    r = json.loads((out / "report.json").read_text())
+    assert r["input"]["path"] == str(SAMPLE)
+    s = r["checks"]["slicer"]
+    assert s["ran"] and s["ok"], s
+    assert s["repaired"] is False             # the STL needed no repair
+    # The slicer's filament estimate is consistent with the part's volume (solid walls
+    # and 35 % infill: between 60 % and 110 % of the part printed solid).
+    solid_g = r["checks"]["volume_ml"] * 1.27
+    assert 0.6 * solid_g < s["filament_g"] < 1.1 * solid_g
+    assert s["print_time_s"] > 3600
