@@ -46,10 +46,20 @@ def to_manifold(mesh: trimesh.Trimesh):
 
 
 def from_manifold(man) -> trimesh.Trimesh:
-    """manifold3d.Manifold -> trimesh (float64 vertices)."""
+    """manifold3d.Manifold -> trimesh (float64 vertices), ready to write as STL.
+
+    Booleans over coincident surfaces can leave two topologically distinct vertices at the
+    same float32 position joined by zero-area triangles.  An STL reader welds them and the
+    file is no longer watertight, so they are welded here, the zero-area triangles dropped,
+    and the result checked.
+    """
     m = man.to_mesh()
-    return trimesh.Trimesh(np.asarray(m.vert_properties[:, :3], dtype=np.float64),
+    mesh = trimesh.Trimesh(np.asarray(m.vert_properties[:, :3], dtype=np.float64),
                            np.asarray(m.tri_verts, dtype=np.int64), process=False)
+    mesh.merge_vertices()
+    mesh.update_faces(mesh.nondegenerate_faces(height=1e-9))
+    mesh.remove_unreferenced_vertices()
+    return mesh
 
 
 def closed_oriented(vertices: np.ndarray, faces: np.ndarray) -> trimesh.Trimesh:

@@ -319,6 +319,15 @@ def write_design(design: Design, out_dir: str | os.PathLike, *, stem: str = "soc
         _progress(progress, "export", 0.82)
         stl = tmp / f"{stem}.stl"
         design.socket.export(stl, file_type="stl")
+        # Check the file that ships, not only the mesh in memory: STL readers weld vertices
+        # by position, which is where float32 rounding can open a seam.
+        back = trimesh.load(stl, file_type="stl")
+        report["checks"]["stl_file"] = {
+            "watertight": bool(back.is_watertight),
+            "volume_ml": round(float(back.volume) / 1000.0, 3)}
+        if not back.is_watertight:
+            report["warnings"].append("the written STL is not watertight when read back; "
+                                      "a slicer will have to repair it")
         tmf = tmp / f"{stem}.3mf"
         _export_3mf(design.socket, tmf)
         outputs = []

@@ -290,16 +290,25 @@ def offset_outer(inner: np.ndarray, pole: np.ndarray, target: np.ndarray, iterat
         short = want + margin_mm - d
         surf = _outer_surface(outer, pole_out)
         faces = surf.faces
+        corner_flat = np.zeros(len(surf.vertices))
+        # Inner samples against the outer triangles...
         dist, tri = SurfaceQuery(surf).closest(samples)
         s = sample_want - dist
         bad = s > 0
-        if bad.any():
-            # Push the three corners of each outer triangle that comes too close.
-            corner_flat = np.zeros(len(surf.vertices))
-            verts = faces[tri[bad]]
-            np.maximum.at(corner_flat, verts.ravel(), np.repeat(s[bad], 3))
-            corner = corner_flat[:-1].reshape(rows, m)[::-1]
-            short = np.maximum(short, corner)
+        np.maximum.at(corner_flat, faces[tri[bad]].ravel(), np.repeat(s[bad], 3))
+        # ...and the outer triangles' centroids and edge midpoints against the inner surface:
+        # a triangle can pass closer than its corners and the inner samples show.
+        tri_pts = surf.vertices[faces]                              # (f, 3, 3)
+        probes = np.concatenate([tri_pts.mean(axis=1), 0.5 * (tri_pts + np.roll(tri_pts, 1, axis=1)).reshape(-1, 3)])
+        owner = np.concatenate([np.arange(len(faces)), np.repeat(np.arange(len(faces)), 3)])
+        row_of_vertex = np.append(rows - 1 - np.arange(rows * m) // m, 0)
+        need = target[row_of_vertex[faces].min(axis=1)][owner] + margin_mm
+        s2 = need - q_in.distance(probes)
+        bad2 = s2 > 0
+        np.maximum.at(corner_flat, faces[owner[bad2]].ravel(), np.repeat(s2[bad2], 3))
+        # Push the corners of every triangle that comes too close.
+        corner = corner_flat[:-1].reshape(rows, m)[::-1]
+        short = np.maximum(short, corner)
         if short.max() <= 0.0:
             break
         h = h + np.clip(short, 0.0, None) * 1.2 + (short > 0) * 0.01

@@ -98,6 +98,9 @@ def test_write_outputs(sample_design, tmp_path):
     assert on_disk["outputs"][0]["format"] == "stl" and on_disk["outputs"][1]["format"] == "3mf"
     assert on_disk["outputs"][0]["triangles"] == n
     assert report["checks"]["slicer"]["ran"] is False
+    assert report["checks"]["stl_file"]["watertight"] is True
+    assert report["checks"]["stl_file"]["volume_ml"] == pytest.approx(
+        sample_design.socket.volume / 1000.0, rel=1e-4)
     html = (out / "report.html").read_text()
     assert f"{on_disk['measurements']['volume_ml']:.1f} ml" in html
 
