@@ -97,9 +97,8 @@ def volume_below(mesh: trimesh.Trimesh, z_top_mm: float) -> float:
 
 def proximal_rim_z(mesh: trimesh.Trimesh) -> float:
     """Lowest z of the open proximal boundary (the top edge of the scan), mm."""
-    edges = mesh.edges_sorted
-    uniq, counts = np.unique(edges, axis=0, return_counts=True)
-    boundary = uniq[counts == 1]
+    # Boundary edges are the ones used by a single triangle (hash grouping, not a sort).
+    boundary = mesh.edges_sorted[trimesh.grouping.group_rows(mesh.edges_sorted, require_count=1)]
     if not len(boundary):
         return float(mesh.vertices[:, 2].max())
     bz = mesh.vertices[np.unique(boundary), 2]

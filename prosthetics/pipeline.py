@@ -129,12 +129,31 @@ def parameter_groups(preset: Preset, settings: dict[str, Any] | None = None) -> 
 
 
 def describe_parameters(groups: dict[str, Params]) -> list[dict]:
-    """Every parameter with its group, value, unit, range and help (for listings and GUIs)."""
+    """Every parameter with its group, value, type, unit, range and help (for listings and GUIs).
+
+    ``type`` is one of "float", "int", "bool", "str", "choice" (with ``choices``), and
+    ``optional`` says whether the value may be empty (None: automatic).
+    """
+    import enum
+    import typing
+
     rows = []
     for gname, group in groups.items():
+        hints = typing.get_type_hints(type(group))
         for name, (_f, info) in param_infos(group).items():
             v = getattr(group, name)
+            tp = hints[name]
+            args = typing.get_args(tp)
+            optional = type(None) in args
+            if optional:
+                tp = next(a for a in args if a is not type(None))
+            choices = None
+            if isinstance(tp, type) and issubclass(tp, enum.Enum):
+                kind, choices = "choice", [m.value for m in tp]
+            else:
+                kind = {float: "float", int: "int", bool: "bool", str: "str"}.get(tp, "str")
             rows.append({"group": gname, "name": name, "value": getattr(v, "value", v),
+                         "type": kind, "choices": choices, "optional": optional,
                          "unit": info.unit, "min": info.min, "max": info.max,
                          "label": info.label, "help": info.help})
     return rows
@@ -158,10 +177,24 @@ def _progress(cb, stage: str, fraction: float) -> None:
         cb(stage, fraction)
 
 
-def run_design(scan_path: str | os.PathLike, *, template: str | os.PathLike | None = None,
-               settings: dict[str, Any] | None = None, units: Units | str | None = None,
-               progress: Callable[[str, float], None] | None = None) -> Design:
-    """Run the pipeline on one scan, in memory.
+class Cancelled(ProstheticsError):
+    """The run was cancelled between two stages."""
+
+
+#: Stages in order, and which parameter groups each one reads.
+STAGES = ("load", "clean", "align", "measure", "template", "check")
+_STAGE_OF_GROUP = {"clean": "clean", "align": "align", "measure": "measure",
+                   "template": "template", "export": "check"}
+_FRACTION = {"load": 0.0, "clean": 0.05, "align": 0.35, "measure": 0.45, "template": 0.55,
+             "check": 0.75}
+
+
+class DesignSession:
+    """A design kept in memory, recomputing only the stages a change invalidates.
+
+    The CLI runs it once (:func:`run_design`); the desktop application keeps one per open
+    case and calls :meth:`set` and :meth:`update` as the user edits parameters, so both run
+    exactly the same code.
 
     Parameters
     ----------
@@ -173,74 +206,145 @@ def run_design(scan_path: str | os.PathLike, *, template: str | os.PathLike | No
         ``KEY=VALUE`` overrides of any parameter (strings are converted).
     units
         Force the scan's unit ("mm", "cm", "m").
-    progress
-        Called with (stage, fraction done).
     """
-    timings: dict[str, float] = {}
-    warnings: list[str] = []
-    preset = resolve_template(template)
-    groups = parameter_groups(preset, settings)
-    if units is not None:
-        try:
-            units = Units(units)
-        except ValueError:
-            raise ParameterError(f"--units {units!r} is not one of mm, cm, m") from None
 
-    def stage(name, frac):
-        _progress(progress, name, frac)
-        return time.perf_counter()
+    def __init__(self, scan_path: str | os.PathLike, *, template: str | os.PathLike | None = None,
+                 settings: dict[str, Any] | None = None, units: Units | str | None = None):
+        self.scan_path = Path(scan_path)
+        self.preset = resolve_template(template)
+        self.groups: dict[str, Params] = parameter_groups(self.preset, settings)
+        if units is not None:
+            try:
+                units = Units(units)
+            except ValueError:
+                raise ParameterError(f"--units {units!r} is not one of mm, cm, m") from None
+        self.units = units
+        self.results: dict[str, Any] = {}
+        self.timings: dict[str, float] = {}
+        from .transtibial import TemplateCache
 
-    t = stage("load", 0.0)
-    scan = load_scan(scan_path, units=units)
-    timings["load"] = time.perf_counter() - t
+        self._template_cache = TemplateCache()
 
-    t = stage("clean", 0.05)
-    cleaned = clean_scan(scan, groups["clean"])
-    timings["clean"] = time.perf_counter() - t
-    warnings += cleaned.warnings
+    # -- parameters ------------------------------------------------------------------
+    def set(self, settings: dict[str, Any]) -> str | None:
+        """Change parameters; returns the first stage that must run again (or None)."""
+        before = self.groups
+        self.groups = apply_settings(self.groups, settings)
+        changed = [g for g in self.groups if self.groups[g] != before[g]]
+        first = min((STAGES.index(_STAGE_OF_GROUP[g]) for g in changed), default=None)
+        if first is None:
+            return None
+        for stage in STAGES[first:]:
+            self.results.pop(stage, None)
+        return STAGES[first]
 
-    t = stage("align", 0.35)
-    aligned = align_limb(cleaned, groups["align"])
-    timings["align"] = time.perf_counter() - t
-    warnings += aligned.warnings
-    scan_to_design = aligned.transform @ scan.file_to_mm
+    def stale(self) -> list[str]:
+        """Stages that have not run with the current parameters."""
+        return [s for s in STAGES if s not in self.results]
 
-    t = stage("measure", 0.45)
-    meas = measure_limb(aligned.mesh, groups["measure"])
-    timings["measure"] = time.perf_counter() - t
+    # -- running ---------------------------------------------------------------------
+    def update(self, progress: Callable[[str, float], None] | None = None,
+               cancel: Callable[[], bool] | None = None, until: str = "check") -> None:
+        """Run the stale stages up to and including ``until``.
 
-    t = stage("template", 0.55)
-    _pclass, build = BUILDERS[preset.builder]
-    sock = build(aligned.mesh, groups["template"])
-    timings["template"] = time.perf_counter() - t
-    warnings += sock.warnings
+        Raises
+        ------
+        Cancelled
+            When ``cancel()`` turns true between two stages.
+        """
+        last = STAGES.index(until)
+        for stage in STAGES[:last + 1]:
+            if stage in self.results:
+                continue
+            if cancel is not None and cancel():
+                raise Cancelled(f"cancelled before {stage}")
+            _progress(progress, stage, _FRACTION[stage])
+            t = time.perf_counter()
+            self.results[stage] = getattr(self, f"_run_{stage}")()
+            self.timings[stage] = time.perf_counter() - t
+        _progress(progress, "done", 0.8 if until == "check" else _FRACTION[until] + 0.05)
 
-    t = stage("check", 0.75)
-    solid = solid_checks(sock.mesh)
-    wall = measure_wall(sock.mesh, sock.inner_surface,
-                        above_z_mm=sock.adapter.pedestal_top_z_mm + 1.0,
-                        brim_clearance_mm=float(sock.wall_target_mm.max()) + 0.5)
-    required = float(groups["template"].wall_thickness_mm)
-    wall_ok = wall["min_wall_mm"] is not None and wall["min_wall_mm"] >= required - 0.1
-    if not wall_ok:
-        warnings.append(f"thinnest wall measured {wall['min_wall_mm']} mm, below the "
-                        f"{required:g} mm asked")
-    if required < 5.0:
-        warnings.append(f"wall_thickness_mm = {required:g}: FDM sockets with 4 mm walls have "
-                        f"failed in active users; 5-6 mm is safer")
-    from .printing import bed_fit, get_material, get_printer
+    def _run_load(self):
+        return load_scan(self.scan_path, units=self.units)
 
-    printer = get_printer(groups["export"].printer)
-    material = get_material(groups["export"].material)
-    fit = bed_fit(sock.mesh.extents, printer, footprint_xy=sock.mesh.vertices[:, :2])
-    if not fit["fits"]:
-        warnings.append(f"does not fit {printer.name}: {fit['reason']}")
-    timings["check"] = time.perf_counter() - t
+    def _run_clean(self):
+        return clean_scan(self.results["load"], self.groups["clean"])
 
+    def _run_align(self):
+        return align_limb(self.results["clean"], self.groups["align"])
+
+    def _run_measure(self):
+        return measure_limb(self.results["align"].mesh, self.groups["measure"])
+
+    def _run_template(self):
+        _pclass, build = BUILDERS[self.preset.builder]
+        return build(self.results["align"].mesh, self.groups["template"], self._template_cache)
+
+    #: Grid of the live preview (the export uses the template's own grid).
+    PREVIEW_GRID = {"grid_rows": 48, "grid_columns": 64}
+
+    def preview(self):
+        """The socket for the current template parameters, fast, on a coarser grid.
+
+        For live feedback while a parameter is edited: the same builder and parameters
+        on a 48 x 64 grid, reusing the limb's ray scene and the adapter parts; no checks.
+        Runs the stages before the template first if they are stale.
+        """
+        self.update(until="measure")
+        _pclass, build = BUILDERS[self.preset.builder]
+        params = self.groups["template"].replace(**{
+            k: min(v, getattr(self.groups["template"], k)) for k, v in self.PREVIEW_GRID.items()})
+        return build(self.results["align"].mesh, params, self._template_cache)
+
+    def _run_check(self) -> dict:
+        from .printing import bed_fit, get_material, get_printer
+
+        sock = self.results["template"]
+        warnings = []
+        solid = solid_checks(sock.mesh)
+        wall = measure_wall(sock.mesh, sock.inner_surface,
+                            above_z_mm=sock.adapter.pedestal_top_z_mm + 1.0,
+                            brim_clearance_mm=float(sock.wall_target_mm.max()) + 0.5)
+        required = float(self.groups["template"].wall_thickness_mm)
+        wall_ok = wall["min_wall_mm"] is not None and wall["min_wall_mm"] >= required - 0.1
+        if not wall_ok:
+            warnings.append(f"thinnest wall measured {wall['min_wall_mm']} mm, below the "
+                            f"{required:g} mm asked")
+        if required < 5.0:
+            warnings.append(f"wall_thickness_mm = {required:g}: FDM sockets with 4 mm walls "
+                            f"have failed in active users; 5-6 mm is safer")
+        printer = get_printer(self.groups["export"].printer)
+        material = get_material(self.groups["export"].material)
+        fit = bed_fit(sock.mesh.extents, printer, footprint_xy=sock.mesh.vertices[:, :2])
+        if not fit["fits"]:
+            warnings.append(f"does not fit {printer.name}: {fit['reason']}")
+        return {"checks": {**solid, **wall, "wall_required_mm": required,
+                           "wall_ok": bool(wall_ok), "printer": fit, "material": material.name},
+                "warnings": warnings}
+
+    # -- results ---------------------------------------------------------------------
+    @property
+    def scan_to_design(self) -> np.ndarray:
+        """(4, 4) from the scan file's coordinates to the design frame (mm)."""
+        return self.results["align"].transform @ self.results["load"].file_to_mm
+
+    def design(self) -> Design:
+        """The complete design (runs what is stale)."""
+        self.update()
+        return _make_design(self)
+
+
+def _make_design(session: DesignSession) -> Design:
+    res, groups, preset = session.results, session.groups, session.preset
+    scan, cleaned, aligned, meas, sock = (res[k] for k in ("load", "clean", "align", "measure",
+                                                           "template"))
+    check = res["check"]
+    warnings = [*cleaned.warnings, *aligned.warnings, *sock.warnings, *check["warnings"]]
+    scan_to_design = session.scan_to_design
     zt = sock.trim_lowest_z_mm
-    inner_levels = np.arange(groups["measure"].circumference_spacing_mm, zt,
-                             groups["measure"].circumference_spacing_mm)
-    inner_secs = [s for s in sections(sock.inner_surface, inner_levels) if s is not None]
+    spacing = groups["measure"].circumference_spacing_mm
+    inner_secs = [s for s in sections(sock.inner_surface, np.arange(spacing, zt, spacing))
+                  if s is not None]
     tp = groups["template"]
     report = {
         "schema": "prosthetics.report/1",
@@ -275,15 +379,22 @@ def run_design(scan_path: str | os.PathLike, *, template: str | os.PathLike | No
                                "hole_centres_mm": np.round(sock.adapter.hole_centres(), 3).tolist()},
                    "print_orientation": "distal end (adapter disc) on the bed, as in the design "
                                         "frame (+Z up)"},
-        "checks": {**solid, **wall, "wall_required_mm": required, "wall_ok": bool(wall_ok),
-                   "printer": fit, "material": material.name},
+        "checks": dict(check["checks"]),
         "outputs": [],
         "warnings": warnings,
-        "timings_s": {k: round(v, 3) for k, v in timings.items()},
+        "timings_s": {k: round(v, 3) for k, v in session.timings.items()},
     }
-    _progress(progress, "done", 0.8)
     return Design(report=report, limb=aligned.mesh, socket=sock.mesh, socket_result=sock,
                   groups=groups, scan_to_design=scan_to_design, warnings=warnings)
+
+
+def run_design(scan_path: str | os.PathLike, *, template: str | os.PathLike | None = None,
+               settings: dict[str, Any] | None = None, units: Units | str | None = None,
+               progress: Callable[[str, float], None] | None = None) -> Design:
+    """Run the pipeline on one scan, in memory (see :class:`DesignSession`)."""
+    session = DesignSession(scan_path, template=template, settings=settings, units=units)
+    session.update(progress)
+    return _make_design(session)
 
 
 def _limb_volume_below(limb: trimesh.Trimesh, z: float) -> float:

@@ -148,6 +148,37 @@ class SocketResult:
         return volume_below(self.inner_surface, z_mm) / 1000.0
 
 
+class TemplateCache:
+    """What stays the same while only template parameters change, for fast rebuilds.
+
+    Holds, for one limb mesh: its proximal rim height and ray-casting scene; and the
+    tessellated CadQuery adapter parts by their parameters.
+    """
+
+    def __init__(self) -> None:
+        self._limb_key = None
+        self.rim_z: float | None = None
+        self.limb_query: SurfaceQuery | None = None
+        self._adapters: dict = {}
+
+    def for_limb(self, limb: trimesh.Trimesh) -> "TemplateCache":
+        key = (id(limb), len(limb.faces), float(limb.vertices[:, 2].max()))
+        if key != self._limb_key:
+            self._limb_key = key
+            self.rim_z = proximal_rim_z(limb)
+            self.limb_query = SurfaceQuery(limb)
+        return self
+
+    def adapter_meshes(self, adapter: "adapters.FourHoleAdapter", top_z: float):
+        key = (adapter, round(top_z, 6))
+        if key not in self._adapters:
+            if len(self._adapters) > 16:
+                self._adapters.clear()
+            self._adapters[key] = (adapters.tessellate(adapter.solid()),
+                                   adapters.tessellate(adapter.cutters(top_z_mm=top_z)))
+        return self._adapters[key]
+
+
 def trim_curve(theta: np.ndarray, p: TranstibialParams, anterior_z: float) -> np.ndarray:
     """Trim height (mm) per direction ``theta`` (rad from +X; +Y is anterior)."""
     d = np.angle(np.exp(1j * (theta + np.pi / 2)))   # angle from posterior (-Y)
@@ -172,9 +203,10 @@ def _grid_normals(rows: np.ndarray, pole: np.ndarray) -> np.ndarray:
     return n
 
 
-def sample_limb(limb: trimesh.Trimesh, p: TranstibialParams, anterior_z: float) -> SocketGrid:
+def sample_limb(limb: trimesh.Trimesh, p: TranstibialParams, anterior_z: float,
+                q: SurfaceQuery | None = None) -> SocketGrid:
     """Ray-sample the limb on the socket grid (see the module notes)."""
-    q = SurfaceQuery(limb)
+    q = q or SurfaceQuery(limb)
     m = p.grid_columns
     theta = np.linspace(0.0, 2 * np.pi, m, endpoint=False)
     trim_z = trim_curve(theta, p, anterior_z)
@@ -306,14 +338,18 @@ def offset_outer(inner: np.ndarray, pole: np.ndarray, target: np.ndarray, iterat
         s2 = need - q_in.distance(probes)
         bad2 = s2 > 0
         np.maximum.at(corner_flat, faces[owner[bad2]].ravel(), np.repeat(s2[bad2], 3))
-        # Push the corners of every triangle that comes too close.
+        # Push the corners of every triangle that comes too close, the distal pole too.
         corner = corner_flat[:-1].reshape(rows, m)[::-1]
         short = np.maximum(short, corner)
-        if short.max() <= 0.0:
+        pole_short = max(corner_flat[-1],
+                         target[0] + margin_mm - q_in.distance(pole_out[None])[0])
+        if short.max() <= 0.0 and pole_short <= 0.0:
             break
         h = h + np.clip(short, 0.0, None) * 1.2 + (short > 0) * 0.01
         h = np.maximum(h, _smooth_grid(h, 2))
         outer = inner + h[..., None] * n
+        if pole_short > 0:
+            pole_out = pole_out - np.array([0.0, 0.0, 1.2 * pole_short + 0.01])
     return outer, pole_out
 
 
@@ -329,8 +365,12 @@ def _brim(inner_top: np.ndarray, outer_top: np.ndarray, up: np.ndarray, k: int =
         np.sin(alpha)[:, None, None] * radius[None] * u[None]
 
 
-def build_transtibial(limb: trimesh.Trimesh, params: TranstibialParams | None = None) -> SocketResult:
+def build_transtibial(limb: trimesh.Trimesh, params: TranstibialParams | None = None,
+                      cache: TemplateCache | None = None) -> SocketResult:
     """Fit the transtibial socket to an aligned limb (limb frame, mm).
+
+    ``cache`` keeps what does not depend on the template parameters between calls (the
+    desktop application's live preview rebuilds with it).
 
     Raises
     ------
@@ -342,7 +382,8 @@ def build_transtibial(limb: trimesh.Trimesh, params: TranstibialParams | None = 
     p = params or TranstibialParams()
     timings: dict[str, float] = {}
     t0 = time.perf_counter()
-    rim = proximal_rim_z(limb)
+    cache = (cache or TemplateCache()).for_limb(limb)
+    rim = cache.rim_z
     anterior_z = p.trim_height_mm if p.trim_height_mm is not None else rim - p.trim_below_scan_top_mm
     if anterior_z > rim - 2.0:
         raise ParameterError(f"trim_height_mm = {anterior_z:.0f} is above the top of the scan "
@@ -351,7 +392,7 @@ def build_transtibial(limb: trimesh.Trimesh, params: TranstibialParams | None = 
         raise ParameterError(f"the posterior trim would be {anterior_z - p.posterior_trim_drop_mm:.0f}"
                              f" mm above the distal end; raise trim_height_mm or lower "
                              f"posterior_trim_drop_mm")
-    grid = sample_limb(limb, p, anterior_z)
+    grid = sample_limb(limb, p, anterior_z, cache.limb_query)
     inner, pole = rectify(grid, p, anterior_z)
     timings["sample"] = time.perf_counter() - t0
 
@@ -381,7 +422,9 @@ def build_transtibial(limb: trimesh.Trimesh, params: TranstibialParams | None = 
     radii = np.linalg.norm(outer[..., :2], axis=2).min(axis=1)
     inside = np.flatnonzero(radii >= r_plate + 2.0)
     top_row = int(inside[0]) if len(inside) else len(radii) - 1
-    pedestal_top = float(min(outer[top_row, :, 2].max() + 2.0, grid.trim_z.min() - 5.0))
+    # Rounded up to 0.5 mm so small changes of the wall reuse the cached adapter parts.
+    pedestal_top = float(min(np.ceil((outer[top_row, :, 2].max() + 2.0) * 2) / 2,
+                             grid.trim_z.min() - 5.0))
     bottom = float(pole[2] - p.distal_wall_thickness_mm - p.adapter_plate_thickness_mm)
     adapter = adapters.FourHoleAdapter(
         plate_diameter_mm=p.adapter_plate_diameter_mm,
@@ -391,8 +434,7 @@ def build_transtibial(limb: trimesh.Trimesh, params: TranstibialParams | None = 
         recess_diameter_mm=p.adapter_recess_diameter_mm,
         recess_depth_mm=p.adapter_recess_depth_mm,
         rotation_deg=p.adapter_rotation_deg, bottom_z_mm=bottom, pedestal_top_z_mm=pedestal_top)
-    block = adapters.tessellate(adapter.solid())
-    cutters = adapters.tessellate(adapter.cutters(top_z_mm=pedestal_top))
+    block, cutters = cache.adapter_meshes(adapter, pedestal_top)
     timings["adapter_cadquery"] = time.perf_counter() - t0
 
     t0 = time.perf_counter()

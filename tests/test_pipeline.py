@@ -138,3 +138,52 @@ def test_cli_design_on_the_sample_slices(tmp_path, capsys):
     solid_g = r["checks"]["volume_ml"] * 1.27
     assert 0.6 * solid_g < s["filament_g"] < 1.1 * solid_g
     assert s["print_time_s"] > 3600
+
+
+def test_session_reruns_only_what_a_change_invalidates(monkeypatch):
+    calls = []
+    session = pipeline.DesignSession(SAMPLE)
+    for stage in pipeline.STAGES:
+        original = getattr(session, f"_run_{stage}")
+
+        def traced(original=original, stage=stage):
+            calls.append(stage)
+            return original()
+
+        monkeypatch.setattr(session, f"_run_{stage}", traced)
+    session.update()
+    assert calls == list(pipeline.STAGES)
+    first_socket = session.results["template"].mesh
+    calls.clear()
+    assert session.set({"wall_thickness_mm": "6"}) == "template"
+    assert session.stale() == ["template", "check"]
+    session.update()
+    assert calls == ["template", "check"]
+    assert session.results["check"]["checks"]["min_wall_mm"] >= 5.9
+    assert session.results["template"].mesh.volume > first_socket.volume
+    calls.clear()
+    assert session.set({"printer": "generic_220"}) == "check"
+    session.update()
+    assert calls == ["check"]
+    assert session.set({"printer": "generic_220"}) is None      # no change, nothing to do
+    calls.clear()
+    assert session.set({"anterior_rotation_deg": "15"}) == "align"
+    with pytest.raises(pipeline.Cancelled):
+        session.update(cancel=lambda: True)
+    assert calls == [] and session.stale() == ["align", "measure", "template", "check"]
+
+
+def test_preview_is_the_same_socket_on_a_coarser_grid(sample_design):
+    session = pipeline.DesignSession(SAMPLE, settings={"wall_thickness_mm": "6"})
+    # Reuse the cleaned limb of the shared run instead of cleaning again.
+    session.update(until="measure")
+    prev = session.preview()
+    assert prev.params.grid_rows == 48 and prev.params.grid_columns == 64
+    assert prev.params.wall_thickness_mm == 6.0
+    assert prev.mesh.is_watertight
+    session.update()
+    full = session.results["template"]
+    assert prev.trim_anterior_z_mm == pytest.approx(full.trim_anterior_z_mm)
+    assert prev.mesh.volume == pytest.approx(full.mesh.volume, rel=0.02)
+    assert prev.inner_volume_below_ml(full.trim_lowest_z_mm) == pytest.approx(
+        full.inner_volume_below_ml(full.trim_lowest_z_mm), rel=0.01)

@@ -91,7 +91,8 @@ def test_thinnest_wall_is_at_least_the_set_thickness(limb, t):
 def test_distal_end_is_thicker(default):
     g = default.grid
     bottom = default.grid.inner_pole[2] - default.grid.outer_pole[2]
-    assert bottom == pytest.approx(default.params.distal_wall_thickness_mm, abs=1e-6)
+    # At least the distal thickness (the wall correction may push the pole a little further).
+    assert default.params.distal_wall_thickness_mm <= bottom < default.params.distal_wall_thickness_mm + 0.5
     # Below the pole, the adapter adds its disc: material under the limb's tip.
     tip_material = g.inner_pole[2] - default.adapter.bottom_z_mm
     assert tip_material == pytest.approx(default.params.distal_wall_thickness_mm
