@@ -160,3 +160,12 @@ def test_scene_without_a_limb(tmp_path):
     np.savetxt(path, np.vstack([table, box]))
     with pytest.raises(ScanError, match="no limb-like object"):
         clean_scan(load_scan(path))
+
+
+def test_cleaning_is_repeatable(phone_run):
+    """Same scan, same parameters, same limb and transform to the bit (reports reproduce)."""
+    _, scan, cleaned, aligned, _ = phone_run
+    again = align_limb(clean_scan(scan))
+    assert np.array_equal(again.mesh.vertices, aligned.mesh.vertices)
+    assert np.array_equal(again.mesh.faces, aligned.mesh.faces)
+    assert np.array_equal(again.transform, aligned.transform)

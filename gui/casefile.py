@@ -1,0 +1,113 @@
+"""Case files (``*.case.json``): a scan and every setting of its design, to reopen later.
+
+::
+
+    {
+      "schema": "prosthetics.case/1",
+      "scan": {"path": "../scans/limb.ply",          # relative to the case file if possible
+               "absolute_path": "/data/scans/limb.ply",
+               "sha256": "..."},
+      "template": "transtibial",                    # preset name (or PRESET.toml path)
+      "units": null,                                # "mm", "cm", "m" or null (automatic)
+      "parameters": {"clean": {...}, "align": {...}, "measure": {...}, "template": {...},
+                     "export": {...}},              # values as for --set; null = automatic
+      "landmarks": {}
+    }
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from prosthetics.errors import ProstheticsError
+
+SCHEMA = "prosthetics.case/1"
+SUFFIX = ".case.json"
+
+
+class CaseError(ProstheticsError, ValueError):
+    """A case file cannot be read or written."""
+
+
+@dataclass(kw_only=True)
+class Case:
+    scan_path: Path
+    sha256: str = ""
+    template: str = "transtibial"
+    units: str | None = None
+    parameters: dict[str, dict[str, Any]] = field(default_factory=dict)
+    landmarks: dict = field(default_factory=dict)
+
+    def settings(self) -> dict[str, Any]:
+        """The parameters flattened as ``--set`` values (None -> "auto")."""
+        return {k: ("auto" if v is None else v)
+                for group in self.parameters.values() for k, v in group.items()}
+
+
+def case_path_for(path: str | os.PathLike) -> Path:
+    """``path`` with the ``.case.json`` ending added when it is missing."""
+    p = Path(path)
+    return p if p.name.endswith(SUFFIX) else p.with_name(p.name + SUFFIX)
+
+
+def write_case(path: str | os.PathLike, case: Case) -> Path:
+    """Write ``case`` atomically; the scan path is stored relative to the case file when
+    possible (and absolute as a fallback)."""
+    out = Path(path)
+    scan = Path(case.scan_path).resolve()
+    try:
+        rel = os.path.relpath(scan, out.resolve().parent)
+    except ValueError:          # another drive (Windows)
+        rel = str(scan)
+    data = {"schema": SCHEMA,
+            "scan": {"path": Path(rel).as_posix(), "absolute_path": str(scan),
+                     "sha256": case.sha256},
+            "template": case.template, "units": case.units,
+            "parameters": case.parameters, "landmarks": case.landmarks}
+    try:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=f".{out.name}.", dir=out.parent)
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            json.dump(data, fh, indent=2)
+            fh.write("\n")
+        os.replace(tmp, out)
+    except OSError as exc:
+        raise CaseError(f"cannot write the case file {str(out)!r} ({exc.strerror}); choose "
+                        f"another folder") from None
+    return out
+
+
+def read_case(path: str | os.PathLike) -> Case:
+    """Read a case file; the scan path is resolved against the case file's folder."""
+    p = Path(path)
+    try:
+        data = json.loads(p.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise CaseError(f"case file {str(p)!r} does not exist; check the path") from None
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise CaseError(f"case file {p.name} cannot be read ({exc}); open another case or "
+                        f"the scan itself") from None
+    if not isinstance(data, dict) or data.get("schema") != SCHEMA:
+        raise CaseError(f"{p.name} is not a case file of this version (schema "
+                        f"{data.get('schema') if isinstance(data, dict) else None!r}, expected "
+                        f"{SCHEMA!r}); open the scan instead")
+    scan = data.get("scan") or {}
+    rel = scan.get("path")
+    if not rel:
+        raise CaseError(f"{p.name} names no scan file; open the scan instead")
+    candidate = (p.resolve().parent / rel)
+    if not candidate.exists() and scan.get("absolute_path"):
+        candidate = Path(scan["absolute_path"])
+    params = data.get("parameters") or {}
+    if not isinstance(params, dict) or not all(isinstance(g, dict) for g in params.values()):
+        raise CaseError(f"{p.name}: 'parameters' must map each group to its values")
+    return Case(scan_path=candidate.resolve() if candidate.exists() else candidate,
+                sha256=str(scan.get("sha256") or ""), template=str(data.get("template") or
+                                                               "transtibial"),
+                units=data.get("units"), parameters=params,
+                landmarks=dict(data.get("landmarks") or {}))
