@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import numpy as np
 import trimesh
@@ -287,20 +288,30 @@ def refit_holes(mesh: trimesh.Trimesh, points: np.ndarray, c: np.ndarray, a: np.
 # ----------------------------------------------------------------------------- stage
 
 
-def _mesh_is_clean(scan: Scan, params: CleanParams) -> tuple[bool, str]:
+def _clean_mesh_part(scan: Scan, params: CleanParams) -> tuple[trimesh.Trimesh | None, str]:
+    """The input mesh's limb when the mesh is already clean, else None and why not.
+
+    Clean means: the largest connected piece holds at least half of the surface, has no
+    floor plane and is limb-like.  Other pieces (a base plate, a stray fragment) are dropped.
+    """
     mesh = trimesh.Trimesh(scan.points, scan.faces, process=True)
     parts = mesh.split(only_watertight=False)
     if not len(parts):
-        return False, "no faces"
+        return None, "no faces"
     areas = np.array([p.area for p in parts])
-    if areas.max() < 0.98 * areas.sum():
-        return False, f"{len(parts)} separate pieces"
-    if find_floor(mesh.vertices, params.floor_tolerance_mm) is not None:
-        return False, "a floor plane"
-    ok, why = limb_like(mesh.vertices)
+    big = parts[int(np.argmax(areas))]
+    if areas.max() < 0.5 * areas.sum():
+        return None, f"{len(parts)} separate pieces, none holding half the surface"
+    if big.is_watertight and abs(big.volume) < 0.35 * big.convex_hull.volume:
+        raise ScanError(f"{Path(scan.path).name} is a thin closed shell (it fills "
+                        f"{100 * abs(big.volume) / big.convex_hull.volume:.0f} % of its hull): "
+                        f"it looks like a socket or a mould, not a limb; give a scan of the limb")
+    if find_floor(big.vertices, params.floor_tolerance_mm) is not None:
+        return None, "a floor plane"
+    ok, why = limb_like(big.vertices)
     if not ok:
-        return False, why
-    return True, ""
+        return None, why
+    return big, ""
 
 
 def clean_scan(scan: Scan, params: CleanParams | None = None) -> CleanResult:
@@ -323,8 +334,8 @@ def clean_scan(scan: Scan, params: CleanParams | None = None) -> CleanResult:
     warnings: list[str] = []
 
     if scan.is_mesh and params.reconstruct is not Reconstruct.ALWAYS:
-        clean, why = _mesh_is_clean(scan, params)
-        if clean or params.reconstruct is Reconstruct.NEVER:
+        part, why = _clean_mesh_part(scan, params)
+        if part is not None or params.reconstruct is Reconstruct.NEVER:
             mesh = trimesh.Trimesh(scan.points, scan.faces, process=True)
             n0 = len(mesh.faces)
             mesh, dropped = _largest_component(mesh)
@@ -339,7 +350,7 @@ def clean_scan(scan: Scan, params: CleanParams | None = None) -> CleanResult:
             steps.append({"step": "keep mesh", "kept": int(len(mesh.faces)),
                           "removed": int(n0 - len(mesh.faces)),
                           "detail": "input mesh is already one clean surface; kept as it is"
-                          + (f" (dropped {dropped} small pieces)" if dropped else "")})
+                          + (f"; dropped {dropped} other piece(s)" if dropped else "")})
             return CleanResult(mesh=mesh, axis_point=c, axis_dir=a, reconstructed=False,
                                steps=steps, warnings=warnings)
         steps.append({"step": "inspect mesh", "kept": len(scan.points), "removed": 0,

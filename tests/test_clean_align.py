@@ -169,3 +169,17 @@ def test_cleaning_is_repeatable(phone_run):
     assert np.array_equal(again.mesh.vertices, aligned.mesh.vertices)
     assert np.array_equal(again.mesh.faces, aligned.mesh.faces)
     assert np.array_equal(again.transform, aligned.transform)
+
+
+def test_a_socket_is_not_taken_for_a_limb(tmp_path):
+    """A closed thin-walled shell (a socket or a mould) is refused with a clear message."""
+    import manifold3d
+
+    outer = manifold3d.Manifold.cylinder(220.0, 55.0, 55.0, 96)
+    inner = manifold3d.Manifold.cylinder(220.0, 50.0, 50.0, 96).translate([0, 0, 5.0])
+    m = (outer - inner).to_mesh()
+    shell = trimesh.Trimesh(np.asarray(m.vert_properties)[:, :3], np.asarray(m.tri_verts))
+    path = tmp_path / "socket.stl"
+    shell.export(path)
+    with pytest.raises(ScanError, match="thin closed shell .* looks like a socket or a mould"):
+        clean_scan(load_scan(path))
