@@ -1,12 +1,154 @@
-"""Entry point of the desktop application (``prosthetics-gui``, ``python -m gui``)."""
+"""Entry point of the desktop application (``prosthetics-gui``, ``python -m gui``).
 
+    prosthetics-gui [SCAN | CASE.case.json]
+    prosthetics-gui --screenshot OUT.png [--step template] [--size 1400x900] [SCAN|CASE]
+
+With no argument the sample scan opens.  ``--screenshot`` runs the whole design, shows the
+chosen step, saves a picture of the window and exits (0 on success, 2 on an error in the
+design, 1 on a time-out).  ``--exit-when-shown`` prints when the window was shown and when
+the interface was built (seconds since the epoch) and exits; the start-up benchmark uses it.
+"""
+
+from __future__ import annotations
+
+import argparse
 import sys
+import time
+
+STEP_NAMES = ("scan", "clean", "align", "measure", "rectify", "template", "export")
+#: --step aliases
+STEP_ALIASES = {"distance": "rectify", "socket": "template"}
 
 
-def main() -> int:
-    print("prosthetics-gui: the desktop application is not in this version yet; "
-          "use 'prosthetics design SCAN' (see 'prosthetics --help')", file=sys.stderr)
-    return 2
+def _size(text: str) -> tuple[int, int]:
+    try:
+        w, h = (int(v) for v in text.lower().split("x"))
+        if w < 400 or h < 300:
+            raise ValueError
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"--size {text!r}: write it as WIDTHxHEIGHT, at least "
+                                         f"400x300 (e.g. 1400x900)") from None
+    return w, h
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        prog="prosthetics-gui",
+        description="Desktop application: phone scan of a residual limb to a 3D-printable "
+                    "socket.")
+    p.add_argument("path", nargs="?", help="scan file or case file (*.case.json); default: the "
+                                           "sample scan")
+    p.add_argument("--screenshot", metavar="PNG",
+                   help="design, show the step, save a picture of the window and exit")
+    p.add_argument("--step", default="template",
+                   choices=list(STEP_NAMES) + list(STEP_ALIASES),
+                   help="step shown by --screenshot (default: template; 'distance' = rectify)")
+    p.add_argument("--view", default=None,
+                   choices=["anterior", "posterior", "right", "left", "distal", "three_quarter"],
+                   help="standard view for --screenshot (default: the step's own)")
+    p.add_argument("--size", type=_size, default=(1400, 900), metavar="WxH",
+                   help="window size (default 1400x900)")
+    p.add_argument("--timeout", type=float, default=600.0,
+                   help="--screenshot: give up after this many seconds (default 600)")
+    p.add_argument("--exit-when-shown", action="store_true",
+                   help="print the times the window was shown and built, then exit")
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    t_start = time.time()
+    args = build_parser().parse_args(argv)
+    from PySide6.QtCore import QTimer
+
+    from .mainwindow import MainWindow, qapp
+
+    app = qapp()
+    win = MainWindow(headless=bool(args.screenshot))
+    win.resize(*args.size)
+    win.show()
+    _install_excepthook(win)
+
+    if args.exit_when_shown:
+        def shown() -> None:
+            print(f"shown {time.time():.6f} main_entered {t_start:.6f}", flush=True)
+        QTimer.singleShot(0, shown)
+
+        def built() -> None:
+            print(f"built {time.time():.6f}", flush=True)
+            app.quit()
+        win.ready.connect(built)
+        win.start(None, open_sample=False)
+        rc = app.exec()
+        win.close()
+        return rc
+
+    win.start(args.path)
+    if args.screenshot:
+        return _screenshot(app, win, args)
+    rc = app.exec()
+    return rc
+
+
+def _install_excepthook(win) -> None:
+    """An exception in a GUI-thread slot (a bug) is shown as a message, not lost on the
+    terminal; the window keeps running."""
+    import traceback
+
+    showing = []
+
+    def hook(etype, value, tb):
+        traceback.print_exception(etype, value, tb)
+        if showing or etype in (KeyboardInterrupt, SystemExit):
+            return
+        showing.append(1)
+        try:
+            from .model import error_hint
+
+            win.show_error(f"unexpected error: {etype.__name__}: {value}", error_hint(value))
+        finally:
+            showing.clear()
+    sys.excepthook = hook
+
+
+def _screenshot(app, win, args) -> int:
+    from pathlib import Path
+
+    from PySide6.QtCore import QCoreApplication, QEventLoop
+
+    def spin(seconds: float) -> None:
+        end = time.monotonic() + seconds
+        while time.monotonic() < end:
+            QCoreApplication.processEvents(QEventLoop.ProcessEventsFlag.AllEvents, 20)
+            time.sleep(0.005)
+
+    deadline = time.monotonic() + args.timeout
+    while not win.is_ready() and time.monotonic() < deadline and not win.errors:
+        spin(0.05)
+    rc = 0
+    if win.is_ready() and not win.errors:
+        ok = win.model.wait_idle(max(1.0, deadline - time.monotonic()))
+        if not ok:
+            print("prosthetics-gui: --screenshot timed out", file=sys.stderr)
+            rc = 1
+    if win.errors:
+        rc = 2
+    if rc == 0:
+        step = STEP_ALIASES.get(args.step, args.step)
+        win.select_step(step)
+        spin(0.3)
+        if args.view:
+            win.set_view(args.view)
+        spin(0.3)
+        out = Path(args.screenshot)
+        out.parent.mkdir(parents=True, exist_ok=True)
+        if not win.grab().save(str(out)):
+            print(f"prosthetics-gui: cannot write {out}", file=sys.stderr)
+            rc = 1
+        else:
+            print(f"wrote {out}")
+    win.close()
+    app.processEvents()
+    return rc
 
 
 if __name__ == "__main__":

@@ -1,0 +1,245 @@
+"""Parameter forms built from ``describe_parameters`` rows (labels, units, ranges, help).
+
+A form emits ``edited({name: value})`` once the user has stopped changing a field for
+``DEBOUNCE_MS`` (spin boxes) or at once (check boxes, lists); it never changes the session
+itself.  ``set_values`` puts the model's values back without emitting anything.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any, Callable
+
+from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtWidgets import (QCheckBox, QComboBox, QDoubleSpinBox,
+                               QFormLayout, QHBoxLayout, QLabel, QLineEdit, QSpinBox, QWidget)
+
+DEBOUNCE_MS = 150
+
+
+class _NoStrayWheel:
+    """Spin boxes and lists take the mouse wheel only when they have the focus; otherwise
+    it scrolls the side panel (the event goes on to the parent) and no value changes by
+    accident."""
+
+    def wheelEvent(self, event):  # noqa: N802 - Qt API
+        if self.hasFocus():
+            super().wheelEvent(event)
+        else:
+            event.ignore()
+
+
+class DoubleSpinBox(_NoStrayWheel, QDoubleSpinBox):
+    pass
+
+
+class SpinBox(_NoStrayWheel, QSpinBox):
+    pass
+
+
+class ComboBox(_NoStrayWheel, QComboBox):
+    pass
+
+
+def _guard(widget: QWidget) -> None:
+    widget.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+
+
+def _step_for(lo: float | None, hi: float | None) -> float:
+    if lo is None or hi is None or hi <= lo:
+        return 0.1
+    step = 10.0 ** math.floor(math.log10((hi - lo) / 100.0))
+    return max(step, 0.01)
+
+
+def _tooltip(row: dict) -> str:
+    parts = []
+    if row.get("help"):
+        parts.append(row["help"])
+    if row.get("min") is not None and row.get("max") is not None:
+        parts.append(f"Range {row['min']:g} to {row['max']:g} {row.get('unit') or ''}".rstrip())
+    if row.get("optional"):
+        parts.append("Automatic when 'auto' is ticked.")
+    parts.append(f"Parameter: {row['name']} (prosthetics design --set {row['name']}=...)")
+    return "\n".join(parts)
+
+
+class Field:
+    """One editor: the widget, how to read and write its value, and its change signal."""
+
+    def __init__(self, row: dict, widget: QWidget, get: Callable[[], Any],
+                 put: Callable[[Any], None], signals: list, debounced: bool,
+                 blockers: list[QWidget]):
+        self.row, self.widget, self.get, self._put = row, widget, get, put
+        self.signals, self.debounced, self.blockers = signals, debounced, blockers
+
+    @property
+    def name(self) -> str:
+        return self.row["name"]
+
+    def put(self, value: Any) -> None:
+        for w in self.blockers:
+            w.blockSignals(True)
+        try:
+            self._put(value)
+        finally:
+            for w in self.blockers:
+                w.blockSignals(False)
+
+
+def _float_spin(row: dict) -> QDoubleSpinBox:
+    sb = DoubleSpinBox()
+    lo = row["min"] if row["min"] is not None else -1e6
+    hi = row["max"] if row["max"] is not None else 1e6
+    step = _step_for(row["min"], row["max"])
+    sb.setDecimals(max(1, -int(math.floor(math.log10(step)))))
+    sb.setRange(lo, hi)
+    sb.setSingleStep(step)
+    sb.setKeyboardTracking(False)
+    sb.setAccelerated(True)
+    if row.get("unit"):
+        sb.setSuffix(f" {row['unit']}")
+    sb.setMinimumWidth(110)
+    _guard(sb)
+    return sb
+
+
+def make_field(row: dict, named_choices: dict[str, dict[str, str]] | None = None) -> Field:
+    """The editor of one parameter row."""
+    kind, name = row["type"], row["name"]
+    named = (named_choices or {}).get(name)
+    tip = _tooltip(row)
+    if named is not None:                                   # printer, material
+        cb = ComboBox()
+        for key, label in named.items():
+            cb.addItem(f"{label}", key)
+        _guard(cb)
+
+        def put(v, cb=cb):
+            i = cb.findData(v)
+            if i < 0:
+                cb.addItem(str(v), v)
+                i = cb.count() - 1
+            cb.setCurrentIndex(i)
+        f = Field(row, cb, lambda: cb.currentData(), put, [cb.currentIndexChanged], False, [cb])
+    elif kind == "choice":
+        cb = ComboBox()
+        for c in row["choices"]:
+            cb.addItem(str(c), c)
+        _guard(cb)
+        f = Field(row, cb, lambda: cb.currentData(),
+                  lambda v: cb.setCurrentIndex(max(0, cb.findData(v))),
+                  [cb.currentIndexChanged], False, [cb])
+    elif kind == "bool":
+        ch = QCheckBox()
+        f = Field(row, ch, lambda: ch.isChecked(), lambda v: ch.setChecked(bool(v)),
+                  [ch.toggled], False, [ch])
+    elif kind == "int":
+        sb = SpinBox()
+        sb.setRange(int(row["min"]) if row["min"] is not None else -10**9,
+                    int(row["max"]) if row["max"] is not None else 10**9)
+        sb.setKeyboardTracking(False)
+        sb.setAccelerated(True)
+        if row.get("unit"):
+            sb.setSuffix(f" {row['unit']}")
+        sb.setMinimumWidth(110)
+        _guard(sb)
+        f = Field(row, sb, lambda: sb.value(), lambda v: sb.setValue(int(v)),
+                  [sb.valueChanged], True, [sb])
+    elif kind == "float" and row.get("optional"):
+        box = QWidget()
+        lay = QHBoxLayout(box)
+        lay.setContentsMargins(0, 0, 0, 0)
+        sb = _float_spin(row)
+        auto = QCheckBox("auto")
+        auto.setToolTip("Automatic value (shown greyed)")
+        lay.addWidget(sb, 1)
+        lay.addWidget(auto)
+
+        def get(sb=sb, auto=auto):
+            return None if auto.isChecked() else sb.value()
+
+        def put(v, sb=sb, auto=auto):
+            auto.setChecked(v is None)
+            sb.setEnabled(v is not None)
+            if v is not None:
+                sb.setValue(float(v))
+
+        def on_auto(checked, sb=sb):
+            sb.setEnabled(not checked)
+        auto.toggled.connect(on_auto)
+        f = Field(row, box, get, put, [sb.valueChanged, auto.toggled], True, [sb, auto])
+        f.spin, f.auto = sb, auto
+    elif kind == "float":
+        sb = _float_spin(row)
+        f = Field(row, sb, lambda: sb.value(), lambda v: sb.setValue(float(v)),
+                  [sb.valueChanged], True, [sb])
+    else:
+        le = QLineEdit()
+        f = Field(row, le, lambda: le.text(), lambda v: le.setText("" if v is None else str(v)),
+                  [le.editingFinished], False, [le])
+    f.widget.setToolTip(tip)
+    f.widget.setObjectName(f"param_{name}")
+    return f
+
+
+class ParamForm(QWidget):
+    """A form of some parameters; ``edited`` carries {name: value} after the debounce."""
+
+    edited = Signal(dict)
+
+    def __init__(self, rows: list[dict], names: list[str] | None = None,
+                 named_choices: dict | None = None, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.layout_ = QFormLayout(self)
+        self.layout_.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
+        self.layout_.setLabelAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        self.layout_.setContentsMargins(0, 4, 0, 4)
+        self.fields: dict[str, Field] = {}
+        self.hints: dict[str, QLabel] = {}
+        self._pending: dict[str, Any] = {}
+        self._timer = QTimer(self)
+        self._timer.setSingleShot(True)
+        self._timer.setInterval(DEBOUNCE_MS)
+        self._timer.timeout.connect(self.flush)
+        by_name = {r["name"]: r for r in rows}
+        for name in names if names is not None else list(by_name):
+            row = by_name[name]
+            f = make_field(row, named_choices)
+            self.fields[name] = f
+            label = QLabel(row["label"] or name)
+            label.setToolTip(f.widget.toolTip())
+            label.setBuddy(f.widget)
+            self.layout_.addRow(label, f.widget)
+            f.put(row["value"])
+            for sig in f.signals:
+                sig.connect(lambda *_a, f=f: self._changed(f))
+
+    def _changed(self, f: Field) -> None:
+        self._pending[f.name] = f.get()
+        if f.debounced:
+            self._timer.start()
+        else:
+            self.flush()
+
+    def flush(self) -> None:
+        """Emit the pending edits now."""
+        self._timer.stop()
+        if self._pending:
+            pending, self._pending = self._pending, {}
+            self.edited.emit(pending)
+
+    def set_values(self, values: dict[str, Any]) -> None:
+        for name, v in values.items():
+            f = self.fields.get(name)
+            if f is not None and name not in self._pending:
+                f.put(v)
+
+    def set_auto_hint(self, name: str, value: float | None) -> None:
+        """Show the value an automatic parameter currently takes (greyed spin box)."""
+        f = self.fields.get(name)
+        if f is None or not hasattr(f, "auto") or not f.auto.isChecked() or value is None:
+            return
+        f.spin.blockSignals(True)
+        f.spin.setValue(float(value))
+        f.spin.blockSignals(False)

@@ -1,0 +1,536 @@
+"""The main window: menus, toolbar, the step panel, the 3D view and the status bar.
+
+The window is shown at once with only Qt loaded; the heavy modules (the core, VTK,
+matplotlib) are imported in a worker thread, then the model, the pages and the 3D view are
+built and the scan is opened (:meth:`MainWindow.start`).
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+from PySide6.QtCore import QSettings, QSize, Qt, QThreadPool, Signal
+from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtWidgets import (QApplication, QFileDialog, QHBoxLayout, QLabel, QListWidget,
+                               QListWidgetItem, QMainWindow, QMessageBox, QProgressBar,
+                               QPushButton, QScrollArea, QSplitter, QStackedWidget, QStyle,
+                               QToolBar, QVBoxLayout, QWidget)
+
+from .worker import Job
+
+STEPS = ("scan", "clean", "align", "measure", "rectify", "template", "export")
+STEP_TITLES = ("Scan", "Clean", "Align", "Measure", "Rectify", "Template", "Export")
+SCAN_SUFFIXES = (".ply", ".obj", ".stl", ".glb", ".gltf", ".off", ".xyz", ".txt", ".pts")
+CASE_SUFFIX = ".case.json"
+MAX_RECENT = 8
+
+#: Which stage results each step's 3D scene draws (the scene is redrawn when they change).
+SCENE_STAGES = {"scan": {"load", "align"}, "clean": {"load", "align"}, "align": {"align"},
+                "measure": {"align", "measure"}, "rectify": {"socket_view", "template", "align"},
+                "template": {"preview", "template", "align"},
+                "export": {"preview", "template", "align"}}
+
+
+def app_settings() -> QSettings:
+    """The application's settings (recent files); ``PROSTHETICS_GUI_SETTINGS`` names an INI
+    file to use instead (tests)."""
+    path = os.environ.get("PROSTHETICS_GUI_SETTINGS")
+    if path:
+        return QSettings(path, QSettings.Format.IniFormat)
+    return QSettings(QSettings.Format.IniFormat, QSettings.Scope.UserScope, "prosthetics",
+                     "prosthetics-gui")
+
+
+def _warm_up(_job) -> None:
+    """Import what the model, pages and 3D view need, off the GUI thread."""
+    import prosthetics.pipeline  # noqa: F401
+    import prosthetics.printing  # noqa: F401
+    import pyvista  # noqa: F401
+    import pyvistaqt  # noqa: F401
+    from matplotlib.backends import backend_qtagg  # noqa: F401
+    import matplotlib.figure  # noqa: F401
+
+
+class MainWindow(QMainWindow):
+    ready = Signal()     # model, pages and 3D view are built
+
+    def __init__(self, *, headless: bool = False):
+        super().__init__()
+        self.headless = headless          # errors go to stderr, not to dialogs
+        self.errors: list[str] = []
+        self.model = None
+        self.viewport = None
+        self.pages: dict = {}
+        self._initial: str | None = None
+        self._warm_job = None
+        self.setWindowTitle("Prosthetics – socket design")
+        self.setAcceptDrops(True)
+        self._build_skeleton()
+
+    # -- skeleton (Qt only, fast) ----------------------------------------------------
+    def _build_skeleton(self) -> None:
+        self.step_list = QListWidget()
+        self.step_list.setObjectName("steps")
+        for i, title in enumerate(STEP_TITLES):
+            item = QListWidgetItem(f"{i + 1}  {title}")
+            item.setSizeHint(QSize(110, 34))
+            self.step_list.addItem(item)
+        self.step_list.setFixedWidth(118)
+        f = self.step_list.font()
+        f.setPointSizeF(f.pointSizeF() * 1.1)
+        self.step_list.setFont(f)
+        self.step_list.setCurrentRow(0)
+        self.step_list.currentRowChanged.connect(self._on_step)
+
+        self.stack = QStackedWidget()
+        placeholder = QLabel("Starting…")
+        placeholder.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.stack.addWidget(placeholder)
+        self.scroll = QScrollArea()
+        self.scroll.setWidgetResizable(True)
+        self.scroll.setWidget(self.stack)
+        self.scroll.setMinimumWidth(360)
+        self.scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+
+        self.view_holder = QWidget()
+        vl = QVBoxLayout(self.view_holder)
+        vl.setContentsMargins(0, 0, 0, 0)
+        self.view_placeholder = QLabel("Starting the 3D view…")
+        self.view_placeholder.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        vl.addWidget(self.view_placeholder)
+
+        side = QWidget()
+        sl = QHBoxLayout(side)
+        sl.setContentsMargins(0, 0, 0, 0)
+        sl.setSpacing(0)
+        sl.addWidget(self.step_list)
+        sl.addWidget(self.scroll, 1)
+        self.splitter = QSplitter()
+        self.splitter.addWidget(side)
+        self.splitter.addWidget(self.view_holder)
+        self.splitter.setStretchFactor(0, 0)
+        self.splitter.setStretchFactor(1, 1)
+        self.splitter.setSizes([520, 880])
+        self.setCentralWidget(self.splitter)
+
+        self._build_actions()
+        self._build_status()
+
+    def _act(self, text: str, slot, shortcut=None, tip: str = "", icon=None) -> QAction:
+        a = QAction(text, self)
+        if icon is not None:
+            a.setIcon(self.style().standardIcon(icon))
+        if shortcut is not None:
+            a.setShortcut(QKeySequence(shortcut))
+        if tip:
+            a.setToolTip(tip)
+            a.setStatusTip(tip)
+        a.triggered.connect(slot)
+        return a
+
+    def _build_actions(self) -> None:
+        SP = QStyle.StandardPixmap
+        self.act_open = self._act("&Open scan…", self.open_dialog, QKeySequence.StandardKey.Open,
+                                  "Open a scan file (PLY, OBJ, STL, GLB, OFF, XYZ)",
+                                  SP.SP_DialogOpenButton)
+        self.act_open_case = self._act("Open &case…", self.open_case_dialog, "Ctrl+Shift+O",
+                                       "Open a saved case (*.case.json)")
+        self.act_save = self._act("&Save case", self.save_case, QKeySequence.StandardKey.Save,
+                                  "Save the scan path and every parameter as a case file",
+                                  SP.SP_DialogSaveButton)
+        self.act_save_as = self._act("Save case &as…", self.save_case_as,
+                                     QKeySequence.StandardKey.SaveAs)
+        self.act_export = self._act("&Export…", lambda: self.export(), "Ctrl+E",
+                                    "Write the print files and the reports")
+        self.act_quit = self._act("&Quit", self.close, QKeySequence.StandardKey.Quit)
+        self.act_run = self._act("&Run", self._run, "F5",
+                                 "Run what is not up to date (after an error or a cancel)")
+        self.act_cancel = self._act("&Cancel", self._cancel, "Esc",
+                                    "Stop the computation after the current stage")
+        self.view_actions = {}
+        for name, text, key in (("anterior", "Anterior", "Ctrl+1"),
+                                ("posterior", "Posterior", "Ctrl+2"),
+                                ("right", "Right (+X)", "Ctrl+3"),
+                                ("left", "Left (−X)", "Ctrl+4"),
+                                ("distal", "Distal", "Ctrl+5"),
+                                ("three_quarter", "3/4", "Ctrl+6")):
+            tips = {"anterior": "Camera in front of the limb (+Y), looking back",
+                    "posterior": "Camera behind the limb (−Y)",
+                    "right": "Camera on the patient's right (+X): lateral for a right limb",
+                    "left": "Camera on the patient's left (−X): lateral for a left limb",
+                    "distal": "Camera below the distal end (−Z), anterior up",
+                    "three_quarter": "Three-quarter view from anterior-right"}
+            self.view_actions[name] = self._act(text, lambda _c=False, n=name: self.set_view(n),
+                                                key, tips[name])
+        self.act_fit = self._act("Fit", self._fit, "Ctrl+0", "Reset the zoom to fit the scene")
+
+        mb = self.menuBar()
+        fm = mb.addMenu("&File")
+        fm.addAction(self.act_open)
+        self.recent_menu = fm.addMenu("Open &recent")
+        self.recent_menu.aboutToShow.connect(self._fill_recent)
+        fm.addAction(self.act_open_case)
+        fm.addSeparator()
+        fm.addAction(self.act_save)
+        fm.addAction(self.act_save_as)
+        fm.addSeparator()
+        fm.addAction(self.act_export)
+        fm.addSeparator()
+        fm.addAction(self.act_quit)
+        self.edit_menu = mb.addMenu("&Edit")
+        vm = mb.addMenu("&View")
+        for a in self.view_actions.values():
+            vm.addAction(a)
+        vm.addAction(self.act_fit)
+        dm = mb.addMenu("&Design")
+        dm.addAction(self.act_run)
+        dm.addAction(self.act_cancel)
+        hm = mb.addMenu("&Help")
+        hm.addAction(self._act("&About", self._about))
+
+        tb = QToolBar("Main")
+        tb.setObjectName("main_toolbar")
+        tb.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
+        tb.addAction(self.act_open)
+        tb.addAction(self.act_save)
+        tb.addSeparator()
+        self.toolbar_undo_at = tb.addSeparator()
+        tb.addWidget(QLabel("  View: "))
+        for a in self.view_actions.values():
+            tb.addAction(a)
+        tb.addAction(self.act_fit)
+        self.toolbar = tb
+        self.addToolBar(tb)
+        for a in (self.act_save, self.act_save_as, self.act_export, self.act_run,
+                  self.act_cancel, self.act_fit, *self.view_actions.values()):
+            a.setEnabled(False)
+
+    def _build_status(self) -> None:
+        sb = self.statusBar()
+        self.status = QLabel("Starting…")
+        self.progress = QProgressBar()
+        self.progress.setRange(0, 100)
+        self.progress.setFixedWidth(220)
+        self.progress.setTextVisible(False)
+        self.progress.setVisible(False)
+        self.cancel_btn = QPushButton("Cancel")
+        self.cancel_btn.setVisible(False)
+        self.cancel_btn.clicked.connect(self._cancel)
+        sb.addWidget(self.status, 1)
+        sb.addPermanentWidget(self.progress)
+        sb.addPermanentWidget(self.cancel_btn)
+
+    # -- start-up ----------------------------------------------------------------------
+    def start(self, path: str | None = None, *, open_sample: bool = True) -> None:
+        """Import the heavy modules in a worker, then build the UI and open ``path`` (the
+        sample scan when None and ``open_sample``)."""
+        self._initial = path if path is not None else ("" if open_sample else None)
+        job = Job("warm-up", _warm_up)
+        job.signals.finished.connect(self._on_warm)
+        job.signals.failed.connect(self._on_warm_failed)
+        self._warm_job = job
+        QThreadPool.globalInstance().start(job)
+
+    def _on_warm_failed(self, _job, exc, tb) -> None:
+        print(tb, file=sys.stderr)
+        self.show_error(f"cannot start: {type(exc).__name__}: {exc}",
+                        "Reinstall the application (make setup).")
+
+    def _on_warm(self, _job, _result) -> None:
+        from .model import DesignModel
+        from .pages import PAGES
+        from .viewport import Viewport
+
+        self.model = m = DesignModel(self)
+        m.sessionChanged.connect(self._on_session)
+        m.paramsChanged.connect(self._on_params)
+        m.stageReady.connect(self._on_stage)
+        m.designReady.connect(self._on_ready)
+        m.busyChanged.connect(self._on_busy)
+        m.progress.connect(self._on_progress)
+        m.errorOccurred.connect(self.show_error)
+        m.warningOccurred.connect(self.show_warning)
+        m.exportFinished.connect(self._on_exported)
+        m.undo_stack.cleanChanged.connect(self._on_clean_changed)
+
+        undo = m.undo_stack.createUndoAction(self, "&Undo")
+        undo.setShortcut(QKeySequence.StandardKey.Undo)
+        redo = m.undo_stack.createRedoAction(self, "&Redo")
+        redo.setShortcut(QKeySequence.StandardKey.Redo)
+        undo.setIcon(self.style().standardIcon(QStyle.StandardPixmap.SP_ArrowBack))
+        redo.setIcon(self.style().standardIcon(QStyle.StandardPixmap.SP_ArrowForward))
+        self.act_undo, self.act_redo = undo, redo
+        self.edit_menu.addAction(undo)
+        self.edit_menu.addAction(redo)
+        self.toolbar.insertAction(self.toolbar_undo_at, undo)
+        self.toolbar.insertAction(self.toolbar_undo_at, redo)
+
+        old = self.stack.widget(0)
+        self.stack.removeWidget(old)
+        old.deleteLater()
+        for cls in PAGES:
+            page = cls(m)
+            self.pages[page.step] = page
+            self.stack.addWidget(page)
+        self.pages["scan"].openRequested.connect(self.open_dialog)
+        self.pages["template"].seeThroughChanged.connect(self._see_through)
+        self.pages["export"].exportRequested.connect(self.export)
+
+        self.viewport = Viewport(self.view_holder)
+        self.view_holder.layout().replaceWidget(self.view_placeholder, self.viewport)
+        self.view_placeholder.deleteLater()
+        for a in (self.act_save, self.act_save_as, self.act_export, self.act_run,
+                  self.act_fit, *self.view_actions.values()):
+            a.setEnabled(True)
+        self._on_step(self.step_list.currentRow())
+        self.status.setText("Ready")
+        self.ready.emit()
+        if self._initial is not None:
+            self.open_path(self._initial or None)
+
+    def is_ready(self) -> bool:
+        return self.model is not None
+
+    # -- opening and saving ----------------------------------------------------------
+    def open_path(self, path: str | os.PathLike | None) -> bool:
+        """Open a scan or a case file (the sample scan when None)."""
+        if self.model is None:
+            self._initial = str(path) if path else ""
+            return False
+        if path is not None and str(path).endswith(CASE_SUFFIX):
+            ok = self.model.open_case(path)
+        else:
+            ok = self.model.open_scan(path)
+        if ok and path is not None:
+            self._add_recent(str(Path(path).resolve()))
+        return ok
+
+    def open_dialog(self) -> None:
+        from prosthetics.pipeline import SAMPLE_SCAN
+
+        start = str(self.model.session.scan_path.parent if self.model and self.model.session
+                    else SAMPLE_SCAN.parent)
+        pats = " ".join(f"*{s}" for s in SCAN_SUFFIXES)
+        path, _ = QFileDialog.getOpenFileName(
+            self, "Open scan", start, f"Scans ({pats});;Cases (*{CASE_SUFFIX});;All files (*)")
+        if path:
+            self.open_path(path)
+
+    def open_case_dialog(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(self, "Open case", "",
+                                              f"Cases (*{CASE_SUFFIX});;All files (*)")
+        if path:
+            self.open_path(path)
+
+    def save_case(self) -> bool:
+        if self.model is None or self.model.session is None:
+            return False
+        if self.model.case_path is None:
+            return self.save_case_as()
+        return self._save_to(self.model.case_path)
+
+    def save_case_as(self) -> bool:
+        from .casefile import case_path_for
+
+        if self.model is None or self.model.session is None:
+            return False
+        scan = self.model.session.scan_path
+        suggestion = str(self.model.case_path or scan.with_name(scan.stem + CASE_SUFFIX))
+        path, _ = QFileDialog.getSaveFileName(self, "Save case", suggestion,
+                                              f"Cases (*{CASE_SUFFIX})")
+        if not path:
+            return False
+        return self._save_to(case_path_for(path))
+
+    def _save_to(self, path) -> bool:
+        ok = self.model.save_case(path)
+        if ok:
+            self.model.undo_stack.setClean()
+            self._add_recent(str(Path(path).resolve()))
+            self.status.setText(f"Saved {path}")
+        return ok
+
+    def _recent(self) -> list[str]:
+        v = app_settings().value("recent", [])
+        if isinstance(v, str):
+            v = [v]
+        return [str(x) for x in (v or [])]
+
+    def _add_recent(self, path: str) -> None:
+        items = [path] + [p for p in self._recent() if p != path]
+        st = app_settings()
+        st.setValue("recent", items[:MAX_RECENT])
+        st.sync()
+
+    def _fill_recent(self) -> None:
+        self.recent_menu.clear()
+        items = [p for p in self._recent() if Path(p).exists()]
+        if not items:
+            a = self.recent_menu.addAction("(none)")
+            a.setEnabled(False)
+        for p in items:
+            self.recent_menu.addAction(Path(p).name, lambda p=p: self.open_path(p)).setToolTip(p)
+
+    # -- drag and drop -----------------------------------------------------------------
+    @staticmethod
+    def _dropped_path(mime) -> str | None:
+        if not mime.hasUrls():
+            return None
+        for url in mime.urls():
+            p = url.toLocalFile()
+            if p and (p.lower().endswith(SCAN_SUFFIXES) or p.endswith(CASE_SUFFIX)):
+                return p
+        return None
+
+    def dragEnterEvent(self, event) -> None:  # noqa: N802 - Qt API
+        if self._dropped_path(event.mimeData()):
+            event.acceptProposedAction()
+        else:
+            event.ignore()
+
+    def dropEvent(self, event) -> None:  # noqa: N802 - Qt API
+        p = self._dropped_path(event.mimeData())
+        if p:
+            event.acceptProposedAction()
+            self.open_path(p)
+
+    # -- steps and views ---------------------------------------------------------------
+    @property
+    def step(self) -> str:
+        return STEPS[max(0, self.step_list.currentRow())]
+
+    def select_step(self, step: str) -> None:
+        self.step_list.setCurrentRow(STEPS.index(step))
+
+    def _on_step(self, row: int) -> None:
+        if not self.pages or row < 0:
+            return
+        step = STEPS[row]
+        self.stack.setCurrentWidget(self.pages[step])
+        self.pages[step].refresh()
+        if self.viewport is not None:
+            self.viewport.show_step(step, self.model)
+
+    def set_view(self, name: str) -> None:
+        if self.viewport is not None:
+            self.viewport.set_view(name)
+
+    def _fit(self) -> None:
+        if self.viewport is not None:
+            self.viewport.fit()
+
+    def _see_through(self, on: bool) -> None:
+        if self.viewport is not None:
+            self.viewport.set_see_through(on)
+
+    # -- model signals -----------------------------------------------------------------
+    def _on_session(self) -> None:
+        m = self.model
+        name = m.session.scan_path.name if m.session else ""
+        self.setWindowTitle(f"{name}[*] – Prosthetics socket design")
+        for page in self.pages.values():
+            page.sync_values()
+        self.pages["export"].reset_output()
+        self._refresh_all()
+
+    def _refresh_all(self) -> None:
+        self._on_step(self.step_list.currentRow())
+
+    def _on_params(self, names: list) -> None:
+        for page in self.pages.values():
+            page.sync_values(names)
+
+    def _on_stage(self, stage: str) -> None:
+        # Only the visible page is refreshed now; the others when they are shown.
+        self.pages[self.step].refresh(stage)
+        if self.viewport is not None and stage in SCENE_STAGES[self.step]:
+            self.viewport.refresh("preview" if stage == "preview" else stage)
+
+    def _on_ready(self) -> None:
+        self.status.setText("Design up to date: every check has run")
+        self.pages[self.step].refresh()
+
+    def _on_clean_changed(self, clean: bool) -> None:
+        self.setWindowModified(not clean)
+
+    def _on_busy(self, busy: bool) -> None:
+        self.progress.setVisible(busy)
+        self.cancel_btn.setVisible(busy)
+        self.act_cancel.setEnabled(busy)
+
+    def _on_progress(self, text: str, fraction: float) -> None:
+        if text:
+            self.status.setText(text + ("…" if self.model.busy and not text.endswith("…")
+                                        else ""))
+        if fraction < 0:
+            self.progress.setRange(0, 0)
+        else:
+            self.progress.setRange(0, 100)
+            self.progress.setValue(int(round(100 * fraction)))
+
+    def _on_exported(self, report: dict, out: str) -> None:
+        self.status.setText(f"Exported to {out}")
+        self.pages["export"].refresh()
+
+    def _run(self) -> None:
+        if self.model is not None:
+            self.model.run()
+
+    def _cancel(self) -> None:
+        if self.model is not None:
+            self.model.cancel()
+
+    def export(self, out_dir: str | None = None) -> None:
+        if self.model is None or self.model.session is None:
+            return
+        if self.step != "export":
+            self.select_step("export")
+        text = out_dir if out_dir else self.pages["export"].out.text()
+        out = Path(text) if text else self.model.default_export_dir()
+        self.pages["export"].out.setText(str(out))
+        self.pages["export"].forms[0].flush()
+        self.model.export(out)
+
+    # -- messages ----------------------------------------------------------------------
+    def show_error(self, message: str, hint: str = "") -> None:
+        # Messages often start with a parameter's name: kept as written (no capital).
+        text = message
+        self.errors.append(text)
+        if self.headless:
+            print(f"prosthetics-gui: error: {message}", file=sys.stderr)
+            return
+        QMessageBox.warning(self, "Prosthetics", f"{text}\n\n{hint}".strip())
+
+    def show_warning(self, message: str) -> None:
+        if self.headless:
+            print(f"prosthetics-gui: warning: {message}", file=sys.stderr)
+            return
+        QMessageBox.warning(self, "Prosthetics", message)
+
+    def _about(self) -> None:
+        from prosthetics import __version__
+
+        QMessageBox.about(self, "About", f"prosthetics {__version__}\n\nPhone scan of a "
+                          f"residual limb to a 3D-printable socket. MIT licence.")
+
+    def closeEvent(self, event) -> None:  # noqa: N802 - Qt API
+        if self.model is not None:
+            self.hide()
+            self.model.shutdown()
+        if self.viewport is not None:
+            self.viewport.close()
+        super().closeEvent(event)
+
+
+def qapp() -> QApplication:
+    app = QApplication.instance()
+    if app is None:
+        app = QApplication(sys.argv[:1])
+        app.setApplicationName("prosthetics-gui")
+        app.setOrganizationName("prosthetics")
+    return app
+
+
+__all__ = ["MainWindow", "qapp", "app_settings", "STEPS"]

@@ -1,0 +1,621 @@
+"""The GUI's state in one object: the design session, the undo stack and what is shown.
+
+Widgets read the model and call its methods; they never touch the session or compute
+geometry.  The session is only used by one worker job at a time (it is not thread-safe);
+between jobs the GUI thread may call its cheap methods (``set``, ``stale``).
+
+Flow of an edit: a form calls :meth:`DesignModel.edit` -> the value is validated against the
+parameter classes (a bad value is reported and nothing changes) -> a :class:`SetParams`
+command goes on the undo stack -> its ``redo`` changes the model's target parameters ->
+:meth:`_pump` starts a job that calls ``session.set`` with the difference and then runs what
+is stale: a fast ``session.preview()`` first when only template parameters changed, then
+the full ``update()`` with the checks.  An edit made while a job runs sets the job's cancel
+flag; the job stops at the next stage boundary and the next job picks up the new values.
+"""
+
+from __future__ import annotations
+
+import enum
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import QObject, Signal
+from PySide6.QtGui import QUndoCommand, QUndoStack
+
+from prosthetics.errors import (GeometryError, OutputError, ParameterError, ProstheticsError,
+                                ScanError, ScanNotFoundError)
+from prosthetics.params import apply_settings
+from prosthetics.pipeline import (EXPORTS_DIR, SAMPLE_SCAN, STAGES, Cancelled, DesignSession,
+                                  describe_parameters, write_design)
+
+from . import viewdata
+from .casefile import Case, CaseError, read_case, write_case
+from .worker import Job, make_pool
+
+#: Template parameters that the fast preview shows (the rest rebuild the full socket).
+QUICK_PARAMS = frozenset({
+    "trim_height_mm", "trim_below_scan_top_mm", "reduction_percent", "wall_thickness_mm",
+    "liner_offset_mm", "distal_wall_thickness_mm", "posterior_trim_drop_mm",
+    "posterior_cut_width_deg"})
+
+#: Pause after a preview before the full socket and its checks are built, so that a run of
+#: quick edits (a spin box held down) shows previews only.
+SETTLE_S = 0.25
+
+STAGE_TEXT = {"load": "Reading the scan", "clean": "Cleaning the scan",
+              "align": "Aligning the limb", "measure": "Measuring the limb",
+              "template": "Building the socket", "preview": "Preview of the socket",
+              "check": "Checking the socket", "export": "Writing the print files",
+              "slice": "Slicing with PrusaSlicer (20-30 s)", "report": "Writing the report",
+              "views": "Preparing the views", "done": "Done"}
+
+
+def to_setting(value: Any) -> Any:
+    """A parameter value as ``session.set`` takes it (None -> "auto", enums -> value)."""
+    if value is None:
+        return "auto"
+    if isinstance(value, enum.Enum):
+        return value.value
+    return value
+
+
+def flat_values(groups: dict) -> dict[str, Any]:
+    """Every parameter's plain value (None: automatic) by name."""
+    return {k: v for g in groups.values() for k, v in g.as_dict().items()}
+
+
+def settings_of(groups: dict, names=None) -> dict[str, Any]:
+    vals = flat_values(groups)
+    return {k: to_setting(v) for k, v in vals.items() if names is None or k in names}
+
+
+def diff_settings(target: dict, current: dict) -> dict[str, Any]:
+    """Settings that turn ``current`` groups into ``target`` groups."""
+    t, c = flat_values(target), flat_values(current)
+    return {k: to_setting(v) for k, v in t.items() if c.get(k, object()) != v}
+
+
+def error_hint(exc: BaseException) -> str:
+    """What the user can do about an error, beyond the message itself."""
+    if isinstance(exc, CaseError):
+        return "Open the scan itself with File > Open scan."
+    if isinstance(exc, ParameterError):
+        return "Change the value, or use Edit > Undo (Ctrl+Z) to go back to the previous one."
+    if isinstance(exc, (ScanError, ScanNotFoundError)):
+        return "Open another scan (File > Open scan), or set its units on the Scan page."
+    if isinstance(exc, GeometryError):
+        return ("Change the parameter named in the message, or check the scan on the Clean "
+                "and Align pages.")
+    if isinstance(exc, OutputError):
+        return "Choose another output folder on the Export page."
+    if isinstance(exc, ProstheticsError):
+        return ""
+    return ("This is a bug in the program. The details were printed on the terminal; "
+            "please report them. Your last change can be undone with Ctrl+Z.")
+
+
+class SetParams(QUndoCommand):
+    """Change one or more parameters (merges repeated edits of the same field)."""
+
+    MERGE_WINDOW_S = 1.5
+
+    def __init__(self, model: "DesignModel", new: dict, old: dict):
+        names = ", ".join(sorted(new))
+        super().__init__(f"change {names}")
+        self.model, self.new, self.old = model, dict(new), dict(old)
+        self.when = time.monotonic()
+
+    def id(self) -> int:  # noqa: A003 - Qt API
+        return 1001
+
+    def mergeWith(self, other: QUndoCommand) -> bool:  # noqa: N802 - Qt API
+        if not isinstance(other, SetParams) or set(other.new) != set(self.new) \
+                or other.when - self.when > self.MERGE_WINDOW_S:
+            return False
+        self.new = other.new
+        self.when = other.when
+        return True
+
+    def redo(self) -> None:
+        self.model._apply_values(self.new)
+
+    def undo(self) -> None:
+        self.model._apply_values(self.old)
+
+
+class ChangeSpec(QUndoCommand):
+    """Change the template preset or the scan's units (a new session, same scan)."""
+
+    def __init__(self, model: "DesignModel", text: str, new: tuple, old: tuple):
+        super().__init__(text)
+        self.model, self.new, self.old = model, new, old
+
+    def redo(self) -> None:
+        self.model._apply_spec(*self.new)
+
+    def undo(self) -> None:
+        self.model._apply_spec(*self.old)
+
+
+class DesignModel(QObject):
+    """The open design: session, target parameters, undo stack, displayed results, jobs."""
+
+    sessionChanged = Signal()           # new scan, case, preset or units: rebuild the forms
+    paramsChanged = Signal(list)        # names whose (target) values changed
+    stageReady = Signal(str)            # "load" ... "check", or "preview": new data to show
+    designReady = Signal()              # every stage current with the shown parameters
+    busyChanged = Signal(bool)
+    progress = Signal(str, float)       # text, fraction of the whole run (0..1)
+    errorOccurred = Signal(str, str)    # one-line message, what to do
+    warningOccurred = Signal(str)
+    exportFinished = Signal(dict, str)  # report, output folder
+
+    def __init__(self, parent: QObject | None = None):
+        super().__init__(parent)
+        self.undo_stack = QUndoStack(self)
+        self.pool = make_pool(self)
+        self.session: DesignSession | None = None
+        self.groups: dict = {}
+        self.landmarks: dict = {}
+        self.case_path: Path | None = None
+        self._expect_sha: str | None = None
+        self._job: Job | None = None
+        self._queued_export: Path | None = None
+        self._halted = False            # after an error or a user cancel, until the next edit
+        self._user_cancelled = False
+        self._pending_names: set[str] = set()   # applied to the session, socket not rebuilt
+        self._ready_sent = False
+        self._clear_results()
+
+    # -- displayed results -----------------------------------------------------------
+    def _clear_results(self) -> None:
+        self.scan = None          # Scan (load)
+        self.cleaned = None       # CleanResult
+        self.aligned = None       # AlignResult
+        self.measurements = None  # Measurements
+        self.socket = None        # SocketResult shown (a preview or the full build)
+        self.socket_is_preview = False
+        self.socket_volume_ml: float | None = None
+        self.socket_view: viewdata.SocketView | None = None
+        self.raw: viewdata.RawView | None = None
+        self.check: dict | None = None
+        self.report: dict | None = None
+        self.export_dir: Path | None = None
+
+    # -- parameters --------------------------------------------------------------------
+    @property
+    def template_name(self) -> str:
+        return self.session.preset.name if self.session else "transtibial"
+
+    @property
+    def units(self) -> str | None:
+        u = self.session.units if self.session else None
+        return None if u is None else u.value
+
+    def value(self, name: str) -> Any:
+        """The current (target) value of a parameter (enums as their value)."""
+        for g in self.groups.values():
+            d = g.as_dict()
+            if name in d:
+                return d[name]
+        raise KeyError(name)
+
+    def rows(self) -> list[dict]:
+        """``describe_parameters`` of the current target parameters (defaults when no scan
+        is open)."""
+        if self.groups:
+            return describe_parameters(self.groups)
+        from prosthetics.pipeline import parameter_groups, resolve_template
+
+        return describe_parameters(parameter_groups(resolve_template(None)))
+
+    def edit(self, changes: dict[str, Any]) -> bool:
+        """Change parameters through the undo stack; a bad value is reported, not applied."""
+        if not self.groups:
+            return False
+        try:
+            new_groups = apply_settings(self.groups, {k: to_setting(v) for k, v in changes.items()})
+        except ProstheticsError as exc:
+            self.errorOccurred.emit(str(exc), error_hint(exc))
+            self.paramsChanged.emit(list(changes))      # the forms put the old value back
+            return False
+        old_vals, new_vals = flat_values(self.groups), flat_values(new_groups)
+        changed = {k: new_vals[k] for k in changes if new_vals[k] != old_vals[k]}
+        if not changed:
+            self.paramsChanged.emit(list(changes))
+            return True
+        self.undo_stack.push(SetParams(self, changed, {k: old_vals[k] for k in changed}))
+        return True
+
+    def _apply_values(self, values: dict[str, Any]) -> None:
+        self.groups = apply_settings(self.groups, {k: to_setting(v) for k, v in values.items()})
+        self._changed()
+        self.paramsChanged.emit(list(values))
+
+    def set_units(self, units: str | None) -> None:
+        if self.session is None or units == self.units:
+            return
+        new = (self.session.scan_path, self.template_name, units, self.groups)
+        old = (self.session.scan_path, self.template_name, self.units, self.groups)
+        self.undo_stack.push(ChangeSpec(self, f"units {units or 'automatic'}", new, old))
+
+    def set_preset(self, name: str) -> None:
+        """Switch the template preset: its template values; other settings are kept."""
+        from prosthetics.pipeline import parameter_groups, resolve_template
+
+        if self.session is None or name == self.template_name:
+            return
+        try:
+            preset = resolve_template(name)
+            keep = {k: v for k, v in settings_of(
+                {g: self.groups[g] for g in ("clean", "align", "measure", "export")}).items()
+                if k not in preset.parameters}
+            groups = parameter_groups(preset, keep)
+        except ProstheticsError as exc:
+            self.errorOccurred.emit(str(exc), error_hint(exc))
+            return
+        new = (self.session.scan_path, name, self.units, groups)
+        old = (self.session.scan_path, self.template_name, self.units, self.groups)
+        self.undo_stack.push(ChangeSpec(self, f"preset {name}", new, old))
+
+    def _apply_spec(self, scan_path, template, units, groups) -> None:
+        old = self.session
+        try:
+            s = DesignSession(scan_path, template=template, settings=settings_of(groups),
+                              units=units)
+        except ProstheticsError as exc:
+            self.errorOccurred.emit(str(exc), error_hint(exc))
+            return
+        if old is not None and old.scan_path == s.scan_path and old.units == s.units:
+            # Same scan read the same way: the stages before the template stay valid while
+            # their parameters are the same (each of these stages reads its own group).
+            results = dict(old.results) if self._job is None else {}
+            for st in ("load", "clean", "align", "measure"):
+                if st not in results or (st != "load" and s.groups[st] != old.groups[st]):
+                    break
+                s.results[st] = results[st]
+                if st in old.timings:
+                    s.timings[st] = old.timings[st]
+        else:
+            self._clear_results()
+        self._set_session(s)
+
+    # -- opening and saving ------------------------------------------------------------
+    def open_scan(self, path: str | Path | None = None, *, template: str | None = None,
+                  settings: dict | None = None, units: str | None = None,
+                  sha256: str | None = None, landmarks: dict | None = None) -> bool:
+        """Open a scan (the sample when None) with a fresh design and an empty undo stack."""
+        p = Path(path) if path is not None else SAMPLE_SCAN
+        if not p.exists():
+            self.errorOccurred.emit(f"scan file {str(p)!r} does not exist",
+                                    "Choose the file again with File > Open scan.")
+            return False
+        try:
+            s = DesignSession(p, template=template, settings=settings, units=units)
+        except ProstheticsError as exc:
+            self.errorOccurred.emit(str(exc), error_hint(exc))
+            return False
+        self.case_path = None
+        self.landmarks = dict(landmarks or {})
+        self._expect_sha = sha256 or None
+        self._clear_results()
+        self.undo_stack.clear()
+        self._set_session(s)
+        return True
+
+    def open_case(self, path: str | Path) -> bool:
+        try:
+            case = read_case(path)
+        except ProstheticsError as exc:
+            self.errorOccurred.emit(str(exc), error_hint(exc))
+            return False
+        if not case.scan_path.exists():
+            self.errorOccurred.emit(
+                f"the case's scan {str(case.scan_path)!r} does not exist",
+                "Put the scan back beside the case file, or open the scan itself.")
+            return False
+        ok = self.open_scan(case.scan_path, template=case.template, settings=case.settings(),
+                            units=case.units, sha256=case.sha256, landmarks=case.landmarks)
+        if ok:
+            self.case_path = Path(path)
+        return ok
+
+    def case(self) -> Case:
+        s = self.session
+        sha = self.scan.sha256 if self.scan is not None else ""
+        if not sha and s is not None:
+            from prosthetics.loaders import sha256_file
+
+            try:
+                sha = sha256_file(s.scan_path)
+            except OSError:
+                sha = ""
+        from prosthetics.pipeline import TEMPLATES_DIR
+
+        in_templates = Path(s.preset.path).resolve().parent == TEMPLATES_DIR.resolve()
+        template = s.preset.name if in_templates else s.preset.path
+        return Case(scan_path=s.scan_path, sha256=sha, template=template, units=self.units,
+                    parameters={g: self.groups[g].as_dict() for g in self.groups},
+                    landmarks=dict(self.landmarks))
+
+    def save_case(self, path: str | Path) -> bool:
+        if self.session is None:
+            return False
+        try:
+            self.case_path = write_case(path, self.case())
+        except ProstheticsError as exc:
+            self.errorOccurred.emit(str(exc), error_hint(exc))
+            return False
+        return True
+
+    def default_export_dir(self) -> Path:
+        stem = self.session.scan_path.stem if self.session else "design"
+        return EXPORTS_DIR / stem
+
+    # -- jobs --------------------------------------------------------------------------
+    def _set_session(self, s: DesignSession) -> None:
+        if self._job is not None:
+            self._job.cancel.set()      # its results are for the old session: ignored
+        self.session = s
+        self.groups = dict(s.groups)
+        self._halted = False
+        self._pending_names = set()
+        self._changed()
+        self.sessionChanged.emit()
+        self._pump()
+
+    def _changed(self) -> None:
+        self._halted = False
+        self._ready_sent = False
+        if self._job is not None and self._job.kind == "sync":
+            self._job.cancel.set()
+        self._pump()
+
+    @property
+    def busy(self) -> bool:
+        return self._job is not None
+
+    def is_current(self) -> bool:
+        """Every stage has run with the parameters shown, and nothing is running."""
+        s = self.session
+        return (s is not None and self._job is None and not s.stale()
+                and not diff_settings(self.groups, s.groups) and not self.socket_is_preview)
+
+    def run(self) -> None:
+        """Run what is stale again (after an error or a cancel)."""
+        self._halted = False
+        self._user_cancelled = False
+        self._pump()
+
+    def cancel(self) -> None:
+        """Stop the running computation at the next stage boundary."""
+        if self._job is not None:
+            self._user_cancelled = True
+            self._halted = True
+            self._queued_export = None
+            self._job.cancel.set()
+            self.progress.emit("Cancelling after the current stage…", -1.0)
+
+    def export(self, out_dir: str | Path) -> None:
+        """Design (what is stale) and write the print files and reports into ``out_dir``."""
+        self._queued_export = Path(out_dir)
+        self._halted = False
+        self._pump()
+
+    def wait_idle(self, timeout_s: float = 300.0) -> bool:
+        """Run the event loop until the design is up to date, or stopped by an error or a
+        cancel (for the screenshot mode and tests); False on time-out."""
+        from PySide6.QtCore import QEventLoop, QTimer
+
+        end = time.monotonic() + timeout_s
+
+        def settled() -> bool:
+            return not self.busy and (self.session is None or self._halted or self.is_current())
+
+        loop, timer = QEventLoop(), QTimer()
+        timer.setInterval(20)
+        timer.timeout.connect(lambda: loop.quit() if settled() or time.monotonic() > end
+                              else None)
+        timer.start()
+        if not settled():
+            loop.exec()
+        timer.stop()
+        return settled()
+
+    def _pump(self) -> None:
+        """Start the next job if none is running and something needs doing."""
+        s = self.session
+        if self._job is not None or s is None:
+            return
+        shown = self._shown_ids()
+        diff = diff_settings(self.groups, s.groups)
+        self._pending_names |= set(diff)
+        if self._queued_export is not None:
+            out, self._queued_export = self._queued_export, None
+            self._start(Job("export", self._export_fn(s, diff, out, shown), session=s, out=out))
+            return
+        if self._halted:
+            return
+        if not diff and not s.stale() and all(
+                shown.get(st) == id(s.results[st]) for st in STAGES):
+            if not self._ready_sent:
+                self._ready_sent = True
+                self.designReady.emit()
+            return
+        quick = self.socket is not None and all(n in QUICK_PARAMS for n in self._pending_names)
+        self._start(Job("sync", self._sync_fn(s, diff, quick, shown), session=s))
+
+    def _shown_ids(self) -> dict[str, int]:
+        """Identity of each stage result the GUI shows (to send only new ones)."""
+        shown = {"load": self.scan, "clean": self.cleaned, "align": self.aligned,
+                 "measure": self.measurements,
+                 "template": None if self.socket_is_preview else self.socket,
+                 "check": self.check}
+        return {k: id(v) for k, v in shown.items() if v is not None}
+
+    def _start(self, job: Job) -> None:
+        job.signals.progress.connect(self._on_progress)
+        job.signals.partial.connect(self._on_partial)
+        job.signals.finished.connect(self._on_finished)
+        job.signals.failed.connect(self._on_failed)
+        self._job = job
+        self._user_cancelled = False
+        self.busyChanged.emit(True)
+        self.pool.start(job)
+
+    # Worker side ------------------------------------------------------------------------
+    @staticmethod
+    def _reporter(session: DesignSession, job: Job, shown: dict[str, int]):
+        """A function that sends the stage results (and their views) the GUI lacks."""
+        sent: dict[str, int] = dict(shown)
+
+        def flush() -> None:
+            for st in STAGES:
+                r = session.results.get(st)
+                if r is None or sent.get(st) == id(r):
+                    continue
+                sent[st] = id(r)
+                payload = {"stage": st, "result": r}
+                if st == "load":
+                    payload["raw"] = viewdata.raw_view(session)
+                elif st == "align":
+                    payload["raw"] = viewdata.raw_view(session)
+                elif st == "template":
+                    payload["socket_view"] = viewdata.socket_view(session, r, preview=False)
+                    payload["volume_ml"] = float(r.mesh.volume) / 1000.0
+                job.partial(payload)
+        return flush
+
+    def _apply_and_run(self, s: DesignSession, diff: dict, job: Job, shown: dict,
+                       before_update=None) -> None:
+        """Apply the edits, then run the stale stages, sending each stage's result as it lands."""
+        if diff:
+            s.set(diff)
+        flush = self._reporter(s, job, shown)
+
+        def progress(stage: str, fraction: float) -> None:
+            flush()
+            job.progress(stage, fraction)
+
+        if before_update is not None:
+            before_update()
+        s.update(progress=progress, cancel=job.cancel, until="check")
+        flush()
+
+    def _sync_fn(self, s: DesignSession, diff: dict, quick: bool, shown: dict):
+        def fn(job: Job):
+            def preview_first() -> None:
+                stale = s.stale()
+                if not (quick and stale and stale[0] == "template" and hasattr(s, "preview")):
+                    return
+                job.progress("preview", 0.55)
+                sock = s.preview()
+                job.partial({"stage": "preview", "result": sock,      # drawn at once
+                             "volume_ml": float(sock.mesh.volume) / 1000.0})
+                job.partial({"stage": "socket_view", "result": sock,
+                             "socket_view": viewdata.socket_view(s, sock, preview=True)})
+                until = time.monotonic() + SETTLE_S
+                while time.monotonic() < until:
+                    if job.cancel():
+                        raise Cancelled("a newer edit came in")
+                    time.sleep(0.01)
+
+            self._apply_and_run(s, diff, job, shown, before_update=preview_first)
+            return "done"
+        return fn
+
+    def _export_fn(self, s: DesignSession, diff: dict, out: Path, shown: dict):
+        def fn(job: Job):
+            self._apply_and_run(s, diff, job, shown)
+            return write_design(s.design(), out, progress=job.progress)
+        return fn
+
+    # GUI side ---------------------------------------------------------------------------
+    def _mine(self, job: Job) -> bool:
+        return job is self._job and job.info.get("session") is self.session
+
+    def _on_progress(self, job: Job, stage: str, fraction: float) -> None:
+        if self._mine(job) and not job.cancel():
+            self.progress.emit(STAGE_TEXT.get(stage, stage), fraction)
+
+    def _on_partial(self, job: Job, payload: dict) -> None:
+        if job.info.get("session") is not self.session:
+            return
+        st, r = payload["stage"], payload["result"]
+        if "raw" in payload and payload["raw"] is not None:
+            self.raw = payload["raw"]
+        if st == "load":
+            self.scan = r
+            self.cleaned = self.aligned = self.measurements = self.check = None
+            self.socket = self.socket_view = None
+            self.socket_is_preview = False
+            if self._expect_sha and r.sha256 != self._expect_sha:
+                self.warningOccurred.emit(
+                    f"The scan file {Path(r.path).name} has changed since the case was saved "
+                    f"(its sha256 differs). The design now uses the file as it is.")
+            self._expect_sha = None
+        elif st == "clean":
+            self.cleaned = r
+        elif st == "align":
+            self.aligned = r
+        elif st == "measure":
+            self.measurements = r
+        elif st in ("template", "preview"):
+            self.socket = r
+            self.socket_is_preview = st == "preview"
+            self.socket_volume_ml = payload.get("volume_ml")
+            if "socket_view" in payload:
+                self.socket_view = payload["socket_view"]
+            if st == "template":
+                self._pending_names.clear()
+        elif st == "socket_view":
+            if r is not self.socket:
+                return              # a newer socket is shown already
+            self.socket_view = payload["socket_view"]
+        elif st == "check":
+            self.check = r
+        self.stageReady.emit(st)
+
+    def _on_finished(self, job: Job, result: Any) -> None:
+        if job is not self._job:
+            return
+        self._job = None
+        self.busyChanged.emit(False)
+        if job.kind == "export" and job.info.get("session") is self.session:
+            self.report, self.export_dir = result, job.info["out"]
+            self.progress.emit("Exported", 1.0)
+            self.exportFinished.emit(result, str(job.info["out"]))
+        else:
+            self.progress.emit("", 1.0)
+        self._pump()
+
+    def _on_failed(self, job: Job, exc: BaseException, tb: str) -> None:
+        if job is not self._job:
+            return
+        self._job = None
+        self.busyChanged.emit(False)
+        mine = job.info.get("session") is self.session
+        if isinstance(exc, Cancelled):
+            if self._user_cancelled:
+                self.progress.emit("Cancelled: press F5 (Design > Run) to continue", 0.0)
+            self._user_cancelled = False
+        elif mine:
+            if not isinstance(exc, ProstheticsError):
+                print(tb, file=sys.stderr)
+                msg = f"unexpected error: {type(exc).__name__}: {exc}"
+            else:
+                msg = str(exc)
+            self._halted = True
+            self.progress.emit("Stopped: " + msg, 0.0)
+            self.errorOccurred.emit(msg, error_hint(exc))
+        self._pump()
+
+    def shutdown(self, timeout_ms: int = 30000) -> None:
+        """Cancel and wait for the running job (on close)."""
+        self._queued_export = None
+        self._halted = True
+        if self._job is not None:
+            self._job.cancel.set()
+        self.pool.waitForDone(timeout_ms)

@@ -1,0 +1,441 @@
+"""The step pages of the side panel: Scan, Clean, Align, Measure, Rectify, Template, Export.
+
+Each page shows its parameters (forms from ``describe_parameters``) and what the model
+holds for its step; edits go to the model (``DesignModel.edit``), never to the session.
+"""
+
+from __future__ import annotations
+
+import html
+from pathlib import Path
+
+from PySide6.QtCore import Qt, QUrl, Signal
+from PySide6.QtGui import QDesktopServices
+from PySide6.QtWidgets import (QCheckBox, QFileDialog, QFormLayout, QGroupBox,
+                               QHBoxLayout, QHeaderView, QLabel, QLineEdit, QPushButton,
+                               QSizePolicy, QTableWidget, QTableWidgetItem, QVBoxLayout,
+                               QWidget)
+
+from .forms import ComboBox, ParamForm
+
+STEPS = ("scan", "clean", "align", "measure", "rectify", "template", "export")
+STEP_TITLES = {"scan": "Scan", "clean": "Clean", "align": "Align", "measure": "Measure",
+               "rectify": "Rectify", "template": "Template", "export": "Export"}
+RECTIFY_PARAMS = ["reduction_percent", "liner_offset_mm"]
+TRIM_PARAMS = ["wall_thickness_mm", "distal_wall_thickness_mm", "trim_height_mm",
+               "trim_below_scan_top_mm", "posterior_trim_drop_mm", "posterior_cut_width_deg"]
+
+
+def _label(text: str = "", *, rich: bool = False) -> QLabel:
+    lab = QLabel(text)
+    lab.setWordWrap(True)
+    lab.setTextFormat(Qt.TextFormat.RichText if rich else Qt.TextFormat.PlainText)
+    lab.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+    lab.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Minimum)
+    return lab
+
+
+def _ok(flag) -> str:
+    if flag is None:
+        return "<span style='color:#777'>–</span>"
+    return ("<span style='color:#1e7b34'><b>✓</b></span>" if flag
+            else "<span style='color:#b3261e'><b>✗</b></span>")
+
+
+class Page(QWidget):
+    """A step page: a title, a short explanation, forms and information."""
+
+    step = ""
+    intro = ""
+
+    def __init__(self, model, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.model = model
+        self.forms: list[ParamForm] = []
+        self.lay = QVBoxLayout(self)
+        self.lay.setContentsMargins(10, 8, 10, 8)
+        title = QLabel(STEP_TITLES[self.step])
+        f = title.font()
+        f.setPointSizeF(f.pointSizeF() * 1.35)
+        f.setBold(True)
+        title.setFont(f)
+        self.lay.addWidget(title)
+        if self.intro:
+            intro = _label(self.intro)
+            intro.setStyleSheet("color: #444;")
+            self.lay.addWidget(intro)
+        self.build()
+        self.lay.addStretch(1)
+
+    def build(self) -> None:
+        """Add the page's widgets (overridden)."""
+
+    def add_form(self, names: list[str], title: str | None = None,
+                 named_choices: dict | None = None) -> ParamForm:
+        form = ParamForm(self.model.rows(), names, named_choices)
+        form.edited.connect(self.model.edit)
+        self.forms.append(form)
+        if title:
+            box = QGroupBox(title)
+            bl = QVBoxLayout(box)
+            bl.setContentsMargins(8, 4, 8, 4)
+            bl.addWidget(form)
+            self.lay.addWidget(box)
+        else:
+            self.lay.addWidget(form)
+        return form
+
+    def sync_values(self, names=None) -> None:
+        """Put the model's values into the forms."""
+        if not self.model.groups:
+            return
+        for form in self.forms:
+            form.set_values({n: self.model.value(n) for n in form.fields
+                             if names is None or n in names})
+
+    def field(self, name: str):
+        for form in self.forms:
+            if name in form.fields:
+                return form.fields[name]
+        raise KeyError(name)
+
+    def refresh(self, stage: str | None = None) -> None:
+        """Show what the model holds now (overridden)."""
+
+
+class ScanPage(Page):
+    step = "scan"
+    intro = ("The scan file as read. Its unit is decided from its size unless you choose "
+             "one. Open a scan with File > Open scan, drop a file on the window, or open a "
+             "saved case.")
+    openRequested = Signal()
+
+    def build(self) -> None:
+        btn = QPushButton("Open scan…")
+        btn.clicked.connect(self.openRequested)
+        self.lay.addWidget(btn)
+        box = QGroupBox("File")
+        form = QFormLayout(box)
+        self.info = {}
+        for key, label in (("file", "File"), ("kind", "Content"), ("points", "Points"),
+                           ("units", "Units"), ("sha", "SHA-256"), ("notes", "Notes")):
+            lab = _label()
+            self.info[key] = lab
+            form.addRow(label, lab)
+        self.units = ComboBox()
+        self.units.setObjectName("units")
+        for text, val in (("automatic (from the size)", None), ("millimetres", "mm"),
+                          ("centimetres", "cm"), ("metres", "m")):
+            self.units.addItem(text, val)
+        self.units.setToolTip("The unit of the scan file's coordinates; automatic decides from "
+                              "the object's size (glTF files are always metres)")
+        self.units.currentIndexChanged.connect(
+            lambda _i: self.model.set_units(self.units.currentData()))
+        form.addRow("Read as", self.units)
+        self.lay.addWidget(box)
+
+    def refresh(self, stage=None) -> None:
+        m = self.model
+        s = m.session
+        self.units.blockSignals(True)
+        self.units.setCurrentIndex(max(0, self.units.findData(m.units)))
+        self.units.blockSignals(False)
+        if s is None:
+            return
+        self.info["file"].setText(str(s.scan_path))
+        scan = m.scan
+        if scan is None:
+            for k in ("kind", "points", "units", "sha", "notes"):
+                self.info[k].setText("…")
+            return
+        self.info["kind"].setText(("mesh, " if scan.is_mesh else "point cloud, ")
+                                  + ("with colours" if scan.colors is not None else "no colours"))
+        self.info["points"].setText(f"{scan.n_input_points:,}")
+        self.info["units"].setText(f"{scan.units.value} ({scan.units_source})")
+        self.info["sha"].setText(scan.sha256[:16] + "…")
+        self.info["sha"].setToolTip(scan.sha256)
+        self.info["notes"].setText("; ".join(scan.notes) or "–")
+
+
+class CleanPage(Page):
+    step = "clean"
+    intro = ("Removes the floor, hands, clutter and stray points, then rebuilds a closed "
+             "limb surface. In the view: left the scan as read (red: removed), right the "
+             "cleaned surface.")
+
+    def build(self) -> None:
+        self.form = self.add_form([r["name"] for r in self.model.rows() if r["group"] == "clean"])
+        self.table = QTableWidget(0, 3)
+        self.table.setHorizontalHeaderLabels(["step", "kept", "removed"])
+        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
+        self.table.verticalHeader().setVisible(False)
+        self.table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
+        self.table.setMinimumHeight(190)
+        self.lay.addWidget(QLabel("What each step kept and removed:"))
+        self.lay.addWidget(self.table)
+
+    def refresh(self, stage=None) -> None:
+        c = self.model.cleaned
+        steps = c.steps if c is not None else []
+        self.table.setRowCount(len(steps))
+        for i, st in enumerate(steps):
+            for j, key in enumerate(("step", "kept", "removed")):
+                v = st.get(key, "")
+                item = QTableWidgetItem(f"{v:,}" if isinstance(v, int) else str(v))
+                item.setToolTip(str(st.get("detail", "")))
+                self.table.setItem(i, j, item)
+
+
+class AlignPage(Page):
+    step = "align"
+    intro = ("The limb's long axis becomes +Z (distal end at z = 0) and anterior +Y, "
+             "guessed from the shape of the tibial crest. Turn it with the anterior rotation "
+             "if the guess is wrong (check it with the Distal view).")
+
+    def build(self) -> None:
+        self.add_form([r["name"] for r in self.model.rows() if r["group"] == "align"])
+        self.info = _label()
+        self.lay.addWidget(self.info)
+
+    def refresh(self, stage=None) -> None:
+        a = self.model.aligned
+        if a is None:
+            self.info.setText("")
+            return
+        self.info.setText(f"Anterior guess: {a.anterior_guess_deg:.1f}°\n"
+                          f"Axis tilt from the scan's principal axis: {a.axis_tilt_deg:.1f}°"
+                          + ("".join(f"\nWarning: {w}" for w in a.warnings)))
+
+
+class MeasurePage(Page):
+    step = "measure"
+    intro = "Circumferences at each level from the distal end, length and volume."
+
+    def build(self) -> None:
+        from .chart import MeasureChart
+
+        self.add_form(["circumference_spacing_mm"])
+        self.chart = MeasureChart(self)
+        self.lay.addWidget(self.chart, 1)
+        self.info = _label()
+        self.lay.addWidget(self.info)
+
+    def refresh(self, stage=None) -> None:
+        m = self.model
+        trim = m.socket.trim_anterior_z_mm if m.socket is not None else None
+        self.chart.update_chart(m.measurements, m.socket_view, trim)
+        meas = m.measurements
+        if meas is None:
+            self.info.setText("")
+            return
+        self.info.setText(f"Length {meas.length_mm:.1f} mm, volume {meas.volume_ml:.1f} ml "
+                          f"(closed at z = {meas.volume_top_z_mm:.0f} mm, the top of the "
+                          f"scan), {len(meas.levels)} levels")
+
+
+class RectifyPage(Page):
+    step = "rectify"
+    intro = ("Shapes the cavity from the limb: the volume reduction (compression), tapered "
+             "to 0 at the distal end, and the liner allowance. The view colours the cavity "
+             "by its distance to the limb.")
+
+    def build(self) -> None:
+        self.add_form(RECTIFY_PARAMS)
+        self.info = _label(rich=True)
+        self.lay.addWidget(self.info)
+
+    def refresh(self, stage=None) -> None:
+        sv = self.model.socket_view
+        if sv is None:
+            self.info.setText("")
+            return
+        st = sv.stats()
+        self.info.setText(
+            f"<table cellspacing=3>"
+            f"<tr><td>Limb volume below the trim</td><td align=right>"
+            f"{sv.limb_volume_below_trim_ml:.1f} ml</td></tr>"
+            f"<tr><td>Cavity volume below the trim</td><td align=right>"
+            f"{sv.cavity_volume_below_trim_ml:.1f} ml</td></tr>"
+            f"<tr><td>Volume reduction</td><td align=right>{sv.reduction_percent:.1f} %</td></tr>"
+            f"<tr><td>Cavity to limb, below the trim</td><td align=right>{st['min']:+.1f} to "
+            f"{st['max']:+.1f} mm</td></tr></table>"
+            f"<p style='color:#555'>Red: the cavity is inside the limb's surface (compressed); "
+            f"blue: it is outside (room).{' Preview.' if sv.preview else ''}</p>")
+
+
+class TemplatePage(Page):
+    step = "template"
+    intro = ("The socket fitted to the rectified limb: walls, trim line (anterior height and "
+             "the lower posterior cut for knee flexion) and the distal 4-hole adapter.")
+    seeThroughChanged = Signal(bool)
+
+    def build(self) -> None:
+        from prosthetics.pipeline import list_presets
+
+        row = QHBoxLayout()
+        row.addWidget(QLabel("Preset"))
+        self.preset = ComboBox()
+        self.preset.setObjectName("preset")
+        for name, p in list_presets().items():
+            self.preset.addItem(p.label, name)
+            self.preset.setItemData(self.preset.count() - 1, p.description,
+                                    Qt.ItemDataRole.ToolTipRole)
+        self.preset.currentIndexChanged.connect(
+            lambda _i: self.model.set_preset(self.preset.currentData()))
+        row.addWidget(self.preset, 1)
+        self.lay.addLayout(row)
+        # What the prosthetist watches while editing comes first: the socket's figures,
+        # its checks and the see-through switch; the adapter and grid come last.
+        self.info = _label()
+        self.lay.addWidget(self.info)
+        self.checks = _label(rich=True)
+        self.checks.setObjectName("template_checks")
+        # Two lines always: the forms below do not move while the user edits them.
+        self.checks.setMinimumHeight(2 * self.checks.fontMetrics().lineSpacing() + 4)
+        self.info.setMinimumHeight(2 * self.info.fontMetrics().lineSpacing() + 4)
+        self.lay.addWidget(self.checks)
+        self.see = QCheckBox("See-through socket")
+        self.see.toggled.connect(self.seeThroughChanged)
+        self.lay.addWidget(self.see)
+        rows = [r["name"] for r in self.model.rows() if r["group"] == "template"]
+        adapter = [n for n in rows if n.startswith("adapter_")]
+        grid = [n for n in rows if n.startswith("grid_")]
+        walls = [n for n in TRIM_PARAMS if n in rows]
+        rest = [n for n in rows if n not in set(adapter + grid + walls + RECTIFY_PARAMS)]
+        self.walls = self.add_form(walls + rest, "Walls and trim line")
+        self.add_form(adapter, "Distal adapter (4-hole)")
+        self.add_form(grid, "Sampling grid")
+
+    def refresh(self, stage=None) -> None:
+        m = self.model
+        if m.check is not None and not m.socket_is_preview and (stage == "check" or m.is_current()):
+            self.checks.setText(checks_line(m.check["checks"]))
+        elif m.socket is not None:
+            note = " (showing a preview on a coarser grid)" if m.socket_is_preview else ""
+            self.checks.setText(f"<span style='color:#777'>Checks: running…{note}</span>")
+        self.preset.blockSignals(True)
+        self.preset.setCurrentIndex(max(0, self.preset.findData(m.template_name)))
+        self.preset.blockSignals(False)
+        s = m.socket
+        if s is None:
+            self.info.setText("")
+            return
+        self.walls.set_auto_hint("trim_height_mm", s.trim_anterior_z_mm)
+        top = m.measurements.volume_top_z_mm if m.measurements is not None else None
+        text = (f"Anterior trim at {s.trim_anterior_z_mm:.1f} mm, lowest (posterior) "
+                f"{s.trim_lowest_z_mm:.1f} mm" + (f"; top of the scan {top:.0f} mm" if top else "")
+                + f"\n{len(s.mesh.faces):,} triangles"
+                + (f", {m.socket_volume_ml:.1f} ml of material" if m.socket_volume_ml else ""))
+        self.info.setText(text)
+
+
+class ExportPage(Page):
+    step = "export"
+    intro = ("Print files (binary STL, 3MF), report.json and report.html for the patient's "
+             "file, written together into the output folder.")
+    exportRequested = Signal(str)
+
+    def build(self) -> None:
+        from prosthetics.printing import load_materials, load_printers
+
+        named = {"printer": {k: v.label for k, v in load_printers().items()},
+                 "material": {k: v.label for k, v in load_materials().items()}}
+        self.add_form([r["name"] for r in self.model.rows() if r["group"] == "export"],
+                      named_choices=named)
+        box = QGroupBox("Output folder")
+        bl = QHBoxLayout(box)
+        self.out = QLineEdit()
+        self.out.setObjectName("output_folder")
+        bl.addWidget(self.out, 1)
+        browse = QPushButton("Choose…")
+        browse.clicked.connect(self._browse)
+        bl.addWidget(browse)
+        self.lay.addWidget(box)
+        self.export_btn = QPushButton("Export")
+        self.export_btn.setObjectName("export_button")
+        f = self.export_btn.font()
+        f.setBold(True)
+        self.export_btn.setFont(f)
+        self.export_btn.setMinimumHeight(34)
+        self.export_btn.clicked.connect(lambda: self.exportRequested.emit(self.out.text()))
+        self.lay.addWidget(self.export_btn)
+        self.checks = _label(rich=True)
+        self.checks.setObjectName("checks")
+        self.lay.addWidget(self.checks)
+        self.open_btn = QPushButton("Open output folder")
+        self.open_btn.setEnabled(False)
+        self.open_btn.clicked.connect(self.open_folder)
+        self.lay.addWidget(self.open_btn)
+
+    def _browse(self) -> None:
+        d = QFileDialog.getExistingDirectory(self, "Output folder", self.out.text())
+        if d:
+            self.out.setText(d)
+
+    def reset_output(self) -> None:
+        self.out.setText(str(self.model.default_export_dir()))
+        self.open_btn.setEnabled(False)
+
+    def open_folder(self) -> None:
+        d = self.model.export_dir
+        if d is not None:
+            QDesktopServices.openUrl(QUrl.fromLocalFile(str(d)))
+
+    def refresh(self, stage=None) -> None:
+        m = self.model
+        rep = m.report if m.report is not None and m.is_current() else None
+        ch = dict(rep["checks"]) if rep else (dict(m.check["checks"]) if m.check else None)
+        warnings = rep["warnings"] if rep else (m.check["warnings"] if m.check else [])
+        self.open_btn.setEnabled(m.export_dir is not None)
+        if ch is None:
+            self.checks.setText("<i>Checks follow once the socket is built.</i>")
+            return
+        self.checks.setText(checks_html(ch, warnings, rep, m.export_dir))
+
+
+def checks_line(ch: dict) -> str:
+    """The main checks on one line (Template page)."""
+    pr = ch.get("printer") or {}
+    wall = ch.get("min_wall_mm")
+    return (f"Checks: {_ok(ch.get('watertight'))} watertight &nbsp; "
+            f"{_ok(ch.get('bodies') == 1)} one body &nbsp; "
+            f"{_ok(ch.get('wall_ok'))} thinnest wall {wall if wall is not None else '?'} mm "
+            f"&nbsp; {_ok(pr.get('fits'))} fits {html.escape(str(pr.get('printer', '')))}")
+
+
+def checks_html(ch: dict, warnings: list, report: dict | None, out_dir: Path | None) -> str:
+    """The checks as a small HTML table (and the slicer's figures after an export)."""
+    pr = ch.get("printer") or {}
+    wall = ch.get("min_wall_mm")
+    rows = [("Watertight", _ok(ch.get("watertight")), ""),
+            ("One body", _ok(ch.get("bodies") == 1),
+             f"{ch.get('bodies')} bod{'y' if ch.get('bodies') == 1 else 'ies'}"),
+            ("Thinnest wall", _ok(ch.get("wall_ok")),
+             f"{wall if wall is not None else '?'} mm (asked {ch.get('wall_required_mm', 0):g})"),
+            ("Fits the printer", _ok(pr.get("fits")),
+             f"{html.escape(str(pr.get('printer', '')))}"
+             + (f": {html.escape(pr.get('reason') or '')}" if not pr.get("fits") else "")
+             + (f", turned {pr.get('rotation_deg'):g}°" if pr.get("fits") and
+                pr.get("rotation_deg") else ""))]
+    sl = ch.get("slicer")
+    if report is not None and sl is not None:
+        if sl.get("ran") and sl.get("ok"):
+            rows.append(("Sliced (PrusaSlicer)", _ok(True),
+                         f"{sl.get('filament_g')} g of filament, {sl.get('print_time_text')}"))
+        else:
+            rows.append(("Sliced (PrusaSlicer)", _ok(False if sl.get("ran") else None),
+                         html.escape(str(sl.get("message") or "not run"))))
+    out = ["<table cellspacing=4>"]
+    for name, mark, detail in rows:
+        out.append(f"<tr><td>{mark}</td><td><b>{name}</b></td><td>{detail}</td></tr>")
+    out.append("</table>")
+    if report is not None:
+        files = ", ".join(Path(o["path"]).name for o in report.get("outputs", []))
+        out.append(f"<p>Written to <b>{html.escape(str(out_dir))}</b>: {html.escape(files)}, "
+                   f"report.json, report.html</p>")
+    for w in warnings:
+        out.append(f"<p style='color:#8a5a00'>⚠ {html.escape(str(w))}</p>")
+    return "".join(out)
+
+
+PAGES = (ScanPage, CleanPage, AlignPage, MeasurePage, RectifyPage, TemplatePage, ExportPage)

@@ -1,0 +1,349 @@
+"""The 3D view (pyvistaqt): what each step shows, standard views, colour map.
+
+Everything here runs in the GUI thread and only draws arrays the model already holds.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pyvista as pv
+from pyvistaqt import QtInteractor
+from PySide6.QtCore import Signal
+from PySide6.QtWidgets import QVBoxLayout, QWidget
+
+SKIN = (0.91, 0.72, 0.60)
+SOCKET = (0.30, 0.50, 0.78)
+REMOVED = (0.85, 0.12, 0.12)
+AXIS = (0.80, 0.10, 0.10)
+RING = (0.45, 0.20, 0.10)
+TEXT = (0.15, 0.15, 0.18)
+
+#: Standard views: direction from the focal point to the camera, and the view-up vector.
+#: Design frame: +Z proximal, +Y anterior, +X the patient's right.
+VIEWS = {
+    "anterior": ((0.0, 1.0, 0.0), (0.0, 0.0, 1.0)),
+    "posterior": ((0.0, -1.0, 0.0), (0.0, 0.0, 1.0)),
+    "right": ((1.0, 0.0, 0.0), (0.0, 0.0, 1.0)),
+    "left": ((-1.0, 0.0, 0.0), (0.0, 0.0, 1.0)),
+    "distal": ((0.0, 0.0, -1.0), (0.0, 1.0, 0.0)),
+    "three_quarter": ((0.55, 1.0, 0.35), (0.0, 0.0, 1.0)),
+}
+VIEW_LABELS = {"anterior": "Anterior", "posterior": "Posterior", "right": "Patient's right (+X)",
+               "left": "Patient's left (-X)", "distal": "Distal (from below)",
+               "three_quarter": "Three-quarter"}
+
+
+def mesh_poly(vertices: np.ndarray, faces: np.ndarray) -> pv.PolyData:
+    return pv.PolyData.from_regular_faces(np.asarray(vertices, dtype=np.float32),
+                                          np.asarray(faces, dtype=np.int64))
+
+
+def rings_poly(levels) -> pv.PolyData:
+    """Closed polylines, one per measured level (loop x, y at height z)."""
+    pts, lines, n = [], [], 0
+    for s in levels:
+        loop = np.asarray(s.loop, dtype=np.float64)
+        if len(loop) > 1 and np.allclose(loop[0], loop[-1]):
+            loop = loop[:-1]
+        k = len(loop)
+        if k < 3:
+            continue
+        pts.append(np.column_stack([loop, np.full(k, s.z_mm)]))
+        lines.append(np.concatenate([[k + 1], np.arange(n, n + k), [n]]))
+        n += k
+    if not pts:
+        return pv.PolyData()
+    poly = pv.PolyData(np.vstack(pts).astype(np.float32))
+    poly.lines = np.concatenate(lines).astype(np.int64)
+    return poly
+
+
+class Viewport(QWidget):
+    """A pyvistaqt interactor showing the current step."""
+
+    rendered = Signal(str)     # what was drawn: a step name, or "preview"/"socket"
+
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__(parent)
+        lay = QVBoxLayout(self)
+        lay.setContentsMargins(0, 0, 0, 0)
+        self.plotter = QtInteractor(self, auto_update=False)
+        lay.addWidget(self.plotter)
+        self.plotter.set_background("white", top="#d9e2ec")
+        self.plotter.enable_anti_aliasing("fxaa")
+        self.plotter.add_axes(xlabel="X right", ylabel="Y ant", zlabel="Z prox",
+                              line_width=2, labels_off=False)
+        self.step = "scan"
+        self.model = None
+        self.see_through = False
+        self._frame = None
+        self._drawn_limb = None
+        self._need_fit = True
+        self._view = "three_quarter"
+        self._cache: dict = {}
+
+    # -- data ------------------------------------------------------------------------
+    def _poly_of(self, key_obj, make):
+        """Converted meshes by the identity of what they came from (a few kept)."""
+        k = id(key_obj)
+        hit = self._cache.get(k)
+        if hit is not None and hit[0] is key_obj:
+            return hit[1]
+        poly = make()
+        if len(self._cache) > 12:
+            self._cache.clear()
+        self._cache[k] = (key_obj, poly)
+        return poly
+
+    def _limb_poly(self):
+        a = self.model.aligned
+        return self._poly_of(a.mesh, lambda: mesh_poly(a.mesh.vertices, a.mesh.faces))
+
+    def _socket_poly(self):
+        s = self.model.socket
+        return self._poly_of(s.mesh, lambda: mesh_poly(s.mesh.vertices, s.mesh.faces))
+
+    # -- scenes ----------------------------------------------------------------------
+    def show_step(self, step: str, model) -> None:
+        """Draw ``step``, fitted to its scene (the viewing direction is kept)."""
+        if step != self.step:
+            self._need_fit = True
+        self.step, self.model = step, model
+        self.refresh()
+
+    def refresh(self, what: str | None = None) -> None:
+        """Redraw the current step from the model (rendered once, at the end)."""
+        if what in ("preview", "template") and self._replace_socket():
+            self.rendered.emit(what)
+            return
+        p = self.plotter
+        m = self.model
+        self._drawn_limb = None
+        p.clear_actors()
+        for title in list(p.scalar_bars.keys()):
+            p.remove_scalar_bar(title, render=False)
+        frame, lines = "design", []
+        if m is None or m.session is None:
+            lines.append("No scan open: File > Open scan, or drop a scan file here")
+        else:
+            build = getattr(self, f"_scene_{self.step}")
+            frame, lines = build(m)
+        p.add_text("\n".join(lines), position="upper_left", font_size=10, color=TEXT,
+                   name="caption", render=False)
+        p.add_text(VIEW_LABELS.get(self._view, ""), position="lower_right", font_size=9,
+                   color=TEXT, name="view_label", render=False)
+        if self._has_geometry():
+            if frame != self._frame:
+                # New kind of scene: its own standard view.
+                self._frame = frame
+                self._need_fit = False
+                self.set_view("anterior" if frame in ("clean", "scan") else "three_quarter",
+                              render=False)
+            elif self._need_fit:
+                self._need_fit = False
+                p.reset_camera()
+        p.render()
+        self.rendered.emit(what or self.step)
+
+    def _has_geometry(self) -> bool:
+        b = self.plotter.bounds
+        return np.all(np.isfinite(b)) and (b[1] - b[0]) > 0
+
+    def _raw_cloud(self, raw, mark_removed: bool) -> pv.PolyData:
+        poly = pv.PolyData(raw.points)
+        if raw.colors is not None:
+            rgb = raw.colors.copy()
+        else:
+            rgb = np.tile(np.array([[200, 170, 150]], np.uint8), (len(raw.points), 1))
+        if mark_removed and raw.removed is not None:
+            rgb[raw.removed] = (np.array(REMOVED) * 255).astype(np.uint8)
+        poly["rgb"] = rgb
+        return poly
+
+    def _scene_scan(self, m):
+        raw = m.raw
+        if raw is None:
+            return "design", ["Reading the scan…"]
+        self.plotter.add_mesh(self._raw_cloud(raw, False), scalars="rgb", rgb=True,
+                              point_size=2.0, name="raw", show_scalar_bar=False, render=False)
+        where = "design frame" if raw.frame == "design" else "the file's axes"
+        return raw.frame, [f"Scan as read: {len(raw.points):,} points, in {where} (mm)"]
+
+    def _scene_clean(self, m):
+        raw = m.raw
+        if raw is None:
+            return "design", ["Reading the scan…"]
+        self.plotter.add_mesh(self._raw_cloud(raw, True), scalars="rgb", rgb=True,
+                              point_size=2.0, name="raw", show_scalar_bar=False, render=False)
+        if m.aligned is None or raw.frame != "design":
+            return "scan", ["Before cleaning (the cleaned surface follows)…"]
+        limb = self._limb_poly()
+        rb, lb = np.asarray(raw.points), limb.bounds
+        # Seen from anterior, the patient's left (-X) is on the viewer's right: "after" there.
+        dx = float(rb[:, 0].min() - lb[1] - 40.0)
+        shifted = limb.translate((dx, 0.0, 0.0), inplace=False)
+        self.plotter.add_mesh(shifted, color=SKIN, smooth_shading=True, name="cleaned",
+                              specular=0.2, render=False)
+        top = float(max(rb[:, 2].max(), lb[5])) + 25.0
+        self.plotter.add_point_labels(
+            np.array([[float(np.median(rb[:, 0])), 0.0, top],
+                      [dx + 0.5 * (lb[0] + lb[1]), 0.0, top]]),
+            ["before", "after"], font_size=14, text_color="black", shape_color="white",
+            shape_opacity=0.8, show_points=False, name="labels", always_visible=True, render=False)
+        n_removed = int(raw.removed.sum()) if raw.removed is not None else 0
+        tri = len(m.aligned.mesh.faces)
+        return "clean", [f"Left: the scan as read, {len(raw.points):,} points; red: "
+                         f"{n_removed:,} removed (floor, hand, strays)",
+                         f"Right: the cleaned limb surface, {tri:,} triangles"]
+
+    def _axis(self, m, length: float) -> None:
+        self.plotter.add_mesh(pv.Line((0, 0, -15.0), (0, 0, length + 25.0)), color=AXIS,
+                              line_width=3, name="axis", render=False)
+
+    def _scene_align(self, m):
+        if m.aligned is None:
+            return "design", ["Aligning the limb…"]
+        limb = self._limb_poly()
+        length = float(limb.bounds[5])
+        self.plotter.add_mesh(limb, color=SKIN, smooth_shading=True, opacity=0.55,
+                              name="limb", specular=0.2, render=False)
+        self._axis(m, length)
+        self.plotter.add_mesh(pv.Arrow(start=(0, 0, 0), direction=(0, 1, 0), scale=90.0, tip_length=0.2,
+                                       shaft_radius=0.02, tip_radius=0.06),
+                              color=(0.1, 0.55, 0.2), name="anterior", render=False)
+        self.plotter.add_point_labels(np.array([[0.0, 95.0, 0.0], [0.0, 0.0, length + 30.0]]),
+                                      ["anterior (+Y)", "long axis (+Z)"], font_size=12,
+                                      show_points=False, shape_opacity=0.7, shape_color="white",
+                                      name="align_labels", always_visible=True, render=False)
+        a = m.aligned
+        return "design", [f"Aligned limb: long axis (red) along +Z, distal end at z = 0",
+                          f"Anterior guess {a.anterior_guess_deg:.1f}°, axis tilt "
+                          f"{a.axis_tilt_deg:.1f}° from the scan"]
+
+    def _scene_measure(self, m):
+        if m.aligned is None:
+            return "design", ["Aligning the limb…"]
+        limb = self._limb_poly()
+        self.plotter.add_mesh(limb, color=SKIN, smooth_shading=True, opacity=0.35, name="limb", render=False)
+        self._axis(m, float(limb.bounds[5]))
+        meas = m.measurements
+        if meas is None:
+            return "design", ["Measuring…"]
+        rings = self._poly_of(meas, lambda: rings_poly(meas.levels))
+        if rings.n_points:
+            self.plotter.add_mesh(rings, color=RING, line_width=2, name="rings", render=False)
+        sp = m.groups["measure"].circumference_spacing_mm
+        return "design", [f"{len(meas.levels)} levels every {sp:g} mm; length "
+                          f"{meas.length_mm:.0f} mm, volume {meas.volume_ml:.0f} ml"]
+
+    def _scene_rectify(self, m):
+        sv = m.socket_view
+        if sv is None:
+            return "design", ["Building the socket…"]
+        poly = self._poly_of(sv, lambda: self._distance_poly(sv))
+        d = sv.distance_mm[sv.inner_vertices[:, 2] <= sv.trim_z_mm]
+        lim = float(max(1.0, np.percentile(np.abs(d), 98) if len(d) else 1.0))
+        self.plotter.add_mesh(poly, scalars="distance_mm", cmap="RdBu", clim=(-lim, lim),
+                              smooth_shading=True, name="distance",
+                              scalar_bar_args={"title": "Cavity to limb (mm)", "vertical": True,
+                                               "position_x": 0.86, "position_y": 0.2,
+                                               "height": 0.6, "width": 0.08,
+                                               "title_font_size": 14, "label_font_size": 12,
+                                               "fmt": "%.1f", "color": "black",
+                                               "n_labels": 5}, render=False)
+        if m.aligned is not None:
+            self.plotter.add_mesh(self._limb_poly(), color=SKIN, opacity=0.18, name="limb", render=False)
+        st = sv.stats()
+        lines = [f"Socket cavity coloured by its distance to the limb (mm): red inside the limb "
+                 f"(compressed), blue outside (room)",
+                 f"Below the trim line: {st['min']:+.1f} to {st['max']:+.1f} mm, mean "
+                 f"{st['mean']:+.1f} mm; volume {sv.reduction_percent:.1f} % smaller"]
+        if sv.preview:
+            lines.append("Preview (coarser grid); the full socket follows")
+        return "design", lines
+
+    @staticmethod
+    def _distance_poly(sv) -> pv.PolyData:
+        poly = mesh_poly(sv.inner_vertices, sv.inner_faces)
+        poly["distance_mm"] = sv.distance_mm.astype(np.float32)
+        return poly
+
+    def _scene_template(self, m):
+        if m.socket is None:
+            return "design", ["Building the socket…"]
+        if m.aligned is not None:
+            self.plotter.add_mesh(self._limb_poly(), color=SKIN, smooth_shading=True,
+                                  name="limb", specular=0.2, render=False)
+            self._drawn_limb = m.aligned.mesh
+        self._add_socket(m)
+        return "design", self._socket_caption(m)
+
+    @staticmethod
+    def _socket_caption(m) -> list[str]:
+        s = m.socket
+        lines = [f"Socket over the limb: trim {s.trim_anterior_z_mm:.0f} mm (anterior), "
+                 f"{len(s.mesh.faces):,} triangles"]
+        if m.socket_is_preview:
+            lines.append("Preview (coarser grid); the full socket and its checks follow")
+        return lines
+
+    def _replace_socket(self) -> bool:
+        """On the socket steps a new socket replaces only its own actor and the caption
+        (the fast path of the live preview).  False when the whole scene must be drawn."""
+        m = self.model
+        if self.step not in ("template", "export") or m is None or m.socket is None \
+                or m.aligned is None or self._drawn_limb is not m.aligned.mesh \
+                or "socket" not in self.plotter.renderer.actors:
+            return False
+        self._add_socket(m)
+        self.plotter.add_text("\n".join(self._socket_caption(m)), position="upper_left",
+                              font_size=10, color=TEXT, name="caption", render=False)
+        self.plotter.render()
+        return True
+
+    _scene_export = _scene_template
+
+    def _add_socket(self, m) -> None:
+        self.plotter.add_mesh(self._socket_poly(), color=SOCKET, smooth_shading=True,
+                              split_sharp_edges=True, specular=0.3, name="socket",
+                              opacity=0.45 if self.see_through else 1.0, render=False)
+
+    # -- camera ----------------------------------------------------------------------
+    def set_view(self, name: str, render: bool = True) -> None:
+        """Look at the scene from a standard direction, fitted to it."""
+        self._view = name
+        d, up = VIEWS[name]
+        d = np.asarray(d, dtype=float)
+        d /= np.linalg.norm(d)
+        p = self.plotter
+        b = np.asarray(p.bounds, dtype=float)
+        if not np.all(np.isfinite(b)):
+            return
+        c = np.array([(b[0] + b[1]) / 2, (b[2] + b[3]) / 2, (b[4] + b[5]) / 2])
+        r = float(np.linalg.norm([b[1] - b[0], b[3] - b[2], b[5] - b[4]])) or 100.0
+        p.camera_position = [tuple(c + d * 3 * r), tuple(c), tuple(up)]
+        p.reset_camera()
+        p.add_text(VIEW_LABELS.get(name, ""), position="lower_right", font_size=9, color=TEXT,
+                   name="view_label", render=False)
+        if render:
+            p.render()
+            self.rendered.emit("view")
+
+    def fit(self) -> None:
+        self.plotter.reset_camera()
+        self.plotter.render()
+
+    def set_see_through(self, on: bool) -> None:
+        self.see_through = bool(on)
+        if self.step in ("template", "export") and self.model is not None \
+                and self.model.socket is not None:
+            self._add_socket(self.model)
+            self.plotter.render()
+            self.rendered.emit("socket")
+
+    def close(self) -> bool:
+        try:
+            self.plotter.close()
+        except Exception:  # noqa: BLE001 - closing twice at exit
+            pass
+        return super().close()

@@ -1,0 +1,57 @@
+"""GUI tests: a real window under X (xvfb-run); skipped where there is no display."""
+
+from __future__ import annotations
+
+import os
+import time
+
+import pytest
+
+
+def pytest_configure(config):
+    # pyproject.toml declares the marker; this keeps the tests self-contained without it.
+    if not any(m.split(":")[0].strip() == "gui" for m in config.getini("markers")):
+        config.addinivalue_line("markers", "gui: drives the desktop application's real "
+                                           "window (needs a display: xvfb-run)")
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _gui_settings(tmp_path_factory):
+    """Recent files and other settings go to a temporary INI file, not the user's."""
+    path = tmp_path_factory.mktemp("gui_settings") / "settings.ini"
+    old = os.environ.get("PROSTHETICS_GUI_SETTINGS")
+    os.environ["PROSTHETICS_GUI_SETTINGS"] = str(path)
+    yield path
+    if old is None:
+        os.environ.pop("PROSTHETICS_GUI_SETTINGS", None)
+    else:
+        os.environ["PROSTHETICS_GUI_SETTINGS"] = old
+
+
+def _run_loop(done, timeout: float) -> None:
+    """Run the Qt event loop (idle between events, as the application does: a busy loop
+    would take the GIL and a core from the worker) until ``done()`` or ``timeout``."""
+    from PySide6.QtCore import QEventLoop, QTimer
+
+    end = time.monotonic() + timeout
+    loop, timer = QEventLoop(), QTimer()
+    timer.setInterval(10)
+    timer.timeout.connect(lambda: loop.quit() if done() or time.monotonic() >= end else None)
+    timer.start()
+    if not done() and time.monotonic() < end:
+        loop.exec()
+    timer.stop()
+
+
+def spin(seconds: float) -> None:
+    """Process Qt events for ``seconds``."""
+    _run_loop(lambda: False, seconds)
+
+
+def wait_until(pred, timeout: float = 120.0, what: str = "condition") -> float:
+    """Process events until ``pred()`` is true; returns the seconds waited."""
+    t0 = time.monotonic()
+    _run_loop(lambda: bool(pred()), timeout)
+    if not pred():
+        raise AssertionError(f"timed out after {timeout:.0f} s waiting for {what}")
+    return time.monotonic() - t0
