@@ -8,7 +8,7 @@ BIN := $(VENV)/bin
 # libraries (with one missing Qt aborts with "no Qt platform plugin could be initialized");
 # the desktop tests run on a virtual screen (Xvfb), where VTK renders with Mesa.
 APT_PACKAGES := libusb-1.0-0 libgl1 libgomp1 prusa-slicer \
-	xvfb xauth libgl1-mesa-dri libegl1 libfontconfig1 libdbus-1-3 libxrender1 libxi6 \
+	xvfb xauth libgl1-mesa-dri libegl1 libfontconfig1 fonts-dejavu-core libdbus-1-3 libxrender1 libxi6 \
 	libxcb-icccm4 libxcb-keysyms1 libxcb-image0 libxcb-render-util0 libxcb-xkb1 \
 	libxkbcommon-x11-0 libxcb-cursor0 libxcb-shape0
 # The tests drive the real window, so they run on a virtual screen.
