@@ -1,4 +1,4 @@
-"""Command line: ``prosthetics design|clean|measure|templates``.
+"""Command line: ``prosthetics design|clean|measure|compare|templates``.
 
 A bad input or parameter exits 2 with one line on stderr that says what was wrong and how to
 fix it; nothing half-written is left behind.
@@ -59,6 +59,16 @@ def build_parser() -> argparse.ArgumentParser:
     m.add_argument("scan")
     m.add_argument("--json", action="store_true", help="print JSON")
     _add_common(m)
+
+    k = sub.add_parser("compare", help="compare two scans of a limb (volume, shape change)",
+                       description="Register scan B onto scan A (limb frames, then ICP) and "
+                                   "report the volume change, the signed deviation of B from A "
+                                   "and the change of circumference per level.")
+    k.add_argument("scan_a")
+    k.add_argument("scan_b")
+    k.add_argument("--json", action="store_true", help="print the comparison as JSON")
+    k.add_argument("--out", help="also write compare.json, compare.html and deviation.png here")
+    _add_common(k)
 
     t = sub.add_parser("templates", help="list templates or show one's parameters",
                        description="List template presets, or show every parameter of one.")
@@ -146,6 +156,33 @@ def cmd_measure(args) -> int:
     return 0
 
 
+def cmd_compare(args) -> int:
+    from .compare import compare_scans, write_comparison
+    from .params import parse_set_options
+    from .pipeline import parameter_groups, resolve_template
+
+    groups = parameter_groups(resolve_template("transtibial"), parse_set_options(args.settings))
+    comp = compare_scans(args.scan_a, args.scan_b, groups=groups, units=args.units)
+    written = write_comparison(comp, args.out) if args.out else []
+    r = comp.report
+    if args.json:
+        print(json.dumps(r, indent=2))
+    else:
+        d = r["deviation_mm"]
+        print(f"volume    below z = {r['common_top_z_mm']:.0f} mm (both scans): "
+              f"A {r['volume_a_ml']:.1f} ml, B {r['volume_b_ml']:.1f} ml: "
+              f"{r['volume_change_ml']:+.1f} ml ({r['volume_change_percent']:+.2f} %, "
+              f"{r['sock_ply_equivalent']:+.2f} sock plies)")
+        print(f"deviation of B from A: mean {d['mean']:+.2f} mm, p95 |d| {d['p95']:.2f} mm, "
+              f"range {d['min']:+.2f} to {d['max']:+.2f} mm")
+        print(f"{'z_mm':>8} {'A_mm':>8} {'B_mm':>8} {'change':>8}")
+        for c in r["circumferences"]:
+            print(f"{c['z_mm']:8.1f} {c['a_mm']:8.1f} {c['b_mm']:8.1f} {c['change_mm']:+8.1f}")
+    for path in written:
+        print(f"wrote     {path}", file=sys.stderr if args.json else sys.stdout)
+    return 0
+
+
 def cmd_templates(args) -> int:
     from .pipeline import describe_parameters, list_presets, parameter_groups, resolve_template
 
@@ -188,7 +225,7 @@ def _atomic_export(mesh, out: Path) -> None:
 
 
 COMMANDS = {"design": cmd_design, "clean": cmd_clean, "measure": cmd_measure,
-            "templates": cmd_templates}
+            "compare": cmd_compare, "templates": cmd_templates}
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -87,15 +87,43 @@ class SurfaceQuery:
         q = self._o3d.core.Tensor(np.asarray(points, dtype=np.float32))
         return self.scene.compute_distance(q).numpy().astype(np.float64)
 
-    def closest(self, points: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Distance (n,) to the surface and the index (n,) of the nearest triangle."""
+    def closest_points(self, points: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Nearest surface points (n, 3) and the index (n,) of their triangles."""
         q = self._o3d.core.Tensor(np.asarray(points, dtype=np.float32))
         ans = self.scene.compute_closest_points(q)
-        d = np.linalg.norm(ans["points"].numpy().astype(np.float64) - points, axis=1)
-        return d, ans["primitive_ids"].numpy().astype(np.int64)
+        return (ans["points"].numpy().astype(np.float64),
+                ans["primitive_ids"].numpy().astype(np.int64))
+
+    def closest(self, points: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Distance (n,) to the surface and the index (n,) of the nearest triangle."""
+        nearest, tri = self.closest_points(points)
+        return np.linalg.norm(nearest - points, axis=1), tri
 
     def cast(self, origins: np.ndarray, directions: np.ndarray) -> np.ndarray:
         """Distance along each unit direction to the first hit (inf where none), (n,)."""
         rays = np.hstack([origins, directions]).astype(np.float32)
         ans = self.scene.cast_rays(self._o3d.core.Tensor(rays))
         return ans["t_hit"].numpy().astype(np.float64)
+
+
+def icp_point_to_plane(source: np.ndarray, target: trimesh.Trimesh, max_distance_mm: float,
+                       iterations: int) -> tuple[np.ndarray, float, float]:
+    """Rigid point-to-plane ICP of points (n, 3) onto a surface (Open3D).
+
+    Returns
+    -------
+    (4, 4) transform moving the points onto the surface, inlier rms (mm), fitness (0-1).
+    """
+    import open3d as o3d
+
+    src = o3d.geometry.PointCloud(o3d.utility.Vector3dVector(np.asarray(source, dtype=float)))
+    tgt_pts, face = trimesh.sample.sample_surface(target, max(20_000, len(source)), seed=3)
+    tgt = o3d.geometry.PointCloud(o3d.utility.Vector3dVector(tgt_pts))
+    tgt.normals = o3d.utility.Vector3dVector(target.face_normals[face])
+    reg = o3d.pipelines.registration.registration_icp(
+        src, tgt, max_distance_mm, np.eye(4),
+        o3d.pipelines.registration.TransformationEstimationPointToPlane(),
+        o3d.pipelines.registration.ICPConvergenceCriteria(max_iteration=iterations,
+                                                          relative_fitness=1e-9,
+                                                          relative_rmse=1e-9))
+    return np.asarray(reg.transformation), float(reg.inlier_rmse), float(reg.fitness)

@@ -906,3 +906,59 @@ def write_report_html(report: dict, pictures: dict[str, bytes], path) -> None:
                 os.unlink(tmp_name)
             except OSError:
                 pass
+
+
+def deviation_png(mesh: trimesh.Trimesh, value_of, *, title: str,
+                  limit_mm: float | None = None) -> bytes:
+    """A surface coloured by a signed distance, in the three standard views, with a colour bar.
+
+    Parameters
+    ----------
+    mesh : trimesh.Trimesh
+        The surface to draw (mm, limb frame); large meshes are decimated first.
+    value_of : callable
+        Maps (n, 3) points to (n,) signed values in mm (evaluated on the drawn vertices).
+    title : str
+        Shown above the views.
+    limit_mm : float, optional
+        Colour range is [-limit, +limit]; default: the 98th percentile of |value|.
+    """
+    from matplotlib import colormaps
+    from matplotlib.cm import ScalarMappable
+    from matplotlib.colors import Normalize
+
+    drawn = _decimate(mesh)
+    values = np.asarray(value_of(drawn.vertices), dtype=float)
+    face_val = values[drawn.faces].mean(axis=1)
+    lim = limit_mm or max(float(np.percentile(np.abs(values), 98)), 0.1)
+    norm = Normalize(-lim, lim)
+    cmap = colormaps["RdBu"]
+    lo, hi = drawn.bounds
+    span_xy = max(hi[0] - lo[0], hi[1] - lo[1], 1.0)
+    pad = 0.04 * max(span_xy, hi[2] - lo[2])
+    fig = Figure(figsize=(12.5, 6.6))
+    axes = fig.subplots(1, 3, sharey=True)
+    cull = _closed_and_outward(drawn)
+    for ax, (view_title, toward, hax, flip) in zip(axes, _VIEWS):
+        tri = np.asarray(drawn.triangles)
+        normals = np.asarray(drawn.face_normals)
+        keep = (normals @ toward > -1e-9) if cull else np.ones(len(tri), bool)
+        light = np.abs(normals[keep] @ toward)
+        base = cmap(norm(face_val[keep]))[:, :3]
+        colors = np.clip(base * (0.55 + 0.45 * light)[:, None], 0, 1)
+        polys = tri[keep][:, :, [hax, 2]]
+        order = np.argsort(tri[keep].mean(axis=1) @ toward, kind="stable")
+        ax.add_collection(PolyCollection(polys[order], facecolors=colors[order],
+                                         edgecolors=colors[order], linewidths=0.25))
+        c = 0.5 * (lo[hax] + hi[hax])
+        half = 0.5 * span_xy + pad
+        ax.set_xlim((c + half, c - half) if flip else (c - half, c + half))
+        ax.set_ylim(lo[2] - pad, hi[2] + pad)
+        ax.set_aspect("equal", adjustable="box")
+        ax.set_title(view_title, fontsize=14)
+        ax.set_xlabel(f"{'xy'[hax]} (mm)", fontsize=12)
+    axes[0].set_ylabel("z (mm), from distal end", fontsize=12)
+    bar = fig.colorbar(ScalarMappable(norm=norm, cmap=cmap), ax=list(axes), shrink=0.8, pad=0.02)
+    bar.set_label("deviation (mm): blue outside, red inside", fontsize=12)
+    fig.suptitle(title, fontsize=14)
+    return _png_bytes(fig)
