@@ -174,6 +174,16 @@ def _project(
     return polys[order], colors[order]
 
 
+def _frame_view(ax, lo, hi, hax: int, flip: bool, half_width: float, pad: float, title: str) -> None:
+    """Limits, equal scale, title and label of one orthographic view (mm)."""
+    c = 0.5 * (lo[hax] + hi[hax])
+    ax.set_xlim((c + half_width, c - half_width) if flip else (c - half_width, c + half_width))
+    ax.set_ylim(lo[2] - pad, hi[2] + pad)
+    ax.set_aspect("equal", adjustable="box")
+    ax.set_title(title, fontsize=15)
+    ax.set_xlabel(f"{'xy'[hax]} (mm)", fontsize=13)
+
+
 def _socket_on_limb_png(limb: trimesh.Trimesh | None, socket: trimesh.Trimesh | None) -> bytes:
     parts = []
     if not _is_empty(limb):
@@ -197,13 +207,7 @@ def _socket_on_limb_png(limb: trimesh.Trimesh | None, socket: trimesh.Trimesh | 
             # Edges in the face colour hide the hairline seams between antialiased faces.
             pc = PolyCollection(polys, facecolors=colors, edgecolors=colors, linewidths=0.25)
             ax.add_collection(pc)
-        c = 0.5 * (lo[hax] + hi[hax])
-        half = 0.5 * span_xy + pad
-        ax.set_xlim((c + half, c - half) if flip else (c - half, c + half))
-        ax.set_ylim(lo[2] - pad, hi[2] + pad)
-        ax.set_aspect("equal", adjustable="box")
-        ax.set_title(title, fontsize=15)
-        ax.set_xlabel(f"{'xy'[hax]} (mm)", fontsize=13)
+        _frame_view(ax, lo, hi, hax, flip, 0.5 * span_xy + pad, pad, title)
         ax.tick_params(labelsize=12)
         for s in ax.spines.values():
             s.set_color("#bbbbbb")
@@ -950,13 +954,7 @@ def deviation_png(mesh: trimesh.Trimesh, value_of, *, title: str,
         order = np.argsort(tri[keep].mean(axis=1) @ toward, kind="stable")
         ax.add_collection(PolyCollection(polys[order], facecolors=colors[order],
                                          edgecolors=colors[order], linewidths=0.25))
-        c = 0.5 * (lo[hax] + hi[hax])
-        half = 0.5 * span_xy + pad
-        ax.set_xlim((c + half, c - half) if flip else (c - half, c + half))
-        ax.set_ylim(lo[2] - pad, hi[2] + pad)
-        ax.set_aspect("equal", adjustable="box")
-        ax.set_title(view_title, fontsize=14)
-        ax.set_xlabel(f"{'xy'[hax]} (mm)", fontsize=12)
+        _frame_view(ax, lo, hi, hax, flip, 0.5 * span_xy + pad, pad, view_title)
     axes[0].set_ylabel("z (mm), from distal end", fontsize=12)
     bar = fig.colorbar(ScalarMappable(norm=norm, cmap=cmap), ax=list(axes), shrink=0.8, pad=0.02)
     bar.set_label("deviation (mm): blue outside, red inside", fontsize=12)
