@@ -98,9 +98,10 @@ def cmd_design(args) -> int:
 
     scan = Path(args.scan) if args.scan else SAMPLE_SCAN
     out = Path(args.out) if args.out else EXPORTS_DIR / scan.stem
+    progress = _stage_printer() if sys.stderr.isatty() else None
     design = run_design(scan, template=args.template, settings=parse_set_options(args.settings),
-                        units=args.units)
-    report = write_design(design, out)
+                        units=args.units, progress=progress)
+    report = write_design(design, out, progress=progress)
     m, ch = report["measurements"], report["checks"]
     sl = ch.get("slicer", {})
     print(f"scan      {scan}  ({report['input']['units']}, {report['input']['units_source']})")
@@ -122,6 +123,26 @@ def cmd_design(args) -> int:
     for w in report["warnings"]:
         print(f"warning   {w}", file=sys.stderr)
     return 0
+
+
+def _stage_printer():
+    """Progress for a person at a terminal: one line per stage, with its time."""
+    import time
+
+    state = {"stage": None, "t": time.perf_counter()}
+
+    def show(stage: str, fraction: float) -> None:
+        if stage == "done" and fraction < 1.0:
+            return
+        now = time.perf_counter()
+        if state["stage"] is not None and stage != state["stage"]:
+            print(f"  {state['stage']:<9} {now - state['t']:5.1f} s", file=sys.stderr)
+        if stage != state["stage"]:
+            state.update(stage=stage, t=now)
+        if stage == "done" and fraction >= 1.0:
+            state["stage"] = None
+
+    return show
 
 
 def cmd_clean(args) -> int:

@@ -234,7 +234,11 @@ def load_scan(path: str | os.PathLike, units: Units | str | None = None) -> Scan
 
     notes = []
     if units is not None:
-        u = Units(units) if not isinstance(units, Units) else units
+        try:
+            u = Units(units) if not isinstance(units, Units) else units
+        except ValueError:
+            raise UnitsError(f"units {units!r} is not one of mm, cm, m; pass --units mm, cm "
+                             f"or m") from None
         source = "--units"
     elif suffix in (".glb", ".gltf"):
         u, source = Units.M, "glTF specification"

@@ -383,3 +383,15 @@ def test_unknown_extension_message_lists_supported_suffixes(tmp_path, capsys):
     line = one_line(capsys.readouterr().err)
     assert rc == 2
     assert line.endswith("supported: " + ", ".join(SUPPORTED_SUFFIXES))
+
+
+def test_stage_printer_prints_one_line_per_finished_stage(capsys):
+    from prosthetics.cli import _stage_printer
+
+    show = _stage_printer()
+    for stage, frac in [("load", 0.0), ("clean", 0.05), ("align", 0.35), ("done", 0.8),
+                        ("export", 0.82), ("report", 0.95), ("done", 1.0)]:
+        show(stage, frac)
+    lines = capsys.readouterr().err.splitlines()
+    assert [ln.split()[0] for ln in lines] == ["load", "clean", "align", "export", "report"]
+    assert all(ln.rstrip().endswith(" s") for ln in lines)

@@ -582,3 +582,10 @@ def test_suffix_is_case_insensitive(tmp_path, limb):
     scan = load_scan(path)
     assert len(scan.faces) == len(limb.faces)
     assert_units(scan, "mm", "size")
+
+
+def test_an_unknown_unit_is_a_units_error(tmp_path):
+    path = tmp_path / "pts.xyz"
+    np.savetxt(path, np.random.default_rng(0).uniform(0, 200, (500, 3)))
+    with pytest.raises(UnitsError, match="'furlongs' is not one of mm, cm, m"):
+        load_scan(path, units="furlongs")
