@@ -32,13 +32,16 @@ from prosthetics.pipeline import (EXPORTS_DIR, SAMPLE_SCAN, STAGES, Cancelled, D
 
 from . import viewdata
 from .casefile import Case, CaseError, read_case, write_case
+from prosthetics.transtibial import ZONES
+
 from .worker import Job, make_pool
 
 #: Template parameters that the fast preview shows (the rest rebuild the full socket).
 QUICK_PARAMS = frozenset({
     "trim_height_mm", "trim_below_scan_top_mm", "reduction_percent", "wall_thickness_mm",
     "liner_offset_mm", "distal_wall_thickness_mm", "posterior_trim_drop_mm",
-    "posterior_cut_width_deg"})
+    "posterior_cut_width_deg", "zone_falloff_mm",
+    *(f"{zone}_{what}" for zone in ZONES for what in ("depth_mm", "size_mm"))})
 
 #: Pause after a preview before the full socket and its checks are built, so that a run of
 #: quick edits (a spin box held down) shows previews only.

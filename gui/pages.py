@@ -16,12 +16,16 @@ from PySide6.QtWidgets import (QCheckBox, QFileDialog, QFormLayout, QGroupBox,
                                QSizePolicy, QTableWidget, QTableWidgetItem, QVBoxLayout,
                                QWidget)
 
+from prosthetics.transtibial import ZONES
+
 from .forms import ComboBox, ParamForm
 
 STEPS = ("scan", "clean", "align", "measure", "rectify", "template", "export")
 STEP_TITLES = {"scan": "Scan", "clean": "Clean", "align": "Align", "measure": "Measure",
                "rectify": "Rectify", "template": "Template", "export": "Export"}
 RECTIFY_PARAMS = ["reduction_percent", "liner_offset_mm"]
+LANDMARK_PARAMS = ["limb_side", "mpt_height_mm", "zone_falloff_mm"]
+ZONE_PARAMS = [f"{zone}_{what}" for zone in ZONES for what in ("depth_mm", "size_mm")]
 TRIM_PARAMS = ["wall_thickness_mm", "distal_wall_thickness_mm", "trim_height_mm",
                "trim_below_scan_top_mm", "posterior_trim_drop_mm", "posterior_cut_width_deg"]
 
@@ -236,11 +240,14 @@ class MeasurePage(Page):
 class RectifyPage(Page):
     step = "rectify"
     intro = ("Shapes the cavity from the limb: the volume reduction (compression), tapered "
-             "to 0 at the distal end, and the liner allowance. The view colours the cavity "
-             "by its distance to the limb.")
+             "to 0 at the distal end, regional zones on the landmarks (push-in where the "
+             "limb bears load, relief over bone) and the liner allowance. The view colours "
+             "the cavity by its distance to the limb.")
 
     def build(self) -> None:
         self.add_form(RECTIFY_PARAMS)
+        self.add_form(LANDMARK_PARAMS, "Landmarks")
+        self.add_form(ZONE_PARAMS, "Zones: depth (push-in +, relief −) and size")
         self.info = _label(rich=True)
         self.lay.addWidget(self.info)
 
@@ -301,7 +308,9 @@ class TemplatePage(Page):
         adapter = [n for n in rows if n.startswith("adapter_")]
         grid = [n for n in rows if n.startswith("grid_")]
         walls = [n for n in TRIM_PARAMS if n in rows]
-        rest = [n for n in rows if n not in set(adapter + grid + walls + RECTIFY_PARAMS)]
+        rest = [n for n in rows
+                if n not in set(adapter + grid + walls + RECTIFY_PARAMS + LANDMARK_PARAMS
+                                + ZONE_PARAMS)]
         self.walls = self.add_form(walls + rest, "Walls and trim line")
         self.add_form(adapter, "Distal adapter (4-hole)")
         self.add_form(grid, "Sampling grid")

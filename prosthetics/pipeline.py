@@ -367,6 +367,7 @@ def _make_design(session: DesignSession) -> Design:
                      "units": {k: i.unit for k, (_f, i) in param_infos(tp).items()},
                      "pipeline_parameters": {g: groups[g].as_dict()
                                              for g in ("clean", "align", "measure", "export")}},
+        "rectification": _rectification_record(sock, aligned.mesh, zt),
         "socket": {"trim_anterior_z_mm": round(sock.trim_anterior_z_mm, 2),
                    "trim_lowest_z_mm": round(zt, 2),
                    "inner_volume_below_trim_ml": round(sock.inner_volume_below_ml(zt), 2),
@@ -395,6 +396,24 @@ def run_design(scan_path: str | os.PathLike, *, template: str | os.PathLike | No
     session = DesignSession(scan_path, template=template, settings=settings, units=units)
     session.update(progress)
     return _make_design(session)
+
+
+def _rectification_record(sock, limb: trimesh.Trimesh, z_trim: float) -> dict:
+    """What the rectification did: every modification with its values, and the volume change."""
+    from .compare import SOCK_PLY_PERCENT
+
+    tp = sock.params
+    v_limb = _limb_volume_below(limb, z_trim) / 1000.0
+    v_cavity = sock.inner_volume_below_ml(z_trim)
+    change = 100.0 * (v_cavity / v_limb - 1.0)
+    return {"global": {"reduction_percent": tp.reduction_percent,
+                       "taper": "full at the anterior trim height, linear to 0 at the distal end",
+                       "liner_offset_mm": tp.liner_offset_mm},
+            "zones": sock.zones,
+            "landmarks": sock.landmarks.as_dict() if sock.landmarks is not None else None,
+            "volume_below_trim_ml": {"limb": round(v_limb, 2), "cavity": round(v_cavity, 2)},
+            "volume_change_percent": round(change, 3),
+            "sock_ply_equivalent": round(change / SOCK_PLY_PERCENT, 2)}
 
 
 def _limb_volume_below(limb: trimesh.Trimesh, z: float) -> float:

@@ -29,6 +29,7 @@ import trimesh
 
 from . import adapters
 from .errors import GeometryError, ParameterError
+from .landmarks import Landmarks, Side, guess_landmarks
 from .measure import proximal_rim_z, sections, volume_below
 from .meshing import SurfaceQuery, closed_oriented, from_manifold, ring_faces, to_manifold
 from .params import Params, param
@@ -48,6 +49,46 @@ class TranstibialParams(Params):
         0.0, label="Liner / clearance", unit="mm", min=0.0, max=15.0,
         help="Added outward along the surface normal: the liner's thickness if the scan was "
              "taken on skin, 0 if it was taken over the liner")
+    limb_side: Side = param(Side.RIGHT, label="Side",
+                            help="Right or left leg: places the fibular head and the flares")
+    mpt_height_mm: float | None = param(
+        None, label="Mid-patellar tendon height", unit="mm", min=20.0, max=800.0,
+        help="Height of the MPT landmark above the distal end; empty: guessed from the "
+             "anterior profile")
+    zone_falloff_mm: float = param(15.0, label="Zone fall-off", unit="mm", min=2.0, max=60.0,
+                                   help="Width of the smooth edge around every zone")
+    patellar_tendon_depth_mm: float = param(0.0, label="Patellar tendon bar depth", unit="mm", min=-10.0, max=10.0,
+                                help="Load-tolerant (push-in): push-in positive, relief negative")
+    patellar_tendon_size_mm: float = param(30.0, label="Patellar tendon bar size", unit="mm", min=4.0, max=150.0,
+                               help="Diameter of the zone's full-depth core")
+    medial_flare_depth_mm: float = param(0.0, label="Medial tibial flare depth", unit="mm", min=-10.0, max=10.0,
+                                help="Load-tolerant (push-in): push-in positive, relief negative")
+    medial_flare_size_mm: float = param(30.0, label="Medial tibial flare size", unit="mm", min=4.0, max=150.0,
+                               help="Diameter of the zone's full-depth core")
+    lateral_flare_depth_mm: float = param(0.0, label="Lateral tibial flare depth", unit="mm", min=-10.0, max=10.0,
+                                help="Load-tolerant (push-in): push-in positive, relief negative")
+    lateral_flare_size_mm: float = param(30.0, label="Lateral tibial flare size", unit="mm", min=4.0, max=150.0,
+                               help="Diameter of the zone's full-depth core")
+    popliteal_depth_mm: float = param(0.0, label="Popliteal area depth", unit="mm", min=-10.0, max=10.0,
+                                help="Load-tolerant (push-in): push-in positive, relief negative")
+    popliteal_size_mm: float = param(50.0, label="Popliteal area size", unit="mm", min=4.0, max=150.0,
+                               help="Diameter of the zone's full-depth core")
+    fibular_head_depth_mm: float = param(0.0, label="Fibular head depth", unit="mm", min=-10.0, max=10.0,
+                                help="Bony (relief): push-in positive, relief negative")
+    fibular_head_size_mm: float = param(25.0, label="Fibular head size", unit="mm", min=4.0, max=150.0,
+                               help="Diameter of the zone's full-depth core")
+    tibial_crest_depth_mm: float = param(0.0, label="Tibial crest depth", unit="mm", min=-10.0, max=10.0,
+                                help="Bony (relief), along the crest line: push-in positive, relief negative")
+    tibial_crest_size_mm: float = param(12.0, label="Tibial crest size", unit="mm", min=4.0, max=150.0,
+                               help="Diameter of the zone's full-depth core")
+    distal_tibia_depth_mm: float = param(0.0, label="Distal tibia depth", unit="mm", min=-10.0, max=10.0,
+                                help="Bony (relief): push-in positive, relief negative")
+    distal_tibia_size_mm: float = param(25.0, label="Distal tibia size", unit="mm", min=4.0, max=150.0,
+                               help="Diameter of the zone's full-depth core")
+    distal_end_depth_mm: float = param(0.0, label="Distal end depth", unit="mm", min=-10.0, max=10.0,
+                                help="Relief at the tip: push-in positive, relief negative")
+    distal_end_size_mm: float = param(30.0, label="Distal end size", unit="mm", min=4.0, max=150.0,
+                               help="Diameter of the zone's full-depth core")
     wall_thickness_mm: float = param(
         5.0, label="Wall thickness", unit="mm", min=2.0, max=12.0,
         help="Thinnest wall of the socket (4 mm FDM walls have failed in active users; "
@@ -140,6 +181,8 @@ class SocketResult:
     trim_anterior_z_mm: float
     trim_lowest_z_mm: float
     wall_target_mm: np.ndarray      # (rows,) target per row
+    landmarks: Landmarks | None = None
+    zones: list = field(default_factory=list)
     timings_s: dict = field(default_factory=dict)
     warnings: list = field(default_factory=list)
 
@@ -168,6 +211,13 @@ class TemplateCache:
             self.rim_z = proximal_rim_z(limb)
             self.limb_query = SurfaceQuery(limb)
         return self
+
+    def landmarks(self, limb: trimesh.Trimesh, side: Side, mpt_height_mm: float | None) -> Landmarks:
+        key = (side, mpt_height_mm)
+        if getattr(self, "_marks_key", None) != (self._limb_key, key):
+            self._marks = guess_landmarks(limb, side, mpt_height_mm)
+            self._marks_key = (self._limb_key, key)
+        return self._marks
 
     def adapter_meshes(self, adapter: "adapters.FourHoleAdapter", top_z: float):
         key = (adapter, round(top_z, 6))
@@ -250,19 +300,86 @@ def sample_limb(limb: trimesh.Trimesh, p: TranstibialParams, anterior_z: float,
                       limb_pole=limb_pole, dome_centre_z_mm=zc)
 
 
-def rectify(grid: SocketGrid, p: TranstibialParams, anterior_z: float) -> tuple[np.ndarray, np.ndarray]:
-    """Apply the global reduction (tapered) and the liner offset; returns rows, pole."""
+#: Zones: parameter prefix -> the landmark(s) it sits on (two names: along that line).
+ZONES = {
+    "patellar_tendon": ("mid_patellar_tendon",),
+    "medial_flare": ("medial_flare",),
+    "lateral_flare": ("lateral_flare",),
+    "popliteal": ("popliteal_fossa",),
+    "fibular_head": ("fibular_head",),
+    "tibial_crest": ("tibial_crest_bottom", "tibial_crest_top"),
+    "distal_tibia": ("distal_tibia",),
+    "distal_end": ("distal_end",),
+}
+
+
+def _distance_to_anchor(points: np.ndarray, anchor: list[np.ndarray]) -> np.ndarray:
+    """Distance (n,) from points to a landmark, or to the segment between two."""
+    if len(anchor) == 1:
+        return np.linalg.norm(points - anchor[0], axis=-1)
+    a, b = anchor
+    ab = b - a
+    t = np.clip(((points - a) @ ab) / (ab @ ab), 0.0, 1.0)
+    return np.linalg.norm(points - (a + t[..., None] * ab), axis=-1)
+
+
+def zone_weight(distance: np.ndarray, size_mm: float, falloff_mm: float) -> np.ndarray:
+    """1 inside the core (diameter ``size_mm``), a cosine edge over ``falloff_mm``, then 0."""
+    x = np.clip((distance - 0.5 * size_mm) / falloff_mm, 0.0, 1.0)
+    return 0.5 * (1.0 + np.cos(np.pi * x))
+
+
+def apply_zones(rows: np.ndarray, pole: np.ndarray, p: TranstibialParams, marks: Landmarks):
+    """Move the cavity along its normals by each zone's depth (push-in is inward).
+
+    Returns rows, pole and, per active zone, its record for the report.
+    """
+    n = _grid_normals(rows, pole)
+    shift = np.zeros(rows.shape[:2])
+    shift_pole = 0.0
+    records = []
+    for zone, names in ZONES.items():
+        depth = getattr(p, f"{zone}_depth_mm")
+        if depth == 0.0:
+            continue
+        size = getattr(p, f"{zone}_size_mm")
+        anchor = [marks[nm] for nm in names]
+        shift += depth * zone_weight(_distance_to_anchor(rows, anchor), size, p.zone_falloff_mm)
+        shift_pole += depth * float(zone_weight(_distance_to_anchor(pole[None], anchor),
+                                                size, p.zone_falloff_mm)[0])
+        records.append({"zone": zone, "depth_mm": depth, "size_mm": size,
+                        "falloff_mm": p.zone_falloff_mm, "landmarks": list(names),
+                        "kind": "push-in" if depth > 0 else "relief"})
+    moved = rows - shift[..., None] * n
+    # The trim line stays where its parameters put it: the top row keeps its height.
+    moved[-1, :, 2] = rows[-1, :, 2]
+    # The pole's outward normal is -Z: a push-in raises it.
+    return moved, pole + np.array([0.0, 0.0, shift_pole]), records
+
+
+def rectify(grid: SocketGrid, p: TranstibialParams, anterior_z: float,
+            marks: Landmarks | None = None) -> tuple[np.ndarray, np.ndarray, list]:
+    """The cavity from the sampled limb: global reduction, zones, liner allowance.
+
+    The reduction pulls each section toward the axis so its area shrinks by
+    ``reduction_percent`` at the anterior trim height, tapering linearly to 0 at the distal
+    end; the zones then push in or relieve along the surface normal; the liner allowance
+    last.  Returns rows, pole and the zones applied.
+    """
     pts = grid.limb_points
     pct = p.reduction_percent * np.clip(pts[..., 2] / anterior_z, 0.0, 1.0)
     scale = np.sqrt(1.0 - pct / 100.0)
     inner = pts.copy()
     inner[..., :2] *= scale[..., None]
     pole = grid.limb_pole.copy()
+    zones: list = []
+    if marks is not None:
+        inner, pole, zones = apply_zones(inner, pole, p, marks)
     if p.liner_offset_mm > 0:
         n = _grid_normals(inner, pole)
         inner = inner + p.liner_offset_mm * n
         pole = pole + np.array([0.0, 0.0, -p.liner_offset_mm])
-    return inner, pole
+    return inner, pole, zones
 
 
 def _open_surface(rows: np.ndarray, pole: np.ndarray) -> trimesh.Trimesh:
@@ -393,7 +510,8 @@ def build_transtibial(limb: trimesh.Trimesh, params: TranstibialParams | None = 
                              f" mm above the distal end; raise trim_height_mm or lower "
                              f"posterior_trim_drop_mm")
     grid = sample_limb(limb, p, anterior_z, cache.limb_query)
-    inner, pole = rectify(grid, p, anterior_z)
+    marks = cache.landmarks(limb, p.limb_side, p.mpt_height_mm)
+    inner, pole, zones = rectify(grid, p, anterior_z, marks)
     timings["sample"] = time.perf_counter() - t0
 
     t0 = time.perf_counter()
@@ -465,7 +583,7 @@ def build_transtibial(limb: trimesh.Trimesh, params: TranstibialParams | None = 
                                         limb_pole=grid.limb_pole, dome_centre_z_mm=zc),
                         params=p, adapter=adapter, trim_anterior_z_mm=float(anterior_z),
                         trim_lowest_z_mm=float(grid.trim_z.min()), wall_target_mm=target,
-                        timings_s=timings)
+                        landmarks=marks, zones=zones, timings_s=timings)
 
 
 def _faces_inward(surface: trimesh.Trimesh) -> bool:

@@ -1,0 +1,107 @@
+"""Named landmarks of a transtibial limb in the limb frame, guessed from its shape.
+
+Limb frame: +Z proximal, distal end at z = 0, +Y anterior.  For a right leg the lateral
+side is +X (the patient's right), for a left leg -X.  Every guess is a starting point that a
+prosthetist checks; each landmark can be overridden (``--set mpt_height_mm=...``, or in the
+desktop application).
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+
+import numpy as np
+import trimesh
+
+from .measure import proximal_rim_z
+from .meshing import SurfaceQuery
+
+
+class Side(enum.Enum):
+    RIGHT = "right"
+    LEFT = "left"
+
+
+#: Landmark names, in the order they are reported.
+NAMES = ("distal_end", "distal_tibia", "tibial_crest_bottom", "tibial_crest_top",
+         "mid_patellar_tendon", "popliteal_fossa", "fibular_head", "medial_flare",
+         "lateral_flare")
+
+
+@dataclass(frozen=True, kw_only=True)
+class Landmarks:
+    """Landmark positions (mm, limb frame) and how each was found."""
+
+    points: dict = field(default_factory=dict)
+    side: Side = Side.RIGHT
+    source: dict = field(default_factory=dict)
+
+    def __getitem__(self, name: str) -> np.ndarray:
+        return np.asarray(self.points[name], dtype=float)
+
+    def as_dict(self) -> dict:
+        return {"side": self.side.value,
+                "points_mm": {k: [round(float(c), 2) for c in self.points[k]] for k in NAMES
+                              if k in self.points},
+                "source": dict(self.source)}
+
+
+def _surface_at(q: SurfaceQuery, theta_deg: float, z: float) -> np.ndarray:
+    """Where a horizontal ray from the axis at height z and angle theta meets the limb."""
+    th = np.radians(theta_deg)
+    d = np.array([[np.cos(th), np.sin(th), 0.0]])
+    o = np.array([[0.0, 0.0, z]])
+    t = q.cast(o, d)[0]
+    if not np.isfinite(t):
+        raise ValueError(f"no surface at {theta_deg:.0f} deg, z = {z:.0f} mm")
+    return (o + d * t)[0]
+
+
+def guess_landmarks(limb: trimesh.Trimesh, side: Side = Side.RIGHT,
+                    mpt_height_mm: float | None = None) -> Landmarks:
+    """First guesses of the landmarks of an aligned transtibial limb.
+
+    - Mid-patellar tendon (MPT): on the anterior midline, at the deepest point of the
+      anterior profile's hollow (the tendon between patella and tibial tubercle) within
+      the top 35 % of the scan; ``mpt_height_mm`` sets its height instead.
+    - Popliteal fossa: posterior midline at the MPT's height.
+    - Fibular head: 20 mm below the MPT, on the lateral side turned 30 degrees back.
+    - Tibial crest: the anterior midline from 35 mm below the MPT down to a quarter of
+      the length; distal tibia: anterior, at 15 % of the length; distal end: the tip.
+    - Medial and lateral flares: 40 mm below the MPT, 45 degrees to each side of anterior.
+    """
+    q = SurfaceQuery(limb)
+    top = proximal_rim_z(limb)
+    source = {}
+    if mpt_height_mm is None:
+        zs = np.linspace(0.65 * top, 0.95 * top, 31)
+        prof = np.array([np.linalg.norm(_surface_at(q, 90.0, z)[:2]) for z in zs])
+        # The hollow: the profile's largest dip below the line joining its ends.
+        trend = np.interp(zs, [zs[0], zs[-1]], [prof[0], prof[-1]])
+        mpt_z = float(zs[int(np.argmin(prof - trend))])
+        source["mid_patellar_tendon"] = "anterior profile hollow"
+    else:
+        mpt_z = float(mpt_height_mm)
+        source["mid_patellar_tendon"] = "mpt_height_mm"
+    lateral = 0.0 if side is Side.RIGHT else 180.0
+    medial = 180.0 - lateral
+    # Turn from lateral toward posterior (-Y): clockwise for a right leg seen from above.
+    post = -30.0 if side is Side.RIGHT else 30.0
+    z = limb.vertices[:, 2]
+    tip = limb.vertices[int(np.argmin(z))]
+    pts = {
+        "distal_end": tip,
+        "distal_tibia": _surface_at(q, 90.0, 0.15 * top),
+        "tibial_crest_bottom": _surface_at(q, 90.0, 0.25 * top),
+        "tibial_crest_top": _surface_at(q, 90.0, max(mpt_z - 35.0, 0.3 * top)),
+        "mid_patellar_tendon": _surface_at(q, 90.0, mpt_z),
+        "popliteal_fossa": _surface_at(q, -90.0, mpt_z),
+        "fibular_head": _surface_at(q, lateral + post, mpt_z - 20.0),
+        "medial_flare": _surface_at(q, 90.0 + (45.0 if medial == 180.0 else -45.0), mpt_z - 40.0),
+        "lateral_flare": _surface_at(q, 90.0 + (45.0 if lateral == 180.0 else -45.0), mpt_z - 40.0),
+    }
+    for name in NAMES:
+        source.setdefault(name, "guessed from the shape")
+    return Landmarks(points={k: np.asarray(v, dtype=float) for k, v in pts.items()},
+                     side=side, source=source)

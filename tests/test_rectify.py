@@ -1,0 +1,101 @@
+"""Landmarks and rectification by named zones."""
+
+import numpy as np
+import pytest
+
+from prosthetics.landmarks import Side, guess_landmarks
+from prosthetics.measure import proximal_rim_z, sections
+from prosthetics.meshing import SurfaceQuery
+from prosthetics.pipeline import _rectification_record, parameter_groups, resolve_template
+from prosthetics.transtibial import ZONES, TranstibialParams, build_transtibial, zone_weight
+
+
+@pytest.fixture(scope="module")
+def limb(aligned_truth):
+    return aligned_truth.mesh
+
+
+def test_landmarks_follow_the_side(limb):
+    right = guess_landmarks(limb, Side.RIGHT)
+    left = guess_landmarks(limb, Side.LEFT)
+    top = proximal_rim_z(limb)
+    mpt = right["mid_patellar_tendon"]
+    assert mpt[1] > 20 and 0.6 * top < mpt[2] < top          # anterior, proximal third
+    assert right["popliteal_fossa"][1] < -20                  # posterior
+    assert right["popliteal_fossa"][2] == pytest.approx(mpt[2])
+    # Right leg: lateral is +X; the fibular head is posterolateral, below the MPT.
+    fh = right["fibular_head"]
+    assert fh[0] > 20 and fh[1] < 0 and fh[2] == pytest.approx(mpt[2] - 20.0)
+    assert left["fibular_head"][0] < -20
+    assert right["medial_flare"][0] < 0 < right["lateral_flare"][0]
+    assert left["medial_flare"][0] > 0 > left["lateral_flare"][0]
+    assert right["distal_end"][2] == pytest.approx(0.0)
+    set_mpt = guess_landmarks(limb, Side.RIGHT, mpt_height_mm=180.0)
+    assert set_mpt["mid_patellar_tendon"][2] == 180.0
+    assert set_mpt.source["mid_patellar_tendon"] == "mpt_height_mm"
+    # Every landmark lies on the limb's surface.
+    d = SurfaceQuery(limb).distance(np.array(list(right.points.values())))
+    assert d.max() < 1e-3
+
+
+def test_zone_weight_profile():
+    w = zone_weight(np.array([0.0, 10.0, 15.0, 22.5, 30.0, 31.0]), size_mm=30.0, falloff_mm=15.0)
+    assert w == pytest.approx([1.0, 1.0, 1.0, 0.5, 0.0, 0.0])
+
+
+@pytest.mark.parametrize("zone, depth", [("patellar_tendon", 4.0), ("fibular_head", -3.0),
+                                         ("popliteal", 2.5)])
+def test_a_zone_moves_the_surface_by_its_depth_and_nothing_outside(limb, zone, depth):
+    # A level brim, so every zone's centre is on the cavity (the default posterior cut
+    # runs below the popliteal landmark).
+    p = TranstibialParams(reduction_percent=0.0, posterior_trim_drop_mm=0.0,
+                          **{f"{zone}_depth_mm": depth})
+    sock = build_transtibial(limb, p)
+    exact = build_transtibial(limb, p.replace(**{f"{zone}_depth_mm": 0.0}))
+    marks = sock.landmarks
+    anchor = [marks[n] for n in ZONES[zone]]
+    grid0, grid1 = exact.grid.inner, sock.grid.inner
+    dist = np.linalg.norm(grid0 - anchor[0], axis=2)
+    centre = np.unravel_index(np.argmin(dist), dist.shape)
+    # At the centre: the surface moved by |depth| (measured surface to surface).
+    moved = SurfaceQuery(exact.inner_surface).distance(grid1[centre][None])[0]
+    assert moved == pytest.approx(abs(depth), abs=0.1)
+    # Inward for a push-in, outward for a relief.
+    r0, r1 = np.linalg.norm(grid0[centre][:2]), np.linalg.norm(grid1[centre][:2])
+    assert np.sign(r0 - r1) == np.sign(depth)
+    # Beyond the core and the fall-off nothing moves.
+    outside = dist > 0.5 * getattr(p, f"{zone}_size_mm") + p.zone_falloff_mm
+    assert np.abs(grid1 - grid0)[outside].max() < 0.1
+    assert sock.mesh.is_watertight
+
+
+def integrated_volume(mesh, z_top, step=0.5):
+    """Volume (ml) by summing section areas: independent of the divergence theorem."""
+    z = np.arange(step / 2, z_top, step)
+    return sum(s.area_mm2 for s in sections(mesh, z) if s is not None) * step / 1000.0
+
+
+def test_reported_volume_change_matches_the_measured_one(limb):
+    preset = resolve_template("transtibial_ptb")
+    params = parameter_groups(preset)["template"]
+    sock = build_transtibial(limb, params)
+    assert [z["zone"] for z in sock.zones] == list(ZONES)
+    zt = sock.trim_lowest_z_mm
+    rec = _rectification_record(sock, limb, zt)
+    measured = 100 * (integrated_volume(sock.inner_surface, zt) / integrated_volume(limb, zt) - 1)
+    assert rec["volume_change_percent"] == pytest.approx(measured, abs=0.1)
+    assert rec["sock_ply_equivalent"] == pytest.approx(rec["volume_change_percent"] / 1.1, abs=0.01)
+    assert rec["volume_change_percent"] < 0
+    assert set(rec["landmarks"]["points_mm"]) >= {"mid_patellar_tendon", "fibular_head"}
+
+
+def test_ptb_socket_is_printable(limb):
+    from prosthetics.checks import measure_wall, solid_checks
+
+    params = parameter_groups(resolve_template("transtibial_ptb"))["template"]
+    sock = build_transtibial(limb, params)
+    c = solid_checks(sock.mesh)
+    assert c["watertight"] and c["bodies"] == 1 and c["volume_positive"]
+    w = measure_wall(sock.mesh, sock.inner_surface, sock.adapter.pedestal_top_z_mm + 1.0,
+                     float(sock.wall_target_mm.max()) + 0.5)
+    assert w["min_wall_mm"] >= params.wall_thickness_mm - 0.1
