@@ -95,6 +95,11 @@ def _float_spin(row: dict) -> QDoubleSpinBox:
     sb.setDecimals(max(1, -int(math.floor(math.log10(step)))))
     sb.setRange(lo, hi)
     sb.setSingleStep(step)
+    return _finish_spin(sb, row)
+
+
+def _finish_spin(sb, row: dict):
+    """What every spin box shares: no per-keystroke edits, the unit as a suffix, a guard."""
     sb.setKeyboardTracking(False)
     sb.setAccelerated(True)
     if row.get("unit"):
@@ -138,12 +143,7 @@ def make_field(row: dict, named_choices: dict[str, dict[str, str]] | None = None
         sb = SpinBox()
         sb.setRange(int(row["min"]) if row["min"] is not None else -10**9,
                     int(row["max"]) if row["max"] is not None else 10**9)
-        sb.setKeyboardTracking(False)
-        sb.setAccelerated(True)
-        if row.get("unit"):
-            sb.setSuffix(f" {row['unit']}")
-        sb.setMinimumWidth(110)
-        _guard(sb)
+        _finish_spin(sb, row)
         f = Field(row, sb, lambda: sb.value(), lambda v: sb.setValue(int(v)),
                   [sb.valueChanged], True, [sb])
     elif kind == "float" and row.get("optional"):

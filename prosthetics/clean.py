@@ -183,16 +183,26 @@ def orient_faces_outward(mesh: trimesh.Trimesh, c: np.ndarray, a: np.ndarray) ->
     return mesh
 
 
-def _proximal_cut(points, c, a, n_sectors=36):
-    """Axial position below which the scan covers the whole circumference, mm along ``a``."""
+def cylindrical(points: np.ndarray, c: np.ndarray, a: np.ndarray):
+    """Cylindrical coordinates of points about the axis through ``c`` along unit ``a``.
+
+    Returns
+    -------
+    t (n,) axial position, r (n,) radius, theta (n,) angle (rad), radial (n, 3) vectors
+    """
     t = (points - c) @ a
     e1 = np.cross(a, [1.0, 0.0, 0.0])
     if np.linalg.norm(e1) < 0.1:
         e1 = np.cross(a, [0.0, 1.0, 0.0])
     e1 /= np.linalg.norm(e1)
     e2 = np.cross(a, e1)
-    d = points - c
-    ang = np.arctan2(d @ e2, d @ e1)
+    radial = points - c - np.outer(t, a)
+    return t, np.linalg.norm(radial, axis=1), np.arctan2(radial @ e2, radial @ e1), radial
+
+
+def _proximal_cut(points, c, a, n_sectors=36):
+    """Axial position below which the scan covers the whole circumference, mm along ``a``."""
+    t, _r, ang, _ = cylindrical(points, c, a)
     sector = ((ang + np.pi) / (2 * np.pi) * n_sectors).astype(int) % n_sectors
     tops = np.full(n_sectors, np.nan)
     np.fmax.at(tops, sector, t)
@@ -244,15 +254,7 @@ def refit_holes(mesh: trimesh.Trimesh, points: np.ndarray, c: np.ndarray, a: np.
     v = mesh.vertices
     dist = cKDTree(points).query(v, k=1)[0]
     lo, hi = 1.5 * spacing_mm, 3.0 * spacing_mm
-    t = (v - c) @ a
-    e1 = np.cross(a, [1.0, 0.0, 0.0])
-    if np.linalg.norm(e1) < 0.1:
-        e1 = np.cross(a, [0.0, 1.0, 0.0])
-    e1 /= np.linalg.norm(e1)
-    e2 = np.cross(a, e1)
-    d = v - c - np.outer(t, a)
-    r = np.linalg.norm(d, axis=1)
-    theta = np.arctan2(d @ e2, d @ e1)
+    t, r, theta, d = cylindrical(v, c, a)
     side = t > t.min() + np.median(r[t < t.min() + 30.0])
     hole = side & (dist > lo)
     if hole.sum() < 10:
