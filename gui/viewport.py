@@ -160,12 +160,16 @@ class Viewport(QWidget):
         poly["rgb"] = rgb
         return poly
 
+    def _add_raw(self, raw, mark_removed: bool) -> None:
+        """The scan's points, in their own colours (removed ones in red when asked)."""
+        self.plotter.add_mesh(self._raw_cloud(raw, mark_removed), scalars="rgb", rgb=True,
+                              point_size=2.0, name="raw", show_scalar_bar=False, render=False)
+
     def _scene_scan(self, m):
         raw = m.raw
         if raw is None:
             return "design", ["Reading the scan…"]
-        self.plotter.add_mesh(self._raw_cloud(raw, False), scalars="rgb", rgb=True,
-                              point_size=2.0, name="raw", show_scalar_bar=False, render=False)
+        self._add_raw(raw, mark_removed=False)
         where = "design frame" if raw.frame == "design" else "the file's axes"
         return raw.frame, [f"Scan as read: {len(raw.points):,} points, in {where} (mm)"]
 
@@ -173,8 +177,7 @@ class Viewport(QWidget):
         raw = m.raw
         if raw is None:
             return "design", ["Reading the scan…"]
-        self.plotter.add_mesh(self._raw_cloud(raw, True), scalars="rgb", rgb=True,
-                              point_size=2.0, name="raw", show_scalar_bar=False, render=False)
+        self._add_raw(raw, mark_removed=True)
         if m.aligned is None or raw.frame != "design":
             return "scan", ["Before cleaning (the cleaned surface follows)…"]
         limb = self._limb_poly()

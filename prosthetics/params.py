@@ -43,16 +43,12 @@ def param_infos(cls_or_obj: Any) -> dict[str, tuple[dataclasses.Field, ParamInfo
             if "param" in f.metadata}
 
 
-def _field_type(cls: type, name: str) -> Any:
-    hints = typing.get_type_hints(cls)
-    return hints[name]
-
-
-def _is_optional(tp: Any) -> tuple[bool, Any]:
+def param_type(cls: type, name: str) -> tuple[bool, Any]:
+    """Whether field ``name`` of a parameter class may be None, and its value type."""
+    tp = typing.get_type_hints(cls)[name]
     args = typing.get_args(tp)
     if type(None) in args:
-        rest = [a for a in args if a is not type(None)]
-        return True, rest[0]
+        return True, next(a for a in args if a is not type(None))
     return False, tp
 
 
@@ -78,7 +74,7 @@ class Params:
     @classmethod
     def coerce(cls, name: str, text: Any) -> Any:
         """Convert ``text`` (a CLI or preset value) to the type of field ``name``."""
-        optional, tp = _is_optional(_field_type(cls, name))
+        optional, tp = param_type(cls, name)
         if isinstance(text, str) and optional and text.strip().lower() in ("", "none", "auto"):
             return None
         try:

@@ -27,8 +27,8 @@ from .checks import measure_wall, solid_checks
 from .clean import CleanParams, clean_scan
 from .errors import OutputError, ParameterError, ProstheticsError
 from .loaders import Units, load_scan
-from .measure import MeasureParams, measure_limb, sections
-from .params import Params, apply_settings, param, param_infos
+from .measure import MeasureParams, measure_limb, sections, volume_below
+from .params import Params, apply_settings, param, param_infos, param_type
 from .transtibial import TranstibialParams, build_transtibial
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -40,10 +40,6 @@ EXPORTS_DIR = ROOT / "exports"
 BUILDERS: dict[str, tuple[type[Params], Callable]] = {
     "transtibial": (TranstibialParams, build_transtibial),
 }
-
-#: Chordal tolerance of the STL: the socket is already a mesh, so this is exact; stated
-#: for the report.
-STL_NOTE = "shell is a ring mesh of the sampled limb; adapter tessellated at 0.02 mm"
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -135,18 +131,12 @@ def describe_parameters(groups: dict[str, Params]) -> list[dict]:
     ``optional`` says whether the value may be empty (None: automatic).
     """
     import enum
-    import typing
 
     rows = []
     for gname, group in groups.items():
-        hints = typing.get_type_hints(type(group))
         for name, (_f, info) in param_infos(group).items():
             v = getattr(group, name)
-            tp = hints[name]
-            args = typing.get_args(tp)
-            optional = type(None) in args
-            if optional:
-                tp = next(a for a in args if a is not type(None))
+            optional, tp = param_type(type(group), name)
             choices = None
             if isinstance(tp, type) and issubclass(tp, enum.Enum):
                 kind, choices = "choice", [m.value for m in tp]
@@ -346,6 +336,7 @@ def _make_design(session: DesignSession) -> Design:
     inner_secs = [s for s in sections(sock.inner_surface, np.arange(spacing, zt, spacing))
                   if s is not None]
     tp = groups["template"]
+    rectification = _rectification_record(sock, aligned.mesh, zt)
     report = {
         "schema": "prosthetics.report/1",
         "tool": {"name": "prosthetics", "version": __version__},
@@ -367,12 +358,11 @@ def _make_design(session: DesignSession) -> Design:
                      "units": {k: i.unit for k, (_f, i) in param_infos(tp).items()},
                      "pipeline_parameters": {g: groups[g].as_dict()
                                              for g in ("clean", "align", "measure", "export")}},
-        "rectification": _rectification_record(sock, aligned.mesh, zt),
+        "rectification": rectification,
         "socket": {"trim_anterior_z_mm": round(sock.trim_anterior_z_mm, 2),
                    "trim_lowest_z_mm": round(zt, 2),
-                   "inner_volume_below_trim_ml": round(sock.inner_volume_below_ml(zt), 2),
-                   "limb_volume_below_trim_ml": round(
-                       _limb_volume_below(aligned.mesh, zt) / 1000.0, 2),
+                   "inner_volume_below_trim_ml": rectification["volume_below_trim_ml"]["cavity"],
+                   "limb_volume_below_trim_ml": rectification["volume_below_trim_ml"]["limb"],
                    "inner_circumferences": [{"z_mm": round(s.z_mm, 2), "mm": round(s.perimeter_mm, 2)}
                                             for s in inner_secs],
                    "adapter": {"bottom_z_mm": round(sock.adapter.bottom_z_mm, 2),
@@ -403,7 +393,7 @@ def _rectification_record(sock, limb: trimesh.Trimesh, z_trim: float) -> dict:
     from .compare import SOCK_PLY_PERCENT
 
     tp = sock.params
-    v_limb = _limb_volume_below(limb, z_trim) / 1000.0
+    v_limb = volume_below(limb, z_trim) / 1000.0
     v_cavity = sock.inner_volume_below_ml(z_trim)
     change = 100.0 * (v_cavity / v_limb - 1.0)
     return {"global": {"reduction_percent": tp.reduction_percent,
@@ -414,12 +404,6 @@ def _rectification_record(sock, limb: trimesh.Trimesh, z_trim: float) -> dict:
             "volume_below_trim_ml": {"limb": round(v_limb, 2), "cavity": round(v_cavity, 2)},
             "volume_change_percent": round(change, 3),
             "sock_ply_equivalent": round(change / SOCK_PLY_PERCENT, 2)}
-
-
-def _limb_volume_below(limb: trimesh.Trimesh, z: float) -> float:
-    from .measure import volume_below
-
-    return volume_below(limb, z)
 
 
 def _export_3mf(mesh: trimesh.Trimesh, path: Path) -> None:

@@ -571,10 +571,11 @@ def build_transtibial(limb: trimesh.Trimesh, params: TranstibialParams | None = 
     timings["booleans"] = time.perf_counter() - t0
 
     inner_surface = _open_surface(inner, pole)
-    # The open inner surface faces into the limb side: orient it like the limb (outward).
-    inner_surface.invert() if _faces_inward(inner_surface) else None
+    # Both open surfaces oriented like the limb (normals away from the axis).
     outer_surface = _open_surface(outer, pole_out)
-    outer_surface.invert() if _faces_inward(outer_surface) else None
+    for surface in (inner_surface, outer_surface):
+        if _faces_inward(surface):
+            surface.invert()
     return SocketResult(mesh=mesh, inner_surface=inner_surface, outer_surface=outer_surface,
                         cavity=cavity,
                         grid=SocketGrid(inner=inner, outer=outer, inner_pole=pole,
