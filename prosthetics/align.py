@@ -98,13 +98,19 @@ def refine_axis(mesh: trimesh.Trimesh, c: np.ndarray, a: np.ndarray, iterations:
 
 
 def guess_anterior_deg(mesh: trimesh.Trimesh) -> float:
-    """Turn (deg) that brings the tibial crest of an axis-aligned limb to +Y.
+    """Turn (deg) that brings the anterior (tibial) side of an axis-aligned limb to +Y.
 
     Mid-limb sections (20-80 % of the length) are resampled as radius against angle about
-    their centroids and averaged; the tibial crest makes them roughly triangular, so the
-    third harmonic has three apexes.  Of these, the crest is taken as the one facing away
-    from the distal end's offset from the axis (the distal soft-tissue pad sits behind the
-    cut tibia); when that offset is under 3 mm, the apex that reaches furthest out.
+    their centroids and averaged; they are roughly triangular, so the third harmonic has
+    three flat sides between three apexes.  The anterior is taken as the flat side facing
+    the distal end's offset from the axis: the cut tibia makes the anterior-distal corner
+    of the limb the lowest, and the flat anteromedial face of the tibia lies under the skin.
+    When that offset is under 3 mm, the flat side that lies closest to the axis.
+
+    The rule was checked on the two limbs at hand.  On the AAOP example, whose file places
+    the mid-patellar tendon and the tibial crest, it puts the anterior within 15 degrees
+    of their direction; on the AmpScan limb scan it puts the patella's bulge and the
+    tendon's hollow above it on the anterior profile.
     """
     z = mesh.vertices[:, 2]
     levels = np.linspace(0.2, 0.8, 13) * z.max()
@@ -122,16 +128,17 @@ def guess_anterior_deg(mesh: trimesh.Trimesh) -> float:
         return 0.0
     r = np.mean(rs, axis=0)
     c3 = np.sum(r * np.exp(-3j * theta))
-    # r = a cos(3 (theta - phi)) gives c3 = (n a / 2) exp(-3 i phi): the apexes are at phi.
-    apexes = (-np.angle(c3) + 2 * np.pi * np.arange(3)) / 3.0
+    # r = a cos(3 (theta - phi)) gives c3 = (n a / 2) exp(-3 i phi): the apexes are at phi,
+    # the flat sides half-way between them.
+    flats = (-np.angle(c3) + np.pi + 2 * np.pi * np.arange(3)) / 3.0
     distal = mesh.vertices[z < 10.0, :2].mean(axis=0)
     if np.linalg.norm(distal) >= 3.0:
-        away = np.arctan2(-distal[1], -distal[0])
-        apex = apexes[int(np.argmax(np.cos(apexes - away)))]
+        toward = np.arctan2(distal[1], distal[0])
+        side = flats[int(np.argmax(np.cos(flats - toward)))]
     else:
-        apex = apexes[int(np.argmax(np.interp(apexes, theta, r, period=2 * np.pi)))]
-    # Frame angle of +Y is 90 deg; return the turn that brings the apex to +Y.
-    return float(np.degrees(np.arctan2(np.sin(apex - np.pi / 2), np.cos(apex - np.pi / 2))))
+        side = flats[int(np.argmin(np.interp(flats, theta, r, period=2 * np.pi)))]
+    # Frame angle of +Y is 90 deg; return the turn that brings that side to +Y.
+    return float(np.degrees(np.arctan2(np.sin(side - np.pi / 2), np.cos(side - np.pi / 2))))
 
 
 def align_limb(cleaned: CleanResult, params: AlignParams | None = None) -> AlignResult:

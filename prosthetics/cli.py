@@ -45,6 +45,9 @@ def build_parser() -> argparse.ArgumentParser:
     d.add_argument("--template", default="transtibial",
                    help="template preset name or PRESET.toml path (default: transtibial)")
     d.add_argument("--out", help="output folder (default: exports/<scan name>)")
+    d.add_argument("--format", dest="formats", metavar="LIST",
+                   help="comma list of files to write: stl, 3mf, aop (default: stl,3mf; the "
+                        "same as --set formats=LIST)")
     _add_common(d)
 
     c = sub.add_parser("clean", help="scan -> clean limb mesh in the limb frame",
@@ -99,7 +102,10 @@ def cmd_design(args) -> int:
     scan = Path(args.scan) if args.scan else SAMPLE_SCAN
     out = Path(args.out) if args.out else EXPORTS_DIR / scan.stem
     progress = _stage_printer() if sys.stderr.isatty() else None
-    design = run_design(scan, template=args.template, settings=parse_set_options(args.settings),
+    settings = parse_set_options(args.settings)
+    if args.formats:
+        settings["formats"] = args.formats
+    design = run_design(scan, template=args.template, settings=settings,
                         units=args.units, progress=progress)
     report = write_design(design, out, progress=progress)
     m, ch = report["measurements"], report["checks"]

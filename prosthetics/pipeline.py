@@ -8,6 +8,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as _dt
 import os
 import shutil
@@ -42,6 +43,10 @@ BUILDERS: dict[str, tuple[type[Params], Callable]] = {
 }
 
 
+#: What ``formats`` can name.  STL and 3MF are the print files and are always written.
+FORMATS = ("stl", "3mf", "aop")
+
+
 @dataclass(frozen=True, kw_only=True)
 class ExportParams(Params):
     printer: str = param("large_300", label="Printer",
@@ -52,6 +57,21 @@ class ExportParams(Params):
     slice: bool = param(True, label="Slice with PrusaSlicer",
                         help="Slice the STL to prove it prints and estimate filament and time")
     layer_height_mm: float = param(0.2, label="Layer height", unit="mm", min=0.05, max=0.6)
+    formats: str = param("stl,3mf", label="File formats",
+                         help="Comma list of what to write: stl, 3mf (print files, always "
+                              "written) and aop (AAOP shape files of the limb and of the "
+                              "rectified cavity, for other O&P CAD and carving systems)")
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        unknown = set(self.format_set) - set(FORMATS)
+        if unknown:
+            raise ParameterError(f"formats: unknown {', '.join(sorted(unknown))}; choose from "
+                                 f"{', '.join(FORMATS)} (comma-separated)")
+
+    @property
+    def format_set(self) -> frozenset:
+        return frozenset(f.strip().lower() for f in self.formats.split(",") if f.strip())
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -268,7 +288,26 @@ class DesignSession:
 
     def _run_template(self):
         _pclass, build = BUILDERS[self.preset.builder]
-        return build(self.results["align"].mesh, self.groups["template"], self._template_cache)
+        return build(self.results["align"].mesh, self._template_params(), self._template_cache)
+
+    def file_landmarks(self) -> dict:
+        """Landmarks that came with the scan file (AAOP), in the design frame (mm)."""
+        marks = self.results["load"].landmarks
+        if not marks:
+            return {}
+        # Scan landmarks are already in millimetres: only the alignment applies.
+        pts = trimesh.transform_points(np.array(list(marks.values())),
+                                       self.results["align"].transform)
+        return dict(zip(marks, pts))
+
+    def _template_params(self):
+        """The template parameters, with the MPT height from the scan file's own landmarks
+        when the file has one and no height was set."""
+        tp = self.groups["template"]
+        mpt = self.file_landmarks().get("mid_patellar_tendon")
+        if mpt is not None and getattr(tp, "mpt_height_mm", 0.0) is None:
+            tp = tp.replace(mpt_height_mm=round(float(mpt[2]), 2))
+        return tp
 
     #: Grid of the live preview (the export uses the template's own grid).
     PREVIEW_GRID = {"grid_rows": 48, "grid_columns": 64}
@@ -282,8 +321,8 @@ class DesignSession:
         """
         self.update(until="measure")
         _pclass, build = BUILDERS[self.preset.builder]
-        params = self.groups["template"].replace(**{
-            k: min(v, getattr(self.groups["template"], k)) for k, v in self.PREVIEW_GRID.items()})
+        tp = self._template_params()
+        params = tp.replace(**{k: min(v, getattr(tp, k)) for k, v in self.PREVIEW_GRID.items()})
         return build(self.results["align"].mesh, params, self._template_cache)
 
     def _run_check(self) -> dict:
@@ -337,6 +376,9 @@ def _make_design(session: DesignSession) -> Design:
                   if s is not None]
     tp = groups["template"]
     rectification = _rectification_record(sock, aligned.mesh, zt)
+    if tp != session._template_params() and "landmarks" in rectification:
+        rectification["landmarks"]["source"]["mid_patellar_tendon"] = \
+            "the scan file's MPT landmark (its height)"
     report = {
         "schema": "prosthetics.report/1",
         "tool": {"name": "prosthetics", "version": __version__},
@@ -344,7 +386,9 @@ def _make_design(session: DesignSession) -> Design:
         "kind": f"{preset.builder}_socket",
         "input": {"path": str(scan.path), "sha256": scan.sha256, "units": scan.units.value,
                   "units_source": scan.units_source, "point_count": scan.n_input_points,
-                  "is_mesh": scan.is_mesh, "notes": list(scan.notes)},
+                  "is_mesh": scan.is_mesh, "notes": list(scan.notes),
+                  "landmarks_mm": {k: np.round(v, 2).tolist()
+                                   for k, v in session.file_landmarks().items()}},
         "transform_scan_to_design": np.round(scan_to_design, 9).tolist(),
         "cleaning": {"steps": cleaned.steps, "reconstructed": cleaned.reconstructed,
                      "triangles": int(len(cleaned.mesh.faces))},
@@ -406,6 +450,34 @@ def _rectification_record(sock, limb: trimesh.Trimesh, z_trim: float) -> dict:
             "sock_ply_equivalent": round(change / SOCK_PLY_PERCENT, 2)}
 
 
+def _write_aop_files(design: Design, folder: Path, stem: str) -> list[dict]:
+    """AAOP files of the limb and of the rectified cavity, in the limb frame, with the
+    landmarks; each records how its grid's axis sits in the limb frame."""
+    from .aaop import shape_from_mesh, write_aop
+    from .measure import proximal_rim_z
+
+    res = design.socket_result
+    lm = res.landmarks
+    points = dict(lm.points) if lm is not None else {}
+    side = lm.side.value.upper() if lm is not None else "RIGHT"
+    top = proximal_rim_z(design.limb) - 0.5
+    out = []
+    for name, mesh, what in ((f"{stem}_limb.aop", design.limb, "limb as scanned"),
+                             (f"{stem}_cavity.aop", res.cavity,
+                              "rectified cavity (the positive model)")):
+        shape, offset = shape_from_mesh(mesh, landmarks=points, side=side, top_mm=top)
+        note = (f"{what}; limb frame (+Z proximal, +Y anterior, mm); grid axis at "
+                f"x = {offset[0]:.2f}, y = {offset[1]:.2f} mm")
+        shape = dataclasses.replace(shape, comments=(note,))
+        path = write_aop(folder / name, shape)
+        out.append({"path": path.name, "format": "aop", "what": what,
+                    "levels": int(shape.radii_mm.shape[0]),
+                    "angles": int(shape.radii_mm.shape[1]),
+                    "axis_offset_mm": [round(float(v), 3) for v in offset],
+                    "bytes": path.stat().st_size})
+    return out
+
+
 def _export_3mf(mesh: trimesh.Trimesh, path: Path) -> None:
     path.write_bytes(mesh.export(file_type="3mf"))
 
@@ -450,9 +522,11 @@ def write_design(design: Design, out_dir: str | os.PathLike, *, stem: str = "soc
                             "triangles": int(len(design.socket.faces)),
                             "volume_ml": round(float(design.socket.volume) / 1000.0, 3),
                             "bytes": path.stat().st_size})
+        exp = design.groups["export"]
+        if "aop" in exp.format_set:
+            outputs += _write_aop_files(design, tmp, stem)
         timings["export"] = round(time.perf_counter() - t, 3)
 
-        exp = design.groups["export"]
         slicer_result: dict = {"ran": False, "ok": None, "message": "slicing turned off (slice=false)"}
         if exp.slice:
             t = time.perf_counter()

@@ -150,6 +150,12 @@ def make_ambiguous_units(d: Path) -> Path:
     return d / "odd_scale.xyz"
 
 
+def make_truncated_aop(d: Path) -> Path:
+    text = (ROOT / "scans" / "source" / "transtibial_example.aop").read_bytes()
+    (d / "cut.aop").write_bytes(text[: len(text) // 2])
+    return d / "cut.aop"
+
+
 BAD_SCANS = [
     # id, builder, last stage that may run, phrase the message must contain
     ("empty", make_empty, "load", "empty.ply is empty (0 bytes)"),
@@ -164,6 +170,7 @@ BAD_SCANS = [
     ("no-limb", make_random_box, "clean", "no limb-like object in the scan"),
     ("folder", make_folder, "load", "is a folder"),
     ("ambiguous-units", make_ambiguous_units, "load", "pass --units mm, cm or m"),
+    ("truncated-aop", make_truncated_aop, "load", "cut.aop: expected 68 heights and 4896 radii"),
 ]
 
 
@@ -221,8 +228,9 @@ def test_design_bad_scan_in_a_subprocess(tmp_path):
     (["--set", "reduction_percent=nan"], ["reduction_percent = nan is not a finite number"]),
     (["--template", "nope"], ["unknown template 'nope'", "transtibial"]),
     (["--template", "missing_preset.toml"], ["preset file 'missing_preset.toml' does not exist"]),
+    (["--format", "stl,obj"], ["formats: unknown obj; choose from stl, 3mf, aop"]),
 ], ids=["unknown-key", "out-of-range", "not-a-number", "no-equals", "nan-value",
-        "unknown-template", "missing-preset-file"])
+        "unknown-template", "missing-preset-file", "unknown-format"])
 def test_design_bad_option_exits_2(tmp_path, capsys, stages_guard, options, phrases):
     # Parameters are checked before the scan is even read.
     scan = make_empty(tmp_path)
