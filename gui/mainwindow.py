@@ -18,11 +18,13 @@ from PySide6.QtWidgets import (QApplication, QFileDialog, QHBoxLayout, QLabel, Q
                                QPushButton, QScrollArea, QSplitter, QStackedWidget, QStyle,
                                QToolBar, QVBoxLayout, QWidget)
 
+from prosthetics.loaders import SUPPORTED_SUFFIXES
+
 from .worker import Job
 
 STEPS = ("scan", "clean", "align", "measure", "rectify", "template", "export")
 STEP_TITLES = ("Scan", "Clean", "Align", "Measure", "Rectify", "Template", "Export")
-SCAN_SUFFIXES = (".ply", ".obj", ".stl", ".glb", ".gltf", ".off", ".xyz", ".txt", ".pts")
+SCAN_SUFFIXES = SUPPORTED_SUFFIXES     # what the core reads, AAOP files included
 CASE_SUFFIX = ".case.json"
 MAX_RECENT = 8
 
