@@ -34,7 +34,7 @@ $(BIN)/python:
 	$(BIN)/python -m pip install -q --upgrade pip
 
 $(VENV)/.installed: pyproject.toml | $(BIN)/python
-	$(BIN)/python -m pip install -q -e ".[gui,test]"
+	$(BIN)/python -m pip install -q -e ".[gui,test,cluster]"
 	touch $@
 
 venv: $(VENV)/.installed

@@ -11,10 +11,11 @@ import json
 import os
 import sys
 import tempfile
+import time
 from pathlib import Path
 
 from . import __version__
-from .errors import ProstheticsError
+from .errors import ParameterError, ProstheticsError
 
 
 class _Parser(argparse.ArgumentParser):
@@ -72,6 +73,22 @@ def build_parser() -> argparse.ArgumentParser:
     k.add_argument("--json", action="store_true", help="print the comparison as JSON")
     k.add_argument("--out", help="also write compare.json, compare.html and deviation.png here")
     _add_common(k)
+
+    b = sub.add_parser("batch", help="run a manifest of cases (sockets, insoles) unattended",
+                       description="Run every case of a CSV or JSON manifest (columns case_id, "
+                                   "scan, kind, template, side, and parameter overrides by "
+                                   "name) in parallel; write OUT/<case_id>/ per case and "
+                                   "summary.csv and summary.json. Exit 0 when every case is "
+                                   "done, 1 when some failed, 2 when the manifest is unusable.")
+    b.add_argument("manifest")
+    b.add_argument("--out", required=True, help="output folder")
+    b.add_argument("--workers", type=int, help="worker processes (default: the machine's cores)")
+    b.add_argument("--scheduler", metavar="ADDRESS",
+                   help="run on an existing Dask distributed cluster (e.g. tcp://host:8786)")
+    b.add_argument("--force", action="store_true",
+                   help="redo cases whose inputs and parameters have not changed")
+    b.add_argument("--timeout", type=float, default=900.0, metavar="SECONDS",
+                   help="per-case time limit (default 900)")
 
     t = sub.add_parser("templates", help="list templates or show one's parameters",
                        description="List template presets, or show every parameter of one.")
@@ -251,8 +268,62 @@ def _atomic_export(mesh, out: Path) -> None:
             os.unlink(tmp)
 
 
+def cmd_batch(args) -> int:
+    from .batch import run_batch
+
+    if args.workers is not None and args.workers < 1:
+        raise ParameterError(f"--workers {args.workers}: give 1 or more")
+    if args.timeout <= 0:
+        raise ParameterError(f"--timeout {args.timeout:g}: give a number of seconds above 0")
+    show = _BatchProgress(sys.stderr)
+    result = run_batch(args.manifest, args.out, workers=args.workers, scheduler=args.scheduler,
+                       force=args.force, timeout_s=args.timeout, progress=show)
+    show.close()
+    c = result.counts()
+    print(f"{len(result.entries)} cases: {c['ok']} ok, {c['failed']} failed, {c['skipped']} "
+          f"skipped (unchanged) in {result.wall_time_s:.0f} s")
+    for e in result.entries:
+        if e["status"] == "failed":
+            print(f"failed    {e['case_id']}: {e['error']}")
+    print(f"wrote     {Path(result.out) / 'summary.csv'}\n"
+          f"wrote     {Path(result.out) / 'summary.json'}")
+    return result.exit_code
+
+
+class _BatchProgress:
+    """A bar with counts and ETA on a terminal; one plain line per case otherwise."""
+
+    def __init__(self, stream) -> None:
+        self.stream = stream
+        self.tty = stream.isatty()
+        self.t0 = time.monotonic()
+        self.counts = {"ok": 0, "failed": 0, "skipped": 0}
+
+    def __call__(self, entry: dict, done: int, total: int) -> None:
+        self.counts[entry["status"]] += 1
+        if not self.tty:
+            extra = f": {entry['error']}" if entry["error"] else ""
+            print(f"[{done}/{total}] {entry['case_id']} {entry['status']} "
+                  f"{entry['time_s']:.1f} s{extra}", file=self.stream, flush=True)
+            return
+        elapsed = time.monotonic() - self.t0
+        ran = done - self.counts["skipped"]
+        eta = elapsed / ran * (total - done) if ran else 0.0
+        width = 30
+        fill = int(width * done / total)
+        c = self.counts
+        self.stream.write(f"\r[{'#' * fill}{'.' * (width - fill)}] {done}/{total}  ok {c['ok']} "
+                          f"failed {c['failed']} skipped {c['skipped']}  "
+                          f"ETA {int(eta // 60)}:{int(eta % 60):02d} ")
+        self.stream.flush()
+
+    def close(self) -> None:
+        if self.tty:
+            self.stream.write("\n")
+
+
 COMMANDS = {"design": cmd_design, "clean": cmd_clean, "measure": cmd_measure,
-            "compare": cmd_compare, "templates": cmd_templates}
+            "compare": cmd_compare, "templates": cmd_templates, "batch": cmd_batch}
 
 
 def main(argv: list[str] | None = None) -> int:
