@@ -46,6 +46,10 @@ def build_parser() -> argparse.ArgumentParser:
     d.add_argument("--template", default="transtibial",
                    help="template preset name or PRESET.toml path (default: transtibial)")
     d.add_argument("--out", help="output folder (default: exports/<scan name>)")
+    d.add_argument("--landmarks", metavar="FILE.json",
+                   help="landmarks to use instead of the guesses: {\"points_mm\": {name: "
+                        "[x, y, z]}} in the design frame (a report's rectification.landmarks, "
+                        "edited)")
     d.add_argument("--format", dest="formats", metavar="LIST",
                    help="comma list of files to write: stl, 3mf, aop (default: stl,3mf; the "
                         "same as --set formats=LIST)")
@@ -122,8 +126,11 @@ def cmd_design(args) -> int:
     settings = parse_set_options(args.settings)
     if args.formats:
         settings["formats"] = args.formats
+    from .landmarks import read_landmarks
+
+    marks = read_landmarks(args.landmarks) if args.landmarks else None
     design = run_design(scan, template=args.template, settings=settings,
-                        units=args.units, progress=progress)
+                        units=args.units, progress=progress, landmarks=marks)
     report = write_design(design, out, progress=progress)
     m, ch = report["measurements"], report["checks"]
     sl = ch.get("slicer", {})

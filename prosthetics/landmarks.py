@@ -117,3 +117,59 @@ def guess_landmarks(limb: trimesh.Trimesh, side: Side = Side.RIGHT,
         source.setdefault(name, "guessed from the shape")
     return Landmarks(points={k: np.asarray(v, dtype=float) for k, v in pts.items()},
                      side=side, source=source)
+
+
+def read_landmarks(path) -> dict:
+    """Landmark positions from a JSON file: name -> (3,) mm, in the design (limb) frame.
+
+    The file is either ``{"points_mm": {name: [x, y, z], ...}}`` (the ``landmarks`` object of
+    a report's ``rectification`` section, edited) or a plain ``{name: [x, y, z], ...}``.
+
+    Raises
+    ------
+    ParameterError
+        Unreadable file, an unknown name, or a point that is not three finite numbers.
+    """
+    import json
+    from pathlib import Path
+
+    from .errors import ParameterError
+
+    p = Path(path)
+    try:
+        data = json.loads(p.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ParameterError(f"landmarks file {str(p)!r} does not exist; check the path") from None
+    except (OSError, ValueError) as exc:
+        raise ParameterError(f"landmarks file {p.name} cannot be read ({exc}); write it as JSON "
+                             f"{{\"points_mm\": {{\"name\": [x, y, z]}}}}") from None
+    points = data.get("points_mm", data) if isinstance(data, dict) else None
+    if not isinstance(points, dict) or not points:
+        raise ParameterError(f"landmarks file {p.name}: expected {{\"points_mm\": {{\"name\": "
+                             f"[x, y, z], ...}}}}")
+    out = {}
+    for name, xyz in points.items():
+        if name not in NAMES:
+            raise ParameterError(f"landmarks file {p.name}: unknown landmark {name!r}; known: "
+                                 f"{', '.join(NAMES)}")
+        try:
+            v = np.asarray(xyz, dtype=float)
+        except (TypeError, ValueError):
+            v = np.zeros(0)
+        if v.shape != (3,) or not np.isfinite(v).all():
+            raise ParameterError(f"landmarks file {p.name}: {name} must be three numbers "
+                                 f"[x, y, z] in mm, got {xyz!r}")
+        out[name] = v
+    return out
+
+
+def with_overrides(marks: Landmarks, points: dict) -> Landmarks:
+    """``marks`` with some points set by the user (name -> (3,) mm)."""
+    if not points:
+        return marks
+    pts = dict(marks.points)
+    source = dict(marks.source)
+    for name, p in points.items():
+        pts[name] = np.asarray(p, dtype=float)
+        source[name] = "set by the user"
+    return Landmarks(points=pts, side=marks.side, source=source)

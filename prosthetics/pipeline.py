@@ -219,7 +219,8 @@ class DesignSession:
     """
 
     def __init__(self, scan_path: str | os.PathLike, *, template: str | os.PathLike | None = None,
-                 settings: dict[str, Any] | None = None, units: Units | str | None = None):
+                 settings: dict[str, Any] | None = None, units: Units | str | None = None,
+                 landmarks: dict | None = None):
         self.scan_path = Path(scan_path)
         self.preset = resolve_template(template)
         self.groups: dict[str, Params] = parameter_groups(self.preset, settings)
@@ -234,6 +235,14 @@ class DesignSession:
         from .transtibial import TemplateCache
 
         self._template_cache = TemplateCache()
+        self.set_landmarks(landmarks or {})
+
+    def set_landmarks(self, points: dict) -> None:
+        """Landmarks set by the user (name -> (3,) mm, design frame), over the guesses."""
+        self._template_cache.landmark_overrides = {k: np.asarray(v, dtype=float)
+                                                   for k, v in points.items()}
+        for stage in STAGES[STAGES.index("template"):]:
+            self.results.pop(stage, None)
 
     # -- parameters ------------------------------------------------------------------
     def set(self, settings: dict[str, Any]) -> str | None:
@@ -425,9 +434,13 @@ def _make_design(session: DesignSession) -> Design:
 
 def run_design(scan_path: str | os.PathLike, *, template: str | os.PathLike | None = None,
                settings: dict[str, Any] | None = None, units: Units | str | None = None,
-               progress: Callable[[str, float], None] | None = None) -> Design:
-    """Run the pipeline on one scan, in memory (see :class:`DesignSession`)."""
-    session = DesignSession(scan_path, template=template, settings=settings, units=units)
+               progress: Callable[[str, float], None] | None = None,
+               landmarks: dict | None = None) -> Design:
+    """Run the pipeline on one scan, in memory (see :class:`DesignSession`).
+
+    ``landmarks`` (name -> (3,) mm in the design frame) replace the guessed ones."""
+    session = DesignSession(scan_path, template=template, settings=settings, units=units,
+                            landmarks=landmarks)
     session.update(progress)
     return _make_design(session)
 

@@ -29,7 +29,7 @@ import trimesh
 
 from . import adapters
 from .errors import GeometryError, ParameterError
-from .landmarks import Landmarks, Side, guess_landmarks
+from .landmarks import Landmarks, Side, guess_landmarks, with_overrides
 from .measure import proximal_rim_z, sections, volume_below
 from .meshing import SurfaceQuery, closed_oriented, from_manifold, ring_faces, to_manifold
 from .params import Params, param
@@ -203,6 +203,8 @@ class TemplateCache:
         self.rim_z: float | None = None
         self.limb_query: SurfaceQuery | None = None
         self._adapters: dict = {}
+        #: Landmarks set by the user (name -> (3,) mm, limb frame), over the guesses.
+        self.landmark_overrides: dict = {}
 
     def for_limb(self, limb: trimesh.Trimesh) -> "TemplateCache":
         key = (id(limb), len(limb.faces), float(limb.vertices[:, 2].max()))
@@ -213,9 +215,14 @@ class TemplateCache:
         return self
 
     def landmarks(self, limb: trimesh.Trimesh, side: Side, mpt_height_mm: float | None) -> Landmarks:
-        key = (side, mpt_height_mm)
+        given = self.landmark_overrides
+        key = (side, mpt_height_mm, tuple((k, tuple(np.round(v, 6))) for k, v in
+                                          sorted(given.items())))
         if getattr(self, "_marks_key", None) != (self._limb_key, key):
-            self._marks = guess_landmarks(limb, side, mpt_height_mm)
+            # A given MPT sets the height the other landmarks are placed from.
+            if mpt_height_mm is None and "mid_patellar_tendon" in given:
+                mpt_height_mm = float(given["mid_patellar_tendon"][2])
+            self._marks = with_overrides(guess_landmarks(limb, side, mpt_height_mm), given)
             self._marks_key = (self._limb_key, key)
         return self._marks
 

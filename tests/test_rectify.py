@@ -99,3 +99,40 @@ def test_ptb_socket_is_printable(limb):
     w = measure_wall(sock.mesh, sock.inner_surface, sock.adapter.pedestal_top_z_mm + 1.0,
                      float(sock.wall_target_mm.max()) + 0.5)
     assert w["min_wall_mm"] >= params.wall_thickness_mm - 0.1
+
+
+def test_landmarks_set_by_the_user_move_their_zones(limb, tmp_path):
+    import json
+
+    from prosthetics.errors import ParameterError
+    from prosthetics.landmarks import read_landmarks
+    from prosthetics.transtibial import TemplateCache
+
+    guess = guess_landmarks(limb, Side.RIGHT)
+    fh = guess["fibular_head"] + np.array([0.0, 0.0, -25.0])      # 25 mm lower
+    mpt = guess["mid_patellar_tendon"].copy()
+    mpt[2] -= 10.0
+    path = tmp_path / "marks.json"
+    path.write_text(json.dumps({"points_mm": {"fibular_head": fh.tolist(),
+                                              "mid_patellar_tendon": mpt.tolist()}}))
+    cache = TemplateCache()
+    cache.landmark_overrides = read_landmarks(path)
+    p = TranstibialParams(reduction_percent=0.0, fibular_head_depth_mm=-3.0)
+    sock = build_transtibial(limb, p, cache)
+    marks = sock.landmarks
+    np.testing.assert_allclose(marks["fibular_head"], fh)
+    assert marks.source["fibular_head"] == "set by the user"
+    # The MPT given sets the height the others are placed from.
+    assert marks["popliteal_fossa"][2] == pytest.approx(mpt[2])
+    # The relief is centred on the new point: the cavity moved most near it.
+    exact = build_transtibial(limb, p.replace(fibular_head_depth_mm=0.0), cache)
+    moved = np.linalg.norm(sock.grid.inner - exact.grid.inner, axis=2)
+    peak = sock.grid.inner[np.unravel_index(np.argmax(moved), moved.shape)]
+    assert np.linalg.norm(peak - fh) < 10.0
+    # Bad files say what is wrong.
+    path.write_text(json.dumps({"points_mm": {"kneecap": [0, 0, 0]}}))
+    with pytest.raises(ParameterError, match="unknown landmark 'kneecap'"):
+        read_landmarks(path)
+    path.write_text(json.dumps({"fibular_head": [0, 0]}))
+    with pytest.raises(ParameterError, match="fibular_head must be three numbers"):
+        read_landmarks(path)
