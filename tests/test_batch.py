@@ -120,6 +120,9 @@ def test_broken_rows_fail_alone_and_reruns_redo_only_what_changed(folder, capsys
         assert [r["status"] for r in csv.DictReader(fh)] == [
             "ok", "ok", "ok", "failed", "failed", "failed"]
     assert "3 ok, 3 failed, 0 skipped" in printed.out
+    # Not a terminal: one plain line per finished case, no bar.
+    lines = printed.err.splitlines()
+    assert len(lines) == 6 and all(ln.startswith("[") for ln in lines) and "\r" not in printed.err
 
     # The same manifest again: nothing is redone (failed cases are tried again).
     stamp = (out / "s1" / "s1.stl").stat().st_mtime_ns
@@ -217,3 +220,22 @@ def test_example_manifest_in_scans_is_usable():
     cases = read_manifest(ROOT / "scans" / "batch_example.csv")
     assert len(cases) >= 3 and all(Path(c.scan).is_file() for c in cases)
     assert {c.kind for c in cases} <= {"socket", "insole"}
+
+
+def test_terminal_progress_bar_shows_counts_and_eta():
+    import io
+
+    from prosthetics.cli import _BatchProgress
+
+    class Tty(io.StringIO):
+        def isatty(self):
+            return True
+
+    out = Tty()
+    bar = _BatchProgress(out)
+    bar({"case_id": "a", "status": "ok", "time_s": 1.0, "error": ""}, 1, 4)
+    bar({"case_id": "b", "status": "failed", "time_s": 1.0, "error": "x"}, 2, 4)
+    bar.close()
+    text = out.getvalue()
+    assert text.count("\r") == 2 and text.endswith("\n")
+    assert "2/4" in text and "ok 1 failed 1 skipped 0" in text and "ETA " in text
