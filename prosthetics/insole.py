@@ -610,9 +610,11 @@ def measure_insole(res: InsoleResult, foot: Foot, plantar_truth=None, n_max: int
     # the heel's contact point.
     hx, hy, _hz = top["heel_centre"]
     z_heel = top_z_at(mesh, np.array([[hx, sgn * hy]]))[0]
-    v = mesh.vertices
-    back = v[(v[:, 0] < v[:, 0].min() + p.heel_cup_wall_mm + 1.0) & (np.abs(v[:, 1] - sgn * hy) < 8.0)]
-    out["heel_cup_depth_mm"] = round(float(back[:, 2].max() - z_heel), 3) if len(back) else None
+    # The rim's top, from above, in the middle of the wall at the back, on that line.
+    x_back = float(mesh.vertices[:, 0].min()) + 0.5 * p.heel_cup_wall_mm
+    z_rim = top_z_at(mesh, np.array([[x_back, sgn * hy]]))[0]
+    out["heel_cup_depth_mm"] = round(float(z_rim - z_heel), 3) if p.heel_cup_depth_mm > 0 \
+        else 0.0
     # Posting: the wedge is top minus plantar; its slope across the foot under the rearfoot
     # (5-25 % of the length) and the forefoot (72-85 %), from a plane fit.
     ms = foot.medial_sign
