@@ -507,7 +507,10 @@ def build_insole(foot: Foot, params: InsoleParams | None = None) -> InsoleResult
     prism = _checked_brep_mesh(_prism(outline, z_bot, zmax), 0.01, "outline")
     ring = None
     if p.heel_cup_depth_mm > 0:
-        ring = outline.difference(outline.buffer(-p.heel_cup_wall_mm, quad_segs=16))
+        # The wall's outer side 0.02 mm outside the body's: coincident side faces made
+        # slivers that broke the weld of the joined mesh.
+        ring = outline.buffer(0.02, quad_segs=16).difference(
+            outline.buffer(-p.heel_cup_wall_mm, quad_segs=16))
         ring = ring.intersection(shapely.box(-1e3, -1e3, 0.40 * L, 1e3))
         if ring.geom_type == "MultiPolygon":
             ring = max(ring.geoms, key=lambda g: g.area)
@@ -776,11 +779,15 @@ def run_insole(scan_path, *, template=None, settings: dict | None = None, units=
 
 def slicer_config(groups: dict) -> dict[str, str]:
     """PrusaSlicer settings for the insole (names as in its config files)."""
-    from .printing import get_material
+    from .printing import get_material, get_printer
 
     exp = groups["export"]
     mat = get_material(exp.material)
-    cfg = {"layer_height": f"{exp.layer_height_mm:g}", "perimeters": str(exp.perimeters),
+    pr = get_printer(exp.printer)
+    cfg = {"bed_shape": f"0x0,{pr.bed_x_mm:g}x0,{pr.bed_x_mm:g}x{pr.bed_y_mm:g},0x{pr.bed_y_mm:g}",
+           "max_print_height": f"{pr.max_height_mm:g}",
+           "nozzle_diameter": f"{pr.nozzle_diameter_mm:g}",
+           "layer_height": f"{exp.layer_height_mm:g}", "perimeters": str(exp.perimeters),
            "fill_density": f"{exp.infill_percent:g}%", "fill_pattern": exp.infill_pattern,
            "top_solid_layers": "4", "bottom_solid_layers": "3", "support_material": "0",
            "brim_width": "3", "filament_type": mat.filament_type,
@@ -854,12 +861,21 @@ def write_insole(design: InsoleDesign, out_dir, *, stem: str | None = None,
             report["warnings"].append("the written STL is not watertight when read back")
         tmf = tmp / f"{stem}.3mf"
         cfg = slicer_config(design.groups)
-        export_3mf(mesh, tmf, cfg, title=stem)
+        # The 3MF is a print job: the part stands on the bed's middle (PrusaSlicer refuses
+        # a part off the bed); the STL stays in the design frame.
+        from .printing import get_printer
+
+        pr = get_printer(design.groups["export"].printer)
+        lo, hi = mesh.bounds
+        shift = np.array([pr.bed_x_mm / 2 - (lo[0] + hi[0]) / 2,
+                          pr.bed_y_mm / 2 - (lo[1] + hi[1]) / 2, -lo[2]])
+        export_3mf(mesh.copy().apply_translation(shift), tmf, cfg, title=stem)
         report["outputs"] = [{"path": f.name, "format": fmt, "triangles": int(len(mesh.faces)),
                               "volume_ml": round(float(mesh.volume) / 1000.0, 3),
                               "bytes": f.stat().st_size}
                              for f, fmt in ((stl, "stl"), (tmf, "3mf"))]
         report["outputs"][1]["slicer_settings"] = cfg
+        report["outputs"][1]["translation_from_design_mm"] = np.round(shift, 3).tolist()
         timings["export"] = round(time.perf_counter() - t, 3)
         exp = design.groups["export"]
         sl: dict = {"ran": False, "ok": None, "message": "slicing turned off (slice=false)"}

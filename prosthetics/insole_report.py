@@ -70,14 +70,26 @@ def insole_view_png(design) -> bytes:
     """The insole from above and behind, and from the medial side with the plantar points."""
     ins, foot = design.insole, design.foot
     mesh = _decimate(ins.mesh, 20_000)
-    fig = Figure(figsize=(11, 4.6))
-    ax1, ax2 = fig.subplots(1, 2, gridspec_kw={"width_ratios": [1.25, 1]})
-    # Oblique: tilt the top towards the viewer, then look from -Y.
-    R = _rot(0, -58.0) @ _rot(2, -28.0)
-    m2 = trimesh.Trimesh(mesh.vertices @ R.T, mesh.faces, process=False)
-    polys, colors = _project([(m2, SOCKET_RGB, True)], np.array([0.0, -1.0, 0.0]), 0)
+    fig = Figure(figsize=(10, 7.5))
+    ax1, ax2 = fig.subplots(2, 1, gridspec_kw={"height_ratios": [2.2, 1]})
+    # Oblique: tilt the top towards the viewer, then look from -Y; faces coloured by their
+    # height in the design frame and lit from the side, so the plantar contour shows.
+    from matplotlib import colormaps
     from matplotlib.collections import PolyCollection
 
+    R = _rot(0, 58.0) @ _rot(2, -28.0)
+    m2 = trimesh.Trimesh(mesh.vertices @ R.T, mesh.faces, process=False)
+    toward = np.array([0.0, -1.0, 0.0])
+    keep = m2.face_normals @ toward > 0
+    tri = m2.triangles[keep]
+    zc = mesh.triangles_center[keep, 2]
+    light = np.array([-0.6, -0.5, 0.6]) / np.linalg.norm([-0.6, -0.5, 0.6])
+    lam = np.clip(m2.face_normals[keep] @ light, 0, 1)
+    base = colormaps["viridis"](np.clip((zc + 3.0) / max(1.0, zc.max() + 3.0), 0, 1))[:, :3]
+    colors = np.clip(base * (0.35 + 0.75 * lam[:, None]), 0, 1)
+    order = np.argsort(tri.mean(axis=1) @ toward)
+    polys = tri[order][:, :, [0, 2]]
+    colors = colors[order]
     ax1.add_collection(PolyCollection(polys, facecolors=colors, edgecolors=colors,
                                       linewidths=0.2))
     lo, hi = m2.bounds
@@ -85,7 +97,8 @@ def insole_view_png(design) -> bytes:
     ax1.set_ylim(lo[2] - 5, hi[2] + 5)
     ax1.set_aspect("equal")
     ax1.axis("off")
-    ax1.set_title(f"Insole, {ins.side.value} foot ({ins.mesh.volume / 1000:.0f} ml)")
+    ax1.set_title(f"Insole, {ins.side.value} foot ({ins.mesh.volume / 1000:.0f} ml), "
+                  f"coloured by height")
     # Side view from the medial side with the foot's plantar points.
     ms = foot.medial_sign * (-1.0 if ins.mirrored else 1.0)
     toward = np.array([0.0, ms, 0.0])
@@ -106,7 +119,7 @@ def insole_view_png(design) -> bytes:
     ax2.set_ylabel("z (mm)")
     ax2.set_title("From the medial side, with the plantar surface")
     ax2.legend(loc="upper right", fontsize=8, markerscale=10)
-    fig.subplots_adjust(left=0.02, right=0.98, bottom=0.12, top=0.9, wspace=0.12)
+    fig.subplots_adjust(left=0.07, right=0.98, bottom=0.08, top=0.95, hspace=0.15)
     return _png_bytes(fig)
 
 
