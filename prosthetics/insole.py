@@ -553,7 +553,8 @@ def top_z_at(mesh: trimesh.Trimesh, xy: np.ndarray) -> np.ndarray:
     dirs = np.tile([0.0, 0.0, -1.0], (len(xy), 1))
     loc, idx, _ = mesh.ray.intersects_location(origins, dirs, multiple_hits=False)
     z = np.full(len(xy), np.nan)
-    z[idx] = loc[:, 2]
+    if len(idx):
+        z[idx] = np.asarray(loc).reshape(-1, 3)[:, 2]
     return z
 
 
@@ -614,7 +615,11 @@ def measure_insole(res: InsoleResult, foot: Foot, plantar_truth=None, n_max: int
     hx, hy, _hz = top["heel_centre"]
     z_heel = top_z_at(mesh, np.array([[hx, sgn * hy]]))[0]
     # The rim's top, from above, in the middle of the wall at the back, on that line.
-    x_back = float(mesh.vertices[:, 0].min()) + 0.5 * p.heel_cup_wall_mm
+    import shapely
+
+    line = shapely.LineString([(-1e3, hy), (1e3, hy)]).intersection(
+        shapely.Polygon(res.outline_xy))
+    x_back = float(line.bounds[0]) + 0.5 * p.heel_cup_wall_mm
     z_rim = top_z_at(mesh, np.array([[x_back, sgn * hy]]))[0]
     out["heel_cup_depth_mm"] = round(float(z_rim - z_heel), 3) if p.heel_cup_depth_mm > 0 \
         else 0.0
