@@ -180,6 +180,9 @@ class MainWindow(QMainWindow):
         fm.addSeparator()
         fm.addAction(self.act_export)
         fm.addSeparator()
+        fm.addAction(self._act("New &insole…", self.open_insole, None,
+                               "Design a custom insole from a foot scan (its own window)"))
+        fm.addSeparator()
         fm.addAction(self.act_quit)
         self.edit_menu = mb.addMenu("&Edit")
         vm = mb.addMenu("&View")
@@ -308,6 +311,15 @@ class MainWindow(QMainWindow):
         if ok and path is not None:
             self._add_recent(str(Path(path).resolve()))
         return ok
+
+    def open_insole(self) -> None:
+        """The second kind of design: an insole from a foot scan, in its own window."""
+        from .insole_window import InsoleWindow
+
+        win = InsoleWindow()
+        win.resize(1400, 900)
+        win.show()
+        self._insole_windows = [*getattr(self, "_insole_windows", []), win]
 
     def open_dialog(self) -> None:
         from prosthetics.pipeline import SAMPLE_SCAN

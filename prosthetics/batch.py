@@ -78,13 +78,8 @@ def known_parameters() -> set[str]:
     for cls in (CleanParams, AlignParams, MeasureParams, ExportParams,
                 *(b[0] for b in BUILDERS.values())):
         names |= set(param_infos(cls))
-    for extra in _EXTRA_PARAMETER_SOURCES:
-        names |= extra()
-    return names
+    return names | _insole_parameters()
 
-
-#: Functions giving more parameter names (other kinds register theirs here).
-_EXTRA_PARAMETER_SOURCES: list[Callable[[], set[str]]] = []
 
 
 def read_manifest(path: str | os.PathLike) -> list[CaseSpec]:
@@ -223,6 +218,28 @@ def _run_socket(spec: CaseSpec, out_dir: Path, batch_info: dict) -> dict:
 
 
 RUNNERS["socket"] = _run_socket
+
+
+def _run_insole(spec: CaseSpec, out_dir: Path, batch_info: dict) -> dict:
+    from .insole import run_insole, write_insole
+
+    settings = dict(spec.overrides)
+    if spec.side:
+        settings.setdefault("side", spec.side)
+    design = run_insole(spec.scan, template=spec.template, settings=settings)
+    design.report["batch"] = batch_info
+    return write_insole(design, out_dir, stem=spec.case_id)
+
+
+def _insole_parameters() -> set[str]:
+    from .foot import FootParams
+    from .insole import InsoleExportParams, InsoleParams
+    from .params import param_infos
+
+    return {n for c in (FootParams, InsoleParams, InsoleExportParams) for n in param_infos(c)}
+
+
+RUNNERS["insole"] = _run_insole
 
 
 def run_case(spec: CaseSpec, out_root: str | os.PathLike) -> dict:

@@ -94,6 +94,19 @@ def build_parser() -> argparse.ArgumentParser:
     b.add_argument("--timeout", type=float, default=900.0, metavar="SECONDS",
                    help="per-case time limit (default 900)")
 
+    i = sub.add_parser("insole", help="foot scan -> insole print files and report",
+                       description="Clean and align a foot scan (+X heel to toe, +Z up, plantar "
+                                   "plane at z = 0), measure it, fit the insole template; write "
+                                   "STL, 3MF, report.json and report.html.")
+    i.add_argument("scan", nargs="?", help="foot scan file (default: the sample in scans/)")
+    i.add_argument("--side", choices=["left", "right"], default=None,
+                   help="the foot the insole is for (default: the scanned foot; the other "
+                        "side is its mirror image)")
+    i.add_argument("--template", default="insole",
+                   help="insole preset name or PRESET.toml path (default: insole)")
+    i.add_argument("--out", help="output folder (default: exports/<scan name>)")
+    _add_common(i)
+
     t = sub.add_parser("templates", help="list templates or show one's parameters",
                        description="List template presets, or show every parameter of one.")
     t.add_argument("action", nargs="?", choices=["list", "show"], default="list")
@@ -255,6 +268,43 @@ def cmd_templates(args) -> int:
     return 0
 
 
+def cmd_insole(args) -> int:
+    from .insole import run_insole, write_insole
+    from .params import parse_set_options
+    from .pipeline import EXPORTS_DIR, ROOT
+
+    scan = Path(args.scan) if args.scan else ROOT / "scans" / "foot_phone.ply"
+    out = Path(args.out) if args.out else EXPORTS_DIR / scan.stem
+    settings = parse_set_options(args.settings)
+    if args.side:
+        settings["side"] = args.side
+    progress = _stage_printer() if sys.stderr.isatty() else None
+    design = run_insole(scan, template=args.template, settings=settings, units=args.units,
+                        progress=progress)
+    report = write_insole(design, out, progress=progress)
+    m, ch, ins = report["measurements"], report["checks"], report["insole"]
+    mm = ins["measured"]
+    sl = ch.get("slicer", {})
+    print(f"scan      {scan}  ({report['input']['units']}, {report['input']['units_source']})")
+    print(f"foot      {report['foot']['scanned_side']}, length {m['foot_length_mm']:.1f} mm, "
+          f"ball {m['ball_width_mm']:.1f} mm, heel {m['heel_width_mm']:.1f} mm, arch "
+          f"{m['arch_height_mm']:.1f} mm")
+    print(f"insole    {ins['side']}{' (mirrored)' if ins['mirrored'] else ''}, length "
+          f"{mm['length_mm']:.1f} mm, {ch['volume_ml']:.1f} ml, watertight {ch['watertight']}, "
+          f"bodies {ch['bodies']}, heel cup {mm['heel_cup_depth_mm']} mm")
+    if sl.get("ran"):
+        print(f"slicer    {'ok' if sl.get('ok') else 'FAILED'}: {sl.get('filament_g')} g, "
+              f"{sl.get('print_time_text')}")
+    else:
+        print(f"slicer    not run: {sl.get('message')}")
+    for o in report["outputs"]:
+        print(f"wrote     {o['path']}")
+    print(f"wrote     {out / 'report.json'}\nwrote     {out / 'report.html'}")
+    for w in report["warnings"]:
+        print(f"warning   {w}", file=sys.stderr)
+    return 0
+
+
 class _UsageError(ProstheticsError, ValueError):
     pass
 
@@ -330,7 +380,8 @@ class _BatchProgress:
 
 
 COMMANDS = {"design": cmd_design, "clean": cmd_clean, "measure": cmd_measure,
-            "compare": cmd_compare, "templates": cmd_templates, "batch": cmd_batch}
+            "compare": cmd_compare, "templates": cmd_templates, "batch": cmd_batch,
+            "insole": cmd_insole}
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -41,6 +41,10 @@ EXPORTS_DIR = ROOT / "exports"
 BUILDERS: dict[str, tuple[type[Params], Callable]] = {
     "transtibial": (TranstibialParams, build_transtibial),
 }
+# Insole presets live in templates/ too; their pipeline is prosthetics.insole.run_insole.
+from .insole import InsoleParams, build_insole  # noqa: E402
+
+BUILDERS["insole"] = (InsoleParams, build_insole)
 
 
 #: What ``formats`` can name.  STL and 3MF are the print files and are always written.
@@ -136,6 +140,10 @@ def resolve_template(template: str | os.PathLike | None) -> Preset:
 
 def parameter_groups(preset: Preset, settings: dict[str, Any] | None = None) -> dict[str, Params]:
     """Default parameter groups with the preset's values, then ``settings``, applied."""
+    if preset.builder == "insole":
+        from .insole import insole_parameter_groups
+
+        return insole_parameter_groups(preset, settings)
     pclass, _ = BUILDERS[preset.builder]
     groups: dict[str, Params] = {"clean": CleanParams(), "align": AlignParams(),
                                  "measure": MeasureParams(), "template": pclass(),
@@ -223,6 +231,9 @@ class DesignSession:
                  landmarks: dict | None = None):
         self.scan_path = Path(scan_path)
         self.preset = resolve_template(template)
+        if self.preset.builder == "insole":
+            raise ParameterError(f"{self.preset.name!r} is an insole preset; run 'prosthetics "
+                                 f"insole --template {self.preset.name}'")
         self.groups: dict[str, Params] = parameter_groups(self.preset, settings)
         if units is not None:
             try:

@@ -53,3 +53,55 @@ def surface_distances(a: trimesh.Trimesh, b: trimesh.Trimesh, n: int = 30_000, s
 
     pts, _ = trimesh.sample.sample_surface(a, n, seed=seed)
     return SurfaceQuery(b).distance(pts)
+
+
+# ---------------------------------------------------------------------------- feet
+
+PLANTAR = ROOT / "scans" / "source" / "plantar_scan.obj"
+TEMPLATE = ROOT / "scans" / "source" / "foot_template_decimated.ply"
+FOOT_PHONE = {"n_points": 150_000, "noise_mm": 0.5, "stray_fraction": 0.02, "hole_fraction": 0.0,
+         "hand": False, "floor": True, "units": "m"}
+
+
+def truth_in_design(truth_mm: trimesh.Trimesh, truth_to_file: np.ndarray, scan, foot):
+    """The truth mesh laid into the foot frame through the scan's own transform."""
+    M = foot.transform @ scan.file_to_mm @ truth_to_file
+    return truth_mm.copy().apply_transform(M)
+
+
+def plantar_from_below(mesh: trimesh.Trimesh):
+    """(n, 2) -> (n,): the first surface hit from below (NaN where none)."""
+    def f(xy):
+        o = np.column_stack([xy, np.full(len(xy), mesh.bounds[0, 2] - 10.0)])
+        d = np.tile([0.0, 0.0, 1.0], (len(xy), 1))
+        loc, idx, _ = mesh.ray.intersects_location(o, d, multiple_hits=False)
+        z = np.full(len(xy), np.nan)
+        if len(idx):
+            z[idx] = loc[:, 2]
+        return z
+    return f
+
+
+@pytest.fixture(scope="session")
+def foot_cases(tmp_path_factory):
+    from prosthetics.foot import process_foot
+    from prosthetics.loaders import load_scan
+    from prosthetics.phonescan import make_phone_scan, write_ply
+
+    """Both truths and a phone-like scan of each, processed: name -> dict."""
+    out = {}
+    tmp = tmp_path_factory.mktemp("feet")
+    for name, path, seed in (("plantar", PLANTAR, 11), ("template", TEMPLATE, 12)):
+        clean_scan = load_scan(path)
+        truth = trimesh.Trimesh(clean_scan.points, clean_scan.faces, process=False)
+        ps = make_phone_scan(truth, seed=seed, **FOOT_PHONE)
+        ply = tmp / f"{name}_phone.ply"
+        write_ply(ply, ps.points, ps.colors)
+        scan = load_scan(ply)
+        foot = process_foot(scan)
+        design_truth = truth_in_design(truth, ps.truth_to_file, scan, foot)
+        out[name] = {"clean_scan": clean_scan, "clean_foot": process_foot(clean_scan),
+                     "scan": scan, "foot": foot, "truth": design_truth, "ply": ply}
+    return out
+
+

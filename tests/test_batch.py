@@ -35,6 +35,7 @@ def write_manifest(folder: Path, rows: list[dict], name: str = "manifest.csv") -
 @pytest.fixture
 def folder(tmp_path):
     shutil.copy(LIMB, tmp_path / "limb.stl")
+    shutil.copy(ROOT / "scans" / "foot_phone.ply", tmp_path / "foot.ply")
     (tmp_path / "corrupt.stl").write_bytes(b"\x00" * 84 + b"\x01" * 10)
     return tmp_path
 
@@ -82,14 +83,21 @@ def test_json_manifest_and_paths_relative_to_it(folder):
 # -- running -----------------------------------------------------------------------------
 
 def test_broken_rows_fail_alone_and_reruns_redo_only_what_changed(folder, capsys):
+    """12 cases, sockets and insoles, 3 of them broken: 9 outputs, 3 clear failures."""
+    sockets = [("right", "transtibial"), ("left", "transtibial_ptb"),
+               ("right", "transtibial_active"), ("left", "transtibial_skin"),
+               ("right", "transtibial")]
     rows = [{"case_id": f"s{i}", "scan": "limb.stl", "kind": "socket", "side": side,
-             "template": tpl, **FAST}
-            for i, (side, tpl) in enumerate([("right", "transtibial"), ("left", "transtibial_ptb"),
-                                             ("right", "transtibial_active")], start=1)]
+             "template": tpl, **FAST} for i, (side, tpl) in enumerate(sockets, start=1)]
+    insoles = [("right", "insole", ""), ("left", "insole", "18"),
+               ("right", "insole_supportive", ""), ("left", "insole_three_quarter_petg", "")]
+    rows += [{"case_id": f"i{i}", "scan": "foot.ply", "kind": "insole", "side": side,
+              "template": tpl, "slice": "false", "heel_cup_depth_mm": cup}
+             for i, (side, tpl, cup) in enumerate(insoles, start=1)]
     rows += [{"case_id": "missing", "scan": "nowhere.stl", "kind": "socket", **FAST},
              {"case_id": "corrupt", "scan": "corrupt.stl", "kind": "socket", **FAST},
-             {"case_id": "impossible", "scan": "limb.stl", "kind": "socket", **FAST,
-              "wall_thickness_mm": "50"}]
+             {"case_id": "impossible", "scan": "foot.ply", "kind": "insole", "slice": "false",
+              "heel_cup_depth_mm": "45"}]
     manifest = write_manifest(folder, rows)
     out = folder / "out"
 
@@ -99,48 +107,56 @@ def test_broken_rows_fail_alone_and_reruns_redo_only_what_changed(folder, capsys
     summary = json.loads((out / "summary.json").read_text())
     status = {c["case_id"]: c for c in summary["cases"]}
     assert [c["case_id"] for c in summary["cases"]] == [r["case_id"] for r in rows]
-    assert {k: v["status"] for k, v in status.items()} == {
-        "s1": "ok", "s2": "ok", "s3": "ok", "missing": "failed", "corrupt": "failed",
-        "impossible": "failed"}
+    good = [r["case_id"] for r in rows[:9]]
+    assert {k for k, v in status.items() if v["status"] == "ok"} == set(good)
+    assert summary["counts"] == {"ok": 9, "failed": 3, "skipped": 0}
     assert "nowhere.stl' does not exist" in status["missing"]["error"]
     assert "corrupt.stl" in status["corrupt"]["error"]
-    assert "wall_thickness_mm = 50 mm is outside its range" in status["impossible"]["error"]
-    for cid in ("s1", "s2", "s3"):
+    assert "heel_cup_depth_mm = 45 mm is outside its range" in status["impossible"]["error"]
+    for cid in good:
         files = sorted(p.name for p in (out / cid).iterdir())
         assert files == sorted([f"{cid}.stl", f"{cid}.3mf", "report.json", "report.html"])
         report = json.loads((out / cid / "report.json").read_text())
         assert report["checks"]["watertight"] and report["batch"]["case_id"] == cid
         assert status[cid]["outputs"][0] == f"{cid}/{cid}.stl"
-    side = json.loads((out / "s2" / "report.json").read_text())["template"]["parameters"]
-    assert side["limb_side"] == "left"
+    params = json.loads((out / "s2" / "report.json").read_text())["template"]["parameters"]
+    assert params["limb_side"] == "left"
+    i2 = json.loads((out / "i2" / "report.json").read_text())
+    assert i2["template"]["parameters"]["heel_cup_depth_mm"] == 18.0
     for cid in ("missing", "corrupt", "impossible"):
         assert not (out / cid).exists()
     assert not [p for p in out.iterdir() if ".staging-" in p.name or ".old-" in p.name]
     with open(out / "summary.csv") as fh:
-        assert [r["status"] for r in csv.DictReader(fh)] == [
-            "ok", "ok", "ok", "failed", "failed", "failed"]
-    assert "3 ok, 3 failed, 0 skipped" in printed.out
+        assert [r["status"] for r in csv.DictReader(fh)] == ["ok"] * 9 + ["failed"] * 3
+    assert "9 ok, 3 failed, 0 skipped" in printed.out
     # Not a terminal: one plain line per finished case, no bar.
     lines = printed.err.splitlines()
-    assert len(lines) == 6 and all(ln.startswith("[") for ln in lines) and "\r" not in printed.err
+    assert len(lines) == 12 and all(ln.startswith("[") for ln in lines)
+    assert "\r" not in printed.err
 
     # The same manifest again: nothing is redone (failed cases are tried again).
     stamp = (out / "s1" / "s1.stl").stat().st_mtime_ns
     result = run_batch(manifest, out, workers=2)
-    assert [e["status"] for e in result.entries[:3]] == ["skipped"] * 3
+    assert [e["status"] for e in result.entries[:9]] == ["skipped"] * 9
     assert (out / "s1" / "s1.stl").stat().st_mtime_ns == stamp
     assert result.exit_code == 1
 
     # One row edited: only that case is redone.
-    rows[1]["wall_thickness_mm"] = "6"
+    rows[6]["heel_cup_depth_mm"] = "20"
     write_manifest(folder, rows)
     result = run_batch(manifest, out, workers=2)
-    assert [e["status"] for e in result.entries[:3]] == ["skipped", "ok", "skipped"]
-    assert json.loads((out / "s2" / "report.json").read_text())["template"]["parameters"][
-        "wall_thickness_mm"] == 6.0
-    # --force redoes them all.
-    result = run_batch(manifest, out, workers=1, force=True)
-    assert [e["status"] for e in result.entries[:3]] == ["ok"] * 3
+    assert [e["case_id"] for e in result.entries if e["status"] == "ok"] == ["i2"]
+    i2 = json.loads((out / "i2" / "report.json").read_text())
+    assert i2["template"]["parameters"]["heel_cup_depth_mm"] == 20.0
+
+
+def test_force_redoes_unchanged_cases(folder):
+    manifest = write_manifest(folder, [{"case_id": "f1", "scan": "limb.stl", "kind": "socket",
+                                        **FAST}])
+    assert run_batch(manifest, folder / "out", workers=1).entries[0]["status"] == "ok"
+    assert run_batch(manifest, folder / "out", workers=1).entries[0]["status"] == "skipped"
+    assert run_batch(manifest, folder / "out", workers=1,
+                     force=True).entries[0]["status"] == "ok"
 
 
 CRASHING_WORKER = textwrap.dedent("""

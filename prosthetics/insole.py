@@ -1,0 +1,923 @@
+"""Parametric insole template fitted to a foot's plantar surface.
+
+The insole lives in the foot frame (+X heel to toe, +Z up, the foot's plantar plane at
+z = 0) and sits on a flat bottom at ``z = -base_thickness_mm``, which is also the printer's
+bed.  It is built from:
+
+1. **Top surface**: a height field on a regular grid (``surface_grid_mm``): the plantar
+   height map (capped along the sides, lowered by the top-cover allowance), plus the arch
+   fill, the metatarsal pad and the posting wedges.
+2. **Outline**: the footprint offset by half the length margin (or graded from a shoe size;
+   full or 3/4 length), extruded as a CadQuery solid, and cut by the top (manifold3d).
+3. **Heel cup**: a CadQuery wall along the rear of the outline, ``heel_cup_wall_mm``
+   thick, cut by a rim surface standing ``heel_cup_depth_mm`` above the heel's contact
+   point (tilted with the rearfoot post, fading out into the midfoot), joined to the body.
+4. **Other foot**: a true mirror about the XZ plane, face winding reversed.
+
+Posting is a wedge between the foot and the flat bottom: the top under the rearfoot (or
+forefoot) is tilted by the set angle about the long axis relative to the plantar surface,
+thicker on the medial side for a positive angle (a varus, medial post), on the lateral side
+for a negative one.
+
+Why the top is a mesh and not a B-spline face: a B-spline through the 2.5 mm grid
+(119 x 49 poles) made OCC's common with the outline prism take 21-72 s and return an empty
+or wrong solid; a coarse one (6 mm) misses the plantar contour by more than 0.5 mm.  The
+figures are in docs/insole.md and bench/bench_insole.py.
+"""
+
+from __future__ import annotations
+
+import enum
+import math
+import time
+from dataclasses import dataclass, field
+
+import numpy as np
+import trimesh
+
+from .errors import GeometryError, ParameterError
+from .foot import Foot, Side
+from .params import Params, param
+
+
+class LengthKind(enum.Enum):
+    FULL = "full"
+    THREE_QUARTER = "three_quarter"
+
+
+class OutlineFrom(enum.Enum):
+    FOOTPRINT = "footprint"
+    SHOE_SIZE = "shoe_size"
+
+
+class SizeSystem(enum.Enum):
+    EU = "eu"
+    UK = "uk"
+    US_MEN = "us_men"
+    US_WOMEN = "us_women"
+
+
+@dataclass(frozen=True, kw_only=True)
+class InsoleParams(Params):
+    side: Side = param(Side.AUTO, label="Insole for",
+                       help="left or right foot; auto: the scanned foot. The other foot's "
+                            "insole is the mirror image")
+    length_kind: LengthKind = param(LengthKind.FULL, label="Length",
+                                    help="full, or three_quarter (ends behind the metatarsal "
+                                         "heads)")
+    outline_from: OutlineFrom = param(OutlineFrom.FOOTPRINT, label="Outline from",
+                                      help="footprint (plus the margin) or shoe_size")
+    length_margin_mm: float = param(6.0, label="Length margin", unit="mm", min=0.0, max=30.0,
+                                    help="Insole length minus foot length; the footprint is "
+                                         "offset by half of it all round")
+    shoe_size: float | None = param(None, label="Shoe size", min=1.0, max=60.0,
+                                    help="With outline_from = shoe_size (see docs/insole.md "
+                                         "for the grading)")
+    shoe_size_system: SizeSystem = param(SizeSystem.EU, label="Size system",
+                                         help="eu (Paris point), uk, us_men, us_women")
+    base_thickness_mm: float = param(3.0, label="Base thickness", unit="mm", min=1.5, max=12.0,
+                                     help="Under the heel and ball (the thinnest part)")
+    arch_fill_mm: float = param(0.0, label="Arch fill", unit="mm", min=0.0, max=8.0,
+                                help="Raised into the medial arch beyond the scanned contour "
+                                     "(0: follow the plantar surface)")
+    heel_cup_depth_mm: float = param(12.0, label="Heel cup depth", unit="mm", min=0.0,
+                                     max=30.0, help="Rim height above the heel's contact point "
+                                                    "(6 shallow, 12 standard, 18-30 deep)")
+    heel_cup_wall_mm: float = param(3.0, label="Heel cup wall", unit="mm", min=1.5, max=6.0)
+    arch_max_height_mm: float = param(25.0, label="Highest arch", unit="mm", min=5.0,
+                                      max=45.0, help="The top follows the medial arch up to "
+                                                     "this height")
+    midfoot_edge_mm: float = param(10.0, label="Midfoot edge", unit="mm", min=0.0, max=25.0,
+                                   help="The top follows the foot up to this height along the "
+                                        "sides of the heel and midfoot")
+    forefoot_edge_mm: float = param(5.0, label="Forefoot edge", unit="mm", min=0.0, max=15.0,
+                                    help="The top follows the foot up to this height under the "
+                                         "forefoot and toes")
+    rearfoot_posting_deg: float = param(0.0, label="Rearfoot posting", unit="deg", min=-10.0,
+                                        max=10.0, help="Wedge about the long axis under the "
+                                                       "heel: + medial (varus), - lateral")
+    forefoot_posting_deg: float = param(0.0, label="Forefoot posting", unit="deg", min=-10.0,
+                                        max=10.0, help="Wedge under the forefoot: + medial, "
+                                                       "- lateral")
+    met_pad_height_mm: float = param(0.0, label="Metatarsal pad height", unit="mm", min=0.0,
+                                     max=8.0)
+    met_pad_offset_mm: float = param(12.0, label="Metatarsal pad offset", unit="mm", min=0.0,
+                                     max=40.0, help="Pad peak behind the metatarsal heads")
+    met_pad_length_mm: float = param(40.0, label="Metatarsal pad length", unit="mm", min=15.0,
+                                     max=70.0)
+    met_pad_width_mm: float = param(28.0, label="Metatarsal pad width", unit="mm", min=10.0,
+                                    max=60.0)
+    top_cover_mm: float = param(0.0, label="Top cover allowance", unit="mm", min=0.0, max=4.0,
+                                help="The top is lowered by this much for a glued cover")
+    surface_grid_mm: float = param(1.5, label="Surface grid", unit="mm", min=0.5, max=5.0,
+                                   help="Spacing of the top surface's mesh grid")
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        if self.top_cover_mm > self.base_thickness_mm - 1.0:
+            raise ParameterError(f"top_cover_mm = {self.top_cover_mm:g} mm leaves less than 1 mm "
+                                 f"of the {self.base_thickness_mm:g} mm base; lower it or raise "
+                                 f"base_thickness_mm")
+
+
+@dataclass(frozen=True, kw_only=True)
+class InsoleExportParams(Params):
+    printer: str = param("large_300", label="Printer",
+                         help="A printer profile in templates/printers.toml (a full-length "
+                              "adult insole is longer than a 220 mm bed)")
+    material: str = param("tpu_95a", label="Material",
+                          help="A material preset in templates/materials.toml")
+    slice: bool = param(True, label="Slice with PrusaSlicer")
+    layer_height_mm: float = param(0.2, label="Layer height", unit="mm", min=0.05, max=0.6)
+    perimeters: int = param(3, label="Perimeters", min=1, max=20)
+    infill_percent: float = param(20.0, label="Infill", unit="%", min=0.0, max=100.0,
+                                  help="TPU insoles: 15-25 % gyroid is soft and springy; rigid "
+                                       "PLA/PETG shells: 40-100 %")
+    infill_pattern: str = param("gyroid", label="Infill pattern")
+
+
+# ----------------------------------------------------------------------------- grading
+
+def shoe_last_length_mm(size: float, system: SizeSystem) -> float:
+    """Inside length of a shoe (its last) for a size, mm.
+
+    EU: Paris point, 2/3 cm per size: ``20/3 * size``.  UK (adult): a barleycorn (1/3 inch)
+    per size from 25 barleycorns: ``(size + 25) * 25.4 / 3``.  US men's is UK + 1, US
+    women's UK + 2 (the common conversions).  So EU 42 = 280.0 mm, UK 8 = 279.4 mm.
+    """
+    if system is SizeSystem.EU:
+        return 20.0 / 3.0 * size
+    uk = {SizeSystem.UK: size, SizeSystem.US_MEN: size - 1.0,
+          SizeSystem.US_WOMEN: size - 2.0}[system]
+    return (uk + 25.0) * 25.4 / 3.0
+
+
+# ------------------------------------------------------------------------------ results
+
+@dataclass(kw_only=True)
+class InsoleResult:
+    """A built insole.
+
+    Attributes
+    ----------
+    mesh : trimesh.Trimesh
+        Tessellated solid, mm, design frame (mirrored when ``mirrored``).
+    solid : cadquery.Shape
+        The B-rep.
+    outline_xy : (k, 2) float, mm
+        Outline polygon (before any mirror).
+    top : dict
+        The top height field: ``xs`` (nx,), ``ys`` (ny,), ``z`` (nx, ny) mm, and the
+        plantar heights ``plantar`` (nx, ny) and the ``follow`` mask where the top is meant
+        to follow the plantar surface.
+    side : Side
+        The foot the insole is for.
+    mirrored : bool
+        Made for the other foot than the scanned one.
+    metrics, timings_s, warnings
+    """
+
+    mesh: trimesh.Trimesh
+    solid: object
+    outline_xy: np.ndarray
+    top: dict
+    side: Side
+    mirrored: bool
+    params: InsoleParams
+    metrics: dict = field(default_factory=dict)
+    timings_s: dict = field(default_factory=dict)
+    warnings: list = field(default_factory=list)
+
+
+# ----------------------------------------------------------------------------- outline
+
+def _smoothstep(x):
+    x = np.clip(x, 0.0, 1.0)
+    return x * x * (3 - 2 * x)
+
+
+def footprint_polygon(foot: Foot):
+    """The foot's outline seen from above as a shapely polygon (mm, foot frame).
+
+    The concave hull of the points below 60 mm (the ankle and leg are not footprint),
+    closed over the gaps between the toes by a 6 mm closing.
+    """
+    import shapely
+    from shapely.geometry import MultiPoint
+
+    p = foot.points
+    low = p[p[:, 2] < 60.0]
+    rng = np.random.default_rng(0)
+    sub = low[rng.permutation(len(low))[:40_000], :2]
+    hull = shapely.concave_hull(MultiPoint(sub), ratio=0.03)
+    poly = hull.buffer(6.0).buffer(-6.0)
+    if poly.geom_type == "MultiPolygon":
+        poly = max(poly.geoms, key=lambda g: g.area)
+    return shapely.Polygon(poly.exterior)
+
+
+def insole_outline(foot: Foot, p: InsoleParams):
+    """The insole's outline polygon (mm, foot frame) and notes.
+
+    The footprint is offset by half the length margin, then stretched along x about the
+    heel so its length is exactly the foot length plus the margin (the footprint's own
+    length differs from the measured foot length by the hull's sampling, under 1 mm), or the
+    graded shoe length.  A 3/4 insole is cut 5 mm behind the metatarsal heads, with
+    rounded corners.
+    """
+    import shapely
+    from shapely import affinity
+
+    m = foot.measurements
+    fp = footprint_polygon(foot)
+    out = fp.buffer(p.length_margin_mm / 2.0, quad_segs=16)
+    x0, _, x1, _ = out.bounds
+    notes = {}
+    if p.outline_from is OutlineFrom.SHOE_SIZE:
+        if p.shoe_size is None:
+            raise ParameterError("outline_from = shoe_size needs shoe_size; add --set "
+                                 "shoe_size=42 (and shoe_size_system=eu|uk|us_men|us_women)")
+        target = shoe_last_length_mm(p.shoe_size, p.shoe_size_system)
+        notes["shoe_length_mm"] = round(target, 1)
+        if target < m.foot_length_mm:
+            raise ParameterError(f"shoe size {p.shoe_size:g} {p.shoe_size_system.value} is "
+                                 f"{target:.0f} mm long, shorter than the {m.foot_length_mm:.0f}"
+                                 f" mm foot; choose a larger size")
+    else:
+        target = m.foot_length_mm + p.length_margin_mm
+    heel_x = -p.length_margin_mm / 2.0
+    out = affinity.translate(out, xoff=heel_x - x0)
+    out = affinity.scale(out, xfact=target / (x1 - x0), yfact=1.0, origin=(heel_x, 0.0))
+    if p.length_kind is LengthKind.THREE_QUARTER:
+        cut = m.met_heads_x_mm - 5.0
+        out = out.intersection(shapely.box(-1e3, -1e3, cut, 1e3))
+        out = out.buffer(-6.0).buffer(6.0, quad_segs=16)
+        notes["three_quarter_cut_x_mm"] = round(cut, 1)
+    if out.geom_type == "MultiPolygon":
+        out = max(out.geoms, key=lambda g: g.area)
+    out = shapely.Polygon(out.exterior).simplify(0.05)
+    return out, notes
+
+
+# ------------------------------------------------------------------------ height fields
+
+def _cap(X: np.ndarray, Y: np.ndarray, foot: Foot, p: InsoleParams) -> np.ndarray:
+    """Highest the top follows the foot above the heel's contact point, (nx, ny) mm.
+
+    ``midfoot_edge_mm`` along the rear two thirds and ``forefoot_edge_mm`` from the
+    metatarsal heads on (the sides of the foot are not followed up), rising under the medial
+    arch (25-65 % of the length, from the foot's middle line to its medial edge) to the
+    arch's height plus the fill and 2 mm (at most ``arch_max_height_mm``), and to
+    ``heel_cup_depth_mm`` around the heel (rear 22 %, fading out by 40 %), all with smooth
+    transitions.
+    """
+    m = foot.measurements
+    L = m.foot_length_mm
+    centre = np.interp(X, [0.12 * L, m.met_heads_x_mm], [m.heel_centre_y_mm, m.ball_centre_y_mm])
+    half = 0.5 * np.interp(X, [0.12 * L, m.met_heads_x_mm], [m.heel_width_mm, m.ball_width_mm])
+    s = foot.medial_sign * (Y - centre) / half
+    wx = _smoothstep((X - 0.25 * L) / (0.08 * L)) * (1 - _smoothstep((X - 0.57 * L) / (0.08 * L)))
+    wy = _smoothstep((s + 0.1) / 0.4)
+    # Along the sides: midfoot_edge_mm in the rear two thirds, forefoot_edge_mm from the
+    # metatarsal heads on.
+    side = np.interp(X, [0.60 * L, 0.70 * L], [p.midfoot_edge_mm, p.forefoot_edge_mm])
+    # Under the arch, no higher than the arch itself (plus the fill and 2 mm): the top
+    # does not climb the medial side of the foot.
+    arch = min(p.arch_max_height_mm, m.arch_height_mm + p.arch_fill_mm + 2.0)
+    cap = side + np.maximum(arch - side, 0.0) * wx * wy
+    heel = 1.0 - _smoothstep((X - 0.22 * L) / (0.18 * L))
+    return np.maximum(cap, p.heel_cup_depth_mm * heel)
+
+
+def _posting(X, Y, foot: Foot, p: InsoleParams, outline) -> np.ndarray:
+    """Wedge thickness (mm) added between foot and bottom, (nx, ny)."""
+    L = foot.measurements.foot_length_mm
+    ms = foot.medial_sign
+    oxy = np.asarray(outline.exterior.coords)
+    W = np.zeros_like(X)
+    for deg, (a, b), weight in (
+            (p.rearfoot_posting_deg, (-1e3, 0.35 * L), np.interp(X, [0.30 * L, 0.50 * L], [1, 0])),
+            (p.forefoot_posting_deg, (0.62 * L, 1e4), np.interp(X, [0.50 * L, 0.65 * L], [0, 1]))):
+        if deg == 0:
+            continue
+        s = ms * np.sign(deg)            # +1: thick towards +Y
+        sel = (oxy[:, 0] >= a) & (oxy[:, 0] <= b)
+        thin = float(np.min(s * oxy[sel, 1]))
+        W += math.tan(math.radians(abs(deg))) * np.maximum(s * Y - thin, 0.0) * weight
+    return W
+
+
+def top_height_field(foot: Foot, p: InsoleParams, outline, mirrored: bool):
+    """The top surface as heights on a grid covering the outline (foot frame, unmirrored)."""
+    from scipy import ndimage
+
+    m = foot.measurements
+    L = m.foot_length_mm
+    g = p.surface_grid_mm
+    x0, y0, x1, y1 = outline.bounds
+    xs = np.arange(x0 - 2 * g, x1 + 2.5 * g, g)
+    ys = np.arange(y0 - 2 * g, y1 + 2.5 * g, g)
+    X, Y = np.meshgrid(xs, ys, indexing="ij")
+    plantar = foot.heights.sample(np.column_stack([X.ravel(), Y.ravel()])).reshape(X.shape)
+    import shapely
+
+    inner = shapely.contains_xy(foot_poly_inset(foot, 6.0), X, Y)
+    # Heel centre: the lowest plantar point of the rear 25 %, where the rim height is taken.
+    rear = (X < 0.25 * L) & inner
+    k = np.unravel_index(np.argmin(np.where(rear, plantar, np.inf)), X.shape)
+    heel_z = float(plantar[k]) - p.top_cover_mm
+    # The caps count from the heel's contact point (a sole a little below the plantar plane
+    # there would otherwise make the cup deeper than set).
+    cap = heel_z + _cap(X, Y, foot, p)
+    T = np.minimum(plantar - p.top_cover_mm, cap)
+    ms = foot.medial_sign
+    # Arch fill: a bump under the medial arch, along x a Gaussian about the arch's peak,
+    # across from the foot's middle to its medial edge.
+    if p.arch_fill_mm > 0:
+        centre = np.interp(X, [m.heel_width_mm * 0 + 0.12 * L, m.met_heads_x_mm],
+                           [m.heel_centre_y_mm, m.ball_centre_y_mm])
+        half = 0.5 * np.interp(X, [0.12 * L, m.met_heads_x_mm], [m.heel_width_mm, m.ball_width_mm])
+        s = ms * (Y - centre) / half
+        gx = np.exp(-0.5 * ((X - m.arch_x_mm) / (0.12 * L)) ** 2)
+        gy = _smoothstep((s + 0.1) / 0.6) * (1.0 - _smoothstep((s - 0.95) / 0.3))
+        T = T + p.arch_fill_mm * gx * gy
+    if p.met_pad_height_mm > 0:
+        cx = m.met_heads_x_mm - p.met_pad_offset_mm
+        cy = m.ball_centre_y_mm + ms * 0.08 * m.ball_width_mm
+        r = np.sqrt(((X - cx) / (p.met_pad_length_mm / 2)) ** 2
+                    + ((Y - cy) / (p.met_pad_width_mm / 2)) ** 2)
+        T = T + p.met_pad_height_mm * np.where(r < 1, np.cos(0.5 * np.pi * r) ** 2, 0.0)
+    W = _posting(X, Y, foot, p, outline)
+    T = T + W
+    # Where the top is meant to follow the plantar surface: inside the footprint by 6 mm,
+    # below the caps.
+    follow = inner & (plantar - p.top_cover_mm < cap - 1.0)
+    heel = (float(X[k]), float(Y[k]), float(T[k]))
+    # The rim: heel_cup_depth above the heel's contact point, tilted with the rear post,
+    # fading out into the midfoot.
+    fade = 1.0 - _smoothstep((X - 0.22 * L) / (0.18 * L))
+    R = heel[2] + p.heel_cup_depth_mm * fade + (W - W[k]) - 0.5 * (1 - fade)
+    # A little smoothing of T outside the footprint: the B-spline then does not ring there.
+    T_s = ndimage.gaussian_filter(T, 0.7)
+    T = np.where(inner, T, T_s)
+    return {"xs": xs, "ys": ys, "z": T, "plantar": plantar, "follow": follow, "wedge": W,
+            "rim": R, "heel_centre": heel, "cap": cap}
+
+
+def foot_poly_inset(foot: Foot, inset_mm: float):
+    """The footprint polygon inset by ``inset_mm`` (cached on the foot)."""
+    key = f"_fp_{inset_mm}"
+    cache = foot.__dict__.setdefault("_cache", {})
+    if key not in cache:
+        cache[key] = footprint_polygon(foot).buffer(-inset_mm)
+    return cache[key]
+
+
+# ------------------------------------------------------------------------------- solids
+
+def _prism(poly, z0: float, z1: float):
+    """CadQuery solid: a shapely polygon (holes allowed) extruded from z0 to z1 (mm)."""
+    import cadquery as cq
+
+    def wire(coords):
+        pts = [cq.Vector(float(x), float(y), z0) for x, y in np.asarray(coords)[:-1]]
+        return cq.Wire.makePolygon(pts, close=True)
+
+    face = cq.Face.makeFromWires(wire(poly.exterior.coords),
+                                 [wire(h.coords) for h in poly.interiors])
+    return cq.Solid.extrudeLinear(face, cq.Vector(0, 0, z1 - z0))
+
+
+def tessellate(shape, tol_mm: float, angular_rad: float = 0.2) -> trimesh.Trimesh:
+    """Mesh of a B-rep at an absolute tolerance (mm), vertices merged.
+
+    ``Shape.tessellate`` reuses a triangulation left on the shape by an earlier call (we
+    measured a 15 % volume error from a coarse one), so the shape is cleaned and meshed
+    afresh at the asked tolerance.
+    """
+    from OCP.BRepMesh import BRepMesh_IncrementalMesh
+    from OCP.BRepTools import BRepTools
+
+    s = shape.copy()
+    BRepTools.Clean_s(s.wrapped)
+    BRepMesh_IncrementalMesh(s.wrapped, tol_mm, False, angular_rad, True)
+    v, f = s.tessellate(tol_mm, angular_rad)
+    mesh = trimesh.Trimesh(np.array([p.toTuple() for p in v]), np.asarray(f), process=True)
+    mesh.merge_vertices(digits_vertex=6)
+    mesh.update_faces(mesh.nondegenerate_faces())
+    mesh.remove_unreferenced_vertices()
+    trimesh.repair.fix_normals(mesh)
+    return mesh
+
+
+def _checked_brep_mesh(shape, tol_mm: float, what: str) -> trimesh.Trimesh:
+    """Tessellate a CadQuery solid and check its B-rep volume against the mesh's."""
+    if not shape.isValid():
+        raise GeometryError(f"OCC built an invalid {what}; check the outline parameters")
+    mesh = tessellate(shape, tol_mm)
+    v_brep, v_mesh = float(shape.Volume()), float(mesh.volume)
+    if not mesh.is_watertight or v_mesh <= 0 or abs(v_brep / v_mesh - 1.0) > 1e-3:
+        raise GeometryError(f"the {what}'s B-rep ({v_brep / 1000:.2f} ml) and its mesh "
+                            f"({v_mesh / 1000:.2f} ml, watertight {mesh.is_watertight}) "
+                            f"disagree; check the outline parameters")
+    return mesh
+
+
+def height_field_slab(xs: np.ndarray, ys: np.ndarray, Z: np.ndarray, z_low: float):
+    """Closed mesh under a height field: top (X, Y, Z), flat bottom at ``z_low``, four sides.
+
+    Parameters
+    ----------
+    xs (nx,), ys (ny,) : float, mm
+    Z : (nx, ny) float, mm
+    """
+    nx, ny = Z.shape
+    X, Y = np.meshgrid(xs, ys, indexing="ij")
+    top = np.column_stack([X.ravel(), Y.ravel(), Z.ravel()])
+    bot = np.column_stack([X.ravel(), Y.ravel(), np.full(nx * ny, z_low)])
+    idx = np.arange(nx * ny).reshape(nx, ny)
+    a, b = idx[:-1, :-1].ravel(), idx[1:, :-1].ravel()
+    c, d = idx[1:, 1:].ravel(), idx[:-1, 1:].ravel()
+    # Counter-clockwise seen from above: (a, b, c), (a, c, d); the bottom reversed.
+    ftop = np.vstack([np.column_stack([a, b, c]), np.column_stack([a, c, d])])
+    n = nx * ny
+    fbot = ftop[:, ::-1] + n
+    ring = np.concatenate([idx[:, 0], idx[-1, 1:], idx[-2::-1, -1], idx[0, -2:0:-1]])
+    r0, r1 = ring, np.roll(ring, -1)
+    # The ring runs counter-clockwise seen from above; each side quad faces outward.
+    fside = np.vstack([np.column_stack([r0, r0 + n, r1]), np.column_stack([r1, r0 + n, r1 + n])])
+    mesh = trimesh.Trimesh(np.vstack([top, bot]), np.vstack([ftop, fbot, fside]), process=False)
+    if mesh.volume < 0:
+        mesh.invert()
+    return mesh
+
+
+def mirror_y(mesh: trimesh.Trimesh) -> trimesh.Trimesh:
+    """A true mirror about the XZ plane (y -> -y), with the face winding reversed so the
+    normals still point outward."""
+    v = mesh.vertices.copy()
+    v[:, 1] = -v[:, 1]
+    return trimesh.Trimesh(v, mesh.faces[:, ::-1].copy(), process=False)
+
+
+def build_insole(foot: Foot, params: InsoleParams | None = None) -> InsoleResult:
+    """Fit the insole template to a foot.
+
+    The outline and the heel cup's wall are CadQuery solids (prisms of the parametric
+    outline); the top is a height-field mesh at ``surface_grid_mm`` (the plantar surface,
+    arch fill, pad and posting wedges); manifold3d intersects and joins them.  (A B-spline
+    top through the same grid made OCC's booleans take 20-70 s and return empty or wrong
+    solids: see docs/insole.md.)
+
+    Raises
+    ------
+    GeometryError
+        When a solid comes out invalid, in pieces, or its B-rep and mesh volumes disagree.
+    """
+    import shapely
+
+    from .meshing import from_manifold, to_manifold
+
+    p = params or InsoleParams()
+    t_all = time.perf_counter()
+    timings = {}
+    warnings = []
+    side = foot.side if p.side is Side.AUTO else p.side
+    mirrored = side is not foot.side
+    L = foot.measurements.foot_length_mm
+
+    t = time.perf_counter()
+    outline, notes = insole_outline(foot, p)
+    top = top_height_field(foot, p, outline, mirrored)
+    xs, ys, T = top["xs"], top["ys"], top["z"]
+    z_bot = -p.base_thickness_mm
+    # At least 1 mm of material everywhere (a sole below the plantar plane, a low edge).
+    floor_t = z_bot + 1.0
+    thin = top["follow"] & (T < floor_t)
+    if thin.any():
+        warnings.append(f"{int(thin.sum())} cells of the contact area were raised to keep "
+                        f"1 mm of material (the sole dips {floor_t - float(T[thin].min()):.1f} "
+                        f"mm below it); raise base_thickness_mm")
+    T = np.maximum(T, floor_t)
+    top["z"] = T
+    timings["height_field"] = time.perf_counter() - t
+
+    t = time.perf_counter()
+    zmax = float(T.max()) + 5.0
+    prism = _checked_brep_mesh(_prism(outline, z_bot, zmax), 0.01, "outline")
+    ring = None
+    if p.heel_cup_depth_mm > 0:
+        # The wall's outer side 0.02 mm outside the body's: coincident side faces made
+        # slivers that broke the weld of the joined mesh.
+        ring = outline.buffer(0.02, quad_segs=16).difference(
+            outline.buffer(-p.heel_cup_wall_mm, quad_segs=16))
+        ring = ring.intersection(shapely.box(-1e3, -1e3, 0.40 * L, 1e3))
+        if ring.geom_type == "MultiPolygon":
+            ring = max(ring.geoms, key=lambda g: g.area)
+        rmax = float(top["rim"].max()) + 5.0
+        ring_mesh = _checked_brep_mesh(_prism(ring, z_bot, rmax), 0.01, "heel cup wall")
+    timings["outline_solids"] = time.perf_counter() - t
+
+    t = time.perf_counter()
+    slab = height_field_slab(xs, ys, T, z_bot - 1.0)
+    body = to_manifold(prism) ^ to_manifold(slab)
+    if ring is not None:
+        rim = height_field_slab(xs, ys, np.maximum(top["rim"], floor_t), z_bot - 1.0)
+        body = body + (to_manifold(ring_mesh) ^ to_manifold(rim))
+    mesh = from_manifold(body)
+    timings["booleans"] = time.perf_counter() - t
+    bodies = mesh.split(only_watertight=False)
+    if len(bodies) != 1:
+        raise GeometryError(f"the insole came out in {len(bodies)} pieces; check the outline "
+                            f"and heel cup parameters")
+    if mirrored:
+        mesh = mirror_y(mesh)
+    if not mesh.is_watertight or mesh.volume <= 0:
+        raise GeometryError("the insole mesh is not a closed solid; check the parameters")
+    timings["total"] = time.perf_counter() - t_all
+    metrics = {"volume_ml": round(float(mesh.volume) / 1000, 3),
+               "surface_grid_mm": p.surface_grid_mm, **notes}
+    if ring is not None:
+        metrics["heel_cup_wall_area_mm2"] = round(ring.area, 1)
+    return InsoleResult(mesh=mesh, solid=None, outline_xy=np.asarray(outline.exterior.coords),
+                        top=top, side=side, mirrored=mirrored, params=p, metrics=metrics,
+                        timings_s={k: round(v, 3) for k, v in timings.items()},
+                        warnings=warnings)
+
+
+# ------------------------------------------------------------------------------ checks
+
+def top_z_at(mesh: trimesh.Trimesh, xy: np.ndarray) -> np.ndarray:
+    """Height of the first surface hit from above at points (n, 2); NaN where none, (n,)."""
+    origins = np.column_stack([xy, np.full(len(xy), mesh.bounds[1, 2] + 10.0)])
+    dirs = np.tile([0.0, 0.0, -1.0], (len(xy), 1))
+    loc, idx, _ = mesh.ray.intersects_location(origins, dirs, multiple_hits=False)
+    z = np.full(len(xy), np.nan)
+    if len(idx):
+        z[idx] = np.asarray(loc).reshape(-1, 3)[:, 2]
+    return z
+
+
+def measure_insole(res: InsoleResult, foot: Foot, plantar_truth=None, n_max: int = 4000) -> dict:
+    """Measure the built insole against its intent.
+
+    Parameters
+    ----------
+    res, foot
+        The insole and the foot it was fitted to.
+    plantar_truth : callable, optional
+        ``(n, 2) -> (n,)`` plantar heights of a ground truth in the same frame (tests).
+
+    Returns
+    -------
+    dict
+        ``length_mm``, ``top_vs_design_mm`` (mesh top against the height field: the
+        B-spline and tessellation error), ``top_vs_plantar_mm`` (against the plantar
+        surface, over the contact area where the top follows it; cover and wedges taken
+        off), ``heel_cup_depth_mm`` (rim above the heel's contact point),
+        ``rearfoot_posting_deg``, ``forefoot_posting_deg`` (measured on the mesh).
+    """
+    p = res.params
+    mesh = res.mesh
+    top = res.top
+    X, Y = np.meshgrid(top["xs"], top["ys"], indexing="ij")
+    sgn = -1.0 if res.mirrored else 1.0        # mesh y = sgn * design y
+    L = foot.measurements.foot_length_mm
+    out = {"length_mm": round(float(np.ptp(mesh.vertices[:, 0])), 2),
+           "width_mm": round(float(np.ptp(mesh.vertices[:, 1])), 2)}
+    from scipy.interpolate import RegularGridInterpolator
+
+    # Random points in the cells where the top follows the foot (between grid nodes too).
+    rng = np.random.default_rng(0)
+    idx = np.flatnonzero(top["follow"].ravel())
+    idx = idx[rng.integers(0, len(idx), n_max)]
+    g = p.surface_grid_mm
+    xy = np.column_stack([X.ravel()[idx], Y.ravel()[idx]]) + rng.uniform(-g / 2, g / 2, (n_max, 2))
+    zt = top_z_at(mesh, np.column_stack([xy[:, 0], sgn * xy[:, 1]]))
+    ok = np.isfinite(zt)
+
+    def field(name):
+        return RegularGridInterpolator((top["xs"], top["ys"]), top[name])(xy)
+
+    def stats(d):
+        d = np.abs(d[np.isfinite(d)])
+        return {"mean": round(float(d.mean()), 3), "p95": round(float(np.percentile(d, 95)), 3),
+                "max": round(float(d.max()), 3), "points": int(len(d))}
+
+    out["top_vs_design_mm"] = stats(zt - field("z"))
+    pads = p.arch_fill_mm > 0 or p.met_pad_height_mm > 0
+    plantar_here = foot.heights.sample(xy) if plantar_truth is None else plantar_truth(xy)
+    if not pads:
+        out["top_vs_plantar_mm"] = stats(zt - field("wedge") + p.top_cover_mm - plantar_here)
+        out["contact_area_cm2"] = round(float(top["follow"].sum()) * g * g / 100.0, 1)
+    # Heel cup: the rim at the back of the heel, on the heel's centre line, above the top at
+    # the heel's contact point.
+    hx, hy, _hz = top["heel_centre"]
+    z_heel = top_z_at(mesh, np.array([[hx, sgn * hy]]))[0]
+    # The rim's top, from above, in the middle of the wall at the back, on that line.
+    import shapely
+
+    line = shapely.LineString([(-1e3, hy), (1e3, hy)]).intersection(
+        shapely.Polygon(res.outline_xy))
+    x_back = float(line.bounds[0]) + 0.5 * p.heel_cup_wall_mm
+    z_rim = top_z_at(mesh, np.array([[x_back, sgn * hy]]))[0]
+    out["heel_cup_depth_mm"] = round(float(z_rim - z_heel), 3) if p.heel_cup_depth_mm > 0 \
+        else 0.0
+    # Posting: the wedge is top minus plantar; its slope across the foot under the rearfoot
+    # (5-25 % of the length) and the forefoot (72-85 %), from a plane fit.
+    ms = foot.medial_sign
+    for name, (a, b) in (("rearfoot_posting_deg", (0.05 * L, 0.25 * L)),
+                         ("forefoot_posting_deg", (0.72 * L, 0.85 * L))):
+        sel = ok & (xy[:, 0] > a) & (xy[:, 0] < b)
+        if sel.sum() < 20:
+            out[name] = None
+            continue
+        wedge = zt[sel] - plantar_here[sel]
+        A = np.column_stack([xy[sel, 0], xy[sel, 1], np.ones(sel.sum())])
+        coef, *_ = np.linalg.lstsq(A, wedge, rcond=None)
+        out[name] = round(float(np.degrees(np.arctan(ms * coef[1]))), 3)
+    return out
+
+
+# ------------------------------------------------------------------------------ pipeline
+
+def insole_parameter_groups(preset=None, settings: dict | None = None) -> dict:
+    """Parameter groups of the insole pipeline: ``foot``, ``template``, ``export``, with a
+    preset's values and then ``settings`` applied (unknown keys are errors)."""
+    from .foot import FootParams
+    from .params import apply_settings
+
+    groups = {"foot": FootParams(), "template": InsoleParams(), "export": InsoleExportParams()}
+    if preset is not None:
+        groups = apply_settings(groups, preset.parameters)
+    return apply_settings(groups, settings or {})
+
+
+def resolve_insole_preset(template=None):
+    """An insole preset by name (templates/) or path; default "insole"."""
+    from .pipeline import resolve_template
+
+    preset = resolve_template(template or "insole")
+    if preset.builder != "insole":
+        raise ParameterError(f"preset {preset.name!r} is a {preset.builder} socket; pick an "
+                             f"insole preset (prosthetics templates list)")
+    return preset
+
+
+@dataclass(kw_only=True)
+class InsoleDesign:
+    """Everything an insole run produced, in memory."""
+
+    report: dict
+    foot: Foot
+    insole: InsoleResult
+    groups: dict
+    scan_to_design: np.ndarray
+    scan: object
+
+
+def run_insole(scan_path, *, template=None, settings: dict | None = None, units=None,
+               progress=None) -> InsoleDesign:
+    """Load, clean, align and measure a foot scan, fit the insole and check it, in memory.
+
+    Parameters
+    ----------
+    scan_path : path-like
+    template : str or path, optional
+        Insole preset (default "insole").
+    settings : dict, optional
+        ``KEY=VALUE`` overrides (strings are converted).
+    units : "mm", "cm", "m", optional
+    progress : callable(stage, fraction), optional
+    """
+    import datetime as _dt
+
+    from . import __version__
+    from .foot import process_foot
+    from .loaders import Units, load_scan
+    from .params import param_infos
+    from .printing import bed_fit, get_material, get_printer
+
+    def step(name, frac):
+        if progress is not None:
+            progress(name, frac)
+
+    preset = resolve_insole_preset(template)
+    groups = insole_parameter_groups(preset, settings)
+    if units is not None:
+        try:
+            units = Units(units)
+        except ValueError:
+            raise ParameterError(f"--units {units!r} is not one of mm, cm, m") from None
+    timings = {}
+    t = time.perf_counter()
+    step("load", 0.0)
+    scan = load_scan(scan_path, units=units)
+    timings["load"] = time.perf_counter() - t
+    t = time.perf_counter()
+    step("foot", 0.1)
+    foot = process_foot(scan, groups["foot"])
+    timings["foot"] = time.perf_counter() - t
+    t = time.perf_counter()
+    step("template", 0.4)
+    ins = build_insole(foot, groups["template"])
+    timings["template"] = time.perf_counter() - t
+    t = time.perf_counter()
+    step("check", 0.7)
+    from .checks import solid_checks
+
+    solid = solid_checks(ins.mesh)
+    meas = measure_insole(ins, foot)
+    exp = groups["export"]
+    printer, material = get_printer(exp.printer), get_material(exp.material)
+    fit = bed_fit(ins.mesh.extents, printer, footprint_xy=ins.mesh.vertices[:, :2])
+    timings["check"] = time.perf_counter() - t
+    warnings = [*foot.warnings, *ins.warnings]
+    if not fit["fits"]:
+        warnings.append(f"does not fit {printer.name}: {fit['reason']}")
+    tp = groups["template"]
+    mirror = np.diag([1.0, -1.0, 1.0, 1.0]) if ins.mirrored else np.eye(4)
+    # The design frame is the foot frame, mirrored for the other foot; lift it so the
+    # insole's bottom is at z = 0 would break "plantar plane at z = 0": it is kept.
+    scan_to_design = mirror @ foot.transform @ scan.file_to_mm
+    fm = foot.measurements.as_dict()
+    report = {
+        "schema": "prosthetics.report/1",
+        "tool": {"name": "prosthetics", "version": __version__},
+        "created_utc": _dt.datetime.now(_dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "kind": "insole",
+        "input": {"path": str(scan.path), "sha256": scan.sha256, "units": scan.units.value,
+                  "units_source": scan.units_source, "point_count": scan.n_input_points,
+                  "is_mesh": scan.is_mesh, "notes": list(scan.notes)},
+        "transform_scan_to_design": np.round(scan_to_design, 9).tolist(),
+        "frame": "foot frame: +X heel to toe, +Z up, plantar plane at z = 0, +Y to the foot's "
+                 "left" + ("; mirrored about y = 0 for the other foot" if ins.mirrored else ""),
+        "cleaning": {"steps": foot.steps, "floor_found": foot.floor_found},
+        "foot": {"scanned_side": foot.side.value, "side_source": foot.side_source,
+                 "side_evidence": foot.side_evidence},
+        "measurements": {k: fm[k] for k in ("foot_length_mm", "ball_width_mm",
+                                             "heel_width_mm", "arch_height_mm")},
+        "landmarks": {k: fm[k] for k in ("met_heads_x_mm", "arch_x_mm", "heel_centre_y_mm",
+                                          "ball_centre_y_mm")},
+        "template": {"name": "insole", "preset": preset.name, "label": preset.label,
+                     "parameters": tp.as_dict(),
+                     "units": {k: i.unit for k, (_f, i) in param_infos(tp).items()},
+                     "pipeline_parameters": {g: groups[g].as_dict() for g in ("foot", "export")}},
+        "insole": {"side": ins.side.value, "mirrored": ins.mirrored, **ins.metrics,
+                   "measured": meas,
+                   "outline_xy_mm": np.round(ins.outline_xy, 2).tolist(),
+                   "print_orientation": "bottom on the bed, as in the design frame (+Z up)"},
+        "checks": {**solid, "printer": fit, "material": material.name,
+                   "length_mm": meas["length_mm"],
+                   "length_expected_mm": round(fm["foot_length_mm"] + tp.length_margin_mm, 2)
+                   if tp.outline_from is OutlineFrom.FOOTPRINT
+                   and tp.length_kind is LengthKind.FULL else None},
+        "outputs": [],
+        "warnings": warnings,
+        "timings_s": {**{k: round(v, 3) for k, v in timings.items()},
+                      **{f"template.{k}": v for k, v in ins.timings_s.items()}},
+    }
+    step("done", 0.8)
+    return InsoleDesign(report=report, foot=foot, insole=ins, groups=groups,
+                        scan_to_design=scan_to_design, scan=scan)
+
+
+def slicer_config(groups: dict) -> dict[str, str]:
+    """PrusaSlicer settings for the insole (names as in its config files)."""
+    from .printing import get_material, get_printer
+
+    exp = groups["export"]
+    mat = get_material(exp.material)
+    pr = get_printer(exp.printer)
+    cfg = {"bed_shape": f"0x0,{pr.bed_x_mm:g}x0,{pr.bed_x_mm:g}x{pr.bed_y_mm:g},0x{pr.bed_y_mm:g}",
+           "max_print_height": f"{pr.max_height_mm:g}",
+           "nozzle_diameter": f"{pr.nozzle_diameter_mm:g}",
+           "layer_height": f"{exp.layer_height_mm:g}", "perimeters": str(exp.perimeters),
+           "fill_density": f"{exp.infill_percent:g}%", "fill_pattern": exp.infill_pattern,
+           "top_solid_layers": "4", "bottom_solid_layers": "3", "support_material": "0",
+           "brim_width": "3", "filament_type": mat.filament_type,
+           "temperature": f"{mat.nozzle_temp_c:g}", "bed_temperature": f"{mat.bed_temp_c:g}",
+           "filament_max_volumetric_speed": f"{mat.max_volumetric_speed_mm3_s:g}",
+           "filament_density": f"{mat.density_g_cm3:g}"}
+    if mat.retract_length_mm is not None:
+        cfg["retract_length"] = f"{mat.retract_length_mm:g}"
+    return cfg
+
+
+def export_3mf(mesh: trimesh.Trimesh, path, config: dict[str, str], *, title: str) -> None:
+    """A 3MF with the part and the print settings.
+
+    trimesh writes the model (and its metadata); PrusaSlicer reads its own settings from
+    ``Metadata/Slic3r_PE.config`` inside the archive ("; key = value" lines), so the
+    insole opens there with its infill and perimeters set.
+    """
+    import zipfile
+
+    m = mesh.copy()
+    m.metadata["name"] = title
+    data = m.export(file_type="3mf")
+    path = str(path)
+    with open(path, "wb") as fh:
+        fh.write(data)
+    lines = ["; generated by PrusaSlicer 2.5.0 (settings written by prosthetics)"]
+    lines += [f"; {k} = {v}" for k, v in config.items()]
+    with zipfile.ZipFile(path, "a", compression=zipfile.ZIP_DEFLATED) as z:
+        z.writestr("Metadata/Slic3r_PE.config", "\n".join(lines) + "\n")
+
+
+def write_insole(design: InsoleDesign, out_dir, *, stem: str | None = None,
+                 progress=None) -> dict:
+    """Write STL, 3MF, report.json and report.html atomically; slice the STL when asked.
+
+    Everything is written to a temporary folder beside ``out_dir`` and moved in only when
+    all of it succeeded.  Returns the report.
+    """
+    import json
+    import os
+    import shutil
+    import tempfile
+    from pathlib import Path
+
+    from .errors import OutputError
+
+    out = Path(out_dir)
+    stem = stem or f"insole_{design.insole.side.value}"
+    try:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        if out.exists() and not out.is_dir():
+            raise OutputError(f"--out {str(out)!r} is a file; give a folder")
+        tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.tmp-", dir=out.parent))
+    except OSError as exc:
+        raise OutputError(f"cannot write to {str(out)!r} ({exc.strerror}); choose another "
+                          f"--out folder") from None
+    report = design.report
+    timings = report["timings_s"]
+    mesh = design.insole.mesh
+    try:
+        t = time.perf_counter()
+        if progress:
+            progress("export", 0.82)
+        stl = tmp / f"{stem}.stl"
+        mesh.export(stl, file_type="stl")
+        back = trimesh.load(stl, file_type="stl")
+        report["checks"]["stl_file"] = {"watertight": bool(back.is_watertight),
+                                        "volume_ml": round(float(back.volume) / 1000.0, 3)}
+        if not back.is_watertight:
+            report["warnings"].append("the written STL is not watertight when read back")
+        tmf = tmp / f"{stem}.3mf"
+        cfg = slicer_config(design.groups)
+        # The 3MF is a print job: the part stands on the bed's middle (PrusaSlicer refuses
+        # a part off the bed); the STL stays in the design frame.
+        from .printing import get_printer
+
+        pr = get_printer(design.groups["export"].printer)
+        lo, hi = mesh.bounds
+        shift = np.array([pr.bed_x_mm / 2 - (lo[0] + hi[0]) / 2,
+                          pr.bed_y_mm / 2 - (lo[1] + hi[1]) / 2, -lo[2]])
+        export_3mf(mesh.copy().apply_translation(shift), tmf, cfg, title=stem)
+        report["outputs"] = [{"path": f.name, "format": fmt, "triangles": int(len(mesh.faces)),
+                              "volume_ml": round(float(mesh.volume) / 1000.0, 3),
+                              "bytes": f.stat().st_size}
+                             for f, fmt in ((stl, "stl"), (tmf, "3mf"))]
+        report["outputs"][1]["slicer_settings"] = cfg
+        report["outputs"][1]["translation_from_design_mm"] = np.round(shift, 3).tolist()
+        timings["export"] = round(time.perf_counter() - t, 3)
+        exp = design.groups["export"]
+        sl: dict = {"ran": False, "ok": None, "message": "slicing turned off (slice=false)"}
+        if exp.slice:
+            t = time.perf_counter()
+            if progress:
+                progress("slice", 0.85)
+            from .printing import get_material, get_printer, slice_stl
+
+            res = slice_stl(stl, get_printer(exp.printer), get_material(exp.material),
+                            layer_height_mm=exp.layer_height_mm, perimeters=exp.perimeters,
+                            infill_percent=exp.infill_percent,
+                            infill_pattern=exp.infill_pattern, supports=False,
+                            brim_width_mm=3.0)
+            sl = res.as_dict()
+            timings["slice"] = round(time.perf_counter() - t, 3)
+            if res.ran and not res.ok:
+                report["warnings"].append(f"PrusaSlicer could not slice the STL: {res.message}")
+            elif not res.ran:
+                report["warnings"].append(f"not sliced: {res.message}")
+        report["checks"]["slicer"] = sl
+        t = time.perf_counter()
+        if progress:
+            progress("report", 0.95)
+        from .insole_report import insole_pictures, write_insole_report_html
+
+        pictures = insole_pictures(design)
+        timings["report"] = round(time.perf_counter() - t, 3)
+        write_insole_report_html(report, pictures, tmp / "report.html")
+        (tmp / "report.json").write_text(json.dumps(report, indent=2), encoding="utf-8")
+        out.mkdir(exist_ok=True)
+        for f in tmp.iterdir():
+            os.replace(f, out / f.name)
+        for o in report["outputs"]:
+            o["path"] = str(out / o["path"])
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    if progress:
+        progress("done", 1.0)
+    return report
