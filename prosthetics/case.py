@@ -830,6 +830,12 @@ def verify_case(path: str | os.PathLike) -> Verification:
             else:
                 problems.append(f"revision {p.name.lstrip('0') or p.name}: not in the index "
                                 f"(removed from the index, or a folder added by hand)")
+    listed = {s["file"] for s in case.scans}
+    if (case.path / "scans").is_dir():
+        for p in sorted((case.path / "scans").iterdir()):
+            if f"scans/{p.name}" not in listed and not p.name.startswith("."):
+                notes.append(f"scans/{p.name}: not in the index (an interrupted save; not "
+                             f"part of the case)")
     last = records[-1] if records else None
     if last is not None:
         lc = last.get("case") or {}
