@@ -14,7 +14,7 @@ import numpy as np
 from matplotlib.figure import Figure
 
 from .report_html import (_CSS, _esc, _figure_html, _fmt, _kv_table, _plain, _png_bytes,
-                          _section_checks, _section_template, _section_warnings,
+                          _section_checks, _section_warnings,
                           _socket_on_limb_png, _table, write_html_text)
 
 __all__ = ["draw_trends", "trend_chart_png", "write_record_html", "record_html"]
@@ -94,6 +94,9 @@ _RECORD_CSS = _CSS + """
 .sign .line { display: flex; gap: 14pt; margin-top: 18pt; }
 .sign .line div { flex: 1; border-top: 1px solid #1d2733; padding-top: 2pt; font-size: 9pt;
                   color: #5b6675; }
+.twocol { display: flex; gap: 8pt; align-items: flex-start; }
+.twocol > div { flex: 1 1 0; min-width: 0; }
+.twocol table { font-size: 8.5pt; }
 .hash { font-family: "DejaVu Sans Mono", monospace; font-size: 8pt; word-break: break-all; }
 @media print {
   body { padding: 0; max-width: none; font-size: 9.5pt; }
@@ -141,6 +144,22 @@ def _rectification_html(rect: dict | None) -> str:
     return out
 
 
+def _parameters_html(report: dict) -> str:
+    """Every template parameter with its unit, in two columns to keep the record short."""
+    tpl = report.get("template") or {}
+    params = tpl.get("parameters") or {}
+    units = tpl.get("units") or {}
+    rows = [[f'<span class="mono">{_esc(k)}</span>', _esc(_plain(v)), _esc(units.get(k) or "")]
+            for k, v in params.items()]
+    if not rows:
+        return '<p class="muted">No parameters recorded.</p>'
+    half = -(-len(rows) // 2)
+    cols = "".join(f"<div>{_table(['parameter', 'value', 'unit'], part, numeric={1})}</div>"
+                   for part in (rows[:half], rows[half:]))
+    return (_kv_table([("Template", _fmt(tpl.get("name"))), ("Preset", _fmt(tpl.get("preset")))])
+            + f'<div class="twocol">{cols}</div>')
+
+
 def _measurements_html(report: dict) -> str:
     m = report.get("measurements") or {}
     rows = [("Length", _fmt(m.get("length_mm"), 1, "mm")),
@@ -152,7 +171,7 @@ def _measurements_html(report: dict) -> str:
     widths = {round(w["z_mm"], 2): w for w in m.get("widths") or []}
     out = _kv_table(rows)
     if circ:
-        step = max(1, len(circ) // 14)
+        step = -(-len(circ) // 12)          # at most 12 rows on paper
         out += _table(["z (mm)", "circumference (mm)", "AP (mm)", "ML (mm)"],
                       [[_fmt(c["z_mm"], 0), _fmt(c["mm"], 1),
                         _fmt((widths.get(round(c["z_mm"], 2)) or {}).get("ap_mm"), 1),
@@ -218,7 +237,7 @@ def record_html(case, record: dict, scan_picture: bytes | None, trend_png: bytes
         (_figure_html("trends", trend_png, _CAPTIONS["trends"]) if trend_png else ""),
         _trend_table(entries),
         "<h2>Rectification</h2>", _rectification_html(rep.get("rectification")),
-        "<h2>Template parameters</h2>", _section_template(rep),
+        "<h2>Template parameters</h2>", _parameters_html(rep),
         "<h2>Checks</h2>", _section_checks(rep),
         "<h2>Print files</h2>",
         _table(["file", "format", "triangles", "volume (ml)"], files_rows, numeric={2, 3}),
