@@ -25,6 +25,7 @@ import numpy as np
 import pytest
 import trimesh
 
+from prosthetics import __version__
 from prosthetics.case import (CaseError, add_design, add_scan, check_case_id,
                               locked, new_case, new_case_id, open_case, record_sha256, trends,
                               verify_case, circumference_change)
@@ -150,7 +151,8 @@ def test_filed_case_layout_and_chain(filed_case):
                                  "report.json", "report.html", "record.html"}
     # The print files carry the case ID only: the STL header and the 3MF object's name.
     stl = (c.revision_dir(2) / f"{c.case_id}-r0002.stl").read_bytes()
-    assert stl[:80].rstrip() == f"prosthetics 0.1.0 case {c.case_id} revision 2 mm".encode()
+    header = f"prosthetics {__version__} case {c.case_id} revision 2 mm"
+    assert stl[:80].rstrip() == header.encode()
     back = trimesh.load(c.revision_dir(2) / f"{c.case_id}-r0002.stl")
     assert back.is_watertight and back.volume > 0
     with zipfile.ZipFile(c.revision_dir(2) / f"{c.case_id}-r0002.3mf") as z:
