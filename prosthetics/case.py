@@ -407,6 +407,19 @@ def _commit_index(case: Case) -> None:
     checkpoint("after-index")
 
 
+def _check_date(text: str, option: str, *, year_only: bool = False) -> None:
+    """A date as YYYY-MM-DD (or only YYYY when ``year_only``)."""
+    if year_only and re.fullmatch(r"(19|20)\d\d", text):
+        return
+    try:
+        _dt.date.fromisoformat(text)
+        if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", text):
+            raise ValueError
+    except ValueError:
+        raise CaseError(f"{option} {text!r} is not a date; write it as YYYY-MM-DD"
+                        + (" (or only the year)" if year_only else "")) from None
+
+
 def new_case(root: str | os.PathLike, *, case_id: str | None = None, side: str | None = None,
              amputation_level: str | None = None, personal: dict | None = None,
              note: str = "") -> Case:
@@ -429,6 +442,8 @@ def new_case(root: str | os.PathLike, *, case_id: str | None = None, side: str |
         raise CaseError(f"side {side!r} is not one of {', '.join(SIDES)}")
     if amputation_level is not None and amputation_level not in LEVELS:
         raise CaseError(f"level {amputation_level!r} is not one of {', '.join(LEVELS)}")
+    if (personal or {}).get("date_of_birth"):
+        _check_date(personal["date_of_birth"], "--dob", year_only=True)
     unknown = set(personal or {}) - set(PERSONAL_FIELDS)
     if unknown:
         raise CaseError(f"unknown personal field {sorted(unknown)[0]!r}; known: "
@@ -491,6 +506,8 @@ def add_scan(case: Case, scan_path: str | os.PathLike, *, units: str | None = No
         The scan's entry in case.json.
     """
     src = Path(scan_path)
+    if captured_on is not None:
+        _check_date(captured_on, "--date")
     if not src.is_file():
         raise CaseError(f"scan file {str(src)!r} does not exist; check the path")
     suffix = src.suffix.lower()

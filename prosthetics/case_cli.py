@@ -232,6 +232,8 @@ def _show(args) -> int:
         for name, sha in rec["files"].items():
             print(f"file      {name}  {sha}")
         print(f"previous  {rec.get('previous_sha256') or '-'}")
+        print(f"record    {case.revision_dir(rec['number']) / 'record.html'} (print it for the "
+              f"patient file)")
         return 0
     entries = trends(case)
     if args.json:

@@ -218,7 +218,8 @@ def _open_payload(header: dict, prefix: bytes, payload: bytes, passphrase: str |
         nonce = base64.b64decode(header["nonce"], validate=True)
         n, r, p = int(kdf["n"]), int(kdf["r"]), int(kdf["p"])
         if kdf.get("name") != "scrypt" or header.get("cipher") != "AES-256-GCM" \
-                or not (2 <= n <= MAX_SCRYPT_N and 1 <= r <= 32 and 1 <= p <= 16) \
+                or not (2 <= n <= MAX_SCRYPT_N and n & (n - 1) == 0 and 1 <= r <= 32
+                        and 1 <= p <= 16) \
                 or len(nonce) != 12 or len(salt) < 16:
             raise ValueError
     except (KeyError, TypeError, ValueError):

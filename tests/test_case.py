@@ -283,7 +283,8 @@ def test_pack_unpack_round_trip_plain_and_encrypted(filed_case, tmp_path, capsys
 
 
 @pytest.mark.parametrize("damage", ["wrong passphrase", "truncated", "flipped byte",
-                                    "flipped header byte", "plain truncated", "plain flipped"])
+                                    "flipped header byte", "flipped key setting",
+                                    "plain truncated", "plain flipped"])
 def test_bad_packages_fail_cleanly_and_leave_nothing(filed_case, tmp_path, capsys, damage):
     enc = "plain" not in damage
     pkg = tmp_path / "p.pcase"
@@ -296,6 +297,9 @@ def test_bad_packages_fail_cleanly_and_leave_nothing(filed_case, tmp_path, capsy
     elif damage == "flipped header byte":
         i = data.index(b'"case_id"')
         data[i + 14] = ord("Q") if data[i + 14] != ord("Q") else ord("R")
+    elif damage == "flipped key setting":
+        i = data.index(b'"n": 131072')
+        data[i + 10] = ord("3")             # 131073: not a power of two
     elif "flipped" in damage:
         data[len(data) // 2] ^= 0x04
     pkg.write_bytes(bytes(data))
@@ -308,6 +312,7 @@ def test_bad_packages_fail_cleanly_and_leave_nothing(filed_case, tmp_path, capsy
     assert err.count("\n") == 1 and err.startswith("prosthetics case: error: ")
     assert ("wrong passphrase" in err) if damage in ("wrong passphrase", "flipped byte",
                                                      "flipped header byte") else True
+    assert ("encryption settings" in err) if damage == "flipped key setting" else True
     assert ("truncated" in err) if "truncated" in damage else True
     assert list(into.iterdir()) == []
 
@@ -444,6 +449,19 @@ def test_schema_versions_and_legacy_case_files(tmp_path):
     (c,) = [open_case(p) for p in (tmp_path / "b").iterdir()]
     assert c.scans[0]["legacy_settings"]["template"] == "transtibial_ptb"
     assert verify_case(c.path).ok
+
+
+def test_bad_dates_and_ids_are_one_line_errors(tmp_path, capsys):
+    assert main(["case", "new", "--root", str(tmp_path), "--dob", "4 March 1971"]) == 2
+    assert "--dob '4 March 1971' is not a date" in capsys.readouterr().err
+    assert main(["case", "new", "--root", str(tmp_path), "--dob", "1971"]) == 0
+    folder = capsys.readouterr().out.split("\t")[1].strip()
+    assert main(["case", "add-scan", folder, str(TRUTH_STL), "--date", "2026-13-01"]) == 2
+    assert "is not a date" in capsys.readouterr().err
+    assert main(["case", "verify", str(tmp_path / "nothing")]) == 2
+    assert "does not exist" in capsys.readouterr().err
+    assert main(["case", "design", folder]) == 2
+    assert "has no scan yet" in capsys.readouterr().err
 
 
 def test_one_writer_at_a_time(tmp_path):
