@@ -570,6 +570,10 @@ def _stamp_stl_header(path: Path, text: str) -> None:
     if header.lower().startswith(b"solid"):
         raise ValueError("an STL header must not start with 'solid'")
     with open(path, "r+b") as fh:
+        fh.seek(80)
+        count = int.from_bytes(fh.read(4), "little")
+        if os.fstat(fh.fileno()).st_size != 84 + 50 * count:
+            raise CaseError(f"{path.name} is not a binary STL; its header cannot be set")
         fh.seek(0)
         fh.write(header)
         fh.flush()
@@ -586,22 +590,33 @@ def _relative_report(report: dict, scan_rel: str, case_id: str) -> dict:
     return r
 
 
-def add_design(case: Case, design, *, author: str = "", note: str = "",
-               progress=None) -> dict:
+def add_design(case: Case, design, *, author: str = "", note: str = "", progress=None,
+               write=None, part: str = "socket", body: str = "limb") -> dict:
     """File a design (from :func:`prosthetics.pipeline.run_design`) as the next revision.
 
-    The print files and reports are written by :func:`~prosthetics.pipeline.write_design`
-    into a staging folder inside ``revisions/``; the STL header and 3MF object name are set
-    to the case ID, the record for the patient file is written, every file is hashed, the
-    revision record (with the previous record's hash) is written, the folder is renamed to
-    its number, and last case.json is replaced.
+    The print files and reports are written by ``write`` (default
+    :func:`~prosthetics.pipeline.write_design`) into a staging folder inside ``revisions/``;
+    every STL header and the 3MF object name are set to the case ID, the record for the
+    patient file is written, every file is hashed, the revision record (with the previous
+    record's hash) is written, the folder is renamed to its number, and last case.json is
+    replaced.
+
+    Parameters
+    ----------
+    design
+        Has ``report`` (with ``kind`` and ``input.sha256``), ``groups`` and the meshes named
+        by ``part`` (the printed part) and ``body`` (the limb or foot, for the picture).
+    write
+        ``write(design, out_dir, stem=..., progress=...)`` writing the print files,
+        report.json and report.html (another kind of design brings its own).
 
     Returns
     -------
     dict
         The revision record (as in revision.json).
     """
-    from .pipeline import write_design
+    if write is None:
+        from .pipeline import write_design as write
 
     report = design.report
     sha = (report.get("input") or {}).get("sha256")
@@ -624,19 +639,19 @@ def add_design(case: Case, design, *, author: str = "", note: str = "",
             # names the part (the mesh's name becomes the 3MF object's name), and the scan is
             # named by its place in the case, not by the path it was read from.
             saved_input = dict(report.get("input") or {})
-            socket = design.socket.copy()
-            socket.metadata = {"name": f"{case.case_id} revision {number}"}
-            design = dataclasses.replace(design, report=copy.deepcopy(report), socket=socket)
+            mesh = getattr(design, part).copy()
+            mesh.metadata = {"name": f"{case.case_id} revision {number}"}
+            design = dataclasses.replace(design, report=copy.deepcopy(report), **{part: mesh})
             design.report["case"] = case.case_id
             design.report.setdefault("input", {})["path"] = scan["file"]
-            write_design(design, staging / "out", stem=stem, progress=progress)
+            write(design, staging / "out", stem=stem, progress=progress)
             out = staging / "out"
             for f in out.iterdir():
                 os.replace(f, staging / f.name)
             out.rmdir()
-            _stamp_stl_header(staging / f"{stem}.stl",
-                              f"prosthetics {__version__} case {case.case_id} revision "
-                              f"{number} mm")
+            for stl in staging.glob("*.stl"):
+                _stamp_stl_header(stl, f"prosthetics {__version__} case {case.case_id} "
+                                       f"revision {number} mm")
             filed = json.loads((staging / "report.json").read_text(encoding="utf-8"))
             filed = _relative_report(filed, scan["file"], case.case_id)
             for o in filed.get("outputs") or []:
@@ -666,7 +681,7 @@ def add_design(case: Case, design, *, author: str = "", note: str = "",
             checkpoint("outputs-written")
             from .case_record import write_record_html
 
-            write_record_html(case, record, design.limb, design.socket,
+            write_record_html(case, record, getattr(design, body, None), mesh,
                               staging / RECORD_FILE)
             record["files"] = {p.name: file_sha256(p) for p in sorted(staging.iterdir())
                                if p.is_file()}
