@@ -515,10 +515,10 @@ def add_scan(case: Case, scan_path: str | os.PathLike, *, units: str | None = No
         raise CaseError(f"scan {src.name}: unknown file type {suffix!r}; use one of "
                         f"{', '.join(_SCAN_SUFFIXES)}")
     data = src.read_bytes()
+    if suffix == ".gltf":
+        _check_self_contained_gltf(data, src.name)
     sha = hashlib.sha256(data).hexdigest()
-    for s in case.scans:
-        if s["sha256"] == sha:
-            raise CaseError(f"this scan is already in the case as {s['id']}")
+    _check_new_scan(case, sha)
     leak = find_personal(data, personal_values(case.personal()))
     if leak:
         raise CaseError(f"the scan file holds a personal field of the patient ({leak!r}) in "
@@ -527,8 +527,8 @@ def add_scan(case: Case, scan_path: str | os.PathLike, *, units: str | None = No
     if measure:
         measurements = _measure_scan(src, units)
     with locked(case):
-        fresh = open_case(case.path)          # another writer may have added one meanwhile
-        case.data = fresh.data
+        case.data = open_case(case.path).data    # another writer may have added one
+        _check_new_scan(case, sha)
         sid = f"S{len(case.scans) + 1:02d}"
         rel = f"scans/{sid}{suffix}"
         dest = case.path / rel
@@ -543,6 +543,25 @@ def add_scan(case: Case, scan_path: str | os.PathLike, *, units: str | None = No
         case.scans.append(entry)
         _commit_index(case)
     return entry
+
+
+def _check_new_scan(case: Case, sha: str) -> None:
+    for s in case.scans:
+        if s["sha256"] == sha:
+            raise CaseError(f"this scan is already in the case as {s['id']}")
+
+
+def _check_self_contained_gltf(data: bytes, name: str) -> None:
+    """A .gltf whose buffers live in other files cannot be stored as one scan file."""
+    try:
+        doc = json.loads(data.decode("utf-8"))
+    except (UnicodeDecodeError, ValueError):
+        return          # the loader gives the error when the scan is designed
+    uris = [b.get("uri", "") for b in (doc.get("buffers") or []) + (doc.get("images") or [])
+            if isinstance(b, dict)]
+    if any(u and not u.startswith("data:") for u in uris):
+        raise CaseError(f"scan {name} keeps its data in other files ({uris[0]!r}); export it "
+                        f"as one .glb file and add that")
 
 
 def _measure_scan(path: Path, units: str | None) -> dict:

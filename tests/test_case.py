@@ -472,4 +472,8 @@ def test_one_writer_at_a_time(tmp_path):
     add_scan(case, TRUTH_STL, measure=False)
     with pytest.raises(CaseError, match="already in the case as S01"):
         add_scan(case, TRUTH_STL, measure=False)
+    gltf = tmp_path / "limb.gltf"
+    gltf.write_text(json.dumps({"buffers": [{"uri": "limb.bin", "byteLength": 12}]}))
+    with pytest.raises(CaseError, match="export it as one .glb file"):
+        add_scan(case, gltf, measure=False)
     assert np.isclose(len(open_case(case.path).scans), 1)
