@@ -116,7 +116,7 @@ def pack_case(case_path: str | os.PathLike, out: str | os.PathLike | None = None
     passphrase
         Encrypt with this passphrase (at least 8 characters); None: not encrypted.
     """
-    case_path = Path(case_path)
+    case_path = Path(case_path).resolve()
     v = verify_case(case_path)
     if not v.ok:
         raise PackageError(f"case {v.case_id} does not verify ({v.problems[0]}); a case is "
