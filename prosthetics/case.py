@@ -996,13 +996,12 @@ def import_legacy_case(legacy_file: str | os.PathLike, root: str | os.PathLike, 
         raise CaseError(f"{p.name}: its scan {src.name} has changed since the case was saved")
     case = new_case(root, case_id=case_id, side=side, amputation_level=amputation_level,
                     note=f"imported from a single-file case ({data.get('template')})")
-    entry = add_scan(case, src, units=data.get("units"), measure=False)
+    add_scan(case, src, units=data.get("units"), measure=False)
     with locked(case):
         case.data = open_case(case.path).data
         case.scans[-1]["legacy_settings"] = {"template": data.get("template"),
                                              "parameters": data.get("parameters") or {}}
         _commit_index(case)
-    del entry
     return case
 
 
