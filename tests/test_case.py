@@ -424,8 +424,12 @@ def test_killed_design_leaves_the_old_case(tmp_path):
     v = verify_case(case.path)
     assert v.ok and v.revisions == 0
     assert v.notes and "interrupted" in v.notes[0]
-    # The leftover is not packed, and the next save takes its place.
+    # The leftover is not part of the case: it is not packed (the next save replaces it).
     assert (case.path / "revisions" / "0001" / "revision.json").exists()
+    packed = pack_case(case.path, tmp_path / "p.pcase")
+    assert packed.files == 2                # case.json and the scan
+    assert tree_hashes(unpack_case(packed.path, tmp_path / "u")) == {
+        k: v for k, v in tree_hashes(case.path).items() if not k.startswith("revisions/")}
 
 
 # -- migration, legacy files, locking ---------------------------------------------------------
