@@ -1,6 +1,6 @@
 """Entry point of the desktop application (``prosthetics-gui``, ``python -m gui``).
 
-    prosthetics-gui [SCAN | CASE.case.json]
+    prosthetics-gui [SCAN | CASE_FOLDER | CASE.case.json]
     prosthetics-gui --screenshot OUT.png [--step template] [--size 1400x900] [SCAN|CASE]
 
 With no argument the sample scan opens.  ``--screenshot`` runs the whole design, shows the
@@ -36,7 +36,8 @@ def build_parser() -> argparse.ArgumentParser:
         prog="prosthetics-gui",
         description="Desktop application: phone scan of a residual limb to a 3D-printable "
                     "socket.")
-    p.add_argument("path", nargs="?", help="scan file or case file (*.case.json); default: the "
+    p.add_argument("path", nargs="?", help="scan file, case folder (or its case.json) or "
+                                           "single-file case (*.case.json); default: the "
                                            "sample scan")
     p.add_argument("--screenshot", metavar="PNG",
                    help="design, show the step, save a picture of the window and exit")

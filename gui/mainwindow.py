@@ -138,12 +138,20 @@ class MainWindow(QMainWindow):
                                   "Open a scan file (PLY, OBJ, STL, GLB, OFF, XYZ)",
                                   SP.SP_DialogOpenButton)
         self.act_open_case = self._act("Open &case…", self.open_case_dialog, "Ctrl+Shift+O",
-                                       "Open a saved case (*.case.json)")
+                                       "Open a case folder (its case.json) or a single-file "
+                                       "case (*.case.json)")
         self.act_save = self._act("&Save case", self.save_case, QKeySequence.StandardKey.Save,
-                                  "Save the scan path and every parameter as a case file",
+                                  "Save the design as the next revision of the open case",
                                   SP.SP_DialogSaveButton)
-        self.act_save_as = self._act("Save case &as…", self.save_case_as,
-                                     QKeySequence.StandardKey.SaveAs)
+        self.act_save_as = self._act("Save as new &case…", self.save_case_as,
+                                     QKeySequence.StandardKey.SaveAs,
+                                     "Make a case folder with this scan and the design as its "
+                                     "first revision")
+        self.act_add_scan = self._act("&Add scan to case…", self.add_scan_dialog, None,
+                                      "Add a later scan of the limb to the open case and design "
+                                      "on it")
+        self.act_trends = self._act("Case &trends…", self.show_case_trends, "Ctrl+T",
+                                    "The open case's scans, revisions and measurement history")
         self.act_export = self._act("&Export…", lambda: self.export(), "Ctrl+E",
                                     "Write the print files and the reports")
         self.act_quit = self._act("&Quit", self.close, QKeySequence.StandardKey.Quit)
@@ -177,6 +185,7 @@ class MainWindow(QMainWindow):
         fm.addSeparator()
         fm.addAction(self.act_save)
         fm.addAction(self.act_save_as)
+        fm.addAction(self.act_add_scan)
         fm.addSeparator()
         fm.addAction(self.act_export)
         fm.addSeparator()
@@ -189,6 +198,8 @@ class MainWindow(QMainWindow):
         for a in self.view_actions.values():
             vm.addAction(a)
         vm.addAction(self.act_fit)
+        vm.addSeparator()
+        vm.addAction(self.act_trends)
         dm = mb.addMenu("&Design")
         dm.addAction(self.act_run)
         dm.addAction(self.act_cancel)
@@ -209,7 +220,8 @@ class MainWindow(QMainWindow):
         self.toolbar = tb
         self.addToolBar(tb)
         for a in (self.act_save, self.act_save_as, self.act_export, self.act_run,
-                  self.act_cancel, self.act_fit, *self.view_actions.values()):
+                  self.act_cancel, self.act_fit, self.act_trends, self.act_add_scan,
+                  *self.view_actions.values()):
             a.setEnabled(False)
 
     def _build_status(self) -> None:
@@ -258,6 +270,7 @@ class MainWindow(QMainWindow):
         m.errorOccurred.connect(self.show_error)
         m.warningOccurred.connect(self.show_warning)
         m.exportFinished.connect(self._on_exported)
+        m.caseSaved.connect(self._on_case_saved)
         m.undo_stack.cleanChanged.connect(self._on_clean_changed)
 
         undo = m.undo_stack.createUndoAction(self, "&Undo")
@@ -287,7 +300,8 @@ class MainWindow(QMainWindow):
         self.view_holder.layout().replaceWidget(self.view_placeholder, self.viewport)
         self.view_placeholder.deleteLater()
         for a in (self.act_save, self.act_save_as, self.act_export, self.act_run,
-                  self.act_fit, *self.view_actions.values()):
+                  self.act_fit, self.act_trends, self.act_add_scan,
+                  *self.view_actions.values()):
             a.setEnabled(True)
         self._on_step(self.step_list.currentRow())
         self.status.setText("Ready")
@@ -300,11 +314,12 @@ class MainWindow(QMainWindow):
 
     # -- opening and saving ----------------------------------------------------------
     def open_path(self, path: str | os.PathLike | None) -> bool:
-        """Open a scan or a case file (the sample scan when None)."""
+        """Open a scan, a case folder (or its case.json) or a single-file case (the sample
+        scan when None)."""
         if self.model is None:
             self._initial = str(path) if path else ""
             return False
-        if path is not None and str(path).endswith(CASE_SUFFIX):
+        if path is not None and _is_case(path):
             ok = self.model.open_case(path)
         else:
             ok = self.model.open_scan(path)
@@ -333,32 +348,96 @@ class MainWindow(QMainWindow):
             self.open_path(path)
 
     def open_case_dialog(self) -> None:
-        path, _ = QFileDialog.getOpenFileName(self, "Open case", "",
-                                              f"Cases (*{CASE_SUFFIX});;All files (*)")
+        path, _ = QFileDialog.getOpenFileName(
+            self, "Open case: choose the case.json in the case folder", "",
+            f"Cases (case.json *{CASE_SUFFIX});;All files (*)")
         if path:
             self.open_path(path)
 
     def save_case(self) -> bool:
+        """The next revision of the open case folder; a single-file case is written again;
+        with neither, a new case folder (Save as new case)."""
         if self.model is None or self.model.session is None:
             return False
+        if self.model.case_folder is not None:
+            return self.save_revision(note=self._ask_note())
         if self.model.case_path is None:
             return self.save_case_as()
         return self._save_to(self.model.case_path)
 
-    def save_case_as(self) -> bool:
-        from .casefile import case_path_for
+    def _ask_note(self) -> str:
+        if self.headless:
+            return ""
+        from PySide6.QtWidgets import QInputDialog
 
+        text, ok = QInputDialog.getText(self, "Save revision",
+                                        "What changed, and why (no personal details):")
+        return text if ok else ""
+
+    def save_revision(self, *, author: str = "", note: str = "") -> bool:
+        ok = self.model.save_revision(author=author or os.environ.get("PROSTHETICS_AUTHOR", ""),
+                                      note=note)
+        if ok:
+            self.status.setText("Saving the revision…")
+        return ok
+
+    def save_case_as(self) -> bool:
         if self.model is None or self.model.session is None:
             return False
-        scan = self.model.session.scan_path
-        suggestion = str(self.model.case_path or scan.with_name(scan.stem + CASE_SUFFIX))
-        path, _ = QFileDialog.getSaveFileName(self, "Save case", suggestion,
-                                              f"Cases (*{CASE_SUFFIX})")
-        if not path:
+        start = str(self.model.case_folder.parent if self.model.case_folder
+                    else self.model.session.scan_path.parent)
+        root = QFileDialog.getExistingDirectory(
+            self, "Folder to make the case in (the case gets its own folder, named by a new "
+                  "case ID)", start)
+        if not root:
             return False
-        return self._save_to(case_path_for(path))
+        return self.new_case_in(root, note=self._ask_note())
+
+    def new_case_in(self, root, *, note: str = "") -> bool:
+        """Make a case folder in ``root`` from the open scan and file the design in it."""
+        path = self.model.new_case_folder(root, note=note,
+                                          author=os.environ.get("PROSTHETICS_AUTHOR", ""))
+        if path is None:
+            return False
+        self._add_recent(str(path.resolve() / "case.json"))
+        self._on_session_title()
+        self.status.setText(f"Made case {path.name}; saving the first revision…")
+        return True
+
+    def _on_case_saved(self, record: dict, folder: str) -> None:
+        self.model.undo_stack.setClean()
+        self._add_recent(str(Path(folder).resolve() / "case.json"))
+        self.status.setText(f"Saved revision {record['number']} of case "
+                            f"{record['case']['case_id']}")
+        self._on_session_title()
+        if getattr(self, "trends_dialog", None) is not None and self.trends_dialog.isVisible():
+            self.trends_dialog.refresh(folder)
+
+    def add_scan_dialog(self) -> None:
+        if self.model is None or self.model.case_folder is None:
+            self.show_error("no case is open", "Open a case (File > Open case) first.")
+            return
+        pats = " ".join(f"*{s}" for s in SCAN_SUFFIXES)
+        path, _ = QFileDialog.getOpenFileName(self, "Add scan to case", "",
+                                              f"Scans ({pats});;All files (*)")
+        if path and self.model.add_scan_to_case(path):
+            self._on_session_title()
+            self.status.setText("Scan added to the case; save the case to file the design")
+
+    def show_case_trends(self) -> None:
+        if self.model is None or self.model.case_folder is None:
+            self.show_error("no case is open", "Open a case (File > Open case) or make one "
+                                               "(File > Save as new case).")
+            return
+        from .casepanel import CaseTrendsDialog
+
+        if getattr(self, "trends_dialog", None) is None:
+            self.trends_dialog = CaseTrendsDialog(self)
+        self.trends_dialog.refresh(self.model.case_folder)
+        self.trends_dialog.show()
 
     def _save_to(self, path) -> bool:
+        """Write a single-file case (``*.case.json``)."""
         ok = self.model.save_case(path)
         if ok:
             self.model.undo_stack.setClean()
@@ -394,7 +473,7 @@ class MainWindow(QMainWindow):
             return None
         for url in mime.urls():
             p = url.toLocalFile()
-            if p and (p.lower().endswith(SCAN_SUFFIXES) or p.endswith(CASE_SUFFIX)):
+            if p and (p.lower().endswith(SCAN_SUFFIXES) or _is_case(p)):
                 return p
         return None
 
@@ -440,10 +519,15 @@ class MainWindow(QMainWindow):
             self.viewport.set_see_through(on)
 
     # -- model signals -----------------------------------------------------------------
-    def _on_session(self) -> None:
+    def _on_session_title(self) -> None:
         m = self.model
         name = m.session.scan_path.name if m.session else ""
+        if m.case_folder is not None:
+            name = f"case {m.case_folder.name} ({name})"
         self.setWindowTitle(f"{name}[*] – Prosthetics socket design")
+
+    def _on_session(self) -> None:
+        self._on_session_title()
         for page in self.pages.values():
             page.sync_values()
         self.pages["export"].reset_output()
@@ -536,6 +620,13 @@ class MainWindow(QMainWindow):
         if self.viewport is not None:
             self.viewport.close()
         super().closeEvent(event)
+
+
+def _is_case(path) -> bool:
+    """A case folder, its case.json, or a single-file case."""
+    p = Path(path)
+    return (str(p).endswith(CASE_SUFFIX) or p.name == "case.json"
+            or (p.is_dir() and (p / "case.json").is_file()))
 
 
 def qapp() -> QApplication:

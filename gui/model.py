@@ -154,6 +154,7 @@ class DesignModel(QObject):
     errorOccurred = Signal(str, str)    # one-line message, what to do
     warningOccurred = Signal(str)
     exportFinished = Signal(dict, str)  # report, output folder
+    caseSaved = Signal(dict, str)       # revision record, case folder
 
     def __init__(self, parent: QObject | None = None):
         super().__init__(parent)
@@ -162,7 +163,9 @@ class DesignModel(QObject):
         self.session: DesignSession | None = None
         self.groups: dict = {}
         self.landmarks: dict = {}
-        self.case_path: Path | None = None
+        self.case_path: Path | None = None      # a single-file case (*.case.json)
+        self.case_folder: Path | None = None    # a case folder (prosthetics.case)
+        self._queued_revision: dict | None = None
         self._expect_sha: str | None = None
         self._job: Job | None = None
         self._queued_export: Path | None = None
@@ -301,6 +304,7 @@ class DesignModel(QObject):
             self.errorOccurred.emit(str(exc), error_hint(exc))
             return False
         self.case_path = None
+        self.case_folder = None
         self.landmarks = dict(landmarks or {})
         self._expect_sha = sha256 or None
         self._clear_results()
@@ -309,6 +313,12 @@ class DesignModel(QObject):
         return True
 
     def open_case(self, path: str | Path) -> bool:
+        """Open a case folder (or its case.json), or a single-file case (``*.case.json``)."""
+        from prosthetics.case import CASE_FILE, is_case_folder
+
+        p = Path(path)
+        if is_case_folder(p) or (p.name == CASE_FILE and p.is_file()):
+            return self.open_case_folder(p.parent if p.name == CASE_FILE else p)
         try:
             case = read_case(path)
         except ProstheticsError as exc:
@@ -324,6 +334,103 @@ class DesignModel(QObject):
         if ok:
             self.case_path = Path(path)
         return ok
+
+    def open_case_folder(self, path: str | Path) -> bool:
+        """Open a case folder at its latest revision (scan, template, every parameter), or at
+        its latest scan when it has no revision yet.  A case that does not verify opens
+        with a warning naming the first problem."""
+        from prosthetics.case import open_case, verify_case
+
+        try:
+            case = open_case(path)
+            v = verify_case(case.path)
+            template, settings, units = None, {}, None
+            if case.revisions:
+                rec = case.revision()
+                scan = case.scan(rec["scan"]["id"])
+                template = (rec.get("template") or {}).get("preset")
+                settings = {k: to_setting(val) for g in (rec.get("settings") or {}).values()
+                            for k, val in g.items()}
+                units = rec.get("units")
+            else:
+                scan = case.scan()
+                legacy = scan.get("legacy_settings") or {}
+                template = legacy.get("template")
+                settings = {k: to_setting(val) for g in (legacy.get("parameters") or {}).values()
+                            for k, val in g.items()}
+                if case.data.get("side"):
+                    settings.setdefault("limb_side", case.data["side"])
+            units = units or scan.get("units")
+        except ProstheticsError as exc:
+            self.errorOccurred.emit(str(exc), error_hint(exc))
+            return False
+        ok = self.open_scan(case.path / scan["file"], template=template, settings=settings,
+                            units=units, sha256=scan["sha256"])
+        if ok:
+            self.case_folder = case.path
+            if not v.ok:
+                self.warningOccurred.emit(f"Case {case.case_id} does not verify: "
+                                          f"{v.problems[0]}. Check it before designing on.")
+        return ok
+
+    def add_scan_to_case(self, path: str | Path) -> bool:
+        """Add a scan to the open case folder and design on it with the current template and
+        parameters (the design is filed when the case is saved)."""
+        from prosthetics.case import add_scan, open_case
+
+        if self.case_folder is None:
+            return False
+        folder = self.case_folder
+        try:
+            entry = add_scan(open_case(folder), path, units=self.units, measure=False)
+        except ProstheticsError as exc:
+            self.errorOccurred.emit(str(exc), error_hint(exc))
+            return False
+        ok = self.open_scan(folder / entry["file"], template=self.template_name,
+                            settings=settings_of(self.groups), units=self.units,
+                            sha256=entry["sha256"])
+        if ok:
+            self.case_folder = folder
+        return ok
+
+    def case_info(self):
+        """The open case folder (re-read), or None."""
+        from prosthetics.case import open_case
+
+        return open_case(self.case_folder) if self.case_folder is not None else None
+
+    def save_revision(self, *, author: str = "", note: str = "") -> bool:
+        """Design what is stale and file the design as the next revision of the open case
+        folder (in the worker); :attr:`caseSaved` tells when it is written."""
+        if self.session is None or self.case_folder is None:
+            return False
+        self._queued_revision = {"author": author, "note": note, "folder": self.case_folder}
+        self._halted = False
+        self._pump()
+        return True
+
+    def new_case_folder(self, root: str | Path, *, case_id: str | None = None,
+                        side: str | None = None, amputation_level: str | None = None,
+                        author: str = "", note: str = "") -> Path | None:
+        """Make a case folder in ``root`` holding the open scan, and file the current design
+        as its first revision (in the worker).  Returns the case folder."""
+        from prosthetics.case import add_scan, new_case
+
+        if self.session is None:
+            return None
+        if side is None and "limb_side" in flat_values(self.groups):
+            side = to_setting(self.value("limb_side"))
+        try:
+            case = new_case(root, case_id=case_id, side=side,
+                            amputation_level=amputation_level or "transtibial")
+            add_scan(case, self.session.scan_path, units=self.units, measure=False)
+        except ProstheticsError as exc:
+            self.errorOccurred.emit(str(exc), error_hint(exc))
+            return None
+        self.case_path = None
+        self.case_folder = case.path
+        self.save_revision(author=author, note=note or "first design")
+        return case.path
 
     def case(self) -> Case:
         s = self.session
@@ -398,6 +505,7 @@ class DesignModel(QObject):
             self._user_cancelled = True
             self._halted = True
             self._queued_export = None
+            self._queued_revision = None
             self._job.cancel.set()
             self.progress.emit("Cancelling after the current stage…", -1.0)
 
@@ -438,6 +546,11 @@ class DesignModel(QObject):
         if self._queued_export is not None:
             out, self._queued_export = self._queued_export, None
             self._start(Job("export", self._export_fn(s, diff, out, shown), session=s, out=out))
+            return
+        if self._queued_revision is not None:
+            rv, self._queued_revision = self._queued_revision, None
+            self._start(Job("revision", self._revision_fn(s, diff, rv, shown), session=s,
+                            out=rv["folder"]))
             return
         if self._halted:
             return
@@ -535,6 +648,15 @@ class DesignModel(QObject):
             return write_design(s.design(), out, progress=job.progress)
         return fn
 
+    def _revision_fn(self, s: DesignSession, diff: dict, rv: dict, shown: dict):
+        def fn(job: Job):
+            from prosthetics.case import add_design, open_case
+
+            self._apply_and_run(s, diff, job, shown)
+            return add_design(open_case(rv["folder"]), s.design(), author=rv["author"],
+                              note=rv["note"], progress=job.progress)
+        return fn
+
     # GUI side ---------------------------------------------------------------------------
     def _mine(self, job: Job) -> bool:
         return job is self._job and job.info.get("session") is self.session
@@ -590,6 +712,9 @@ class DesignModel(QObject):
             self.report, self.export_dir = result, job.info["out"]
             self.progress.emit("Exported", 1.0)
             self.exportFinished.emit(result, str(job.info["out"]))
+        elif job.kind == "revision":
+            self.progress.emit(f"Saved revision {result['number']}", 1.0)
+            self.caseSaved.emit(result, str(job.info["out"]))
         else:
             self.progress.emit("", 1.0)
         self._pump()
@@ -618,6 +743,7 @@ class DesignModel(QObject):
     def shutdown(self, timeout_ms: int = 30000) -> None:
         """Cancel and wait for the running job (on close)."""
         self._queued_export = None
+        self._queued_revision = None
         self._halted = True
         if self._job is not None:
             self._job.cancel.set()

@@ -111,6 +111,10 @@ def build_parser() -> argparse.ArgumentParser:
                        description="List template presets, or show every parameter of one.")
     t.add_argument("action", nargs="?", choices=["list", "show"], default="list")
     t.add_argument("name", nargs="?", help="preset name or PRESET.toml (for show)")
+
+    from .case_cli import add_case_parser
+
+    add_case_parser(sub)
     return parser
 
 
@@ -382,6 +386,15 @@ class _BatchProgress:
 COMMANDS = {"design": cmd_design, "clean": cmd_clean, "measure": cmd_measure,
             "compare": cmd_compare, "templates": cmd_templates, "batch": cmd_batch,
             "insole": cmd_insole}
+
+
+def cmd_case(args) -> int:
+    from .case_cli import cmd_case as run
+
+    return run(args)
+
+
+COMMANDS["case"] = cmd_case
 
 
 def main(argv: list[str] | None = None) -> int:

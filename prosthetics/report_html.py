@@ -30,7 +30,7 @@ from matplotlib.path import Path as MplPath
 
 from .errors import OutputError
 
-__all__ = ["render_pictures", "circumference_chart", "write_report_html"]
+__all__ = ["render_pictures", "circumference_chart", "write_report_html", "write_html_text"]
 
 #: Colours (RGB, 0-1) of the limb and of the socket.
 SKIN_RGB = np.array([0.91, 0.72, 0.60])
@@ -593,10 +593,11 @@ def _image_mime(data: bytes) -> str:
     return "application/octet-stream"
 
 
-def _figure_html(key: str, data: bytes) -> str:
+def _figure_html(key: str, data: bytes, caption: str | None = None) -> str:
     """A <figure> with ``data`` embedded as a base64 data URI and its caption."""
     b64 = base64.b64encode(bytes(data)).decode("ascii")
-    caption = _PICTURE_CAPTIONS.get(key, key.replace("_", " "))
+    if caption is None:
+        caption = _PICTURE_CAPTIONS.get(key, key.replace("_", " "))
     return (f'<figure><img alt="{_esc(key)}" src="data:{_image_mime(bytes(data))};base64,{b64}">'
             f"<figcaption>{_esc(caption)}</figcaption></figure>")
 
@@ -887,7 +888,12 @@ def write_report_html(report: dict, pictures: dict[str, bytes], path) -> None:
     OutputError
         The folder or the file cannot be written.
     """
-    text = _build_html(report, pictures)
+    write_html_text(_build_html(report, pictures), path, what="report")
+
+
+def write_html_text(text: str, path, *, what: str = "page") -> None:
+    """Write HTML text to ``path`` atomically (temporary file in the same folder, fsync,
+    rename); raises :class:`OutputError` naming ``what`` when it cannot be written."""
     dest = Path(path)
     tmp_name = None
     try:
@@ -902,7 +908,7 @@ def write_report_html(report: dict, pictures: dict[str, bytes], path) -> None:
         os.replace(tmp_name, dest)
         tmp_name = None
     except OSError as exc:
-        raise OutputError(f"cannot write the report {dest}: {exc}; "
+        raise OutputError(f"cannot write the {what} {dest}: {exc}; "
                           "choose a folder you can write to") from exc
     finally:
         if tmp_name is not None:
