@@ -597,7 +597,9 @@ def measure_insole(res: InsoleResult, foot: Foot, plantar_truth=None, n_max: int
     ok = np.isfinite(zt)
 
     def field(name):
-        return RegularGridInterpolator((top["xs"], top["ys"]), top[name])(xy)
+        # Points jittered past the grid's last row (a 3/4 insole's front edge) are left out.
+        return RegularGridInterpolator((top["xs"], top["ys"]), top[name], bounds_error=False,
+                                       fill_value=np.nan)(xy)
 
     def stats(d):
         d = np.abs(d[np.isfinite(d)])
