@@ -150,17 +150,8 @@ def test_broken_rows_fail_alone_and_reruns_redo_only_what_changed(folder, capsys
     assert i2["template"]["parameters"]["heel_cup_depth_mm"] == 20.0
 
 
-def test_force_redoes_unchanged_cases(folder):
-    manifest = write_manifest(folder, [{"case_id": "f1", "scan": "limb.stl", "kind": "socket",
-                                        **FAST}])
-    assert run_batch(manifest, folder / "out", workers=1).entries[0]["status"] == "ok"
-    assert run_batch(manifest, folder / "out", workers=1).entries[0]["status"] == "skipped"
-    assert run_batch(manifest, folder / "out", workers=1,
-                     force=True).entries[0]["status"] == "ok"
-
-
 CRASHING_WORKER = textwrap.dedent("""
-    import os, sys, time
+    import json, os, sys, time
     from prosthetics import batch
 
     def runner(spec, out_dir, info):
@@ -171,28 +162,39 @@ CRASHING_WORKER = textwrap.dedent("""
             time.sleep(600)
         out_dir.mkdir()
         (out_dir / "part.stl").write_text("solid x endsolid x")
-        return {"outputs": [{"path": str(out_dir / "part.stl")}], "warnings": []}
+        report = {"outputs": [{"path": str(out_dir / "part.stl")}], "warnings": [],
+                  "batch": info}
+        (out_dir / "report.json").write_text(json.dumps(report))
+        return report
 
     batch.RUNNERS["socket"] = runner
     sys.exit(batch.worker_main())
 """)
 
 
-def test_a_crash_or_a_hang_fails_that_case_only(folder):
+def test_a_crash_or_a_hang_fails_that_case_only_and_force_redoes_all(folder):
     script = folder / "worker.py"
     script.write_text(CRASHING_WORKER)
     rows = [{"case_id": cid, "scan": "limb.stl", "kind": "socket"}
             for cid in ("crash", "ok1", "hang", "ok2", "ok3")]
     manifest = write_manifest(folder, rows)
-    result = run_batch(manifest, folder / "out", workers=2, timeout_s=8,
-                       worker_cmd=[sys.executable, str(script)])
+    cmd = [sys.executable, str(script)]
+    result = run_batch(manifest, folder / "out", workers=2, timeout_s=4, worker_cmd=cmd)
     by = {e["case_id"]: e for e in result.entries}
     assert by["crash"]["status"] == "failed"
     assert "worker process crashed (signal SIGABRT)" in by["crash"]["error"]
     assert by["hang"]["status"] == "failed"
-    assert "ran past the per-case time limit of 8 s" in by["hang"]["error"]
+    assert "ran past the per-case time limit of 4 s" in by["hang"]["error"]
     assert [by[c]["status"] for c in ("ok1", "ok2", "ok3")] == ["ok"] * 3
     assert (folder / "out" / "ok3" / "part.stl").is_file()
+    # Again: the finished cases are skipped, the failed ones tried again; --force redoes all.
+    again = run_batch(manifest, folder / "out", workers=2, timeout_s=4, worker_cmd=cmd)
+    assert {e["case_id"]: e["status"] for e in again.entries} == {
+        "crash": "failed", "ok1": "skipped", "hang": "failed", "ok2": "skipped",
+        "ok3": "skipped"}
+    forced = run_batch(manifest, folder / "out", workers=2, timeout_s=4, worker_cmd=cmd,
+                       force=True)
+    assert [e["status"] for e in forced.entries if e["case_id"].startswith("ok")] == ["ok"] * 3
     assert result.exit_code == 1
     assert not [p for p in (folder / "out").iterdir() if ".staging-" in p.name]
 
