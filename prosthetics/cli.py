@@ -45,6 +45,8 @@ def build_parser() -> argparse.ArgumentParser:
     d.add_argument("--template", default="transtibial",
                    help="template preset name or PRESET.toml path (default: transtibial)")
     d.add_argument("--out", help="output folder (default: exports/<scan name>)")
+    d.add_argument("--format", default="stl,3mf",
+                   help="comma list of files to write: stl, 3mf, step (default: stl,3mf)")
     _add_common(d)
 
     c = sub.add_parser("clean", help="scan -> clean limb mesh in the limb frame",
@@ -94,14 +96,15 @@ def _front(args):
 
 def cmd_design(args) -> int:
     from .params import parse_set_options
-    from .pipeline import EXPORTS_DIR, SAMPLE_SCAN, run_design, write_design
+    from .pipeline import EXPORTS_DIR, SAMPLE_SCAN, parse_formats, run_design, write_design
 
+    formats = parse_formats(args.format)
     scan = Path(args.scan) if args.scan else SAMPLE_SCAN
     out = Path(args.out) if args.out else EXPORTS_DIR / scan.stem
     progress = _stage_printer() if sys.stderr.isatty() else None
     design = run_design(scan, template=args.template, settings=parse_set_options(args.settings),
                         units=args.units, progress=progress)
-    report = write_design(design, out, progress=progress)
+    report = write_design(design, out, progress=progress, formats=formats)
     m, ch = report["measurements"], report["checks"]
     sl = ch.get("slicer", {})
     print(f"scan      {scan}  ({report['input']['units']}, {report['input']['units_source']})")

@@ -51,12 +51,13 @@ def from_manifold(man) -> trimesh.Trimesh:
     Booleans over coincident surfaces can leave two topologically distinct vertices at the
     same float32 position joined by zero-area triangles.  An STL reader welds them and the
     file is no longer watertight, so they are welded here, the zero-area triangles dropped,
-    and the result checked.
+    and the result checked.  Positions one float32 step apart (a pin channel cut through a
+    ring grid's pole left such a pair) are welded too: vertices are merged at 1e-5 mm.
     """
     m = man.to_mesh()
     mesh = trimesh.Trimesh(np.asarray(m.vert_properties[:, :3], dtype=np.float64),
                            np.asarray(m.tri_verts, dtype=np.int64), process=False)
-    mesh.merge_vertices()
+    mesh.merge_vertices(digits_vertex=5)
     mesh.update_faces(mesh.nondegenerate_faces(height=1e-9))
     mesh.remove_unreferenced_vertices()
     return mesh

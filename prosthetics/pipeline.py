@@ -410,9 +410,37 @@ def _export_3mf(mesh: trimesh.Trimesh, path: Path) -> None:
     path.write_bytes(mesh.export(file_type="3mf"))
 
 
+def _export_step(mesh: trimesh.Trimesh, path: Path) -> dict:
+    from .step import write_step
+
+    return write_step(mesh, path)
+
+
+#: Files ``design`` can write (``--format``), each with its writer; STL is always made (the
+#: checks and the slicer read it) and kept when asked for.
+EXPORT_FORMATS = ("stl", "3mf", "step")
+DEFAULT_FORMATS = frozenset({"stl", "3mf"})
+_WRITERS: dict[str, Callable] = {"3mf": _export_3mf, "step": _export_step}
+
+
+def parse_formats(text: str | None) -> frozenset[str]:
+    """``"stl,3mf,step"`` -> the set of formats; unknown names are a ParameterError."""
+    if text is None:
+        return DEFAULT_FORMATS
+    names = {w.strip().lower().lstrip(".") for w in str(text).split(",") if w.strip()}
+    unknown = sorted(names - set(EXPORT_FORMATS))
+    if unknown or not names:
+        raise ParameterError(f"--format {text!r}: {'unknown ' + ', '.join(unknown) if unknown else 'empty'}"
+                             f"; give a comma list of {', '.join(EXPORT_FORMATS)}")
+    return frozenset(names)
+
+
 def write_design(design: Design, out_dir: str | os.PathLike, *, stem: str = "socket",
-                 progress: Callable[[str, float], None] | None = None) -> dict:
+                 progress: Callable[[str, float], None] | None = None,
+                 formats: frozenset[str] = DEFAULT_FORMATS) -> dict:
     """Write print files, run the slicer, and write the reports, atomically.
+
+    ``formats`` is a set of :data:`EXPORT_FORMATS` (see :func:`parse_formats`).
 
     Everything is first written to a temporary folder beside ``out_dir`` and moved in only
     when all of it succeeded, so a failure leaves no partial output.  Returns the report.
@@ -442,14 +470,18 @@ def write_design(design: Design, out_dir: str | os.PathLike, *, stem: str = "soc
         if not back.is_watertight:
             report["warnings"].append("the written STL is not watertight when read back; "
                                       "a slicer will have to repair it")
-        tmf = tmp / f"{stem}.3mf"
-        _export_3mf(design.socket, tmf)
+        written = [(stl, "stl", {})] if "stl" in formats else []
+        for fmt in EXPORT_FORMATS:
+            if fmt in formats and fmt in _WRITERS:
+                path = tmp / f"{stem}.{fmt}"
+                written.append((path, fmt, _WRITERS[fmt](design.socket, path) or {}))
         outputs = []
-        for path, fmt in ((stl, "stl"), (tmf, "3mf")):
+        for path, fmt, extra in written:
             outputs.append({"path": path.name, "format": fmt,
                             "triangles": int(len(design.socket.faces)),
                             "volume_ml": round(float(design.socket.volume) / 1000.0, 3),
-                            "bytes": path.stat().st_size})
+                            "bytes": path.stat().st_size,
+                            **{k: v for k, v in extra.items() if k != "bytes"}})
         timings["export"] = round(time.perf_counter() - t, 3)
 
         exp = design.groups["export"]
@@ -483,6 +515,8 @@ def write_design(design: Design, out_dir: str | os.PathLike, *, stem: str = "soc
         import json
 
         (tmp / "report.json").write_text(json.dumps(report, indent=2), encoding="utf-8")
+        if "stl" not in formats:
+            stl.unlink()
         out.mkdir(exist_ok=True)
         for f in tmp.iterdir():
             os.replace(f, out / f.name)
@@ -503,5 +537,5 @@ def design(scan_path: str | os.PathLike | None = None, out_dir: str | os.PathLik
     return write_design(d, out_dir)
 
 
-__all__ = ["run_design", "write_design", "design", "Design", "ExportParams", "ProstheticsError",
+__all__ = ["run_design", "write_design", "design", "parse_formats", "EXPORT_FORMATS", "Design", "ExportParams", "ProstheticsError",
            "resolve_template", "list_presets", "parameter_groups", "describe_parameters"]

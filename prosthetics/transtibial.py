@@ -32,13 +32,13 @@ from .errors import GeometryError, ParameterError
 from .landmarks import Landmarks, Side, guess_landmarks
 from .measure import proximal_rim_z, sections, volume_below
 from .meshing import SurfaceQuery, closed_oriented, from_manifold, ring_faces, to_manifold
-from .params import Params, param
+from .params import param
 
 NAME = "transtibial"
 
 
 @dataclass(frozen=True, kw_only=True)
-class TranstibialParams(Params):
+class TranstibialParams(adapters.DistalInterfaceParams):
     """Parameters of the transtibial socket template."""
 
     reduction_percent: float = param(
@@ -109,44 +109,10 @@ class TranstibialParams(Params):
     posterior_cut_width_deg: float = param(
         150.0, label="Posterior cut width", unit="deg", min=30.0, max=300.0,
         help="Angular width of the lowered posterior brim")
-    adapter_plate_diameter_mm: float = param(62.0, label="Adapter disc diameter", unit="mm",
-                                             min=30.0, max=100.0)
-    adapter_plate_thickness_mm: float = param(6.0, label="Adapter disc thickness", unit="mm",
-                                              min=2.0, max=25.0)
-    adapter_bolt_hole_diameter_mm: float = param(5.0, label="Bolt hole diameter", unit="mm",
-                                                 min=2.0, max=10.0)
-    adapter_bolt_circle_radius_mm: float = param(21.5, label="Bolt circle radius", unit="mm",
-                                                 min=8.0, max=45.0)
-    adapter_recess_diameter_mm: float = param(32.5, label="Central recess diameter", unit="mm",
-                                              min=0.0, max=80.0)
-    adapter_recess_depth_mm: float = param(1.5, label="Central recess depth", unit="mm",
-                                           min=0.0, max=10.0)
-    adapter_rotation_deg: float = param(45.0, label="Bolt pattern rotation", unit="deg",
-                                        min=-180.0, max=180.0,
-                                        help="Angle of the first hole from +X (medio-lateral)")
     grid_rows: int = param(72, label="Grid rows", min=16, max=400,
                            help="Levels sampled from the distal pole to the trim line")
     grid_columns: int = param(96, label="Grid columns", min=24, max=720,
                               help="Directions sampled around the limb")
-
-    def __post_init__(self) -> None:
-        super().__post_init__()
-        r_plate = self.adapter_plate_diameter_mm / 2.0
-        hole_r = self.adapter_bolt_hole_diameter_mm / 2.0
-        if self.adapter_bolt_circle_radius_mm + hole_r + 2.0 > r_plate:
-            raise ParameterError(
-                f"adapter_bolt_circle_radius_mm = {self.adapter_bolt_circle_radius_mm:g} puts "
-                f"the holes within 2 mm of the disc edge ({r_plate:g} mm radius); use a smaller "
-                f"circle or a larger adapter_plate_diameter_mm")
-        if self.adapter_recess_diameter_mm / 2.0 + 1.0 > self.adapter_bolt_circle_radius_mm - hole_r:
-            raise ParameterError(
-                f"adapter_recess_diameter_mm = {self.adapter_recess_diameter_mm:g} reaches the "
-                f"bolt holes; make it smaller than "
-                f"{2 * (self.adapter_bolt_circle_radius_mm - hole_r - 1.0):.1f} mm")
-        if self.adapter_recess_depth_mm >= self.adapter_plate_thickness_mm:
-            raise ParameterError(
-                f"adapter_recess_depth_mm = {self.adapter_recess_depth_mm:g} is not less than "
-                f"adapter_plate_thickness_mm = {self.adapter_plate_thickness_mm:g}; reduce it")
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -177,7 +143,7 @@ class SocketResult:
     cavity: trimesh.Trimesh          # closed cavity used for the booleans
     grid: SocketGrid
     params: TranstibialParams
-    adapter: adapters.FourHoleAdapter
+    adapter: adapters.FourHoleAdapter | adapters.CollarBlock | adapters.Stack
     trim_anterior_z_mm: float
     trim_lowest_z_mm: float
     wall_target_mm: np.ndarray      # (rows,) target per row
@@ -219,7 +185,7 @@ class TemplateCache:
             self._marks_key = (self._limb_key, key)
         return self._marks
 
-    def adapter_meshes(self, adapter: "adapters.FourHoleAdapter", top_z: float):
+    def adapter_meshes(self, adapter, top_z: float):
         key = (adapter, round(top_z, 6))
         if key not in self._adapters:
             if len(self._adapters) > 16:
@@ -543,15 +509,8 @@ def build_transtibial(limb: trimesh.Trimesh, params: TranstibialParams | None = 
     # Rounded up to 0.5 mm so small changes of the wall reuse the cached adapter parts.
     pedestal_top = float(min(np.ceil((outer[top_row, :, 2].max() + 2.0) * 2) / 2,
                              grid.trim_z.min() - 5.0))
-    bottom = float(pole[2] - p.distal_wall_thickness_mm - p.adapter_plate_thickness_mm)
-    adapter = adapters.FourHoleAdapter(
-        plate_diameter_mm=p.adapter_plate_diameter_mm,
-        plate_thickness_mm=p.adapter_plate_thickness_mm,
-        bolt_hole_diameter_mm=p.adapter_bolt_hole_diameter_mm,
-        bolt_circle_radius_mm=p.adapter_bolt_circle_radius_mm,
-        recess_diameter_mm=p.adapter_recess_diameter_mm,
-        recess_depth_mm=p.adapter_recess_depth_mm,
-        rotation_deg=p.adapter_rotation_deg, bottom_z_mm=bottom, pedestal_top_z_mm=pedestal_top)
+    bottom = float(pole[2] - p.distal_wall_thickness_mm - p.adapter_block_height_mm)
+    adapter = adapters.make_interface(p, bottom, pedestal_top)
     block, cutters = cache.adapter_meshes(adapter, pedestal_top)
     timings["adapter_cadquery"] = time.perf_counter() - t0
 
