@@ -24,6 +24,9 @@ Interfaces
     A lamination-collar style block: a round block under the socket ending in a spigot that a
     tube clamp or lamination collar grips (30 mm is the common pylon tube), held by radial
     set screws into heat-set inserts.
+:class:`WristCoupler`
+    The wrist end of an upper-limb socket: a disc with a pocket for a threaded insert (the
+    terminal device's stud) or a bolted flange for a wrist unit.
 :class:`ShuttleLock`
     Cutters only: the pocket of a pin-lock liner's shuttle lock body in the distal block, the
     pin channel into the cavity, the release-button hole out to the side and the lock's
@@ -335,6 +338,137 @@ class Stack:
 
     def cutters(self, top_z_mm: float):
         return _union([self.mount.cutters(top_z_mm)] + [e.cutters(top_z_mm) for e in self.extra])
+
+
+class CouplerKind(enum.Enum):
+    """How a terminal device or wrist unit is held at the end of an upper-limb socket."""
+
+    THREADED = "threaded"
+    BOLTED = "bolted"
+
+
+@dataclass(frozen=True, kw_only=True)
+class WristCoupler:
+    """The distal end of an upper-limb socket: a disc for a wrist unit or terminal device.
+
+    ``threaded``: a pocket from the bed face for a metal threaded insert or wrist-unit
+    nut (``insert_diameter_mm`` x ``insert_depth_mm``; the common terminal-device stud is
+    1/2-20 UNF, whose inserts are about 16 mm across) and the stud's clearance through the
+    rest.  ``bolted``: a flange of ``bolts`` on a circle (with counterbores inside) and a
+    central bore for cables or the stud.  Lengths mm, limb frame.
+    """
+
+    kind: CouplerKind
+    diameter_mm: float
+    thickness_mm: float
+    insert_diameter_mm: float
+    insert_depth_mm: float
+    bore_diameter_mm: float
+    bolts: BoltHoles | None
+    bottom_z_mm: float
+    pedestal_top_z_mm: float
+    chamfer_mm: float = 0.8
+
+    def hole_centres(self) -> np.ndarray:
+        return self.bolts.centres() if self.bolts is not None else np.zeros((0, 2))
+
+    def solid(self):
+        import cadquery as cq
+
+        wp = (cq.Workplane("XY").workplane(offset=self.bottom_z_mm)
+              .circle(self.diameter_mm / 2.0).extrude(self.pedestal_top_z_mm - self.bottom_z_mm))
+        return wp.faces("<Z").edges().chamfer(self.chamfer_mm) if self.chamfer_mm > 0 else wp
+
+    def cutters(self, top_z_mm: float):
+        z0 = self.bottom_z_mm
+        parts = []
+        if self.bore_diameter_mm > 0:
+            parts.append(_cylinder(0.0, 0.0, z0 - _BELOW_MM, top_z_mm, self.bore_diameter_mm))
+        if self.kind is CouplerKind.THREADED:
+            parts.append(_cylinder(0.0, 0.0, z0 - _BELOW_MM, z0 + self.insert_depth_mm,
+                                   self.insert_diameter_mm))
+        elif self.bolts is not None:
+            parts.append(self.bolts.cutters(z0, top_z_mm))
+        return _union(parts)
+
+
+@dataclass(frozen=True, kw_only=True)
+class WristCouplerParams(Params):
+    """Parameters of the wrist / terminal-device coupler (upper-limb sockets)."""
+
+    coupler_kind: CouplerKind = param(
+        CouplerKind.THREADED, label="Coupler",
+        help="threaded: pocket for a threaded insert (terminal-device stud); bolted: a "
+             "flange of bolts for a wrist unit")
+    coupler_diameter_mm: float = param(45.0, label="Coupler disc diameter", unit="mm",
+                                       min=25.0, max=70.0,
+                                       help="Outer diameter of the wrist end (wrist units: "
+                                            "40-50 mm for adults, 30-40 mm for children)")
+    coupler_thickness_mm: float = param(12.0, label="Coupler disc thickness", unit="mm",
+                                        min=4.0, max=30.0)
+    coupler_insert_diameter_mm: float = param(
+        16.0, label="Threaded insert diameter", unit="mm", min=5.0, max=40.0,
+        help="Pocket for the metal insert or nut (1/2-20 UNF inserts: about 16 mm)")
+    coupler_insert_depth_mm: float = param(10.0, label="Threaded insert depth", unit="mm",
+                                           min=3.0, max=28.0)
+    coupler_bore_diameter_mm: float = param(
+        13.0, label="Central bore", unit="mm", min=0.0, max=40.0,
+        help="Through the disc into the socket (the stud's clearance, cables); 0: none")
+    coupler_bolt_count: int = param(4, label="Flange bolts", min=2, max=8)
+    coupler_bolt_circle_radius_mm: float = param(16.0, label="Flange bolt circle radius",
+                                                 unit="mm", min=6.0, max=32.0)
+    coupler_bolt_hole_diameter_mm: float = param(3.4, label="Flange bolt clearance",
+                                                 unit="mm", min=2.0, max=8.0,
+                                                 help="M3: 3.4 mm")
+    coupler_counterbore_diameter_mm: float = param(6.5, label="Flange bolt counterbore",
+                                                   unit="mm", min=0.0, max=14.0,
+                                                   help="For the heads inside; 0: none")
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        r = self.coupler_diameter_mm / 2.0
+        if self.coupler_kind is CouplerKind.THREADED:
+            if self.coupler_insert_diameter_mm / 2.0 + 2.0 > r:
+                raise ParameterError(
+                    f"coupler_insert_diameter_mm = {self.coupler_insert_diameter_mm:g} leaves "
+                    f"under 2 mm of wall in a {self.coupler_diameter_mm:g} mm disc; make the "
+                    f"disc larger or the insert smaller")
+            if self.coupler_insert_depth_mm + 2.0 > self.coupler_thickness_mm:
+                raise ParameterError(
+                    f"coupler_insert_depth_mm = {self.coupler_insert_depth_mm:g} leaves under "
+                    f"2 mm above the insert in a {self.coupler_thickness_mm:g} mm disc; "
+                    f"make the disc thicker")
+            return
+        hole_r = max(self.coupler_bolt_hole_diameter_mm, self.coupler_counterbore_diameter_mm) / 2
+        if self.coupler_bolt_circle_radius_mm + hole_r + 1.5 > r:
+            raise ParameterError(
+                f"coupler_bolt_circle_radius_mm = {self.coupler_bolt_circle_radius_mm:g} puts "
+                f"the bolts within 1.5 mm of the disc edge; use a smaller circle")
+        if self.coupler_bore_diameter_mm / 2.0 + 1.0 > self.coupler_bolt_circle_radius_mm - hole_r:
+            raise ParameterError(
+                f"coupler_bore_diameter_mm = {self.coupler_bore_diameter_mm:g} reaches the "
+                f"flange bolts; make it smaller")
+        if self.coupler_counterbore_diameter_mm and \
+                self.coupler_counterbore_diameter_mm <= self.coupler_bolt_hole_diameter_mm:
+            raise ParameterError("coupler_counterbore_diameter_mm is not larger than the bolt "
+                                 "clearance; make it larger, or 0 for none")
+
+    def make_coupler(self, bottom_z_mm: float, pedestal_top_z_mm: float) -> WristCoupler:
+        """The CadQuery coupler these parameters describe."""
+        bolts = None
+        if self.coupler_kind is CouplerKind.BOLTED:
+            bolts = BoltHoles(count=self.coupler_bolt_count,
+                              circle_radius_mm=self.coupler_bolt_circle_radius_mm,
+                              clearance_diameter_mm=self.coupler_bolt_hole_diameter_mm,
+                              rotation_deg=0.0,
+                              counterbore_diameter_mm=self.coupler_counterbore_diameter_mm,
+                              grip_mm=min(6.0, self.coupler_thickness_mm))
+        return WristCoupler(kind=self.coupler_kind, diameter_mm=self.coupler_diameter_mm,
+                            thickness_mm=self.coupler_thickness_mm,
+                            insert_diameter_mm=self.coupler_insert_diameter_mm,
+                            insert_depth_mm=self.coupler_insert_depth_mm,
+                            bore_diameter_mm=self.coupler_bore_diameter_mm, bolts=bolts,
+                            bottom_z_mm=bottom_z_mm, pedestal_top_z_mm=pedestal_top_z_mm)
 
 
 class Mount(enum.Enum):

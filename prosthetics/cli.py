@@ -211,17 +211,21 @@ def cmd_templates(args) -> int:
     from .pipeline import describe_parameters, list_presets, parameter_groups, resolve_template
 
     if args.action == "list":
+        print(f"{'preset':<22} {'template':<13} description")
         for name, p in list_presets().items():
-            print(f"{name:<22} {p.label}")
+            print(f"{name:<22} {p.builder:<13} {p.label}")
+        print("\n'prosthetics templates show NAME' lists every parameter with its unit and range.")
         return 0
     if not args.name:
         raise _usage("templates show needs a NAME; run 'prosthetics templates list'")
     preset = resolve_template(args.name)
-    print(f"{preset.name}: {preset.label}\n{preset.description}\n")
+    print(f"{preset.name}: {preset.label} (template {preset.builder})\n{preset.description}\n")
     rows = describe_parameters(parameter_groups(preset))
     print(f"{'parameter':<32} {'value':>12} {'unit':<5} {'range':<16} description")
     for r in rows:
         rng = "" if r["min"] is None else f"{r['min']:g}..{r['max']:g}"
+        if r["choices"]:
+            rng = "|".join(r["choices"])
         val = "auto" if r["value"] is None else r["value"]
         print(f"{r['name']:<32} {str(val):>12} {r['unit']:<5} {rng:<16} {r['label']}"
               + (f": {r['help']}" if r["help"] else ""))

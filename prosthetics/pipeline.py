@@ -29,6 +29,7 @@ from .errors import OutputError, ParameterError, ProstheticsError
 from .loaders import Units, load_scan
 from .measure import MeasureParams, measure_limb, sections, volume_below
 from .params import Params, apply_settings, param, param_infos, param_type
+from .transradial import TransradialParams, build_transradial
 from .transtibial import TranstibialParams, build_transtibial
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -39,6 +40,7 @@ EXPORTS_DIR = ROOT / "exports"
 #: Template builders by name: parameter class and build function.
 BUILDERS: dict[str, tuple[type[Params], Callable]] = {
     "transtibial": (TranstibialParams, build_transtibial),
+    "transradial": (TransradialParams, build_transradial),
 }
 
 
@@ -266,9 +268,18 @@ class DesignSession:
     def _run_measure(self):
         return measure_limb(self.results["align"].mesh, self.groups["measure"])
 
+    def _template_params(self):
+        """The template group, with the label's case ID defaulting to the scan's name."""
+        tp = self.groups["template"]
+        if getattr(tp, "label", False) and not tp.label_case_id:
+            from .label import case_id_from_name
+
+            tp = tp.replace(label_case_id=case_id_from_name(self.scan_path.stem))
+        return tp
+
     def _run_template(self):
         _pclass, build = BUILDERS[self.preset.builder]
-        return build(self.results["align"].mesh, self.groups["template"], self._template_cache)
+        return build(self.results["align"].mesh, self._template_params(), self._template_cache)
 
     #: Grid of the live preview (the export uses the template's own grid).
     PREVIEW_GRID = {"grid_rows": 48, "grid_columns": 64}
@@ -277,13 +288,14 @@ class DesignSession:
         """The socket for the current template parameters, fast, on a coarser grid.
 
         For live feedback while a parameter is edited: the same builder and parameters
-        on a 48 x 64 grid, reusing the limb's ray scene and the adapter parts; no checks.
-        Runs the stages before the template first if they are stale.
+        on a 48 x 64 grid, reusing the limb's ray scene and the adapter parts; no checks
+        and no label.  Runs the stages before the template first if they are stale.
         """
         self.update(until="measure")
         _pclass, build = BUILDERS[self.preset.builder]
-        params = self.groups["template"].replace(**{
-            k: min(v, getattr(self.groups["template"], k)) for k, v in self.PREVIEW_GRID.items()})
+        tp = self.groups["template"]
+        params = tp.replace(**{k: min(v, getattr(tp, k)) for k, v in self.PREVIEW_GRID.items()},
+                            **({"label": False} if getattr(tp, "label", False) else {}))
         return build(self.results["align"].mesh, params, self._template_cache)
 
     def _run_check(self) -> dict:
@@ -300,11 +312,11 @@ class DesignSession:
         if not wall_ok:
             warnings.append(f"thinnest wall measured {wall['min_wall_mm']} mm, below the "
                             f"{required:g} mm asked")
-        if required < 5.0:
-            warnings.append(f"wall_thickness_mm = {required:g}: FDM sockets with 4 mm walls "
-                            f"have failed in active users; 5-6 mm is safer")
         printer = get_printer(self.groups["export"].printer)
         material = get_material(self.groups["export"].material)
+        from .strength import strength_warnings
+
+        warnings.extend(strength_warnings(self.groups["template"], material))
         fit = bed_fit(sock.mesh.extents, printer, footprint_xy=sock.mesh.vertices[:, :2])
         if not fit["fits"]:
             warnings.append(f"does not fit {printer.name}: {fit['reason']}")
@@ -369,7 +381,8 @@ def _make_design(session: DesignSession) -> Design:
                                "pedestal_top_z_mm": round(sock.adapter.pedestal_top_z_mm, 2),
                                "hole_centres_mm": np.round(sock.adapter.hole_centres(), 3).tolist()},
                    "print_orientation": "distal end (adapter disc) on the bed, as in the design "
-                                        "frame (+Z up)"},
+                                        "frame (+Z up)",
+                   "label": getattr(sock, "label", None)},
         "checks": dict(check["checks"]),
         "outputs": [],
         "warnings": warnings,
