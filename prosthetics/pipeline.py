@@ -29,6 +29,7 @@ from .errors import OutputError, ParameterError, ProstheticsError
 from .loaders import Units, load_scan
 from .measure import MeasureParams, measure_limb, sections, volume_below
 from .params import Params, apply_settings, param, param_infos, param_type
+from .transfemoral import TransfemoralParams, build_transfemoral
 from .transradial import TransradialParams, build_transradial
 from .transtibial import TranstibialParams, build_transtibial
 
@@ -41,6 +42,7 @@ EXPORTS_DIR = ROOT / "exports"
 BUILDERS: dict[str, tuple[type[Params], Callable]] = {
     "transtibial": (TranstibialParams, build_transtibial),
     "transradial": (TransradialParams, build_transradial),
+    "transfemoral": (TransfemoralParams, build_transfemoral),
 }
 
 
@@ -305,7 +307,8 @@ class DesignSession:
         warnings = []
         solid = solid_checks(sock.mesh)
         wall = measure_wall(sock.mesh, sock.inner_surface,
-                            above_z_mm=sock.adapter.pedestal_top_z_mm + 1.0,
+                            above_z_mm=max(sock.adapter.pedestal_top_z_mm + 1.0,
+                                           getattr(sock, "wall_check_above_z_mm", 0.0)),
                             brim_clearance_mm=float(sock.wall_target_mm.max()) + 0.5)
         required = float(self.groups["template"].wall_thickness_mm)
         wall_ok = wall["min_wall_mm"] is not None and wall["min_wall_mm"] >= required - 0.1

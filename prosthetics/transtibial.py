@@ -149,6 +149,9 @@ class SocketResult:
     trim_anterior_z_mm: float
     trim_lowest_z_mm: float
     wall_target_mm: np.ndarray      # (rows,) target per row
+    #: Holes of the distal interface open into the cavity up to here; the wall check starts
+    #: above it (the distal block is solid, its holes are meant).
+    wall_check_above_z_mm: float = 0.0
     landmarks: Landmarks | None = None
     zones: list = field(default_factory=list)
     label: dict | None = None
@@ -543,6 +546,32 @@ def pedestal_top_z(outer: np.ndarray, block_radius_mm: float, trim_z: np.ndarray
     return float(min(np.ceil((outer[top_row, :, 2].max() + 2.0) * 2) / 2, trim_z.min() - 5.0))
 
 
+def holes_top_z(inner: np.ndarray, pole: np.ndarray, centres: np.ndarray,
+                pedestal_top_z_mm: float, hole_radius_mm: float = 3.0) -> float:
+    """How high the interface's holes must reach to open into the cavity, mm.
+
+    The pedestal's top, unless the cavity's floor over a hole is higher (a broad distal
+    end): then 1 mm above the floor there, so no skin is left over the hole.  The floor is
+    found by rays down the cavity at each hole's centre and around its edge.  Rounded up
+    to 0.5 mm (cached parts).
+    """
+    if not len(centres):
+        return pedestal_top_z_mm
+    ang = np.linspace(0.0, 2 * np.pi, 8, endpoint=False)
+    ring = np.column_stack([np.cos(ang), np.sin(ang)]) * hole_radius_mm
+    xy = (centres[:, None, :] + np.vstack([[0.0, 0.0], ring])[None]).reshape(-1, 2)
+    top = float(inner[..., 2].max()) + 10.0
+    origins = np.column_stack([xy, np.full(len(xy), top)])
+    down = np.tile([0.0, 0.0, -1.0], (len(xy), 1))
+    t = SurfaceQuery(_open_surface(inner, pole)).cast(origins, down)
+    if not np.all(np.isfinite(t)):
+        return pedestal_top_z_mm          # a hole outside the cavity's footprint
+    floor = float((top - t).max())
+    if floor + 1.0 <= pedestal_top_z_mm:
+        return pedestal_top_z_mm
+    return float(np.ceil((floor + 1.0) * 2) / 2)
+
+
 def assemble_socket(limb, grid: SocketGrid, inner: np.ndarray, pole: np.ndarray, p,
                     cache: TemplateCache, timings: dict, *, block_radius_mm: float,
                     make_interface, block_height_mm: float,
@@ -568,7 +597,8 @@ def assemble_socket(limb, grid: SocketGrid, inner: np.ndarray, pole: np.ndarray,
     pedestal_top = pedestal_top_z(outer, block_radius_mm, grid.trim_z)
     bottom = float(pole[2] - p.distal_wall_thickness_mm - block_height_mm)
     adapter = make_interface(bottom, pedestal_top)
-    block, cutters = cache.adapter_meshes(adapter, pedestal_top)
+    cut_top = holes_top_z(inner, pole, adapter.hole_centres(), pedestal_top)
+    block, cutters = cache.adapter_meshes(adapter, cut_top)
     timings["adapter_cadquery"] = time.perf_counter() - t0
 
     t0 = time.perf_counter()
@@ -595,7 +625,8 @@ def assemble_socket(limb, grid: SocketGrid, inner: np.ndarray, pole: np.ndarray,
                                         limb_pole=grid.limb_pole, dome_centre_z_mm=zc),
                         params=p, adapter=adapter, trim_anterior_z_mm=float(anterior_z),
                         trim_lowest_z_mm=float(grid.trim_z.min()), wall_target_mm=target,
-                        landmarks=landmarks, zones=zones or [], label=label, timings_s=timings)
+                        landmarks=landmarks, zones=zones or [], label=label, timings_s=timings,
+                        wall_check_above_z_mm=cut_top + 1.0)
 
 
 def _faces_inward(surface: trimesh.Trimesh) -> bool:

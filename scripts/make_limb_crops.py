@@ -7,8 +7,11 @@ Writes to scans/source/ (mm, the body's own frame, so the crop can be laid back 
 - ``transradial_vh_m.stl``: the right forearm of the male skin, cut ``--forearm-keep``
   (fraction) of the forearm's length below the elbow, the distal end closed with a soft
   rounded dome as a healed residual limb has, open 80 mm above the elbow;
-- a phone-like scan of it (``scans/transradial_phone.ply`` and its ``.truth.json``), made
-  by ``prosthetics.phonescan.make_phone_scan``.
+- ``transfemoral_vh_f.stl``: the right thigh of the female skin, from 15 mm below the
+  crotch down ``--thigh-keep`` (fraction) of the crotch-to-knee length (0.20 of stature),
+  with the same distal dome;
+- a phone-like scan of each (``scans/<name>_phone.ply`` and its ``.truth.json``), made by
+  ``prosthetics.phonescan.make_phone_scan``.
 
 How: the skin is resampled on a grid of rays from the limb's axis (2 mm rows, 128 around),
 so the residual limb is a clean ring mesh of the skin between the two cuts; the dome is an
@@ -155,29 +158,87 @@ def forearm(body: trimesh.Trimesh, keep: float) -> tuple[trimesh.Trimesh, dict]:
     return mesh, info
 
 
+#: Crotch to knee as a share of stature (hip joint to knee is about 0.245; the crotch lies
+#: about 0.045 of stature below the hip joint).
+THIGH_SHARE_OF_STATURE = 0.20
+
+
+def _loop_centre(body: trimesh.Trimesh, normal: np.ndarray, point: np.ndarray,
+                 near: np.ndarray, min_area: float = 2000.0) -> np.ndarray | None:
+    """Centroid (3,) of the section loop through ``point`` nearest ``near``."""
+    s = body.section(normal, point)
+    if s is None:
+        return None
+    p2, T = s.to_2D()
+    cands = [trimesh.transform_points([[*p.centroid.coords[0], 0.0]], T)[0]
+             for p in p2.polygons_full if p.area > min_area]
+    return min(cands, key=lambda q: np.linalg.norm(q - near)) if cands else None
+
+
+def thigh(body: trimesh.Trimesh, keep: float) -> tuple[trimesh.Trimesh, dict]:
+    """The right thigh residual limb of a standing skin (y up), cut below the crotch."""
+    v = body.vertices
+    stature = float(np.ptp(v[:, 1]))
+    up = np.array([0.0, 1.0, 0.0])
+    x_mid = float(np.median(v[:, 0]))
+    # The crotch: the highest level (from the hips down) where the legs are two loops.
+    y_crotch = None
+    for y in np.arange(v[:, 1].min() + 0.55 * stature, v[:, 1].min() + 0.35 * stature, -2.0):
+        s = body.section(up, [0.0, y, 0.0])
+        big = [p for p in s.to_2D()[0].polygons_full if p.area > 0.005 * stature ** 2]
+        if len(big) >= 2:
+            y_crotch = float(y)
+            break
+    if y_crotch is None:
+        raise RuntimeError("no crotch found: is the skin standing with y up?")
+    length = THIGH_SHARE_OF_STATURE * stature
+    right = np.array([x_mid - 0.1 * stature, 0.0, 0.0])
+    top = _loop_centre(body, up, [0.0, y_crotch - 15.0, 0.0], right + [0, y_crotch - 15.0, 0])
+    low = _loop_centre(body, up, [0.0, y_crotch - 0.8 * length, 0.0], top - [0, 0.8 * length, 0])
+    axis = (top - low) / np.linalg.norm(top - low)
+    distal = top - (keep * length - 15.0) / axis[1] * axis
+    mesh = residual_limb(body, distal, top, step_mm=2.0, columns=128)
+    info = {"stature_mm": round(stature, 1), "crotch_y_mm": round(y_crotch, 1),
+            "crotch_to_knee_mm": round(length, 1), "kept_below_crotch_mm": round(keep * length, 1),
+            "top_below_crotch_mm": 15.0, "distal_cut_mm": np.round(distal, 2).tolist(),
+            "proximal_cut_mm": np.round(top, 2).tolist()}
+    return mesh, info
+
+
+def _write_case(mesh: trimesh.Trimesh, info: dict, stem: str, source: str, seed: int,
+                points: int) -> None:
+    """The clean crop in scans/source/ and its phone-like scan in scans/."""
+    assert mesh.is_winding_consistent
+    src = ROOT / "scans" / "source" / f"{source}.stl"
+    mesh.export(src)
+    ps = make_phone_scan(mesh, seed=seed, n_points=points)
+    out = ROOT / "scans" / f"{stem}_phone.ply"
+    write_ply(out, ps.points, ps.colors)
+    meta = {"source": f"scans/source/{source}.stl", "seed": seed,
+            "points": len(ps.points), "units": ps.units,
+            "hole_area_fraction": round(ps.hole_area_fraction, 4),
+            "truth_to_file": ps.truth_to_file.tolist(), "crop": info}
+    out.with_suffix(".truth.json").write_text(json.dumps(meta, indent=2) + "\n")
+    print(f"wrote {src} ({len(mesh.faces)} triangles), {out}")
+    print(json.dumps(info))
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--bodies", default=str(BODIES))
     ap.add_argument("--seed", type=int, default=2026)
     ap.add_argument("--forearm-keep", type=float, default=0.55,
                     help="share of the forearm kept below the elbow (0.55: a medium residual limb)")
+    ap.add_argument("--thigh-keep", type=float, default=0.85,
+                    help="share of the crotch-to-knee length kept (0.85: a long residual limb; shorter ones are as wide as they are long, which the loader takes for a non-limb)")
     ap.add_argument("--points", type=int, default=100_000)
     args = ap.parse_args()
     body = load_body(Path(args.bodies) / "VH_M_Skin.glb")
     mesh, info = forearm(body, args.forearm_keep)
-    assert mesh.is_winding_consistent and mesh.volume > 0
-    src = ROOT / "scans" / "source" / "transradial_vh_m.stl"
-    mesh.export(src)
-    ps = make_phone_scan(mesh, seed=args.seed, n_points=args.points)
-    out = ROOT / "scans" / "transradial_phone.ply"
-    write_ply(out, ps.points, ps.colors)
-    meta = {"source": "scans/source/transradial_vh_m.stl", "seed": args.seed,
-            "points": len(ps.points), "units": ps.units,
-            "hole_area_fraction": round(ps.hole_area_fraction, 4),
-            "truth_to_file": ps.truth_to_file.tolist(), "crop": info}
-    out.with_suffix(".truth.json").write_text(json.dumps(meta, indent=2) + "\n")
-    print(f"wrote {src} ({len(mesh.faces)} triangles, {mesh.volume / 1000:.0f} ml), {out}")
-    print(json.dumps(info))
+    _write_case(mesh, info, "transradial", "transradial_vh_m", args.seed, args.points)
+    body = load_body(Path(args.bodies) / "VH_F_Skin.glb")
+    mesh, info = thigh(body, args.thigh_keep)
+    _write_case(mesh, info, "transfemoral", "transfemoral_vh_f", args.seed + 1, args.points)
 
 
 if __name__ == "__main__":
