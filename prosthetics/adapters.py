@@ -333,6 +333,10 @@ class Stack:
     def hole_centres(self) -> np.ndarray:
         return self.mount.hole_centres()
 
+    def opening_centres(self) -> np.ndarray:
+        """Bolt holes and the shuttle lock's pin channel: they open into the cavity."""
+        return np.vstack([self.mount.hole_centres(), [[0.0, 0.0]]])
+
     def solid(self):
         return self.mount.solid()
 
@@ -371,6 +375,16 @@ class WristCoupler:
 
     def hole_centres(self) -> np.ndarray:
         return self.bolts.centres() if self.bolts is not None else np.zeros((0, 2))
+
+    @property
+    def opening_radius_mm(self) -> float:
+        """Radius of the widest hole that opens into the cavity, mm."""
+        return max(3.0, self.bore_diameter_mm / 2.0)
+
+    def opening_centres(self) -> np.ndarray:
+        """(k, 2) centres of the holes that open into the cavity (bolts, central bore)."""
+        c = self.hole_centres()
+        return np.vstack([c, [[0.0, 0.0]]]) if self.bore_diameter_mm > 0 else c
 
     def solid(self):
         import cadquery as cq
@@ -428,6 +442,12 @@ class WristCouplerParams(Params):
         super().__post_init__()
         r = self.coupler_diameter_mm / 2.0
         if self.coupler_kind is CouplerKind.THREADED:
+            if self.coupler_bore_diameter_mm > self.coupler_insert_diameter_mm - 3.0:
+                raise ParameterError(
+                    f"coupler_bore_diameter_mm = {self.coupler_bore_diameter_mm:g} is not at "
+                    f"least 3 mm smaller than the insert pocket "
+                    f"({self.coupler_insert_diameter_mm:g} mm): the insert would fall through; "
+                    f"make the bore smaller")
             if self.coupler_insert_diameter_mm / 2.0 + 2.0 > r:
                 raise ParameterError(
                     f"coupler_insert_diameter_mm = {self.coupler_insert_diameter_mm:g} leaves "

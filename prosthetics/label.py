@@ -21,7 +21,7 @@ from dataclasses import dataclass
 import numpy as np
 import trimesh
 
-from .errors import GeometryError, ParameterError
+from .errors import ParameterError
 from .meshing import SurfaceQuery, from_manifold, to_manifold
 from .params import Params, param
 
@@ -183,9 +183,15 @@ def emboss(mesh: trimesh.Trimesh, text: str, *, angle_deg: float, centre_z_mm: f
     # The union can leave zero-volume slivers where a letter's face grazes the wall.
     pieces = [pc for pc in body.decompose() if pc.volume() > 1.0]
     if len(pieces) != 1:
-        raise GeometryError("the embossed label came out as a separate body; move it "
-                            "(label_z_mm, label_angle_deg)")
-    return from_manifold(pieces[0]), {"text": text, "angle_deg": round(float(angle_deg), 2),
+        raise ParameterError(f"the label at {angle_deg:g} deg, {centre_z_mm:.0f} mm does not sit "
+                             f"on the wall (a letter stands free over a hollow); move it with "
+                             f"label_z_mm or label_angle_deg")
+    out = from_manifold(pieces[0])
+    if not out.is_watertight:
+        raise ParameterError(f"the label at {angle_deg:g} deg, {centre_z_mm:.0f} mm crosses a "
+                             f"fold of the wall and would not print closed; move it with "
+                             f"label_z_mm or label_angle_deg")
+    return out, {"text": text, "angle_deg": round(float(angle_deg), 2),
                                  "centre_z_mm": round(float(centre_z_mm), 2),
                                  "height_mm": height_mm, "relief_mm": depth_mm,
                                  "length_mm": round(width, 1), "kind": "embossed"}

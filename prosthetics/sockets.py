@@ -19,7 +19,7 @@ from dataclasses import dataclass
 import numpy as np
 import trimesh
 
-from .errors import GeometryError
+from .errors import GeometryError, ParameterError
 from .meshing import closed_oriented, from_manifold, to_manifold
 from .params import Params, param
 
@@ -62,10 +62,14 @@ def wall_targets(row_z: np.ndarray, below_trim: np.ndarray, dome_centre_z_mm: fl
     dome_centre_z_mm
         Where the distal dome meets the sides: ``distal_mm`` below it, ``wall_mm`` from
         ``dome_blend_mm`` above it.
+    distal_mm
+        Distal wall; taken as ``wall_mm`` when thinner.
     band_mm, band_height_mm
         The trim-line band (None: no band): full thickness within ``band_height_mm`` of the
-        trim, back to the wall over the next 10 mm.
+        trim, back to the wall over the next 10 mm; a band thinner than the wall is the wall.
     """
+    # The distal end is never thinner than the wall: it is where sockets break.
+    distal_mm = max(distal_mm, wall_mm)
     t = distal_mm + (wall_mm - distal_mm) * smoothstep((row_z - dome_centre_z_mm) / dome_blend_mm)
     if band_mm is not None and band_mm > wall_mm:
         w = 1.0 - smoothstep((below_trim - band_height_mm) / 10.0)
@@ -147,6 +151,9 @@ def distal_blend(outer: np.ndarray, outer_pole: np.ndarray, block_radius_mm: flo
     arc_r = cen[None, :, 0] + big * np.cos(phi)
     arc_z = cen[None, :, 1] + big * np.sin(phi)
     arc_r[-1], arc_z[-1] = touch[:, 0], touch[:, 1]
+    # Start just inside the block: a ring lying exactly on its (faceted) side would touch
+    # it along an edge, and the union would pinch there.
+    arc_r[0] -= 0.3
     # Close the profile inside the shell (just above the touching point) and the block.
     top_z = (touch[:, 1] + 0.5)[None]
     inner_r = np.full((1, m), r_b - 1.0)
@@ -184,9 +191,23 @@ def join_interface(shell: trimesh.Trimesh, cavity: trimesh.Trimesh, block: trime
         raise GeometryError(f"socket shell is not a closed surface ({exc}); try a smaller "
                             f"wall_thickness_mm or more grid_rows") from None
     pieces = body.decompose()
+    if len(pieces) > 1:
+        # Booleans over nearly coincident faces can leave zero-volume slivers: drop them.
+        solid = [pc for pc in pieces if pc.volume() > 1.0]
+        if len(solid) == 1:
+            body = solid[0]
+            pieces = solid
     if len(pieces) != 1:
         vols = sorted((pc.volume() for pc in pieces), reverse=True)
         raise GeometryError(f"socket came out as {len(pieces)} bodies (volumes "
                             f"{', '.join(f'{v / 1000:.1f}' for v in vols[:4])} ml); check the "
                             f"adapter parameters against the limb's size")
-    return from_manifold(body)
+    mesh = from_manifold(body)
+    if not mesh.is_watertight:
+        # Seen when thick offsets fold the outer wall over itself (a thick distal wall plus
+        # a thick liner allowance over a small dome): the union pinches where it folds.
+        raise ParameterError(
+            "the socket's outer wall folds over itself (the union is not a closed surface); "
+            "reduce distal_wall_thickness_mm, wall_thickness_mm or liner_offset_mm, or the "
+            "distal blend")
+    return mesh

@@ -97,7 +97,8 @@ class TranstibialParams(adapters.DistalInterfaceParams, WallParams, LabelParams)
              "6 mm lasted a year)")
     distal_wall_thickness_mm: float = param(
         8.0, label="Distal wall thickness", unit="mm", min=2.0, max=25.0,
-        help="Wall over the distal dome, where most FDM sockets fail")
+        help="Wall over the distal dome, where most FDM sockets fail (never less than the "
+             "wall thickness)")
     trim_height_mm: float | None = param(
         None, label="Anterior trim height", unit="mm", min=30.0, max=800.0,
         help="Height of the anterior brim above the distal end; empty: "
@@ -290,6 +291,14 @@ def sample_limb(limb: trimesh.Trimesh, p: TranstibialParams, anterior_z: float,
     pts = origins + dirs * t[:, None]
     limb_pole = pts[-1]
     grid = pts[:-1].reshape(n_rows, m, 3)
+    # A trim line steeper than about 55 degrees (a deep, narrow cut) leaves a brim the wall
+    # correction cannot keep thick: refuse it.
+    ds = np.linalg.norm((grid[-1] - np.roll(grid[-1], -1, axis=0))[:, :2], axis=1)
+    slope = np.abs(trim_z - np.roll(trim_z, -1)) / np.maximum(ds, 1e-9)
+    if slope.max() > 1.4:
+        raise ParameterError(f"the trim line is too steep ({np.degrees(np.arctan(slope.max())):.0f}"
+                             f" degrees): its cut is too deep for its width; widen the cut "
+                             f"(*_cut_width_deg) or make it shallower (*_trim_drop_mm)")
     return SocketGrid(inner=grid, outer=grid, inner_pole=limb_pole, outer_pole=limb_pole,
                       normals=_grid_normals(grid, limb_pole), trim_z=trim_z, limb_points=grid,
                       limb_pole=limb_pole, dome_centre_z_mm=zc)
@@ -497,8 +506,17 @@ def build_transtibial(limb: trimesh.Trimesh, params: TranstibialParams | None = 
     cache = (cache or TemplateCache()).for_limb(limb)
     anterior_z = trim_top(cache, p, 40.0, p.posterior_trim_drop_mm, "posterior_trim_drop_mm",
                           "posterior trim")
+    if p.mpt_height_mm is not None and p.mpt_height_mm > cache.rim_z - 30.0:
+        raise ParameterError(f"mpt_height_mm = {p.mpt_height_mm:g} is above the scanned limb "
+                             f"(its landmarks need {cache.rim_z - 30.0:.0f} mm or less); lower "
+                             f"it or leave it empty")
     grid = sample_limb(limb, p, anterior_z, cache.limb_query)
-    marks = cache.landmarks(limb, p.limb_side, p.mpt_height_mm)
+    try:
+        marks = cache.landmarks(limb, p.limb_side, p.mpt_height_mm)
+    except ValueError as exc:    # a landmark off the limb: the MPT height is off
+        raise ParameterError(f"mpt_height_mm = {p.mpt_height_mm} puts a landmark off the "
+                             f"scanned limb ({exc}); set it at the patellar tendon or leave "
+                             f"it empty") from None
     inner, pole, zones = rectify(grid, p, anterior_z, marks)
     timings["sample"] = time.perf_counter() - t0
 
@@ -595,9 +613,12 @@ def assemble_socket(limb, grid: SocketGrid, inner: np.ndarray, pole: np.ndarray,
 
     t0 = time.perf_counter()
     pedestal_top = pedestal_top_z(outer, block_radius_mm, grid.trim_z)
-    bottom = float(pole[2] - p.distal_wall_thickness_mm - block_height_mm)
+    bottom = float(pole[2] - max(p.distal_wall_thickness_mm, p.wall_thickness_mm)
+                   - block_height_mm)
     adapter = make_interface(bottom, pedestal_top)
-    cut_top = holes_top_z(inner, pole, adapter.hole_centres(), pedestal_top)
+    openings = getattr(adapter, "opening_centres", adapter.hole_centres)()
+    cut_top = holes_top_z(inner, pole, openings, pedestal_top,
+                          getattr(adapter, "opening_radius_mm", 3.0))
     block, cutters = cache.adapter_meshes(adapter, cut_top)
     timings["adapter_cadquery"] = time.perf_counter() - t0
 
