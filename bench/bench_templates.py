@@ -25,6 +25,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 SCANS = {"transtibial": ROOT / "scans" / "source" / "transtibial_scan_a.stl",
+         "transfemoral": ROOT / "scans" / "source" / "transfemoral_vh_f.stl",
          "transradial": ROOT / "scans" / "source" / "transradial_vh_m.stl"}
 
 
