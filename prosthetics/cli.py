@@ -211,10 +211,9 @@ def cmd_templates(args) -> int:
     from .pipeline import describe_parameters, list_presets, parameter_groups, resolve_template
 
     if args.action == "list":
-        print(f"{'preset':<22} {'template':<13} description")
+        # One line per preset, its name first (scripts read the first word).
         for name, p in list_presets().items():
-            print(f"{name:<22} {p.builder:<13} {p.label}")
-        print("\n'prosthetics templates show NAME' lists every parameter with its unit and range.")
+            print(f"{name:<28} {p.builder:<13} {p.label}")
         return 0
     if not args.name:
         raise _usage("templates show needs a NAME; run 'prosthetics templates list'")
