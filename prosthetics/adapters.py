@@ -685,6 +685,14 @@ def make_interface(p: DistalInterfaceParams, bottom_z_mm: float, pedestal_top_z_
     return Stack(mount=plate, extra=(lock,))
 
 
+def text_solid(text: str, size: float = 10.0, depth: float = 1.0):
+    """One line of bold sans text as a CadQuery workplane, centred, ``depth`` deep (mm)."""
+    import cadquery as cq
+
+    return cq.Workplane("XY").text(text, size, depth, kind="bold", halign="center",
+                                   valign="center")
+
+
 def tessellate(wp, tolerance_mm: float = TESSELLATION_TOLERANCE_MM,
                angular_tolerance_rad: float = TESSELLATION_ANGLE_RAD) -> trimesh.Trimesh:
     """A CadQuery workplane's solid as a closed trimesh (absolute tolerance in mm).

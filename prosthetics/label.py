@@ -97,12 +97,9 @@ def text_mesh(text: str) -> trimesh.Trimesh:
 def _raw_line(text: str) -> trimesh.Trimesh:
     """CadQuery's bold text at size 10, 1 deep, tessellated (cached by text)."""
     if text not in _TEXT_CACHE:
-        import cadquery as cq
+        from .adapters import tessellate, text_solid
 
-        from .adapters import tessellate
-
-        wp = cq.Workplane("XY").text(text, 10.0, 1.0, kind="bold", halign="center",
-                                     valign="center")
+        wp = text_solid(text, 10.0, 1.0)
         if len(_TEXT_CACHE) > 32:
             _TEXT_CACHE.clear()
         _TEXT_CACHE[text] = tessellate(wp, tolerance_mm=0.01)
