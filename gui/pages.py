@@ -94,8 +94,17 @@ class Page(QWidget):
         if not self.model.groups:
             return
         for form in self.forms:
-            form.set_values({n: self.model.value(n) for n in form.fields
-                             if names is None or n in names})
+            values = {}
+            for n, f in form.fields.items():
+                if names is not None and n not in names:
+                    continue
+                try:
+                    values[n] = self.model.value(n)
+                except KeyError:    # not a parameter of the current template: hide it
+                    form.layout_.setRowVisible(f.widget, False)
+                    continue
+                form.layout_.setRowVisible(f.widget, True)
+            form.set_values(values)
 
     def field(self, name: str):
         for form in self.forms:
@@ -315,8 +324,19 @@ class TemplatePage(Page):
         self.add_form(adapter, "Distal adapter (4-hole)")
         self.add_form(grid, "Sampling grid")
 
+    def add_template_fields(self) -> None:
+        """Fields for parameters of the current template that no form shows yet (another
+        template's own parameters: coupler, brim...)."""
+        shown = {n for form in self.forms for n in form.fields}
+        new = [r["name"] for r in self.model.rows()
+               if r["group"] == "template" and r["name"] not in shown]
+        if new:
+            self.add_form(new, f"{self.model.template_name}: more parameters")
+
     def refresh(self, stage=None) -> None:
         m = self.model
+        if m.groups:
+            self.add_template_fields()
         if m.check is not None and not m.socket_is_preview and (stage == "check" or m.is_current()):
             self.checks.setText(checks_line(m.check["checks"]))
         elif m.socket is not None:

@@ -51,8 +51,8 @@ def build_parser() -> argparse.ArgumentParser:
                         "[x, y, z]}} in the design frame (a report's rectification.landmarks, "
                         "edited)")
     d.add_argument("--format", dest="formats", metavar="LIST",
-                   help="comma list of files to write: stl, 3mf, aop (default: stl,3mf; the "
-                        "same as --set formats=LIST)")
+                   help="comma list of files to write: stl, 3mf, step, aop (default: "
+                        "stl,3mf; the same as --set formats=LIST)")
     _add_common(d)
 
     c = sub.add_parser("clean", help="scan -> clean limb mesh in the limb frame",
@@ -135,6 +135,7 @@ def _front(args):
 
 def cmd_design(args) -> int:
     from .params import parse_set_options
+    from .landmarks import read_landmarks
     from .pipeline import EXPORTS_DIR, SAMPLE_SCAN, run_design, write_design
 
     scan = Path(args.scan) if args.scan else SAMPLE_SCAN
@@ -143,8 +144,6 @@ def cmd_design(args) -> int:
     settings = parse_set_options(args.settings)
     if args.formats:
         settings["formats"] = args.formats
-    from .landmarks import read_landmarks
-
     marks = read_landmarks(args.landmarks) if args.landmarks else None
     design = run_design(scan, template=args.template, settings=settings,
                         units=args.units, progress=progress, landmarks=marks)
@@ -255,17 +254,20 @@ def cmd_templates(args) -> int:
     from .pipeline import describe_parameters, list_presets, parameter_groups, resolve_template
 
     if args.action == "list":
+        # One line per preset, its name first (scripts read the first word).
         for name, p in list_presets().items():
-            print(f"{name:<22} {p.label}")
+            print(f"{name:<28} {p.builder:<13} {p.label}")
         return 0
     if not args.name:
         raise _usage("templates show needs a NAME; run 'prosthetics templates list'")
     preset = resolve_template(args.name)
-    print(f"{preset.name}: {preset.label}\n{preset.description}\n")
+    print(f"{preset.name}: {preset.label} (template {preset.builder})\n{preset.description}\n")
     rows = describe_parameters(parameter_groups(preset))
     print(f"{'parameter':<32} {'value':>12} {'unit':<5} {'range':<16} description")
     for r in rows:
         rng = "" if r["min"] is None else f"{r['min']:g}..{r['max']:g}"
+        if r["choices"]:
+            rng = "|".join(r["choices"])
         val = "auto" if r["value"] is None else r["value"]
         print(f"{r['name']:<32} {str(val):>12} {r['unit']:<5} {rng:<16} {r['label']}"
               + (f": {r['help']}" if r["help"] else ""))

@@ -45,18 +45,41 @@ def to_manifold(mesh: trimesh.Trimesh):
     return man
 
 
-def from_manifold(man) -> trimesh.Trimesh:
+def _weld_close(mesh: trimesh.Trimesh, tol: float) -> None:
+    """Merge vertices closer than ``tol`` (mm) in place, dropping the triangles that collapse."""
+    from scipy.sparse import coo_matrix
+    from scipy.sparse.csgraph import connected_components
+    from scipy.spatial import cKDTree
+
+    pairs = cKDTree(mesh.vertices).query_pairs(tol, output_type="ndarray")
+    if not len(pairs):
+        return
+    n = len(mesh.vertices)
+    graph = coo_matrix((np.ones(len(pairs)), (pairs[:, 0], pairs[:, 1])), shape=(n, n))
+    _k, label = connected_components(graph, directed=False)
+    # Each cluster keeps its lowest-index vertex.
+    first = np.full(label.max() + 1, n)
+    np.minimum.at(first, label, np.arange(n))
+    faces = first[label][mesh.faces]
+    keep = (faces[:, 0] != faces[:, 1]) & (faces[:, 1] != faces[:, 2]) & (faces[:, 0] != faces[:, 2])
+    mesh.faces = faces[keep]
+
+
+def from_manifold(man, weld_mm: float = 1e-4) -> trimesh.Trimesh:
     """manifold3d.Manifold -> trimesh (float64 vertices), ready to write as STL.
 
     Booleans over coincident surfaces can leave two topologically distinct vertices at the
     same float32 position joined by zero-area triangles.  An STL reader welds them and the
     file is no longer watertight, so they are welded here, the zero-area triangles dropped,
-    and the result checked.
+    and the result checked.  Positions a few float32 steps apart (a pin channel cut through
+    a ring grid's pole, letters grazing a wall) are welded too: vertices closer than
+    ``weld_mm`` are merged.
     """
     m = man.to_mesh()
     mesh = trimesh.Trimesh(np.asarray(m.vert_properties[:, :3], dtype=np.float64),
                            np.asarray(m.tri_verts, dtype=np.int64), process=False)
-    mesh.merge_vertices()
+    mesh.merge_vertices(digits_vertex=5)
+    _weld_close(mesh, weld_mm)
     mesh.update_faces(mesh.nondegenerate_faces(height=1e-9))
     mesh.remove_unreferenced_vertices()
     return mesh

@@ -30,6 +30,8 @@ from .errors import OutputError, ParameterError, ProstheticsError
 from .loaders import Units, load_scan
 from .measure import MeasureParams, measure_limb, sections, volume_below
 from .params import Params, apply_settings, param, param_infos, param_type
+from .transfemoral import TransfemoralParams, build_transfemoral
+from .transradial import TransradialParams, build_transradial
 from .transtibial import TranstibialParams, build_transtibial
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -40,6 +42,8 @@ EXPORTS_DIR = ROOT / "exports"
 #: Template builders by name: parameter class and build function.
 BUILDERS: dict[str, tuple[type[Params], Callable]] = {
     "transtibial": (TranstibialParams, build_transtibial),
+    "transradial": (TransradialParams, build_transradial),
+    "transfemoral": (TransfemoralParams, build_transfemoral),
 }
 # Insole presets live in templates/ too; their pipeline is prosthetics.insole.run_insole.
 from .insole import InsoleParams, build_insole  # noqa: E402
@@ -47,8 +51,24 @@ from .insole import InsoleParams, build_insole  # noqa: E402
 BUILDERS["insole"] = (InsoleParams, build_insole)
 
 
-#: What ``formats`` can name.  STL and 3MF are the print files and are always written.
-FORMATS = ("stl", "3mf", "aop")
+#: Files ``design`` can write (``--format``, or the ``formats`` parameter), each with its
+#: writer; STL is always made (the checks and the slicer read it) and kept when asked for.
+#: ``aop`` writes two AAOP shape files: the limb and the rectified cavity.
+EXPORT_FORMATS = ("stl", "3mf", "step", "aop")
+DEFAULT_FORMATS = frozenset({"stl", "3mf"})
+
+
+def parse_formats(text: str | None) -> frozenset[str]:
+    """``"stl,3mf,step"`` -> the set of formats; unknown names are a ParameterError."""
+    if text is None:
+        return DEFAULT_FORMATS
+    names = {w.strip().lower().lstrip(".") for w in str(text).split(",") if w.strip()}
+    unknown = sorted(names - set(EXPORT_FORMATS))
+    if unknown or not names:
+        raise ParameterError(f"formats {text!r}: "
+                             f"{'unknown ' + ', '.join(unknown) if unknown else 'empty'}; give "
+                             f"a comma list of {', '.join(EXPORT_FORMATS)}")
+    return frozenset(names)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -62,20 +82,17 @@ class ExportParams(Params):
                         help="Slice the STL to prove it prints and estimate filament and time")
     layer_height_mm: float = param(0.2, label="Layer height", unit="mm", min=0.05, max=0.6)
     formats: str = param("stl,3mf", label="File formats",
-                         help="Comma list of what to write: stl, 3mf (print files, always "
-                              "written) and aop (AAOP shape files of the limb and of the "
-                              "rectified cavity, for other O&P CAD and carving systems)")
+                         help="Comma list of the files to write: stl and 3mf (print files), "
+                              "step (CAD), aop (AAOP shape files of the limb and the rectified "
+                              "cavity, for other O&P CAD and carving systems)")
 
     def __post_init__(self) -> None:
         super().__post_init__()
-        unknown = set(self.format_set) - set(FORMATS)
-        if unknown:
-            raise ParameterError(f"formats: unknown {', '.join(sorted(unknown))}; choose from "
-                                 f"{', '.join(FORMATS)} (comma-separated)")
+        parse_formats(self.formats)
 
     @property
     def format_set(self) -> frozenset:
-        return frozenset(f.strip().lower() for f in self.formats.split(",") if f.strip())
+        return parse_formats(self.formats)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -306,6 +323,15 @@ class DesignSession:
     def _run_measure(self):
         return measure_limb(self.results["align"].mesh, self.groups["measure"])
 
+    def _template_params(self):
+        """The template group, with the label's case ID defaulting to the scan's name."""
+        tp = self.groups["template"]
+        if getattr(tp, "label", False) and not tp.label_case_id:
+            from .label import case_id_from_name
+
+            tp = tp.replace(label_case_id=case_id_from_name(self.scan_path.stem))
+        return tp
+
     def _run_template(self):
         _pclass, build = BUILDERS[self.preset.builder]
         return build(self.results["align"].mesh, self._template_params(), self._template_cache)
@@ -336,13 +362,14 @@ class DesignSession:
         """The socket for the current template parameters, fast, on a coarser grid.
 
         For live feedback while a parameter is edited: the same builder and parameters
-        on a 48 x 64 grid, reusing the limb's ray scene and the adapter parts; no checks.
-        Runs the stages before the template first if they are stale.
+        on a 48 x 64 grid, reusing the limb's ray scene and the adapter parts; no checks
+        and no label.  Runs the stages before the template first if they are stale.
         """
         self.update(until="measure")
         _pclass, build = BUILDERS[self.preset.builder]
         tp = self._template_params()
-        params = tp.replace(**{k: min(v, getattr(tp, k)) for k, v in self.PREVIEW_GRID.items()})
+        params = tp.replace(**{k: min(v, getattr(tp, k)) for k, v in self.PREVIEW_GRID.items()},
+                            **({"label": False} if getattr(tp, "label", False) else {}))
         return build(self.results["align"].mesh, params, self._template_cache)
 
     def _run_check(self) -> dict:
@@ -352,18 +379,19 @@ class DesignSession:
         warnings = []
         solid = solid_checks(sock.mesh)
         wall = measure_wall(sock.mesh, sock.inner_surface,
-                            above_z_mm=sock.adapter.pedestal_top_z_mm + 1.0,
+                            above_z_mm=max(sock.adapter.pedestal_top_z_mm + 1.0,
+                                           getattr(sock, "wall_check_above_z_mm", 0.0)),
                             brim_clearance_mm=float(sock.wall_target_mm.max()) + 0.5)
         required = float(self.groups["template"].wall_thickness_mm)
         wall_ok = wall["min_wall_mm"] is not None and wall["min_wall_mm"] >= required - 0.1
         if not wall_ok:
             warnings.append(f"thinnest wall measured {wall['min_wall_mm']} mm, below the "
                             f"{required:g} mm asked")
-        if required < 5.0:
-            warnings.append(f"wall_thickness_mm = {required:g}: FDM sockets with 4 mm walls "
-                            f"have failed in active users; 5-6 mm is safer")
         printer = get_printer(self.groups["export"].printer)
         material = get_material(self.groups["export"].material)
+        from .strength import strength_warnings
+
+        warnings.extend(strength_warnings(self.groups["template"], material))
         fit = bed_fit(sock.mesh.extents, printer, footprint_xy=sock.mesh.vertices[:, :2])
         if not fit["fits"]:
             warnings.append(f"does not fit {printer.name}: {fit['reason']}")
@@ -433,7 +461,8 @@ def _make_design(session: DesignSession) -> Design:
                                "pedestal_top_z_mm": round(sock.adapter.pedestal_top_z_mm, 2),
                                "hole_centres_mm": np.round(sock.adapter.hole_centres(), 3).tolist()},
                    "print_orientation": "distal end (adapter disc) on the bed, as in the design "
-                                        "frame (+Z up)"},
+                                        "frame (+Z up)",
+                   "label": getattr(sock, "label", None)},
         "checks": dict(check["checks"]),
         "outputs": [],
         "warnings": warnings,
@@ -506,13 +535,28 @@ def _export_3mf(mesh: trimesh.Trimesh, path: Path) -> None:
     path.write_bytes(mesh.export(file_type="3mf"))
 
 
+def _export_step(mesh: trimesh.Trimesh, path: Path) -> dict:
+    from .step import write_step
+
+    return write_step(mesh, path)
+
+
+_WRITERS: dict[str, Callable] = {"3mf": _export_3mf, "step": _export_step}
+
+
 def write_design(design: Design, out_dir: str | os.PathLike, *, stem: str = "socket",
-                 progress: Callable[[str, float], None] | None = None) -> dict:
+                 progress: Callable[[str, float], None] | None = None,
+                 formats: frozenset[str] | None = None) -> dict:
     """Write print files, run the slicer, and write the reports, atomically.
+
+    ``formats`` is a set of :data:`EXPORT_FORMATS` (see :func:`parse_formats`); default the
+    design's ``formats`` parameter.
 
     Everything is first written to a temporary folder beside ``out_dir`` and moved in only
     when all of it succeeded, so a failure leaves no partial output.  Returns the report.
     """
+    if formats is None:
+        formats = design.groups["export"].format_set
     out = Path(out_dir)
     try:
         out.parent.mkdir(parents=True, exist_ok=True)
@@ -538,16 +582,19 @@ def write_design(design: Design, out_dir: str | os.PathLike, *, stem: str = "soc
         if not back.is_watertight:
             report["warnings"].append("the written STL is not watertight when read back; "
                                       "a slicer will have to repair it")
-        tmf = tmp / f"{stem}.3mf"
-        _export_3mf(design.socket, tmf)
+        written = [(stl, "stl", {})] if "stl" in formats else []
+        for fmt in EXPORT_FORMATS:
+            if fmt in formats and fmt in _WRITERS:
+                path = tmp / f"{stem}.{fmt}"
+                written.append((path, fmt, _WRITERS[fmt](design.socket, path) or {}))
         outputs = []
-        for path, fmt in ((stl, "stl"), (tmf, "3mf")):
+        for path, fmt, extra in written:
             outputs.append({"path": path.name, "format": fmt,
                             "triangles": int(len(design.socket.faces)),
                             "volume_ml": round(float(design.socket.volume) / 1000.0, 3),
-                            "bytes": path.stat().st_size})
-        exp = design.groups["export"]
-        if "aop" in exp.format_set:
+                            "bytes": path.stat().st_size,
+                            **{k: v for k, v in extra.items() if k != "bytes"}})
+        if "aop" in formats:
             outputs += _write_aop_files(design, tmp, stem)
         timings["export"] = round(time.perf_counter() - t, 3)
 
@@ -581,6 +628,8 @@ def write_design(design: Design, out_dir: str | os.PathLike, *, stem: str = "soc
         import json
 
         (tmp / "report.json").write_text(json.dumps(report, indent=2), encoding="utf-8")
+        if "stl" not in formats:
+            stl.unlink()
         out.mkdir(exist_ok=True)
         for f in tmp.iterdir():
             os.replace(f, out / f.name)
@@ -601,5 +650,5 @@ def design(scan_path: str | os.PathLike | None = None, out_dir: str | os.PathLik
     return write_design(d, out_dir)
 
 
-__all__ = ["run_design", "write_design", "design", "Design", "ExportParams", "ProstheticsError",
+__all__ = ["run_design", "write_design", "design", "parse_formats", "EXPORT_FORMATS", "Design", "ExportParams", "ProstheticsError",
            "resolve_template", "list_presets", "parameter_groups", "describe_parameters"]

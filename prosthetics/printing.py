@@ -195,6 +195,10 @@ class Material:
         Flow cap, mm³/s, which caps the speed (0: no cap).  Low for TPU.
     retract_length_mm : float or None
         Overrides the printer's retraction, mm (``None``: the printer's).
+    socket_min_wall_mm : float
+        Thinnest socket wall in this material that field reports show surviving use, mm;
+        0: not a material for a definitive socket (check sockets, insoles).  Read by
+        :func:`prosthetics.strength.strength_warnings`.
     notes : str
         Free text.
     """
@@ -215,10 +219,12 @@ class Material:
     disable_fan_first_layers: int = 1
     max_volumetric_speed_mm3_s: float = 0.0
     retract_length_mm: float | None = None
+    socket_min_wall_mm: float = 0.0
     notes: str = ""
 
     def __post_init__(self) -> None:
         who = f"material {self.name!r}"
+        _check_range(who, "socket_min_wall_mm", self.socket_min_wall_mm, 0.0, 20.0, "mm")
         _check_range(who, "density_g_cm3", self.density_g_cm3, 0.5, 3.0, "g/cm³")
         _check_range(who, "nozzle_temp_c", self.nozzle_temp_c, 150.0, 450.0, "°C")
         _check_range(who, "bed_temp_c", self.bed_temp_c, 0.0, 150.0, "°C")

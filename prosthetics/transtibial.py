@@ -31,14 +31,16 @@ from . import adapters
 from .errors import GeometryError, ParameterError
 from .landmarks import Landmarks, Side, guess_landmarks, with_overrides
 from .measure import proximal_rim_z, sections, volume_below
-from .meshing import SurfaceQuery, closed_oriented, from_manifold, ring_faces, to_manifold
-from .params import Params, param
+from .meshing import SurfaceQuery, closed_oriented, ring_faces
+from .label import LabelParams, apply_label
+from .params import param
+from .sockets import WallParams, distal_blend, join_interface, smoothstep, wall_targets
 
 NAME = "transtibial"
 
 
 @dataclass(frozen=True, kw_only=True)
-class TranstibialParams(Params):
+class TranstibialParams(adapters.DistalInterfaceParams, WallParams, LabelParams):
     """Parameters of the transtibial socket template."""
 
     reduction_percent: float = param(
@@ -95,7 +97,8 @@ class TranstibialParams(Params):
              "6 mm lasted a year)")
     distal_wall_thickness_mm: float = param(
         8.0, label="Distal wall thickness", unit="mm", min=2.0, max=25.0,
-        help="Wall over the distal dome, where most FDM sockets fail")
+        help="Wall over the distal dome, where most FDM sockets fail (never less than the "
+             "wall thickness)")
     trim_height_mm: float | None = param(
         None, label="Anterior trim height", unit="mm", min=30.0, max=800.0,
         help="Height of the anterior brim above the distal end; empty: "
@@ -109,44 +112,10 @@ class TranstibialParams(Params):
     posterior_cut_width_deg: float = param(
         150.0, label="Posterior cut width", unit="deg", min=30.0, max=300.0,
         help="Angular width of the lowered posterior brim")
-    adapter_plate_diameter_mm: float = param(62.0, label="Adapter disc diameter", unit="mm",
-                                             min=30.0, max=100.0)
-    adapter_plate_thickness_mm: float = param(6.0, label="Adapter disc thickness", unit="mm",
-                                              min=2.0, max=25.0)
-    adapter_bolt_hole_diameter_mm: float = param(5.0, label="Bolt hole diameter", unit="mm",
-                                                 min=2.0, max=10.0)
-    adapter_bolt_circle_radius_mm: float = param(21.5, label="Bolt circle radius", unit="mm",
-                                                 min=8.0, max=45.0)
-    adapter_recess_diameter_mm: float = param(32.5, label="Central recess diameter", unit="mm",
-                                              min=0.0, max=80.0)
-    adapter_recess_depth_mm: float = param(1.5, label="Central recess depth", unit="mm",
-                                           min=0.0, max=10.0)
-    adapter_rotation_deg: float = param(45.0, label="Bolt pattern rotation", unit="deg",
-                                        min=-180.0, max=180.0,
-                                        help="Angle of the first hole from +X (medio-lateral)")
     grid_rows: int = param(72, label="Grid rows", min=16, max=400,
                            help="Levels sampled from the distal pole to the trim line")
     grid_columns: int = param(96, label="Grid columns", min=24, max=720,
                               help="Directions sampled around the limb")
-
-    def __post_init__(self) -> None:
-        super().__post_init__()
-        r_plate = self.adapter_plate_diameter_mm / 2.0
-        hole_r = self.adapter_bolt_hole_diameter_mm / 2.0
-        if self.adapter_bolt_circle_radius_mm + hole_r + 2.0 > r_plate:
-            raise ParameterError(
-                f"adapter_bolt_circle_radius_mm = {self.adapter_bolt_circle_radius_mm:g} puts "
-                f"the holes within 2 mm of the disc edge ({r_plate:g} mm radius); use a smaller "
-                f"circle or a larger adapter_plate_diameter_mm")
-        if self.adapter_recess_diameter_mm / 2.0 + 1.0 > self.adapter_bolt_circle_radius_mm - hole_r:
-            raise ParameterError(
-                f"adapter_recess_diameter_mm = {self.adapter_recess_diameter_mm:g} reaches the "
-                f"bolt holes; make it smaller than "
-                f"{2 * (self.adapter_bolt_circle_radius_mm - hole_r - 1.0):.1f} mm")
-        if self.adapter_recess_depth_mm >= self.adapter_plate_thickness_mm:
-            raise ParameterError(
-                f"adapter_recess_depth_mm = {self.adapter_recess_depth_mm:g} is not less than "
-                f"adapter_plate_thickness_mm = {self.adapter_plate_thickness_mm:g}; reduce it")
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -177,12 +146,16 @@ class SocketResult:
     cavity: trimesh.Trimesh          # closed cavity used for the booleans
     grid: SocketGrid
     params: TranstibialParams
-    adapter: adapters.FourHoleAdapter
+    adapter: adapters.FourHoleAdapter | adapters.CollarBlock | adapters.Stack
     trim_anterior_z_mm: float
     trim_lowest_z_mm: float
     wall_target_mm: np.ndarray      # (rows,) target per row
+    #: Holes of the distal interface open into the cavity up to here; the wall check starts
+    #: above it (the distal block is solid, its holes are meant).
+    wall_check_above_z_mm: float = 0.0
     landmarks: Landmarks | None = None
     zones: list = field(default_factory=list)
+    label: dict | None = None
     timings_s: dict = field(default_factory=dict)
     warnings: list = field(default_factory=list)
 
@@ -226,7 +199,7 @@ class TemplateCache:
             self._marks_key = (self._limb_key, key)
         return self._marks
 
-    def adapter_meshes(self, adapter: "adapters.FourHoleAdapter", top_z: float):
+    def adapter_meshes(self, adapter, top_z: float):
         key = (adapter, round(top_z, 6))
         if key not in self._adapters:
             if len(self._adapters) > 16:
@@ -236,17 +209,36 @@ class TemplateCache:
         return self._adapters[key]
 
 
+def cut_weight(theta: np.ndarray, centre_deg: float, width_deg: float) -> np.ndarray:
+    """1 at ``centre_deg``, a cosine down to 0 at half ``width_deg`` either side, 0 beyond."""
+    d = np.angle(np.exp(1j * (theta - np.radians(centre_deg))))
+    half = np.radians(width_deg) / 2.0
+    return np.where(np.abs(d) < half, 0.5 * (1 + np.cos(np.pi * d / half)), 0.0)
+
+
 def trim_curve(theta: np.ndarray, p: TranstibialParams, anterior_z: float) -> np.ndarray:
     """Trim height (mm) per direction ``theta`` (rad from +X; +Y is anterior)."""
-    d = np.angle(np.exp(1j * (theta + np.pi / 2)))   # angle from posterior (-Y)
-    half = np.radians(p.posterior_cut_width_deg) / 2.0
-    bump = np.where(np.abs(d) < half, 0.5 * (1 + np.cos(np.pi * d / half)), 0.0)
-    return anterior_z - p.posterior_trim_drop_mm * bump
+    return anterior_z - p.posterior_trim_drop_mm * cut_weight(theta, -90.0,
+                                                              p.posterior_cut_width_deg)
 
 
-def _smoothstep(x):
-    x = np.clip(x, 0.0, 1.0)
-    return x * x * (3 - 2 * x)
+def trim_top(cache: "TemplateCache", p, lowest_mm: float, drop_mm: float, drop_name: str,
+             what: str) -> float:
+    """The highest trim height (mm): ``trim_height_mm`` or under the scan's top; checked.
+
+    Raises ParameterError when it is above the scan, or when the trim lowered by
+    ``drop_mm`` (parameter ``drop_name``; the message calls it ``what``) comes within
+    ``lowest_mm`` of the distal end.
+    """
+    rim = cache.rim_z
+    top = p.trim_height_mm if p.trim_height_mm is not None else rim - p.trim_below_scan_top_mm
+    if top > rim - 2.0:
+        raise ParameterError(f"trim_height_mm = {top:.0f} is above the top of the scan "
+                             f"({rim:.0f} mm); set it below {rim - 2:.0f}")
+    if top - drop_mm < lowest_mm:
+        raise ParameterError(f"the {what} would be {top - drop_mm:.0f} mm above the distal "
+                             f"end; raise trim_height_mm or lower {drop_name}")
+    return float(top)
 
 
 def _grid_normals(rows: np.ndarray, pole: np.ndarray) -> np.ndarray:
@@ -261,12 +253,16 @@ def _grid_normals(rows: np.ndarray, pole: np.ndarray) -> np.ndarray:
 
 
 def sample_limb(limb: trimesh.Trimesh, p: TranstibialParams, anterior_z: float,
-                q: SurfaceQuery | None = None) -> SocketGrid:
-    """Ray-sample the limb on the socket grid (see the module notes)."""
+                q: SurfaceQuery | None = None, trim=None) -> SocketGrid:
+    """Ray-sample the limb on the socket grid (see the module notes).
+
+    ``trim(theta, p, z)`` gives the trim height per direction (default :func:`trim_curve`,
+    the transtibial posterior cut); ``p`` needs ``grid_rows`` and ``grid_columns``.
+    """
     q = q or SurfaceQuery(limb)
     m = p.grid_columns
     theta = np.linspace(0.0, 2 * np.pi, m, endpoint=False)
-    trim_z = trim_curve(theta, p, anterior_z)
+    trim_z = (trim or trim_curve)(theta, p, anterior_z)
     # Centre of the distal dome: about the distal radius above the tip.
     s = sections(limb, [30.0])[0]
     r30 = np.sqrt(s.area_mm2 / np.pi) if s is not None else 25.0
@@ -302,6 +298,14 @@ def sample_limb(limb: trimesh.Trimesh, p: TranstibialParams, anterior_z: float,
     pts = origins + dirs * t[:, None]
     limb_pole = pts[-1]
     grid = pts[:-1].reshape(n_rows, m, 3)
+    # A trim line steeper than about 55 degrees (a deep, narrow cut) leaves a brim the wall
+    # correction cannot keep thick: refuse it.
+    ds = np.linalg.norm((grid[-1] - np.roll(grid[-1], -1, axis=0))[:, :2], axis=1)
+    slope = np.abs(trim_z - np.roll(trim_z, -1)) / np.maximum(ds, 1e-9)
+    if slope.max() > 1.4:
+        raise ParameterError(f"the trim line is too steep ({np.degrees(np.arctan(slope.max())):.0f}"
+                             f" degrees): its cut is too deep for its width; widen the cut "
+                             f"(*_cut_width_deg) or make it shallower (*_trim_drop_mm)")
     return SocketGrid(inner=grid, outer=grid, inner_pole=limb_pole, outer_pole=limb_pole,
                       normals=_grid_normals(grid, limb_pole), trim_z=trim_z, limb_points=grid,
                       limb_pole=limb_pole, dome_centre_z_mm=zc)
@@ -507,25 +511,38 @@ def build_transtibial(limb: trimesh.Trimesh, params: TranstibialParams | None = 
     timings: dict[str, float] = {}
     t0 = time.perf_counter()
     cache = (cache or TemplateCache()).for_limb(limb)
-    rim = cache.rim_z
-    anterior_z = p.trim_height_mm if p.trim_height_mm is not None else rim - p.trim_below_scan_top_mm
-    if anterior_z > rim - 2.0:
-        raise ParameterError(f"trim_height_mm = {anterior_z:.0f} is above the top of the scan "
-                             f"({rim:.0f} mm); set it below {rim - 2:.0f}")
-    if anterior_z - p.posterior_trim_drop_mm < 40.0:
-        raise ParameterError(f"the posterior trim would be {anterior_z - p.posterior_trim_drop_mm:.0f}"
-                             f" mm above the distal end; raise trim_height_mm or lower "
-                             f"posterior_trim_drop_mm")
+    anterior_z = trim_top(cache, p, 40.0, p.posterior_trim_drop_mm, "posterior_trim_drop_mm",
+                          "posterior trim")
+    if p.mpt_height_mm is not None and p.mpt_height_mm > cache.rim_z - 30.0:
+        raise ParameterError(f"mpt_height_mm = {p.mpt_height_mm:g} is above the scanned limb "
+                             f"(its landmarks need {cache.rim_z - 30.0:.0f} mm or less); lower "
+                             f"it or leave it empty")
     grid = sample_limb(limb, p, anterior_z, cache.limb_query)
-    marks = cache.landmarks(limb, p.limb_side, p.mpt_height_mm)
+    try:
+        marks = cache.landmarks(limb, p.limb_side, p.mpt_height_mm)
+    except ValueError as exc:    # a landmark off the limb: the MPT height is off
+        raise ParameterError(f"mpt_height_mm = {p.mpt_height_mm} puts a landmark off the "
+                             f"scanned limb ({exc}); set it at the patellar tendon or leave "
+                             f"it empty") from None
     inner, pole, zones = rectify(grid, p, anterior_z, marks)
     timings["sample"] = time.perf_counter() - t0
 
-    t0 = time.perf_counter()
-    zc = grid.dome_centre_z_mm
-    row_z = inner[..., 2].mean(axis=1)
-    blend = _smoothstep((row_z - zc) / 30.0)
-    target = p.distal_wall_thickness_mm + (p.wall_thickness_mm - p.distal_wall_thickness_mm) * blend
+    return assemble_socket(limb, grid, inner, pole, p, cache, timings,
+                           block_radius_mm=p.adapter_plate_diameter_mm / 2.0,
+                           make_interface=lambda bottom, top: adapters.make_interface(p, bottom, top),
+                           block_height_mm=p.adapter_block_height_mm,
+                           blend_floor_above_bottom_mm=p.adapter_block_height_mm
+                           - p.adapter_plate_thickness_mm + 1.0,
+                           side=p.limb_side.value, anterior_z=anterior_z,
+                           landmarks=marks, zones=zones)
+
+
+def shell_and_cavity(inner: np.ndarray, pole: np.ndarray, target: np.ndarray,
+                     wall_mm: float):
+    """The closed shell (cavity rows, rounded brim, outer rows) and the closed cavity.
+
+    Returns outer rows (rows, cols, 3), outer pole (3,), shell and cavity meshes.
+    """
     outer, pole_out = offset_outer(inner, pole, target)
     up = inner[-1] - inner[-2]
     brim = _brim(inner[-1], outer[-1], up)
@@ -534,48 +551,93 @@ def build_transtibial(limb: trimesh.Trimesh, params: TranstibialParams | None = 
     faces = ring_faces(len(rows), inner.shape[1], pole_start=True, pole_end=True)
     shell = closed_oriented(verts, faces)
     # The cavity continues straight up past the brim so the boolean leaves the brim alone.
-    ext = inner[-1] + up / np.linalg.norm(up, axis=1, keepdims=True) * (3 * p.wall_thickness_mm)
+    ext = inner[-1] + up / np.linalg.norm(up, axis=1, keepdims=True) * (3 * wall_mm)
     top_centre = ext.mean(axis=0)
     cav_rows = np.concatenate([inner, ext[None]], axis=0)
     cav_v = np.vstack([pole[None], cav_rows.reshape(-1, 3), top_centre[None]])
     cavity = closed_oriented(cav_v, ring_faces(len(cav_rows), inner.shape[1], pole_start=True,
                                                pole_end=True))
+    return outer, pole_out, shell, cavity
+
+
+def pedestal_top_z(outer: np.ndarray, block_radius_mm: float, trim_z: np.ndarray) -> float:
+    """Height the distal block rises to: 2 mm above where the shell clears it all round.
+
+    Rounded up to 0.5 mm so small changes of the wall reuse the cached interface parts.
+    """
+    radii = np.linalg.norm(outer[..., :2], axis=2).min(axis=1)
+    inside = np.flatnonzero(radii >= block_radius_mm + 2.0)
+    top_row = int(inside[0]) if len(inside) else len(radii) - 1
+    return float(min(np.ceil((outer[top_row, :, 2].max() + 2.0) * 2) / 2, trim_z.min() - 5.0))
+
+
+def holes_top_z(inner: np.ndarray, pole: np.ndarray, centres: np.ndarray,
+                pedestal_top_z_mm: float, hole_radius_mm: float = 3.0) -> float:
+    """How high the interface's holes must reach to open into the cavity, mm.
+
+    The pedestal's top, unless the cavity's floor over a hole is higher (a broad distal
+    end): then 1 mm above the floor there, so no skin is left over the hole.  The floor is
+    found by rays down the cavity at each hole's centre and around its edge.  Rounded up
+    to 0.5 mm (cached parts).
+    """
+    if not len(centres):
+        return pedestal_top_z_mm
+    ang = np.linspace(0.0, 2 * np.pi, 8, endpoint=False)
+    ring = np.column_stack([np.cos(ang), np.sin(ang)]) * hole_radius_mm
+    xy = (centres[:, None, :] + np.vstack([[0.0, 0.0], ring])[None]).reshape(-1, 2)
+    top = float(inner[..., 2].max()) + 10.0
+    origins = np.column_stack([xy, np.full(len(xy), top)])
+    down = np.tile([0.0, 0.0, -1.0], (len(xy), 1))
+    t = SurfaceQuery(_open_surface(inner, pole)).cast(origins, down)
+    if not np.all(np.isfinite(t)):
+        return pedestal_top_z_mm          # a hole outside the cavity's footprint
+    floor = float((top - t).max())
+    if floor + 1.0 <= pedestal_top_z_mm:
+        return pedestal_top_z_mm
+    return float(np.ceil((floor + 1.0) * 2) / 2)
+
+
+def assemble_socket(limb, grid: SocketGrid, inner: np.ndarray, pole: np.ndarray, p,
+                    cache: TemplateCache, timings: dict, *, block_radius_mm: float,
+                    make_interface, block_height_mm: float,
+                    blend_floor_above_bottom_mm: float, side: str, anterior_z: float,
+                    landmarks=None, zones=None) -> "SocketResult":
+    """The rest of every ring-grid socket once its cavity is known.
+
+    Regional wall targets, the outer wall, shell and brim, the CadQuery distal interface
+    (``make_interface(bottom_z, pedestal_top_z)``), the distal fillet, the manifold3d join
+    and the label.  ``p`` needs the wall, :class:`~prosthetics.sockets.WallParams` and
+    :class:`~prosthetics.label.LabelParams` fields.
+    """
+    t0 = time.perf_counter()
+    zc = grid.dome_centre_z_mm
+    target = wall_targets(inner[..., 2].mean(axis=1),
+                          (grid.trim_z[None, :] - inner[..., 2]).mean(axis=1), zc,
+                          p.wall_thickness_mm, p.distal_wall_thickness_mm,
+                          p.trim_band_thickness_mm, p.trim_band_height_mm)
+    outer, pole_out, shell, cavity = shell_and_cavity(inner, pole, target, p.wall_thickness_mm)
     timings["shell"] = time.perf_counter() - t0
 
     t0 = time.perf_counter()
-    r_plate = p.adapter_plate_diameter_mm / 2.0
-    radii = np.linalg.norm(outer[..., :2], axis=2).min(axis=1)
-    inside = np.flatnonzero(radii >= r_plate + 2.0)
-    top_row = int(inside[0]) if len(inside) else len(radii) - 1
-    # Rounded up to 0.5 mm so small changes of the wall reuse the cached adapter parts.
-    pedestal_top = float(min(np.ceil((outer[top_row, :, 2].max() + 2.0) * 2) / 2,
-                             grid.trim_z.min() - 5.0))
-    bottom = float(pole[2] - p.distal_wall_thickness_mm - p.adapter_plate_thickness_mm)
-    adapter = adapters.FourHoleAdapter(
-        plate_diameter_mm=p.adapter_plate_diameter_mm,
-        plate_thickness_mm=p.adapter_plate_thickness_mm,
-        bolt_hole_diameter_mm=p.adapter_bolt_hole_diameter_mm,
-        bolt_circle_radius_mm=p.adapter_bolt_circle_radius_mm,
-        recess_diameter_mm=p.adapter_recess_diameter_mm,
-        recess_depth_mm=p.adapter_recess_depth_mm,
-        rotation_deg=p.adapter_rotation_deg, bottom_z_mm=bottom, pedestal_top_z_mm=pedestal_top)
-    block, cutters = cache.adapter_meshes(adapter, pedestal_top)
+    pedestal_top = pedestal_top_z(outer, block_radius_mm, grid.trim_z)
+    bottom = float(pole[2] - max(p.distal_wall_thickness_mm, p.wall_thickness_mm)
+                   - block_height_mm)
+    adapter = make_interface(bottom, pedestal_top)
+    openings = getattr(adapter, "opening_centres", adapter.hole_centres)()
+    cut_top = holes_top_z(inner, pole, openings, pedestal_top,
+                          getattr(adapter, "opening_radius_mm", 3.0))
+    block, cutters = cache.adapter_meshes(adapter, cut_top)
     timings["adapter_cadquery"] = time.perf_counter() - t0
 
     t0 = time.perf_counter()
-    try:
-        body = (to_manifold(shell) + to_manifold(block)) - to_manifold(cavity) - to_manifold(cutters)
-    except ValueError as exc:
-        raise GeometryError(f"socket shell is not a closed surface ({exc}); try a smaller "
-                            f"wall_thickness_mm or more grid_rows") from None
-    pieces = body.decompose()
-    if len(pieces) != 1:
-        vols = sorted((pc.volume() for pc in pieces), reverse=True)
-        raise GeometryError(f"socket came out as {len(pieces)} bodies (volumes "
-                            f"{', '.join(f'{v / 1000:.1f}' for v in vols[:4])} ml); check the "
-                            f"adapter parameters against the limb's size")
-    mesh = from_manifold(body)
+    blend = distal_blend(outer, pole_out, block_radius_mm, p.distal_blend_radius_mm,
+                         floor_z_mm=bottom + blend_floor_above_bottom_mm)
+    mesh = join_interface(shell, cavity, block, cutters, [blend] if blend is not None else [])
     timings["booleans"] = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    mesh, label = apply_label(mesh, p, side, default_z_mm=0.45 * anterior_z)
+    if label is not None:
+        timings["label"] = time.perf_counter() - t0
 
     inner_surface = _open_surface(inner, pole)
     # Both open surfaces oriented like the limb (normals away from the axis).
@@ -591,7 +653,8 @@ def build_transtibial(limb: trimesh.Trimesh, params: TranstibialParams | None = 
                                         limb_pole=grid.limb_pole, dome_centre_z_mm=zc),
                         params=p, adapter=adapter, trim_anterior_z_mm=float(anterior_z),
                         trim_lowest_z_mm=float(grid.trim_z.min()), wall_target_mm=target,
-                        landmarks=marks, zones=zones, timings_s=timings)
+                        landmarks=landmarks, zones=zones or [], label=label, timings_s=timings,
+                        wall_check_above_z_mm=cut_top + 1.0)
 
 
 def _faces_inward(surface: trimesh.Trimesh) -> bool:

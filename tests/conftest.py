@@ -105,3 +105,21 @@ def foot_cases(tmp_path_factory):
     return out
 
 
+def _aligned_crop(name: str):
+    from prosthetics.align import align_limb
+    from prosthetics.clean import clean_scan
+    from prosthetics.loaders import load_scan
+
+    return align_limb(clean_scan(load_scan(ROOT / "scans" / "source" / name))).mesh
+
+
+@pytest.fixture(scope="session")
+def aligned_forearm() -> trimesh.Trimesh:
+    """The forearm residual limb cropped from the Visible Human skin, aligned (mm)."""
+    return _aligned_crop("transradial_vh_m.stl")
+
+
+@pytest.fixture(scope="session")
+def aligned_thigh() -> trimesh.Trimesh:
+    """The thigh residual limb cropped from the Visible Human skin, aligned (mm)."""
+    return _aligned_crop("transfemoral_vh_f.stl")

@@ -156,7 +156,7 @@ def test_format_option_validates(tmp_path):
     from prosthetics.errors import ParameterError
 
     assert ExportParams(formats="STL, 3mf,aop").format_set == {"stl", "3mf", "aop"}
-    with pytest.raises(ParameterError, match="formats: unknown obj"):
+    with pytest.raises(ParameterError, match="formats 'stl,obj': unknown obj"):
         ExportParams(formats="stl,obj")
 
 

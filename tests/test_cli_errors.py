@@ -228,7 +228,8 @@ def test_design_bad_scan_in_a_subprocess(tmp_path):
     (["--set", "reduction_percent=nan"], ["reduction_percent = nan is not a finite number"]),
     (["--template", "nope"], ["unknown template 'nope'", "transtibial"]),
     (["--template", "missing_preset.toml"], ["preset file 'missing_preset.toml' does not exist"]),
-    (["--format", "stl,obj"], ["formats: unknown obj; choose from stl, 3mf, aop"]),
+    (["--format", "stl,obj"], ["formats 'stl,obj': unknown obj; give a comma list of stl, 3mf, "
+                               "step, aop"]),
 ], ids=["unknown-key", "out-of-range", "not-a-number", "no-equals", "nan-value",
         "unknown-template", "missing-preset-file", "unknown-format"])
 def test_design_bad_option_exits_2(tmp_path, capsys, stages_guard, options, phrases):

@@ -125,7 +125,7 @@ def test_failed_write_leaves_the_old_outputs(sample_design, tmp_path, monkeypatc
 @pytest.mark.skipif(find_slicer() is None, reason="PrusaSlicer is not installed")
 def test_cli_design_on_the_sample_slices(tmp_path, capsys):
     out = tmp_path / "sample"
-    assert main(["design", "--out", str(out)]) == 0
+    assert main(["design", "--out", str(out), "--format", "stl,3mf,step"]) == 0
     text = capsys.readouterr().out
     assert "slicer    ok" in text
     r = json.loads((out / "report.json").read_text())
@@ -138,6 +138,13 @@ def test_cli_design_on_the_sample_slices(tmp_path, capsys):
     solid_g = r["checks"]["volume_ml"] * 1.27
     assert 0.6 * solid_g < s["filament_g"] < 1.1 * solid_g
     assert s["print_time_s"] > 3600
+    # The STEP opens in CadQuery as one valid solid with the STL's volume.
+    from prosthetics.step import read_step_solids
+
+    solids = read_step_solids(out / "socket.step")
+    stl = trimesh.load(out / "socket.stl")
+    assert len(solids) == 1 and solids[0].isValid()
+    assert solids[0].Volume() == pytest.approx(stl.volume, rel=0.005)
 
 
 def test_session_reruns_only_what_a_change_invalidates(monkeypatch):

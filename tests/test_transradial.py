@@ -1,0 +1,55 @@
+"""The transradial template on the forearm crop: the cubital cut and the wrist couplers.
+
+(Its default preset on the phone-like scan is checked in test_templates.py.)
+"""
+
+import numpy as np
+import pytest
+
+from prosthetics.adapters import CouplerKind
+from prosthetics.checks import solid_checks
+from prosthetics.errors import ParameterError
+from prosthetics.transradial import TransradialParams, build_transradial
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="module")
+def truth_limb(aligned_forearm):
+    return aligned_forearm
+
+
+def test_trim_is_cut_down_at_the_elbow_crease(truth_limb):
+    p = TransradialParams(grid_rows=40, grid_columns=48, cut_direction_deg=90.0,
+                          anterior_trim_drop_mm=40.0)
+    s = build_transradial(truth_limb, p)
+    theta = np.degrees(np.arctan2(s.grid.inner[-1, :, 1], s.grid.inner[-1, :, 0]))
+    top = s.grid.trim_z
+    assert top[np.argmin(np.abs(theta - 90))] == pytest.approx(top.max() - 40.0, abs=0.5)
+    assert top[np.argmin(np.abs(theta + 90))] == pytest.approx(top.max(), abs=0.5)
+    assert solid_checks(s.mesh)["watertight"]
+
+
+def test_threaded_and_bolted_couplers(truth_limb):
+    kw = dict(grid_rows=40, grid_columns=48)
+    thr = build_transradial(truth_limb, TransradialParams(**kw))
+    a = thr.adapter
+    z = a.bottom_z_mm + 0.5 * a.insert_depth_mm
+    # The insert pocket is empty, the disc around it solid.
+    assert thr.mesh.contains(np.array([[0, 0, z], [6.0, 0, z], [10.0, 0, z]])).tolist() == \
+        [False, False, True]
+    bolt = build_transradial(truth_limb, TransradialParams(coupler_kind=CouplerKind.BOLTED, **kw))
+    c = bolt.adapter.hole_centres()
+    assert len(c) == 4 and np.linalg.norm(c, axis=1) == pytest.approx([16.0] * 4)
+    zb = bolt.adapter.bottom_z_mm + 2.0
+    assert not bolt.mesh.contains(np.array([[*c[0], zb]]))[0]
+    assert solid_checks(bolt.mesh)["bodies"] == 1
+
+
+def test_coupler_parameters_are_checked():
+    with pytest.raises(ParameterError, match="under 2 mm of wall"):
+        TransradialParams(coupler_diameter_mm=30.0, coupler_insert_diameter_mm=28.0)
+    with pytest.raises(ParameterError, match="thicker"):
+        TransradialParams(coupler_thickness_mm=8.0, coupler_insert_depth_mm=8.0)
+    with pytest.raises(ParameterError, match="disc edge"):
+        TransradialParams(coupler_kind=CouplerKind.BOLTED, coupler_bolt_circle_radius_mm=21.0)
