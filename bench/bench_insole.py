@@ -56,7 +56,7 @@ def cadquery_surface(design, grid_mm: float = 6.0) -> dict:
     foot = design.foot
     p = InsoleParams(surface_grid_mm=grid_mm)
     outline, _ = insole_outline(foot, p)
-    top = top_height_field(foot, p, outline, False)
+    top = top_height_field(foot, p, outline)
     T = np.maximum(top["z"], -2.0)
     t = time.perf_counter()
     pts = [[cq.Vector(float(x), float(y), float(T[i, j])) for j, y in enumerate(top["ys"])]

@@ -665,4 +665,4 @@ def process_foot(scan: Scan, params: FootParams | None = None) -> Foot:
                   "detail": f"up from the {notes['up_from']}; heel to toe along the long axis"})
     return Foot(points=p, transform=T, side=side, side_source=source, side_evidence=ev,
                 heights=hm, measurements=meas, floor_found=floor is not None, steps=steps,
-                warnings=warnings + ([] if not notes else []))
+                warnings=warnings)
