@@ -552,7 +552,10 @@ def top_z_at(mesh: trimesh.Trimesh, xy: np.ndarray) -> np.ndarray:
     """Height of the first surface hit from above at points (n, 2); NaN where none, (n,)."""
     origins = np.column_stack([xy, np.full(len(xy), mesh.bounds[1, 2] + 10.0)])
     dirs = np.tile([0.0, 0.0, -1.0], (len(xy), 1))
-    loc, idx, _ = mesh.ray.intersects_location(origins, dirs, multiple_hits=False)
+    # Sliver triangles along the booleans' seams make trimesh divide by zero in its
+    # barycentric test; those rays fall to a neighbour triangle, so the warning is noise.
+    with np.errstate(divide="ignore", invalid="ignore"):
+        loc, idx, _ = mesh.ray.intersects_location(origins, dirs, multiple_hits=False)
     z = np.full(len(xy), np.nan)
     if len(idx):
         z[idx] = np.asarray(loc).reshape(-1, 3)[:, 2]
