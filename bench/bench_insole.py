@@ -65,10 +65,14 @@ def cadquery_surface(design, grid_mm: float = 5.0) -> dict:
     t_face = time.perf_counter() - t
     below = cq.Solid(BRepPrimAPI_MakePrism(face.wrapped, gp_Vec(0, 0, -60.0)).Shape())
     t = time.perf_counter()
-    body = _prism(outline, -3.0, float(T.max()) + 5).intersect(below)
+    try:
+        body = _prism(outline, -3.0, float(T.max()) + 5).intersect(below)
+        volume, valid = body.Volume() / 1000.0, body.isValid()
+    except Exception as exc:  # OCC has returned null shapes here
+        volume, valid = float("nan"), f"failed: {type(exc).__name__}: {exc}"
     t_common = time.perf_counter() - t
     return {"grid_mm": grid_mm, "poles": T.shape, "surface_s": t_face, "common_s": t_common,
-            "volume_ml": body.Volume() / 1000.0, "valid": body.isValid(),
+            "volume_ml": volume, "valid": valid,
             "mesh_route_volume_ml": design.insole.mesh.volume / 1000.0}
 
 
