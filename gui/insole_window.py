@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from PySide6.QtCore import QObject, Qt, QTimer, Signal
+from PySide6.QtCore import QObject, Qt, Signal
 from PySide6.QtWidgets import (QApplication, QFileDialog, QHBoxLayout, QLabel, QMainWindow,
                                QPushButton, QScrollArea, QSplitter, QVBoxLayout, QWidget)
 
@@ -64,8 +64,6 @@ class InsoleModel(QObject):
         self.run()
 
     def edit(self, changes: dict[str, Any]) -> None:
-        from prosthetics.pipeline import describe_parameters  # noqa: F401 - core loaded
-
         for k, v in changes.items():
             self.settings[k] = "auto" if v is None else (v.value if hasattr(v, "value") else v)
         self.run()

@@ -417,7 +417,8 @@ def _contact_level(q: np.ndarray) -> float:
 # ---------------------------------------------------------------------------- height map
 
 
-def height_map(points: np.ndarray, cell_mm: float = 2.0, band_mm: float = 3.0) -> HeightMap:
+def height_map(points: np.ndarray, cell_mm: float = 2.0, band_mm: float = 3.0,
+               see_through_mm: float = 10.0) -> HeightMap:
     """The plantar surface as a height map, from points in the foot frame (n, 3) mm.
 
     Each cell takes the points within ``band_mm`` of its lowest point (the underside),
@@ -434,7 +435,13 @@ def height_map(points: np.ndarray, cell_mm: float = 2.0, band_mm: float = 3.0) -
     flat = i * ny + j
     zmin = np.full(nx * ny, np.inf)
     np.minimum.at(zmin, flat, points[:, 2])
-    sel = points[:, 2] < zmin[flat] + band_mm
+    # A cell whose lowest point is far above its neighbours' has no sole points (the camera
+    # saw through it to the top of the foot or the leg): its points stay out of the fits,
+    # and the hole fill gives it a height.
+    zgrid = zmin.reshape(nx, ny)
+    near_min = ndimage.minimum_filter(np.where(np.isfinite(zgrid), zgrid, np.inf), size=3)
+    seen = (zgrid <= near_min + see_through_mm).ravel()
+    sel = (points[:, 2] < zmin[flat] + band_mm) & seen[flat]
     # Coordinates about each point's own cell centre keep the sums well conditioned.
     cx = x0 + (i[sel] + 0.5) * cell_mm
     cy = y0 + (j[sel] + 0.5) * cell_mm
@@ -470,6 +477,7 @@ def height_map(points: np.ndarray, cell_mm: float = 2.0, band_mm: float = 3.0) -
     b = np.stack([tot["z"], tot["xz"], tot["yz"]], -1)
     own = sums["1"] > 0
     ok = own & (tot["1"] >= 6)
+    occupied = np.isfinite(zgrid)
     A = A + np.eye(3) * 1e-6 * (tot["1"][..., None, None] + 1)
     zc = np.full((nx, ny), np.nan)
     sol = np.linalg.solve(A[ok], b[ok][..., None])[..., 0]
@@ -478,7 +486,7 @@ def height_map(points: np.ndarray, cell_mm: float = 2.0, band_mm: float = 3.0) -
     few = own & ~ok
     zc[few] = sums["z"][few] / sums["1"][few]
     # Footprint: occupied cells, gaps closed and holes filled (holes in the scan's sole).
-    occ = ndimage.binary_closing(own, structure=np.ones((3, 3)), iterations=2)
+    occ = ndimage.binary_closing(occupied, structure=np.ones((3, 3)), iterations=2)
     occ = ndimage.binary_fill_holes(occ)
     lab, nlab = ndimage.label(occ)
     if nlab > 1:
@@ -665,4 +673,4 @@ def process_foot(scan: Scan, params: FootParams | None = None) -> Foot:
                   "detail": f"up from the {notes['up_from']}; heel to toe along the long axis"})
     return Foot(points=p, transform=T, side=side, side_source=source, side_evidence=ev,
                 heights=hm, measurements=meas, floor_found=floor is not None, steps=steps,
-                warnings=warnings + ([] if not notes else []))
+                warnings=warnings)

@@ -162,8 +162,6 @@ class InsoleResult:
     ----------
     mesh : trimesh.Trimesh
         Tessellated solid, mm, design frame (mirrored when ``mirrored``).
-    solid : cadquery.Shape
-        The B-rep.
     outline_xy : (k, 2) float, mm
         Outline polygon (before any mirror).
     top : dict
@@ -178,7 +176,6 @@ class InsoleResult:
     """
 
     mesh: trimesh.Trimesh
-    solid: object
     outline_xy: np.ndarray
     top: dict
     side: Side
@@ -216,7 +213,7 @@ def footprint_polygon(foot: Foot):
     return shapely.Polygon(poly.exterior)
 
 
-def insole_outline(foot: Foot, p: InsoleParams):
+def insole_outline(foot: Foot, p: InsoleParams, fp=None):
     """The insole's outline polygon (mm, foot frame) and notes.
 
     The footprint is offset by half the length margin, then stretched along x about the
@@ -229,7 +226,7 @@ def insole_outline(foot: Foot, p: InsoleParams):
     from shapely import affinity
 
     m = foot.measurements
-    fp = footprint_polygon(foot)
+    fp = footprint_polygon(foot) if fp is None else fp
     out = fp.buffer(p.length_margin_mm / 2.0, quad_segs=16)
     x0, _, x1, _ = out.bounds
     notes = {}
@@ -261,6 +258,19 @@ def insole_outline(foot: Foot, p: InsoleParams):
 
 # ------------------------------------------------------------------------ height fields
 
+def _medial_coordinate(X: np.ndarray, Y: np.ndarray, foot: Foot) -> np.ndarray:
+    """Across the foot: 0 on its middle line, 1 at its medial edge, -1 at its lateral edge.
+
+    The middle line and the half width run straight from the heel's (at 12 % of the
+    length) to the ball's.
+    """
+    m = foot.measurements
+    L = m.foot_length_mm
+    centre = np.interp(X, [0.12 * L, m.met_heads_x_mm], [m.heel_centre_y_mm, m.ball_centre_y_mm])
+    half = 0.5 * np.interp(X, [0.12 * L, m.met_heads_x_mm], [m.heel_width_mm, m.ball_width_mm])
+    return foot.medial_sign * (Y - centre) / half
+
+
 def _cap(X: np.ndarray, Y: np.ndarray, foot: Foot, p: InsoleParams) -> np.ndarray:
     """Highest the top follows the foot above the heel's contact point, (nx, ny) mm.
 
@@ -273,9 +283,7 @@ def _cap(X: np.ndarray, Y: np.ndarray, foot: Foot, p: InsoleParams) -> np.ndarra
     """
     m = foot.measurements
     L = m.foot_length_mm
-    centre = np.interp(X, [0.12 * L, m.met_heads_x_mm], [m.heel_centre_y_mm, m.ball_centre_y_mm])
-    half = 0.5 * np.interp(X, [0.12 * L, m.met_heads_x_mm], [m.heel_width_mm, m.ball_width_mm])
-    s = foot.medial_sign * (Y - centre) / half
+    s = _medial_coordinate(X, Y, foot)
     wx = _smoothstep((X - 0.25 * L) / (0.08 * L)) * (1 - _smoothstep((X - 0.57 * L) / (0.08 * L)))
     wy = _smoothstep((s + 0.1) / 0.4)
     # Along the sides: midfoot_edge_mm in the rear two thirds, forefoot_edge_mm from the
@@ -307,8 +315,11 @@ def _posting(X, Y, foot: Foot, p: InsoleParams, outline) -> np.ndarray:
     return W
 
 
-def top_height_field(foot: Foot, p: InsoleParams, outline, mirrored: bool):
-    """The top surface as heights on a grid covering the outline (foot frame, unmirrored)."""
+def top_height_field(foot: Foot, p: InsoleParams, outline, fp=None):
+    """The top surface as heights on a grid covering the outline (foot frame, unmirrored).
+
+    ``fp`` is the footprint polygon (:func:`footprint_polygon`), computed when not given.
+    """
     from scipy import ndimage
 
     m = foot.measurements
@@ -321,7 +332,8 @@ def top_height_field(foot: Foot, p: InsoleParams, outline, mirrored: bool):
     plantar = foot.heights.sample(np.column_stack([X.ravel(), Y.ravel()])).reshape(X.shape)
     import shapely
 
-    inner = shapely.contains_xy(foot_poly_inset(foot, 6.0), X, Y)
+    fp = footprint_polygon(foot) if fp is None else fp
+    inner = shapely.contains_xy(fp.buffer(-6.0), X, Y)
     # Heel centre: the lowest plantar point of the rear 25 %, where the rim height is taken.
     rear = (X < 0.25 * L) & inner
     k = np.unravel_index(np.argmin(np.where(rear, plantar, np.inf)), X.shape)
@@ -334,10 +346,7 @@ def top_height_field(foot: Foot, p: InsoleParams, outline, mirrored: bool):
     # Arch fill: a bump under the medial arch, along x a Gaussian about the arch's peak,
     # across from the foot's middle to its medial edge.
     if p.arch_fill_mm > 0:
-        centre = np.interp(X, [m.heel_width_mm * 0 + 0.12 * L, m.met_heads_x_mm],
-                           [m.heel_centre_y_mm, m.ball_centre_y_mm])
-        half = 0.5 * np.interp(X, [0.12 * L, m.met_heads_x_mm], [m.heel_width_mm, m.ball_width_mm])
-        s = ms * (Y - centre) / half
+        s = _medial_coordinate(X, Y, foot)
         gx = np.exp(-0.5 * ((X - m.arch_x_mm) / (0.12 * L)) ** 2)
         gy = _smoothstep((s + 0.1) / 0.6) * (1.0 - _smoothstep((s - 0.95) / 0.3))
         T = T + p.arch_fill_mm * gx * gy
@@ -362,15 +371,6 @@ def top_height_field(foot: Foot, p: InsoleParams, outline, mirrored: bool):
     T = np.where(inner, T, T_s)
     return {"xs": xs, "ys": ys, "z": T, "plantar": plantar, "follow": follow, "wedge": W,
             "rim": R, "heel_centre": heel, "cap": cap}
-
-
-def foot_poly_inset(foot: Foot, inset_mm: float):
-    """The footprint polygon inset by ``inset_mm`` (cached on the foot)."""
-    key = f"_fp_{inset_mm}"
-    cache = foot.__dict__.setdefault("_cache", {})
-    if key not in cache:
-        cache[key] = footprint_polygon(foot).buffer(-inset_mm)
-    return cache[key]
 
 
 # ------------------------------------------------------------------------------- solids
@@ -487,8 +487,9 @@ def build_insole(foot: Foot, params: InsoleParams | None = None) -> InsoleResult
     L = foot.measurements.foot_length_mm
 
     t = time.perf_counter()
-    outline, notes = insole_outline(foot, p)
-    top = top_height_field(foot, p, outline, mirrored)
+    fp = footprint_polygon(foot)
+    outline, notes = insole_outline(foot, p, fp)
+    top = top_height_field(foot, p, outline, fp)
     xs, ys, T = top["xs"], top["ys"], top["z"]
     z_bot = -p.base_thickness_mm
     # At least 1 mm of material everywhere (a sole below the plantar plane, a low edge).
@@ -539,7 +540,7 @@ def build_insole(foot: Foot, params: InsoleParams | None = None) -> InsoleResult
                "surface_grid_mm": p.surface_grid_mm, **notes}
     if ring is not None:
         metrics["heel_cup_wall_area_mm2"] = round(ring.area, 1)
-    return InsoleResult(mesh=mesh, solid=None, outline_xy=np.asarray(outline.exterior.coords),
+    return InsoleResult(mesh=mesh, outline_xy=np.asarray(outline.exterior.coords),
                         top=top, side=side, mirrored=mirrored, params=p, metrics=metrics,
                         timings_s={k: round(v, 3) for k, v in timings.items()},
                         warnings=warnings)
@@ -551,7 +552,10 @@ def top_z_at(mesh: trimesh.Trimesh, xy: np.ndarray) -> np.ndarray:
     """Height of the first surface hit from above at points (n, 2); NaN where none, (n,)."""
     origins = np.column_stack([xy, np.full(len(xy), mesh.bounds[1, 2] + 10.0)])
     dirs = np.tile([0.0, 0.0, -1.0], (len(xy), 1))
-    loc, idx, _ = mesh.ray.intersects_location(origins, dirs, multiple_hits=False)
+    # Sliver triangles along the booleans' seams make trimesh divide by zero in its
+    # barycentric test; those rays fall to a neighbour triangle, so the warning is noise.
+    with np.errstate(divide="ignore", invalid="ignore"):
+        loc, idx, _ = mesh.ray.intersects_location(origins, dirs, multiple_hits=False)
     z = np.full(len(xy), np.nan)
     if len(idx):
         z[idx] = np.asarray(loc).reshape(-1, 3)[:, 2]
@@ -738,9 +742,9 @@ def run_insole(scan_path, *, template=None, settings: dict | None = None, units=
     if not fit["fits"]:
         warnings.append(f"does not fit {printer.name}: {fit['reason']}")
     tp = groups["template"]
+    # The design frame is the foot frame (plantar plane at z = 0, the insole's bottom at
+    # -base), mirrored about y = 0 for the other foot.
     mirror = np.diag([1.0, -1.0, 1.0, 1.0]) if ins.mirrored else np.eye(4)
-    # The design frame is the foot frame, mirrored for the other foot; lift it so the
-    # insole's bottom is at z = 0 would break "plantar plane at z = 0": it is kept.
     scan_to_design = mirror @ foot.transform @ scan.file_to_mm
     fm = foot.measurements.as_dict()
     report = {

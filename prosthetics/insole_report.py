@@ -39,7 +39,6 @@ def outline_png(design) -> bytes:
     fig.colorbar(im, ax=ax, fraction=0.025, pad=0.01, label="plantar height (mm)")
     ax.contour(hm.xs, hm.ys, hm.footprint.T.astype(float), levels=[0.5], colors="#555555",
                linewidths=1.0)
-    sgn = -1.0 if ins.mirrored else 1.0
     o = ins.outline_xy
     ax.plot(o[:, 0], o[:, 1], color="#c0392b", lw=2.0, label="insole outline")
     fol = ins.top["follow"]
@@ -49,7 +48,6 @@ def outline_png(design) -> bytes:
     ax.axvline(m.met_heads_x_mm, color="#e67e22", lw=1.2, ls=":", label="metatarsal heads")
     hx, hy, _ = ins.top["heel_centre"]
     ax.plot([hx], [hy], "o", color="white", mec="k", label="heel contact point")
-    ax.plot([m.arch_x_mm], [np.nan], alpha=0)
     ax.set_aspect("equal")
     ax.set_xlabel("x (mm), heel to toe")
     ax.set_ylabel("y (mm)")
@@ -62,7 +60,6 @@ def outline_png(design) -> bytes:
     fig.text(0.01, 0.01, "white dashes: contact area where the top follows the plantar surface",
              fontsize=8, color="#555555")
     fig.subplots_adjust(left=0.07, right=0.97, bottom=0.1, top=0.92)
-    del sgn
     return _png_bytes(fig)
 
 

@@ -161,3 +161,16 @@ def test_cli_on_the_sample_writes_a_sliceable_insole(tmp_path, capsys):
         assert "3D/3dmodel.model" in z.namelist()
     assert (out / "report.html").stat().st_size > 50_000
     assert not list(tmp_path.glob(".out.tmp-*"))
+
+
+def test_insole_preset_is_refused_by_design_and_listed(capsys):
+    code = cli_main(["design", "--template", "insole", "--out", "/nonexistent/x"])
+    err = capsys.readouterr().err.strip().splitlines()
+    assert code == 2 and len(err) == 1 and "prosthetics insole" in err[0], err
+    assert cli_main(["templates", "list"]) == 0
+    out = capsys.readouterr().out
+    assert "insole_supportive" in out and "transtibial" in out
+    with pytest.raises(ParameterError, match="insole preset"):
+        from prosthetics.insole import resolve_insole_preset
+
+        resolve_insole_preset("transtibial")
