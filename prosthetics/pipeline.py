@@ -323,15 +323,6 @@ class DesignSession:
     def _run_measure(self):
         return measure_limb(self.results["align"].mesh, self.groups["measure"])
 
-    def _template_params(self):
-        """The template group, with the label's case ID defaulting to the scan's name."""
-        tp = self.groups["template"]
-        if getattr(tp, "label", False) and not tp.label_case_id:
-            from .label import case_id_from_name
-
-            tp = tp.replace(label_case_id=case_id_from_name(self.scan_path.stem))
-        return tp
-
     def _run_template(self):
         _pclass, build = BUILDERS[self.preset.builder]
         return build(self.results["align"].mesh, self._template_params(), self._template_cache)
@@ -347,9 +338,14 @@ class DesignSession:
         return dict(zip(marks, pts))
 
     def _template_params(self):
-        """The template parameters, with the MPT height from the scan file's own landmarks
-        when the file has one and no height was set."""
+        """The template group as built: the label's case ID defaulting to the scan's name,
+        and the MPT height from the scan file's own landmarks when the file has one and no
+        height was set."""
         tp = self.groups["template"]
+        if getattr(tp, "label", False) and not tp.label_case_id:
+            from .label import case_id_from_name
+
+            tp = tp.replace(label_case_id=case_id_from_name(self.scan_path.stem))
         mpt = self.file_landmarks().get("mid_patellar_tendon")
         if mpt is not None and getattr(tp, "mpt_height_mm", 0.0) is None:
             tp = tp.replace(mpt_height_mm=round(float(mpt[2]), 2))
@@ -424,7 +420,9 @@ def _make_design(session: DesignSession) -> Design:
                   if s is not None]
     tp = groups["template"]
     rectification = _rectification_record(sock, aligned.mesh, zt)
-    if tp != session._template_params() and "landmarks" in rectification:
+    from_file = (getattr(tp, "mpt_height_mm", 0.0) is None
+                 and getattr(session._template_params(), "mpt_height_mm", None) is not None)
+    if from_file and rectification.get("landmarks"):
         rectification["landmarks"]["source"]["mid_patellar_tendon"] = \
             "the scan file's MPT landmark (its height)"
     report = {
@@ -598,6 +596,7 @@ def write_design(design: Design, out_dir: str | os.PathLike, *, stem: str = "soc
             outputs += _write_aop_files(design, tmp, stem)
         timings["export"] = round(time.perf_counter() - t, 3)
 
+        exp = design.groups["export"]
         slicer_result: dict = {"ran": False, "ok": None, "message": "slicing turned off (slice=false)"}
         if exp.slice:
             t = time.perf_counter()

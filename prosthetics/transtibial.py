@@ -34,7 +34,7 @@ from .measure import proximal_rim_z, sections, volume_below
 from .meshing import SurfaceQuery, closed_oriented, ring_faces
 from .label import LabelParams, apply_label
 from .params import param
-from .sockets import WallParams, distal_blend, join_interface, smoothstep, wall_targets
+from .sockets import WallParams, distal_blend, join_interface, wall_targets
 
 NAME = "transtibial"
 
