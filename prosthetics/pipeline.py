@@ -39,8 +39,8 @@ TEMPLATES_DIR = ROOT / "templates"
 SAMPLE_SCAN = ROOT / "scans" / "transtibial_phone.ply"
 EXPORTS_DIR = ROOT / "exports"
 
-#: Template builders by name: parameter class and build function.
-BUILDERS: dict[str, tuple[type[Params], Callable]] = {
+#: Socket template builders by name: parameter class and build function (limb -> socket).
+SOCKET_BUILDERS: dict[str, tuple[type[Params], Callable]] = {
     "transtibial": (TranstibialParams, build_transtibial),
     "transradial": (TransradialParams, build_transradial),
     "transfemoral": (TransfemoralParams, build_transfemoral),
@@ -48,7 +48,8 @@ BUILDERS: dict[str, tuple[type[Params], Callable]] = {
 # Insole presets live in templates/ too; their pipeline is prosthetics.insole.run_insole.
 from .insole import InsoleParams, build_insole  # noqa: E402
 
-BUILDERS["insole"] = (InsoleParams, build_insole)
+#: Every builder a preset can name.
+BUILDERS = {**SOCKET_BUILDERS, "insole": (InsoleParams, build_insole)}
 
 
 #: Files ``design`` can write (``--format``, or the ``formats`` parameter), each with its

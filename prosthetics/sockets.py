@@ -192,8 +192,10 @@ def join_interface(shell: trimesh.Trimesh, cavity: trimesh.Trimesh, block: trime
                             f"wall_thickness_mm or more grid_rows") from None
     pieces = body.decompose()
     if len(pieces) > 1:
-        # Booleans over nearly coincident faces can leave zero-volume slivers: drop them.
-        solid = [pc for pc in pieces if pc.volume() > 1.0]
+        # Booleans over nearly coincident faces can leave slivers and crumbs (zero or tiny
+        # volume, nothing a printer could make): drop pieces under 0.1 % of the largest.
+        largest = max(pc.volume() for pc in pieces)
+        solid = [pc for pc in pieces if pc.volume() > max(1.0, 1e-3 * largest)]
         if len(solid) == 1:
             body = solid[0]
             pieces = solid

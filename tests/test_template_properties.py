@@ -13,7 +13,7 @@ import pytest
 from prosthetics.checks import measure_wall, solid_checks
 from prosthetics.errors import ParameterError
 from prosthetics.params import param_infos, param_type
-from prosthetics.pipeline import BUILDERS
+from prosthetics.pipeline import SOCKET_BUILDERS as BUILDERS
 from prosthetics.transtibial import TemplateCache
 
 
