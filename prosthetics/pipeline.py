@@ -530,11 +530,24 @@ def _write_aop_files(design: Design, folder: Path, stem: str) -> list[dict]:
     return out
 
 
-def _export_3mf(mesh: trimesh.Trimesh, path: Path) -> None:
-    path.write_bytes(mesh.export(file_type="3mf"))
+def _export_3mf(mesh: trimesh.Trimesh, path: Path, design: Design | None = None) -> dict:
+    """The 3MF with the part standing on the middle of the printer's bed (a slicer refuses
+    a part that lies off the bed); the shift from the design frame goes into the report."""
+    shift = np.zeros(3)
+    if design is not None:
+        from .printing import get_printer
+
+        printer = get_printer(design.groups["export"].printer)
+        lo, hi = mesh.bounds
+        shift = np.array([printer.bed_x_mm / 2 - (lo[0] + hi[0]) / 2,
+                          printer.bed_y_mm / 2 - (lo[1] + hi[1]) / 2, -lo[2]])
+    placed = mesh.copy()
+    placed.apply_translation(shift)
+    path.write_bytes(placed.export(file_type="3mf"))
+    return {"translation_from_design_mm": np.round(shift, 3).tolist()}
 
 
-def _export_step(mesh: trimesh.Trimesh, path: Path) -> dict:
+def _export_step(mesh: trimesh.Trimesh, path: Path, design: Design | None = None) -> dict:
     from .step import write_step
 
     return write_step(mesh, path)
@@ -585,7 +598,7 @@ def write_design(design: Design, out_dir: str | os.PathLike, *, stem: str = "soc
         for fmt in EXPORT_FORMATS:
             if fmt in formats and fmt in _WRITERS:
                 path = tmp / f"{stem}.{fmt}"
-                written.append((path, fmt, _WRITERS[fmt](design.socket, path) or {}))
+                written.append((path, fmt, _WRITERS[fmt](design.socket, path, design) or {}))
         outputs = []
         for path, fmt, extra in written:
             outputs.append({"path": path.name, "format": fmt,

@@ -194,3 +194,25 @@ def test_preview_is_the_same_socket_on_a_coarser_grid(sample_design):
     assert prev.mesh.volume == pytest.approx(full.mesh.volume, rel=0.02)
     assert prev.inner_volume_below_ml(full.trim_lowest_z_mm) == pytest.approx(
         full.inner_volume_below_ml(full.trim_lowest_z_mm), rel=0.01)
+
+
+def test_3mf_part_stands_on_the_middle_of_the_bed(sample_design, tmp_path):
+    import io
+    import zipfile
+
+    from prosthetics.pipeline import write_design
+    from prosthetics.printing import get_printer
+
+    report = write_design(sample_design, tmp_path / "out", formats=frozenset({"stl", "3mf"}))
+    (tmf,) = [o for o in report["outputs"] if o["format"] == "3mf"]
+    shift = np.array(tmf["translation_from_design_mm"])
+    part = trimesh.load(tmf["path"], force="mesh")
+    printer = get_printer(sample_design.groups["export"].printer)
+    lo, hi = part.bounds
+    assert lo[2] == pytest.approx(0.0, abs=1e-3)
+    assert (lo[:2] + hi[:2]) / 2 == pytest.approx([printer.bed_x_mm / 2, printer.bed_y_mm / 2],
+                                                 abs=1e-3)
+    assert lo[0] > 0 and lo[1] > 0 and hi[0] < printer.bed_x_mm and hi[1] < printer.bed_y_mm
+    # The shift in the report lays the design frame onto the file.
+    np.testing.assert_allclose(sample_design.socket.bounds + shift, part.bounds, atol=1e-3)
+    assert zipfile.is_zipfile(io.BytesIO(open(tmf["path"], "rb").read()))
