@@ -133,6 +133,22 @@ def _front(args):
     return scan, cleaned, aligned, groups
 
 
+def _print_written(report: dict, out: Path) -> int:
+    """The slicer's result, the files written and the warnings (design and insole)."""
+    sl = report["checks"].get("slicer", {})
+    if sl.get("ran"):
+        print(f"slicer    {'ok' if sl.get('ok') else 'FAILED'}: {sl.get('filament_g')} g, "
+              f"{sl.get('print_time_text')}")
+    else:
+        print(f"slicer    not run: {sl.get('message')}")
+    for o in report["outputs"]:
+        print(f"wrote     {o['path']}")
+    print(f"wrote     {out / 'report.json'}\nwrote     {out / 'report.html'}")
+    for w in report["warnings"]:
+        print(f"warning   {w}", file=sys.stderr)
+    return 0
+
+
 def cmd_design(args) -> int:
     from .params import parse_set_options
     from .landmarks import read_landmarks
@@ -149,7 +165,6 @@ def cmd_design(args) -> int:
                         units=args.units, progress=progress, landmarks=marks)
     report = write_design(design, out, progress=progress)
     m, ch = report["measurements"], report["checks"]
-    sl = ch.get("slicer", {})
     print(f"scan      {scan}  ({report['input']['units']}, {report['input']['units_source']})")
     print(f"limb      length {m['length_mm']:.1f} mm, volume {m['volume_ml']:.1f} ml, "
           f"{len(m['circumferences'])} circumferences")
@@ -158,17 +173,7 @@ def cmd_design(args) -> int:
           f"(asked {ch['wall_required_mm']:g})")
     print(f"printer   {ch['printer']['printer']}: "
           f"{'fits' if ch['printer']['fits'] else 'does NOT fit: ' + ch['printer']['reason']}")
-    if sl.get("ran"):
-        print(f"slicer    {'ok' if sl.get('ok') else 'FAILED'}: {sl.get('filament_g')} g, "
-              f"{sl.get('print_time_text')}")
-    else:
-        print(f"slicer    not run: {sl.get('message')}")
-    for o in report["outputs"]:
-        print(f"wrote     {o['path']}")
-    print(f"wrote     {out / 'report.json'}\nwrote     {out / 'report.html'}")
-    for w in report["warnings"]:
-        print(f"warning   {w}", file=sys.stderr)
-    return 0
+    return _print_written(report, out)
 
 
 def _stage_printer():
@@ -290,7 +295,6 @@ def cmd_insole(args) -> int:
     report = write_insole(design, out, progress=progress)
     m, ch, ins = report["measurements"], report["checks"], report["insole"]
     mm = ins["measured"]
-    sl = ch.get("slicer", {})
     print(f"scan      {scan}  ({report['input']['units']}, {report['input']['units_source']})")
     print(f"foot      {report['foot']['scanned_side']}, length {m['foot_length_mm']:.1f} mm, "
           f"ball {m['ball_width_mm']:.1f} mm, heel {m['heel_width_mm']:.1f} mm, arch "
@@ -298,17 +302,7 @@ def cmd_insole(args) -> int:
     print(f"insole    {ins['side']}{' (mirrored)' if ins['mirrored'] else ''}, length "
           f"{mm['length_mm']:.1f} mm, {ch['volume_ml']:.1f} ml, watertight {ch['watertight']}, "
           f"bodies {ch['bodies']}, heel cup {mm['heel_cup_depth_mm']} mm")
-    if sl.get("ran"):
-        print(f"slicer    {'ok' if sl.get('ok') else 'FAILED'}: {sl.get('filament_g')} g, "
-              f"{sl.get('print_time_text')}")
-    else:
-        print(f"slicer    not run: {sl.get('message')}")
-    for o in report["outputs"]:
-        print(f"wrote     {o['path']}")
-    print(f"wrote     {out / 'report.json'}\nwrote     {out / 'report.html'}")
-    for w in report["warnings"]:
-        print(f"warning   {w}", file=sys.stderr)
-    return 0
+    return _print_written(report, out)
 
 
 class _UsageError(ProstheticsError, ValueError):

@@ -841,21 +841,11 @@ def write_insole(design: InsoleDesign, out_dir, *, stem: str | None = None,
     import json
     import os
     import shutil
-    import tempfile
-    from pathlib import Path
 
-    from .errors import OutputError
+    from .pipeline import staging_folder
 
-    out = Path(out_dir)
     stem = stem or f"insole_{design.insole.side.value}"
-    try:
-        out.parent.mkdir(parents=True, exist_ok=True)
-        if out.exists() and not out.is_dir():
-            raise OutputError(f"--out {str(out)!r} is a file; give a folder")
-        tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.tmp-", dir=out.parent))
-    except OSError as exc:
-        raise OutputError(f"cannot write to {str(out)!r} ({exc.strerror}); choose another "
-                          f"--out folder") from None
+    out, tmp = staging_folder(out_dir)
     report = design.report
     timings = report["timings_s"]
     mesh = design.insole.mesh

@@ -556,6 +556,21 @@ def _export_step(mesh: trimesh.Trimesh, path: Path, design: Design | None = None
 _WRITERS: dict[str, Callable] = {"3mf": _export_3mf, "step": _export_step}
 
 
+def staging_folder(out_dir: str | os.PathLike) -> tuple[Path, Path]:
+    """The output folder and a fresh temporary folder beside it, where a run writes
+    everything before moving it in (so a failure leaves no partial output)."""
+    out = Path(out_dir)
+    try:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        if out.exists() and not out.is_dir():
+            raise OutputError(f"--out {str(out)!r} is a file; give a folder")
+        tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.tmp-", dir=out.parent))
+    except OSError as exc:
+        raise OutputError(f"cannot write to {str(out)!r} ({exc.strerror}); choose another "
+                          f"--out folder") from None
+    return out, tmp
+
+
 def write_design(design: Design, out_dir: str | os.PathLike, *, stem: str = "socket",
                  progress: Callable[[str, float], None] | None = None,
                  formats: frozenset[str] | None = None) -> dict:
@@ -569,15 +584,7 @@ def write_design(design: Design, out_dir: str | os.PathLike, *, stem: str = "soc
     """
     if formats is None:
         formats = design.groups["export"].format_set
-    out = Path(out_dir)
-    try:
-        out.parent.mkdir(parents=True, exist_ok=True)
-        if out.exists() and not out.is_dir():
-            raise OutputError(f"--out {str(out)!r} is a file; give a folder")
-        tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.tmp-", dir=out.parent))
-    except OSError as exc:
-        raise OutputError(f"cannot write to {str(out)!r} ({exc.strerror}); choose another "
-                          f"--out folder") from None
+    out, tmp = staging_folder(out_dir)
     report = design.report
     timings = report["timings_s"]
     try:
