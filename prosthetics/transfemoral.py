@@ -34,7 +34,7 @@ from .label import LabelParams
 from .landmarks import Side
 from .params import param
 from .sockets import WallParams
-from .transtibial import (SocketGrid, TemplateCache, _grid_normals, assemble_socket,
+from .transtibial import (SocketGrid, TemplateCache, _grid_normals, assemble_lower_limb_socket,
                           cut_weight, rectify, sample_limb)
 
 NAME = "transfemoral"
@@ -167,10 +167,5 @@ def build_transfemoral(limb: trimesh.Trimesh, params: TransfemoralParams | None 
     anterior_z = float(brim_z.max())
     inner, pole, _zones = rectify(grid, p, anterior_z, None)
     timings["sample"] = time.perf_counter() - t0
-    return assemble_socket(limb, grid, inner, pole, p, cache, timings,
-                           block_radius_mm=p.adapter_plate_diameter_mm / 2.0,
-                           make_interface=lambda bottom, top: adapters.make_interface(p, bottom, top),
-                           block_height_mm=p.adapter_block_height_mm,
-                           blend_floor_above_bottom_mm=p.adapter_block_height_mm
-                           - p.adapter_plate_thickness_mm + 1.0,
-                           side=p.limb_side.value, anterior_z=float(level))
+    return assemble_lower_limb_socket(limb, grid, inner, pole, p, cache, timings,
+                                      anterior_z=float(level))

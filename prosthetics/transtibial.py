@@ -527,14 +527,22 @@ def build_transtibial(limb: trimesh.Trimesh, params: TranstibialParams | None = 
     inner, pole, zones = rectify(grid, p, anterior_z, marks)
     timings["sample"] = time.perf_counter() - t0
 
+    return assemble_lower_limb_socket(limb, grid, inner, pole, p, cache, timings,
+                                      anterior_z=anterior_z, landmarks=marks, zones=zones)
+
+
+def assemble_lower_limb_socket(limb, grid: SocketGrid, inner: np.ndarray, pole: np.ndarray, p,
+                               cache: TemplateCache, timings: dict, *, anterior_z: float,
+                               **extra) -> "SocketResult":
+    """:func:`assemble_socket` with the lower-limb distal interface (4-hole plate, collar
+    block or shuttle lock, from the shared adapter parameters of ``p``)."""
     return assemble_socket(limb, grid, inner, pole, p, cache, timings,
                            block_radius_mm=p.adapter_plate_diameter_mm / 2.0,
                            make_interface=lambda bottom, top: adapters.make_interface(p, bottom, top),
                            block_height_mm=p.adapter_block_height_mm,
                            blend_floor_above_bottom_mm=p.adapter_block_height_mm
                            - p.adapter_plate_thickness_mm + 1.0,
-                           side=p.limb_side.value, anterior_z=anterior_z,
-                           landmarks=marks, zones=zones)
+                           side=p.limb_side.value, anterior_z=anterior_z, **extra)
 
 
 def shell_and_cavity(inner: np.ndarray, pole: np.ndarray, target: np.ndarray,
