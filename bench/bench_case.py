@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import argparse
 import hashlib
-import statistics
 import sys
 import tempfile
 import time
@@ -19,15 +18,9 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
 
-
-def _median_s(fn, runs: int) -> float:
-    times = []
-    for _ in range(runs):
-        t = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - t)
-    return statistics.median(times)
+from benchutil import median_s  # noqa: E402
 
 
 def _make_case(root: Path) -> Path:
@@ -69,15 +62,15 @@ def main() -> int:
             for f in files:
                 hashlib.sha256(f.read_bytes()).hexdigest()
 
-        base = _median_s(hash_all, args.runs)
+        base = median_s(hash_all, args.runs)
         rows = [("read and hash every file (baseline)", base, None)]
-        rows.append(("verify", _median_s(lambda: verify_case(case), args.runs), None))
+        rows.append(("verify", median_s(lambda: verify_case(case), args.runs), None))
         plain = tmp / "plain.pcase"
         enc = tmp / "enc.pcase"
-        rows.append(("pack, plain", _median_s(lambda: pack_case(case, plain), args.runs),
+        rows.append(("pack, plain", median_s(lambda: pack_case(case, plain), args.runs),
                      plain))
         pw = "correct horse battery staple"
-        rows.append(("pack, encrypted", _median_s(lambda: pack_case(case, enc, passphrase=pw),
+        rows.append(("pack, encrypted", median_s(lambda: pack_case(case, enc, passphrase=pw),
                                                    args.runs), enc))
         n = [0]
 
@@ -85,12 +78,12 @@ def main() -> int:
             n[0] += 1
             unpack_case(pkg, tmp / f"u{n[0]}", passphrase=passphrase)
 
-        rows.append(("unpack, plain (verifies)", _median_s(lambda: unpack(plain), args.runs),
+        rows.append(("unpack, plain (verifies)", median_s(lambda: unpack(plain), args.runs),
                      None))
         rows.append(("unpack, encrypted (verifies)",
-                     _median_s(lambda: unpack(enc, pw), args.runs), None))
+                     median_s(lambda: unpack(enc, pw), args.runs), None))
         rows.append(("scrypt key (n=2**17, r=8, p=1)",
-                     _median_s(lambda: _derive_key(pw, b"0" * 16, 2 ** 17, 8, 1), args.runs),
+                     median_s(lambda: _derive_key(pw, b"0" * 16, 2 ** 17, 8, 1), args.runs),
                      None))
         print(f"case {case.name}: {len(files)} files, {size / 1e6:.1f} MB; median of "
               f"{args.runs} runs")

@@ -446,6 +446,9 @@ def checks_html(ch: dict, warnings: list, report: dict | None, out_dir: Path | N
              + (f": {html.escape(pr.get('reason') or '')}" if not pr.get("fits") else "")
              + (f", turned {pr.get('rotation_deg'):g}°" if pr.get("fits") and
                 pr.get("rotation_deg") else ""))]
+    if pr.get("orientation"):
+        rows.append(("Printed", _ok(True), f"{html.escape(str(pr['orientation']))}, "
+                                           f"~{pr.get('support_ml', 0):.0f} ml support"))
     sl = ch.get("slicer")
     if report is not None and sl is not None:
         if sl.get("ran") and sl.get("ok"):

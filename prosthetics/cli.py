@@ -136,6 +136,10 @@ def _front(args):
 def _print_written(report: dict, out: Path) -> int:
     """The slicer's result, the files written and the warnings (design and insole)."""
     sl = report["checks"].get("slicer", {})
+    pr = report["checks"].get("printer") or {}
+    if pr.get("orientation"):
+        print(f"print     {pr['orientation']} on {pr.get('printer')}, support about "
+              f"{pr.get('support_ml', 0):.0f} ml{'' if pr.get('fits') else ' (DOES NOT FIT)'}")
     if sl.get("ran"):
         print(f"slicer    {'ok' if sl.get('ok') else 'FAILED'}: {sl.get('filament_g')} g, "
               f"{sl.get('print_time_text')}")

@@ -680,6 +680,8 @@ class InsoleDesign:
     groups: dict
     scan_to_design: np.ndarray
     scan: object
+    #: How the print files stand on the bed (:class:`prosthetics.orientation.OrientationChoice`).
+    orientation: object = None
 
 
 def run_insole(scan_path, *, template=None, settings: dict | None = None, units=None,
@@ -702,7 +704,7 @@ def run_insole(scan_path, *, template=None, settings: dict | None = None, units=
     from .foot import process_foot
     from .loaders import Units, load_scan
     from .params import param_infos
-    from .printing import bed_fit, get_material, get_printer
+    from .printing import get_material, get_printer
 
     def step(name, frac):
         if progress is not None:
@@ -736,11 +738,13 @@ def run_insole(scan_path, *, template=None, settings: dict | None = None, units=
     meas = measure_insole(ins, foot)
     exp = groups["export"]
     printer, material = get_printer(exp.printer), get_material(exp.material)
-    fit = bed_fit(ins.mesh.extents, printer, footprint_xy=ins.mesh.vertices[:, :2])
+    from .orientation import orientation_check
+
+    orientation, fit, lines = orientation_check(
+        ins.mesh, printer, names={"+X": "the toes", "-X": "the heel"},
+        preferred_face="the insole's bottom")
     timings["check"] = time.perf_counter() - t
-    warnings = [*foot.warnings, *ins.warnings]
-    if not fit["fits"]:
-        warnings.append(f"does not fit {printer.name}: {fit['reason']}")
+    warnings = [*foot.warnings, *ins.warnings, *lines]
     tp = groups["template"]
     # The design frame is the foot frame (plantar plane at z = 0, the insole's bottom at
     # -base), mirrored about y = 0 for the other foot.
@@ -772,7 +776,7 @@ def run_insole(scan_path, *, template=None, settings: dict | None = None, units=
         "insole": {"side": ins.side.value, "mirrored": ins.mirrored, **ins.metrics,
                    "measured": meas,
                    "outline_xy_mm": np.round(ins.outline_xy, 2).tolist(),
-                   "print_orientation": "bottom on the bed, as in the design frame (+Z up)"},
+                   "print_orientation": orientation.as_dict()},
         "checks": {**solid, "printer": fit, "material": material.name,
                    "length_mm": meas["length_mm"],
                    "length_expected_mm": round(fm["foot_length_mm"] + tp.length_margin_mm, 2)
@@ -785,7 +789,7 @@ def run_insole(scan_path, *, template=None, settings: dict | None = None, units=
     }
     step("done", 0.8)
     return InsoleDesign(report=report, foot=foot, insole=ins, groups=groups,
-                        scan_to_design=scan_to_design, scan=scan)
+                        scan_to_design=scan_to_design, scan=scan, orientation=orientation)
 
 
 def slicer_config(groups: dict) -> dict[str, str]:
@@ -849,6 +853,9 @@ def write_insole(design: InsoleDesign, out_dir, *, stem: str | None = None,
     report = design.report
     timings = report["timings_s"]
     mesh = design.insole.mesh
+    turned = design.orientation is not None and not design.orientation.is_preferred
+    if turned:                              # the print files stand as they print
+        mesh = design.orientation.apply(mesh)
     try:
         t = time.perf_counter()
         if progress:
@@ -862,21 +869,24 @@ def write_insole(design: InsoleDesign, out_dir, *, stem: str | None = None,
             report["warnings"].append("the written STL is not watertight when read back")
         tmf = tmp / f"{stem}.3mf"
         cfg = slicer_config(design.groups)
+        if turned:
+            cfg.update(support_material="1", support_material_auto="1")
         # The 3MF is a print job: the part stands on the bed's middle (PrusaSlicer refuses
-        # a part off the bed); the STL stays in the design frame.
+        # a part off the bed); the STL keeps the print orientation's coordinates.
+        from .pipeline import bed_placement
         from .printing import get_printer
 
-        pr = get_printer(design.groups["export"].printer)
-        lo, hi = mesh.bounds
-        shift = np.array([pr.bed_x_mm / 2 - (lo[0] + hi[0]) / 2,
-                          pr.bed_y_mm / 2 - (lo[1] + hi[1]) / 2, -lo[2]])
-        export_3mf(mesh.copy().apply_translation(shift), tmf, cfg, title=stem)
+        to_bed = bed_placement(mesh, get_printer(design.groups["export"].printer),
+                               report["checks"]["printer"].get("rotation_deg") or 0.0)
+        export_3mf(mesh.copy().apply_transform(to_bed), tmf, cfg, title=stem)
+        if design.orientation is not None:
+            to_bed = to_bed @ design.orientation.transform
         report["outputs"] = [{"path": f.name, "format": fmt, "triangles": int(len(mesh.faces)),
                               "volume_ml": round(float(mesh.volume) / 1000.0, 3),
-                              "bytes": f.stat().st_size}
+                              "bytes": f.stat().st_size, "frame": "print"}
                              for f, fmt in ((stl, "stl"), (tmf, "3mf"))]
         report["outputs"][1]["slicer_settings"] = cfg
-        report["outputs"][1]["translation_from_design_mm"] = np.round(shift, 3).tolist()
+        report["outputs"][1]["transform_design_to_file"] = np.round(to_bed, 9).tolist()
         timings["export"] = round(time.perf_counter() - t, 3)
         exp = design.groups["export"]
         sl: dict = {"ran": False, "ok": None, "message": "slicing turned off (slice=false)"}
@@ -889,7 +899,7 @@ def write_insole(design: InsoleDesign, out_dir, *, stem: str | None = None,
             res = slice_stl(stl, get_printer(exp.printer), get_material(exp.material),
                             layer_height_mm=exp.layer_height_mm, perimeters=exp.perimeters,
                             infill_percent=exp.infill_percent,
-                            infill_pattern=exp.infill_pattern, supports=False,
+                            infill_pattern=exp.infill_pattern, supports=turned,
                             brim_width_mm=3.0)
             sl = res.as_dict()
             timings["slice"] = round(time.perf_counter() - t, 3)

@@ -10,7 +10,8 @@ from matplotlib.figure import Figure
 from .report_html import (_CSS, SKIN_RGB, SOCKET_RGB, _decimate, _esc, _fmt, _kv_table,
                           _pictures_html, _png_bytes, _project, _section_input,
                           _section_outputs, _section_template, _section_timings,
-                          _section_warnings, _status, _title_name, _transform_html)
+                          _section_warnings, _status, _title_name, _transform_html,
+                          orientation_row)
 from .errors import OutputError
 
 __all__ = ["insole_pictures", "write_insole_report_html"]
@@ -165,6 +166,8 @@ def _section_checks(report: dict) -> str:
     if pr:
         rows.append(("Printer", f"{_status(pr.get('fits'), 'fits', 'does not fit')} — "
                                 f"{_esc(pr.get('printer'))}"))
+    if (row := orientation_row(report)) is not None:
+        rows.append(row)
     sl = c.get("slicer") or {}
     if sl.get("ran"):
         txt = (f"{_status(sl.get('ok'), 'sliced OK', 'slicing failed')} — {_fmt(sl.get('slicer'))}, "

@@ -30,6 +30,7 @@ from .errors import OutputError, ParameterError, ProstheticsError
 from .loaders import Units, load_scan
 from .measure import MeasureParams, measure_limb, sections, volume_below
 from .params import Params, apply_settings, param, param_infos, param_type
+from .printing import get_material, get_printer, slice_stl
 from .transfemoral import TransfemoralParams, build_transfemoral
 from .transradial import TransradialParams, build_transradial
 from .transtibial import TranstibialParams, build_transtibial
@@ -206,6 +207,15 @@ class Design:
     groups: dict
     scan_to_design: np.ndarray
     warnings: list = field(default_factory=list)
+    #: How the print files stand on the bed (:class:`prosthetics.orientation.OrientationChoice`).
+    orientation: Any = None
+
+    @property
+    def print_part(self) -> trimesh.Trimesh:
+        """The socket as the print files hold it: in the chosen print orientation (the
+        design frame itself when the part prints as designed)."""
+        return self.orientation.apply(self.socket) if self.orientation is not None \
+            else self.socket
 
 
 def _progress(cb, stage: str, fraction: float) -> None:
@@ -370,8 +380,6 @@ class DesignSession:
         return build(self.results["align"].mesh, params, self._template_cache)
 
     def _run_check(self) -> dict:
-        from .printing import bed_fit, get_material, get_printer
-
         sock = self.results["template"]
         warnings = []
         solid = solid_checks(sock.mesh)
@@ -389,12 +397,15 @@ class DesignSession:
         from .strength import strength_warnings
 
         warnings.extend(strength_warnings(self.groups["template"], material))
-        fit = bed_fit(sock.mesh.extents, printer, footprint_xy=sock.mesh.vertices[:, :2])
-        if not fit["fits"]:
-            warnings.append(f"does not fit {printer.name}: {fit['reason']}")
+        from .orientation import orientation_check
+
+        orientation, fit, lines = orientation_check(
+            sock.mesh, printer, names=_limb_axis_words(self.groups["template"]),
+            preferred_face="the distal interface's face")
+        warnings.extend(lines)
         return {"checks": {**solid, **wall, "wall_required_mm": required,
                            "wall_ok": bool(wall_ok), "printer": fit, "material": material.name},
-                "warnings": warnings}
+                "warnings": warnings, "orientation": orientation}
 
     # -- results ---------------------------------------------------------------------
     @property
@@ -406,6 +417,15 @@ class DesignSession:
         """The complete design (runs what is stale)."""
         self.update()
         return _make_design(self)
+
+
+def _limb_axis_words(tp) -> dict:
+    """Words for the limb frame's axes (+Y anterior; +X lateral on a right limb)."""
+    side = getattr(getattr(tp, "limb_side", None), "value", "right")
+    lateral = "+X" if side == "right" else "-X"
+    medial = "-X" if lateral == "+X" else "+X"
+    return {"+Y": "anterior", "-Y": "posterior", lateral: "lateral", medial: "medial",
+            "+Z": "proximal", "-Z": "distal"}
 
 
 def _make_design(session: DesignSession) -> Design:
@@ -459,8 +479,7 @@ def _make_design(session: DesignSession) -> Design:
                    "adapter": {"bottom_z_mm": round(sock.adapter.bottom_z_mm, 2),
                                "pedestal_top_z_mm": round(sock.adapter.pedestal_top_z_mm, 2),
                                "hole_centres_mm": np.round(sock.adapter.hole_centres(), 3).tolist()},
-                   "print_orientation": "distal end (adapter disc) on the bed, as in the design "
-                                        "frame (+Z up)",
+                   "print_orientation": check["orientation"].as_dict(),
                    "label": getattr(sock, "label", None)},
         "checks": dict(check["checks"]),
         "outputs": [],
@@ -468,7 +487,8 @@ def _make_design(session: DesignSession) -> Design:
         "timings_s": {k: round(v, 3) for k, v in session.timings.items()},
     }
     return Design(report=report, limb=aligned.mesh, socket=sock.mesh, socket_result=sock,
-                  groups=groups, scan_to_design=scan_to_design, warnings=warnings)
+                  groups=groups, scan_to_design=scan_to_design, warnings=warnings,
+                  orientation=check["orientation"])
 
 
 def run_design(scan_path: str | os.PathLike, *, template: str | os.PathLike | None = None,
@@ -522,7 +542,7 @@ def _write_aop_files(design: Design, folder: Path, stem: str) -> list[dict]:
                 f"x = {offset[0]:.2f}, y = {offset[1]:.2f} mm")
         shape = dataclasses.replace(shape, comments=(note,))
         path = write_aop(folder / name, shape)
-        out.append({"path": path.name, "format": "aop", "what": what,
+        out.append({"path": path.name, "format": "aop", "frame": "design", "what": what,
                     "levels": int(shape.radii_mm.shape[0]),
                     "angles": int(shape.radii_mm.shape[1]),
                     "axis_offset_mm": [round(float(v), 3) for v in offset],
@@ -530,21 +550,34 @@ def _write_aop_files(design: Design, folder: Path, stem: str) -> list[dict]:
     return out
 
 
-def _export_3mf(mesh: trimesh.Trimesh, path: Path, design: Design | None = None) -> dict:
-    """The 3MF with the part standing on the middle of the printer's bed (a slicer refuses
-    a part that lies off the bed); the shift from the design frame goes into the report."""
-    shift = np.zeros(3)
-    if design is not None:
-        from .printing import get_printer
+def bed_placement(mesh: trimesh.Trimesh, printer, rotation_deg: float = 0.0) -> np.ndarray:
+    """(4, 4) that turns ``mesh`` (as it prints) ``rotation_deg`` counter-clockwise about z
+    and stands it on the middle of ``printer``'s bed (a slicer refuses a part off the bed)."""
+    to_bed = np.eye(4)
+    a = np.radians(float(rotation_deg or 0.0))
+    to_bed[:2, :2] = [[np.cos(a), -np.sin(a)], [np.sin(a), np.cos(a)]]
+    pts = trimesh.transform_points(mesh.convex_hull.vertices, to_bed)
+    lo, hi = pts.min(axis=0), pts.max(axis=0)
+    to_bed[:3, 3] = [printer.bed_x_mm / 2 - (lo[0] + hi[0]) / 2,
+                     printer.bed_y_mm / 2 - (lo[1] + hi[1]) / 2, -lo[2]]
+    return to_bed
 
-        printer = get_printer(design.groups["export"].printer)
-        lo, hi = mesh.bounds
-        shift = np.array([printer.bed_x_mm / 2 - (lo[0] + hi[0]) / 2,
-                          printer.bed_y_mm / 2 - (lo[1] + hi[1]) / 2, -lo[2]])
+
+def _export_3mf(mesh: trimesh.Trimesh, path: Path, design: Design | None = None) -> dict:
+    """The 3MF as a print job: the part (as it prints) turned about z as the printer fit
+    asks, on the middle of the bed; the transform from the design frame goes into the
+    report."""
+    to_file = np.eye(4)
+    if design is not None:
+        fit = design.report.get("checks", {}).get("printer") or {}
+        to_file = bed_placement(mesh, get_printer(design.groups["export"].printer),
+                                fit.get("rotation_deg") or 0.0)
     placed = mesh.copy()
-    placed.apply_translation(shift)
+    placed.apply_transform(to_file)
     path.write_bytes(placed.export(file_type="3mf"))
-    return {"translation_from_design_mm": np.round(shift, 3).tolist()}
+    if design is not None and design.orientation is not None:
+        to_file = to_file @ design.orientation.transform
+    return {"transform_design_to_file": np.round(to_file, 9).tolist()}
 
 
 def _export_step(mesh: trimesh.Trimesh, path: Path, design: Design | None = None) -> dict:
@@ -591,7 +624,8 @@ def write_design(design: Design, out_dir: str | os.PathLike, *, stem: str = "soc
         t = time.perf_counter()
         _progress(progress, "export", 0.82)
         stl = tmp / f"{stem}.stl"
-        design.socket.export(stl, file_type="stl")
+        part = design.print_part            # the print files stand as they print
+        part.export(stl, file_type="stl")
         # Check the file that ships, not only the mesh in memory: STL readers weld vertices
         # by position, which is where float32 rounding can open a seam.
         back = trimesh.load(stl, file_type="stl")
@@ -605,10 +639,13 @@ def write_design(design: Design, out_dir: str | os.PathLike, *, stem: str = "soc
         for fmt in EXPORT_FORMATS:
             if fmt in formats and fmt in _WRITERS:
                 path = tmp / f"{stem}.{fmt}"
-                written.append((path, fmt, _WRITERS[fmt](design.socket, path, design) or {}))
+                # STEP is for CAD: it keeps the design frame.
+                mesh = design.socket if fmt == "step" else part
+                written.append((path, fmt, _WRITERS[fmt](mesh, path, design) or {}))
         outputs = []
         for path, fmt, extra in written:
             outputs.append({"path": path.name, "format": fmt,
+                            "frame": "design" if fmt == "step" else "print",
                             "triangles": int(len(design.socket.faces)),
                             "volume_ml": round(float(design.socket.volume) / 1000.0, 3),
                             "bytes": path.stat().st_size,
@@ -622,8 +659,6 @@ def write_design(design: Design, out_dir: str | os.PathLike, *, stem: str = "soc
         if exp.slice:
             t = time.perf_counter()
             _progress(progress, "slice", 0.85)
-            from .printing import get_material, get_printer, slice_stl
-
             res = slice_stl(stl, get_printer(exp.printer), get_material(exp.material),
                             layer_height_mm=exp.layer_height_mm)
             slicer_result = res.as_dict()
@@ -637,9 +672,14 @@ def write_design(design: Design, out_dir: str | os.PathLike, *, stem: str = "soc
 
         t = time.perf_counter()
         _progress(progress, "report", 0.95)
-        from .report_html import circumference_chart, render_pictures, write_report_html
+        from .report_html import (circumference_chart, print_bed_png, render_pictures,
+                                  write_report_html)
 
         pictures = render_pictures(design.limb, design.socket)
+        printer = get_printer(design.groups["export"].printer)
+        pictures["on_the_bed"] = print_bed_png(
+            part, printer, bed_placement(part, printer,
+                                         report["checks"]["printer"].get("rotation_deg") or 0.0))
         pictures["circumferences"] = circumference_chart(
             report["measurements"], report["socket"].get("inner_circumferences"))
         timings["report"] = round(time.perf_counter() - t, 3)

@@ -364,6 +364,63 @@ def _sections_png(limb: trimesh.Trimesh | None, socket: trimesh.Trimesh | None) 
     return _png_bytes(fig)
 
 
+SUPPORT_RGB = np.array([0.93, 0.55, 0.18])
+
+
+def print_bed_png(part: trimesh.Trimesh, printer, placement: np.ndarray | None = None,
+                  max_overhang_deg: float = 45.0) -> bytes:
+    """The part as it prints, from the front and the side, on the printer's bed.
+
+    ``part`` is in its print orientation (+Z up); ``placement`` (4, 4) sets it on the bed
+    (default: moved to the bed's middle, not turned).  Faces overhanging more than ``max_overhang_deg`` from vertical (and not on the
+    bed) are drawn orange: the slicer puts support under them.  The bed's width and the
+    printer's build height are drawn as lines.
+    """
+    mesh = _decimate(part).copy()
+    if placement is None:
+        lo, hi = mesh.bounds
+        placement = np.eye(4)
+        placement[:3, 3] = [printer.bed_x_mm / 2 - (lo[0] + hi[0]) / 2,
+                            printer.bed_y_mm / 2 - (lo[1] + hi[1]) / 2, -lo[2]]
+    mesh.apply_transform(placement)
+    down = -mesh.face_normals[:, 2]
+    over = (down > np.sin(np.radians(max_overhang_deg))) & \
+        (mesh.triangles_center[:, 2] > 0.3)
+    parts = []
+    for mask, rgb in ((~over, SOCKET_RGB), (over, SUPPORT_RGB)):
+        if mask.any():
+            parts.append((mesh.submesh([np.flatnonzero(mask)], append=True), rgb, True))
+    height = max(float(mesh.bounds[1, 2]), printer.max_height_mm)
+    fig = Figure(figsize=(9.0, 5.2))
+    axes = fig.subplots(1, 2, sharey=True)
+    views = (("Front (from −Y)", np.array([0.0, -1.0, 0.0]), 0, printer.bed_x_mm),
+             ("Side (from +X)", np.array([1.0, 0.0, 0.0]), 1, printer.bed_y_mm))
+    for ax, (title, toward, hax, width) in zip(axes, views):
+        polys, colors = _project(parts, toward, hax)
+        if len(polys):
+            ax.add_collection(PolyCollection(polys, facecolors=colors, edgecolors=colors,
+                                             linewidths=0.25))
+        ax.plot([0, width], [0, 0], color="#444444", lw=3)
+        ax.plot([0, width], [printer.max_height_mm] * 2, color="#aa3333", lw=1, ls="--")
+        ax.set_xlim(-0.03 * width, 1.03 * width)
+        ax.set_ylim(-0.04 * height, 1.08 * height)
+        ax.set_aspect("equal", adjustable="box")
+        ax.set_title(title, fontsize=13)
+        ax.set_xlabel(f"bed {'xy'[hax]} (mm)", fontsize=11)
+        for sp in ax.spines.values():
+            sp.set_color("#bbbbbb")
+    axes[0].set_ylabel("height on the printer (mm)", fontsize=11)
+    handles = [PathPatch(MplPath([(0, 0)]), facecolor=SOCKET_RGB, edgecolor="none",
+                         label="part"),
+               PathPatch(MplPath([(0, 0)]), facecolor=SUPPORT_RGB, edgecolor="none",
+                         label=f"overhang > {max_overhang_deg:g}° (supported)"),
+               PathPatch(MplPath([(0, 0)]), facecolor="none", edgecolor="#aa3333", ls="--",
+                         label=f"{printer.name}: {printer.max_height_mm:g} mm build height")]
+    fig.legend(handles=handles, loc="upper center", ncol=3, fontsize=10, frameon=False)
+    fig.subplots_adjust(left=0.09, right=0.985, bottom=0.11, top=0.86, wspace=0.1)
+    return _png_bytes(fig)
+
+
 def render_pictures(limb: trimesh.Trimesh, socket: trimesh.Trimesh) -> dict[str, bytes]:
     """Draw the pictures of the report.
 
@@ -494,6 +551,9 @@ _PICTURE_CAPTIONS = {
     "socket_on_limb": "Socket (blue-grey) on the limb (skin colour): anterior, lateral and "
                       "posterior views, orthographic, mm.",
     "sections": "Sagittal and coronal sections through the limb axis; socket wall hatched.",
+    "on_the_bed": "The part as it prints, on the printer's bed (front and side views, mm): "
+                  "overhangs the slicer supports in orange; the dashed line is the printer's "
+                  "build height.",
     "circumferences": "Circumference of the limb (and of the socket's inner surface) by height "
                       "above the distal end.",
 }
@@ -745,6 +805,25 @@ def _section_template(report: dict) -> str:
     return out
 
 
+def orientation_row(report: dict) -> tuple[str, str] | None:
+    """("Print orientation", text) from the report's ``print_orientation`` (socket or
+    insole), or None when the report has none."""
+    part = report.get("socket") or report.get("insole") or {}
+    po = part.get("print_orientation") if isinstance(part, dict) else None
+    if not isinstance(po, dict):
+        return None
+    txt = (f"<b>{_esc(po.get('description'))}</b> — {_esc(po.get('reason'))}; build height "
+           f"{_fmt(po.get('height_mm'), 0, 'mm')}, {_fmt(po.get('bed_contact_cm2'), 0, 'cm²')} "
+           f"on the bed, support about {_fmt(po.get('support_ml'), 0, 'ml')} "
+           f"(solid columns under overhangs over 45°; the slicer prints them sparse)")
+    alts = [a for a in po.get("alternatives") or [] if isinstance(a, dict)]
+    if alts:
+        txt += '<br><span class="muted">Compared: ' + "; ".join(
+            f"{_esc(a.get('description'))} {_fmt(a.get('support_ml'), 0, 'ml')} of support"
+            + ("" if a.get("fits_printer") else " (does not fit)") for a in alts) + "</span>"
+    return ("Print orientation", txt)
+
+
 def _section_checks(report: dict) -> str:
     checks = report.get("checks") if isinstance(report.get("checks"), dict) else {}
     min_wall, req = checks.get("min_wall_mm"), checks.get("wall_required_mm")
@@ -771,6 +850,8 @@ def _section_checks(report: dict) -> str:
         rows.append(("Printer", txt))
     else:
         rows.append(("Printer", _MISSING))
+    if (row := orientation_row(report)) is not None:
+        rows.append(row)
     sl = checks.get("slicer") if isinstance(checks.get("slicer"), dict) else {}
     if sl.get("ran"):
         txt = _status(sl.get("ok"), "sliced OK", "slicing failed")

@@ -153,6 +153,11 @@ def test_cli_on_the_sample_writes_a_sliceable_insole(tmp_path, capsys):
     assert abs(c["length_mm"] - c["length_expected_mm"]) <= 2.0
     assert c["slicer"]["ran"] and c["slicer"]["ok"], c["slicer"]["message"]
     assert c["slicer"]["mesh_stats"].get("number_of_parts") == 1
+    # Printed as designed: the flat bottom on the bed, nothing to support.
+    po = r["insole"]["print_orientation"]
+    assert po["description"] == "as designed (+Z up)" and po["support_ml"] < 1.0
+    assert po["bed_contact_cm2"] > 100 and c["printer"]["orientation"] == po["description"]
+    assert all(o["frame"] == "print" for o in r["outputs"])
     # PrusaSlicer reads these settings from the 3MF (checked by hand: "; fill_density =
     # 13%" in the G-code of a 3MF written with 13 %); the part stands on the bed.
     with zipfile.ZipFile(out / "insole_left.3mf") as z:
