@@ -38,7 +38,18 @@ class SpinBox(_NoStrayWheel, QSpinBox):
 
 
 class ComboBox(_NoStrayWheel, QComboBox):
-    pass
+    """A combo box that does not widen the side panel to its longest item (the panel would
+    then be cut off on the right); its list still opens wide enough to read every item."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+        self.setMinimumContentsLength(16)
+
+    def showPopup(self) -> None:
+        view = self.view()
+        view.setMinimumWidth(max(self.width(), view.sizeHintForColumn(0) + 24))
+        super().showPopup()
 
 
 def _guard(widget: QWidget) -> None:
