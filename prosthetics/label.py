@@ -27,6 +27,11 @@ from .params import Params, param
 
 #: How far the letters reach into the wall below the surface, mm.
 EMBED_MM = 1.0
+#: The letters are raised with a slant: each mm of relief also rises this much, so the
+#: undersides of the strokes slope at atan(1 / 1.2) = 40 degrees from vertical and print
+#: without support when the socket stands upright (flat undersides are overhangs a slicer
+#: supports with columns from the bed).  The letters' faces keep their shape.
+UNDERSIDE_RISE_PER_MM = 1.2
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -173,8 +178,10 @@ def emboss(mesh: trimesh.Trimesh, text: str, *, angle_deg: float, centre_z_mm: f
     if not np.all(np.isfinite(r)):
         raise ParameterError(f"part of the label at {centre_z_mm:g} mm falls off the socket; "
                              f"move it (label_z_mm, label_angle_deg)")
-    r = r - EMBED_MM + t.vertices[:, 2] * (EMBED_MM + depth_mm)
-    v = np.column_stack([r * np.cos(theta), r * np.sin(theta), z])
+    out_mm = t.vertices[:, 2] * (EMBED_MM + depth_mm) - EMBED_MM   # off the wall, mm
+    r = r + out_mm
+    v = np.column_stack([r * np.cos(theta), r * np.sin(theta),
+                         z + UNDERSIDE_RISE_PER_MM * out_mm])
     letters = trimesh.Trimesh(v, t.faces, process=False)
     body = to_manifold(mesh) + to_manifold(letters)
     # The union can leave zero-volume slivers where a letter's face grazes the wall.
@@ -191,7 +198,9 @@ def emboss(mesh: trimesh.Trimesh, text: str, *, angle_deg: float, centre_z_mm: f
     return out, {"text": text, "angle_deg": round(float(angle_deg), 2),
                                  "centre_z_mm": round(float(centre_z_mm), 2),
                                  "height_mm": height_mm, "relief_mm": depth_mm,
-                                 "length_mm": round(width, 1), "kind": "embossed"}
+                                 "length_mm": round(width, 1), "kind": "embossed",
+                                 "underside_slope_deg": round(float(np.degrees(
+                                     np.arctan(1.0 / UNDERSIDE_RISE_PER_MM))), 1)}
 
 
 def apply_label(mesh: trimesh.Trimesh, p: LabelParams, side: str,

@@ -37,6 +37,19 @@ def test_label_is_embossed_on_the_lateral_side(pair):
     assert labelled.mesh.volume > plain.mesh.volume
 
 
+def test_letters_print_upright_without_support(pair):
+    plain, labelled = pair
+    m = labelled.mesh
+    d = SurfaceQuery(plain.mesh).distance(m.triangles_center)
+    letters = d > 0.05
+    assert letters.sum() > 500
+    # No face of the letters overhangs more than 45 degrees from vertical (their undersides
+    # slope at 40); a plain extrusion would have flat undersides.
+    down = -m.face_normals[letters, 2]
+    assert down.max() < np.sin(np.radians(45.0))
+    assert labelled.label["underside_slope_deg"] == pytest.approx(39.8, abs=0.1)
+
+
 def test_wall_under_the_label_is_not_thinned(pair):
     _plain, s = pair
     w = measure_wall(s.mesh, s.inner_surface, above_z_mm=s.adapter.pedestal_top_z_mm + 1.0,
