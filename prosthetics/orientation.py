@@ -264,9 +264,8 @@ class _Scorer:
 
     def __init__(self, mesh: trimesh.Trimesh, printer, margin_mm: float,
                  max_overhang_deg: float):
-        import open3d as o3d
+        from .meshing import SurfaceQuery
 
-        self.o3d = o3d
         self.mesh = mesh
         self.printer = printer
         self.margin_mm = margin_mm
@@ -276,10 +275,7 @@ class _Scorer:
         self.areas = np.asarray(mesh.area_faces)
         self.vertices = np.asarray(mesh.vertices)
         self.hull_vertices = np.asarray(mesh.convex_hull.vertices)
-        scene = o3d.t.geometry.RaycastingScene()
-        scene.add_triangles(o3d.core.Tensor(self.vertices.astype(np.float32)),
-                            o3d.core.Tensor(np.asarray(mesh.faces, dtype=np.uint32)))
-        self.scene = scene
+        self.rays = SurfaceQuery(mesh)          # Open3D's ray scene, built once
 
     def fit(self, cand: Candidate) -> Candidate:
         """Build height and printer fit of ``cand`` (filled in place)."""
@@ -305,8 +301,7 @@ class _Scorer:
         cand.overhang_cm2 = float(self.areas[over].sum()) / 100.0
         if len(over):
             origins = self.centres[over] - u * 0.01   # just under the face, looking down
-            rays = np.hstack([origins, np.broadcast_to(-u, origins.shape)]).astype(np.float32)
-            hit = self.scene.cast_rays(self.o3d.core.Tensor(rays))["t_hit"].numpy()
+            hit = self.rays.cast(origins, np.broadcast_to(-u, origins.shape))
             column = np.minimum(hit, above[over])
             vol = column * self.areas[over] * down[over]
             cand.support_ml = float(vol.sum()) / 1000.0
