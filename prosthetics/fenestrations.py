@@ -76,11 +76,11 @@ class FenestrationParams(Params):
         help="Which sides may have holes (each side is the 90-degree sector around its "
              "direction: lateral is +X on a right limb)")
     fenestration_trim_margin_mm: float = param(
-        10.0, label="Hole clearance below the trim band", unit="mm", min=0.0, max=100.0,
+        10.0, label="Clearance below trim band", unit="mm", min=0.0, max=100.0,
         help="Between the holes' edges and the trim-line band (trim_band_height_mm plus "
              "its 10 mm transition)")
     fenestration_distal_margin_mm: float = param(
-        15.0, label="Hole clearance above the distal end", unit="mm", min=0.0, max=150.0,
+        15.0, label="Clearance above distal end", unit="mm", min=0.0, max=150.0,
         help="Between the holes' edges and the thick distal region (distal dome, interface "
              "block, distal fillet)")
 

@@ -54,8 +54,8 @@ class BrimStyle(enum.Enum):
 
 
 @dataclass(frozen=True, kw_only=True)
-class TransfemoralParams(adapters.DistalInterfaceParams, WallParams, LabelParams,
-                         FenestrationParams):
+class TransfemoralParams(FenestrationParams, adapters.DistalInterfaceParams, WallParams,
+                         LabelParams):
     """Parameters of the transfemoral socket template."""
 
     reduction_percent: float = param(

@@ -39,7 +39,7 @@ CONDYLE_GRIP_MM = 40.0
 
 
 @dataclass(frozen=True, kw_only=True)
-class TransradialParams(WristCouplerParams, WallParams, LabelParams, FenestrationParams):
+class TransradialParams(FenestrationParams, WristCouplerParams, WallParams, LabelParams):
     """Parameters of the transradial socket template."""
 
     #: Upper-limb: the lower-limb wall figures (4 mm failed, 6 mm lasted) do not apply.

@@ -41,8 +41,8 @@ NAME = "transtibial"
 
 
 @dataclass(frozen=True, kw_only=True)
-class TranstibialParams(adapters.DistalInterfaceParams, WallParams, LabelParams,
-                        FenestrationParams):
+class TranstibialParams(FenestrationParams, adapters.DistalInterfaceParams, WallParams,
+                        LabelParams):
     """Parameters of the transtibial socket template."""
 
     reduction_percent: float = param(
