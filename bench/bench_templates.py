@@ -9,6 +9,10 @@ size) and the ratio of each median to the transtibial template's in the same pro
 Median of ``--runs`` runs; the machine's cores as they are (2 here).  With ``--pictures``
 (needs a display: run under xvfb-run) it also renders each socket to
 ``DIR/template_<name>.png``.
+
+Presets in ``WITH_HOLES`` (ventilation holes) are timed too, each against the same preset
+with ``fenestration_count = 0`` in the same process: the cost of placing and cutting the
+holes.
 """
 
 from __future__ import annotations
@@ -27,6 +31,10 @@ sys.path.insert(0, str(ROOT))
 SCANS = {"transtibial": ROOT / "scans" / "source" / "transtibial_scan_a.stl",
          "transfemoral": ROOT / "scans" / "source" / "transfemoral_vh_f.stl",
          "transradial": ROOT / "scans" / "source" / "transradial_vh_m.stl"}
+
+
+#: Fenestrated presets, timed against themselves without holes.
+WITH_HOLES = ("transradial_ventilated",)
 
 
 def aligned(path: Path):
@@ -50,7 +58,9 @@ def render(mesh, path: Path, title: str) -> None:
     views = [(c + [2.2 * h, -1.2 * h, 0.6 * h]), (c + [-1.0 * h, 2.0 * h, -1.3 * h])]
     for k, eye in enumerate(views):
         p.subplot(0, k)
-        p.add_mesh(poly, color="#c9d6e3", smooth_shading=True, specular=0.2)
+        # Sharp edges split: the rims of holes and letters stay crisp.
+        p.add_mesh(poly, color="#c9d6e3", smooth_shading=True, split_sharp_edges=True,
+                   specular=0.2)
         p.camera_position = [tuple(eye), tuple(c), (0, 0, 1)]
         if k == 0:
             p.add_text(title, font_size=10)
@@ -62,6 +72,8 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--runs", type=int, default=5)
     ap.add_argument("--pictures", default=None, help="folder for template_<name>.png")
+    ap.add_argument("--holes-only", action="store_true",
+                    help="only the presets with ventilation holes (WITH_HOLES)")
     args = ap.parse_args()
 
     from prosthetics.pipeline import BUILDERS, parameter_groups, resolve_template
@@ -70,7 +82,7 @@ def main() -> None:
 
     print(f"cores: {os.cpu_count()}, runs: {args.runs} (median)")
     rows = {}
-    for name in sorted(BUILDERS, key=lambda n: n != "transtibial"):
+    for name in [] if args.holes_only else sorted(BUILDERS, key=lambda n: n != "transtibial"):
         limb = aligned(SCANS[name])
         preset = resolve_template(name)
         params = parameter_groups(preset)["template"].replace(label_case_id="BENCH-1")
@@ -93,13 +105,43 @@ def main() -> None:
             out = Path(args.pictures)
             out.mkdir(parents=True, exist_ok=True)
             render(sock.mesh, out / f"template_{name}.png", f"{preset.label}")
-    base = rows["transtibial"]
-    print(f"{'template':<13} {'build cold s':>12} {'ratio':>6} {'warm s':>7} {'ratio':>6} "
-          f"{'triangles':>9} {'STEP s':>7} {'STEP MB':>8}")
+    holes = {}
+    for name in WITH_HOLES:
+        preset = resolve_template(name)
+        params = parameter_groups(preset)["template"].replace(label_case_id="BENCH-1")
+        _cls, build = BUILDERS[preset.builder]
+        limb = aligned(SCANS[preset.builder])
+        plain = params.replace(fenestration_count=0)
+        times = {"holes": [], "plain": []}
+        cache = TemplateCache()
+        build(limb, params, cache)
+        for _ in range(args.runs):
+            for key, prm in (("plain", plain), ("holes", params)):
+                t = time.perf_counter()
+                sock = build(limb, prm, cache)
+                times[key].append(time.perf_counter() - t)
+        fen = sock.fenestrations
+        holes[name] = {k: statistics.median(v) for k, v in times.items()}
+        holes[name]["placed"] = fen.placed
+        holes[name]["triangles"] = len(sock.mesh.faces)
+        if args.pictures:
+            render(sock.mesh, Path(args.pictures) / f"template_{name}.png",
+                   f"{preset.label}: {fen.placed} holes of {fen.diameter_mm:g} mm")
+    base = rows.get("transtibial")
+    if base:
+        print(f"{'template':<13} {'build cold s':>12} {'ratio':>6} {'warm s':>7} {'ratio':>6} "
+              f"{'triangles':>9} {'STEP s':>7} {'STEP MB':>8}")
     for name, r in rows.items():
         print(f"{name:<13} {r['cold']:12.2f} {r['cold'] / base['cold']:6.2f} {r['warm']:7.2f} "
               f"{r['warm'] / base['warm']:6.2f} {r['triangles']:9d} {r['step']['seconds']:7.1f} "
               f"{r['step']['bytes'] / 1e6:8.1f}")
+
+    if holes:
+        print(f"\n{'preset (warm cache)':<24} {'holes':>5} {'with holes s':>12} "
+              f"{'without s':>9} {'ratio':>6} {'triangles':>9}")
+        for name, r in holes.items():
+            print(f"{name:<24} {r['placed']:5d} {r['holes']:12.2f} {r['plain']:9.2f} "
+                  f"{r['holes'] / r['plain']:6.2f} {r['triangles']:9d}")
 
 
 if __name__ == "__main__":

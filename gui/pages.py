@@ -317,10 +317,12 @@ class TemplatePage(Page):
         adapter = [n for n in rows if n.startswith("adapter_")]
         grid = [n for n in rows if n.startswith("grid_")]
         walls = [n for n in TRIM_PARAMS if n in rows]
+        holes = [n for n in rows if n.startswith("fenestration_")]
         rest = [n for n in rows
-                if n not in set(adapter + grid + walls + RECTIFY_PARAMS + LANDMARK_PARAMS
-                                + ZONE_PARAMS)]
+                if n not in set(adapter + grid + walls + holes + RECTIFY_PARAMS
+                                + LANDMARK_PARAMS + ZONE_PARAMS)]
         self.walls = self.add_form(walls + rest, "Walls and trim line")
+        self.add_form(holes, "Ventilation holes")
         self.add_form(adapter, "Distal adapter (4-hole)")
         self.add_form(grid, "Sampling grid")
 

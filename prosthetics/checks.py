@@ -16,7 +16,8 @@ def sample_with_normals(mesh: trimesh.Trimesh, n: int, seed: int = 0):
 
 def measure_wall(final: trimesh.Trimesh, inner_surface: trimesh.Trimesh, above_z_mm: float,
                  brim_clearance_mm: float, n: int = 60_000,
-                 on_surface_tol_mm: float = 1e-3) -> dict:
+                 on_surface_tol_mm: float = 1e-3, openings=None,
+                 opening_rim_mm: float = 1.0) -> dict:
     """Thinnest wall of a socket, measured on the final mesh.
 
     Points are sampled on the final mesh and sorted by where they lie:
@@ -28,7 +29,12 @@ def measure_wall(final: trimesh.Trimesh, inner_surface: trimesh.Trimesh, above_z
       the inner surface's top edge, whose wall the through rays measure).
 
     Only the shell above ``above_z_mm`` (the adapter pedestal's top) is measured; the
-    pedestal is solid.
+    pedestal is solid.  ``openings`` (the socket's
+    :class:`~prosthetics.fenestrations.Fenestrations`, or None) are meant holes: points on
+    their bores are left out, and so are the through rays starting within
+    ``opening_rim_mm`` of a bore (a ray along the cavity's normal there can leave through
+    the bore rather than the outside); the wall around every hole is still measured
+    across, from the outside.
 
     Returns
     -------
@@ -43,8 +49,15 @@ def measure_wall(final: trimesh.Trimesh, inner_surface: trimesh.Trimesh, above_z
     pts, nrm = sample_with_normals(final, n, seed=1)
     up = pts[:, 2] > above_z_mm
     pts, nrm = pts[up], nrm[up]
+    if openings is not None:
+        keep = ~openings.near(pts, 0.05)
+        pts, nrm = pts[keep], nrm[keep]
     d_in = q_inner.distance(pts)
     on_inner = d_in < on_surface_tol_mm
+    if openings is not None:
+        on_inner_rim = on_inner & openings.near(pts, opening_rim_mm)
+        keep = ~on_inner_rim
+        pts, nrm, d_in, on_inner = pts[keep], nrm[keep], d_in[keep], on_inner[keep]
 
     eps = 1e-3
     pin, nin = pts[on_inner], -nrm[on_inner]

@@ -211,9 +211,31 @@ def apply_label(mesh: trimesh.Trimesh, p: LabelParams, side: str,
     """
     if not p.label:
         return mesh, None
+    text, angle, z = _placement(p, side, default_z_mm)
+    return emboss(mesh, text, angle_deg=angle, centre_z_mm=z, height_mm=p.label_height_mm,
+                  depth_mm=p.label_depth_mm)
+
+
+def _placement(p: LabelParams, side: str, default_z_mm: float) -> tuple[str, float, float]:
+    """The label's text, direction (deg) and centre height (mm) as :func:`apply_label` sets."""
     text = label_text(p.label_case_id or "CASE", side, p.label_date)
     angle = p.label_angle_deg if p.label_angle_deg is not None else (
         0.0 if side.lower().startswith("r") else 180.0)
     z = p.label_z_mm if p.label_z_mm is not None else default_z_mm
-    return emboss(mesh, text, angle_deg=angle, centre_z_mm=z, height_mm=p.label_height_mm,
-                  depth_mm=p.label_depth_mm)
+    return text, float(angle), float(z)
+
+
+def label_footprint(p: LabelParams, side: str, default_z_mm: float) -> dict | None:
+    """Where :func:`apply_label` will put the label, before it is embossed (None when off).
+
+    Returns ``angle_deg``, ``centre_z_mm`` and the text block's ``width_mm`` (along the
+    surface) and ``height_mm``, for parts that must keep clear of it (ventilation holes).
+    """
+    if not p.label:
+        return None
+    text, angle, z = _placement(p, side, default_z_mm)
+    ext = text_mesh(text).extents
+    return {"angle_deg": angle, "centre_z_mm": z, "width_mm": float(ext[0]) * p.label_height_mm,
+            # the letters' faces rise with their slant: room for it above and below
+            "height_mm": float(ext[1]) * p.label_height_mm
+            + 2.0 * UNDERSIDE_RISE_PER_MM * p.label_depth_mm}

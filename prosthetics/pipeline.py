@@ -386,7 +386,8 @@ class DesignSession:
         wall = measure_wall(sock.mesh, sock.inner_surface,
                             above_z_mm=max(sock.adapter.pedestal_top_z_mm + 1.0,
                                            getattr(sock, "wall_check_above_z_mm", 0.0)),
-                            brim_clearance_mm=float(sock.wall_target_mm.max()) + 0.5)
+                            brim_clearance_mm=float(sock.wall_target_mm.max()) + 0.5,
+                            openings=getattr(sock, "fenestrations", None))
         required = float(self.groups["template"].wall_thickness_mm)
         wall_ok = wall["min_wall_mm"] is not None and wall["min_wall_mm"] >= required - 0.1
         if not wall_ok:
@@ -394,9 +395,11 @@ class DesignSession:
                             f"{required:g} mm asked")
         printer = get_printer(self.groups["export"].printer)
         material = get_material(self.groups["export"].material)
-        from .strength import strength_warnings
+        from .strength import fenestration_warnings, strength_warnings
 
         warnings.extend(strength_warnings(self.groups["template"], material))
+        warnings.extend(fenestration_warnings(getattr(sock, "fenestrations", None),
+                                              getattr(sock.params, "LOAD_BEARING", True)))
         from .orientation import orientation_check
 
         orientation, fit, lines = orientation_check(
@@ -486,6 +489,8 @@ def _make_design(session: DesignSession) -> Design:
         "warnings": warnings,
         "timings_s": {k: round(v, 3) for k, v in session.timings.items()},
     }
+    fen = getattr(sock, "fenestrations", None)
+    report["socket"]["fenestrations"] = fen.as_dict() if fen is not None else None
     return Design(report=report, limb=aligned.mesh, socket=sock.mesh, socket_result=sock,
                   groups=groups, scan_to_design=scan_to_design, warnings=warnings,
                   orientation=check["orientation"])

@@ -769,6 +769,13 @@ def _section_measurements(report: dict, chart: bytes | None = None) -> str:
                   _fmt(sock.get("limb_volume_below_trim_ml"), 1, "ml")),
                  ("Socket inner volume below it",
                   _fmt(sock.get("inner_volume_below_trim_ml"), 1, "ml"))]
+        fen = sock.get("fenestrations")
+        if isinstance(fen, dict):
+            rows.append(("Ventilation holes",
+                         f"{_fmt(fen.get('placed'), 0)} of {_fmt(fen.get('asked'), 0)} asked, "
+                         f"{_fmt(fen.get('diameter_mm'), 1, 'mm')}; open "
+                         f"{_fmt(fen.get('open_area_cm2'), 1, 'cm²')} "
+                         f"({_fmt(fen.get('open_fraction_percent'), 1, '%')} of the outer wall)"))
     out = _kv_table(rows)
     level_rows, has_si = _levels_rows(meas, sock)
     if level_rows:

@@ -48,9 +48,13 @@ def smoothstep(x):
     return x * x * (3 - 2 * x)
 
 
+#: Height over which the distal dome's wall thins to the side wall, above the dome's centre.
+DOME_BLEND_MM = 30.0
+
+
 def wall_targets(row_z: np.ndarray, below_trim: np.ndarray, dome_centre_z_mm: float,
                  wall_mm: float, distal_mm: float, band_mm: float | None,
-                 band_height_mm: float, dome_blend_mm: float = 30.0) -> np.ndarray:
+                 band_height_mm: float, dome_blend_mm: float = DOME_BLEND_MM) -> np.ndarray:
     """Wall thickness (rows,) mm wanted per grid row.
 
     Parameters
@@ -174,8 +178,11 @@ def distal_blend(outer: np.ndarray, outer_pole: np.ndarray, block_radius_mm: flo
 
 
 def join_interface(shell: trimesh.Trimesh, cavity: trimesh.Trimesh, block: trimesh.Trimesh,
-                   cutters: trimesh.Trimesh, extra: list | tuple = ()) -> trimesh.Trimesh:
-    """(shell + extra + block) - cavity - cutters as one closed body (manifold3d).
+                   cutters: trimesh.Trimesh, extra: list | tuple = (),
+                   holes=None) -> trimesh.Trimesh:
+    """(shell + extra + block) - cavity - cutters - holes as one closed body (manifold3d).
+
+    ``holes`` is a manifold3d Manifold (the ventilation holes' union) or None.
 
     Raises
     ------
@@ -187,6 +194,8 @@ def join_interface(shell: trimesh.Trimesh, cavity: trimesh.Trimesh, block: trime
         for e in extra:
             body = body + to_manifold(e)
         body = body - to_manifold(cavity) - to_manifold(cutters)
+        if holes is not None:
+            body = body - holes
     except ValueError as exc:
         raise GeometryError(f"socket shell is not a closed surface ({exc}); try a smaller "
                             f"wall_thickness_mm or more grid_rows") from None

@@ -56,3 +56,49 @@ def strength_warnings(params, material) -> list[str]:
         out.append(f"trim line {band:g} mm thick: a band of about {TRIM_BAND_MM:g} mm "
                    f"(trim_band_thickness_mm) cut the stress there by about a quarter")
     return out
+
+
+#: Open fraction of the outer wall above which ventilation holes are flagged, lower limb.
+#: In a staggered pattern of holes the open fraction f and the net section between holes
+#: go together: f = 0.907 (d / pitch)^2, net section 1 - d / pitch.  At 5 % the net
+#: section is 77 %: the wall between the holes carries about 30 % more stress, more than
+#: the quarter a ~7 mm trim-line band takes off; past that the holes cost more than the
+#: reinforcement the field figures were measured with.
+MAX_OPEN_FRACTION_LOWER_LIMB = 0.05
+#: The same for an upper-limb socket, which carries a small fraction of a leg's load: at
+#: 20 % the net section is about half the wall.
+MAX_OPEN_FRACTION_UPPER_LIMB = 0.20
+#: Load-bearing sockets: least distance from a hole's edge up to the trim line, mm (the
+#: default trim band, 20 mm, and its 10 mm transition: the band is what cut the brim's
+#: stress by a quarter; a hole in it or its transition undoes that).
+TRIM_CLEARANCE_MM = 30.0
+#: Load-bearing sockets: least distance from a hole's edge down to the top of the distal
+#: block, mm (most FDM socket failures are at the distal end and the adapter: about one
+#: distal dome's height, 30 mm, stays solid above the block).
+DISTAL_CLEARANCE_MM = 30.0
+
+
+def fenestration_warnings(fen, load_bearing: bool) -> list[str]:
+    """One line per concern about the ventilation holes placed (``fen``: the socket's
+    :class:`~prosthetics.fenestrations.Fenestrations`, or None)."""
+    if fen is None or not fen.placed:
+        return []
+    out = []
+    limit = MAX_OPEN_FRACTION_LOWER_LIMB if load_bearing else MAX_OPEN_FRACTION_UPPER_LIMB
+    if fen.open_fraction > limit:
+        out.append(f"ventilation holes open {100 * fen.open_fraction:.1f} % of the outer wall, "
+                   f"over the {100 * limit:g} % advised for a "
+                   f"{'load-bearing' if load_bearing else 'upper-limb'} socket (the wall "
+                   f"between the holes carries the load); use fewer or smaller holes")
+    if load_bearing:
+        trim = float(fen.edge_to_trim_mm.min())
+        distal = float(fen.edge_to_distal_mm.min())
+        if trim < TRIM_CLEARANCE_MM:
+            out.append(f"a ventilation hole is {trim:.0f} mm below the trim line (under "
+                       f"{TRIM_CLEARANCE_MM:g} mm): the trim line's band carries the brim's "
+                       f"stress; raise fenestration_trim_margin_mm")
+        if distal < DISTAL_CLEARANCE_MM:
+            out.append(f"a ventilation hole is {distal:.0f} mm above the distal block (under "
+                       f"{DISTAL_CLEARANCE_MM:g} mm): most FDM socket failures are at the "
+                       f"distal end; raise fenestration_distal_margin_mm")
+    return out

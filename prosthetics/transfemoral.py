@@ -30,6 +30,7 @@ import trimesh
 
 from . import adapters
 from .errors import GeometryError, ParameterError
+from .fenestrations import FenestrationParams
 from .label import LabelParams
 from .landmarks import Side
 from .params import param
@@ -42,6 +43,9 @@ NAME = "transfemoral"
 BRIM_ROWS = 14
 #: The skin is sampled up to this far under the lowest brim point (or the scan top).
 _SAMPLE_BELOW_BRIM_MM = 10.0
+#: Ventilation holes stay this far below the ischial level: the ischial seat or
+#: containment and the brim walls above it carry the ischium and hold the femur.
+ISCHIAL_CLEARANCE_MM = 50.0
 
 
 class BrimStyle(enum.Enum):
@@ -50,7 +54,8 @@ class BrimStyle(enum.Enum):
 
 
 @dataclass(frozen=True, kw_only=True)
-class TransfemoralParams(adapters.DistalInterfaceParams, WallParams, LabelParams):
+class TransfemoralParams(FenestrationParams, adapters.DistalInterfaceParams, WallParams,
+                         LabelParams):
     """Parameters of the transfemoral socket template."""
 
     reduction_percent: float = param(
@@ -167,5 +172,7 @@ def build_transfemoral(limb: trimesh.Trimesh, params: TransfemoralParams | None 
     anterior_z = float(brim_z.max())
     inner, pole, _zones = rectify(grid, p, anterior_z, None)
     timings["sample"] = time.perf_counter() - t0
-    return assemble_lower_limb_socket(limb, grid, inner, pole, p, cache, timings,
-                                      anterior_z=float(level))
+    return assemble_lower_limb_socket(
+        limb, grid, inner, pole, p, cache, timings, anterior_z=float(level),
+        fenestration_ceiling_z_mm=float(level) - ISCHIAL_CLEARANCE_MM,
+        fenestration_ceiling_reason=f"{ISCHIAL_CLEARANCE_MM:g} mm under the ischial level")

@@ -25,6 +25,7 @@ import numpy as np
 import trimesh
 
 from .adapters import WristCouplerParams
+from .fenestrations import FenestrationParams
 from .label import LabelParams
 from .landmarks import Side
 from .params import param
@@ -32,10 +33,13 @@ from .sockets import WallParams
 from .transtibial import TemplateCache, assemble_socket, cut_weight, rectify, sample_limb, trim_top
 
 NAME = "transradial"
+#: Ventilation holes stay this far below the highest (olecranon) brim: the socket grips
+#: the epicondyles and the olecranon over about its top 4 cm.
+CONDYLE_GRIP_MM = 40.0
 
 
 @dataclass(frozen=True, kw_only=True)
-class TransradialParams(WristCouplerParams, WallParams, LabelParams):
+class TransradialParams(FenestrationParams, WristCouplerParams, WallParams, LabelParams):
     """Parameters of the transradial socket template."""
 
     #: Upper-limb: the lower-limb wall figures (4 mm failed, 6 mm lasted) do not apply.
@@ -104,4 +108,6 @@ def build_transradial(limb: trimesh.Trimesh, params: TransradialParams | None = 
                            make_interface=p.make_coupler,
                            block_height_mm=p.coupler_thickness_mm,
                            blend_floor_above_bottom_mm=1.0, side=p.limb_side.value,
-                           anterior_z=top_z)
+                           anterior_z=top_z, fenestration_ceiling_z_mm=top_z - CONDYLE_GRIP_MM,
+                           fenestration_ceiling_reason=f"the condyle grip {CONDYLE_GRIP_MM:g} "
+                                                       f"mm under the brim")

@@ -32,15 +32,17 @@ from .errors import GeometryError, ParameterError
 from .landmarks import Landmarks, Side, guess_landmarks, with_overrides
 from .measure import proximal_rim_z, sections, volume_below
 from .meshing import SurfaceQuery, closed_oriented, ring_faces
-from .label import LabelParams, apply_label
+from .fenestrations import FenestrationParams, Fenestrations, KeepOut, place_fenestrations
+from .label import LabelParams, apply_label, label_footprint
 from .params import param
-from .sockets import WallParams, distal_blend, join_interface, wall_targets
+from .sockets import DOME_BLEND_MM, WallParams, distal_blend, join_interface, wall_targets
 
 NAME = "transtibial"
 
 
 @dataclass(frozen=True, kw_only=True)
-class TranstibialParams(adapters.DistalInterfaceParams, WallParams, LabelParams):
+class TranstibialParams(FenestrationParams, adapters.DistalInterfaceParams, WallParams,
+                        LabelParams):
     """Parameters of the transtibial socket template."""
 
     reduction_percent: float = param(
@@ -156,6 +158,8 @@ class SocketResult:
     landmarks: Landmarks | None = None
     zones: list = field(default_factory=list)
     label: dict | None = None
+    #: The ventilation holes cut through the wall (None: none asked).
+    fenestrations: Fenestrations | None = None
     timings_s: dict = field(default_factory=dict)
     warnings: list = field(default_factory=list)
 
@@ -528,7 +532,17 @@ def build_transtibial(limb: trimesh.Trimesh, params: TranstibialParams | None = 
     timings["sample"] = time.perf_counter() - t0
 
     return assemble_lower_limb_socket(limb, grid, inner, pole, p, cache, timings,
-                                      anterior_z=anterior_z, landmarks=marks, zones=zones)
+                                      anterior_z=anterior_z, landmarks=marks, zones=zones,
+                                      fenestration_keep_outs=zone_keep_outs(p, marks))
+
+
+def zone_keep_outs(p: TranstibialParams, marks: Landmarks) -> list[KeepOut]:
+    """Every landmark zone, active or not, as a region ventilation holes keep clear of:
+    its core and fall-off (a hole there takes away contact where the socket carries load
+    or relieves bone)."""
+    return [KeepOut(name=zone, a=marks[names[0]], b=marks[names[-1]],
+                    radius_mm=0.5 * getattr(p, f"{zone}_size_mm") + p.zone_falloff_mm)
+            for zone, names in ZONES.items()]
 
 
 def assemble_lower_limb_socket(limb, grid: SocketGrid, inner: np.ndarray, pole: np.ndarray, p,
@@ -609,13 +623,18 @@ def assemble_socket(limb, grid: SocketGrid, inner: np.ndarray, pole: np.ndarray,
                     cache: TemplateCache, timings: dict, *, block_radius_mm: float,
                     make_interface, block_height_mm: float,
                     blend_floor_above_bottom_mm: float, side: str, anterior_z: float,
-                    landmarks=None, zones=None) -> "SocketResult":
+                    landmarks=None, zones=None, fenestration_keep_outs=(),
+                    fenestration_ceiling_z_mm: float | None = None,
+                    fenestration_ceiling_reason: str = "") -> "SocketResult":
     """The rest of every ring-grid socket once its cavity is known.
 
     Regional wall targets, the outer wall, shell and brim, the CadQuery distal interface
-    (``make_interface(bottom_z, pedestal_top_z)``), the distal fillet, the manifold3d join
-    and the label.  ``p`` needs the wall, :class:`~prosthetics.sockets.WallParams` and
-    :class:`~prosthetics.label.LabelParams` fields.
+    (``make_interface(bottom_z, pedestal_top_z)``), the distal fillet, the ventilation
+    holes (:func:`~prosthetics.fenestrations.place_fenestrations`, with the template's
+    ``fenestration_*`` keep-outs and ceiling), the manifold3d join and the label.  ``p``
+    needs the wall, :class:`~prosthetics.sockets.WallParams`,
+    :class:`~prosthetics.label.LabelParams` and
+    :class:`~prosthetics.fenestrations.FenestrationParams` fields.
     """
     t0 = time.perf_counter()
     zc = grid.dome_centre_z_mm
@@ -640,19 +659,26 @@ def assemble_socket(limb, grid: SocketGrid, inner: np.ndarray, pole: np.ndarray,
     t0 = time.perf_counter()
     blend = distal_blend(outer, pole_out, block_radius_mm, p.distal_blend_radius_mm,
                          floor_z_mm=bottom + blend_floor_above_bottom_mm)
-    mesh = join_interface(shell, cavity, block, cutters, [blend] if blend is not None else [])
-    timings["booleans"] = time.perf_counter() - t0
-    t0 = time.perf_counter()
-    mesh, label = apply_label(mesh, p, side, default_z_mm=0.45 * anterior_z)
-    if label is not None:
-        timings["label"] = time.perf_counter() - t0
-
     inner_surface = _open_surface(inner, pole)
     # Both open surfaces oriented like the limb (normals away from the axis).
     outer_surface = _open_surface(outer, pole_out)
     for surface in (inner_surface, outer_surface):
         if _faces_inward(surface):
             surface.invert()
+    fen = place_fenestrations(
+        p, inner_surface, outer_surface, grid.trim_z, side=side,
+        floor_z_mm=max(zc + DOME_BLEND_MM, pedestal_top,
+                       float(blend.bounds[1, 2]) if blend is not None else -np.inf),
+        distal_ref_z_mm=pedestal_top, ceiling_z_mm=fenestration_ceiling_z_mm,
+        ceiling_reason=fenestration_ceiling_reason, keep_outs=fenestration_keep_outs,
+        label_box=label_footprint(p, side, default_z_mm=0.45 * anterior_z))
+    mesh = join_interface(shell, cavity, block, cutters, [blend] if blend is not None else [],
+                          holes=fen.cutter() if fen is not None else None)
+    timings["booleans"] = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    mesh, label = apply_label(mesh, p, side, default_z_mm=0.45 * anterior_z)
+    if label is not None:
+        timings["label"] = time.perf_counter() - t0
     return SocketResult(mesh=mesh, inner_surface=inner_surface, outer_surface=outer_surface,
                         cavity=cavity,
                         grid=SocketGrid(inner=inner, outer=outer, inner_pole=pole,
@@ -662,7 +688,8 @@ def assemble_socket(limb, grid: SocketGrid, inner: np.ndarray, pole: np.ndarray,
                         params=p, adapter=adapter, trim_anterior_z_mm=float(anterior_z),
                         trim_lowest_z_mm=float(grid.trim_z.min()), wall_target_mm=target,
                         landmarks=landmarks, zones=zones or [], label=label, timings_s=timings,
-                        wall_check_above_z_mm=cut_top + 1.0)
+                        wall_check_above_z_mm=cut_top + 1.0, fenestrations=fen,
+                        warnings=list(fen.warnings) if fen is not None else [])
 
 
 def _faces_inward(surface: trimesh.Trimesh) -> bool:

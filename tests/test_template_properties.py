@@ -79,7 +79,8 @@ def test_random_parameters_give_a_part_or_a_parameter_error(template, limbs):
         w = measure_wall(sock.mesh, sock.inner_surface,
                          above_z_mm=max(sock.adapter.pedestal_top_z_mm + 1.0,
                                         sock.wall_check_above_z_mm),
-                         brim_clearance_mm=float(sock.wall_target_mm.max()) + 0.5, n=15_000)
+                         brim_clearance_mm=float(sock.wall_target_mm.max()) + 0.5, n=15_000,
+                         openings=sock.fenestrations)
         assert w["min_wall_mm"] >= p.wall_thickness_mm - 0.1, (w, settings)
         parts += 1
         if parts >= PARTS_WANTED:
