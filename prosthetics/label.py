@@ -235,7 +235,8 @@ def label_footprint(p: LabelParams, side: str, default_z_mm: float) -> dict | No
         return None
     text, angle, z = _placement(p, side, default_z_mm)
     ext = text_mesh(text).extents
+    # The box is the text on the wall; the letters' outer faces stand up to
+    # UNDERSIDE_RISE_PER_MM x label_depth_mm (at most 3.6 mm) higher, less than any clearance
+    # kept round the box (a hole's radius plus its web: 5 mm or more).
     return {"angle_deg": angle, "centre_z_mm": z, "width_mm": float(ext[0]) * p.label_height_mm,
-            # the letters' faces rise with their slant: room for it above and below
-            "height_mm": float(ext[1]) * p.label_height_mm
-            + 2.0 * UNDERSIDE_RISE_PER_MM * p.label_depth_mm}
+            "height_mm": float(ext[1]) * p.label_height_mm}
