@@ -137,9 +137,11 @@ def _print_written(report: dict, out: Path) -> int:
     """The slicer's result, the files written and the warnings (design and insole)."""
     sl = report["checks"].get("slicer", {})
     pr = report["checks"].get("printer") or {}
-    if pr.get("orientation"):
-        print(f"print     {pr['orientation']} on {pr.get('printer')}, support about "
-              f"{pr.get('support_ml', 0):.0f} ml{'' if pr.get('fits') else ' (DOES NOT FIT)'}")
+    if pr:
+        print(f"printer   {pr.get('printer')}: "
+              + ("fits" if pr.get("fits") else f"does NOT fit: {pr.get('reason')}")
+              + (f"; printed {pr['orientation']}, support about {pr.get('support_ml', 0):.0f} ml"
+                 if pr.get("orientation") else ""))
     if sl.get("ran"):
         print(f"slicer    {'ok' if sl.get('ok') else 'FAILED'}: {sl.get('filament_g')} g, "
               f"{sl.get('print_time_text')}")
@@ -175,8 +177,6 @@ def cmd_design(args) -> int:
     print(f"socket    {ch['triangles']} triangles, {ch['volume_ml']:.1f} ml, watertight "
           f"{ch['watertight']}, bodies {ch['bodies']}, thinnest wall {ch['min_wall_mm']} mm "
           f"(asked {ch['wall_required_mm']:g})")
-    print(f"printer   {ch['printer']['printer']}: "
-          f"{'fits' if ch['printer']['fits'] else 'does NOT fit: ' + ch['printer']['reason']}")
     return _print_written(report, out)
 
 
