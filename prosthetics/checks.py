@@ -25,8 +25,11 @@ def measure_wall(final: trimesh.Trimesh, inner_surface: trimesh.Trimesh, above_z
     - points on the inner (limb side) surface: a ray from each, into the wall along the
       final mesh's normal, to the first hit on the final mesh ("through");
     - all other points: the distance to the nearest point of the inner surface
-      ("across"), leaving out the brim's rounding (points within ``brim_clearance_mm`` of
-      the inner surface's top edge, whose wall the through rays measure).
+      ("across").
+
+    Points within ``brim_clearance_mm`` of the inner surface's top edge are left out of
+    both: the brim there is a half round as thick as the wall, and rays or distances
+    through it read thinner on a slant (under a sloped brim over a flaring limb).
 
     Only the shell above ``above_z_mm`` (the adapter pedestal's top) is measured; the
     pedestal is solid.  ``openings`` (the socket's
@@ -59,20 +62,23 @@ def measure_wall(final: trimesh.Trimesh, inner_surface: trimesh.Trimesh, above_z
         keep = ~on_inner_rim
         pts, nrm, d_in, on_inner = pts[keep], nrm[keep], d_in[keep], on_inner[keep]
 
-    eps = 1e-3
-    pin, nin = pts[on_inner], -nrm[on_inner]
-    through = q_final.cast(pin + eps * nin, nin) + eps
-    rays_missed = int((~np.isfinite(through)).sum())
-    through = through[np.isfinite(through)]
-
     # The top edge of the inner surface, densely resampled.
     edges = inner_surface.edges_sorted
     uniq, counts = np.unique(edges, axis=0, return_counts=True)
     rim = inner_surface.vertices[uniq[counts == 1]]
     k = np.linspace(0.0, 1.0, 12)[:, None, None]
     rim_pts = (rim[None, :, 0] * (1 - k) + rim[None, :, 1] * k).reshape(-1, 3)
-    near_rim = cKDTree(rim_pts).query(pts[~on_inner])[0] < brim_clearance_mm
-    across = d_in[~on_inner][~near_rim]
+    near_rim = cKDTree(rim_pts).query(pts)[0] < brim_clearance_mm
+
+    eps = 1e-3
+    # Through rays from near the rim leave through the brim's rounding (a half round as
+    # thick as the wall) on a slant, and read thinner than the wall where the limb flares
+    # under a sloped brim; they are left out like the across points there.
+    pin, nin = pts[on_inner & ~near_rim], -nrm[on_inner & ~near_rim]
+    through = q_final.cast(pin + eps * nin, nin) + eps
+    rays_missed = int((~np.isfinite(through)).sum())
+    through = through[np.isfinite(through)]
+    across = d_in[~on_inner & ~near_rim]
 
     both = np.concatenate([through, across])
     if not len(both):

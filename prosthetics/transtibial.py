@@ -394,7 +394,26 @@ def rectify(grid: SocketGrid, p: TranstibialParams, anterior_z: float,
         n = _grid_normals(inner, pole)
         inner = inner + p.liner_offset_mm * n
         pole = pole + np.array([0.0, 0.0, -p.liner_offset_mm])
-    return inner, pole, zones
+    return unfold_rows(inner), pole, zones
+
+
+def unfold_rows(rows: np.ndarray, min_step_mm: float = 0.05) -> np.ndarray:
+    """Rows (rows, cols, 3) with each column's heights made to rise at least
+    ``min_step_mm`` per row.
+
+    A large offset along the normals at a kink (where a transfemoral socket's flared brim
+    rows meet the scanned skin, with a thick liner allowance) can carry a row below the one
+    under it: the cavity then folds over itself and the booleans leave a thin fin inside
+    the socket.  Raising the dipped rows removes the fold; elsewhere nothing moves.
+    """
+    z = rows[..., 2]
+    k = min_step_mm * np.arange(len(rows))[:, None]
+    lifted = np.maximum.accumulate(z - k, axis=0) + k
+    if np.array_equal(lifted, z):
+        return rows
+    out = rows.copy()
+    out[..., 2] = lifted
+    return out
 
 
 def _open_surface(rows: np.ndarray, pole: np.ndarray) -> trimesh.Trimesh:

@@ -63,3 +63,19 @@ def test_quadrilateral_seat_rolls_the_posterior_brim_out(aligned_thigh):
 def test_ischial_level_above_the_scan_is_a_parameter_error(aligned_thigh):
     with pytest.raises(ParameterError, match="ischial_level_mm"):
         build_transfemoral(aligned_thigh, TransfemoralParams(ischial_level_mm=590.0, **COARSE))
+
+
+def test_rows_that_dip_below_the_row_under_them_are_raised():
+    from prosthetics.transtibial import unfold_rows
+
+    z = np.array([0.0, 10.0, 20.0, 19.0, 30.0])          # row 3 dips 1 mm below row 2
+    rows = np.stack([np.stack([np.cos(a) * 50 + 0 * z, np.sin(a) * 50 + 0 * z, z], axis=-1)
+                     for a in np.linspace(0, 2 * np.pi, 8, endpoint=False)], axis=1)
+    rows[:, 1, 2] = z + 0.5                                  # a column without a dip
+    out = unfold_rows(rows)
+    np.testing.assert_allclose(out[:, 0, 2], [0.0, 10.0, 20.0, 20.05, 30.0])
+    assert np.all(np.diff(out[..., 2], axis=0) >= 0.05 - 1e-12)
+    np.testing.assert_array_equal(out[..., :2], rows[..., :2])   # only heights move
+    straight = rows.copy()
+    straight[..., 2] = np.arange(5)[:, None] * 10.0
+    assert unfold_rows(straight) is straight                   # nothing to unfold: untouched
