@@ -394,25 +394,30 @@ def rectify(grid: SocketGrid, p: TranstibialParams, anterior_z: float,
         n = _grid_normals(inner, pole)
         inner = inner + p.liner_offset_mm * n
         pole = pole + np.array([0.0, 0.0, -p.liner_offset_mm])
-    return unfold_rows(inner), pole, zones
+    return unfold_rows(inner, above_z_mm=grid.dome_centre_z_mm), pole, zones
 
 
-def unfold_rows(rows: np.ndarray, min_step_mm: float = 0.05) -> np.ndarray:
+def unfold_rows(rows: np.ndarray, above_z_mm: float = -np.inf,
+                min_step_mm: float = 0.05) -> np.ndarray:
     """Rows (rows, cols, 3) with each column's heights made to rise at least
-    ``min_step_mm`` per row.
+    ``min_step_mm`` per row, from the first row whose mean height is above ``above_z_mm``.
 
     A large offset along the normals at a kink (where a transfemoral socket's flared brim
     rows meet the scanned skin, with a thick liner allowance) can carry a row below the one
     under it: the cavity then folds over itself and the booleans leave a thin fin inside
-    the socket.  Raising the dipped rows removes the fold; elsewhere nothing moves.
+    the socket.  Raising the dipped rows removes the fold; elsewhere nothing moves.  The
+    distal dome's rows run outward more than up (a flat or dimpled end dips a little
+    there without folding): pass its height as ``above_z_mm`` to leave it alone.
     """
     z = rows[..., 2]
-    k = min_step_mm * np.arange(len(rows))[:, None]
-    lifted = np.maximum.accumulate(z - k, axis=0) + k
-    if np.array_equal(lifted, z):
+    start = int(np.argmax(z.mean(axis=1) > above_z_mm)) if np.any(z.mean(axis=1) > above_z_mm) \
+        else len(rows)
+    k = min_step_mm * np.arange(len(rows) - start)[:, None]
+    lifted = np.maximum.accumulate(z[start:] - k, axis=0) + k
+    if np.array_equal(lifted, z[start:]):
         return rows
     out = rows.copy()
-    out[..., 2] = lifted
+    out[start:, :, 2] = lifted
     return out
 
 
