@@ -873,8 +873,7 @@ def write_insole(design: InsoleDesign, out_dir, *, stem: str | None = None,
             cfg.update(support_material="1", support_material_auto="1")
         # The 3MF is a print job: the part stands on the bed's middle (PrusaSlicer refuses
         # a part off the bed); the STL keeps the print orientation's coordinates.
-        from .pipeline import bed_placement
-        from .printing import get_printer
+        from .printing import bed_placement, get_printer
 
         to_bed = bed_placement(mesh, get_printer(design.groups["export"].printer),
                                report["checks"]["printer"].get("rotation_deg") or 0.0)

@@ -30,7 +30,7 @@ from .errors import OutputError, ParameterError, ProstheticsError
 from .loaders import Units, load_scan
 from .measure import MeasureParams, measure_limb, sections, volume_below
 from .params import Params, apply_settings, param, param_infos, param_type
-from .printing import get_material, get_printer, slice_stl
+from .printing import bed_placement, get_material, get_printer, slice_stl
 from .transfemoral import TransfemoralParams, build_transfemoral
 from .transradial import TransradialParams, build_transradial
 from .transtibial import TranstibialParams, build_transtibial
@@ -553,19 +553,6 @@ def _write_aop_files(design: Design, folder: Path, stem: str) -> list[dict]:
                     "axis_offset_mm": [round(float(v), 3) for v in offset],
                     "bytes": path.stat().st_size})
     return out
-
-
-def bed_placement(mesh: trimesh.Trimesh, printer, rotation_deg: float = 0.0) -> np.ndarray:
-    """(4, 4) that turns ``mesh`` (as it prints) ``rotation_deg`` counter-clockwise about z
-    and stands it on the middle of ``printer``'s bed (a slicer refuses a part off the bed)."""
-    to_bed = np.eye(4)
-    a = np.radians(float(rotation_deg or 0.0))
-    to_bed[:2, :2] = [[np.cos(a), -np.sin(a)], [np.sin(a), np.cos(a)]]
-    pts = trimesh.transform_points(mesh.convex_hull.vertices, to_bed)
-    lo, hi = pts.min(axis=0), pts.max(axis=0)
-    to_bed[:3, 3] = [printer.bed_x_mm / 2 - (lo[0] + hi[0]) / 2,
-                     printer.bed_y_mm / 2 - (lo[1] + hi[1]) / 2, -lo[2]]
-    return to_bed
 
 
 def _export_3mf(mesh: trimesh.Trimesh, path: Path, design: Design | None = None) -> dict:

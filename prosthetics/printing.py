@@ -64,6 +64,7 @@ __all__ = [
     "get_printer",
     "get_material",
     "bed_fit",
+    "bed_placement",
     "find_slicer",
     "slicer_version",
     "slice_stl",
@@ -418,6 +419,19 @@ def _convex_hull_2d(points: np.ndarray) -> np.ndarray:
         return points[ConvexHull(points).vertices]
     except Exception:  # collinear or duplicate points: extents are still right
         return points
+
+
+def bed_placement(mesh, printer: Printer, rotation_deg: float = 0.0) -> np.ndarray:
+    """(4, 4) that turns ``mesh`` (as it prints) ``rotation_deg`` counter-clockwise about z
+    and stands it on the middle of ``printer``'s bed (a slicer refuses a part off the bed)."""
+    to_bed = np.eye(4)
+    a = np.radians(float(rotation_deg or 0.0))
+    to_bed[:2, :2] = [[np.cos(a), -np.sin(a)], [np.sin(a), np.cos(a)]]
+    pts = np.asarray(mesh.convex_hull.vertices) @ to_bed[:3, :3].T
+    lo, hi = pts.min(axis=0), pts.max(axis=0)
+    to_bed[:3, 3] = [printer.bed_x_mm / 2 - (lo[0] + hi[0]) / 2,
+                     printer.bed_y_mm / 2 - (lo[1] + hi[1]) / 2, -lo[2]]
+    return to_bed
 
 
 def bed_fit(extents_mm: Any, printer: Printer, margin_mm: float = 5.0, *,

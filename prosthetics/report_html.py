@@ -376,13 +376,10 @@ def print_bed_png(part: trimesh.Trimesh, printer, placement: np.ndarray | None =
     bed) are drawn orange: the slicer puts support under them.  The bed's width and the
     printer's build height are drawn as lines.
     """
+    from .printing import bed_placement
+
     mesh = _decimate(part).copy()
-    if placement is None:
-        lo, hi = mesh.bounds
-        placement = np.eye(4)
-        placement[:3, 3] = [printer.bed_x_mm / 2 - (lo[0] + hi[0]) / 2,
-                            printer.bed_y_mm / 2 - (lo[1] + hi[1]) / 2, -lo[2]]
-    mesh.apply_transform(placement)
+    mesh.apply_transform(bed_placement(part, printer) if placement is None else placement)
     down = -mesh.face_normals[:, 2]
     over = (down > np.sin(np.radians(max_overhang_deg))) & \
         (mesh.triangles_center[:, 2] > 0.3)
