@@ -3,6 +3,10 @@ SHELL := /bin/bash
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
+# uv installs the locked versions (requirements.lock) quickly and links them from its cache.
+UV_VERSION := 0.13.8
+UV := $(BIN)/uv
+export UV_NATIVE_TLS := 1
 # Debian packages: Open3D needs libusb, libGL and libgomp at import; PrusaSlicer's command
 # line slices the exported STL to prove it prints; Qt's xcb platform plugin needs the xcb
 # libraries (with one missing Qt aborts with "no Qt platform plugin could be initialized");
@@ -13,8 +17,10 @@ APT_PACKAGES := libusb-1.0-0 libgl1 libgomp1 prusa-slicer \
 	libxkbcommon-x11-0 libxcb-cursor0 libxcb-shape0
 # The tests drive the real window, so they run on a virtual screen.
 XVFB := xvfb-run -a -s "-screen 0 1600x1000x24"
+# Everyday edits: everything but the end-to-end runs, the desktop window and the slicer.
+FAST := not slow and not gui and not slicer
 
-.PHONY: setup system venv design gui test bench clean-exports
+.PHONY: setup system venv design gui test test-fast check wheel-check lock bench clean-exports
 
 setup: system venv
 
@@ -31,10 +37,12 @@ system:
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install -q --upgrade pip
+	$(BIN)/python -m pip install -q "uv==$(UV_VERSION)"
 
-$(VENV)/.installed: pyproject.toml | $(BIN)/python
-	$(BIN)/python -m pip install -q -e ".[gui,test,cluster]"
+# Exactly the versions in requirements.lock, then the project itself (editable, no deps).
+$(VENV)/.installed: requirements.lock pyproject.toml | $(BIN)/python
+	$(UV) pip install -q --python $(BIN)/python -r requirements.lock
+	$(UV) pip install -q --python $(BIN)/python --no-deps -e .
 	touch $@
 
 venv: $(VENV)/.installed
@@ -45,6 +53,26 @@ design: setup
 
 test: setup
 	$(XVFB) $(BIN)/python -m pytest
+
+# Under two minutes: `make test-fast` while editing, `make test` before committing.
+test-fast: setup
+	$(BIN)/python -m pytest -m "$(FAST)" -n 2 -q
+
+# Lint (ruff) and the import contracts (import-linter, rules in pyproject.toml).
+check: setup
+	$(BIN)/ruff check .
+	$(BIN)/lint-imports
+
+# Builds the wheel, installs it into a fresh virtual environment and runs the commands a
+# user would, from an unrelated folder.
+wheel-check: setup
+	PYTHON=$(PYTHON) UV=$(UV) scripts/check_wheel.sh
+
+# Re-resolves requirements.lock from pyproject.toml's ranges (then run make test).
+lock: | $(BIN)/python
+	$(UV) pip compile pyproject.toml --extra gui --extra test --extra cluster --extra dev \
+	  --override lock-overrides.txt --python-version 3.11 \
+	  --python-platform x86_64-manylinux_2_36 --no-header -o requirements.lock
 
 # The desktop application on the sample scan.
 gui: setup

@@ -25,14 +25,14 @@ import trimesh
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from prosthetics.align import align_limb  # noqa: E402
-from prosthetics.checks import measure_wall  # noqa: E402
-from prosthetics.clean import clean_scan  # noqa: E402
-from prosthetics.loaders import load_scan  # noqa: E402
-from prosthetics.measure import proximal_rim_z, volume_below  # noqa: E402
-from prosthetics.meshing import SurfaceQuery  # noqa: E402
-from prosthetics.phonescan import make_phone_scan, write_ply  # noqa: E402
-from prosthetics.transtibial import TranstibialParams, build_transtibial  # noqa: E402
+from prosthetics.geometry.meshing import SurfaceQuery  # noqa: E402
+from prosthetics.limb.align import align_limb  # noqa: E402
+from prosthetics.limb.measure import proximal_rim_z, volume_below  # noqa: E402
+from prosthetics.printing.checks import measure_wall  # noqa: E402
+from prosthetics.scan.clean import clean_scan  # noqa: E402
+from prosthetics.scan.loaders import load_scan  # noqa: E402
+from prosthetics.scan.phonescan import make_phone_scan, write_ply  # noqa: E402
+from prosthetics.sockets.transtibial import TranstibialParams, build_transtibial  # noqa: E402
 
 
 def both_ways(surface, truth, z_max, n=40_000):

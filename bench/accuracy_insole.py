@@ -24,10 +24,10 @@ import trimesh
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from prosthetics.foot import Side, process_foot  # noqa: E402
-from prosthetics.insole import InsoleParams, build_insole, measure_insole  # noqa: E402
-from prosthetics.loaders import load_scan  # noqa: E402
-from prosthetics.phonescan import make_phone_scan, write_ply  # noqa: E402
+from prosthetics.insoles.foot import Side, process_foot  # noqa: E402
+from prosthetics.insoles.template import InsoleParams, build_insole, measure_insole  # noqa: E402
+from prosthetics.scan.loaders import load_scan  # noqa: E402
+from prosthetics.scan.phonescan import make_phone_scan, write_ply  # noqa: E402
 from tests.conftest import FOOT_PHONE, PLANTAR, TEMPLATE, plantar_from_below  # noqa: E402
 
 
@@ -67,11 +67,9 @@ def main() -> None:
                       f"{r[2]:8.3f} {r[3]:8.3f} {r[4]:8.3f} {r[5]:+6.2f} {r[6]:+6.2f} "
                       f"{r[7]:+6.2f} {r[8]:+9.4f}", flush=True)
     a = np.abs(np.array(rows))
-    print("\nworst |error|: foot length {:.2f} mm, insole length {:.2f} mm, top p95 {:.3f} mm "
-          "(max {:.3f}), heel cup {:.2f} mm, rearfoot {:.2f} deg, forefoot {:.2f} deg, "
-          "L/R volume {:.4f} %".format(a[:, 0].max(), a[:, 1].max(), a[:, 3].max(),
-                                       a[:, 4].max(), a[:, 5].max(), a[:, 6].max(),
-                                       a[:, 7].max(), a[:, 8].max()))
+    print(f"\nworst |error|: foot length {a[:, 0].max():.2f} mm, insole length {a[:, 1].max():.2f} mm, top p95 {a[:, 3].max():.3f} mm "
+          f"(max {a[:, 4].max():.3f}), heel cup {a[:, 5].max():.2f} mm, rearfoot {a[:, 6].max():.2f} deg, forefoot {a[:, 7].max():.2f} deg, "
+          f"L/R volume {a[:, 8].max():.4f} %")
 
 
 if __name__ == "__main__":

@@ -23,7 +23,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from prosthetics.batch import RUNNERS, run_batch  # noqa: E402
+from prosthetics.batch.runner import RUNNERS, run_batch  # noqa: E402
 
 PRESETS = ("transtibial", "transtibial_ptb", "transtibial_active")
 

@@ -12,12 +12,10 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import resource
 import statistics
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -26,7 +24,7 @@ sys.path.insert(0, str(ROOT))
 CHILD = r"""
 import json, resource, sys, time
 t0 = time.perf_counter()
-from prosthetics.pipeline import run_design, write_design
+from prosthetics.design.session import run_design, write_design
 t_import = time.perf_counter() - t0
 scan, out, slice_ = sys.argv[1], sys.argv[2], sys.argv[3] == "1"
 t = time.perf_counter()
@@ -69,7 +67,7 @@ def main() -> None:
 
     import trimesh
 
-    from prosthetics.phonescan import make_phone_scan, write_ply
+    from prosthetics.scan.phonescan import make_phone_scan, write_ply
 
     with tempfile.TemporaryDirectory() as tmp:
         big = Path(tmp) / f"phone_{args.points}.ply"

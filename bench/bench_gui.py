@@ -5,7 +5,7 @@
 Without a display it runs itself again under ``xvfb-run``.  Prints:
 
 (a) process start -> main window shown, median over separate launches of
-    ``python -m gui --exit-when-shown`` (and -> the interface built: 3D view, forms);
+    ``python -m prosthetics_gui --exit-when-shown`` (and -> the interface built: 3D view, forms);
 (b) the preview latency on the sample: from the model's ``edit`` call (what a form calls
     after its debounce) to the viewport drawn with the previewed socket, for a trim-height
     change and a wall-thickness change (median of ``--repeats`` each, from an idle design);
@@ -31,7 +31,7 @@ def launches(n: int) -> dict:
     shown, built = [], []
     for _ in range(n):
         t0 = time.time()
-        r = subprocess.run([sys.executable, "-m", "gui", "--exit-when-shown"], cwd=ROOT,
+        r = subprocess.run([sys.executable, "-m", "prosthetics_gui", "--exit-when-shown"], cwd=ROOT,
                            capture_output=True, text=True, timeout=120)
         if r.returncode:
             raise SystemExit(r.stderr)
@@ -45,7 +45,7 @@ def launches(n: int) -> dict:
 def latency(repeats: int) -> dict:
     from PySide6.QtCore import QEventLoop, QTimer
 
-    from gui.mainwindow import MainWindow, qapp
+    from prosthetics_gui.mainwindow import MainWindow, qapp
 
     app = qapp()
     win = MainWindow(headless=True)
@@ -127,7 +127,7 @@ def main(argv=None) -> int:
         return subprocess.call(["xvfb-run", "-a", "-s", "-screen 0 1600x1000x24", sys.executable,
                                 __file__, *(argv if argv is not None else sys.argv[1:])])
     st = launches(args.launches)
-    print(f"(a) start-up, median of {args.launches} launches (python -m gui --exit-when-shown):")
+    print(f"(a) start-up, median of {args.launches} launches (python -m prosthetics_gui --exit-when-shown):")
     print(f"    process start -> main window shown    {st['shown_s']:.2f} s  "
           f"(all: {', '.join(f'{v:.2f}' for v in st['shown_all'])})")
     print(f"    process start -> interface built      {st['built_s']:.2f} s  "

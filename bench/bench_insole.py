@@ -37,7 +37,7 @@ import numpy as np  # noqa: E402
 
 
 def one_run(scan, out, settings):
-    from prosthetics.insole import run_insole, write_insole
+    from prosthetics.design.insole import run_insole, write_insole
 
     t = time.perf_counter()
     d = run_insole(scan, settings=settings)
@@ -51,7 +51,7 @@ def cadquery_surface(design, grid_mm: float = 5.0) -> dict:
     from OCP.BRepPrimAPI import BRepPrimAPI_MakePrism
     from OCP.gp import gp_Vec
 
-    from prosthetics.insole import InsoleParams, _prism, insole_outline, top_height_field
+    from prosthetics.insoles.template import InsoleParams, _prism, insole_outline, top_height_field
 
     foot = design.foot
     p = InsoleParams(surface_grid_mm=grid_mm)
@@ -111,7 +111,7 @@ def main() -> None:
     print(f"insole: {r['checks']['triangles']} triangles, {r['checks']['volume_ml']:.1f} ml, "
           f"top vs plantar p95 {r['insole']['measured']['top_vs_plantar_mm']['p95']} mm")
     if args.cadquery_surface:
-        from prosthetics.insole import run_insole
+        from prosthetics.design.insole import run_insole
 
         d = run_insole(args.scan, settings=settings)
         res = cadquery_surface(d)

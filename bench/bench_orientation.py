@@ -4,9 +4,9 @@
 
 Per socket template's default preset on its shipped clean scan, and for the default insole
 on the sample foot (built once, outside the timing): the median time of
-:func:`prosthetics.orientation.orientation_check` on a printer the part fits as designed
+:func:`prosthetics.printing.orientation.orientation_check` on a printer the part fits as designed
 (``large_300``) and on one it is too tall for (``prusa_mk4``, 220 mm: the tilt search runs),
-its ratio to the plain printer-fit check (:func:`prosthetics.printing.bed_fit` on the
+its ratio to the plain printer-fit check (:func:`prosthetics.printing.profiles.bed_fit` on the
 vertices, the check it replaced) in the same process, and the way up chosen with its support
 estimate.  Median of ``--runs`` runs; the machine's cores as they are (2 here).
 """
@@ -30,11 +30,13 @@ SCANS = {"transtibial": ROOT / "scans" / "source" / "transtibial_scan_a.stl",
 
 def parts():
     """(name, mesh) of each default part."""
-    from prosthetics.align import align_limb
-    from prosthetics.clean import clean_scan
-    from prosthetics.insole import run_insole
-    from prosthetics.loaders import load_scan
-    from prosthetics.pipeline import SOCKET_BUILDERS
+    from prosthetics.design.insole import run_insole
+    from prosthetics.design.registry import builders
+    from prosthetics.limb.align import align_limb
+    from prosthetics.scan.clean import clean_scan
+    from prosthetics.scan.loaders import load_scan
+
+    SOCKET_BUILDERS = {n: (b.params, b.build) for n, b in builders("socket").items()}
 
     out = []
     for name, path in SCANS.items():
@@ -50,8 +52,8 @@ def main() -> None:
     ap.add_argument("--runs", type=int, default=5)
     args = ap.parse_args()
 
-    from prosthetics.orientation import orientation_check
-    from prosthetics.printing import bed_fit, get_printer
+    from prosthetics.printing.orientation import orientation_check
+    from prosthetics.printing.profiles import bed_fit, get_printer
 
     printers = [get_printer("large_300"), get_printer("prusa_mk4")]
     print(f"{'part':<13}{'faces':>8}  {'printer':<10}{'orient s':>9}{'fit s':>8}{'ratio':>7}  "

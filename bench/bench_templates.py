@@ -38,9 +38,9 @@ WITH_HOLES = ("transradial_ventilated",)
 
 
 def aligned(path: Path):
-    from prosthetics.align import align_limb
-    from prosthetics.clean import clean_scan
-    from prosthetics.loaders import load_scan
+    from prosthetics.limb.align import align_limb
+    from prosthetics.scan.clean import clean_scan
+    from prosthetics.scan.loaders import load_scan
 
     return align_limb(clean_scan(load_scan(path))).mesh
 
@@ -76,9 +76,10 @@ def main() -> None:
                     help="only the presets with ventilation holes (WITH_HOLES)")
     args = ap.parse_args()
 
-    from prosthetics.pipeline import BUILDERS, parameter_groups, resolve_template
-    from prosthetics.step import write_step
-    from prosthetics.transtibial import TemplateCache
+    from prosthetics.design.registry import BUILDERS
+    from prosthetics.design.session import parameter_groups, resolve_template
+    from prosthetics.geometry.step import write_step
+    from prosthetics.sockets.engine import TemplateCache
 
     print(f"cores: {os.cpu_count()}, runs: {args.runs} (median)")
     rows = {}

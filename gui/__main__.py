@@ -1,4 +1,4 @@
-"""Entry point of the desktop application (``prosthetics-gui``, ``python -m gui``).
+"""Entry point of the desktop application (``prosthetics-gui``, ``python -m prosthetics_gui``).
 
     prosthetics-gui [SCAN | CASE_FOLDER | CASE.case.json]
     prosthetics-gui --screenshot OUT.png [--step template] [--size 1400x900] [SCAN|CASE]
@@ -31,11 +31,18 @@ def _size(text: str) -> tuple[int, int]:
     return w, h
 
 
+def _version() -> str:
+    from prosthetics import __version__
+
+    return __version__
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
         prog="prosthetics-gui",
         description="Desktop application: phone scan of a residual limb to a 3D-printable "
                     "socket.")
+    p.add_argument("--version", action="version", version=f"prosthetics-gui {_version()}")
     p.add_argument("path", nargs="?", help="scan file, case folder (or its case.json) or "
                                            "single-file case (*.case.json); default: the "
                                            "sample scan")

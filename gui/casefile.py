@@ -1,6 +1,6 @@
 """Single-file cases (``*.case.json``): a scan and every setting of its design, to reopen later.
 
-These are version 1 of the case format; case folders (:mod:`prosthetics.case`, version 2)
+These are version 1 of the case format; case folders (:mod:`prosthetics.cases.store`, version 2)
 replace them, and ``prosthetics case new --from-legacy FILE`` makes a folder of one.
 
 ::

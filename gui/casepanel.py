@@ -6,8 +6,15 @@ from __future__ import annotations
 
 from matplotlib.backends.backend_qtagg import FigureCanvasQTAgg
 from matplotlib.figure import Figure
-from PySide6.QtWidgets import (QDialog, QDialogButtonBox, QHeaderView, QLabel, QTableWidget,
-                               QTableWidgetItem, QVBoxLayout)
+from PySide6.QtWidgets import (
+    QDialog,
+    QDialogButtonBox,
+    QHeaderView,
+    QLabel,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+)
 
 
 class CaseTrendsDialog(QDialog):
@@ -39,8 +46,9 @@ class CaseTrendsDialog(QDialog):
         self.verified = None
 
     def refresh(self, case_folder) -> None:
-        from prosthetics.case import circumference_change, open_case, trends, verify_case
-        from prosthetics.case_record import draw_trends
+        from prosthetics.cases.record import draw_trends
+        from prosthetics.cases.store import open_case, verify_case
+        from prosthetics.cases.trends import circumference_change, trends
 
         case = open_case(case_folder)
         self.entries = trends(case)

@@ -1,7 +1,7 @@
 """The insole, the application's second kind of design: open a foot scan, set the
 parameters, see the insole over the foot, export.
 
-    .venv/bin/python -m gui.insole_window [FOOT_SCAN] [--screenshot OUT.png] [--size 1400x900]
+    .venv/bin/python -m prosthetics_gui.insole_window [FOOT_SCAN] [--screenshot OUT.png] [--size 1400x900]
 
 State lives in :class:`InsoleModel` (signals); the core's ``run_insole``/``write_insole`` run
 in a worker thread (one job at a time, like the socket's model); widgets never compute.
@@ -17,8 +17,18 @@ from typing import Any
 
 import numpy as np
 from PySide6.QtCore import QObject, Qt, Signal
-from PySide6.QtWidgets import (QApplication, QFileDialog, QHBoxLayout, QLabel, QMainWindow,
-                               QPushButton, QScrollArea, QSplitter, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (
+    QApplication,
+    QFileDialog,
+    QHBoxLayout,
+    QLabel,
+    QMainWindow,
+    QPushButton,
+    QScrollArea,
+    QSplitter,
+    QVBoxLayout,
+    QWidget,
+)
 
 from .forms import ParamForm
 from .worker import Job, make_pool
@@ -42,8 +52,8 @@ class InsoleModel(QObject):
 
     def __init__(self, parent: QObject | None = None):
         super().__init__(parent)
-        from prosthetics.insole import insole_parameter_groups, resolve_insole_preset
-        from prosthetics.pipeline import describe_parameters
+        from prosthetics.design.insole import insole_parameter_groups, resolve_insole_preset
+        from prosthetics.design.presets import describe_parameters
 
         self.preset = resolve_insole_preset(None)
         self.rows = describe_parameters(insole_parameter_groups(self.preset))
@@ -78,7 +88,7 @@ class InsoleModel(QObject):
         scan, settings = self.scan_path, {**self.settings, "slice": "false"}
 
         def fn(job: Job):
-            from prosthetics.insole import run_insole
+            from prosthetics.design.insole import run_insole
 
             return run_insole(scan, settings=settings,
                               progress=lambda s, f: job.progress(s, f))
@@ -93,7 +103,7 @@ class InsoleModel(QObject):
             slice=slice_.lower() in ("1", "true", "yes"))
 
         def fn(job: Job):
-            from prosthetics.insole import write_insole
+            from prosthetics.design.insole import write_insole
 
             return write_insole(design, out, progress=lambda s, f: job.progress(s, f))
         self._start(Job("export", fn, out=str(out)))
@@ -246,7 +256,7 @@ class InsoleWindow(QMainWindow):
 
 
 def main(argv: list[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(prog="python -m gui.insole_window",
+    ap = argparse.ArgumentParser(prog="python -m prosthetics_gui.insole_window",
                                  description="Desktop window for insoles.")
     ap.add_argument("scan", nargs="?", help="foot scan (default: the sample)")
     ap.add_argument("--screenshot", metavar="PNG")
@@ -257,9 +267,9 @@ def main(argv: list[str] | None = None) -> int:
     w, h = (int(v) for v in args.size.split("x"))
     win.resize(w, h)
     win.show()
-    from prosthetics.pipeline import ROOT
+    from prosthetics.resources import sample_scan
 
-    win.open(args.scan or ROOT / "scans" / "foot_phone.ply")
+    win.open(args.scan or sample_scan("foot_phone.ply"))
     if args.screenshot:
         win.model.wait_idle()
         for _ in range(20):

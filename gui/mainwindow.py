@@ -13,12 +13,27 @@ from pathlib import Path
 
 from PySide6.QtCore import QSettings, QSize, Qt, QThreadPool, Signal
 from PySide6.QtGui import QAction, QKeySequence
-from PySide6.QtWidgets import (QApplication, QFileDialog, QHBoxLayout, QLabel, QListWidget,
-                               QListWidgetItem, QMainWindow, QMessageBox, QProgressBar,
-                               QPushButton, QScrollArea, QSplitter, QStackedWidget, QStyle,
-                               QToolBar, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (
+    QApplication,
+    QFileDialog,
+    QHBoxLayout,
+    QLabel,
+    QListWidget,
+    QListWidgetItem,
+    QMainWindow,
+    QMessageBox,
+    QProgressBar,
+    QPushButton,
+    QScrollArea,
+    QSplitter,
+    QStackedWidget,
+    QStyle,
+    QToolBar,
+    QVBoxLayout,
+    QWidget,
+)
 
-from prosthetics.loaders import SUPPORTED_SUFFIXES
+from prosthetics.scan.loaders import SUPPORTED_SUFFIXES
 
 from .worker import Job
 
@@ -47,12 +62,13 @@ def app_settings() -> QSettings:
 
 def _warm_up(_job) -> None:
     """Import what the model, pages and 3D view need, off the GUI thread."""
-    import prosthetics.pipeline  # noqa: F401
-    import prosthetics.printing  # noqa: F401
+    import matplotlib.figure  # noqa: F401
     import pyvista  # noqa: F401
     import pyvistaqt  # noqa: F401
     from matplotlib.backends import backend_qtagg  # noqa: F401
-    import matplotlib.figure  # noqa: F401
+
+    import prosthetics.design.session  # noqa: F401
+    import prosthetics.printing.profiles  # noqa: F401
 
 
 class MainWindow(QMainWindow):
@@ -337,10 +353,10 @@ class MainWindow(QMainWindow):
         self._insole_windows = [*getattr(self, "_insole_windows", []), win]
 
     def open_dialog(self) -> None:
-        from prosthetics.pipeline import SAMPLE_SCAN
+        from prosthetics.resources import samples_dir
 
         start = str(self.model.session.scan_path.parent if self.model and self.model.session
-                    else SAMPLE_SCAN.parent)
+                    else samples_dir())
         pats = " ".join(f"*{s}" for s in SCAN_SUFFIXES)
         path, _ = QFileDialog.getOpenFileName(
             self, "Open scan", start, f"Scans ({pats});;Cases (*{CASE_SUFFIX});;All files (*)")

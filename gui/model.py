@@ -24,16 +24,23 @@ from typing import Any
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtGui import QUndoCommand, QUndoStack
 
-from prosthetics.errors import (GeometryError, OutputError, ParameterError, ProstheticsError,
-                                ScanError, ScanNotFoundError)
+from prosthetics.design.presets import describe_parameters
+from prosthetics.design.session import STAGES, Cancelled, DesignSession
+from prosthetics.design.socket_writer import write_design
+from prosthetics.errors import (
+    GeometryError,
+    OutputError,
+    ParameterError,
+    ProstheticsError,
+    ScanError,
+    ScanNotFoundError,
+)
 from prosthetics.params import apply_settings
-from prosthetics.pipeline import (EXPORTS_DIR, SAMPLE_SCAN, STAGES, Cancelled, DesignSession,
-                                  describe_parameters, write_design)
+from prosthetics.resources import exports_dir, sample_scan
+from prosthetics.sockets.zones import ZONES
 
 from . import viewdata
 from .casefile import Case, CaseError, read_case, write_case
-from prosthetics.transtibial import ZONES
-
 from .worker import Job, make_pool
 
 #: Template parameters that the fast preview shows (the rest rebuild the full socket).
@@ -104,7 +111,7 @@ class SetParams(QUndoCommand):
 
     MERGE_WINDOW_S = 1.5
 
-    def __init__(self, model: "DesignModel", new: dict, old: dict):
+    def __init__(self, model: DesignModel, new: dict, old: dict):
         names = ", ".join(sorted(new))
         super().__init__(f"change {names}")
         self.model, self.new, self.old = model, dict(new), dict(old)
@@ -131,7 +138,7 @@ class SetParams(QUndoCommand):
 class ChangeSpec(QUndoCommand):
     """Change the template preset or the scan's units (a new session, same scan)."""
 
-    def __init__(self, model: "DesignModel", text: str, new: tuple, old: tuple):
+    def __init__(self, model: DesignModel, text: str, new: tuple, old: tuple):
         super().__init__(text)
         self.model, self.new, self.old = model, new, old
 
@@ -164,7 +171,7 @@ class DesignModel(QObject):
         self.groups: dict = {}
         self.landmarks: dict = {}
         self.case_path: Path | None = None      # a single-file case (*.case.json)
-        self.case_folder: Path | None = None    # a case folder (prosthetics.case)
+        self.case_folder: Path | None = None    # a case folder (prosthetics.cases.store)
         self._queued_revision: dict | None = None
         self._expect_sha: str | None = None
         self._job: Job | None = None
@@ -213,7 +220,7 @@ class DesignModel(QObject):
         is open)."""
         if self.groups:
             return describe_parameters(self.groups)
-        from prosthetics.pipeline import parameter_groups, resolve_template
+        from prosthetics.design.session import parameter_groups, resolve_template
 
         return describe_parameters(parameter_groups(resolve_template(None)))
 
@@ -249,7 +256,7 @@ class DesignModel(QObject):
 
     def set_preset(self, name: str) -> None:
         """Switch the template preset: its template values; other settings are kept."""
-        from prosthetics.pipeline import parameter_groups, resolve_template
+        from prosthetics.design.session import parameter_groups, resolve_template
 
         if self.session is None or name == self.template_name:
             return
@@ -293,7 +300,7 @@ class DesignModel(QObject):
                   settings: dict | None = None, units: str | None = None,
                   sha256: str | None = None, landmarks: dict | None = None) -> bool:
         """Open a scan (the sample when None) with a fresh design and an empty undo stack."""
-        p = Path(path) if path is not None else SAMPLE_SCAN
+        p = Path(path) if path is not None else sample_scan()
         if not p.exists():
             self.errorOccurred.emit(f"scan file {str(p)!r} does not exist",
                                     "Choose the file again with File > Open scan.")
@@ -314,7 +321,7 @@ class DesignModel(QObject):
 
     def open_case(self, path: str | Path) -> bool:
         """Open a case folder (or its case.json), or a single-file case (``*.case.json``)."""
-        from prosthetics.case import CASE_FILE, is_case_folder
+        from prosthetics.cases.store import CASE_FILE, is_case_folder
 
         p = Path(path)
         if is_case_folder(p) or (p.name == CASE_FILE and p.is_file()):
@@ -339,7 +346,7 @@ class DesignModel(QObject):
         """Open a case folder at its latest revision (scan, template, every parameter), or at
         its latest scan when it has no revision yet.  A case that does not verify opens
         with a warning naming the first problem."""
-        from prosthetics.case import open_case, verify_case
+        from prosthetics.cases.store import open_case, verify_case
 
         try:
             case = open_case(path)
@@ -376,7 +383,7 @@ class DesignModel(QObject):
     def add_scan_to_case(self, path: str | Path) -> bool:
         """Add a scan to the open case folder and design on it with the current template and
         parameters (the design is filed when the case is saved)."""
-        from prosthetics.case import add_scan, open_case
+        from prosthetics.cases.store import add_scan, open_case
 
         if self.case_folder is None:
             return False
@@ -395,7 +402,7 @@ class DesignModel(QObject):
 
     def case_info(self):
         """The open case folder (re-read), or None."""
-        from prosthetics.case import open_case
+        from prosthetics.cases.store import open_case
 
         return open_case(self.case_folder) if self.case_folder is not None else None
 
@@ -414,7 +421,7 @@ class DesignModel(QObject):
                         author: str = "", note: str = "") -> Path | None:
         """Make a case folder in ``root`` holding the open scan, and file the current design
         as its first revision (in the worker).  Returns the case folder."""
-        from prosthetics.case import add_scan, new_case
+        from prosthetics.cases.store import add_scan, new_case
 
         if self.session is None:
             return None
@@ -436,15 +443,15 @@ class DesignModel(QObject):
         s = self.session
         sha = self.scan.sha256 if self.scan is not None else ""
         if not sha and s is not None:
-            from prosthetics.loaders import sha256_file
+            from prosthetics.scan.loaders import sha256_file
 
             try:
                 sha = sha256_file(s.scan_path)
             except OSError:
                 sha = ""
-        from prosthetics.pipeline import TEMPLATES_DIR
+        from prosthetics.resources import templates_dir
 
-        in_templates = Path(s.preset.path).resolve().parent == TEMPLATES_DIR.resolve()
+        in_templates = Path(s.preset.path).resolve().parent == templates_dir().resolve()
         template = s.preset.name if in_templates else s.preset.path
         return Case(scan_path=s.scan_path, sha256=sha, template=template, units=self.units,
                     parameters={g: self.groups[g].as_dict() for g in self.groups},
@@ -462,7 +469,7 @@ class DesignModel(QObject):
 
     def default_export_dir(self) -> Path:
         stem = self.session.scan_path.stem if self.session else "design"
-        return EXPORTS_DIR / stem
+        return exports_dir() / stem
 
     # -- jobs --------------------------------------------------------------------------
     def _set_session(self, s: DesignSession) -> None:
@@ -650,7 +657,7 @@ class DesignModel(QObject):
 
     def _revision_fn(self, s: DesignSession, diff: dict, rv: dict, shown: dict):
         def fn(job: Job):
-            from prosthetics.case import add_design, open_case
+            from prosthetics.cases.store import add_design, open_case
 
             self._apply_and_run(s, diff, job, shown)
             return add_design(open_case(rv["folder"]), s.design(), author=rv["author"],

@@ -11,12 +11,24 @@ from pathlib import Path
 
 from PySide6.QtCore import Qt, QUrl, Signal
 from PySide6.QtGui import QDesktopServices
-from PySide6.QtWidgets import (QCheckBox, QFileDialog, QFormLayout, QGroupBox,
-                               QHBoxLayout, QHeaderView, QLabel, QLineEdit, QPushButton,
-                               QSizePolicy, QTableWidget, QTableWidgetItem, QVBoxLayout,
-                               QWidget)
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QFileDialog,
+    QFormLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QSizePolicy,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
 
-from prosthetics.transtibial import ZONES
+from prosthetics.sockets.zones import ZONES
 
 from .forms import ComboBox, ParamForm
 
@@ -286,7 +298,7 @@ class TemplatePage(Page):
     seeThroughChanged = Signal(bool)
 
     def build(self) -> None:
-        from prosthetics.pipeline import list_presets
+        from prosthetics.design.presets import list_presets
 
         row = QHBoxLayout()
         row.addWidget(QLabel("Preset"))
@@ -367,7 +379,7 @@ class ExportPage(Page):
     exportRequested = Signal(str)
 
     def build(self) -> None:
-        from prosthetics.printing import load_materials, load_printers
+        from prosthetics.printing.profiles import load_materials, load_printers
 
         named = {"printer": {k: v.label for k, v in load_printers().items()},
                  "material": {k: v.label for k, v in load_materials().items()}}

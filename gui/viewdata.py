@@ -76,7 +76,7 @@ def raw_view(session) -> RawView | None:
     # transform applies (session.scan_to_design = align.transform @ file_to_mm).
     t = np.asarray(align.transform, dtype=np.float64)
     design = pts @ t[:3, :3].T + t[:3, 3]
-    from prosthetics.meshing import SurfaceQuery
+    from prosthetics.geometry.meshing import SurfaceQuery
 
     d = SurfaceQuery(align.mesh).distance(design)
     return RawView(key=key, points=design.astype(np.float32), colors=colors, frame="design",
@@ -85,8 +85,8 @@ def raw_view(session) -> RawView | None:
 
 def socket_view(session, sock, *, preview: bool) -> SocketView:
     """Signed distance from the socket's cavity to the limb, volumes and inner sections."""
-    from prosthetics.measure import sections, volume_below
-    from prosthetics.meshing import SurfaceQuery
+    from prosthetics.geometry.meshing import SurfaceQuery
+    from prosthetics.limb.measure import sections, volume_below
 
     limb = session.results["align"].mesh
     inner = sock.inner_surface

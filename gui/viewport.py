@@ -7,9 +7,9 @@ from __future__ import annotations
 
 import numpy as np
 import pyvista as pv
-from pyvistaqt import QtInteractor
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QVBoxLayout, QWidget
+from pyvistaqt import QtInteractor
 
 SKIN = (0.91, 0.72, 0.60)
 SOCKET = (0.30, 0.50, 0.78)
@@ -219,7 +219,7 @@ class Viewport(QWidget):
                                       show_points=False, shape_opacity=0.7, shape_color="white",
                                       name="align_labels", always_visible=True, render=False)
         a = m.aligned
-        return "design", [f"Aligned limb: long axis (red) along +Z, distal end at z = 0",
+        return "design", ["Aligned limb: long axis (red) along +Z, distal end at z = 0",
                           f"Anterior guess {a.anterior_guess_deg:.1f}°, axis tilt "
                           f"{a.axis_tilt_deg:.1f}° from the scan"]
 
@@ -257,8 +257,8 @@ class Viewport(QWidget):
         if m.aligned is not None:
             self.plotter.add_mesh(self._limb_poly(), color=SKIN, opacity=0.18, name="limb", render=False)
         st = sv.stats()
-        lines = [f"Socket cavity coloured by its distance to the limb (mm): red inside the limb "
-                 f"(compressed), blue outside (room)",
+        lines = ["Socket cavity coloured by its distance to the limb (mm): red inside the limb "
+                 "(compressed), blue outside (room)",
                  f"Below the trim line: {st['min']:+.1f} to {st['max']:+.1f} mm, mean "
                  f"{st['mean']:+.1f} mm; volume {sv.reduction_percent:.1f} % smaller"]
         if sv.preview:

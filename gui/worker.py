@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import threading
 import traceback
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal
 
@@ -41,7 +42,7 @@ class Job(QRunnable):
     polls ``job.cancel()`` (or passes it to ``DesignSession.update(cancel=...)``).
     """
 
-    def __init__(self, kind: str, fn: Callable[["Job"], Any], **info: Any):
+    def __init__(self, kind: str, fn: Callable[[Job], Any], **info: Any):
         super().__init__()
         self.setAutoDelete(False)       # the model keeps the Python object until it is done
         self.kind = kind

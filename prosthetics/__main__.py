@@ -1,3 +1,3 @@
-from .cli import main
+from prosthetics.cli.main import main
 
 raise SystemExit(main())

@@ -34,3 +34,7 @@ class GeometryError(ProstheticsError, RuntimeError):
 
 class OutputError(ProstheticsError, OSError):
     """The output folder cannot be written."""
+
+
+class CaseError(ProstheticsError, ValueError):
+    """A case folder cannot be read, written or trusted."""

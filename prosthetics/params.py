@@ -101,7 +101,7 @@ class Params:
             raise ParameterError(f"{name} = {text!r} is not a valid {getattr(tp, '__name__', tp)}"
                                  f"{choices}; fix the value") from None
 
-    def replace(self, **changes: Any) -> "Params":
+    def replace(self, **changes: Any) -> Params:
         """A copy with some fields changed (validated again)."""
         return dataclasses.replace(self, **changes)
 

@@ -21,10 +21,10 @@ import numpy as np  # noqa: E402
 import trimesh  # noqa: E402
 from matplotlib.collections import PolyCollection  # noqa: E402
 
-from prosthetics.align import align_limb  # noqa: E402
-from prosthetics.clean import clean_scan  # noqa: E402
-from prosthetics.landmarks import Side, guess_landmarks  # noqa: E402
-from prosthetics.loaders import load_scan  # noqa: E402
+from prosthetics.limb.align import align_limb  # noqa: E402
+from prosthetics.limb.landmarks import Side, guess_landmarks  # noqa: E402
+from prosthetics.scan.clean import clean_scan  # noqa: E402
+from prosthetics.scan.loaders import load_scan  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 VIEWS = (("Anterior (from +Y)", 90.0), ("Lateral, right leg (from +X)", 0.0),

@@ -23,7 +23,7 @@ from pathlib import Path
 import numpy as np
 import trimesh
 
-from prosthetics.phonescan import make_phone_scan, write_ply
+from prosthetics.scan.phonescan import make_phone_scan, write_ply
 
 ROOT = Path(__file__).resolve().parent.parent
 SOURCE_DIR = ROOT / "scans" / "source"

@@ -11,7 +11,7 @@ Writes to scans/source/ (mm, the body's own frame, so the crop can be laid back 
   crotch down ``--thigh-keep`` (fraction) of the crotch-to-knee length (0.20 of stature),
   with the same distal dome;
 - a phone-like scan of each (``scans/<name>_phone.ply`` and its ``.truth.json``), made by
-  ``prosthetics.phonescan.make_phone_scan``.
+  ``prosthetics.scan.phonescan.make_phone_scan``.
 
 How: the skin is resampled on a grid of rays from the limb's axis (2 mm rows, 128 around),
 so the residual limb is a clean ring mesh of the skin between the two cuts; the dome is an
@@ -35,8 +35,8 @@ from pathlib import Path
 import numpy as np
 import trimesh
 
-from prosthetics.meshing import SurfaceQuery, ring_faces
-from prosthetics.phonescan import make_phone_scan, write_ply
+from prosthetics.geometry.meshing import SurfaceQuery, ring_faces
+from prosthetics.scan.phonescan import make_phone_scan, write_ply
 
 ROOT = Path(__file__).resolve().parent.parent
 BODIES = Path("/work/shared/data/bodies")

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import trimesh
 
-from prosthetics.phonescan import make_phone_scan, write_ply
+from prosthetics.scan.phonescan import make_phone_scan, write_ply
 
 ROOT = Path(__file__).resolve().parent.parent
 SOURCE = ROOT / "scans" / "source" / "transtibial_scan_a.stl"

@@ -31,9 +31,9 @@ def sample_truth() -> dict:
 @pytest.fixture(scope="session")
 def aligned_truth(truth_mesh):
     """The clean limb, cleaned (kept as it is) and aligned to the limb frame."""
-    from prosthetics.align import align_limb
-    from prosthetics.clean import clean_scan
-    from prosthetics.loaders import load_scan
+    from prosthetics.limb.align import align_limb
+    from prosthetics.scan.clean import clean_scan
+    from prosthetics.scan.loaders import load_scan
 
     scan = load_scan(TRUTH_STL)
     return align_limb(clean_scan(scan))
@@ -42,14 +42,14 @@ def aligned_truth(truth_mesh):
 @pytest.fixture(scope="session")
 def sample_design():
     """One full design run on the sample scan (no slicing), shared by the pipeline tests."""
-    from prosthetics.pipeline import run_design
+    from prosthetics.design.session import run_design
 
     return run_design(SAMPLE, settings={"slice": "false"})
 
 
 def surface_distances(a: trimesh.Trimesh, b: trimesh.Trimesh, n: int = 30_000, seed: int = 0):
     """Distances from points sampled on ``a`` to ``b`` (mm), (n,)."""
-    from prosthetics.meshing import SurfaceQuery
+    from prosthetics.geometry.meshing import SurfaceQuery
 
     pts, _ = trimesh.sample.sample_surface(a, n, seed=seed)
     return SurfaceQuery(b).distance(pts)
@@ -84,9 +84,9 @@ def plantar_from_below(mesh: trimesh.Trimesh):
 
 @pytest.fixture(scope="session")
 def foot_cases(tmp_path_factory):
-    from prosthetics.foot import process_foot
-    from prosthetics.loaders import load_scan
-    from prosthetics.phonescan import make_phone_scan, write_ply
+    from prosthetics.insoles.foot import process_foot
+    from prosthetics.scan.loaders import load_scan
+    from prosthetics.scan.phonescan import make_phone_scan, write_ply
 
     """Both truths and a phone-like scan of each, processed: name -> dict."""
     out = {}
@@ -106,9 +106,9 @@ def foot_cases(tmp_path_factory):
 
 
 def _aligned_crop(name: str):
-    from prosthetics.align import align_limb
-    from prosthetics.clean import clean_scan
-    from prosthetics.loaders import load_scan
+    from prosthetics.limb.align import align_limb
+    from prosthetics.scan.clean import clean_scan
+    from prosthetics.scan.loaders import load_scan
 
     return align_limb(clean_scan(load_scan(ROOT / "scans" / "source" / name))).mesh
 

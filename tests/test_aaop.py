@@ -6,11 +6,11 @@ import numpy as np
 import pytest
 import trimesh
 
-from prosthetics.aaop import AAOPShape, format_aop, read_aop, shape_from_mesh, write_aop
 from prosthetics.errors import ScanError
-from prosthetics.landmarks import guess_landmarks
-from prosthetics.loaders import load_scan
-from prosthetics.meshing import SurfaceQuery
+from prosthetics.geometry.meshing import SurfaceQuery
+from prosthetics.limb.landmarks import guess_landmarks
+from prosthetics.scan.aaop import AAOPShape, format_aop, read_aop, shape_from_mesh, write_aop
+from prosthetics.scan.loaders import load_scan
 
 from .conftest import ROOT, surface_distances
 
@@ -62,8 +62,8 @@ def test_example_reads_as_a_limb_of_the_right_size(example):
 
 def test_guesses_on_the_example_agree_with_its_landmarks():
     """The file places the MPT and the tibia: our anterior and MPT guesses must agree."""
-    from prosthetics.align import align_limb
-    from prosthetics.clean import clean_scan
+    from prosthetics.limb.align import align_limb
+    from prosthetics.scan.clean import clean_scan
 
     scan = load_scan(EXAMPLE)
     aligned = align_limb(clean_scan(scan))
@@ -137,7 +137,7 @@ def test_line_endings_do_not_matter(example, tmp_path):
 
 
 def test_design_writes_limb_and_cavity_aop(sample_design, tmp_path):
-    from prosthetics.pipeline import _write_aop_files
+    from prosthetics.design.socket_writer import _write_aop_files
 
     outputs = _write_aop_files(sample_design, tmp_path, "socket")
     assert [o["path"] for o in outputs] == ["socket_limb.aop", "socket_cavity.aop"]
@@ -152,7 +152,7 @@ def test_design_writes_limb_and_cavity_aop(sample_design, tmp_path):
 
 
 def test_format_option_validates(tmp_path):
-    from prosthetics.pipeline import ExportParams
+    from prosthetics.design.session import ExportParams
     from prosthetics.errors import ParameterError
 
     assert ExportParams(formats="STL, 3mf,aop").format_set == {"stl", "3mf", "aop"}
@@ -162,7 +162,7 @@ def test_format_option_validates(tmp_path):
 
 
 def test_design_from_the_example_uses_its_mpt():
-    from prosthetics.pipeline import run_design
+    from prosthetics.design.session import run_design
 
     design = run_design(EXAMPLE, settings={"slice": "false"})
     rep = design.report

@@ -3,10 +3,10 @@
 import numpy as np
 import pytest
 
-from prosthetics import adapters as A
 from prosthetics.errors import ParameterError
-from prosthetics.meshing import from_manifold, to_manifold
-from prosthetics.transtibial import TranstibialParams
+from prosthetics.geometry.meshing import from_manifold, to_manifold
+from prosthetics.sockets import adapters as A
+from prosthetics.sockets.transtibial import TranstibialParams
 
 
 def body(iface, top_z=10.0):

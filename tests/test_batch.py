@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from prosthetics.batch import ManifestError, read_manifest, run_batch
-from prosthetics.cli import main
+from prosthetics.batch.runner import ManifestError, read_manifest, run_batch
+from prosthetics.cli.main import main
 
 from .conftest import ROOT
 
@@ -243,7 +243,7 @@ def test_example_manifest_in_scans_is_usable():
 def test_terminal_progress_bar_shows_counts_and_eta():
     import io
 
-    from prosthetics.cli import _BatchProgress
+    from prosthetics.cli.main import _BatchProgress
 
     class Tty(io.StringIO):
         def isatty(self):

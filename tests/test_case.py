@@ -26,11 +26,21 @@ import pytest
 import trimesh
 
 from prosthetics import __version__
-from prosthetics.case import (CaseError, add_design, add_scan, check_case_id,
-                              locked, new_case, new_case_id, open_case, record_sha256, trends,
-                              verify_case, circumference_change)
-from prosthetics.casepack import MAGIC, pack_case, read_header, unpack_case
-from prosthetics.cli import main
+from prosthetics.cases.package import MAGIC, pack_case, read_header, unpack_case
+from prosthetics.cases.store import (
+    CaseError,
+    add_design,
+    add_scan,
+    check_case_id,
+    locked,
+    new_case,
+    new_case_id,
+    open_case,
+    record_sha256,
+    verify_case,
+)
+from prosthetics.cases.trends import circumference_change, trends
+from prosthetics.cli.main import main
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLE = ROOT / "scans" / "transtibial_phone.ply"
@@ -164,7 +174,7 @@ def test_filed_case_layout_and_chain(filed_case):
 
 
 def test_measurement_history(filed_case, aligned_truth):
-    from prosthetics.measure import measure_limb
+    from prosthetics.limb.measure import measure_limb
 
     t = trends(filed_case)
     assert [e["scan"] for e in t] == ["S01", "S02"]

@@ -5,13 +5,13 @@ import pytest
 import trimesh
 from scipy.spatial.transform import Rotation
 
-from prosthetics.align import AlignParams, align_limb
-from prosthetics.clean import CleanParams, Reconstruct, clean_scan
 from prosthetics.errors import ScanError
-from prosthetics.loaders import load_scan
-from prosthetics.measure import proximal_rim_z, sections
-from prosthetics.meshing import SurfaceQuery
-from prosthetics.phonescan import make_phone_scan, write_ply
+from prosthetics.geometry.meshing import SurfaceQuery
+from prosthetics.limb.align import AlignParams, align_limb
+from prosthetics.limb.measure import proximal_rim_z, sections
+from prosthetics.scan.clean import CleanParams, Reconstruct, clean_scan
+from prosthetics.scan.loaders import load_scan
+from prosthetics.scan.phonescan import make_phone_scan, write_ply
 
 from .conftest import TRUTH_STL
 
@@ -122,7 +122,7 @@ def test_rigid_pose_is_recovered_exactly_on_a_clean_mesh(truth_mesh, tmp_path):
 
 
 def test_anterior_rotation_turns_the_frame(aligned_truth, truth_mesh):
-    from prosthetics.clean import clean_scan as _clean
+    from prosthetics.scan.clean import clean_scan as _clean
     scan = load_scan(TRUTH_STL)
     turned = align_limb(_clean(scan), AlignParams(anterior_rotation_deg=30.0))
     rel = turned.transform @ np.linalg.inv(aligned_truth.transform)

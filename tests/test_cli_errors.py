@@ -10,18 +10,19 @@ from __future__ import annotations
 import re
 import subprocess
 import sys
-import tomllib
 from pathlib import Path
 
 import numpy as np
 import pytest
+import tomllib
 
-from prosthetics import pipeline
-from prosthetics.cli import main
-from prosthetics.loaders import SUPPORTED_SUFFIXES
+from prosthetics.cli.main import main
+from prosthetics.design import session as pipeline
+from prosthetics.design import socket_writer
 from prosthetics.params import param_infos
-from prosthetics.phonescan import write_ply
-from prosthetics.transtibial import TranstibialParams
+from prosthetics.scan.loaders import SUPPORTED_SUFFIXES
+from prosthetics.scan.phonescan import write_ply
+from prosthetics.sockets.transtibial import TranstibialParams
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -47,7 +48,8 @@ def stages_guard(monkeypatch):
     ``stages_guard("none")`` if even loading starts.  Both the pipeline (design) and the
     modules ``clean``/``measure`` import from at call time are covered.
     """
-    from prosthetics import align, clean, loaders
+    from prosthetics.limb import align
+    from prosthetics.scan import clean, loaders
 
     def reached(name):
         def _stage(*args, **kwargs):
@@ -56,7 +58,7 @@ def stages_guard(monkeypatch):
 
     for module in (pipeline, align):
         monkeypatch.setattr(module, "align_limb", reached("align"))
-    monkeypatch.setattr(pipeline, "write_design", reached("write"))
+    monkeypatch.setattr(socket_writer, "write_design", reached("write"))
 
     def guard(last_stage: str) -> None:
         assert last_stage in ("none", "load", "clean")
@@ -395,9 +397,9 @@ def test_unknown_extension_message_lists_supported_suffixes(tmp_path, capsys):
 
 
 def test_stage_printer_prints_one_line_per_finished_stage(capsys):
-    from prosthetics.cli import _stage_printer
+    from prosthetics.cli.progress import stage_printer
 
-    show = _stage_printer()
+    show = stage_printer()
     for stage, frac in [("load", 0.0), ("clean", 0.05), ("align", 0.35), ("done", 0.8),
                         ("export", 0.82), ("report", 0.95), ("done", 1.0)]:
         show(stage, frac)

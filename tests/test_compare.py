@@ -7,10 +7,10 @@ import pytest
 import trimesh
 from scipy.spatial.transform import Rotation
 
-from prosthetics.cli import main
-from prosthetics.compare import compare_limbs, compare_scans, signed_distance_to
-from prosthetics.phonescan import make_phone_scan, write_ply
-from prosthetics.pipeline import parameter_groups, resolve_template
+from prosthetics.cli.main import main
+from prosthetics.design.session import parameter_groups, resolve_template
+from prosthetics.limb.compare import compare_limbs, compare_scans, signed_distance_to
+from prosthetics.scan.phonescan import make_phone_scan, write_ply
 
 from .conftest import TRUTH_STL
 

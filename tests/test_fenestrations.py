@@ -10,21 +10,23 @@ from types import SimpleNamespace
 import numpy as np
 import pytest
 
-from prosthetics import pipeline
-from prosthetics.checks import measure_wall, solid_checks
+from prosthetics import design as pipeline
+from prosthetics.design.registry import builders
 from prosthetics.errors import ParameterError
-from prosthetics.fenestrations import BAND_TRANSITION_MM, FenestrationSides
-from prosthetics.label import label_footprint
-from prosthetics.meshing import SurfaceQuery
-from prosthetics.pipeline import SOCKET_BUILDERS
-from prosthetics.printing import find_slicer, slice_stl
-from prosthetics.step import read_step_solids, write_step
-from prosthetics.strength import MAX_OPEN_FRACTION_LOWER_LIMB, fenestration_warnings
-from prosthetics.transfemoral import ISCHIAL_CLEARANCE_MM
-from prosthetics.transradial import CONDYLE_GRIP_MM
-from prosthetics.transtibial import TemplateCache
+from prosthetics.geometry.meshing import SurfaceQuery
+from prosthetics.geometry.step import read_step_solids, write_step
+from prosthetics.printing.checks import measure_wall, solid_checks
+from prosthetics.printing.profiles import find_slicer, slice_stl
+from prosthetics.sockets.engine import TemplateCache
+from prosthetics.sockets.fenestrations import BAND_TRANSITION_MM, FenestrationSides
+from prosthetics.sockets.label import label_footprint
+from prosthetics.sockets.strength import MAX_OPEN_FRACTION_LOWER_LIMB, fenestration_warnings
+from prosthetics.sockets.transfemoral import ISCHIAL_CLEARANCE_MM
+from prosthetics.sockets.transradial import CONDYLE_GRIP_MM
 
 from .conftest import ROOT
+
+SOCKET_BUILDERS = {n: (b.params, b.build) for n, b in builders("socket").items()}
 
 COARSE = dict(grid_rows=36, grid_columns=48, label=True, label_case_id="V-1",
               label_date="2026-01-01")
@@ -44,9 +46,9 @@ def ventilated():
 
 @pytest.fixture(scope="module")
 def thigh_phone():
-    from prosthetics.align import align_limb
-    from prosthetics.clean import clean_scan
-    from prosthetics.loaders import load_scan
+    from prosthetics.limb.align import align_limb
+    from prosthetics.scan.clean import clean_scan
+    from prosthetics.scan.loaders import load_scan
 
     return align_limb(clean_scan(load_scan(ROOT / "scans" / "transfemoral_phone.ply"))).mesh
 

@@ -11,12 +11,13 @@ import numpy as np
 import pytest
 import trimesh
 
-from prosthetics.cli import main as cli_main
-from prosthetics.foot import Side
-from prosthetics.phonescan import make_phone_scan, write_ply
+from prosthetics.cli.main import main as cli_main
+from prosthetics.insoles.foot import Side
+from prosthetics.scan.phonescan import make_phone_scan, write_ply
 
 from .conftest import FOOT_PHONE as PHONE
 from .conftest import PLANTAR, plantar_from_below
+
 
 @pytest.mark.slow
 @pytest.mark.parametrize("name, side", [("plantar", Side.RIGHT), ("template", Side.LEFT)])

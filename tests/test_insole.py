@@ -15,12 +15,19 @@ import numpy as np
 import pytest
 import trimesh
 
-from prosthetics.cli import main as cli_main
+from prosthetics.cli.main import main as cli_main
+from prosthetics.design.insole import insole_parameter_groups
 from prosthetics.errors import ParameterError
-from prosthetics.foot import Side
-from prosthetics.insole import (InsoleParams, LengthKind, OutlineFrom, SizeSystem,
-                                build_insole, insole_parameter_groups, measure_insole,
-                                shoe_last_length_mm)
+from prosthetics.insoles.foot import Side
+from prosthetics.insoles.template import (
+    InsoleParams,
+    LengthKind,
+    OutlineFrom,
+    SizeSystem,
+    build_insole,
+    measure_insole,
+    shoe_last_length_mm,
+)
 
 from .conftest import plantar_from_below
 
@@ -77,7 +84,7 @@ def test_posting_heel_cup_and_cover_as_set(insoles):
     # A medial post is thicker on the medial side under the heel.
     hx = 0.12 * foot.measurements.foot_length_mm
     ms = foot.medial_sign
-    from prosthetics.insole import top_z_at
+    from prosthetics.insoles.template import top_z_at
 
     zm, zl = top_z_at(ins.mesh, np.array([[hx, ms * 20.0], [hx, -ms * 20.0]]))
     pm, pl = foot.heights.sample(np.array([[hx, ms * 20.0], [hx, -ms * 20.0]]))
@@ -176,6 +183,6 @@ def test_insole_preset_is_refused_by_design_and_listed(capsys):
     out = capsys.readouterr().out
     assert "insole_supportive" in out and "transtibial" in out
     with pytest.raises(ParameterError, match="insole preset"):
-        from prosthetics.insole import resolve_insole_preset
+        from prosthetics.design.insole import resolve_insole_preset
 
         resolve_insole_preset("transtibial")

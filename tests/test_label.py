@@ -3,11 +3,11 @@
 import numpy as np
 import pytest
 
-from prosthetics.checks import measure_wall, solid_checks
 from prosthetics.errors import ParameterError
-from prosthetics.label import LINE_SPACING, case_id_from_name, label_text
-from prosthetics.meshing import SurfaceQuery
-from prosthetics.transtibial import TranstibialParams, build_transtibial
+from prosthetics.geometry.meshing import SurfaceQuery
+from prosthetics.printing.checks import measure_wall, solid_checks
+from prosthetics.sockets.label import LINE_SPACING, case_id_from_name, label_text
+from prosthetics.sockets.transtibial import TranstibialParams, build_transtibial
 
 COARSE = dict(grid_rows=40, grid_columns=48)
 

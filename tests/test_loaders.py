@@ -1,4 +1,4 @@
-"""Tests for prosthetics.loaders: every supported format, unit detection, and one-line errors.
+"""Tests for prosthetics.scan.loaders: every supported format, unit detection, and one-line errors.
 
 Every file is written to ``tmp_path`` from a known shape (the clean limb mesh of
 ``scans/source`` or a capsule) and read back with :func:`load_scan`; the points must come
@@ -16,8 +16,8 @@ import trimesh
 from scipy.spatial import cKDTree
 
 from prosthetics.errors import ProstheticsError, ScanError, ScanNotFoundError, UnitsError
-from prosthetics.loaders import SUPPORTED_SUFFIXES, Units, detect_units, load_scan
-from prosthetics.phonescan import write_ply
+from prosthetics.scan.loaders import SUPPORTED_SUFFIXES, Units, detect_units, load_scan
+from prosthetics.scan.phonescan import write_ply
 
 ROOT = Path(__file__).resolve().parent.parent
 SOURCE_STL = ROOT / "scans" / "source" / "transtibial_scan_a.stl"

@@ -5,7 +5,13 @@ import pytest
 import trimesh
 
 from prosthetics.errors import GeometryError
-from prosthetics.measure import MeasureParams, measure_limb, proximal_rim_z, sections, volume_below
+from prosthetics.limb.measure import (
+    MeasureParams,
+    measure_limb,
+    proximal_rim_z,
+    sections,
+    volume_below,
+)
 
 
 def open_cup(radius=40.0, height=200.0, rx=None, ry=None, n=720):

@@ -9,10 +9,14 @@ import pytest
 import trimesh
 
 from prosthetics.errors import ParameterError
-from prosthetics.meshing import from_manifold, to_manifold
-from prosthetics.orientation import (choose_orientation, describe_up, orientation_check,
-                                     rotation_to_z)
-from prosthetics.printing import Printer, find_slicer, get_printer, slice_stl
+from prosthetics.geometry.meshing import from_manifold, to_manifold
+from prosthetics.printing.orientation import (
+    choose_orientation,
+    describe_up,
+    orientation_check,
+    rotation_to_z,
+)
+from prosthetics.printing.profiles import Printer, find_slicer, get_printer, slice_stl
 
 SECTIONS = 96
 
@@ -135,7 +139,7 @@ def test_socket_prints_distal_end_down_on_its_adapter_face(sample_design):
 
 @pytest.mark.slow
 def test_socket_too_tall_for_the_printer_is_written_tilted(sample_design, tmp_path):
-    from prosthetics.pipeline import write_design
+    from prosthetics.design.socket_writer import write_design
 
     printer = get_printer("prusa_mk4")
     choice, fit, warnings = orientation_check(sample_design.socket, printer)

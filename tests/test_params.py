@@ -4,11 +4,12 @@ import dataclasses
 
 import pytest
 
+from prosthetics.design.presets import describe_parameters, list_presets, load_preset
+from prosthetics.design.registry import BUILDERS
+from prosthetics.design.session import parameter_groups, resolve_template
 from prosthetics.errors import ParameterError
 from prosthetics.params import apply_settings, param_infos, parse_set_options
-from prosthetics.pipeline import (BUILDERS, describe_parameters, list_presets, load_preset,
-                                  parameter_groups, resolve_template)
-from prosthetics.transtibial import TranstibialParams
+from prosthetics.sockets.transtibial import TranstibialParams
 
 
 def test_defaults_and_units_in_names():

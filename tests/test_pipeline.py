@@ -7,12 +7,12 @@ import numpy as np
 import pytest
 import trimesh
 
-from prosthetics import pipeline
-from prosthetics.cli import main
-from prosthetics.measure import proximal_rim_z, volume_below
-from prosthetics.meshing import SurfaceQuery
-from prosthetics.printing import find_slicer
-from prosthetics.transtibial import TranstibialParams, build_transtibial
+from prosthetics import design as pipeline
+from prosthetics.cli.main import main
+from prosthetics.geometry.meshing import SurfaceQuery
+from prosthetics.limb.measure import proximal_rim_z, volume_below
+from prosthetics.printing.profiles import find_slicer
+from prosthetics.sockets.transtibial import TranstibialParams, build_transtibial
 
 from .conftest import SAMPLE
 
@@ -109,7 +109,7 @@ def test_failed_write_leaves_the_old_outputs(sample_design, tmp_path, monkeypatc
     out = tmp_path / "case"
     out.mkdir()
     (out / "socket.stl").write_bytes(b"old")
-    import prosthetics.report_html as rh
+    import prosthetics.design.socket_writer as rh
 
     def boom(*a, **k):
         raise OSError("disk full")
@@ -139,7 +139,7 @@ def test_cli_design_on_the_sample_slices(tmp_path, capsys):
     assert 0.6 * solid_g < s["filament_g"] < 1.1 * solid_g
     assert s["print_time_s"] > 3600
     # The STEP opens in CadQuery as one valid solid with the STL's volume.
-    from prosthetics.step import read_step_solids
+    from prosthetics.geometry.step import read_step_solids
 
     solids = read_step_solids(out / "socket.step")
     stl = trimesh.load(out / "socket.stl")
@@ -200,8 +200,8 @@ def test_3mf_part_stands_on_the_middle_of_the_bed(sample_design, tmp_path):
     import io
     import zipfile
 
-    from prosthetics.pipeline import write_design
-    from prosthetics.printing import get_printer
+    from prosthetics.design.socket_writer import write_design
+    from prosthetics.printing.profiles import get_printer
 
     report = write_design(sample_design, tmp_path / "out", formats=frozenset({"stl", "3mf"}))
     (tmf,) = [o for o in report["outputs"] if o["format"] == "3mf"]

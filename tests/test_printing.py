@@ -1,4 +1,4 @@
-"""Tests for prosthetics.printing: profiles, bed fit, and slicing with PrusaSlicer.
+"""Tests for prosthetics.printing.profiles: profiles, bed fit, and slicing with PrusaSlicer.
 
 Slicing tests are marked ``slicer`` and skipped when PrusaSlicer is not installed.  Each
 slices a part of a few cm³, about one second per run.
@@ -15,9 +15,8 @@ import numpy as np
 import pytest
 
 from prosthetics.errors import ParameterError
-from prosthetics.printing import (
+from prosthetics.printing.profiles import (
     DEFAULT_SLICE_SETTINGS,
-    TEMPLATES_DIR,
     Material,
     Printer,
     SliceResult,
@@ -29,16 +28,17 @@ from prosthetics.printing import (
     load_printers,
     slice_stl,
 )
+from prosthetics.resources import templates_dir
 
 # ---------------------------------------------------------------------------------------
 # Profiles
 # ---------------------------------------------------------------------------------------
 
 
-def test_templates_dir_is_repository_templates():
-    assert TEMPLATES_DIR == Path(__file__).resolve().parent.parent / "templates"
-    assert (TEMPLATES_DIR / "printers.toml").is_file()
-    assert (TEMPLATES_DIR / "materials.toml").is_file()
+def test_templates_dir_is_repository_templates_in_a_checkout():
+    assert templates_dir() == Path(__file__).resolve().parent.parent / "templates"
+    assert (templates_dir() / "printers.toml").is_file()
+    assert (templates_dir() / "materials.toml").is_file()
 
 
 @pytest.mark.parametrize("name, x, y, z", [

@@ -3,11 +3,12 @@
 import numpy as np
 import pytest
 
-from prosthetics.landmarks import Side, guess_landmarks
-from prosthetics.measure import proximal_rim_z, sections
-from prosthetics.meshing import SurfaceQuery
-from prosthetics.pipeline import _rectification_record, parameter_groups, resolve_template
-from prosthetics.transtibial import ZONES, TranstibialParams, build_transtibial, zone_weight
+from prosthetics.design.session import _rectification_record, parameter_groups, resolve_template
+from prosthetics.geometry.meshing import SurfaceQuery
+from prosthetics.limb.landmarks import Side, guess_landmarks
+from prosthetics.limb.measure import proximal_rim_z, sections
+from prosthetics.sockets.transtibial import TranstibialParams, build_transtibial
+from prosthetics.sockets.zones import ZONES, zone_weight
 
 
 @pytest.fixture(scope="module")
@@ -90,7 +91,7 @@ def test_reported_volume_change_matches_the_measured_one(limb):
 
 
 def test_ptb_socket_is_printable(limb):
-    from prosthetics.checks import measure_wall, solid_checks
+    from prosthetics.printing.checks import measure_wall, solid_checks
 
     params = parameter_groups(resolve_template("transtibial_ptb"))["template"]
     sock = build_transtibial(limb, params)
@@ -105,8 +106,8 @@ def test_landmarks_set_by_the_user_move_their_zones(limb, tmp_path):
     import json
 
     from prosthetics.errors import ParameterError
-    from prosthetics.landmarks import read_landmarks
-    from prosthetics.transtibial import TemplateCache
+    from prosthetics.limb.landmarks import read_landmarks
+    from prosthetics.sockets.engine import TemplateCache
 
     guess = guess_landmarks(limb, Side.RIGHT)
     fh = guess["fibular_head"] + np.array([0.0, 0.0, -25.0])      # 25 mm lower

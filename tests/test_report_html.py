@@ -12,9 +12,9 @@ import numpy as np
 import pytest
 import trimesh
 
-from prosthetics import report_html
 from prosthetics.errors import OutputError
-from prosthetics.report_html import circumference_chart, render_pictures, write_report_html
+from prosthetics.reports import html as report_html
+from prosthetics.reports.html import circumference_chart, render_pictures, write_report_html
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 TRIM_Z = 150.0
@@ -203,7 +203,7 @@ def test_unwritable_folder_raises_output_error(tmp_path):
 
 def test_module_imports_no_gui_toolkit():
     code = (
-        "import sys, prosthetics.report_html\n"
+        "import sys, prosthetics.reports.html\n"
         "bad = [m for m in sys.modules if m.split('.')[0] in "
         "('PySide6', 'PyQt5', 'PyQt6', 'vtk', 'vtkmodules', 'pyvista', 'pyvistaqt')]\n"
         "assert not bad, bad\n"

@@ -3,12 +3,12 @@
 import numpy as np
 import pytest
 
-from prosthetics.checks import solid_checks
-from prosthetics.meshing import SurfaceQuery
-from prosthetics.printing import get_material
-from prosthetics.sockets import wall_targets
-from prosthetics.strength import strength_warnings
-from prosthetics.transtibial import TranstibialParams, build_transtibial
+from prosthetics.geometry.meshing import SurfaceQuery
+from prosthetics.printing.checks import solid_checks
+from prosthetics.printing.profiles import get_material
+from prosthetics.sockets.regions import wall_targets
+from prosthetics.sockets.strength import strength_warnings
+from prosthetics.sockets.transtibial import TranstibialParams, build_transtibial
 
 COARSE = dict(grid_rows=40, grid_columns=48)
 

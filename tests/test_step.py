@@ -3,11 +3,11 @@
 import pytest
 import trimesh
 
-from prosthetics.cli import main
+from prosthetics.cli.main import main
+from prosthetics.design.session import EXPORT_FORMATS, parse_formats
 from prosthetics.errors import GeometryError, ParameterError
-from prosthetics.pipeline import EXPORT_FORMATS, parse_formats
-from prosthetics.step import read_step_solids, write_step
-from prosthetics.transtibial import TranstibialParams, build_transtibial
+from prosthetics.geometry.step import read_step_solids, write_step
+from prosthetics.sockets.transtibial import TranstibialParams, build_transtibial
 
 
 @pytest.fixture(scope="module")

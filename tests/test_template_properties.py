@@ -10,11 +10,13 @@ import enum
 import numpy as np
 import pytest
 
-from prosthetics.checks import measure_wall, solid_checks
+from prosthetics.design.registry import builders
 from prosthetics.errors import ParameterError
 from prosthetics.params import param_infos, param_type
-from prosthetics.pipeline import SOCKET_BUILDERS as BUILDERS
-from prosthetics.transtibial import TemplateCache
+from prosthetics.printing.checks import measure_wall, solid_checks
+from prosthetics.sockets.engine import TemplateCache
+
+BUILDERS = {n: (b.params, b.build) for n, b in builders("socket").items()}
 
 
 PARTS_WANTED = 4

@@ -10,9 +10,9 @@ import numpy as np
 import pytest
 import trimesh
 
-from prosthetics import pipeline
-from prosthetics.printing import find_slicer
-from prosthetics.step import read_step_solids
+from prosthetics import design as pipeline
+from prosthetics.geometry.step import read_step_solids
+from prosthetics.printing.profiles import find_slicer
 
 from .conftest import ROOT, surface_distances
 

@@ -3,11 +3,11 @@
 import numpy as np
 import pytest
 
-from prosthetics.checks import measure_wall, solid_checks
 from prosthetics.errors import ParameterError
-from prosthetics.landmarks import Side
-from prosthetics.measure import proximal_rim_z
-from prosthetics.transfemoral import BrimStyle, TransfemoralParams, build_transfemoral
+from prosthetics.limb.landmarks import Side
+from prosthetics.limb.measure import proximal_rim_z
+from prosthetics.printing.checks import measure_wall, solid_checks
+from prosthetics.sockets.transfemoral import BrimStyle, TransfemoralParams, build_transfemoral
 
 pytestmark = pytest.mark.slow
 COARSE = dict(grid_rows=40, grid_columns=48)
@@ -66,7 +66,7 @@ def test_ischial_level_above_the_scan_is_a_parameter_error(aligned_thigh):
 
 
 def test_rows_that_dip_below_the_row_under_them_are_raised():
-    from prosthetics.transtibial import unfold_rows
+    from prosthetics.sockets.engine import unfold_rows
 
     z = np.array([0.0, 10.0, 20.0, 19.0, 30.0])          # row 3 dips 1 mm below row 2
     rows = np.stack([np.stack([np.cos(a) * 50 + 0 * z, np.sin(a) * 50 + 0 * z, z], axis=-1)

@@ -6,10 +6,10 @@
 import numpy as np
 import pytest
 
-from prosthetics.adapters import CouplerKind
-from prosthetics.checks import solid_checks
 from prosthetics.errors import ParameterError
-from prosthetics.transradial import TransradialParams, build_transradial
+from prosthetics.printing.checks import solid_checks
+from prosthetics.sockets.adapters import CouplerKind
+from prosthetics.sockets.transradial import TransradialParams, build_transradial
 
 pytestmark = pytest.mark.slow
 

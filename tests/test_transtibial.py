@@ -4,11 +4,12 @@ import numpy as np
 import pytest
 import trimesh
 
-from prosthetics.checks import measure_wall, solid_checks
 from prosthetics.errors import ParameterError
-from prosthetics.measure import sections, volume_below
-from prosthetics.meshing import SurfaceQuery
-from prosthetics.transtibial import TranstibialParams, build_transtibial, trim_curve
+from prosthetics.geometry.meshing import SurfaceQuery
+from prosthetics.limb.measure import sections, volume_below
+from prosthetics.printing.checks import measure_wall, solid_checks
+from prosthetics.sockets.engine import trim_curve
+from prosthetics.sockets.transtibial import TranstibialParams, build_transtibial
 
 
 @pytest.fixture(scope="module")

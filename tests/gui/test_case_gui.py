@@ -44,7 +44,7 @@ def messages():
 
 @pytest.fixture(scope="module")
 def window(qapp, messages):
-    from gui.mainwindow import MainWindow
+    from prosthetics_gui.mainwindow import MainWindow
 
     win = MainWindow()
     win.resize(1400, 900)
@@ -57,7 +57,7 @@ def window(qapp, messages):
 
 
 def test_save_reopen_and_trends_of_a_case_folder(window, messages, tmp_path):
-    from prosthetics.case import open_case, verify_case
+    from prosthetics.cases.store import open_case, verify_case
 
     m = window.model
     assert m.session is not None and m.session.scan_path == TRUTH_STL

@@ -50,7 +50,7 @@ def messages():
 
 @pytest.fixture(scope="module")
 def window(qapp, messages):
-    from gui.mainwindow import MainWindow
+    from prosthetics_gui.mainwindow import MainWindow
 
     win = MainWindow()
     win.resize(1400, 900)
@@ -87,7 +87,7 @@ def test_starts_with_the_sample_and_designs_it(window, messages):
 
 
 def test_every_step_page_and_view(window):
-    from gui.mainwindow import STEPS
+    from prosthetics_gui.mainwindow import STEPS
 
     m = window.model
     for step in STEPS:
@@ -228,7 +228,7 @@ def test_bad_values_show_a_message_and_change_nothing(window, messages, qtbot):
 
 
 def test_export_matches_the_command_line(window, tmp_path, qtbot):
-    from prosthetics.cli import main as cli_main
+    from prosthetics.cli.main import main as cli_main
 
     m = window.model
     window.select_step("export")
@@ -268,8 +268,8 @@ def test_export_matches_the_command_line(window, tmp_path, qtbot):
 
 
 def test_case_save_and_reopen_restores_every_parameter(window, tmp_path, messages, qtbot):
-    from gui.casefile import SCHEMA
-    from gui.mainwindow import app_settings
+    from prosthetics_gui.casefile import SCHEMA
+    from prosthetics_gui.mainwindow import app_settings
 
     m = window.model
     messages.clear()
@@ -339,7 +339,7 @@ def test_bad_scan_and_missing_file_show_messages(window, tmp_path, messages):
 def test_screenshot_option_writes_the_picture(tmp_path):
     out = tmp_path / "shot.png"
     env = dict(os.environ)
-    r = subprocess.run([sys.executable, "-m", "gui", "--screenshot", str(out), "--size",
+    r = subprocess.run([sys.executable, "-m", "prosthetics_gui", "--screenshot", str(out), "--size",
                         "1200x800"], cwd=ROOT, env=env, capture_output=True, text=True,
                        timeout=400)
     assert r.returncode == 0, r.stderr[-2000:]
@@ -357,7 +357,7 @@ def test_screenshot_option_writes_the_picture(tmp_path):
 
 
 def test_command_line_arguments():
-    from gui.__main__ import build_parser
+    from prosthetics_gui.__main__ import build_parser
 
     with pytest.raises(SystemExit):
         build_parser().parse_args(["--size", "12x"])

@@ -15,15 +15,14 @@ pytestmark = pytest.mark.gui
 
 
 def test_open_edit_view_export(qtbot, tmp_path):
-    from prosthetics.pipeline import ROOT
-
-    from gui.insole_window import InsoleWindow
+    from prosthetics.resources import sample_scan
+    from prosthetics_gui.insole_window import InsoleWindow
 
     win = InsoleWindow()
     qtbot.addWidget(win)
     win.resize(1200, 800)
     win.show()
-    win.open(ROOT / "scans" / "foot_phone.ply")
+    win.open(sample_scan("foot_phone.ply"))
     wait_until(lambda: win.model.design is not None and not win.model.busy, 180, "the insole")
     d = win.model.design
     assert d.report["checks"]["watertight"] and d.report["checks"]["bodies"] == 1

@@ -1,0 +1,19 @@
+"""Batch runs for workshops: a manifest of cases, run in worker processes or on a Dask
+cluster, each case's files in its own folder, and a summary of what failed and why."""
+
+from prosthetics.batch.runner import (
+    KINDS,
+    RUNNERS,
+    BatchResult,
+    CaseSpec,
+    ManifestError,
+    read_manifest,
+    run_batch,
+    run_case,
+    run_product,
+    worker_main,
+    write_summary,
+)
+
+__all__ = ["KINDS", "RUNNERS", "BatchResult", "CaseSpec", "ManifestError", "read_manifest",
+           "run_batch", "run_case", "run_product", "worker_main", "write_summary"]

@@ -1,0 +1,561 @@
+"""Batch runs for workshops: a manifest of cases in, print files and a summary out.
+
+A manifest (CSV or JSON) lists one case a row: ``case_id``, ``scan`` (a path relative to the
+manifest), ``kind`` (``socket`` or ``insole``), ``template`` (a preset name), ``side``, and
+any other column is a parameter override by its name (an empty cell overrides nothing).
+
+Cases run in worker processes: on this machine a pool of long-lived workers (one per core by
+default), or on an existing Dask cluster (``scheduler``), where each case runs in a fresh
+process on a Dask worker.  Either way a case that crashes its process or runs past the time
+limit is recorded as failed and the others go on.  Each case's files are written to a
+staging folder and swapped into ``OUT/<case_id>`` only when all of them are complete.
+
+A case is skipped when its folder holds a report whose input hash (scan bytes, kind,
+template preset, side, overrides and tool version) equals the one computed now.
+"""
+
+from __future__ import annotations
+
+import csv
+import dataclasses
+import hashlib
+import io
+import json
+import os
+import re
+import resource
+import select
+import shutil
+import signal
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+from prosthetics import __version__
+from prosthetics.design import BUILDERS, PRODUCTS, get_product, resolve_template
+from prosthetics.errors import ProstheticsError
+from prosthetics.fileio import atomic_write_text, swap_folder
+from prosthetics.params import param_infos
+
+#: Columns with a fixed meaning; any other column is a parameter override.
+FIXED_COLUMNS = ("case_id", "scan", "kind", "template", "side")
+REQUIRED_COLUMNS = ("case_id", "scan", "kind")
+#: What a case can make: the registered products ("socket", "insole").
+KINDS = tuple(PRODUCTS)
+DEFAULT_TEMPLATE = {name: p.default_template for name, p in PRODUCTS.items()}
+_CASE_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
+
+
+class ManifestError(ProstheticsError, ValueError):
+    """The manifest cannot be used at all (a row and column are named)."""
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class CaseSpec:
+    """One row of a manifest."""
+
+    case_id: str
+    scan: str                   # absolute path
+    kind: str
+    template: str
+    side: str = ""
+    overrides: dict = dataclasses.field(default_factory=dict)
+    row: str = ""               # where it came from, for messages ("row 4")
+
+    def as_dict(self) -> dict:
+        return dataclasses.asdict(self)
+
+
+# -- manifest ----------------------------------------------------------------------------
+
+def known_parameters() -> set[str]:
+    """Every parameter name an override column can take, over all kinds and templates."""
+    names: set[str] = set()
+    for product in PRODUCTS.values():
+        groups = product.parameter_groups(
+            resolve_template(product.default_template), None)
+        for group in groups.values():
+            names |= set(param_infos(group))
+    for builder in BUILDERS.values():
+        names |= set(param_infos(builder.params))
+    return names
+
+
+def read_manifest(path: str | os.PathLike) -> list[CaseSpec]:
+    """Read a CSV or JSON manifest.
+
+    Raises
+    ------
+    ManifestError
+        When the file cannot be used: unreadable, no cases, a missing required column, an
+        unknown column, a bad or repeated case_id, an unknown kind (row and column named).
+    """
+    p = Path(path)
+    if not p.is_file():
+        raise ManifestError(f"manifest {str(p)!r} does not exist; check the path")
+    rows = _read_rows(p)
+    if not rows:
+        raise ManifestError(f"{p.name} lists no cases; add one row per case")
+    columns = list(rows[0][1])
+    for col in REQUIRED_COLUMNS:
+        if col not in columns:
+            raise ManifestError(f"{p.name}: column {col!r} is missing; the columns must include "
+                                f"{', '.join(REQUIRED_COLUMNS)}")
+    known = known_parameters()
+    for col in columns:
+        if col not in FIXED_COLUMNS and col not in known:
+            raise ManifestError(f"{p.name}: column {col!r} is neither {', '.join(FIXED_COLUMNS)} "
+                                f"nor a parameter; fix its name (see prosthetics templates show)")
+    seen: dict[str, str] = {}
+    cases = []
+    for where, row in rows:
+        def bad(col: str, msg: str) -> ManifestError:
+            return ManifestError(f"{p.name} {where}, column {col!r}: {msg}")
+
+        cid = row.get("case_id", "").strip()
+        if not _CASE_ID.match(cid):
+            raise bad("case_id", f"{cid!r} is not a usable case ID (letters, digits, '.', '_', "
+                                 f"'-'; up to 64)")
+        if cid in seen:
+            raise bad("case_id", f"{cid!r} is repeated (also {seen[cid]}); case IDs must be "
+                                 f"unique")
+        seen[cid] = where
+        kind = row.get("kind", "").strip().lower()
+        if kind not in KINDS:
+            raise bad("kind", f"{kind!r} is not one of {', '.join(KINDS)}")
+        scan = row.get("scan", "").strip()
+        if not scan:
+            raise bad("scan", "is empty; give the scan's path relative to the manifest")
+        overrides = {k: str(v).strip() for k, v in row.items()
+                     if k not in FIXED_COLUMNS and v is not None and str(v).strip() != ""}
+        cases.append(CaseSpec(case_id=cid, scan=str((p.parent / scan).resolve()), kind=kind,
+                              template=(row.get("template") or "").strip()
+                              or DEFAULT_TEMPLATE[kind],
+                              side=(row.get("side") or "").strip().lower(),
+                              overrides=overrides, row=where))
+    return cases
+
+
+def _read_rows(p: Path) -> list[tuple[str, dict]]:
+    try:
+        text = p.read_text(encoding="utf-8-sig")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ManifestError(f"manifest {p.name} cannot be read ({exc}); save it as UTF-8 "
+                            f"CSV or JSON") from None
+    if p.suffix.lower() == ".json":
+        try:
+            data = json.loads(text)
+        except json.JSONDecodeError as exc:
+            raise ManifestError(f"{p.name} is not valid JSON (line {exc.lineno}: {exc.msg})"
+                                ) from None
+        items = data.get("cases") if isinstance(data, dict) else data
+        if not isinstance(items, list) or not all(isinstance(i, dict) for i in items):
+            raise ManifestError(f"{p.name}: expected a list of cases (objects), or "
+                                f"{{\"cases\": [...]}}")
+        columns = list(dict.fromkeys(k for i in items for k in i))
+        return [(f"case {n}", {c: ("" if i.get(c) is None else str(i.get(c))) for c in columns})
+                for n, i in enumerate(items, start=1)]
+    reader = csv.DictReader(text.splitlines())
+    if reader.fieldnames is None:
+        return []
+    names = [(f or "").strip() for f in reader.fieldnames]
+    if len(set(names)) != len(names):
+        dup = next(n for n in names if names.count(n) > 1)
+        raise ManifestError(f"{p.name}: column {dup!r} appears twice; keep one")
+    out = []
+    for n, row in enumerate(reader, start=2):       # row 1 is the header, as a spreadsheet
+        if not any((v or "").strip() for v in row.values() if isinstance(v, str)):
+            continue
+        if None in row:
+            raise ManifestError(f"{p.name} row {n}: more cells than columns; quote cells that "
+                                f"hold commas")
+        out.append((f"row {n}", {k.strip(): (v or "") for k, v in row.items()}))
+    return out
+
+
+# -- one case ----------------------------------------------------------------------------
+
+def case_hash(spec: CaseSpec) -> str:
+    """Hash of everything that decides a case's outputs (scan bytes, template, parameters)."""
+    from prosthetics.scan.loaders import sha256_file
+
+    h = hashlib.sha256()
+    h.update(json.dumps({"tool": __version__, "kind": spec.kind, "side": spec.side,
+                         "overrides": dict(sorted(spec.overrides.items())),
+                         "template": spec.template}, sort_keys=True).encode())
+    h.update(sha256_file(spec.scan).encode())
+    h.update(_template_bytes(spec))
+    return h.hexdigest()
+
+
+def _template_bytes(spec: CaseSpec) -> bytes:
+    """The preset file's bytes, so that editing a preset redoes its cases."""
+    from prosthetics.resources import templates_dir
+
+    t = spec.template
+    path = Path(t) if t.endswith(".toml") else templates_dir() / f"{t}.toml"
+    try:
+        return path.read_bytes()
+    except OSError:
+        return t.encode()
+
+
+def run_product(spec: CaseSpec, out_dir: Path, batch_info: dict) -> dict:
+    """Run one case with its product's pipeline and write it into ``out_dir``."""
+    product = get_product(spec.kind)
+    settings = dict(spec.overrides)
+    if spec.side:
+        settings.setdefault(product.side_parameter, spec.side)
+    design = product.run(spec.scan, template=spec.template, settings=settings)
+    design.report["batch"] = batch_info
+    return product.write(design, out_dir, stem=spec.case_id)
+
+
+#: Kind -> function(spec, out_dir, batch_info) that runs a case and writes its files and
+#: report.json into ``out_dir`` (a fresh folder), returning the report.  Every product runs
+#: through :func:`run_product`; a test can stand one in.
+RUNNERS: dict[str, Callable[[CaseSpec, Path, dict], dict]] = {k: run_product for k in KINDS}
+
+
+def run_case(spec: CaseSpec, out_root: str | os.PathLike) -> dict:
+    """Run one case in this process; write ``out_root/<case_id>`` atomically.
+
+    Returns a summary entry: ``case_id``, ``status`` (``ok`` or ``failed``), ``time_s``,
+    ``outputs`` (paths relative to ``out_root``), ``error`` and ``input_hash``.
+    """
+    out_root = Path(out_root)
+    t0 = time.perf_counter()
+    entry = {"case_id": spec.case_id, "kind": spec.kind, "status": "failed", "time_s": 0.0,
+             "outputs": [], "error": "", "input_hash": ""}
+    staging = out_root / f".{spec.case_id}.staging-{os.getpid()}"
+    try:
+        if not Path(spec.scan).is_file():
+            raise ProstheticsError(f"scan {spec.scan!r} does not exist; check the manifest's "
+                                   f"scan column ({spec.row})")
+        if spec.kind not in RUNNERS:
+            raise ProstheticsError(f"kind {spec.kind!r} cannot be run by this installation")
+        entry["input_hash"] = case_hash(spec)
+        batch_info = {"case_id": spec.case_id, "input_hash": entry["input_hash"],
+                      "kind": spec.kind, "template": spec.template, "side": spec.side,
+                      "overrides": spec.overrides, "manifest_row": spec.row}
+        shutil.rmtree(staging, ignore_errors=True)
+        report = RUNNERS[spec.kind](spec, staging, batch_info)
+        final = out_root / spec.case_id
+        swap_folder(staging, final)
+        entry["outputs"] = [f"{spec.case_id}/{Path(o['path']).name}"
+                            for o in report.get("outputs", [])]
+        entry["outputs"] += [f"{spec.case_id}/report.json", f"{spec.case_id}/report.html"]
+        entry["status"] = "ok"
+        entry["warnings"] = len(report.get("warnings", []))
+    except ProstheticsError as exc:
+        entry["error"] = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+    except Exception as exc:  # noqa: BLE001 - a batch must go on; the message says it is ours
+        entry["error"] = f"internal error ({type(exc).__name__}: {str(exc)[:300]}); please " \
+                         f"report it with this case's scan"
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+    entry["time_s"] = round(time.perf_counter() - t0, 2)
+    return entry
+
+
+def previous_entry(spec: CaseSpec, out_root: Path) -> dict | None:
+    """The summary entry of an earlier run whose inputs are unchanged, else None."""
+    report_path = out_root / spec.case_id / "report.json"
+    try:
+        report = json.loads(report_path.read_text(encoding="utf-8"))
+        if report.get("batch", {}).get("input_hash") != case_hash(spec):
+            return None
+    except (OSError, ValueError, ProstheticsError):
+        return None
+    outputs = [f"{spec.case_id}/{Path(o['path']).name}" for o in report.get("outputs", [])]
+    return {"case_id": spec.case_id, "kind": spec.kind, "status": "skipped", "time_s": 0.0,
+            "outputs": outputs + [f"{spec.case_id}/report.json", f"{spec.case_id}/report.html"],
+            "error": "", "input_hash": report["batch"]["input_hash"],
+            "warnings": len(report.get("warnings", []))}
+
+
+# -- worker processes --------------------------------------------------------------------
+
+def worker_command() -> list[str]:
+    return [sys.executable, "-m", "prosthetics.batch.runner", "--worker"]
+
+
+class _Worker:
+    """A worker process that runs cases sent as JSON lines and answers on a pipe."""
+
+    def __init__(self, cmd: list[str], log_path: Path, env: dict | None = None) -> None:
+        self.log = open(log_path, "ab")
+        self.proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                     stderr=self.log, env=env, start_new_session=True)
+        self._buf = b""
+
+    def run(self, spec: CaseSpec, out_root: Path, timeout_s: float) -> dict:
+        msg = json.dumps({"case": spec.as_dict(), "out": str(out_root)}) + "\n"
+        try:
+            self.proc.stdin.write(msg.encode())
+            self.proc.stdin.flush()
+        except (BrokenPipeError, OSError):
+            return self._died(spec, 0.0)
+        t0 = time.monotonic()
+        fd = self.proc.stdout.fileno()
+        while b"\n" not in self._buf:
+            left = timeout_s - (time.monotonic() - t0)
+            if left <= 0:
+                self.kill()
+                _clean_staging(out_root, spec.case_id)
+                return _failed(spec, f"ran past the per-case time limit of {timeout_s:g} s; "
+                                     f"the case was stopped", time.monotonic() - t0)
+            ready, _, _ = select.select([fd], [], [], min(left, 1.0))
+            if ready:
+                chunk = os.read(fd, 65536)
+                if not chunk:
+                    _clean_staging(out_root, spec.case_id)
+                    return self._died(spec, time.monotonic() - t0)
+                self._buf += chunk
+        line, self._buf = self._buf.split(b"\n", 1)
+        return json.loads(line)
+
+    def _died(self, spec: CaseSpec, elapsed: float) -> dict:
+        code = self.proc.wait()
+        how = (f"signal {signal.Signals(-code).name}" if code < 0 else f"exit code {code}")
+        return _failed(spec, f"the worker process crashed ({how}) while running this case",
+                       elapsed)
+
+    @property
+    def alive(self) -> bool:
+        return self.proc.poll() is None
+
+    def kill(self) -> None:
+        if self.alive:
+            try:
+                os.killpg(self.proc.pid, signal.SIGKILL)
+            except OSError:
+                self.proc.kill()
+        self.proc.wait()
+
+    def close(self) -> None:
+        if self.alive:
+            try:
+                self.proc.stdin.close()
+                self.proc.wait(timeout=10)
+            except (OSError, subprocess.TimeoutExpired):
+                self.kill()
+        self.log.close()
+
+
+def _failed(spec: CaseSpec, error: str, elapsed: float) -> dict:
+    return {"case_id": spec.case_id, "kind": spec.kind, "status": "failed",
+            "time_s": round(elapsed, 2), "outputs": [], "error": error, "input_hash": ""}
+
+
+def _clean_staging(out_root: Path, case_id: str) -> None:
+    for p in out_root.glob(f".{case_id}.staging-*"):
+        shutil.rmtree(p, ignore_errors=True)
+    for p in out_root.glob(f".{case_id}.staging-*.tmp-*"):
+        shutil.rmtree(p, ignore_errors=True)
+
+
+def _worker_env(threads: int) -> dict:
+    """Threads per worker: the cores shared out between the workers."""
+    env = dict(os.environ)
+    for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+        env[var] = str(threads)
+    return env
+
+
+def worker_main() -> int:
+    """Entry of a worker process: read cases (JSON lines) on stdin, answer on the pipe."""
+    answer = os.fdopen(os.dup(1), "w", buffering=1)
+    os.dup2(2, 1)           # anything a library prints goes to the log, not the answers
+    sys.stdout = sys.stderr
+    for line in sys.stdin:
+        if not line.strip():
+            continue
+        msg = json.loads(line)
+        spec = CaseSpec(**msg["case"])
+        entry = run_case(spec, Path(msg["out"]))
+        # This worker's peak memory so far (Linux reports kilobytes).
+        peak_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+        entry["worker_peak_mb"] = round(peak_kb / 1024, 1)
+        answer.write(json.dumps(entry) + "\n")
+    return 0
+
+
+# -- the batch ---------------------------------------------------------------------------
+
+@dataclasses.dataclass
+class BatchResult:
+    entries: list
+    manifest: str
+    out: str
+    wall_time_s: float
+    workers: int
+    scheduler: str | None
+
+    @property
+    def exit_code(self) -> int:
+        return 1 if any(e["status"] == "failed" for e in self.entries) else 0
+
+    def counts(self) -> dict:
+        return {s: sum(e["status"] == s for e in self.entries) for s in ("ok", "failed",
+                                                                       "skipped")}
+
+
+def run_batch(manifest: str | os.PathLike, out: str | os.PathLike, *, workers: int | None = None,
+              scheduler: str | None = None, force: bool = False, timeout_s: float = 900.0,
+              progress: Callable[[dict, int, int], None] | None = None,
+              worker_cmd: list[str] | None = None,
+              connect_timeout_s: float = 20.0) -> BatchResult:
+    """Run every case of a manifest; write the case folders and the summary.
+
+    Parameters
+    ----------
+    workers
+        Worker processes on this machine (default: the machine's cores).
+    scheduler
+        Address of a Dask distributed scheduler: run there instead.
+    force
+        Redo cases whose inputs have not changed.
+    timeout_s
+        Per-case time limit.
+    progress
+        Called after each case with (entry, done, total).
+    """
+    t0 = time.perf_counter()
+    cases = read_manifest(manifest)
+    out_root = Path(out).resolve()
+    try:
+        out_root.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise ManifestError(f"cannot write to {str(out_root)!r} ({exc.strerror}); choose "
+                            f"another --out folder") from None
+    workers = max(1, int(workers or os.cpu_count() or 1))
+    entries: dict[str, dict] = {}
+    todo = []
+    done_count = 0
+    lock = threading.Lock()
+
+    def finish(entry: dict) -> None:
+        nonlocal done_count
+        with lock:
+            entries[entry["case_id"]] = entry
+            done_count += 1
+            if progress:
+                progress(entry, done_count, len(cases))
+
+    for spec in cases:
+        prev = None if force else previous_entry(spec, out_root)
+        if prev is not None:
+            finish(prev)
+        else:
+            todo.append(spec)
+    if todo:
+        if scheduler:
+            _run_on_dask(todo, out_root, scheduler, timeout_s, finish, connect_timeout_s)
+        else:
+            _run_local(todo, out_root, workers, timeout_s, finish, worker_cmd or worker_command())
+    result = BatchResult(entries=[entries[c.case_id] for c in cases], manifest=str(manifest),
+                         out=str(out_root), wall_time_s=round(time.perf_counter() - t0, 2),
+                         workers=workers, scheduler=scheduler)
+    write_summary(result)
+    return result
+
+
+def _run_local(todo: list[CaseSpec], out_root: Path, workers: int, timeout_s: float,
+               finish: Callable[[dict], None], cmd: list[str]) -> None:
+    n = min(workers, len(todo))
+    threads = max(1, (os.cpu_count() or 1) // n)
+    logs = out_root / ".logs"
+    logs.mkdir(exist_ok=True)
+    queue = list(reversed(todo))
+    qlock = threading.Lock()
+
+    def slot(k: int) -> None:
+        worker = None
+        try:
+            while True:
+                with qlock:
+                    if not queue:
+                        return
+                    spec = queue.pop()
+                if worker is None or not worker.alive:
+                    worker = _Worker(cmd, logs / f"worker-{k + 1}.log", _worker_env(threads))
+                finish(worker.run(spec, out_root, timeout_s))
+        finally:
+            if worker is not None:
+                worker.close()
+
+    with ThreadPoolExecutor(max_workers=n) as pool:
+        for f in [pool.submit(slot, k) for k in range(n)]:
+            f.result()
+
+
+def run_case_in_process(spec_dict: dict, out_root: str, timeout_s: float) -> dict:
+    """Run one case in a fresh worker process here (the unit of work on a Dask worker)."""
+    spec = CaseSpec(**spec_dict)
+    root = Path(out_root)
+    logs = root / ".logs"
+    logs.mkdir(parents=True, exist_ok=True)
+    worker = _Worker(worker_command(), logs / f"dask-{spec.case_id}.log")
+    try:
+        return worker.run(spec, root, timeout_s)
+    finally:
+        worker.close()
+
+
+def _run_on_dask(todo: list[CaseSpec], out_root: Path, address: str, timeout_s: float,
+                 finish: Callable[[dict], None], connect_timeout_s: float) -> None:
+    try:
+        from distributed import Client, as_completed
+    except ImportError:
+        raise ManifestError("--scheduler needs Dask distributed; install it with "
+                            "pip install 'prosthetics[cluster]'") from None
+    try:
+        client = Client(address, timeout=connect_timeout_s)
+    except (OSError, TimeoutError) as exc:
+        raise ManifestError(f"cannot reach the Dask scheduler at {address!r} ({exc}); check "
+                            f"the address") from None
+    try:
+        futures = {client.submit(run_case_in_process, s.as_dict(), str(out_root), timeout_s,
+                                 pure=False, key=f"case-{s.case_id}-{os.urandom(4).hex()}"): s
+                   for s in todo}
+        for fut in as_completed(futures):
+            spec = futures[fut]
+            try:
+                finish(fut.result())
+            except Exception as exc:  # noqa: BLE001 - a lost worker fails one case only
+                finish(_failed(spec, f"the Dask worker failed ({type(exc).__name__}: {exc})",
+                               0.0))
+    finally:
+        client.close()
+
+
+SUMMARY_FIELDS = ("case_id", "kind", "status", "time_s", "outputs", "error", "input_hash",
+                  "worker_peak_mb")
+
+
+def write_summary(result: BatchResult) -> None:
+    """``summary.json`` and ``summary.csv`` in the output folder, atomically."""
+    out = Path(result.out)
+    doc = {"schema": "prosthetics.batch/1", "tool": {"name": "prosthetics",
+                                                      "version": __version__},
+           "manifest": str(result.manifest), "workers": result.workers,
+           "scheduler": result.scheduler, "wall_time_s": result.wall_time_s,
+           "counts": result.counts(), "cases": result.entries}
+    atomic_write_text(out / "summary.json", json.dumps(doc, indent=2))
+    buf = io.StringIO()
+    w = csv.DictWriter(buf, fieldnames=SUMMARY_FIELDS, extrasaction="ignore")
+    w.writeheader()
+    for e in result.entries:
+        w.writerow({**e, "outputs": ";".join(e["outputs"])})
+    atomic_write_text(out / "summary.csv", buf.getvalue())
+
+
+if __name__ == "__main__":
+    if sys.argv[1:] == ["--worker"]:
+        raise SystemExit(worker_main())
+    raise SystemExit("usage: python -m prosthetics.batch.runner --worker (used by prosthetics batch)")

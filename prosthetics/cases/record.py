@@ -1,0 +1,308 @@
+"""The record of one revision for the patient file, and the measurement-trend chart.
+
+The record is one self-contained, print-ready HTML page (A4, a print style sheet, pictures
+embedded): the case ID (never a name), the scan picture, the limb's measurements and their
+history across scans, the rectification, the template parameters, the checks, the print
+files with their sha256, the hash chain, and a line for the prosthetist's sign-off.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+from matplotlib.figure import Figure
+
+from prosthetics.cases.trends import circumference_change, trends
+from prosthetics.reports.html import (
+    _CSS,
+    _esc,
+    _figure_html,
+    _fmt,
+    _kv_table,
+    _plain,
+    _png_bytes,
+    _section_checks,
+    _section_warnings,
+    _socket_on_limb_png,
+    _table,
+    write_html_text,
+)
+
+__all__ = ["draw_trends", "trend_chart_png", "write_record_html", "record_html"]
+
+
+def draw_trends(fig: Figure, entries: list[dict], *, highlight: str | None = None) -> None:
+    """Draw the measurement history of a case into ``fig``: volume per scan (left) and the
+    circumference profile of each scan (right, z up as the limb stands).
+
+    Parameters
+    ----------
+    fig : matplotlib.figure.Figure
+        An empty figure (Agg for the record, the Qt canvas's figure in the GUI).
+    entries : list of dict
+        :func:`prosthetics.cases.store.trends` output, oldest first.
+    highlight : str, optional
+        The scan ID drawn bold (the scan of the revision being recorded).
+    """
+    ax_v, ax_c = fig.subplots(1, 2, gridspec_kw={"width_ratios": [1.0, 1.2]})
+    cmap = __import__("matplotlib").colormaps["viridis"]
+    n = len(entries)
+    if not n:
+        for ax in (ax_v, ax_c):
+            ax.text(0.5, 0.5, "no measurements yet", ha="center", va="center",
+                    transform=ax.transAxes, color="#888888")
+    labels = [f"{e['scan']}\n{e['date']}" for e in entries]
+    vols = [e.get("volume_ml") for e in entries]
+    xs = [i for i, v in enumerate(vols) if v is not None]
+    if xs:
+        ax_v.plot(xs, [vols[i] for i in xs], "-o", color="#2f4f73", linewidth=1.6,
+                  markersize=5)
+        for i in xs:
+            top = entries[i].get("volume_top_z_mm")
+            ax_v.annotate(f"{vols[i]:.0f} ml" + (f"\nto z {top:.0f}" if top else ""),
+                          (i, vols[i]), textcoords="offset points", xytext=(0, 7),
+                          ha="center", fontsize=7.5)
+        lo, hi = min(vols[i] for i in xs), max(vols[i] for i in xs)
+        pad = max(0.08 * (hi - lo), 0.04 * hi, 1.0)
+        ax_v.set_ylim(lo - pad, hi + 2.2 * pad)
+    ax_v.set_xticks(range(n), labels, fontsize=7.5)
+    ax_v.set_xlim(-0.5, max(n - 0.5, 0.5))
+    ax_v.set_ylabel("limb volume (ml)", fontsize=9)
+    ax_v.set_title("Volume by scan", fontsize=10)
+    for i, e in enumerate(entries):
+        cs = e.get("circumferences") or []
+        if not cs:
+            continue
+        z = np.array([c["z_mm"] for c in cs], float)
+        c = np.array([c["mm"] for c in cs], float)
+        bold = e["scan"] == highlight
+        ax_c.plot(c, z, "-o" if bold else "-", color=cmap(i / max(n - 1, 1) * 0.85),
+                  linewidth=2.2 if bold else 1.3, markersize=2.5,
+                  label=f"{e['scan']} {e['date']}")
+    if n:
+        ax_c.legend(fontsize=7.5, loc="lower right")
+    ax_c.set_xlabel("circumference (mm)", fontsize=9)
+    ax_c.set_ylabel("z above the distal end (mm)", fontsize=9)
+    ax_c.set_title("Circumference by height", fontsize=10)
+    for ax in (ax_v, ax_c):
+        ax.grid(True, color="#e6e6e6", linewidth=0.6)
+        ax.tick_params(labelsize=8)
+    fig.subplots_adjust(left=0.09, right=0.98, bottom=0.2, top=0.9, wspace=0.3)
+
+
+def trend_chart_png(entries: list[dict], highlight: str | None = None) -> bytes:
+    """:func:`draw_trends` as PNG bytes."""
+    fig = Figure(figsize=(7.4, 3.4))
+    draw_trends(fig, entries, highlight=highlight)
+    return _png_bytes(fig)
+
+
+_RECORD_CSS = _CSS + """
+.idbar { display: flex; justify-content: space-between; align-items: baseline;
+         border-bottom: 2px solid #2f4f73; padding-bottom: 3pt; margin-bottom: 6pt; }
+.idbar .cid { font-size: 20pt; font-weight: 700; letter-spacing: 0.5pt; }
+.sign { margin-top: 14pt; border: 1.5px solid #2f4f73; padding: 8pt 10pt; break-inside: avoid; }
+.sign .line { display: flex; gap: 14pt; margin-top: 18pt; }
+.sign .line div { flex: 1; border-top: 1px solid #1d2733; padding-top: 2pt; font-size: 9pt;
+                  color: #5b6675; }
+.twocol { display: flex; gap: 8pt; align-items: flex-start; }
+.twocol > div { flex: 1 1 0; min-width: 0; }
+.twocol table { font-size: 8.5pt; }
+.hash { font-family: "DejaVu Sans Mono", monospace; font-size: 8pt; word-break: break-all; }
+@media print {
+  body { padding: 0; max-width: none; font-size: 9.5pt; }
+  h2 { margin-top: 10pt; }
+  a { color: inherit; text-decoration: none; }
+  .noprint { display: none; }
+  figure img { max-height: 120mm; }
+}
+"""
+
+
+def _rectification_html(rect: dict | None) -> str:
+    if not isinstance(rect, dict) or not rect:
+        return '<p class="muted">No rectification recorded.</p>'
+    g = rect.get("global") or {}
+    vol = rect.get("volume_below_trim_ml") or {}
+    rows = [("Global reduction", _fmt(g.get("reduction_percent"), 1, "%")
+             + (f' <span class="muted">({_esc(g.get("taper"))})</span>' if g.get("taper") else "")),
+            ("Liner offset", _fmt(g.get("liner_offset_mm"), 1, "mm")),
+            ("Volume below the trim", f"limb {_fmt(vol.get('limb'), 1, 'ml')}, cavity "
+                                      f"{_fmt(vol.get('cavity'), 1, 'ml')}"),
+            ("Volume change", f"{_fmt(rect.get('volume_change_percent'), 2, '%')} = "
+                              f"{_fmt(rect.get('sock_ply_equivalent'), 2)} sock plies")]
+    out = _kv_table(rows)
+    zones = rect.get("zones")
+    zl = zones if isinstance(zones, list) else (
+        [{"zone": k, **v} if isinstance(v, dict) else {"zone": k, "value": v}
+         for k, v in zones.items()] if isinstance(zones, dict) else [])
+    if zl:
+        keys = [k for k in zl[0].keys() if k != "zone"]
+        out += _table(["zone", *keys], [[_esc(z.get("zone", "")), *[_esc(_plain(z.get(k)))
+                                                                    for k in keys]]
+                                        for z in zl])
+    else:
+        out += '<p class="muted">No zones (push-in or relief) were set.</p>'
+    lm = rect.get("landmarks")
+    pts = lm.get("points_mm") if isinstance(lm, dict) else None
+    if isinstance(pts, dict) and pts:
+        src = lm.get("source") if isinstance(lm.get("source"), dict) else {}
+        out += (f"<h3>Landmarks (design frame, mm; {_esc(lm.get('side') or '')} limb)</h3>"
+                + _table(["landmark", "x", "y", "z", "source"],
+                         [[_esc(k.replace("_", " ")), *[_fmt(c, 1) for c in v],
+                           _esc(src.get(k, ""))] for k, v in pts.items()],
+                         numeric={1, 2, 3}))
+    return out
+
+
+def _parameters_html(report: dict) -> str:
+    """Every template parameter with its unit, in two columns to keep the record short."""
+    tpl = report.get("template") or {}
+    params = tpl.get("parameters") or {}
+    units = tpl.get("units") or {}
+    rows = [[f'<span class="mono">{_esc(k)}</span>', _esc(_plain(v)), _esc(units.get(k) or "")]
+            for k, v in params.items()]
+    if not rows:
+        return '<p class="muted">No parameters recorded.</p>'
+    half = -(-len(rows) // 2)
+    cols = "".join(f"<div>{_table(['parameter', 'value', 'unit'], part, numeric={1})}</div>"
+                   for part in (rows[:half], rows[half:]))
+    return (_kv_table([("Template", _fmt(tpl.get("name"))), ("Preset", _fmt(tpl.get("preset")))])
+            + f'<div class="twocol">{cols}</div>')
+
+
+def _measurements_html(report: dict) -> str:
+    m = report.get("measurements") or {}
+    rows = [("Length", _fmt(m.get("length_mm"), 1, "mm")),
+            ("Volume", f"{_fmt(m.get('volume_ml'), 1, 'ml')} "
+                       f"<span class=\"muted\">(up to z = "
+                       f"{_fmt(m.get('volume_top_z_mm'), 0, 'mm')})"
+                       f"</span>")]
+    circ = m.get("circumferences") or []
+    widths = {round(w["z_mm"], 2): w for w in m.get("widths") or []}
+    out = _kv_table(rows)
+    if circ:
+        step = -(-len(circ) // 12)          # at most 12 rows on paper
+        out += _table(["z (mm)", "circumference (mm)", "AP (mm)", "ML (mm)"],
+                      [[_fmt(c["z_mm"], 0), _fmt(c["mm"], 1),
+                        _fmt((widths.get(round(c["z_mm"], 2)) or {}).get("ap_mm"), 1),
+                        _fmt((widths.get(round(c["z_mm"], 2)) or {}).get("ml_mm"), 1)]
+                       for c in circ[::step]], numeric={0, 1, 2, 3})
+    return out
+
+
+def _trend_table(entries: list[dict]) -> str:
+    if not entries:
+        return ""
+    ch = {c["scan"]: c for c in circumference_change(entries)}
+    v0 = entries[0].get("volume_ml")
+    rows = []
+    for e in entries:
+        v = e.get("volume_ml")
+        dv = (100.0 * (v / v0 - 1.0)) if (v and v0) else None
+        c = ch.get(e["scan"]) or {}
+        rows.append([_esc(e["scan"]), _esc(e["date"]), _fmt(v, 1),
+                     _fmt(e.get("volume_top_z_mm"), 0),
+                     _fmt(dv, 1), _fmt(c.get("mean_change_percent"), 2),
+                     _fmt(c.get("levels"), 0), _esc(e["source"])])
+    return _table(["scan", "date", "volume (ml)", "to z (mm)", "vol. change (%)",
+                   "mean circ. change (%)", "levels", "measured in"], rows,
+                  numeric={2, 3, 4, 5, 6})
+
+
+def record_html(case, record: dict, scan_picture: bytes | None, trend_png: bytes | None,
+                entries: list[dict]) -> str:
+    """The record page as HTML text (see :func:`write_record_html`)."""
+    rep = record.get("report") or {}
+    c = record.get("case") or {}
+    n = record["number"]
+    kind = str(record.get("kind", "design")).replace("_", " ")
+    outputs = rep.get("outputs") or []
+    files_rows = [[f'<span class="mono">{_esc(o.get("path"))}</span>', _fmt(o.get("format")),
+                   _fmt(o.get("triangles"), 0), _fmt(o.get("volume_ml"), 1)]
+                  for o in outputs]
+    chain = [("Case", _esc(c.get("case_id"))), ("Revision", str(n)),
+             ("Scan", f"{_esc(record['scan']['id'])} "
+                      f"<span class=\"hash\">sha256 {_esc(record['scan']['sha256'])}</span>"),
+             ("Previous revision's record",
+              f"<span class=\"hash\">sha256 "
+              f"{_esc(record.get('previous_sha256') or 'none (first revision)')}</span>")]
+    body = [
+        f'<div class="idbar"><span class="cid">{_esc(c.get("case_id"))}</span>'
+        f'<span>Revision {n} · {_esc(kind)}</span></div>',
+        _kv_table([("Side", _fmt(c.get("side"))),
+                   ("Level", _fmt(str(c.get("amputation_level") or "").replace("_", " "))),
+                   ("Designed", f"{_esc(record.get('created_utc'))} by "
+                                f"{_fmt(record.get('author') or None)}"),
+                   ("Template", f"{_fmt(record['template'].get('preset'))} "
+                                f"({_fmt(record['template'].get('builder'))})"),
+                   ("Note", _fmt(record.get("note") or None))]),
+        "<h2>Warnings</h2>", _section_warnings(rep),
+        "<h2>Scan and socket</h2>",
+        (_figure_html("scan_and_socket", scan_picture, _CAPTIONS["scan_and_socket"])
+         if scan_picture else '<p class="muted">No picture.</p>'),
+        "<h2>Measurements of this scan</h2>", _measurements_html(rep),
+        "<h2>Measurement history</h2>",
+        (_figure_html("trends", trend_png, _CAPTIONS["trends"]) if trend_png else ""),
+        _trend_table(entries),
+        "<h2>Rectification</h2>", _rectification_html(rep.get("rectification")),
+        "<h2>Template parameters</h2>", _parameters_html(rep),
+        "<h2>Checks</h2>", _section_checks(rep),
+        "<h2>Print files</h2>",
+        _table(["file", "format", "triangles", "volume (ml)"], files_rows, numeric={2, 3}),
+        "<h2>Integrity</h2>", _kv_table(chain),
+        '<p class="muted">Check the case against this page with <span class="mono">'
+        'prosthetics case verify</span>; the print files\' sha256 are in revision.json.</p>',
+        '<div class="sign"><strong>Prosthetist\'s sign-off</strong>'
+        '<div>I have checked this design against the patient and the scan named above.</div>'
+        '<div class="line"><div>Name</div><div>Signature</div><div>Date</div></div>'
+        '<div class="line"><div>Patient file number / label</div><div>Fitting outcome</div>'
+        '</div></div>',
+        f"<footer>prosthetics {_esc((record.get('tool') or {}).get('version'))} · "
+        f"record schema {_esc(record.get('schema'))} · this page names the case by its ID "
+        f"only</footer>",
+    ]
+    return ("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
+            f"<title>{_esc(c.get('case_id'))} revision {n}</title><style>{_RECORD_CSS}</style>"
+            "</head>\n<body>\n" + "\n".join(body) + "\n</body></html>\n")
+
+
+_CAPTIONS = {
+    "scan_and_socket": "The limb as scanned (skin colour, after cleaning and alignment) with "
+                       "the socket of this revision: anterior, lateral and posterior views, mm.",
+    "trends": "Limb volume (to each scan's proximal rim) and circumference profile of every "
+              "scan of the case up to this revision; this revision's scan drawn bold.",
+}
+
+
+def write_record_html(case, record: dict, limb, socket, path: str | Path) -> None:
+    """Write the record of ``record`` (a revision being filed) for the patient file.
+
+    Parameters
+    ----------
+    case : prosthetics.cases.store.Case
+        The case (its earlier scans and revisions give the measurement history).
+    record : dict
+        The revision record being written (``number``, ``report``, ...).
+    limb, socket : trimesh.Trimesh
+        The aligned limb and the socket (mm, design frame), for the picture.
+    path : path
+        Destination (written atomically).
+    """
+    entries = trends(case)
+    rep = record.get("report") or {}
+    sid = record["scan"]["id"]
+    m = rep.get("measurements") or {}
+    mine = {"scan": sid, "date": next((s.get("captured_on") or s["added_utc"][:10]
+                                       for s in case.scans if s["id"] == sid), ""),
+            "volume_ml": m.get("volume_ml"), "volume_top_z_mm": m.get("volume_top_z_mm"),
+            "length_mm": m.get("length_mm"), "circumferences": m.get("circumferences") or [],
+            "source": f"revision {record['number']}"}
+    order = [s["id"] for s in case.scans]
+    entries = sorted([e for e in entries if e["scan"] != sid] + [mine],
+                     key=lambda e: order.index(e["scan"]) if e["scan"] in order else 0)
+    picture = _socket_on_limb_png(limb, socket) if limb is not None else None
+    trend = trend_chart_png(entries, highlight=sid)
+    write_html_text(record_html(case, record, picture, trend, entries), path)
+

@@ -1,0 +1,398 @@
+"""Command line: ``prosthetics design|clean|measure|compare|templates``.
+
+A bad input or parameter exits 2 with one line on stderr that says what was wrong and how to
+fix it; nothing half-written is left behind.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from prosthetics import __version__
+from prosthetics.cli.progress import stage_printer
+from prosthetics.errors import ParameterError, ProstheticsError
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse with one-line errors (exit 2)."""
+
+    def error(self, message: str) -> None:  # noqa: D401 - argparse API
+        self.exit(2, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
+
+
+def _add_common(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--units", choices=["mm", "cm", "m"], default=None,
+                   help="unit of the scan file (default: metres for glTF, otherwise decided "
+                        "from the size; an ambiguous size is an error)")
+    p.add_argument("--set", dest="settings", action="append", metavar="KEY=VALUE", default=[],
+                   help="set a parameter (repeatable); see 'prosthetics templates show NAME'")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="prosthetics",
+                     description="Phone scan of a residual limb to a 3D-printable socket.")
+    parser.add_argument("--version", action="version", version=f"prosthetics {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+
+    d = sub.add_parser("design", help="scan -> socket print files and report",
+                       description="Clean, align, measure and fit a socket template to a scan; "
+                                   "write STL, 3MF, report.json and report.html.")
+    d.add_argument("scan", nargs="?", help="scan file (default: the sample in scans/)")
+    d.add_argument("--template", default="transtibial",
+                   help="template preset name or PRESET.toml path (default: transtibial)")
+    d.add_argument("--out", help="output folder (default: exports/<scan name>)")
+    d.add_argument("--landmarks", metavar="FILE.json",
+                   help="landmarks to use instead of the guesses: {\"points_mm\": {name: "
+                        "[x, y, z]}} in the design frame (a report's rectification.landmarks, "
+                        "edited)")
+    d.add_argument("--format", dest="formats", metavar="LIST",
+                   help="comma list of files to write: stl, 3mf, step, aop (default: "
+                        "stl,3mf; the same as --set formats=LIST)")
+    _add_common(d)
+
+    c = sub.add_parser("clean", help="scan -> clean limb mesh in the limb frame",
+                       description="Clean and align a scan; write the limb surface (mm, limb "
+                                   "frame: +Z proximal, distal end at 0, +Y anterior).")
+    c.add_argument("scan")
+    c.add_argument("--out", required=True, help="output mesh (.ply, .stl, .obj, .off)")
+    _add_common(c)
+
+    m = sub.add_parser("measure", help="length, volume, circumferences of a scan",
+                       description="Clean, align and measure a scan.")
+    m.add_argument("scan")
+    m.add_argument("--json", action="store_true", help="print JSON")
+    _add_common(m)
+
+    k = sub.add_parser("compare", help="compare two scans of a limb (volume, shape change)",
+                       description="Register scan B onto scan A (limb frames, then ICP) and "
+                                   "report the volume change, the signed deviation of B from A "
+                                   "and the change of circumference per level.")
+    k.add_argument("scan_a")
+    k.add_argument("scan_b")
+    k.add_argument("--json", action="store_true", help="print the comparison as JSON")
+    k.add_argument("--out", help="also write compare.json, compare.html and deviation.png here")
+    _add_common(k)
+
+    b = sub.add_parser("batch", help="run a manifest of cases (sockets, insoles) unattended",
+                       description="Run every case of a CSV or JSON manifest (columns case_id, "
+                                   "scan, kind, template, side, and parameter overrides by "
+                                   "name) in parallel; write OUT/<case_id>/ per case and "
+                                   "summary.csv and summary.json. Exit 0 when every case is "
+                                   "done, 1 when some failed, 2 when the manifest is unusable.")
+    b.add_argument("manifest")
+    b.add_argument("--out", required=True, help="output folder")
+    b.add_argument("--workers", type=int, help="worker processes (default: the machine's cores)")
+    b.add_argument("--scheduler", metavar="ADDRESS",
+                   help="run on an existing Dask distributed cluster (e.g. tcp://host:8786)")
+    b.add_argument("--force", action="store_true",
+                   help="redo cases whose inputs and parameters have not changed")
+    b.add_argument("--timeout", type=float, default=900.0, metavar="SECONDS",
+                   help="per-case time limit (default 900)")
+
+    i = sub.add_parser("insole", help="foot scan -> insole print files and report",
+                       description="Clean and align a foot scan (+X heel to toe, +Z up, plantar "
+                                   "plane at z = 0), measure it, fit the insole template; write "
+                                   "STL, 3MF, report.json and report.html.")
+    i.add_argument("scan", nargs="?", help="foot scan file (default: the sample in scans/)")
+    i.add_argument("--side", choices=["left", "right"], default=None,
+                   help="the foot the insole is for (default: the scanned foot; the other "
+                        "side is its mirror image)")
+    i.add_argument("--template", default="insole",
+                   help="insole preset name or PRESET.toml path (default: insole)")
+    i.add_argument("--out", help="output folder (default: exports/<scan name>)")
+    _add_common(i)
+
+    t = sub.add_parser("templates", help="list templates or show one's parameters",
+                       description="List template presets, or show every parameter of one.")
+    t.add_argument("action", nargs="?", choices=["list", "show"], default="list")
+    t.add_argument("name", nargs="?", help="preset name or PRESET.toml (for show)")
+
+    from prosthetics.cli.case import add_case_parser
+
+    add_case_parser(sub)
+    return parser
+
+
+def _front(args):
+    """Load, clean, align (shared by clean and measure)."""
+    from prosthetics.design.session import parameter_groups, resolve_template
+    from prosthetics.limb.align import align_limb
+    from prosthetics.params import parse_set_options
+    from prosthetics.scan.clean import clean_scan
+    from prosthetics.scan.loaders import load_scan
+
+    groups = parameter_groups(resolve_template("transtibial"), parse_set_options(args.settings))
+    scan = load_scan(args.scan, units=args.units)
+    cleaned = clean_scan(scan, groups["clean"])
+    aligned = align_limb(cleaned, groups["align"])
+    return scan, cleaned, aligned, groups
+
+
+def _print_written(report: dict, out: Path) -> int:
+    """The slicer's result, the files written and the warnings (design and insole)."""
+    sl = report["checks"].get("slicer", {})
+    pr = report["checks"].get("printer") or {}
+    if pr:
+        print(f"printer   {pr.get('printer')}: "
+              + ("fits" if pr.get("fits") else f"does NOT fit: {pr.get('reason')}")
+              + (f"; printed {pr['orientation']}, support about {pr.get('support_ml', 0):.0f} ml"
+                 if pr.get("orientation") else ""))
+    if sl.get("ran"):
+        print(f"slicer    {'ok' if sl.get('ok') else 'FAILED'}: {sl.get('filament_g')} g, "
+              f"{sl.get('print_time_text')}")
+    else:
+        print(f"slicer    not run: {sl.get('message')}")
+    for o in report["outputs"]:
+        print(f"wrote     {o['path']}")
+    print(f"wrote     {out / 'report.json'}\nwrote     {out / 'report.html'}")
+    for w in report["warnings"]:
+        print(f"warning   {w}", file=sys.stderr)
+    return 0
+
+
+def cmd_design(args) -> int:
+    from prosthetics.design.session import run_design
+    from prosthetics.design.socket_writer import write_design
+    from prosthetics.limb.landmarks import read_landmarks
+    from prosthetics.params import parse_set_options
+    from prosthetics.resources import exports_dir, sample_scan
+
+    scan = Path(args.scan) if args.scan else sample_scan()
+    out = Path(args.out) if args.out else exports_dir() / scan.stem
+    progress = stage_printer() if sys.stderr.isatty() else None
+    settings = parse_set_options(args.settings)
+    if args.formats:
+        settings["formats"] = args.formats
+    marks = read_landmarks(args.landmarks) if args.landmarks else None
+    design = run_design(scan, template=args.template, settings=settings,
+                        units=args.units, progress=progress, landmarks=marks)
+    report = write_design(design, out, progress=progress)
+    m, ch = report["measurements"], report["checks"]
+    print(f"scan      {scan}  ({report['input']['units']}, {report['input']['units_source']})")
+    print(f"limb      length {m['length_mm']:.1f} mm, volume {m['volume_ml']:.1f} ml, "
+          f"{len(m['circumferences'])} circumferences")
+    print(f"socket    {ch['triangles']} triangles, {ch['volume_ml']:.1f} ml, watertight "
+          f"{ch['watertight']}, bodies {ch['bodies']}, thinnest wall {ch['min_wall_mm']} mm "
+          f"(asked {ch['wall_required_mm']:g})")
+    return _print_written(report, out)
+
+
+def cmd_clean(args) -> int:
+    out = Path(args.out)
+    if out.suffix.lower() not in (".ply", ".stl", ".obj", ".off"):
+        raise _usage(f"--out {out.name}: use a .ply, .stl, .obj or .off name")
+    if out.resolve() == Path(args.scan).resolve():
+        raise _usage("--out is the scan itself; a scan is never overwritten: choose another name")
+    scan, cleaned, aligned, _ = _front(args)
+    _atomic_export(aligned.mesh, out)
+    for st in cleaned.steps:
+        print(f"{st['step']:<14} kept {st['kept']:>8}  removed {st['removed']:>8}  {st['detail']}")
+    print(f"wrote {out} ({len(aligned.mesh.faces)} triangles, mm, limb frame)")
+    return 0
+
+
+def cmd_measure(args) -> int:
+    from prosthetics.limb.measure import measure_limb
+
+    scan, cleaned, aligned, groups = _front(args)
+    meas = measure_limb(aligned.mesh, groups["measure"])
+    d = meas.as_dict()
+    if args.json:
+        d["transform_scan_to_design"] = (aligned.transform @ scan.file_to_mm).round(9).tolist()
+        print(json.dumps(d, indent=2))
+        return 0
+    print(f"length {d['length_mm']:.1f} mm, volume {d['volume_ml']:.1f} ml "
+          f"(closed at z = {d['volume_top_z_mm']:.1f} mm)")
+    print(f"{'z_mm':>8} {'circ_mm':>9} {'ap_mm':>7} {'ml_mm':>7}")
+    for c, w in zip(d["circumferences"], d["widths"]):
+        print(f"{c['z_mm']:8.1f} {c['mm']:9.1f} {w['ap_mm']:7.1f} {w['ml_mm']:7.1f}")
+    return 0
+
+
+def cmd_compare(args) -> int:
+    from prosthetics.design.session import parameter_groups, resolve_template
+    from prosthetics.limb.compare import compare_scans
+    from prosthetics.params import parse_set_options
+    from prosthetics.reports.compare import write_comparison
+
+    groups = parameter_groups(resolve_template("transtibial"), parse_set_options(args.settings))
+    comp = compare_scans(args.scan_a, args.scan_b, groups=groups, units=args.units)
+    written = write_comparison(comp, args.out) if args.out else []
+    r = comp.report
+    if args.json:
+        print(json.dumps(r, indent=2))
+    else:
+        d = r["deviation_mm"]
+        print(f"volume    below z = {r['common_top_z_mm']:.0f} mm (both scans): "
+              f"A {r['volume_a_ml']:.1f} ml, B {r['volume_b_ml']:.1f} ml: "
+              f"{r['volume_change_ml']:+.1f} ml ({r['volume_change_percent']:+.2f} %, "
+              f"{r['sock_ply_equivalent']:+.2f} sock plies)")
+        print(f"deviation of B from A: mean {d['mean']:+.2f} mm, p95 |d| {d['p95']:.2f} mm, "
+              f"range {d['min']:+.2f} to {d['max']:+.2f} mm")
+        print(f"{'z_mm':>8} {'A_mm':>8} {'B_mm':>8} {'change':>8}")
+        for c in r["circumferences"]:
+            print(f"{c['z_mm']:8.1f} {c['a_mm']:8.1f} {c['b_mm']:8.1f} {c['change_mm']:+8.1f}")
+    for path in written:
+        print(f"wrote     {path}", file=sys.stderr if args.json else sys.stdout)
+    return 0
+
+
+def cmd_templates(args) -> int:
+    from prosthetics.design.presets import describe_parameters, list_presets
+    from prosthetics.design.session import parameter_groups, resolve_template
+
+    if args.action == "list":
+        # One line per preset, its name first (scripts read the first word).
+        for name, p in list_presets().items():
+            print(f"{name:<28} {p.builder:<13} {p.label}")
+        return 0
+    if not args.name:
+        raise _usage("templates show needs a NAME; run 'prosthetics templates list'")
+    preset = resolve_template(args.name)
+    print(f"{preset.name}: {preset.label} (template {preset.builder})\n{preset.description}\n")
+    rows = describe_parameters(parameter_groups(preset))
+    print(f"{'parameter':<32} {'value':>12} {'unit':<5} {'range':<16} description")
+    for r in rows:
+        rng = "" if r["min"] is None else f"{r['min']:g}..{r['max']:g}"
+        if r["choices"]:
+            rng = "|".join(r["choices"])
+        val = "auto" if r["value"] is None else r["value"]
+        print(f"{r['name']:<32} {str(val):>12} {r['unit']:<5} {rng:<16} {r['label']}"
+              + (f": {r['help']}" if r["help"] else ""))
+    return 0
+
+
+def cmd_insole(args) -> int:
+    from prosthetics.design.insole import run_insole, write_insole
+    from prosthetics.params import parse_set_options
+    from prosthetics.resources import exports_dir, sample_scan
+
+    scan = Path(args.scan) if args.scan else sample_scan("foot_phone.ply")
+    out = Path(args.out) if args.out else exports_dir() / scan.stem
+    settings = parse_set_options(args.settings)
+    if args.side:
+        settings["side"] = args.side
+    progress = stage_printer() if sys.stderr.isatty() else None
+    design = run_insole(scan, template=args.template, settings=settings, units=args.units,
+                        progress=progress)
+    report = write_insole(design, out, progress=progress)
+    m, ch, ins = report["measurements"], report["checks"], report["insole"]
+    mm = ins["measured"]
+    print(f"scan      {scan}  ({report['input']['units']}, {report['input']['units_source']})")
+    print(f"foot      {report['foot']['scanned_side']}, length {m['foot_length_mm']:.1f} mm, "
+          f"ball {m['ball_width_mm']:.1f} mm, heel {m['heel_width_mm']:.1f} mm, arch "
+          f"{m['arch_height_mm']:.1f} mm")
+    print(f"insole    {ins['side']}{' (mirrored)' if ins['mirrored'] else ''}, length "
+          f"{mm['length_mm']:.1f} mm, {ch['volume_ml']:.1f} ml, watertight {ch['watertight']}, "
+          f"bodies {ch['bodies']}, heel cup {mm['heel_cup_depth_mm']} mm")
+    return _print_written(report, out)
+
+
+class _UsageError(ProstheticsError, ValueError):
+    pass
+
+
+def _usage(msg: str) -> _UsageError:
+    return _UsageError(msg)
+
+
+def _atomic_export(mesh, out: Path) -> None:
+    out.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{out.name}.", suffix=out.suffix, dir=out.parent)
+    os.close(fd)
+    try:
+        mesh.export(tmp, file_type=out.suffix.lstrip(".").lower())
+        os.replace(tmp, out)
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+
+
+def cmd_batch(args) -> int:
+    from prosthetics.batch.runner import run_batch
+
+    if args.workers is not None and args.workers < 1:
+        raise ParameterError(f"--workers {args.workers}: give 1 or more")
+    if args.timeout <= 0:
+        raise ParameterError(f"--timeout {args.timeout:g}: give a number of seconds above 0")
+    show = _BatchProgress(sys.stderr)
+    result = run_batch(args.manifest, args.out, workers=args.workers, scheduler=args.scheduler,
+                       force=args.force, timeout_s=args.timeout, progress=show)
+    show.close()
+    c = result.counts()
+    print(f"{len(result.entries)} cases: {c['ok']} ok, {c['failed']} failed, {c['skipped']} "
+          f"skipped (unchanged) in {result.wall_time_s:.0f} s")
+    for e in result.entries:
+        if e["status"] == "failed":
+            print(f"failed    {e['case_id']}: {e['error']}")
+    print(f"wrote     {Path(result.out) / 'summary.csv'}\n"
+          f"wrote     {Path(result.out) / 'summary.json'}")
+    return result.exit_code
+
+
+class _BatchProgress:
+    """A bar with counts and ETA on a terminal; one plain line per case otherwise."""
+
+    def __init__(self, stream) -> None:
+        self.stream = stream
+        self.tty = stream.isatty()
+        self.t0 = time.monotonic()
+        self.counts = {"ok": 0, "failed": 0, "skipped": 0}
+
+    def __call__(self, entry: dict, done: int, total: int) -> None:
+        self.counts[entry["status"]] += 1
+        if not self.tty:
+            extra = f": {entry['error']}" if entry["error"] else ""
+            print(f"[{done}/{total}] {entry['case_id']} {entry['status']} "
+                  f"{entry['time_s']:.1f} s{extra}", file=self.stream, flush=True)
+            return
+        elapsed = time.monotonic() - self.t0
+        ran = done - self.counts["skipped"]
+        eta = elapsed / ran * (total - done) if ran else 0.0
+        width = 30
+        fill = int(width * done / total)
+        c = self.counts
+        self.stream.write(f"\r[{'#' * fill}{'.' * (width - fill)}] {done}/{total}  ok {c['ok']} "
+                          f"failed {c['failed']} skipped {c['skipped']}  "
+                          f"ETA {int(eta // 60)}:{int(eta % 60):02d} ")
+        self.stream.flush()
+
+    def close(self) -> None:
+        if self.tty:
+            self.stream.write("\n")
+
+
+COMMANDS = {"design": cmd_design, "clean": cmd_clean, "measure": cmd_measure,
+            "compare": cmd_compare, "templates": cmd_templates, "batch": cmd_batch,
+            "insole": cmd_insole}
+
+
+def cmd_case(args) -> int:
+    from prosthetics.cli.case import cmd_case as run
+
+    return run(args)
+
+
+COMMANDS["case"] = cmd_case
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return COMMANDS[args.command](args)
+    except ProstheticsError as exc:
+        print(f"prosthetics {args.command}: error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("prosthetics: interrupted; no output was written", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,264 @@
+"""The insole pipeline: one foot scan to one insole, for the CLI, the GUI and batch alike.
+
+    load -> clean and foot frame -> plantar height map -> insole template -> check
+
+:func:`run_insole` computes everything in memory and returns an :class:`InsoleDesign`;
+:func:`write_insole` writes its STL, 3MF (with PrusaSlicer's settings inside) and reports.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import time
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import trimesh
+
+from prosthetics import __version__
+from prosthetics.design.output import OutputPlan, stl_row, write_outputs
+from prosthetics.design.presets import resolve_template
+from prosthetics.design.registry import (
+    Builder,
+    Product,
+    get_builder,
+    register_builder,
+    register_product,
+)
+from prosthetics.errors import ParameterError
+from prosthetics.insoles.foot import Foot, FootParams, process_foot
+from prosthetics.insoles.template import (
+    InsoleExportParams,
+    InsoleParams,
+    InsoleResult,
+    LengthKind,
+    OutlineFrom,
+    build_insole,
+    measure_insole,
+)
+from prosthetics.params import apply_settings, param_infos
+from prosthetics.printing.checks import solid_checks
+from prosthetics.printing.orientation import orientation_check
+from prosthetics.printing.profiles import bed_placement, get_material, get_printer, slice_stl
+from prosthetics.reports.insole import insole_pictures, write_insole_report_html
+from prosthetics.scan.loaders import Units, load_scan
+
+
+def insole_parameter_groups(preset=None, settings: dict | None = None) -> dict:
+    """Parameter groups of the insole pipeline: ``foot``, ``template``, ``export``, with a
+    preset's values and then ``settings`` applied (unknown keys are errors)."""
+    groups = {"foot": FootParams(), "template": InsoleParams(), "export": InsoleExportParams()}
+    if preset is not None:
+        groups = apply_settings(groups, preset.parameters)
+    return apply_settings(groups, settings or {})
+
+
+def resolve_insole_preset(template=None):
+    """An insole preset by name (templates/) or path; default "insole"."""
+    preset = resolve_template(template or "insole")
+    if get_builder(preset.builder).product != "insole":
+        raise ParameterError(f"preset {preset.name!r} is a {preset.builder} socket; pick an "
+                             f"insole preset (prosthetics templates list)")
+    return preset
+
+
+@dataclass(kw_only=True)
+class InsoleDesign:
+    """Everything an insole run produced, in memory."""
+
+    report: dict
+    foot: Foot
+    insole: InsoleResult
+    groups: dict
+    scan_to_design: np.ndarray
+    scan: object
+    #: How the print files stand on the bed (:class:`prosthetics.printing.orientation.OrientationChoice`).
+    orientation: object = None
+
+
+def run_insole(scan_path, *, template=None, settings: dict | None = None, units=None,
+               progress=None) -> InsoleDesign:
+    """Load, clean, align and measure a foot scan, fit the insole and check it, in memory.
+
+    Parameters
+    ----------
+    scan_path : path-like
+    template : str or path, optional
+        Insole preset (default "insole").
+    settings : dict, optional
+        ``KEY=VALUE`` overrides (strings are converted).
+    units : "mm", "cm", "m", optional
+    progress : callable(stage, fraction), optional
+    """
+    def step(name, frac):
+        if progress is not None:
+            progress(name, frac)
+
+    preset = resolve_insole_preset(template)
+    groups = insole_parameter_groups(preset, settings)
+    if units is not None:
+        try:
+            units = Units(units)
+        except ValueError:
+            raise ParameterError(f"--units {units!r} is not one of mm, cm, m") from None
+    timings = {}
+    t = time.perf_counter()
+    step("load", 0.0)
+    scan = load_scan(scan_path, units=units)
+    timings["load"] = time.perf_counter() - t
+    t = time.perf_counter()
+    step("foot", 0.1)
+    foot = process_foot(scan, groups["foot"])
+    timings["foot"] = time.perf_counter() - t
+    t = time.perf_counter()
+    step("template", 0.4)
+    ins = build_insole(foot, groups["template"])
+    timings["template"] = time.perf_counter() - t
+    t = time.perf_counter()
+    step("check", 0.7)
+    solid = solid_checks(ins.mesh)
+    meas = measure_insole(ins, foot)
+    exp = groups["export"]
+    printer, material = get_printer(exp.printer), get_material(exp.material)
+    orientation, fit, lines = orientation_check(
+        ins.mesh, printer, names={"+X": "the toes", "-X": "the heel"},
+        preferred_face="the insole's bottom")
+    timings["check"] = time.perf_counter() - t
+    warnings = [*foot.warnings, *ins.warnings, *lines]
+    tp = groups["template"]
+    # The design frame is the foot frame (plantar plane at z = 0, the insole's bottom at
+    # -base), mirrored about y = 0 for the other foot.
+    mirror = np.diag([1.0, -1.0, 1.0, 1.0]) if ins.mirrored else np.eye(4)
+    scan_to_design = mirror @ foot.transform @ scan.file_to_mm
+    fm = foot.measurements.as_dict()
+    report = {
+        "schema": "prosthetics.report/1",
+        "tool": {"name": "prosthetics", "version": __version__},
+        "created_utc": _dt.datetime.now(_dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "kind": "insole",
+        "input": {"path": str(scan.path), "sha256": scan.sha256, "units": scan.units.value,
+                  "units_source": scan.units_source, "point_count": scan.n_input_points,
+                  "is_mesh": scan.is_mesh, "notes": list(scan.notes)},
+        "transform_scan_to_design": np.round(scan_to_design, 9).tolist(),
+        "frame": "foot frame: +X heel to toe, +Z up, plantar plane at z = 0, +Y to the foot's "
+                 "left" + ("; mirrored about y = 0 for the other foot" if ins.mirrored else ""),
+        "cleaning": {"steps": foot.steps, "floor_found": foot.floor_found},
+        "foot": {"scanned_side": foot.side.value, "side_source": foot.side_source,
+                 "side_evidence": foot.side_evidence},
+        "measurements": {k: fm[k] for k in ("foot_length_mm", "ball_width_mm",
+                                             "heel_width_mm", "arch_height_mm")},
+        "landmarks": {k: fm[k] for k in ("met_heads_x_mm", "arch_x_mm", "heel_centre_y_mm",
+                                          "ball_centre_y_mm")},
+        "template": {"name": "insole", "preset": preset.name, "label": preset.label,
+                     "parameters": tp.as_dict(),
+                     "units": {k: i.unit for k, (_f, i) in param_infos(tp).items()},
+                     "pipeline_parameters": {g: groups[g].as_dict() for g in ("foot", "export")}},
+        "insole": {"side": ins.side.value, "mirrored": ins.mirrored, **ins.metrics,
+                   "measured": meas,
+                   "outline_xy_mm": np.round(ins.outline_xy, 2).tolist(),
+                   "print_orientation": orientation.as_dict()},
+        "checks": {**solid, "printer": fit, "material": material.name,
+                   "length_mm": meas["length_mm"],
+                   "length_expected_mm": round(fm["foot_length_mm"] + tp.length_margin_mm, 2)
+                   if tp.outline_from is OutlineFrom.FOOTPRINT
+                   and tp.length_kind is LengthKind.FULL else None},
+        "outputs": [],
+        "warnings": warnings,
+        "timings_s": {**{k: round(v, 3) for k, v in timings.items()},
+                      **{f"template.{k}": v for k, v in ins.timings_s.items()}},
+    }
+    step("done", 0.8)
+    return InsoleDesign(report=report, foot=foot, insole=ins, groups=groups,
+                        scan_to_design=scan_to_design, scan=scan, orientation=orientation)
+
+
+def slicer_config(groups: dict) -> dict[str, str]:
+    """PrusaSlicer settings for the insole (names as in its config files)."""
+    exp = groups["export"]
+    mat = get_material(exp.material)
+    pr = get_printer(exp.printer)
+    cfg = {"bed_shape": f"0x0,{pr.bed_x_mm:g}x0,{pr.bed_x_mm:g}x{pr.bed_y_mm:g},0x{pr.bed_y_mm:g}",
+           "max_print_height": f"{pr.max_height_mm:g}",
+           "nozzle_diameter": f"{pr.nozzle_diameter_mm:g}",
+           "layer_height": f"{exp.layer_height_mm:g}", "perimeters": str(exp.perimeters),
+           "fill_density": f"{exp.infill_percent:g}%", "fill_pattern": exp.infill_pattern,
+           "top_solid_layers": "4", "bottom_solid_layers": "3", "support_material": "0",
+           "brim_width": "3", "filament_type": mat.filament_type,
+           "temperature": f"{mat.nozzle_temp_c:g}", "bed_temperature": f"{mat.bed_temp_c:g}",
+           "filament_max_volumetric_speed": f"{mat.max_volumetric_speed_mm3_s:g}",
+           "filament_density": f"{mat.density_g_cm3:g}"}
+    if mat.retract_length_mm is not None:
+        cfg["retract_length"] = f"{mat.retract_length_mm:g}"
+    return cfg
+
+
+def export_3mf(mesh: trimesh.Trimesh, path, config: dict[str, str], *, title: str) -> None:
+    """A 3MF with the part and the print settings.
+
+    trimesh writes the model (and its metadata); PrusaSlicer reads its own settings from
+    ``Metadata/Slic3r_PE.config`` inside the archive ("; key = value" lines), so the
+    insole opens there with its infill and perimeters set.
+    """
+    m = mesh.copy()
+    m.metadata["name"] = title
+    data = m.export(file_type="3mf")
+    path = str(path)
+    with open(path, "wb") as fh:
+        fh.write(data)
+    lines = ["; generated by PrusaSlicer 2.5.0 (settings written by prosthetics)"]
+    lines += [f"; {k} = {v}" for k, v in config.items()]
+    with zipfile.ZipFile(path, "a", compression=zipfile.ZIP_DEFLATED) as z:
+        z.writestr("Metadata/Slic3r_PE.config", "\n".join(lines) + "\n")
+
+
+def write_insole(design: InsoleDesign, out_dir, *, stem: str | None = None,
+                 progress=None) -> dict:
+    """Write STL, 3MF, report.json and report.html atomically; slice the STL when asked.
+
+    Everything is written to a temporary folder beside ``out_dir`` and moved in only when
+    all of it succeeded (:func:`prosthetics.design.output.write_outputs`).  Returns the
+    report.
+    """
+    stem = stem or f"insole_{design.insole.side.value}"
+    report = design.report
+    mesh = design.insole.mesh
+    turned = design.orientation is not None and not design.orientation.is_preferred
+    if turned:                              # the print files stand as they print
+        mesh = design.orientation.apply(mesh)
+    exp = design.groups["export"]
+    printer = get_printer(exp.printer)
+
+    def files(folder: Path, stl: Path) -> list[dict]:
+        tmf = folder / f"{stem}.3mf"
+        cfg = slicer_config(design.groups)
+        if turned:
+            cfg.update(support_material="1", support_material_auto="1")
+        # The 3MF is a print job: the part stands on the bed's middle (PrusaSlicer refuses
+        # a part off the bed); the STL keeps the print orientation's coordinates.
+        to_bed = bed_placement(mesh, printer,
+                               report["checks"]["printer"].get("rotation_deg") or 0.0)
+        export_3mf(mesh.copy().apply_transform(to_bed), tmf, cfg, title=stem)
+        if design.orientation is not None:
+            to_bed = to_bed @ design.orientation.transform
+        return [stl_row(tmf, mesh, "3mf", slicer_settings=cfg,
+                        transform_design_to_file=np.round(to_bed, 9).tolist())]
+
+    def slice_(stl: Path):
+        return slice_stl(stl, printer, get_material(exp.material),
+                         layer_height_mm=exp.layer_height_mm, perimeters=exp.perimeters,
+                         infill_percent=exp.infill_percent, infill_pattern=exp.infill_pattern,
+                         supports=turned, brim_width_mm=3.0)
+
+    plan = OutputPlan(stem=stem, part=mesh, files=files, slice=slice_ if exp.slice else None,
+                      pictures=lambda: insole_pictures(design),
+                      write_html=write_insole_report_html)
+    return write_outputs(report, out_dir, plan, progress=progress)
+
+
+register_builder(Builder(name="insole", product="insole", params=InsoleParams,
+                         build=build_insole))
+register_product(Product(name="insole", default_template="insole",
+                         side_parameter="side", run=run_insole,
+                         write=write_insole, parameter_groups=insole_parameter_groups))

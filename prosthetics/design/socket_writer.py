@@ -1,0 +1,151 @@
+"""Writing a socket design: print files (STL, 3MF), CAD (STEP), AAOP shape files and reports.
+
+The steps every product shares (staging, the STL read back, slicing, reports, the atomic
+move) are :func:`prosthetics.design.output.write_outputs`; this module adds the socket's
+own files and pictures.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+import trimesh
+
+from prosthetics.design.output import OutputPlan, stl_row, write_outputs
+from prosthetics.design.registry import Product, register_product
+from prosthetics.design.session import Design, run_design, socket_parameter_groups
+from prosthetics.geometry.step import write_step
+from prosthetics.limb.measure import proximal_rim_z
+from prosthetics.printing.profiles import bed_placement, get_material, get_printer, slice_stl
+from prosthetics.reports.html import (
+    circumference_chart,
+    print_bed_png,
+    render_pictures,
+    write_report_html,
+)
+from prosthetics.resources import exports_dir, sample_scan
+from prosthetics.scan.aaop import shape_from_mesh, write_aop
+
+
+def _write_aop_files(design: Design, folder: Path, stem: str) -> list[dict]:
+    """AAOP files of the limb and of the rectified cavity, in the limb frame, with the
+    landmarks; each records how its grid's axis sits in the limb frame."""
+    res = design.socket_result
+    lm = res.landmarks
+    points = dict(lm.points) if lm is not None else {}
+    side = lm.side.value.upper() if lm is not None else "RIGHT"
+    top = proximal_rim_z(design.limb) - 0.5
+    out = []
+    for name, mesh, what in ((f"{stem}_limb.aop", design.limb, "limb as scanned"),
+                             (f"{stem}_cavity.aop", res.cavity,
+                              "rectified cavity (the positive model)")):
+        shape, offset = shape_from_mesh(mesh, landmarks=points, side=side, top_mm=top)
+        note = (f"{what}; limb frame (+Z proximal, +Y anterior, mm); grid axis at "
+                f"x = {offset[0]:.2f}, y = {offset[1]:.2f} mm")
+        shape = dataclasses.replace(shape, comments=(note,))
+        path = write_aop(folder / name, shape)
+        out.append({"path": path.name, "format": "aop", "frame": "design", "what": what,
+                    "levels": int(shape.radii_mm.shape[0]),
+                    "angles": int(shape.radii_mm.shape[1]),
+                    "axis_offset_mm": [round(float(v), 3) for v in offset],
+                    "bytes": path.stat().st_size})
+    return out
+
+
+def _export_3mf(mesh: trimesh.Trimesh, path: Path, design: Design | None = None) -> dict:
+    """The 3MF as a print job: the part (as it prints) turned about z as the printer fit
+    asks, on the middle of the bed; the transform from the design frame goes into the
+    report."""
+    to_file = np.eye(4)
+    if design is not None:
+        fit = design.report.get("checks", {}).get("printer") or {}
+        to_file = bed_placement(mesh, get_printer(design.groups["export"].printer),
+                                fit.get("rotation_deg") or 0.0)
+    placed = mesh.copy()
+    placed.apply_transform(to_file)
+    path.write_bytes(placed.export(file_type="3mf"))
+    if design is not None and design.orientation is not None:
+        to_file = to_file @ design.orientation.transform
+    return {"transform_design_to_file": np.round(to_file, 9).tolist()}
+
+
+def _export_step(mesh: trimesh.Trimesh, path: Path, design: Design | None = None) -> dict:
+    return write_step(mesh, path)
+
+
+_WRITERS: dict[str, Callable] = {"3mf": _export_3mf, "step": _export_step}
+
+
+def write_design(design: Design, out_dir: str | os.PathLike, *, stem: str = "socket",
+                 progress: Callable[[str, float], None] | None = None,
+                 formats: frozenset[str] | None = None) -> dict:
+    """Write print files, run the slicer, and write the reports, atomically.
+
+    ``formats`` is a set of :data:`~prosthetics.design.session.EXPORT_FORMATS` (see
+    :func:`~prosthetics.design.session.parse_formats`); default the design's ``formats``
+    parameter.
+
+    Everything is first written to a temporary folder beside ``out_dir`` and moved in only
+    when all of it succeeded, so a failure leaves no partial output.  Returns the report.
+    """
+    if formats is None:
+        formats = design.groups["export"].format_set
+    report = design.report
+    exp = design.groups["export"]
+    printer = get_printer(exp.printer)
+    part = design.print_part                # the print files stand as they print
+
+    def files(folder: Path, stl: Path) -> list[dict]:
+        rows = []
+        for fmt, writer in _WRITERS.items():
+            if fmt in formats:
+                path = folder / f"{stem}.{fmt}"
+                # STEP is for CAD: it keeps the design frame.
+                mesh = design.socket if fmt == "step" else part
+                extra = writer(mesh, path, design) or {}
+                rows.append(stl_row(path, design.socket, fmt,
+                                    "design" if fmt == "step" else "print",
+                                    **{k: v for k, v in extra.items() if k != "bytes"}))
+        if "aop" in formats:
+            rows += _write_aop_files(design, folder, stem)
+        return rows
+
+    def pictures() -> dict[str, bytes]:
+        pics = render_pictures(design.limb, design.socket)
+        pics["on_the_bed"] = print_bed_png(
+            part, printer, bed_placement(part, printer,
+                                         report["checks"]["printer"].get("rotation_deg") or 0.0))
+        pics["circumferences"] = circumference_chart(
+            report["measurements"], report["socket"].get("inner_circumferences"))
+        return pics
+
+    def write_html(rep: dict, pics: dict, path: Path) -> None:
+        timings = rep["timings_s"]
+        timings["total"] = round(sum(v for k, v in timings.items() if k != "total"), 3)
+        write_report_html(rep, pics, path)
+
+    def slice_(stl: Path):
+        return slice_stl(stl, printer, get_material(exp.material),
+                         layer_height_mm=exp.layer_height_mm)
+
+    plan = OutputPlan(stem=stem, part=part, keep_stl="stl" in formats, files=files,
+                      slice=slice_ if exp.slice else None, pictures=pictures,
+                      write_html=write_html)
+    return write_outputs(report, out_dir, plan, progress=progress)
+
+
+def design(scan_path: str | os.PathLike | None = None, out_dir: str | os.PathLike | None = None,
+           **kwargs) -> dict:
+    """Run and write a design; the sample scan and ``exports/<scan name>`` when not given."""
+    scan_path = Path(scan_path) if scan_path is not None else sample_scan()
+    out_dir = Path(out_dir) if out_dir is not None else exports_dir() / scan_path.stem
+    return write_design(run_design(scan_path, **kwargs), out_dir)
+
+
+register_product(Product(name="socket", default_template="transtibial",
+                         side_parameter="limb_side", run=run_design,
+                         write=write_design, parameter_groups=socket_parameter_groups))

@@ -1,0 +1,2 @@
+"""Geometry shared by every layer: mesh helpers (rings, booleans, surface queries) and
+mesh-to-STEP conversion."""

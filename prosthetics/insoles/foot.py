@@ -1,0 +1,675 @@
+"""Foot scans: clean, align to the foot frame, and measure (Open3D for the point work).
+
+Foot frame: +X heel to toe, +Z up, the plantar plane at z = 0, +Y to the foot's left
+(right-handed), origin below the back of the heel on the foot's long axis.  A right foot has
+its medial side (arch, big toe) on +Y, a left foot on -Y; the frame is a rotation, never a
+mirror, so every result can be laid back on the scan.
+
+Every input is handled as points: a mesh is sampled evenly over its surface, so a clean
+plantar scan, a closed foot model and a phone point cloud go the same way:
+
+    points -> downsample, strays, floor, largest object -> frame -> height map -> measurements
+
+The plantar surface is kept as a height map (the lowest surface seen from below, a local
+plane fit in each cell, so noise averages out and slopes do not bias it).
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from prosthetics.errors import ScanError
+from prosthetics.params import Params, param
+from prosthetics.scan.clean import find_floor, principal_axis
+from prosthetics.scan.loaders import Scan
+
+
+class Side(enum.Enum):
+    """Which foot."""
+
+    AUTO = "auto"
+    LEFT = "left"
+    RIGHT = "right"
+
+
+@dataclass(frozen=True, kw_only=True)
+class FootParams(Params):
+    voxel_size_mm: float = param(0.7, label="Point spacing", unit="mm", min=0.2, max=3.0,
+                                 help="Voxel size of the downsampling before cleaning")
+    stray_radius_mm: float = param(4.0, label="Stray search radius", unit="mm", min=1.0,
+                                   max=30.0, help="A point with too few neighbours within this "
+                                   "radius is a stray")
+    stray_min_neighbours: int = param(6, label="Stray minimum neighbours", min=1, max=100)
+    floor_tolerance_mm: float = param(1.5, label="Floor tolerance", unit="mm", min=0.2,
+                                      max=20.0, help="Distance from a plane that counts as floor")
+    floor_clearance_mm: float = param(2.5, label="Floor clearance", unit="mm", min=0.5,
+                                      max=30.0, help="Points this close to the floor are removed")
+    cluster_gap_mm: float = param(6.0, label="Cluster gap", unit="mm", min=1.0, max=50.0,
+                                  help="Objects further apart than this are separate (the "
+                                  "foot is kept, clutter dropped)")
+    height_map_cell_mm: float = param(2.0, label="Height map cell", unit="mm", min=0.5,
+                                      max=5.0, help="Cell of the plantar height map")
+    scan_side: Side = param(Side.AUTO, label="Scanned foot",
+                            help="auto: decided from the arch and the big toe")
+
+
+@dataclass(frozen=True, kw_only=True)
+class HeightMap:
+    """The plantar surface as heights over a regular grid in the foot frame.
+
+    Attributes
+    ----------
+    x0, y0 : float, mm
+        Centre of cell (0, 0).
+    cell_mm : float
+    z : (nx, ny) float, mm
+        Height of the lowest surface above the plantar plane; NaN outside the footprint.
+    footprint : (nx, ny) bool
+        Cells under the foot (its outline seen from above).
+    """
+
+    x0: float
+    y0: float
+    cell_mm: float
+    z: np.ndarray
+    footprint: np.ndarray
+
+    @property
+    def xs(self) -> np.ndarray:
+        return self.x0 + self.cell_mm * np.arange(self.z.shape[0])
+
+    @property
+    def ys(self) -> np.ndarray:
+        return self.y0 + self.cell_mm * np.arange(self.z.shape[1])
+
+    def filled(self) -> np.ndarray:
+        """Heights with the cells outside the footprint set to the nearest footprint cell's."""
+        from scipy.ndimage import distance_transform_edt
+
+        known = np.isfinite(self.z)
+        _d, idx = distance_transform_edt(~known, return_indices=True)
+        return self.z[idx[0], idx[1]]
+
+    def sample(self, xy: np.ndarray) -> np.ndarray:
+        """Bilinear heights at points (n, 2) mm, from :meth:`filled`; (n,) mm."""
+        from scipy.interpolate import RegularGridInterpolator
+
+        f = RegularGridInterpolator((self.xs, self.ys), self.filled(), bounds_error=False,
+                                    fill_value=None)
+        return f(xy)
+
+    def inside(self, xy: np.ndarray) -> np.ndarray:
+        """Whether points (n, 2) fall in footprint cells; (n,) bool."""
+        i = np.rint((xy[:, 0] - self.x0) / self.cell_mm).astype(int)
+        j = np.rint((xy[:, 1] - self.y0) / self.cell_mm).astype(int)
+        ok = (i >= 0) & (j >= 0) & (i < self.z.shape[0]) & (j < self.z.shape[1])
+        out = np.zeros(len(xy), bool)
+        out[ok] = self.footprint[i[ok], j[ok]]
+        return out
+
+
+@dataclass(frozen=True, kw_only=True)
+class FootMeasurements:
+    """Foot measurements in the foot frame, mm.
+
+    ``met_heads_x_mm`` is where the forefoot is widest (the ball, over the metatarsal heads);
+    ``arch_x_mm`` where the medial arch is highest.
+    """
+
+    foot_length_mm: float
+    ball_width_mm: float
+    heel_width_mm: float
+    arch_height_mm: float
+    met_heads_x_mm: float
+    arch_x_mm: float
+    heel_centre_y_mm: float
+    ball_centre_y_mm: float
+
+    def as_dict(self) -> dict:
+        return {k: round(float(v), 2) for k, v in self.__dict__.items()}
+
+
+@dataclass(frozen=True, kw_only=True)
+class Foot:
+    """A cleaned, aligned, measured foot.
+
+    Attributes
+    ----------
+    points : (n, 3) float, mm
+        Foot points in the foot frame.
+    transform : (4, 4) float
+        Scan millimetres (the loaded scan's axes) to the foot frame: a rotation and a shift.
+    side : Side
+        LEFT or RIGHT.
+    side_source : str
+        "arch and toes", "--set scan_side"...
+    heights : HeightMap
+    measurements : FootMeasurements
+    floor_found : bool
+    steps, warnings : list
+    """
+
+    points: np.ndarray
+    transform: np.ndarray
+    side: Side
+    side_source: str
+    side_evidence: dict
+    heights: HeightMap
+    measurements: FootMeasurements
+    floor_found: bool
+    steps: list = field(default_factory=list)
+    warnings: list = field(default_factory=list)
+
+    @property
+    def medial_sign(self) -> float:
+        """+1 when the medial side is on +Y (right foot), -1 for a left foot."""
+        return 1.0 if self.side is Side.RIGHT else -1.0
+
+
+# ------------------------------------------------------------------------------- cleaning
+
+#: A foot (adult or child) is 100-400 mm long.
+FOOT_LENGTH_RANGE_MM = (100.0, 400.0)
+
+
+def _o3d():
+    import open3d as o3d
+
+    o3d.utility.set_verbosity_level(o3d.utility.VerbosityLevel.Error)
+    return o3d
+
+
+def scan_points(scan: Scan, spacing_mm: float) -> np.ndarray:
+    """The scan as points (n, 3) mm: a mesh is sampled evenly over its area."""
+    if not scan.is_mesh:
+        return np.asarray(scan.points, dtype=float)
+    import trimesh
+
+    mesh = trimesh.Trimesh(scan.points, scan.faces, process=False)
+    n = int(np.clip(3.0 * mesh.area / spacing_mm ** 2, 20_000, 600_000))
+    pts, _ = trimesh.sample.sample_surface(mesh, n, seed=0)
+    return np.vstack([pts, scan.points])
+
+
+def clean_foot_points(points: np.ndarray, params: FootParams):
+    """Strays, floor and clutter removed; returns (points (n, 3), floor normal or None, steps).
+
+    The decisions (strays, floor, objects) are taken on a 2 mm copy of the cloud, which
+    is ten times faster than on the full one (DBSCAN is the slow part); the full points
+    near the kept coarse points are kept.  The floor normal points towards the foot.
+    """
+    from scipy.spatial import cKDTree
+
+    o3d = _o3d()
+    steps = []
+    pcd = o3d.geometry.PointCloud(o3d.utility.Vector3dVector(points))
+    n_in = len(points)
+    fine = np.asarray(pcd.voxel_down_sample(params.voxel_size_mm).points)
+    steps.append({"step": "downsample", "kept": len(fine), "removed": n_in - len(fine),
+                  "detail": f"{params.voxel_size_mm:g} mm voxels"})
+    coarse_mm = max(2.0, params.voxel_size_mm)
+    cpcd = pcd.voxel_down_sample(coarse_mm)
+    n0 = len(cpcd.points)
+    cpcd, _ = cpcd.remove_radius_outlier(nb_points=params.stray_min_neighbours,
+                                         radius=max(params.stray_radius_mm, 2.5 * coarse_mm))
+    pts = np.asarray(cpcd.points)
+    steps.append({"step": "stray points", "kept": len(pts), "removed": n0 - len(pts),
+                  "detail": f"on a {coarse_mm:g} mm copy: fewer than "
+                            f"{params.stray_min_neighbours} neighbours within "
+                            f"{max(params.stray_radius_mm, 2.5 * coarse_mm):g} mm"})
+    if len(pts) < 1000:
+        raise ScanError(f"no foot in the scan (only {len(pts)} points survive stray removal); "
+                        f"scan the sole of the foot again, closer and slower")
+    floor = None
+    plane = find_floor(pts, params.floor_tolerance_mm)
+    if plane is not None:
+        nrm, off = plane
+        sd = pts @ nrm + off
+        far = np.abs(sd) > params.floor_clearance_mm
+        if far.sum() < 500:
+            raise ScanError("no foot in the scan (only a flat surface was found); scan the "
+                            "foot itself, sole in view")
+        side = np.sign(np.median(sd[far])) or 1.0
+        beyond = far & (side * sd < 0)
+        # A floor has the scene on one side only; a plane through the foot is not one.
+        if beyond.sum() < 0.05 * far.sum():
+            keep = side * sd > params.floor_clearance_mm
+            steps.append({"step": "floor", "kept": int(keep.sum()), "removed": int((~keep).sum()),
+                          "detail": "floor plane removed with everything beyond it"})
+            pts = pts[keep]
+            floor, floor_off = nrm * side, off * side
+    cpcd = o3d.geometry.PointCloud(o3d.utility.Vector3dVector(pts))
+    labels = np.asarray(cpcd.cluster_dbscan(eps=params.cluster_gap_mm, min_points=5))
+    valid = labels >= 0
+    if not valid.any():
+        raise ScanError("no foot in the scan (no connected surface); scan again with the "
+                        "whole sole in view")
+    counts = np.bincount(labels[valid])
+    best = int(np.argmax(counts))
+    foot_c = pts[labels == best]
+    d, _ = cKDTree(foot_c).query(fine, distance_upper_bound=1.8 * coarse_mm)
+    keep = np.isfinite(d)
+    if floor is not None:
+        keep &= fine @ floor + floor_off > params.floor_clearance_mm
+    foot = fine[keep]
+    steps.append({"step": "keep foot", "kept": len(foot), "removed": int(len(fine) - len(foot)),
+                  "detail": f"kept the largest of {len(counts)} objects and the points near it"})
+    return foot, floor, steps
+
+
+# ------------------------------------------------------------------------------- frame
+
+
+def _basis(up: np.ndarray, along: np.ndarray) -> np.ndarray:
+    """Rows x, y, z of a right-handed frame with z = up and x = ``along`` made orthogonal."""
+    z = up / np.linalg.norm(up)
+    x = along - (along @ z) * z
+    x /= np.linalg.norm(x)
+    return np.array([x, np.cross(z, x), z])
+
+
+def _contact_score(points: np.ndarray, up: np.ndarray, axis: np.ndarray) -> float:
+    """How well ``points`` would rest on a floor below them with ``up`` up.
+
+    The points within 3 mm of the lowest level are counted in 4 mm cells at the rear and at
+    the front of the long axis; the score is their geometric mean.  A sole touches with heel
+    and ball, broad areas at both ends; the rim of an impression, the cut of a leg or the
+    top of a foot touch along a line or at one end only.
+    """
+    c = points.mean(axis=0)
+    t = (points - c) @ axis
+    lo, hi = np.quantile(t, [0.02, 0.98])
+    h = (points - c) @ up
+    touch = h < np.quantile(h, 0.002) + 3.0
+    w = np.cross(up, axis)
+    cells = np.floor(np.column_stack([t[touch], (points[touch] - c) @ w]) / 4.0).astype(np.int64)
+    key = cells[:, 0] * 100_003 + cells[:, 1]
+    n_rear = len(np.unique(key[t[touch] < lo + 0.3 * (hi - lo)]))
+    n_front = len(np.unique(key[t[touch] > lo + 0.55 * (hi - lo)]))
+    return float(np.sqrt(n_rear * n_front))
+
+
+def _file_up(points: np.ndarray, axis: np.ndarray) -> np.ndarray:
+    """Up without a floor: the file axis (+-X, +-Y, +-Z) the foot rests best on.
+
+    Scanners and foot models export with an axis up, and the side of a foot with its leg can
+    rest on a floor as broadly as a curved sole, so the shape alone is not trusted for the
+    direction; the plantar plane is levelled afterwards (:func:`_support_plane`).
+    """
+    rng = np.random.default_rng(0)
+    p = points[rng.permutation(len(points))[:20_000]]
+    best, best_score = None, -1.0
+    for d in np.vstack([np.eye(3), -np.eye(3)]):
+        if abs(d @ axis) > 0.8:
+            continue
+        score = _contact_score(p, d, axis)
+        if score > best_score:
+            best, best_score = d, score
+    return best
+
+
+def _cell_minima(p: np.ndarray, cell: float) -> np.ndarray:
+    """The lowest point of each ``cell`` mm column, (m, 3)."""
+    cells = np.floor(p[:, :2] / cell).astype(np.int64)
+    key = cells[:, 0] * 100_003 + cells[:, 1]
+    order = np.lexsort((p[:, 2], key))
+    first = np.r_[True, key[order][1:] != key[order][:-1]]
+    return p[order][first]
+
+
+def _support_plane(p: np.ndarray) -> np.ndarray:
+    """Rotation (3, 3) levelling the plane the foot would stand on.
+
+    ``p`` are points with z roughly up.  The plane is the facet of the convex hull of the
+    underside (lowest points of 4 mm columns) that faces down and has the most columns
+    within 2 mm of it: heel and ball, as on a floor.
+    """
+    from scipy.spatial import ConvexHull
+
+    low = _cell_minima(p, 4.0)
+    hull = ConvexHull(low)
+    eq = hull.equations                              # n . x + d <= 0 inside
+    # Facets within 20 degrees of level: the floor or the file's axes are roughly right.
+    down = eq[:, 2] < -np.cos(np.radians(20.0))
+    if not down.any():
+        return np.eye(3)
+    facets = eq[down]
+    dist = -(low @ facets[:, :3].T + facets[:, 3])    # (m, f) >= 0 inside the hull
+    counts = (dist < 2.0).sum(axis=0)
+    # A rounded sole rests about as well on several facets: of those touching at least 90 %
+    # of the best count, the one closest to the current up (floor or file axis).
+    good = counts >= 0.9 * counts.max()
+    best = facets[good][np.argmin(facets[good][:, 2])]
+    return _basis(-best[:3], np.array([1.0, 0, 0]))
+
+
+def _kth_extreme(values: np.ndarray, k: int = 20) -> tuple[float, float]:
+    """(low, high) as the k-th smallest and largest values: noise-proof extremes."""
+    k = int(min(k, max(1, len(values) // 50)))
+    part = np.partition(values, [k, len(values) - 1 - k])
+    return float(part[k]), float(part[len(values) - 1 - k])
+
+
+def foot_frame(points: np.ndarray, floor_normal: np.ndarray | None):
+    """(4, 4) from scan mm to the foot frame, and notes on how it was found.
+
+    Raises
+    ------
+    ScanError
+        When the sole does not face the floor (a foot standing on its side).
+    """
+    c, a = principal_axis(points)
+    notes = {}
+    if floor_normal is not None:
+        up = floor_normal
+        notes["up_from"] = "floor plane"
+    else:
+        up = _file_up(points, a)
+        notes["up_from"] = "plantar surface"
+    # Long axis in the floor plane: the principal axis of the points seen from above.
+    B = _basis(up, a)
+    q = (points - c) @ B.T
+    c2, a2 = principal_axis(np.column_stack([q[:, :2], np.zeros(len(q))]))
+    B = _basis(up, a2 @ B)
+    q = (points - c) @ B.T
+    R = _support_plane(q)
+    B = R @ B
+    q = (points - c) @ B.T
+    notes["levelled_deg"] = round(float(np.degrees(np.arccos(np.clip(R[2, 2], -1, 1)))), 2)
+    # Heel to toe: the forefoot is wider than the heel.
+    x = q[:, 0]
+    lo, hi = _kth_extreme(x)
+    L = hi - lo
+    low = q[:, 2] < np.quantile(q[:, 2], 0.02) + 30.0
+
+    def width(a0, a1):
+        sel = low & (x > lo + a0 * L) & (x < lo + a1 * L)
+        if sel.sum() < 20:
+            return 0.0
+        y0, y1 = _kth_extreme(q[sel, 1], 5)
+        return y1 - y0
+
+    w_lo, w_hi = width(0.05, 0.3), width(0.7, 0.95)
+    if w_lo > w_hi:  # the wide end is at low x: turn the frame half a turn about z
+        B = np.array([-B[0], -B[1], B[2]])
+        q = (points - c) @ B.T
+    notes["end_widths_mm"] = [round(min(w_lo, w_hi), 1), round(max(w_lo, w_hi), 1)]
+    # Origin: back of the heel on x, the plantar plane on z (median of the contact points).
+    xmin, _ = _kth_extreme(q[:, 0])
+    ymid = float(np.median(q[:, 1]))
+    z0 = _contact_level(q)
+    T = np.eye(4)
+    T[:3, :3] = B
+    T[:3, 3] = -B @ c - np.array([xmin, ymid, z0])
+    return T, notes
+
+
+def _contact_level(q: np.ndarray) -> float:
+    """Height of the plantar plane: the mean lowest height of the 5 mm cells in contact."""
+    low = _cell_minima(q, 5.0)[:, 2]
+    base = np.quantile(low, 0.05)
+    return float(np.median(low[low < base + 1.5]))
+
+
+# ---------------------------------------------------------------------------- height map
+
+
+def height_map(points: np.ndarray, cell_mm: float = 2.0, band_mm: float = 3.0,
+               see_through_mm: float = 10.0) -> HeightMap:
+    """The plantar surface as a height map, from points in the foot frame (n, 3) mm.
+
+    Each cell takes the points within ``band_mm`` of its lowest point (the underside),
+    and a plane is fitted by least squares to those of the 3 x 3 cells around it
+    (6 x 6 mm at 2 mm cells), evaluated at the cell centre: noise averages out over tens of
+    points, and a slope does not bias the height as a minimum or a mean would.
+    """
+    from scipy import ndimage
+
+    x0, y0 = points[:, 0].min() - 2 * cell_mm, points[:, 1].min() - 2 * cell_mm
+    i = np.floor((points[:, 0] - x0) / cell_mm).astype(int)
+    j = np.floor((points[:, 1] - y0) / cell_mm).astype(int)
+    nx, ny = i.max() + 3, j.max() + 3
+    flat = i * ny + j
+    zmin = np.full(nx * ny, np.inf)
+    np.minimum.at(zmin, flat, points[:, 2])
+    # A cell whose lowest point is far above its neighbours' has no sole points (the camera
+    # saw through it to the top of the foot or the leg): its points stay out of the fits,
+    # and the hole fill gives it a height.
+    zgrid = zmin.reshape(nx, ny)
+    near_min = ndimage.minimum_filter(np.where(np.isfinite(zgrid), zgrid, np.inf), size=3)
+    seen = (zgrid <= near_min + see_through_mm).ravel()
+    sel = (points[:, 2] < zmin[flat] + band_mm) & seen[flat]
+    # Coordinates about each point's own cell centre keep the sums well conditioned.
+    cx = x0 + (i[sel] + 0.5) * cell_mm
+    cy = y0 + (j[sel] + 0.5) * cell_mm
+    dx, dy, z = points[sel, 0] - cx, points[sel, 1] - cy, points[sel, 2]
+    f = flat[sel]
+    sums = {}
+    moments = {"1": np.ones_like(z), "x": dx, "y": dy, "xx": dx * dx, "xy": dx * dy,
+               "yy": dy * dy, "z": z, "xz": dx * z, "yz": dy * z}
+    for k, v in moments.items():
+        sums[k] = np.bincount(f, weights=v, minlength=nx * ny).reshape(nx, ny)
+    # Shift every cell's moments to the centre of each neighbour, then add the 3 x 3 block.
+    tot = {k: np.zeros((nx, ny)) for k in moments}
+    for si in (-1, 0, 1):
+        for sj in (-1, 0, 1):
+            # A cell at offset (si, sj) from the target: its points' coordinates about the
+            # target's centre are d + s * cell.
+            ox, oy = si * cell_mm, sj * cell_mm
+            s = {k: np.roll(np.roll(v, -si, 0), -sj, 1) for k, v in sums.items()}
+            n, sx, sy = s["1"], s["x"] + ox * s["1"], s["y"] + oy * s["1"]
+            tot["1"] += n
+            tot["x"] += sx
+            tot["y"] += sy
+            tot["xx"] += s["xx"] + 2 * ox * s["x"] + ox * ox * n
+            tot["yy"] += s["yy"] + 2 * oy * s["y"] + oy * oy * n
+            tot["xy"] += s["xy"] + ox * s["y"] + oy * s["x"] + ox * oy * n
+            tot["z"] += s["z"]
+            tot["xz"] += s["xz"] + ox * s["z"]
+            tot["yz"] += s["yz"] + oy * s["z"]
+    A = np.stack([np.stack([tot["1"], tot["x"], tot["y"]], -1),
+                  np.stack([tot["x"], tot["xx"], tot["xy"]], -1),
+                  np.stack([tot["y"], tot["xy"], tot["yy"]], -1)], -2)
+    b = np.stack([tot["z"], tot["xz"], tot["yz"]], -1)
+    own = sums["1"] > 0
+    ok = own & (tot["1"] >= 6)
+    occupied = np.isfinite(zgrid)
+    A = A + np.eye(3) * 1e-6 * (tot["1"][..., None, None] + 1)
+    zc = np.full((nx, ny), np.nan)
+    sol = np.linalg.solve(A[ok], b[ok][..., None])[..., 0]
+    zc[ok] = sol[:, 0]
+    # Few points: the mean of the cell's own lowest band.
+    few = own & ~ok
+    zc[few] = sums["z"][few] / sums["1"][few]
+    # Footprint: occupied cells, gaps closed and holes filled (holes in the scan's sole).
+    occ = ndimage.binary_closing(occupied, structure=np.ones((3, 3)), iterations=2)
+    occ = ndimage.binary_fill_holes(occ)
+    lab, nlab = ndimage.label(occ)
+    if nlab > 1:
+        occ = lab == (np.argmax(np.bincount(lab.ravel())[1:]) + 1)
+    z = np.where(occ, zc, np.nan)
+    # Cells of the footprint without points (holes): interpolate from those around.
+    hole = occ & ~np.isfinite(z)
+    if hole.any():
+        # Nearest value first, then relax the hole cells to the mean of their neighbours
+        # (a membrane over the hole, like a linear interpolation but grid-fast).
+        _d, idx = ndimage.distance_transform_edt(~np.isfinite(z), return_indices=True)
+        z = z[idx[0], idx[1]]
+        for _ in range(200):
+            avg = 0.25 * (np.roll(z, 1, 0) + np.roll(z, -1, 0) + np.roll(z, 1, 1)
+                          + np.roll(z, -1, 1))
+            z[hole] = avg[hole]
+        z = np.where(occ, z, np.nan)
+    return HeightMap(x0=x0 + 0.5 * cell_mm, y0=y0 + 0.5 * cell_mm, cell_mm=cell_mm, z=z,
+                     footprint=occ)
+
+
+# --------------------------------------------------------------------------- measurements
+
+
+def _bin_widths(points: np.ndarray, x_lo: float, x_hi: float, z_max: float, step: float = 3.0):
+    """Per x bin: (x centre, width, y centre) of the points below ``z_max``, robust ends."""
+    out = []
+    sel = points[:, 2] < z_max
+    p = points[sel]
+    for a in np.arange(x_lo, x_hi, step):
+        s = (p[:, 0] >= a) & (p[:, 0] < a + step)
+        if s.sum() < 30:
+            continue
+        y0, y1 = _kth_extreme(p[s, 1], 3)
+        out.append((a + step / 2, y1 - y0, (y0 + y1) / 2))
+    return np.array(out) if out else np.zeros((0, 3))
+
+
+def _medial_band(hm: HeightMap, x_lo: float, x_hi: float, inset_mm: float):
+    """Cells of the footprint between x_lo and x_hi, at least ``inset_mm`` inside it."""
+    from scipy import ndimage
+
+    inner = ndimage.distance_transform_edt(hm.footprint) * hm.cell_mm >= inset_mm
+    X = hm.xs[:, None] + 0 * hm.ys[None, :]
+    return inner & (X >= x_lo) & (X <= x_hi)
+
+
+def side_evidence(hm: HeightMap, length: float, points: np.ndarray) -> dict:
+    """Arch and toe evidence for the side: positive numbers mean a right foot.
+
+    Arch: over the midfoot (35-60 % of the length, 6 mm inside the outline) the plantar
+    surface is higher on the medial side.  Toes: the longest toe is medial of the
+    forefoot's middle.
+    """
+    band = _medial_band(hm, 0.35 * length, 0.60 * length, 6.0)
+    Y = hm.ys[None, :] + 0 * hm.xs[:, None]
+    arch = 0.0
+    if band.sum() > 10:
+        # Per column: the mean height of the +Y half minus that of the -Y half.
+        diffs = []
+        for i in np.flatnonzero(band.any(axis=1)):
+            js = np.flatnonzero(band[i])
+            mid = 0.5 * (hm.ys[js[0]] + hm.ys[js[-1]])
+            zz, yy = hm.z[i, js], Y[i, js]
+            if (yy > mid).any() and (yy < mid).any():
+                diffs.append(np.nanmean(zz[yy > mid]) - np.nanmean(zz[yy < mid]))
+        arch = float(np.mean(diffs)) if diffs else 0.0
+    tip = points[points[:, 0] > length - 0.12 * length]
+    fore = points[(points[:, 0] > 0.6 * length) & (points[:, 0] < 0.75 * length)]
+    toe = 0.0
+    if len(tip) > 20 and len(fore) > 20:
+        y0, y1 = _kth_extreme(fore[:, 1], 3)
+        top = tip[tip[:, 0] > np.quantile(tip[:, 0], 0.9)]
+        toe = float(np.median(top[:, 1]) - 0.5 * (y0 + y1))
+    return {"arch_mm": round(arch, 2), "toe_mm": round(toe, 2)}
+
+
+def measure_foot(points: np.ndarray, hm: HeightMap, medial_sign: float) -> FootMeasurements:
+    """Length, ball and heel width, arch height (see docs/insole.md for the definitions).
+
+    Parameters
+    ----------
+    points : (n, 3) float, mm, foot frame
+    hm : HeightMap
+    medial_sign : +1 for a right foot (medial on +Y), -1 for a left foot
+    """
+    xmin, xmax = _kth_extreme(points[:, 0])
+    L = xmax - xmin
+    fore = _bin_widths(points, xmin + 0.55 * L, xmin + 0.85 * L, z_max=35.0)
+    rear = _bin_widths(points, xmin + 0.03 * L, xmin + 0.30 * L, z_max=20.0)
+    if not len(fore) or not len(rear):
+        raise ScanError("the foot's forefoot or heel is missing from the scan; scan the "
+                        "whole sole, heel to toes")
+    b = fore[np.argmax(fore[:, 1])]
+    h = rear[np.argmax(rear[:, 1])]
+    # Arch: along the medial longitudinal arch, a quarter of the footprint's width in from
+    # its medial edge, the highest point of the plantar surface between 30 and 62 % of the
+    # length (3-column running mean: one noisy cell does not make an arch).
+    cols, heights = [], []
+    for i in np.flatnonzero((hm.xs > xmin + 0.30 * L) & (hm.xs < xmin + 0.62 * L)):
+        js = np.flatnonzero(hm.footprint[i])
+        if len(js) < 5:
+            continue
+        y0, y1 = hm.ys[js[0]], hm.ys[js[-1]]
+        ya = y1 - 0.25 * (y1 - y0) if medial_sign > 0 else y0 + 0.25 * (y1 - y0)
+        zc = hm.z[i, js]
+        good = np.isfinite(zc)
+        cols.append(hm.xs[i])
+        heights.append(np.interp(ya, hm.ys[js][good], zc[good]))
+    if len(heights) >= 3:
+        hs = np.convolve(heights, np.ones(3) / 3, mode="same")[1:-1]
+        k = int(np.argmax(hs)) + 1
+        arch, ax = float(hs[k - 1]), float(cols[k])
+    else:
+        arch, ax = 0.0, xmin + 0.45 * L
+    return FootMeasurements(foot_length_mm=L, ball_width_mm=b[1], heel_width_mm=h[1],
+                            arch_height_mm=arch, met_heads_x_mm=b[0], arch_x_mm=ax,
+                            heel_centre_y_mm=h[2], ball_centre_y_mm=b[2])
+
+
+def check_foot_like(hm: HeightMap, L: float, points: np.ndarray) -> None:
+    """Refuse a scan whose main object is not a foot (size, outline, toes, sole contact).
+
+    ``points`` (n, 3) mm are in the foot frame.
+    """
+    lo, hi = FOOT_LENGTH_RANGE_MM
+    if not lo <= L <= hi:
+        raise ScanError(f"the object is {L:.0f} mm long: a foot is {lo:.0f}-{hi:.0f} mm; check "
+                        f"--units (mm, cm or m) or that the scan shows a foot")
+    width = hm.footprint.any(axis=0).sum() * hm.cell_mm
+    if not 0.2 * L <= width <= 0.65 * L:
+        raise ScanError(f"the object is {L:.0f} x {width:.0f} mm from above: not a foot's "
+                        f"outline (width 20-65 % of the length); scan the foot, sole in view")
+    # The toes are low: a foot on its side, a limb, a bottle or a box is taller there.
+    x0 = np.quantile(points[:, 0], 0.001)
+    toes = points[points[:, 0] > x0 + 0.85 * L]
+    toe_height = float(np.quantile(toes[:, 2], 0.95)) if len(toes) > 20 else np.inf
+    limit = max(0.18 * L, 45.0)
+    if toe_height > limit:
+        raise ScanError(f"the object's front end stands {toe_height:.0f} mm above the floor "
+                        f"(a foot's toes, under {limit:.0f} mm): the foot seems to lie on its "
+                        f"side, or this is not a foot; scan the foot standing or sole-up")
+    contact = np.nansum(hm.z[hm.footprint] < 3.0) / max(1, hm.footprint.sum())
+    if contact < 0.05:
+        raise ScanError(f"no sole found: only {100 * contact:.0f} % of the outline lies on the "
+                        f"plantar plane (a foot has heel and ball on it); scan the sole of a foot")
+
+
+def process_foot(scan: Scan, params: FootParams | None = None) -> Foot:
+    """Clean, align and measure a foot scan.
+
+    Raises
+    ------
+    ScanError
+        No foot (too few points, only a floor, wrong size or shape), or a foot on its side.
+    """
+    params = params or FootParams()
+    lo, hi = np.percentile(scan.points, [1, 99], axis=0)
+    extent = float(np.max(hi - lo))
+    if not 50.0 <= extent <= 3000.0:
+        raise ScanError(f"the scan is {extent:.3g} mm across as read ({scan.units.value}, "
+                        f"{scan.units_source}): a foot is 100-400 mm long; check --units "
+                        f"(mm, cm or m)")
+    pts_in = scan_points(scan, params.voxel_size_mm)
+    foot, floor, steps = clean_foot_points(pts_in, params)
+    T, notes = foot_frame(foot, floor)
+    p = foot @ T[:3, :3].T + T[:3, 3]
+    hm = height_map(p, params.height_map_cell_mm)
+    xmin, xmax = _kth_extreme(p[:, 0])
+    check_foot_like(hm, xmax - xmin, p)
+    ev = side_evidence(hm, xmax - xmin, p)
+    warnings = []
+    if params.scan_side is Side.AUTO:
+        score = ev["arch_mm"] + 0.3 * ev["toe_mm"]
+        side = Side.RIGHT if score > 0 else Side.LEFT
+        source = "arch and toes"
+        if abs(ev["arch_mm"]) < 1.0:
+            warnings.append(f"the scanned foot's side is uncertain (arch difference "
+                            f"{ev['arch_mm']:+.1f} mm); set scan_side=left or right")
+    else:
+        side, source = params.scan_side, "scan_side parameter"
+    meas = measure_foot(p, hm, 1.0 if side is Side.RIGHT else -1.0)
+    steps.append({"step": "frame", "kept": len(p), "removed": 0,
+                  "detail": f"up from the {notes['up_from']}; heel to toe along the long axis"})
+    return Foot(points=p, transform=T, side=side, side_source=source, side_evidence=ev,
+                heights=hm, measurements=meas, floor_found=floor is not None, steps=steps,
+                warnings=warnings)

@@ -1,0 +1,221 @@
+"""The insole's human report: the outline over the footprint, the insole in 3D, and one HTML
+page in the socket report's style (matplotlib Agg only: no Qt, no VTK)."""
+
+from __future__ import annotations
+
+import numpy as np
+import trimesh
+from matplotlib.figure import Figure
+
+from prosthetics.errors import OutputError
+from prosthetics.reports.html import (
+    _CSS,
+    SKIN_RGB,
+    SOCKET_RGB,
+    _decimate,
+    _esc,
+    _fmt,
+    _kv_table,
+    _pictures_html,
+    _png_bytes,
+    _project,
+    _section_input,
+    _section_outputs,
+    _section_template,
+    _section_timings,
+    _section_warnings,
+    _status,
+    _title_name,
+    _transform_html,
+    orientation_row,
+)
+
+__all__ = ["insole_pictures", "write_insole_report_html"]
+
+
+def _rot(axis: int, deg: float) -> np.ndarray:
+    c, s = np.cos(np.radians(deg)), np.sin(np.radians(deg))
+    i, j = [(1, 2), (2, 0), (0, 1)][axis]
+    R = np.eye(3)
+    R[i, i], R[i, j], R[j, i], R[j, j] = c, -s, s, c
+    return R
+
+
+def outline_png(design) -> bytes:
+    """Top view: the plantar height map, the footprint, the insole outline and landmarks."""
+    foot, ins = design.foot, design.insole
+    hm = foot.heights
+    m = foot.measurements
+    fig = Figure(figsize=(10.5, 5.2))
+    ax = fig.subplots()
+    z = np.where(hm.footprint, hm.z, np.nan)
+    ext = [hm.xs[0] - hm.cell_mm / 2, hm.xs[-1] + hm.cell_mm / 2,
+           hm.ys[0] - hm.cell_mm / 2, hm.ys[-1] + hm.cell_mm / 2]
+    im = ax.imshow(z.T, origin="lower", extent=ext, cmap="viridis", vmin=0,
+                   vmax=max(10.0, float(np.nanpercentile(z, 98))))
+    fig.colorbar(im, ax=ax, fraction=0.025, pad=0.01, label="plantar height (mm)")
+    ax.contour(hm.xs, hm.ys, hm.footprint.T.astype(float), levels=[0.5], colors="#555555",
+               linewidths=1.0)
+    o = ins.outline_xy
+    ax.plot(o[:, 0], o[:, 1], color="#c0392b", lw=2.0, label="insole outline")
+    fol = ins.top["follow"]
+    X, Y = np.meshgrid(ins.top["xs"], ins.top["ys"], indexing="ij")
+    ax.contour(X, Y, fol.astype(float), levels=[0.5], colors="white", linewidths=0.8,
+               linestyles="--")
+    ax.axvline(m.met_heads_x_mm, color="#e67e22", lw=1.2, ls=":", label="metatarsal heads")
+    hx, hy, _ = ins.top["heel_centre"]
+    ax.plot([hx], [hy], "o", color="white", mec="k", label="heel contact point")
+    ax.set_aspect("equal")
+    ax.set_xlabel("x (mm), heel to toe")
+    ax.set_ylabel("y (mm)")
+    side = foot.side.value
+    ax.set_title(f"Scanned {side} foot: {m.foot_length_mm:.1f} mm long, ball "
+                 f"{m.ball_width_mm:.1f} mm, heel {m.heel_width_mm:.1f} mm, arch "
+                 f"{m.arch_height_mm:.1f} mm; insole for the {ins.side.value} foot"
+                 + (" (mirrored)" if ins.mirrored else ""), fontsize=11)
+    ax.legend(loc="lower right", fontsize=8, framealpha=0.8)
+    fig.text(0.01, 0.01, "white dashes: contact area where the top follows the plantar surface",
+             fontsize=8, color="#555555")
+    fig.subplots_adjust(left=0.07, right=0.97, bottom=0.1, top=0.92)
+    return _png_bytes(fig)
+
+
+def insole_view_png(design) -> bytes:
+    """The insole from above and behind, and from the medial side with the plantar points."""
+    ins, foot = design.insole, design.foot
+    mesh = _decimate(ins.mesh, 20_000)
+    fig = Figure(figsize=(10, 7.5))
+    ax1, ax2 = fig.subplots(2, 1, gridspec_kw={"height_ratios": [2.2, 1]})
+    # Oblique: tilt the top towards the viewer, then look from -Y; faces coloured by their
+    # height in the design frame and lit from the side, so the plantar contour shows.
+    from matplotlib import colormaps
+    from matplotlib.collections import PolyCollection
+
+    R = _rot(0, 58.0) @ _rot(2, -28.0)
+    m2 = trimesh.Trimesh(mesh.vertices @ R.T, mesh.faces, process=False)
+    toward = np.array([0.0, -1.0, 0.0])
+    keep = m2.face_normals @ toward > 0
+    tri = m2.triangles[keep]
+    zc = mesh.triangles_center[keep, 2]
+    light = np.array([-0.6, -0.5, 0.6]) / np.linalg.norm([-0.6, -0.5, 0.6])
+    lam = np.clip(m2.face_normals[keep] @ light, 0, 1)
+    base = colormaps["viridis"](np.clip((zc + 3.0) / max(1.0, zc.max() + 3.0), 0, 1))[:, :3]
+    colors = np.clip(base * (0.35 + 0.75 * lam[:, None]), 0, 1)
+    order = np.argsort(tri.mean(axis=1) @ toward)
+    polys = tri[order][:, :, [0, 2]]
+    colors = colors[order]
+    ax1.add_collection(PolyCollection(polys, facecolors=colors, edgecolors=colors,
+                                      linewidths=0.2))
+    lo, hi = m2.bounds
+    ax1.set_xlim(lo[0] - 5, hi[0] + 5)
+    ax1.set_ylim(lo[2] - 5, hi[2] + 5)
+    ax1.set_aspect("equal")
+    ax1.axis("off")
+    ax1.set_title(f"Insole, {ins.side.value} foot ({ins.mesh.volume / 1000:.0f} ml), "
+                  f"coloured by height")
+    # Side view from the medial side with the foot's plantar points.
+    ms = foot.medial_sign * (-1.0 if ins.mirrored else 1.0)
+    toward = np.array([0.0, ms, 0.0])
+    polys, colors = _project([(mesh, SOCKET_RGB, True)], toward, 0)
+    ax2.add_collection(PolyCollection(polys, facecolors=colors, edgecolors=colors,
+                                      linewidths=0.2))
+    p = foot.points
+    sel = p[:, 2] < 45
+    rng = np.random.default_rng(0)
+    idx = rng.permutation(np.flatnonzero(sel))[:6000]
+    ax2.scatter(p[idx, 0], p[idx, 2], s=0.3, color=SKIN_RGB * 0.8, alpha=0.5,
+                label="foot (scan points)")
+    lo, hi = ins.mesh.bounds
+    ax2.set_xlim(lo[0] - 5, hi[0] + 5)
+    ax2.set_ylim(lo[2] - 3, 45)
+    ax2.set_aspect("equal")
+    ax2.set_xlabel("x (mm)")
+    ax2.set_ylabel("z (mm)")
+    ax2.set_title("From the medial side, with the plantar surface")
+    ax2.legend(loc="upper right", fontsize=8, markerscale=10)
+    fig.subplots_adjust(left=0.07, right=0.98, bottom=0.08, top=0.95, hspace=0.15)
+    return _png_bytes(fig)
+
+
+def insole_pictures(design) -> dict[str, bytes]:
+    return {"insole": insole_view_png(design), "outline_on_footprint": outline_png(design)}
+
+
+def _section_measurements(report: dict) -> str:
+    m = report.get("measurements") or {}
+    lm = report.get("landmarks") or {}
+    foot = report.get("foot") or {}
+    rows = [("Foot length", _fmt(m.get("foot_length_mm"), 1, "mm")),
+            ("Ball width", _fmt(m.get("ball_width_mm"), 1, "mm")),
+            ("Heel width", _fmt(m.get("heel_width_mm"), 1, "mm")),
+            ("Arch height", _fmt(m.get("arch_height_mm"), 1, "mm")),
+            ("Metatarsal heads at", f"x = {_fmt(lm.get('met_heads_x_mm'), 1, 'mm')}"),
+            ("Scanned foot", f"{_esc(foot.get('scanned_side'))} "
+                             f'<span class="muted">({_esc(foot.get("side_source"))})</span>')]
+    return _kv_table(rows)
+
+
+def _section_checks(report: dict) -> str:
+    c = report.get("checks") or {}
+    meas = (report.get("insole") or {}).get("measured") or {}
+    tp = (report.get("template") or {}).get("parameters") or {}
+    length = _fmt(c.get("length_mm"), 2, "mm")
+    if c.get("length_expected_mm") is not None:
+        ok = abs(c["length_mm"] - c["length_expected_mm"]) <= 2.0
+        length += f" (foot + margin = {_fmt(c['length_expected_mm'], 2, 'mm')}) {_status(ok)}"
+    tvp = meas.get("top_vs_plantar_mm")
+    top = (f"mean {_fmt(tvp['mean'], 2, 'mm')}, 95 % {_fmt(tvp['p95'], 2, 'mm')}, max "
+           f"{_fmt(tvp['max'], 2, 'mm')} over {_fmt(meas.get('contact_area_cm2'), 0, 'cm²')}"
+           if tvp else "not measured (arch fill or pad set)")
+    rows = [("Watertight", _status(c.get("watertight"), "yes", "no")),
+            ("Bodies", _fmt(c.get("bodies"), 0) + " " + _status(c.get("bodies") == 1)),
+            ("Volume", _fmt(c.get("volume_ml"), 1, "ml")),
+            ("Length", length),
+            ("Top vs plantar surface", top),
+            ("Heel cup depth", f"{_fmt(meas.get('heel_cup_depth_mm'), 2, 'mm')} (set "
+                               f"{_fmt(tp.get('heel_cup_depth_mm'), 1, 'mm')})"),
+            ("Rearfoot posting", f"{_fmt(meas.get('rearfoot_posting_deg'), 2, '°')} (set "
+                                 f"{_fmt(tp.get('rearfoot_posting_deg'), 1, '°')})"),
+            ("Forefoot posting", f"{_fmt(meas.get('forefoot_posting_deg'), 2, '°')} (set "
+                                 f"{_fmt(tp.get('forefoot_posting_deg'), 1, '°')})")]
+    pr = c.get("printer") or {}
+    if pr:
+        rows.append(("Printer", f"{_status(pr.get('fits'), 'fits', 'does not fit')} — "
+                                f"{_esc(pr.get('printer'))}"))
+    if (row := orientation_row(report)) is not None:
+        rows.append(row)
+    sl = c.get("slicer") or {}
+    if sl.get("ran"):
+        txt = (f"{_status(sl.get('ok'), 'sliced OK', 'slicing failed')} — {_fmt(sl.get('slicer'))}, "
+               f"filament {_fmt(sl.get('filament_g'), 1, 'g')}, print time "
+               f"{_fmt(sl.get('print_time_text'))}")
+    else:
+        txt = f'not run <span class="muted">({_esc(sl.get("message", ""))})</span>'
+    rows.append(("Slicer", txt))
+    return _kv_table(rows)
+
+
+def write_insole_report_html(report: dict, pictures: dict[str, bytes], path) -> None:
+    """Write the insole report as one self-contained HTML file."""
+    name = _title_name(report)
+    body = [
+        f"<h1>{_esc(name)}</h1>",
+        f'<p class="sub">insole · created {_esc(report.get("created_utc"))}</p>',
+        "<h2>Warnings</h2>", _section_warnings(report),
+        "<h2>Pictures</h2>", _pictures_html(pictures),
+        "<h2>Measurements</h2>", _section_measurements(report),
+        "<h2>Template</h2>", _section_template(report),
+        "<h2>Checks</h2>", _section_checks(report),
+        "<h2>Outputs</h2>", _section_outputs(report),
+        "<h2>Input and processing</h2>", _section_input(report), _transform_html(report),
+        "<h2>Timings</h2>", _section_timings(report),
+        f"<footer>prosthetics · report schema {_fmt(report.get('schema'))}</footer>",
+    ]
+    text = ("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
+            f"<title>{_esc(name)} — insole</title><style>{_CSS}</style></head>\n<body>\n"
+            + "\n".join(body) + "\n</body></html>\n")
+    try:
+        with open(path, "w", encoding="utf-8") as fh:
+            fh.write(text)
+    except OSError as exc:
+        raise OutputError(f"cannot write {path} ({exc.strerror}); choose another folder") from None

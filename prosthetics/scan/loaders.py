@@ -1,0 +1,287 @@
+"""Load a scan file into millimetres.
+
+Phone apps export PLY, OBJ, STL, GLB/glTF, and point lists; only glTF says its unit (metres,
+by the specification).  For the others the unit is decided from the object's size, and an
+ambiguous size is an error that names ``--units`` rather than a guess.
+"""
+
+from __future__ import annotations
+
+import enum
+import hashlib
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from prosthetics.errors import ScanError, ScanNotFoundError, UnitsError
+
+#: File endings this module reads.
+SUPPORTED_SUFFIXES = (".ply", ".obj", ".stl", ".glb", ".gltf", ".off", ".xyz", ".txt", ".pts",
+                      ".aop")
+
+
+class Units(enum.Enum):
+    """Length unit of a scan file."""
+
+    MM = "mm"
+    CM = "cm"
+    M = "m"
+
+    @property
+    def to_mm(self) -> float:
+        return {"mm": 1.0, "cm": 10.0, "m": 1000.0}[self.value]
+
+
+# Robust extent (1st to 99th percentile, largest axis) that a limb or foot scene can have.
+# A scene in metres spans 5 cm to 3 m, in millimetres 50 mm to 3 m; centimetres overlap
+# millimetres (5-300), so they are only ever taken from --units.
+_METRES_RANGE = (0.05, 3.0)
+_MM_RANGE = (50.0, 3000.0)
+
+
+@dataclass(frozen=True, kw_only=True)
+class Scan:
+    """A scan in millimetres, in the file's own axes.
+
+    Attributes
+    ----------
+    points : (n, 3) float64, mm
+        Vertices (mesh) or points (cloud).
+    faces : (m, 3) int64 or None
+        Triangles for a mesh, None for a point cloud.
+    colors : (n, 3) uint8 or None
+    normals : (n, 3) float64 or None
+        As stored in the file (not trusted for orientation).
+    units : Units
+        The unit the file was read in.
+    units_source : str
+        How the unit was decided ("size", "glTF specification", "--units").
+    path, sha256, n_input_points
+        Provenance for the report.
+    """
+
+    points: np.ndarray
+    faces: np.ndarray | None = None
+    colors: np.ndarray | None = None
+    normals: np.ndarray | None = None
+    units: Units = Units.MM
+    units_source: str = "size"
+    path: str = ""
+    sha256: str = ""
+    n_input_points: int = 0
+    notes: tuple[str, ...] = field(default=())
+    #: Named points (mm, the scan's frame) that came with the file (AAOP landmarks).
+    landmarks: dict = field(default_factory=dict)
+
+    @property
+    def is_mesh(self) -> bool:
+        return self.faces is not None and len(self.faces) > 0
+
+    @property
+    def file_to_mm(self) -> np.ndarray:
+        """(4, 4) transform from the file's coordinates to these millimetre coordinates."""
+        m = np.eye(4)
+        m[:3, :3] *= self.units.to_mm
+        return m
+
+
+def sha256_file(path: str | os.PathLike) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def detect_units(points: np.ndarray, name: str = "scan") -> Units:
+    """Decide metres or millimetres from the robust size of ``points``.
+
+    Raises
+    ------
+    UnitsError
+        When the size fits neither, naming ``--units``.
+    """
+    lo, hi = np.percentile(points, [1, 99], axis=0)
+    extent = float(np.max(hi - lo))
+    if _METRES_RANGE[0] <= extent <= _METRES_RANGE[1]:
+        return Units.M
+    if _MM_RANGE[0] <= extent <= _MM_RANGE[1]:
+        return Units.MM
+    if extent < _METRES_RANGE[0]:
+        raise UnitsError(f"{name} is {extent:.3g} units across: too small for a limb in metres "
+                         f"or millimetres; pass --units m, cm or mm if the scale is right")
+    if _METRES_RANGE[1] < extent < _MM_RANGE[0]:
+        raise UnitsError(f"{name} is {extent:.3g} units across: could be centimetres or an "
+                         f"odd scale; pass --units mm, cm or m")
+    raise UnitsError(f"{name} is {extent:.3g} units across: too large for a limb in "
+                     f"millimetres; pass --units mm, cm or m if the scale is right")
+
+
+def _read_xyz(path: Path) -> tuple[np.ndarray, np.ndarray | None]:
+    try:
+        data = np.loadtxt(path, comments=("#", "//"), delimiter=None, ndmin=2,
+                          dtype=np.float64, usecols=None)
+    except ValueError:
+        # Comma separated lists are common too.
+        try:
+            data = np.loadtxt(path, comments=("#", "//"), delimiter=",", ndmin=2)
+        except ValueError as exc:
+            raise ScanError(f"{path.name} is not a list of numbers (x y z per line): {exc}; "
+                            f"export the scan as PLY, OBJ or STL") from None
+    if data.size == 0:
+        raise ScanError(f"{path.name} holds no points; export the scan again")
+    if data.shape[1] < 3:
+        raise ScanError(f"{path.name} has {data.shape[1]} column(s); a point list needs x y z "
+                        f"per line")
+    colors = None
+    if data.shape[1] >= 6:
+        c = data[:, 3:6]
+        if np.all((c >= 0) & (c <= 255)):
+            colors = np.rint(c * 255 if c.max() <= 1.0 else c).astype(np.uint8)
+    return data[:, :3], colors
+
+
+def _read_with_trimesh(path: Path, suffix: str):
+    import trimesh
+
+    kind = suffix.lstrip(".")
+    try:
+        with open(path, "rb") as fh:
+            loaded = trimesh.load(fh, file_type=kind, process=False)
+    except Exception as exc:  # trimesh raises many kinds for malformed files
+        reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        raise ScanError(f"{path.name} could not be read as {kind.upper()} ({reason[:120]}); "
+                        f"check the file is complete and export it again") from None
+    if isinstance(loaded, trimesh.Scene):
+        geoms = [g for g in loaded.dump(concatenate=False)
+                 if isinstance(g, (trimesh.Trimesh, trimesh.PointCloud))]
+        meshes = [g for g in geoms if isinstance(g, trimesh.Trimesh) and len(g.faces)]
+        if meshes:
+            loaded = trimesh.util.concatenate(meshes)
+        elif geoms:
+            loaded = trimesh.PointCloud(np.vstack([g.vertices for g in geoms]))
+        else:
+            raise ScanError(f"{path.name} holds no mesh or points; export the scan again")
+    points = np.asarray(loaded.vertices, dtype=np.float64)
+    faces = colors = normals = None
+    if isinstance(loaded, trimesh.Trimesh) and len(loaded.faces):
+        faces = np.asarray(loaded.faces, dtype=np.int64)
+        vc = getattr(loaded.visual, "vertex_colors", None) if loaded.visual.kind == "vertex" \
+            else None
+        if vc is not None and len(vc) == len(points):
+            colors = np.asarray(vc)[:, :3].astype(np.uint8)
+    elif isinstance(loaded, trimesh.PointCloud):
+        if loaded.colors is not None and len(loaded.colors) == len(points):
+            colors = np.asarray(loaded.colors)[:, :3].astype(np.uint8)
+        meta = loaded.metadata.get("_ply_raw", {}) if loaded.metadata else {}
+        vert = meta.get("vertex", {}).get("data") if isinstance(meta, dict) else None
+        # Binary PLY gives a structured array, ascii PLY a dict of columns.
+        names = tuple(vert) if isinstance(vert, dict) else (
+            getattr(getattr(vert, "dtype", None), "names", None) or ())
+        if vert is not None and all(k in names for k in ("nx", "ny", "nz")):
+            normals = np.column_stack([vert["nx"], vert["ny"], vert["nz"]]).astype(np.float64)
+    return points, faces, colors, normals
+
+
+def load_scan(path: str | os.PathLike, units: Units | str | None = None) -> Scan:
+    """Read a scan file and convert it to millimetres.
+
+    Parameters
+    ----------
+    path
+        PLY (cloud or mesh, ascii or binary), OBJ, STL (ascii or binary), GLB/glTF (scenes are
+        flattened), OFF, AAOP (.aop, a cylindrical grid; its landmarks come with it) or a
+        plain point list (.xyz/.txt/.pts, "x y z [r g b]" per line).
+    units
+        Force the file's unit; None decides from the size (glTF: metres by specification).
+
+    Raises
+    ------
+    ScanNotFoundError, ScanError, UnitsError
+        With a one-line message that says what to do.
+    """
+    p = Path(path)
+    if not p.exists():
+        raise ScanNotFoundError(f"scan {str(p)!r} does not exist; check the path")
+    if p.is_dir():
+        raise ScanError(f"{str(p)!r} is a folder; give a scan file ({', '.join(SUPPORTED_SUFFIXES)})")
+    suffix = p.suffix.lower()
+    if suffix not in SUPPORTED_SUFFIXES:
+        raise ScanError(f"{p.name}: unknown file type {suffix or '(none)'!r}; supported: "
+                        f"{', '.join(SUPPORTED_SUFFIXES)}")
+    if p.stat().st_size == 0:
+        raise ScanError(f"{p.name} is empty (0 bytes); export the scan again")
+    if suffix == ".stl":
+        _check_stl(p)
+
+    landmarks = {}
+    if suffix in (".xyz", ".txt", ".pts"):
+        points, colors = _read_xyz(p)
+        faces = normals = None
+    elif suffix == ".aop":
+        from prosthetics.scan.aaop import read_aop
+
+        shape = read_aop(p)
+        mesh = shape.to_mesh()
+        points, faces = np.asarray(mesh.vertices), np.asarray(mesh.faces)
+        colors = normals = None
+        landmarks = shape.landmark_points()
+    else:
+        points, faces, colors, normals = _read_with_trimesh(p, suffix)
+
+    if points.ndim != 2 or len(points) == 0:
+        raise ScanError(f"{p.name} holds no points; export the scan again")
+    finite = np.isfinite(points).all(axis=1)
+    if not finite.all():
+        bad = int((~finite).sum())
+        raise ScanError(f"{p.name} has {bad} point(s) with NaN or infinite coordinates; "
+                        f"the export is corrupt, export the scan again")
+    if faces is not None and len(faces) and (faces.min() < 0 or faces.max() >= len(points)):
+        raise ScanError(f"{p.name} has faces that index missing vertices; export it again")
+    if len(points) < 100:
+        raise ScanError(f"{p.name} has only {len(points)} point(s); a limb scan needs "
+                        f"thousands: scan again")
+
+    notes = []
+    if units is not None:
+        try:
+            u = Units(units) if not isinstance(units, Units) else units
+        except ValueError:
+            raise UnitsError(f"units {units!r} is not one of mm, cm, m; pass --units mm, cm "
+                             f"or m") from None
+        source = "--units"
+    elif suffix in (".glb", ".gltf"):
+        u, source = Units.M, "glTF specification"
+    elif suffix == ".aop":
+        u, source = Units.MM, "AAOP file"
+    else:
+        u, source = detect_units(points, p.name), "size"
+    extent = np.ptp(points, axis=0).max() * u.to_mm
+    notes.append(f"read as {u.value} ({source}); {extent:.0f} mm across")
+    return Scan(points=points * u.to_mm, faces=faces, colors=colors,
+                normals=normals, units=u, units_source=source, path=str(p),
+                sha256=sha256_file(p), n_input_points=len(points), notes=tuple(notes),
+                landmarks={k: np.asarray(v) * u.to_mm for k, v in landmarks.items()})
+
+
+def _check_stl(p: Path) -> None:
+    """Reject an STL that is neither a complete binary STL nor ascii ``solid ... facet``."""
+    size = p.stat().st_size
+    with open(p, "rb") as fh:
+        head = fh.read(84)
+    if size >= 84:
+        n = int(np.frombuffer(head[80:84], dtype="<u4")[0])
+        if 84 + 50 * n == size:
+            return
+    text = head[:80].lstrip().lower()
+    if text.startswith(b"solid"):
+        with open(p, "rb") as fh:
+            sample = fh.read(4096).lower()
+        if b"facet" in sample or size < 4096:
+            return
+    if size >= 84:
+        raise ScanError(f"{p.name} is not a valid STL (binary size does not match its triangle "
+                        f"count, and it is not ascii 'solid ... facet'); export it again")
+    raise ScanError(f"{p.name} is too short to be an STL ({size} bytes); export it again")

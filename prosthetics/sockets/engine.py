@@ -1,0 +1,560 @@
+"""The socket engine that every socket template shares: a limb sampled on a ring grid,
+rectified, offset into a wall, and joined to its distal interface.
+
+Geometry (limb frame, mm):
+
+- The limb is sampled on a grid of rays from its axis: ``rows`` levels from a distal dome
+  (rays from a centre on the axis, fanning down to the distal pole) up to the trim line, and
+  ``columns`` directions around.  The grid's rows follow the trim line, so the trim is part of
+  the grid (no boolean cut): anterior at ``trim_height_mm``, dropping smoothly by
+  ``posterior_trim_drop_mm`` over the posterior for knee flexion.
+- Inner surface: each sample is pulled toward the axis so that the section's area shrinks by
+  ``reduction_percent`` at the trim line, tapering linearly to 0 at the distal end, then
+  pushed out along the surface normal by ``liner_offset_mm``.
+- Outer surface: the inner surface offset along its normals by the wall thickness (thicker
+  over the distal dome), then corrected until every outer point is at least the set
+  thickness from the inner surface: a point-wise normal offset thins the wall where the
+  surface is concave, so the distance is measured and the offset grown where it falls short.
+- A rounded brim (a half-round of the wall's thickness) joins inner and outer at the trim.
+- The distal 4-hole adapter (CadQuery) is joined with manifold3d: shell + pedestal - cavity
+  - bolt holes - recess.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+
+import numpy as np
+import trimesh
+
+from prosthetics.errors import GeometryError, ParameterError
+from prosthetics.geometry.meshing import SurfaceQuery, closed_oriented, ring_faces
+from prosthetics.limb.landmarks import Landmarks, Side, guess_landmarks, with_overrides
+from prosthetics.limb.measure import proximal_rim_z, sections, volume_below
+from prosthetics.params import Params
+from prosthetics.sockets import adapters
+from prosthetics.sockets.fenestrations import (
+    Fenestrations,
+    place_fenestrations,
+)
+from prosthetics.sockets.label import apply_label, label_footprint
+from prosthetics.sockets.regions import (
+    DOME_BLEND_MM,
+    distal_blend,
+    join_interface,
+    wall_targets,
+)
+from prosthetics.sockets.zones import zone_shift
+
+
+@dataclass(frozen=True, kw_only=True)
+class SocketGrid:
+    """The sampled inner and outer surfaces, limb frame, mm.
+
+    ``inner``/``outer``: (rows, columns, 3), row 0 just above the distal pole; ``*_pole``: (3,).
+    """
+
+    inner: np.ndarray
+    outer: np.ndarray
+    inner_pole: np.ndarray
+    outer_pole: np.ndarray
+    normals: np.ndarray
+    trim_z: np.ndarray
+    limb_points: np.ndarray
+    limb_pole: np.ndarray
+    dome_centre_z_mm: float
+
+
+@dataclass(frozen=True, kw_only=True)
+class SocketResult:
+    """A built socket and what the checks need to measure it."""
+
+    mesh: trimesh.Trimesh
+    inner_surface: trimesh.Trimesh   # open inner surface of the shell (up to the trim line)
+    outer_surface: trimesh.Trimesh   # open outer surface of the shell
+    cavity: trimesh.Trimesh          # closed cavity used for the booleans
+    grid: SocketGrid
+    params: Params
+    adapter: adapters.FourHoleAdapter | adapters.CollarBlock | adapters.Stack
+    trim_anterior_z_mm: float
+    trim_lowest_z_mm: float
+    wall_target_mm: np.ndarray      # (rows,) target per row
+    #: Holes of the distal interface open into the cavity up to here; the wall check starts
+    #: above it (the distal block is solid, its holes are meant).
+    wall_check_above_z_mm: float = 0.0
+    landmarks: Landmarks | None = None
+    zones: list = field(default_factory=list)
+    label: dict | None = None
+    #: The ventilation holes cut through the wall (None: none asked).
+    fenestrations: Fenestrations | None = None
+    timings_s: dict = field(default_factory=dict)
+    warnings: list = field(default_factory=list)
+
+    def inner_volume_below_ml(self, z_mm: float) -> float:
+        """Volume of the socket's cavity below height ``z_mm`` (ml)."""
+        return volume_below(self.inner_surface, z_mm) / 1000.0
+
+
+class TemplateCache:
+    """What stays the same while only template parameters change, for fast rebuilds.
+
+    Holds, for one limb mesh: its proximal rim height and ray-casting scene; and the
+    tessellated CadQuery adapter parts by their parameters.
+    """
+
+    def __init__(self) -> None:
+        self._limb_key = None
+        self.rim_z: float | None = None
+        self.limb_query: SurfaceQuery | None = None
+        self._adapters: dict = {}
+        #: Landmarks set by the user (name -> (3,) mm, limb frame), over the guesses.
+        self.landmark_overrides: dict = {}
+
+    def for_limb(self, limb: trimesh.Trimesh) -> TemplateCache:
+        key = (id(limb), len(limb.faces), float(limb.vertices[:, 2].max()))
+        if key != self._limb_key:
+            self._limb_key = key
+            self.rim_z = proximal_rim_z(limb)
+            self.limb_query = SurfaceQuery(limb)
+        return self
+
+    def landmarks(self, limb: trimesh.Trimesh, side: Side, mpt_height_mm: float | None) -> Landmarks:
+        given = self.landmark_overrides
+        key = (side, mpt_height_mm, tuple((k, tuple(np.round(v, 6))) for k, v in
+                                          sorted(given.items())))
+        if getattr(self, "_marks_key", None) != (self._limb_key, key):
+            # A given MPT sets the height the other landmarks are placed from.
+            if mpt_height_mm is None and "mid_patellar_tendon" in given:
+                mpt_height_mm = float(given["mid_patellar_tendon"][2])
+            self._marks = with_overrides(guess_landmarks(limb, side, mpt_height_mm), given)
+            self._marks_key = (self._limb_key, key)
+        return self._marks
+
+    def adapter_meshes(self, adapter, top_z: float):
+        key = (adapter, round(top_z, 6))
+        if key not in self._adapters:
+            if len(self._adapters) > 16:
+                self._adapters.clear()
+            self._adapters[key] = (adapters.tessellate(adapter.solid()),
+                                   adapters.tessellate(adapter.cutters(top_z_mm=top_z)))
+        return self._adapters[key]
+
+
+def cut_weight(theta: np.ndarray, centre_deg: float, width_deg: float) -> np.ndarray:
+    """1 at ``centre_deg``, a cosine down to 0 at half ``width_deg`` either side, 0 beyond."""
+    d = np.angle(np.exp(1j * (theta - np.radians(centre_deg))))
+    half = np.radians(width_deg) / 2.0
+    return np.where(np.abs(d) < half, 0.5 * (1 + np.cos(np.pi * d / half)), 0.0)
+
+
+def trim_curve(theta: np.ndarray, p: Params, anterior_z: float) -> np.ndarray:
+    """Trim height (mm) per direction ``theta`` (rad from +X; +Y is anterior)."""
+    return anterior_z - p.posterior_trim_drop_mm * cut_weight(theta, -90.0,
+                                                              p.posterior_cut_width_deg)
+
+
+def trim_top(cache: TemplateCache, p, lowest_mm: float, drop_mm: float, drop_name: str,
+             what: str) -> float:
+    """The highest trim height (mm): ``trim_height_mm`` or under the scan's top; checked.
+
+    Raises ParameterError when it is above the scan, or when the trim lowered by
+    ``drop_mm`` (parameter ``drop_name``; the message calls it ``what``) comes within
+    ``lowest_mm`` of the distal end.
+    """
+    rim = cache.rim_z
+    top = p.trim_height_mm if p.trim_height_mm is not None else rim - p.trim_below_scan_top_mm
+    if top > rim - 2.0:
+        raise ParameterError(f"trim_height_mm = {top:.0f} is above the top of the scan "
+                             f"({rim:.0f} mm); set it below {rim - 2:.0f}")
+    if top - drop_mm < lowest_mm:
+        raise ParameterError(f"the {what} would be {top - drop_mm:.0f} mm above the distal "
+                             f"end; raise trim_height_mm or lower {drop_name}")
+    return float(top)
+
+
+def _grid_normals(rows: np.ndarray, pole: np.ndarray) -> np.ndarray:
+    """Outward unit normals of a ring grid (rows, cols, 3) from its tangents."""
+    ext = np.concatenate([np.repeat(pole[None, None], rows.shape[1], axis=1), rows,
+                          rows[-1:] + (rows[-1:] - rows[-2:-1])], axis=0)
+    d_row = ext[2:] - ext[:-2]                                  # along the meridian (up)
+    d_col = np.roll(rows, -1, axis=1) - np.roll(rows, 1, axis=1)  # around (counter-clockwise)
+    n = np.cross(d_col, d_row)
+    n /= np.linalg.norm(n, axis=2, keepdims=True)
+    return n
+
+
+def sample_limb(limb: trimesh.Trimesh, p: Params, anterior_z: float,
+                q: SurfaceQuery | None = None, trim=None) -> SocketGrid:
+    """Ray-sample the limb on the socket grid (see the module notes).
+
+    ``trim(theta, p, z)`` gives the trim height per direction (default :func:`trim_curve`,
+    the transtibial posterior cut); ``p`` needs ``grid_rows`` and ``grid_columns``.
+    """
+    q = q or SurfaceQuery(limb)
+    m = p.grid_columns
+    theta = np.linspace(0.0, 2 * np.pi, m, endpoint=False)
+    trim_z = (trim or trim_curve)(theta, p, anterior_z)
+    # Centre of the distal dome: about the distal radius above the tip.
+    s = sections(limb, [30.0])[0]
+    r30 = np.sqrt(s.area_mm2 / np.pi) if s is not None else 25.0
+    zc = float(np.clip(0.8 * r30, 10.0, 40.0))
+    # Rows split between dome and sides by arc length (quarter circle vs straight side).
+    dome_len = 0.5 * np.pi * r30
+    side_len = float(np.mean(trim_z)) - zc
+    n_rows = p.grid_rows
+    n_dome = int(np.clip(round(n_rows * dome_len / (dome_len + side_len)), 4, n_rows - 4))
+    n_side = n_rows - n_dome
+    centre = np.array([0.0, 0.0, zc])
+
+    phi = np.radians(-90.0 + 90.0 * np.arange(1, n_dome + 1) / n_dome)   # (n_dome,)
+    dirs_dome = np.stack([np.cos(phi)[:, None] * np.cos(theta)[None],
+                          np.cos(phi)[:, None] * np.sin(theta)[None],
+                          np.repeat(np.sin(phi)[:, None], m, axis=1)], axis=2)
+    orig_dome = np.broadcast_to(centre, dirs_dome.shape)
+    frac = np.arange(1, n_side + 1) / n_side
+    zs = zc + frac[:, None] * (trim_z[None] - zc)                        # (n_side, m)
+    dirs_side = np.stack([np.broadcast_to(np.cos(theta), zs.shape),
+                          np.broadcast_to(np.sin(theta), zs.shape), np.zeros_like(zs)], axis=2)
+    orig_side = np.stack([np.zeros_like(zs), np.zeros_like(zs), zs], axis=2)
+    origins = np.concatenate([orig_dome, orig_side]).reshape(-1, 3)
+    dirs = np.concatenate([dirs_dome, dirs_side]).reshape(-1, 3)
+    origins = np.vstack([origins, centre])
+    dirs = np.vstack([dirs, [0.0, 0.0, -1.0]])
+    t = q.cast(origins, dirs)
+    if not np.all(np.isfinite(t)):
+        miss = origins[~np.isfinite(t)]
+        raise GeometryError(f"{len(miss)} of {len(t)} rays from the limb's axis found no "
+                            f"surface (highest at z = {miss[:, 2].max():.0f} mm); lower "
+                            f"trim_height_mm or check the scan covers the limb")
+    pts = origins + dirs * t[:, None]
+    limb_pole = pts[-1]
+    grid = pts[:-1].reshape(n_rows, m, 3)
+    # A trim line steeper than about 55 degrees (a deep, narrow cut) leaves a brim the wall
+    # correction cannot keep thick: refuse it.
+    ds = np.linalg.norm((grid[-1] - np.roll(grid[-1], -1, axis=0))[:, :2], axis=1)
+    slope = np.abs(trim_z - np.roll(trim_z, -1)) / np.maximum(ds, 1e-9)
+    if slope.max() > 1.4:
+        raise ParameterError(f"the trim line is too steep ({np.degrees(np.arctan(slope.max())):.0f}"
+                             f" degrees): its cut is too deep for its width; widen the cut "
+                             f"(*_cut_width_deg) or make it shallower (*_trim_drop_mm)")
+    return SocketGrid(inner=grid, outer=grid, inner_pole=limb_pole, outer_pole=limb_pole,
+                      normals=_grid_normals(grid, limb_pole), trim_z=trim_z, limb_points=grid,
+                      limb_pole=limb_pole, dome_centre_z_mm=zc)
+
+
+def apply_zones(rows: np.ndarray, pole: np.ndarray, p, marks: Landmarks):
+    """Move the cavity along its normals by each zone's depth (push-in is inward).
+
+    Returns rows, pole and, per active zone, its record for the report.
+    """
+    n = _grid_normals(rows, pole)
+    shift, shift_pole, records = zone_shift(rows, pole, p, marks)
+    moved = rows - shift[..., None] * n
+    # The trim line stays where its parameters put it: the top row keeps its height.
+    moved[-1, :, 2] = rows[-1, :, 2]
+    # The pole's outward normal is -Z: a push-in raises it.
+    return moved, pole + np.array([0.0, 0.0, shift_pole]), records
+
+
+def rectify(grid: SocketGrid, p: Params, anterior_z: float,
+            marks: Landmarks | None = None) -> tuple[np.ndarray, np.ndarray, list]:
+    """The cavity from the sampled limb: global reduction, zones, liner allowance.
+
+    The reduction pulls each section toward the axis so its area shrinks by
+    ``reduction_percent`` at the anterior trim height, tapering linearly to 0 at the distal
+    end; the zones then push in or relieve along the surface normal; the liner allowance
+    last.  Returns rows, pole and the zones applied.
+    """
+    pts = grid.limb_points
+    pct = p.reduction_percent * np.clip(pts[..., 2] / anterior_z, 0.0, 1.0)
+    scale = np.sqrt(1.0 - pct / 100.0)
+    inner = pts.copy()
+    inner[..., :2] *= scale[..., None]
+    pole = grid.limb_pole.copy()
+    zones: list = []
+    if marks is not None:
+        inner, pole, zones = apply_zones(inner, pole, p, marks)
+    if p.liner_offset_mm > 0:
+        n = _grid_normals(inner, pole)
+        inner = inner + p.liner_offset_mm * n
+        pole = pole + np.array([0.0, 0.0, -p.liner_offset_mm])
+    return unfold_rows(inner, above_z_mm=grid.dome_centre_z_mm), pole, zones
+
+
+def unfold_rows(rows: np.ndarray, above_z_mm: float = -np.inf,
+                min_step_mm: float = 0.05) -> np.ndarray:
+    """Rows (rows, cols, 3) with each column's heights made to rise at least
+    ``min_step_mm`` per row, from the first row whose mean height is above ``above_z_mm``.
+
+    A large offset along the normals at a kink (where a transfemoral socket's flared brim
+    rows meet the scanned skin, with a thick liner allowance) can carry a row below the one
+    under it: the cavity then folds over itself and the booleans leave a thin fin inside
+    the socket.  Raising the dipped rows removes the fold; elsewhere nothing moves.  The
+    distal dome's rows run outward more than up (a flat or dimpled end dips a little
+    there without folding): pass its height as ``above_z_mm`` to leave it alone.
+    """
+    z = rows[..., 2]
+    start = int(np.argmax(z.mean(axis=1) > above_z_mm)) if np.any(z.mean(axis=1) > above_z_mm) \
+        else len(rows)
+    k = min_step_mm * np.arange(len(rows) - start)[:, None]
+    lifted = np.maximum.accumulate(z[start:] - k, axis=0) + k
+    if np.array_equal(lifted, z[start:]):
+        return rows
+    out = rows.copy()
+    out[start:, :, 2] = lifted
+    return out
+
+
+def _open_surface(rows: np.ndarray, pole: np.ndarray) -> trimesh.Trimesh:
+    r, m = rows.shape[:2]
+    v = np.vstack([pole[None], rows.reshape(-1, 3)])
+    f = ring_faces(r, m, pole_start=True, pole_end=False)
+    return trimesh.Trimesh(v, f, process=False)
+
+
+def _smooth_grid(values: np.ndarray, iterations: int) -> np.ndarray:
+    """Average each grid value with its 4 neighbours (wrapping around the columns)."""
+    v = values.copy()
+    for _ in range(iterations):
+        up = np.concatenate([v[:1], v[:-1]], axis=0)
+        down = np.concatenate([v[1:], v[-1:]], axis=0)
+        v = (2 * v + up + down + np.roll(v, 1, axis=1) + np.roll(v, -1, axis=1)) / 6.0
+    return v
+
+
+def _outer_surface(outer: np.ndarray, pole_out: np.ndarray) -> trimesh.Trimesh:
+    """The outer rows as the shell triangulates them (rows reversed, pole last)."""
+    r, m = outer.shape[:2]
+    v = np.vstack([outer[::-1].reshape(-1, 3), pole_out[None]])
+    return trimesh.Trimesh(v, ring_faces(r, m, pole_start=False, pole_end=True), process=False)
+
+
+def offset_outer(inner: np.ndarray, pole: np.ndarray, target: np.ndarray, iterations: int = 12,
+                 margin_mm: float = 0.03):
+    """Outer rows at least ``target`` (rows,) mm from the inner surface; returns rows, pole.
+
+    Offsets along smoothed normals (a point-wise offset of a slightly wavy surface folds),
+    then measures the gap both ways (outer vertices to the inner surface, inner vertices
+    and edge midpoints to the outer triangles) and grows the offset where it falls short,
+    spreading each correction smoothly so the outer surface stays fair.
+    """
+    n = _smooth_grid(_grid_normals(inner, pole), 6)
+    n /= np.linalg.norm(n, axis=2, keepdims=True)
+    rows, m = inner.shape[:2]
+    want = np.broadcast_to(target[:, None], (rows, m))
+    h = want.copy()
+    pole_out = pole + np.array([0.0, 0.0, -target[0]])
+    q_in = SurfaceQuery(_open_surface(inner, pole))
+    # Inner samples: vertices and the midpoints of row, column and both diagonal edges.
+    nxt = np.roll(inner, -1, axis=1)
+    samples = np.concatenate([
+        inner.reshape(-1, 3), (0.5 * (inner + nxt)).reshape(-1, 3),
+        (0.5 * (inner[:-1] + inner[1:])).reshape(-1, 3),
+        (0.5 * (inner[:-1] + nxt[1:])).reshape(-1, 3),
+        (0.5 * (nxt[:-1] + inner[1:])).reshape(-1, 3)])
+    sample_row = np.concatenate([np.repeat(np.arange(rows), m)] * 2 +
+                                [np.repeat(np.arange(rows - 1), m)] * 3)
+    sample_want = target[sample_row] + margin_mm
+    outer = inner + h[..., None] * n
+    faces = None
+    for _ in range(iterations):
+        d = q_in.distance(outer.reshape(-1, 3)).reshape(h.shape)
+        short = want + margin_mm - d
+        surf = _outer_surface(outer, pole_out)
+        faces = surf.faces
+        corner_flat = np.zeros(len(surf.vertices))
+        # Inner samples against the outer triangles...
+        dist, tri = SurfaceQuery(surf).closest(samples)
+        s = sample_want - dist
+        bad = s > 0
+        np.maximum.at(corner_flat, faces[tri[bad]].ravel(), np.repeat(s[bad], 3))
+        # ...and the outer triangles' centroids and edge midpoints against the inner surface:
+        # a triangle can pass closer than its corners and the inner samples show.
+        tri_pts = surf.vertices[faces]                              # (f, 3, 3)
+        probes = np.concatenate([tri_pts.mean(axis=1), 0.5 * (tri_pts + np.roll(tri_pts, 1, axis=1)).reshape(-1, 3)])
+        owner = np.concatenate([np.arange(len(faces)), np.repeat(np.arange(len(faces)), 3)])
+        row_of_vertex = np.append(rows - 1 - np.arange(rows * m) // m, 0)
+        need = target[row_of_vertex[faces].min(axis=1)][owner] + margin_mm
+        s2 = need - q_in.distance(probes)
+        bad2 = s2 > 0
+        np.maximum.at(corner_flat, faces[owner[bad2]].ravel(), np.repeat(s2[bad2], 3))
+        # Push the corners of every triangle that comes too close, the distal pole too.
+        corner = corner_flat[:-1].reshape(rows, m)[::-1]
+        short = np.maximum(short, corner)
+        pole_short = max(corner_flat[-1],
+                         target[0] + margin_mm - q_in.distance(pole_out[None])[0])
+        if short.max() <= 0.0 and pole_short <= 0.0:
+            break
+        h = h + np.clip(short, 0.0, None) * 1.2 + (short > 0) * 0.01
+        h = np.maximum(h, _smooth_grid(h, 2))
+        outer = inner + h[..., None] * n
+        if pole_short > 0:
+            pole_out = pole_out - np.array([0.0, 0.0, 1.2 * pole_short + 0.01])
+    return outer, pole_out
+
+
+def _brim(inner_top: np.ndarray, outer_top: np.ndarray, up: np.ndarray, k: int = 9) -> np.ndarray:
+    """Half-round rows from the inner to the outer top edge, (k, cols, 3) (ends excluded)."""
+    mid = 0.5 * (inner_top + outer_top)
+    half = 0.5 * (inner_top - outer_top)      # points from mid to the inner edge
+    radius = np.linalg.norm(half, axis=1, keepdims=True)
+    u = up - np.sum(up * half, axis=1, keepdims=True) / radius ** 2 * half
+    u /= np.linalg.norm(u, axis=1, keepdims=True)
+    alpha = np.linspace(0.0, np.pi, k + 2)[1:-1]
+    return mid[None] + np.cos(alpha)[:, None, None] * half[None] + \
+        np.sin(alpha)[:, None, None] * radius[None] * u[None]
+
+
+def assemble_lower_limb_socket(limb, grid: SocketGrid, inner: np.ndarray, pole: np.ndarray, p,
+                               cache: TemplateCache, timings: dict, *, anterior_z: float,
+                               **extra) -> SocketResult:
+    """:func:`assemble_socket` with the lower-limb distal interface (4-hole plate, collar
+    block or shuttle lock, from the shared adapter parameters of ``p``)."""
+    return assemble_socket(limb, grid, inner, pole, p, cache, timings,
+                           block_radius_mm=p.adapter_plate_diameter_mm / 2.0,
+                           make_interface=lambda bottom, top: adapters.make_interface(p, bottom, top),
+                           block_height_mm=p.adapter_block_height_mm,
+                           blend_floor_above_bottom_mm=p.adapter_block_height_mm
+                           - p.adapter_plate_thickness_mm + 1.0,
+                           side=p.limb_side.value, anterior_z=anterior_z, **extra)
+
+
+def shell_and_cavity(inner: np.ndarray, pole: np.ndarray, target: np.ndarray,
+                     wall_mm: float):
+    """The closed shell (cavity rows, rounded brim, outer rows) and the closed cavity.
+
+    Returns outer rows (rows, cols, 3), outer pole (3,), shell and cavity meshes.
+    """
+    outer, pole_out = offset_outer(inner, pole, target)
+    up = inner[-1] - inner[-2]
+    brim = _brim(inner[-1], outer[-1], up)
+    rows = np.concatenate([inner, brim, outer[::-1]], axis=0)
+    verts = np.vstack([pole[None], rows.reshape(-1, 3), pole_out[None]])
+    faces = ring_faces(len(rows), inner.shape[1], pole_start=True, pole_end=True)
+    shell = closed_oriented(verts, faces)
+    # The cavity continues straight up past the brim so the boolean leaves the brim alone.
+    ext = inner[-1] + up / np.linalg.norm(up, axis=1, keepdims=True) * (3 * wall_mm)
+    top_centre = ext.mean(axis=0)
+    cav_rows = np.concatenate([inner, ext[None]], axis=0)
+    cav_v = np.vstack([pole[None], cav_rows.reshape(-1, 3), top_centre[None]])
+    cavity = closed_oriented(cav_v, ring_faces(len(cav_rows), inner.shape[1], pole_start=True,
+                                               pole_end=True))
+    return outer, pole_out, shell, cavity
+
+
+def pedestal_top_z(outer: np.ndarray, block_radius_mm: float, trim_z: np.ndarray) -> float:
+    """Height the distal block rises to: 2 mm above where the shell clears it all round.
+
+    Rounded up to 0.5 mm so small changes of the wall reuse the cached interface parts.
+    """
+    radii = np.linalg.norm(outer[..., :2], axis=2).min(axis=1)
+    inside = np.flatnonzero(radii >= block_radius_mm + 2.0)
+    top_row = int(inside[0]) if len(inside) else len(radii) - 1
+    return float(min(np.ceil((outer[top_row, :, 2].max() + 2.0) * 2) / 2, trim_z.min() - 5.0))
+
+
+def holes_top_z(inner: np.ndarray, pole: np.ndarray, centres: np.ndarray,
+                pedestal_top_z_mm: float, hole_radius_mm: float = 3.0) -> float:
+    """How high the interface's holes must reach to open into the cavity, mm.
+
+    The pedestal's top, unless the cavity's floor over a hole is higher (a broad distal
+    end): then 1 mm above the floor there, so no skin is left over the hole.  The floor is
+    found by rays down the cavity at each hole's centre and around its edge.  Rounded up
+    to 0.5 mm (cached parts).
+    """
+    if not len(centres):
+        return pedestal_top_z_mm
+    ang = np.linspace(0.0, 2 * np.pi, 8, endpoint=False)
+    ring = np.column_stack([np.cos(ang), np.sin(ang)]) * hole_radius_mm
+    xy = (centres[:, None, :] + np.vstack([[0.0, 0.0], ring])[None]).reshape(-1, 2)
+    top = float(inner[..., 2].max()) + 10.0
+    origins = np.column_stack([xy, np.full(len(xy), top)])
+    down = np.tile([0.0, 0.0, -1.0], (len(xy), 1))
+    t = SurfaceQuery(_open_surface(inner, pole)).cast(origins, down)
+    if not np.all(np.isfinite(t)):
+        return pedestal_top_z_mm          # a hole outside the cavity's footprint
+    floor = float((top - t).max())
+    if floor + 1.0 <= pedestal_top_z_mm:
+        return pedestal_top_z_mm
+    return float(np.ceil((floor + 1.0) * 2) / 2)
+
+
+def assemble_socket(limb, grid: SocketGrid, inner: np.ndarray, pole: np.ndarray, p,
+                    cache: TemplateCache, timings: dict, *, block_radius_mm: float,
+                    make_interface, block_height_mm: float,
+                    blend_floor_above_bottom_mm: float, side: str, anterior_z: float,
+                    landmarks=None, zones=None, fenestration_keep_outs=(),
+                    fenestration_ceiling_z_mm: float | None = None,
+                    fenestration_ceiling_reason: str = "") -> SocketResult:
+    """The rest of every ring-grid socket once its cavity is known.
+
+    Regional wall targets, the outer wall, shell and brim, the CadQuery distal interface
+    (``make_interface(bottom_z, pedestal_top_z)``), the distal fillet, the ventilation
+    holes (:func:`~prosthetics.sockets.fenestrations.place_fenestrations`, with the template's
+    ``fenestration_*`` keep-outs and ceiling), the manifold3d join and the label.  ``p``
+    needs the wall, :class:`~prosthetics.sockets.WallParams`,
+    :class:`~prosthetics.sockets.label.LabelParams` and
+    :class:`~prosthetics.sockets.fenestrations.FenestrationParams` fields.
+    """
+    t0 = time.perf_counter()
+    zc = grid.dome_centre_z_mm
+    target = wall_targets(inner[..., 2].mean(axis=1),
+                          (grid.trim_z[None, :] - inner[..., 2]).mean(axis=1), zc,
+                          p.wall_thickness_mm, p.distal_wall_thickness_mm,
+                          p.trim_band_thickness_mm, p.trim_band_height_mm)
+    outer, pole_out, shell, cavity = shell_and_cavity(inner, pole, target, p.wall_thickness_mm)
+    timings["shell"] = time.perf_counter() - t0
+
+    t0 = time.perf_counter()
+    pedestal_top = pedestal_top_z(outer, block_radius_mm, grid.trim_z)
+    bottom = float(pole[2] - max(p.distal_wall_thickness_mm, p.wall_thickness_mm)
+                   - block_height_mm)
+    adapter = make_interface(bottom, pedestal_top)
+    openings = getattr(adapter, "opening_centres", adapter.hole_centres)()
+    cut_top = holes_top_z(inner, pole, openings, pedestal_top,
+                          getattr(adapter, "opening_radius_mm", 3.0))
+    block, cutters = cache.adapter_meshes(adapter, cut_top)
+    timings["adapter_cadquery"] = time.perf_counter() - t0
+
+    t0 = time.perf_counter()
+    blend = distal_blend(outer, pole_out, block_radius_mm, p.distal_blend_radius_mm,
+                         floor_z_mm=bottom + blend_floor_above_bottom_mm)
+    inner_surface = _open_surface(inner, pole)
+    # Both open surfaces oriented like the limb (normals away from the axis).
+    outer_surface = _open_surface(outer, pole_out)
+    for surface in (inner_surface, outer_surface):
+        if _faces_inward(surface):
+            surface.invert()
+    fen = place_fenestrations(
+        p, inner_surface, outer_surface, grid.trim_z, side=side,
+        floor_z_mm=max(zc + DOME_BLEND_MM, pedestal_top,
+                       float(blend.bounds[1, 2]) if blend is not None else -np.inf),
+        distal_ref_z_mm=pedestal_top, ceiling_z_mm=fenestration_ceiling_z_mm,
+        ceiling_reason=fenestration_ceiling_reason, keep_outs=fenestration_keep_outs,
+        label_box=label_footprint(p, side, default_z_mm=0.45 * anterior_z))
+    mesh = join_interface(shell, cavity, block, cutters, [blend] if blend is not None else [],
+                          holes=fen.cutter() if fen is not None else None)
+    timings["booleans"] = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    mesh, label = apply_label(mesh, p, side, default_z_mm=0.45 * anterior_z)
+    if label is not None:
+        timings["label"] = time.perf_counter() - t0
+    return SocketResult(mesh=mesh, inner_surface=inner_surface, outer_surface=outer_surface,
+                        cavity=cavity,
+                        grid=SocketGrid(inner=inner, outer=outer, inner_pole=pole,
+                                        outer_pole=pole_out, normals=_grid_normals(inner, pole),
+                                        trim_z=grid.trim_z, limb_points=grid.limb_points,
+                                        limb_pole=grid.limb_pole, dome_centre_z_mm=zc),
+                        params=p, adapter=adapter, trim_anterior_z_mm=float(anterior_z),
+                        trim_lowest_z_mm=float(grid.trim_z.min()), wall_target_mm=target,
+                        landmarks=landmarks, zones=zones or [], label=label, timings_s=timings,
+                        wall_check_above_z_mm=cut_top + 1.0, fenestrations=fen,
+                        warnings=list(fen.warnings) if fen is not None else [])
+
+
+def _faces_inward(surface: trimesh.Trimesh) -> bool:
+    c = surface.triangles_center
+    radial = c.copy()
+    radial[:, 2] = np.minimum(c[:, 2] - 20.0, 0.0)
+    return float(np.sum(np.einsum("ij,ij->i", surface.face_normals, radial) * surface.area_faces)) < 0
