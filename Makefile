@@ -19,6 +19,9 @@ APT_PACKAGES := libusb-1.0-0 libgl1 libgomp1 prusa-slicer \
 XVFB := xvfb-run -a -s "-screen 0 1600x1000x24"
 # Everyday edits: everything but the end-to-end runs, the desktop window and the slicer.
 FAST := not slow and not gui and not slicer
+# Two worker processes (pytest-xdist), a test file's tests in one of them, so the cleaned
+# limbs and designs a file's fixtures make are made once.
+PARALLEL := -n 2 --dist loadfile
 
 .PHONY: setup system venv design gui test test-fast check wheel-check lock bench clean-exports
 
@@ -39,9 +42,10 @@ $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q "uv==$(UV_VERSION)"
 
-# Exactly the versions in requirements.lock, then the project itself (editable, no deps).
+# Exactly the packages and versions in requirements.lock (it is complete: nothing else is
+# resolved), then the project itself (editable, no deps).
 $(VENV)/.installed: requirements.lock pyproject.toml | $(BIN)/python
-	$(UV) pip install -q --python $(BIN)/python -r requirements.lock
+	$(UV) pip install -q --python $(BIN)/python --no-deps -r requirements.lock
 	$(UV) pip install -q --python $(BIN)/python --no-deps -e .
 	touch $@
 
@@ -52,11 +56,11 @@ design: setup
 	$(BIN)/prosthetics design
 
 test: setup
-	$(XVFB) $(BIN)/python -m pytest
+	$(XVFB) $(BIN)/python -m pytest $(PARALLEL)
 
 # Under two minutes: `make test-fast` while editing, `make test` before committing.
 test-fast: setup
-	$(BIN)/python -m pytest -m "$(FAST)" -n 2 -q
+	$(BIN)/python -m pytest -m "$(FAST)" $(PARALLEL) -q
 
 # Lint (ruff) and the import contracts (import-linter, rules in pyproject.toml).
 check: setup

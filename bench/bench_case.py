@@ -26,7 +26,7 @@ from benchutil import median_s  # noqa: E402
 def _make_case(root: Path) -> Path:
     import trimesh
 
-    from prosthetics.cases.store import add_scan, design_revision, new_case, open_case
+    from prosthetics.cases import add_scan, design_revision, new_case, open_case
 
     truth = ROOT / "scans" / "source" / "transtibial_scan_a.stl"
     later = root / "later.stl"
@@ -49,8 +49,8 @@ def main() -> int:
     p.add_argument("case", nargs="?")
     p.add_argument("--runs", type=int, default=5)
     args = p.parse_args()
+    from prosthetics.cases import verify_case
     from prosthetics.cases.package import _derive_key, pack_case, unpack_case
-    from prosthetics.cases.store import verify_case
 
     with tempfile.TemporaryDirectory() as tmpd:
         tmp = Path(tmpd)

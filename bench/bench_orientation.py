@@ -6,7 +6,7 @@ Per socket template's default preset on its shipped clean scan, and for the defa
 on the sample foot (built once, outside the timing): the median time of
 :func:`prosthetics.printing.orientation.orientation_check` on a printer the part fits as designed
 (``large_300``) and on one it is too tall for (``prusa_mk4``, 220 mm: the tilt search runs),
-its ratio to the plain printer-fit check (:func:`prosthetics.printing.profiles.bed_fit` on the
+its ratio to the plain printer-fit check (:func:`prosthetics.printing.bed.bed_fit` on the
 vertices, the check it replaced) in the same process, and the way up chosen with its support
 estimate.  Median of ``--runs`` runs; the machine's cores as they are (2 here).
 """
@@ -52,8 +52,9 @@ def main() -> None:
     ap.add_argument("--runs", type=int, default=5)
     args = ap.parse_args()
 
+    from prosthetics.printing.bed import bed_fit
     from prosthetics.printing.orientation import orientation_check
-    from prosthetics.printing.profiles import bed_fit, get_printer
+    from prosthetics.printing.profiles import get_printer
 
     printers = [get_printer("large_300"), get_printer("prusa_mk4")]
     print(f"{'part':<13}{'faces':>8}  {'printer':<10}{'orient s':>9}{'fit s':>8}{'ratio':>7}  "

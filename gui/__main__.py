@@ -110,7 +110,7 @@ def _install_excepthook(win) -> None:
             return
         showing.append(1)
         try:
-            from .model import error_hint
+            from .messages import error_hint
 
             win.show_error(f"unexpected error: {etype.__name__}: {value}", error_hint(value))
         finally:

@@ -22,12 +22,12 @@ from __future__ import annotations
 
 import json
 import os
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from prosthetics.errors import ProstheticsError
+from prosthetics.errors import OutputError, ProstheticsError
+from prosthetics.fileio import atomic_write_text
 
 SCHEMA = "prosthetics.case/1"
 SUFFIX = ".case.json"
@@ -73,15 +73,9 @@ def write_case(path: str | os.PathLike, case: Case) -> Path:
             "template": case.template, "units": case.units,
             "parameters": case.parameters, "landmarks": case.landmarks}
     try:
-        out.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=f".{out.name}.", dir=out.parent)
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            json.dump(data, fh, indent=2)
-            fh.write("\n")
-        os.replace(tmp, out)
-    except OSError as exc:
-        raise CaseError(f"cannot write the case file {str(out)!r} ({exc.strerror}); choose "
-                        f"another folder") from None
+        atomic_write_text(out, json.dumps(data, indent=2) + "\n", what="case file")
+    except OutputError as exc:
+        raise CaseError(str(exc)) from None
     return out
 
 

@@ -46,8 +46,8 @@ class CaseTrendsDialog(QDialog):
         self.verified = None
 
     def refresh(self, case_folder) -> None:
+        from prosthetics.cases import open_case, verify_case
         from prosthetics.cases.record import draw_trends
-        from prosthetics.cases.store import open_case, verify_case
         from prosthetics.cases.trends import circumference_change, trends
 
         case = open_case(case_folder)

@@ -15,138 +15,26 @@ flag; the job stops at the next stage boundary and the next job picks up the new
 
 from __future__ import annotations
 
-import enum
 import sys
 import time
 from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import QObject, Signal
-from PySide6.QtGui import QUndoCommand, QUndoStack
+from PySide6.QtGui import QUndoStack
 
 from prosthetics.design.presets import describe_parameters
 from prosthetics.design.session import STAGES, Cancelled, DesignSession
-from prosthetics.design.socket_writer import write_design
-from prosthetics.errors import (
-    GeometryError,
-    OutputError,
-    ParameterError,
-    ProstheticsError,
-    ScanError,
-    ScanNotFoundError,
-)
+from prosthetics.errors import ProstheticsError
 from prosthetics.params import apply_settings
 from prosthetics.resources import exports_dir, sample_scan
-from prosthetics.sockets.zones import ZONES
 
 from . import viewdata
-from .casefile import Case, CaseError, read_case, write_case
+from .casefile import Case, read_case, write_case
+from .edits import ChangeSpec, SetParams, diff_settings, flat_values, settings_of, to_setting
+from .jobs import QUICK_PARAMS, export_job, revision_job, sync_job
+from .messages import STAGE_TEXT, error_hint
 from .worker import Job, make_pool
-
-#: Template parameters that the fast preview shows (the rest rebuild the full socket).
-QUICK_PARAMS = frozenset({
-    "trim_height_mm", "trim_below_scan_top_mm", "reduction_percent", "wall_thickness_mm",
-    "liner_offset_mm", "distal_wall_thickness_mm", "posterior_trim_drop_mm",
-    "posterior_cut_width_deg", "zone_falloff_mm",
-    *(f"{zone}_{what}" for zone in ZONES for what in ("depth_mm", "size_mm"))})
-
-#: Pause after a preview before the full socket and its checks are built, so that a run of
-#: quick edits (a spin box held down) shows previews only.
-SETTLE_S = 0.25
-
-STAGE_TEXT = {"load": "Reading the scan", "clean": "Cleaning the scan",
-              "align": "Aligning the limb", "measure": "Measuring the limb",
-              "template": "Building the socket", "preview": "Preview of the socket",
-              "check": "Checking the socket", "export": "Writing the print files",
-              "slice": "Slicing with PrusaSlicer (20-30 s)", "report": "Writing the report",
-              "views": "Preparing the views", "done": "Done"}
-
-
-def to_setting(value: Any) -> Any:
-    """A parameter value as ``session.set`` takes it (None -> "auto", enums -> value)."""
-    if value is None:
-        return "auto"
-    if isinstance(value, enum.Enum):
-        return value.value
-    return value
-
-
-def flat_values(groups: dict) -> dict[str, Any]:
-    """Every parameter's plain value (None: automatic) by name."""
-    return {k: v for g in groups.values() for k, v in g.as_dict().items()}
-
-
-def settings_of(groups: dict, names=None) -> dict[str, Any]:
-    vals = flat_values(groups)
-    return {k: to_setting(v) for k, v in vals.items() if names is None or k in names}
-
-
-def diff_settings(target: dict, current: dict) -> dict[str, Any]:
-    """Settings that turn ``current`` groups into ``target`` groups."""
-    t, c = flat_values(target), flat_values(current)
-    return {k: to_setting(v) for k, v in t.items() if c.get(k, object()) != v}
-
-
-def error_hint(exc: BaseException) -> str:
-    """What the user can do about an error, beyond the message itself."""
-    if isinstance(exc, CaseError):
-        return "Open the scan itself with File > Open scan."
-    if isinstance(exc, ParameterError):
-        return "Change the value, or use Edit > Undo (Ctrl+Z) to go back to the previous one."
-    if isinstance(exc, (ScanError, ScanNotFoundError)):
-        return "Open another scan (File > Open scan), or set its units on the Scan page."
-    if isinstance(exc, GeometryError):
-        return ("Change the parameter named in the message, or check the scan on the Clean "
-                "and Align pages.")
-    if isinstance(exc, OutputError):
-        return "Choose another output folder on the Export page."
-    if isinstance(exc, ProstheticsError):
-        return ""
-    return ("This is a bug in the program. The details were printed on the terminal; "
-            "please report them. Your last change can be undone with Ctrl+Z.")
-
-
-class SetParams(QUndoCommand):
-    """Change one or more parameters (merges repeated edits of the same field)."""
-
-    MERGE_WINDOW_S = 1.5
-
-    def __init__(self, model: DesignModel, new: dict, old: dict):
-        names = ", ".join(sorted(new))
-        super().__init__(f"change {names}")
-        self.model, self.new, self.old = model, dict(new), dict(old)
-        self.when = time.monotonic()
-
-    def id(self) -> int:  # noqa: A003 - Qt API
-        return 1001
-
-    def mergeWith(self, other: QUndoCommand) -> bool:  # noqa: N802 - Qt API
-        if not isinstance(other, SetParams) or set(other.new) != set(self.new) \
-                or other.when - self.when > self.MERGE_WINDOW_S:
-            return False
-        self.new = other.new
-        self.when = other.when
-        return True
-
-    def redo(self) -> None:
-        self.model._apply_values(self.new)
-
-    def undo(self) -> None:
-        self.model._apply_values(self.old)
-
-
-class ChangeSpec(QUndoCommand):
-    """Change the template preset or the scan's units (a new session, same scan)."""
-
-    def __init__(self, model: DesignModel, text: str, new: tuple, old: tuple):
-        super().__init__(text)
-        self.model, self.new, self.old = model, new, old
-
-    def redo(self) -> None:
-        self.model._apply_spec(*self.new)
-
-    def undo(self) -> None:
-        self.model._apply_spec(*self.old)
 
 
 class DesignModel(QObject):
@@ -321,7 +209,7 @@ class DesignModel(QObject):
 
     def open_case(self, path: str | Path) -> bool:
         """Open a case folder (or its case.json), or a single-file case (``*.case.json``)."""
-        from prosthetics.cases.store import CASE_FILE, is_case_folder
+        from prosthetics.cases import CASE_FILE, is_case_folder
 
         p = Path(path)
         if is_case_folder(p) or (p.name == CASE_FILE and p.is_file()):
@@ -346,7 +234,7 @@ class DesignModel(QObject):
         """Open a case folder at its latest revision (scan, template, every parameter), or at
         its latest scan when it has no revision yet.  A case that does not verify opens
         with a warning naming the first problem."""
-        from prosthetics.cases.store import open_case, verify_case
+        from prosthetics.cases import open_case, verify_case
 
         try:
             case = open_case(path)
@@ -383,7 +271,7 @@ class DesignModel(QObject):
     def add_scan_to_case(self, path: str | Path) -> bool:
         """Add a scan to the open case folder and design on it with the current template and
         parameters (the design is filed when the case is saved)."""
-        from prosthetics.cases.store import add_scan, open_case
+        from prosthetics.cases import add_scan, open_case
 
         if self.case_folder is None:
             return False
@@ -402,7 +290,7 @@ class DesignModel(QObject):
 
     def case_info(self):
         """The open case folder (re-read), or None."""
-        from prosthetics.cases.store import open_case
+        from prosthetics.cases import open_case
 
         return open_case(self.case_folder) if self.case_folder is not None else None
 
@@ -421,7 +309,7 @@ class DesignModel(QObject):
                         author: str = "", note: str = "") -> Path | None:
         """Make a case folder in ``root`` holding the open scan, and file the current design
         as its first revision (in the worker).  Returns the case folder."""
-        from prosthetics.cases.store import add_scan, new_case
+        from prosthetics.cases import add_scan, new_case
 
         if self.session is None:
             return None
@@ -552,11 +440,11 @@ class DesignModel(QObject):
         self._pending_names |= set(diff)
         if self._queued_export is not None:
             out, self._queued_export = self._queued_export, None
-            self._start(Job("export", self._export_fn(s, diff, out, shown), session=s, out=out))
+            self._start(Job("export", export_job(s, diff, out, shown), session=s, out=out))
             return
         if self._queued_revision is not None:
             rv, self._queued_revision = self._queued_revision, None
-            self._start(Job("revision", self._revision_fn(s, diff, rv, shown), session=s,
+            self._start(Job("revision", revision_job(s, diff, rv, shown), session=s,
                             out=rv["folder"]))
             return
         if self._halted:
@@ -568,7 +456,7 @@ class DesignModel(QObject):
                 self.designReady.emit()
             return
         quick = self.socket is not None and all(n in QUICK_PARAMS for n in self._pending_names)
-        self._start(Job("sync", self._sync_fn(s, diff, quick, shown), session=s))
+        self._start(Job("sync", sync_job(s, diff, quick, shown), session=s))
 
     def _shown_ids(self) -> dict[str, int]:
         """Identity of each stage result the GUI shows (to send only new ones)."""
@@ -588,83 +476,7 @@ class DesignModel(QObject):
         self.busyChanged.emit(True)
         self.pool.start(job)
 
-    # Worker side ------------------------------------------------------------------------
-    @staticmethod
-    def _reporter(session: DesignSession, job: Job, shown: dict[str, int]):
-        """A function that sends the stage results (and their views) the GUI lacks."""
-        sent: dict[str, int] = dict(shown)
-
-        def flush() -> None:
-            for st in STAGES:
-                r = session.results.get(st)
-                if r is None or sent.get(st) == id(r):
-                    continue
-                sent[st] = id(r)
-                payload = {"stage": st, "result": r}
-                if st == "load":
-                    payload["raw"] = viewdata.raw_view(session)
-                elif st == "align":
-                    payload["raw"] = viewdata.raw_view(session)
-                elif st == "template":
-                    payload["socket_view"] = viewdata.socket_view(session, r, preview=False)
-                    payload["volume_ml"] = float(r.mesh.volume) / 1000.0
-                job.partial(payload)
-        return flush
-
-    def _apply_and_run(self, s: DesignSession, diff: dict, job: Job, shown: dict,
-                       before_update=None) -> None:
-        """Apply the edits, then run the stale stages, sending each stage's result as it lands."""
-        if diff:
-            s.set(diff)
-        flush = self._reporter(s, job, shown)
-
-        def progress(stage: str, fraction: float) -> None:
-            flush()
-            job.progress(stage, fraction)
-
-        if before_update is not None:
-            before_update()
-        s.update(progress=progress, cancel=job.cancel, until="check")
-        flush()
-
-    def _sync_fn(self, s: DesignSession, diff: dict, quick: bool, shown: dict):
-        def fn(job: Job):
-            def preview_first() -> None:
-                stale = s.stale()
-                if not (quick and stale and stale[0] == "template" and hasattr(s, "preview")):
-                    return
-                job.progress("preview", 0.55)
-                sock = s.preview()
-                job.partial({"stage": "preview", "result": sock,      # drawn at once
-                             "volume_ml": float(sock.mesh.volume) / 1000.0})
-                job.partial({"stage": "socket_view", "result": sock,
-                             "socket_view": viewdata.socket_view(s, sock, preview=True)})
-                until = time.monotonic() + SETTLE_S
-                while time.monotonic() < until:
-                    if job.cancel():
-                        raise Cancelled("a newer edit came in")
-                    time.sleep(0.01)
-
-            self._apply_and_run(s, diff, job, shown, before_update=preview_first)
-            return "done"
-        return fn
-
-    def _export_fn(self, s: DesignSession, diff: dict, out: Path, shown: dict):
-        def fn(job: Job):
-            self._apply_and_run(s, diff, job, shown)
-            return write_design(s.design(), out, progress=job.progress)
-        return fn
-
-    def _revision_fn(self, s: DesignSession, diff: dict, rv: dict, shown: dict):
-        def fn(job: Job):
-            from prosthetics.cases.store import add_design, open_case
-
-            self._apply_and_run(s, diff, job, shown)
-            return add_design(open_case(rv["folder"]), s.design(), author=rv["author"],
-                              note=rv["note"], progress=job.progress)
-        return fn
-
-    # GUI side ---------------------------------------------------------------------------
+    # -- job signals, on the GUI thread ---------------------------------------------
     def _mine(self, job: Job) -> bool:
         return job is self._job and job.info.get("session") is self.session
 

@@ -22,7 +22,6 @@ __version__ = "0.1.0"
 _EXPORTS = {
     "run_design": "prosthetics.design",
     "write_design": "prosthetics.design",
-    "design": "prosthetics.design",
     "DesignSession": "prosthetics.design",
     "Design": "prosthetics.design",
     "Cancelled": "prosthetics.design",

@@ -7,6 +7,8 @@ Every file and folder the package writes goes through here:
   the old file, fsync the folder);
 - :class:`Staging`: a whole output folder, written into a temporary folder beside it
   and moved in only when everything succeeded (:meth:`Staging.publish`);
+- :func:`rename_into_place`: a folder made beside its final name, moved there in one
+  rename;
 - :func:`swap_folder`: replace one folder by another in two renames.
 
 A failure (a full disk, a folder that cannot be written) raises :class:`OutputError`
@@ -51,18 +53,46 @@ def fsync_tree(root: str | os.PathLike) -> None:
     fsync_dir(root)
 
 
-def _cannot_write(dest: Path, exc: OSError, what: str) -> OutputError:
+#: What a message about a file that cannot be written tells the user to do, unless the
+#: caller knows better (an option to change, say).
+DEFAULT_FIX = "free some space or choose a folder you can write to"
+
+
+def _cannot_write(dest: Path, exc: OSError, what: str, fix: str = DEFAULT_FIX) -> OutputError:
     reason = exc.strerror or str(exc)
-    return OutputError(f"cannot write the {what} {str(dest)!r} ({reason}); free some space or "
-                       f"choose a folder you can write to")
+    return OutputError(f"cannot write the {what} {str(dest)!r} ({reason}); {fix}")
 
 
 def atomic_write_with(path: str | os.PathLike, write: Callable[[Path], None], *,
-                      mode: int | None = None, what: str = "file") -> Path:
+                      mode: int | None = None, what: str = "file",
+                      fix: str = DEFAULT_FIX) -> Path:
     """Let ``write(tmp_path)`` write a temporary file beside ``path``, then rename it over.
 
-    For writers that want a path (``mesh.export(path)``).  ``mode`` defaults to the old
-    file's permissions, or 0o644 for a new file.
+    For writers that want a path (``mesh.export(path)``); every other writer here goes
+    through this one.  The temporary name is unique (``.<name>.<random>.tmp``, made by
+    ``mkstemp``), so two writers of the same file never share one.
+
+    Parameters
+    ----------
+    path
+        The file to write; its folder is made if needed.
+    write
+        Called once with the temporary file's path (an empty file, mode 0o600).
+    mode
+        Permissions of the written file; None keeps the old file's, or 0o644 for a new one.
+    what, fix
+        Name of the file and what to do, for the error message.
+
+    Returns
+    -------
+    Path
+        ``path``.
+
+    Raises
+    ------
+    OutputError
+        The folder or the file cannot be written (a full disk, no permission); the old file
+        is left as it was and no temporary file remains.
     """
     dest = Path(path)
     tmp: str | None = None
@@ -79,7 +109,7 @@ def atomic_write_with(path: str | os.PathLike, write: Callable[[Path], None], *,
         os.replace(tmp, dest)
         tmp = None
     except OSError as exc:
-        raise _cannot_write(dest, exc, what) from None
+        raise _cannot_write(dest, exc, what, fix) from None
     finally:
         if tmp is not None:
             with contextlib.suppress(OSError):
@@ -89,42 +119,91 @@ def atomic_write_with(path: str | os.PathLike, write: Callable[[Path], None], *,
 
 
 def atomic_write_bytes(path: str | os.PathLike, data: bytes, *, mode: int | None = None,
-                       what: str = "file") -> Path:
-    """Write ``data`` to ``path`` atomically (see the module's docstring)."""
-    return atomic_write_with(path, lambda tmp: tmp.write_bytes(data), mode=mode, what=what)
+                       what: str = "file", fix: str = DEFAULT_FIX) -> Path:
+    """Write ``data`` to ``path`` atomically (see :func:`atomic_write_with`)."""
+    return atomic_write_with(path, lambda tmp: tmp.write_bytes(data), mode=mode, what=what,
+                             fix=fix)
 
 
 def atomic_write_text(path: str | os.PathLike, text: str, *, mode: int | None = None,
-                      what: str = "file") -> Path:
+                      what: str = "file", fix: str = DEFAULT_FIX) -> Path:
     """Write UTF-8 ``text`` (with "\\n" line ends as given) to ``path`` atomically."""
-    return atomic_write_bytes(path, text.encode("utf-8"), mode=mode, what=what)
+    return atomic_write_bytes(path, text.encode("utf-8"), mode=mode, what=what, fix=fix)
 
 
 def write_json(path: str | os.PathLike, obj: Any, *, mode: int | None = None,
-               sort_keys: bool = True, what: str = "file") -> Path:
-    """Write ``obj`` as indented JSON (UTF-8, a final newline) to ``path`` atomically."""
+               sort_keys: bool = True, what: str = "file", fix: str = DEFAULT_FIX) -> Path:
+    """Write ``obj`` as indented JSON (UTF-8, a final newline) to ``path`` atomically.
+
+    The bytes are ``json.dumps(obj, indent=2, sort_keys=sort_keys, ensure_ascii=False)``
+    and a newline: case files are hashed, so this must not change.
+    """
     text = json.dumps(obj, indent=2, sort_keys=sort_keys, ensure_ascii=False) + "\n"
-    return atomic_write_text(path, text, mode=mode, what=what)
+    return atomic_write_text(path, text, mode=mode, what=what, fix=fix)
 
 
-def temp_dir_beside(dest: str | os.PathLike, *, option: str = "--out") -> Path:
-    """A new, uniquely named folder beside ``dest`` (same file system, so a rename moves it)."""
+def temp_dir_beside(dest: str | os.PathLike, *, option: str = "--out",
+                    prefix: str | None = None) -> Path:
+    """A new, uniquely named folder beside ``dest`` (same file system, so a rename moves it).
+
+    Named ``prefix`` and a random tail; ``prefix`` defaults to ``.<dest's name>.tmp-``.
+    ``option`` names what the user changes when the folder cannot be made.
+    """
     dest = Path(dest)
+    if prefix is None:
+        prefix = f".{dest.name}.tmp-"
     try:
         dest.parent.mkdir(parents=True, exist_ok=True)
-        return Path(tempfile.mkdtemp(prefix=f".{dest.name}.tmp-", dir=dest.parent))
+        return Path(tempfile.mkdtemp(prefix=prefix, dir=dest.parent))
     except OSError as exc:
         raise OutputError(f"cannot write to {str(dest.parent)!r} ({exc.strerror}); choose "
                           f"another {option} folder") from None
 
 
-def swap_folder(staging: str | os.PathLike, final: str | os.PathLike) -> None:
-    """Replace the folder ``final`` by ``staging``, so ``final`` is never half-written."""
+def rename_into_place(staging: str | os.PathLike, final: str | os.PathLike, *,
+                      what: str = "folder") -> Path:
+    """Rename the finished folder ``staging`` to ``final`` (which must not exist), durably.
+
+    Every file under ``staging`` is synced first and the parent folder after, so after a
+    crash the folder is either absent or complete.  Both must be in the same folder (or at
+    least on the same file system).
+
+    Raises
+    ------
+    OutputError
+        The rename failed; ``staging`` is left for the caller to remove.
+    """
+    staging, final = Path(staging), Path(final)
+    try:
+        fsync_tree(staging)
+        os.rename(staging, final)
+    except OSError as exc:
+        raise _cannot_write(final, exc, what) from None
+    fsync_dir(final.parent)
+    return final
+
+
+def swap_folder(staging: str | os.PathLike, final: str | os.PathLike, *,
+                what: str = "output folder") -> None:
+    """Replace the folder ``final`` by ``staging``, so ``final`` is never half-written.
+
+    Two renames: ``final`` aside, ``staging`` in.  When the second fails, the old folder
+    is put back and :class:`OutputError` raised.
+    """
     staging, final = Path(staging), Path(final)
     old = final.with_name(f".{final.name}.old-{os.getpid()}")
-    if final.exists():
-        os.replace(final, old)
-    os.replace(staging, final)
+    moved_aside = False
+    try:
+        if final.exists():
+            os.replace(final, old)
+            moved_aside = True
+        os.replace(staging, final)
+    except OSError as exc:
+        if moved_aside:
+            with contextlib.suppress(OSError):
+                os.replace(old, final)
+        raise _cannot_write(final, exc, what) from None
+    fsync_dir(final.parent)
     shutil.rmtree(old, ignore_errors=True)
 
 
@@ -156,15 +235,53 @@ class Staging:
         shutil.rmtree(self.tmp, ignore_errors=True)
 
     def publish(self) -> list[Path]:
-        """Move every staged file into the output folder; returns their final paths."""
+        """Move every staged file into the output folder; returns their final paths.
+
+        Raises
+        ------
+        OutputError
+            A file cannot be moved in (a full disk, no permission).  The files moved in
+            before it are taken back out, so ``out_dir`` holds its previous files as they
+            were.
+        """
+        staged = sorted(self.tmp.iterdir())
+        moved: list[Path] = []
+        previous: Path | None = None
         try:
             fsync_tree(self.tmp)
             self.out.mkdir(exist_ok=True)
-            moved = []
-            for f in sorted(self.tmp.iterdir()):
+            previous = self._keep_previous(staged)
+            for f in staged:
                 os.replace(f, self.out / f.name)
                 moved.append(self.out / f.name)
         except OSError as exc:
+            self._put_back(moved, previous)
             raise _cannot_write(self.out, exc, "output folder") from None
         fsync_dir(self.out)
         return moved
+
+    def _keep_previous(self, staged: list[Path]) -> Path:
+        """A second name, inside the staging folder, for each file about to be replaced.
+
+        A hard link costs no space and no copying; where the file system has none, a copy.
+        Done before any file is replaced, so a failure here changes nothing.
+        """
+        keep = Path(tempfile.mkdtemp(prefix=".previous-", dir=self.tmp))
+        for f in staged:
+            old = self.out / f.name
+            if old.is_file():
+                try:
+                    os.link(old, keep / f.name)
+                except OSError:
+                    shutil.copy2(old, keep / f.name)
+        return keep
+
+    def _put_back(self, moved: list[Path], previous: Path | None) -> None:
+        """Undo a publish that failed part way: old files back, new ones out."""
+        for path in moved:
+            kept = previous / path.name if previous is not None else None
+            with contextlib.suppress(OSError):
+                if kept is not None and kept.exists():
+                    os.replace(kept, path)
+                else:
+                    path.unlink()

@@ -13,7 +13,8 @@ def body(iface, top_z=10.0):
     """The interface as printed on its own: solid minus cutters, checked against the B-reps."""
     solid, cut = iface.solid(), iface.cutters(top_z)
     assert solid.val().isValid() and cut.val().isValid()
-    mesh = from_manifold(to_manifold(A.tessellate(solid)) - to_manifold(A.tessellate(cut)))
+    solid_mesh, cut_mesh = A.interface_meshes(iface, top_z)
+    mesh = from_manifold(to_manifold(solid_mesh) - to_manifold(cut_mesh))
     assert mesh.is_watertight and mesh.volume > 0 and len(mesh.split()) == 1
     return mesh
 

@@ -82,6 +82,7 @@ def test_json_manifest_and_paths_relative_to_it(folder):
 
 # -- running -----------------------------------------------------------------------------
 
+@pytest.mark.slow
 def test_broken_rows_fail_alone_and_reruns_redo_only_what_changed(folder, capsys):
     """12 cases, sockets and insoles, 3 of them broken: 9 outputs, 3 clear failures."""
     sockets = [("right", "transtibial"), ("left", "transtibial_ptb"),
@@ -172,6 +173,7 @@ CRASHING_WORKER = textwrap.dedent("""
 """)
 
 
+@pytest.mark.slow
 def test_a_crash_or_a_hang_fails_that_case_only_and_force_redoes_all(folder):
     script = folder / "worker.py"
     script.write_text(CRASHING_WORKER)

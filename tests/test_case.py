@@ -26,19 +26,18 @@ import pytest
 import trimesh
 
 from prosthetics import __version__
-from prosthetics.cases.package import MAGIC, pack_case, read_header, unpack_case
-from prosthetics.cases.store import (
+from prosthetics.cases import (
     CaseError,
     add_design,
     add_scan,
     check_case_id,
-    locked,
     new_case,
     new_case_id,
     open_case,
-    record_sha256,
     verify_case,
 )
+from prosthetics.cases.package import MAGIC, pack_case, read_header, unpack_case
+from prosthetics.cases.store import locked, record_sha256
 from prosthetics.cases.trends import circumference_change, trends
 from prosthetics.cli.main import main
 

@@ -14,7 +14,11 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-import tomllib
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:                                   # Python 3.10
+    import tomli as tomllib
 
 from prosthetics.cli.main import main
 from prosthetics.design import session as pipeline

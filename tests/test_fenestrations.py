@@ -9,6 +9,7 @@ from types import SimpleNamespace
 
 import numpy as np
 import pytest
+import trimesh
 
 from prosthetics import design as pipeline
 from prosthetics.design.registry import builders
@@ -16,7 +17,7 @@ from prosthetics.errors import ParameterError
 from prosthetics.geometry.meshing import SurfaceQuery
 from prosthetics.geometry.step import read_step_solids, write_step
 from prosthetics.printing.checks import measure_wall, solid_checks
-from prosthetics.printing.profiles import find_slicer, slice_stl
+from prosthetics.printing.slicer import find_slicer, slice_stl
 from prosthetics.sockets.engine import TemplateCache
 from prosthetics.sockets.fenestrations import BAND_TRANSITION_MM, FenestrationSides
 from prosthetics.sockets.label import label_footprint
@@ -53,21 +54,36 @@ def thigh_phone():
     return align_limb(clean_scan(load_scan(ROOT / "scans" / "transfemoral_phone.ply"))).mesh
 
 
+#: The fixture that gives each template's aligned phone-like limb (the first two shared with
+#: other runs).
+LIMB_FIXTURES = {"transtibial": "sample_design", "transradial": "ventilated",
+                 "transfemoral": "thigh_phone"}
+
+
+def limb_of(request, name: str):
+    """The aligned limb for template ``name``, made only when a test asks for it."""
+    value = request.getfixturevalue(LIMB_FIXTURES[name])
+    return value if isinstance(value, trimesh.Trimesh) else value.limb
+
+
 @pytest.fixture(scope="module")
-def limbs(sample_design, ventilated, thigh_phone):
-    """The aligned phone-like sample scans (the first two shared with other runs)."""
-    return {"transtibial": sample_design.limb, "transradial": ventilated.limb,
-            "transfemoral": thigh_phone}
+def limbs(request):
+    """The transradial limb (the tests of one template's holes use the forearm)."""
+    return {"transradial": limb_of(request, "transradial")}
 
 
-@pytest.fixture(scope="module", params=sorted(SOCKET_BUILDERS))
-def pair(request, limbs):
+# The thigh needs a cleaning of its own (about 30 s): it runs in the full suite only.
+@pytest.fixture(scope="module", params=[pytest.param(n, marks=pytest.mark.slow)
+                                        if n == "transfemoral" else n
+                                        for n in sorted(SOCKET_BUILDERS)])
+def pair(request):
     name = request.param
     cls, build = SOCKET_BUILDERS[name]
     cache = TemplateCache()
     count, dia = ASKED[name]
-    plain = build(limbs[name], cls(**COARSE), cache)
-    holed = build(limbs[name], cls(fenestration_count=count, fenestration_diameter_mm=dia,
+    limb = limb_of(request, name)
+    plain = build(limb, cls(**COARSE), cache)
+    holed = build(limb, cls(fenestration_count=count, fenestration_diameter_mm=dia,
                                    **COARSE), cache)
     return name, plain, holed
 

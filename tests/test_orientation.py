@@ -16,7 +16,8 @@ from prosthetics.printing.orientation import (
     orientation_check,
     rotation_to_z,
 )
-from prosthetics.printing.profiles import Printer, find_slicer, get_printer, slice_stl
+from prosthetics.printing.profiles import Printer, get_printer
+from prosthetics.printing.slicer import find_slicer, slice_stl
 
 SECTIONS = 96
 

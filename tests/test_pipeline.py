@@ -11,7 +11,7 @@ from prosthetics import design as pipeline
 from prosthetics.cli.main import main
 from prosthetics.geometry.meshing import SurfaceQuery
 from prosthetics.limb.measure import proximal_rim_z, volume_below
-from prosthetics.printing.profiles import find_slicer
+from prosthetics.printing.slicer import find_slicer
 from prosthetics.sockets.transtibial import TranstibialParams, build_transtibial
 
 from .conftest import SAMPLE

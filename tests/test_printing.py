@@ -1,4 +1,4 @@
-"""Tests for prosthetics.printing.profiles: profiles, bed fit, and slicing with PrusaSlicer.
+"""Tests for prosthetics.printing: profiles, bed fit, and slicing with PrusaSlicer.
 
 Slicing tests are marked ``slicer`` and skipped when PrusaSlicer is not installed.  Each
 slices a part of a few cm³, about one second per run.
@@ -15,19 +15,16 @@ import numpy as np
 import pytest
 
 from prosthetics.errors import ParameterError
+from prosthetics.printing.bed import bed_fit
 from prosthetics.printing.profiles import (
-    DEFAULT_SLICE_SETTINGS,
     Material,
     Printer,
-    SliceResult,
-    bed_fit,
-    find_slicer,
     get_material,
     get_printer,
     load_materials,
     load_printers,
-    slice_stl,
 )
+from prosthetics.printing.slicer import DEFAULT_SLICE_SETTINGS, SliceResult, find_slicer, slice_stl
 from prosthetics.resources import templates_dir
 
 # ---------------------------------------------------------------------------------------

@@ -125,11 +125,23 @@ def test_landmarks_set_by_the_user_move_their_zones(limb, tmp_path):
     assert marks.source["fibular_head"] == "set by the user"
     # The MPT given sets the height the others are placed from.
     assert marks["popliteal_fossa"][2] == pytest.approx(mpt[2])
-    # The relief is centred on the new point: the cavity moved most near it.
+    # The relief is centred on the new point.  Its core is flat-topped (the full 3 mm over
+    # 25 mm): some 40 grid points there move by 3 mm to within rounding, so the argmax of
+    # the displacement is any of them (up to 13 mm from the point, changing with a 1e-6 mm
+    # jitter of the scan or the numpy build).  The centre is the displacement-weighted mean
+    # direction and height of the grid, compared with the point's along the surface.
     exact = build_transtibial(limb, p.replace(fibular_head_depth_mm=0.0), cache)
-    moved = np.linalg.norm(sock.grid.inner - exact.grid.inner, axis=2)
-    peak = sock.grid.inner[np.unravel_index(np.argmax(moved), moved.shape)]
-    assert np.linalg.norm(peak - fh) < 10.0
+    grid = exact.grid.inner
+    moved = np.linalg.norm(sock.grid.inner - grid, axis=2)           # (rows, cols), mm
+    w = moved / moved.sum()
+    z_c = float((w * grid[..., 2]).sum())
+    theta_c = np.angle((w * np.exp(1j * np.arctan2(grid[..., 1], grid[..., 0]))).sum())
+    arc = np.hypot(fh[0], fh[1]) * np.angle(np.exp(1j * (theta_c - np.arctan2(fh[1], fh[0]))))
+    assert np.hypot(arc, z_c - fh[2]) < 2.0
+    assert np.hypot(arc, z_c - guess["fibular_head"][2]) > 20.0      # not at the guess
+    # The full depth where the point is: the grid point nearest it is in the core.
+    near = np.unravel_index(np.argmin(np.linalg.norm(grid - fh, axis=2)), moved.shape)
+    assert moved[near] == pytest.approx(3.0, abs=0.05)
     # Bad files say what is wrong.
     path.write_text(json.dumps({"points_mm": {"kneecap": [0, 0, 0]}}))
     with pytest.raises(ParameterError, match="unknown landmark 'kneecap'"):

@@ -13,8 +13,9 @@ import pytest
 import trimesh
 
 from prosthetics.errors import OutputError
-from prosthetics.reports import html as report_html
-from prosthetics.reports.html import circumference_chart, render_pictures, write_report_html
+from prosthetics.reports import pictures as report_pictures
+from prosthetics.reports.html import write_report_html
+from prosthetics.reports.pictures import circumference_chart, render_pictures
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 TRIM_Z = 150.0
@@ -134,8 +135,8 @@ def test_socket_on_limb_shows_both_colours(pictures):
 
 
 def test_pictures_of_a_big_mesh_are_decimated(monkeypatch, limb, socket):
-    monkeypatch.setattr(report_html, "MAX_DRAW_FACES", 300)
-    small = report_html._decimate(socket)
+    monkeypatch.setattr(report_pictures, "MAX_DRAW_FACES", 300)
+    small = report_pictures.decimate(socket)
     assert 0 < len(small.faces) <= 400
     _assert_picture(render_pictures(limb, socket)["socket_on_limb"])
 
@@ -203,7 +204,7 @@ def test_unwritable_folder_raises_output_error(tmp_path):
 
 def test_module_imports_no_gui_toolkit():
     code = (
-        "import sys, prosthetics.reports.html\n"
+        "import sys, prosthetics.reports.html, prosthetics.reports.pictures\n"
         "bad = [m for m in sys.modules if m.split('.')[0] in "
         "('PySide6', 'PyQt5', 'PyQt6', 'vtk', 'vtkmodules', 'pyvista', 'pyvistaqt')]\n"
         "assert not bad, bad\n"

@@ -12,7 +12,7 @@ import trimesh
 
 from prosthetics import design as pipeline
 from prosthetics.geometry.step import read_step_solids
-from prosthetics.printing.profiles import find_slicer
+from prosthetics.printing.slicer import find_slicer
 
 from .conftest import ROOT, surface_distances
 

@@ -2,11 +2,11 @@
 cluster, each case's files in its own folder, and a summary of what failed and why."""
 
 from prosthetics.batch.runner import (
-    KINDS,
     RUNNERS,
     BatchResult,
     CaseSpec,
     ManifestError,
+    kinds,
     read_manifest,
     run_batch,
     run_case,
@@ -15,5 +15,5 @@ from prosthetics.batch.runner import (
     write_summary,
 )
 
-__all__ = ["KINDS", "RUNNERS", "BatchResult", "CaseSpec", "ManifestError", "read_manifest",
+__all__ = ["RUNNERS", "kinds", "BatchResult", "CaseSpec", "ManifestError", "read_manifest",
            "run_batch", "run_case", "run_product", "worker_main", "write_summary"]

@@ -36,7 +36,6 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from prosthetics import __version__
-from prosthetics.design import BUILDERS, PRODUCTS, get_product, resolve_template
 from prosthetics.errors import ProstheticsError
 from prosthetics.fileio import atomic_write_text, swap_folder
 from prosthetics.params import param_infos
@@ -44,9 +43,6 @@ from prosthetics.params import param_infos
 #: Columns with a fixed meaning; any other column is a parameter override.
 FIXED_COLUMNS = ("case_id", "scan", "kind", "template", "side")
 REQUIRED_COLUMNS = ("case_id", "scan", "kind")
-#: What a case can make: the registered products ("socket", "insole").
-KINDS = tuple(PRODUCTS)
-DEFAULT_TEMPLATE = {name: p.default_template for name, p in PRODUCTS.items()}
 _CASE_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
 
 
@@ -72,8 +68,25 @@ class CaseSpec:
 
 # -- manifest ----------------------------------------------------------------------------
 
+def _products() -> dict:
+    """The registered products by kind ("socket", "insole").
+
+    The design layer is imported here, not at the top: a worker process starts in a
+    fraction of a second and loads the geometry libraries only for its first case."""
+    from prosthetics.design import PRODUCTS
+
+    return PRODUCTS
+
+
+def kinds() -> tuple[str, ...]:
+    """What a case can make: the registered products, in registration order."""
+    return tuple(_products())
+
+
 def known_parameters() -> set[str]:
     """Every parameter name an override column can take, over all kinds and templates."""
+    from prosthetics.design import BUILDERS, PRODUCTS, resolve_template
+
     names: set[str] = set()
     for product in PRODUCTS.values():
         groups = product.parameter_groups(
@@ -125,8 +138,8 @@ def read_manifest(path: str | os.PathLike) -> list[CaseSpec]:
                                  f"unique")
         seen[cid] = where
         kind = row.get("kind", "").strip().lower()
-        if kind not in KINDS:
-            raise bad("kind", f"{kind!r} is not one of {', '.join(KINDS)}")
+        if kind not in kinds():
+            raise bad("kind", f"{kind!r} is not one of {', '.join(kinds())}")
         scan = row.get("scan", "").strip()
         if not scan:
             raise bad("scan", "is empty; give the scan's path relative to the manifest")
@@ -134,7 +147,7 @@ def read_manifest(path: str | os.PathLike) -> list[CaseSpec]:
                      if k not in FIXED_COLUMNS and v is not None and str(v).strip() != ""}
         cases.append(CaseSpec(case_id=cid, scan=str((p.parent / scan).resolve()), kind=kind,
                               template=(row.get("template") or "").strip()
-                              or DEFAULT_TEMPLATE[kind],
+                              or _products()[kind].default_template,
                               side=(row.get("side") or "").strip().lower(),
                               overrides=overrides, row=where))
     return cases
@@ -206,6 +219,8 @@ def _template_bytes(spec: CaseSpec) -> bytes:
 
 def run_product(spec: CaseSpec, out_dir: Path, batch_info: dict) -> dict:
     """Run one case with its product's pipeline and write it into ``out_dir``."""
+    from prosthetics.design import get_product
+
     product = get_product(spec.kind)
     settings = dict(spec.overrides)
     if spec.side:
@@ -216,9 +231,9 @@ def run_product(spec: CaseSpec, out_dir: Path, batch_info: dict) -> dict:
 
 
 #: Kind -> function(spec, out_dir, batch_info) that runs a case and writes its files and
-#: report.json into ``out_dir`` (a fresh folder), returning the report.  Every product runs
-#: through :func:`run_product`; a test can stand one in.
-RUNNERS: dict[str, Callable[[CaseSpec, Path, dict], dict]] = {k: run_product for k in KINDS}
+#: report.json into ``out_dir`` (a fresh folder), returning the report, in place of
+#: :func:`run_product` (which runs every registered product); a test stands one in here.
+RUNNERS: dict[str, Callable[[CaseSpec, Path, dict], dict]] = {}
 
 
 def run_case(spec: CaseSpec, out_root: str | os.PathLike) -> dict:
@@ -236,14 +251,14 @@ def run_case(spec: CaseSpec, out_root: str | os.PathLike) -> dict:
         if not Path(spec.scan).is_file():
             raise ProstheticsError(f"scan {spec.scan!r} does not exist; check the manifest's "
                                    f"scan column ({spec.row})")
-        if spec.kind not in RUNNERS:
+        if spec.kind not in RUNNERS and spec.kind not in kinds():
             raise ProstheticsError(f"kind {spec.kind!r} cannot be run by this installation")
         entry["input_hash"] = case_hash(spec)
         batch_info = {"case_id": spec.case_id, "input_hash": entry["input_hash"],
                       "kind": spec.kind, "template": spec.template, "side": spec.side,
                       "overrides": spec.overrides, "manifest_row": spec.row}
         shutil.rmtree(staging, ignore_errors=True)
-        report = RUNNERS[spec.kind](spec, staging, batch_info)
+        report = RUNNERS.get(spec.kind, run_product)(spec, staging, batch_info)
         final = out_root / spec.case_id
         swap_folder(staging, final)
         entry["outputs"] = [f"{spec.case_id}/{Path(o['path']).name}"

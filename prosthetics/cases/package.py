@@ -16,7 +16,7 @@ changing any byte of the file makes the authentication fail.  Unencrypted packag
 the payload's sha256 in the header instead (integrity against damage, not against a forger).
 
 Unpacking checks everything (authentication, sizes, names, every file's sha256, then
-:func:`prosthetics.cases.store.verify_case`) in a temporary folder beside the destination and
+:func:`prosthetics.cases.verify.verify_case`) in a temporary folder beside the destination and
 renames it into place only when all of it passed; otherwise nothing is left behind.
 The whole package is held in memory (fine for cases of a few hundred MB).
 """
@@ -34,22 +34,19 @@ import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
+from prosthetics.cases.ids import ID_RE, find_personal, personal_values
 from prosthetics.cases.store import (
     CASE_FILE,
     LOCK_FILE,
     PERSONAL_FILE,
     CaseError,
-    _fsync_dir,
-    _fsync_tree,
-    _remove_tree,
-    atomic_write_bytes,
-    find_personal,
     open_case,
-    personal_values,
-    temp_dir_in,
+    remove_tree,
     utc_now,
-    verify_case,
 )
+from prosthetics.cases.verify import verify_case
+from prosthetics.errors import OutputError
+from prosthetics.fileio import atomic_write_bytes, rename_into_place, temp_dir_beside
 
 MAGIC = b"PRCASE\r\n"
 FORMAT = "prosthetics.case-package/1"
@@ -173,10 +170,9 @@ def pack_case(case_path: str | os.PathLike, out: str | os.PathLike | None = None
     if dest.exists() and dest.is_dir():
         dest = dest / f"{case.case_id}{SUFFIX}"
     try:
-        dest.parent.mkdir(parents=True, exist_ok=True)
-        atomic_write_bytes(dest, prefix + body)
-    except OSError as exc:
-        raise PackageError(f"cannot write {dest} ({exc.strerror}); choose another --out") from None
+        atomic_write_bytes(dest, prefix + body, what="package", fix="choose another --out")
+    except OutputError as exc:
+        raise PackageError(str(exc)) from None
     return PackResult(path=dest, case_id=case.case_id, files=len(manifest),
                       bytes=len(prefix) + len(body), encrypted=passphrase is not None,
                       personal_included=header["personal_included"])
@@ -279,9 +275,7 @@ def unpack_case(package: str | os.PathLike, into: str | os.PathLike = ".", *,
         raise PackageError(f"cannot read {name} ({exc.strerror})") from None
     header, prefix, payload = read_header(data, name)
     cid = header.get("case_id")
-    from prosthetics.cases.store import _ID_RE
-
-    if not isinstance(cid, str) or not _ID_RE.match(cid):
+    if not isinstance(cid, str) or not ID_RE.match(cid):
         raise PackageError(f"{name} is damaged (case ID {cid!r})")
     plain = _open_payload(header, prefix, payload, passphrase, name)
     root = Path(into)
@@ -306,7 +300,7 @@ def unpack_case(package: str | os.PathLike, into: str | os.PathLike = ".", *,
     for n_ in names:
         if not _safe_name(n_) or n_ in (LOCK_FILE,):
             raise PackageError(f"{name}: unsafe file name {n_!r} in the package; refused")
-    tmp = temp_dir_in(root, f".{cid}.unpack-", "--into")
+    tmp = temp_dir_beside(dest, option="--into", prefix=f".{cid}.unpack-")
     try:
         for info in infos:
             if info.filename == MANIFEST:
@@ -330,17 +324,15 @@ def unpack_case(package: str | os.PathLike, into: str | os.PathLike = ".", *,
             raise PackageError(f"{name}: the case inside does not verify ({v.problems[0]})")
         if v.case_id != cid:
             raise PackageError(f"{name}: the header names case {cid} but it holds {v.case_id}")
-        _fsync_tree(tmp)
         os.chmod(tmp, 0o755)
-        os.rename(tmp, dest)
-        _fsync_dir(root)
+        rename_into_place(tmp, dest, what="case folder")
     except CaseError as exc:
-        _remove_tree(tmp)
+        remove_tree(tmp)
         if isinstance(exc, PackageError):
             raise
         raise PackageError(f"{name}: {exc}") from None
     except BaseException:
-        _remove_tree(tmp)
+        remove_tree(tmp)
         raise
     return dest
 

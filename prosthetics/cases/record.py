@@ -14,20 +14,10 @@ import numpy as np
 from matplotlib.figure import Figure
 
 from prosthetics.cases.trends import circumference_change, trends
-from prosthetics.reports.html import (
-    _CSS,
-    _esc,
-    _figure_html,
-    _fmt,
-    _kv_table,
-    _plain,
-    _png_bytes,
-    _section_checks,
-    _section_warnings,
-    _socket_on_limb_png,
-    _table,
-    write_html_text,
-)
+from prosthetics.reports.html import write_html_text
+from prosthetics.reports.page import CSS, esc, figure_html, fmt, kv_table, plain, table
+from prosthetics.reports.pictures import png_bytes, socket_on_limb_png
+from prosthetics.reports.sections import section_checks, section_warnings
 
 __all__ = ["draw_trends", "trend_chart_png", "write_record_html", "record_html"]
 
@@ -41,7 +31,7 @@ def draw_trends(fig: Figure, entries: list[dict], *, highlight: str | None = Non
     fig : matplotlib.figure.Figure
         An empty figure (Agg for the record, the Qt canvas's figure in the GUI).
     entries : list of dict
-        :func:`prosthetics.cases.store.trends` output, oldest first.
+        :func:`prosthetics.cases.trends.trends` output, oldest first.
     highlight : str, optional
         The scan ID drawn bold (the scan of the revision being recorded).
     """
@@ -95,10 +85,10 @@ def trend_chart_png(entries: list[dict], highlight: str | None = None) -> bytes:
     """:func:`draw_trends` as PNG bytes."""
     fig = Figure(figsize=(7.4, 3.4))
     draw_trends(fig, entries, highlight=highlight)
-    return _png_bytes(fig)
+    return png_bytes(fig)
 
 
-_RECORD_CSS = _CSS + """
+_RECORD_CSS = CSS + """
 .idbar { display: flex; justify-content: space-between; align-items: baseline;
          border-bottom: 2px solid #2f4f73; padding-bottom: 3pt; margin-bottom: 6pt; }
 .idbar .cid { font-size: 20pt; font-weight: 700; letter-spacing: 0.5pt; }
@@ -125,21 +115,21 @@ def _rectification_html(rect: dict | None) -> str:
         return '<p class="muted">No rectification recorded.</p>'
     g = rect.get("global") or {}
     vol = rect.get("volume_below_trim_ml") or {}
-    rows = [("Global reduction", _fmt(g.get("reduction_percent"), 1, "%")
-             + (f' <span class="muted">({_esc(g.get("taper"))})</span>' if g.get("taper") else "")),
-            ("Liner offset", _fmt(g.get("liner_offset_mm"), 1, "mm")),
-            ("Volume below the trim", f"limb {_fmt(vol.get('limb'), 1, 'ml')}, cavity "
-                                      f"{_fmt(vol.get('cavity'), 1, 'ml')}"),
-            ("Volume change", f"{_fmt(rect.get('volume_change_percent'), 2, '%')} = "
-                              f"{_fmt(rect.get('sock_ply_equivalent'), 2)} sock plies")]
-    out = _kv_table(rows)
+    rows = [("Global reduction", fmt(g.get("reduction_percent"), 1, "%")
+             + (f' <span class="muted">({esc(g.get("taper"))})</span>' if g.get("taper") else "")),
+            ("Liner offset", fmt(g.get("liner_offset_mm"), 1, "mm")),
+            ("Volume below the trim", f"limb {fmt(vol.get('limb'), 1, 'ml')}, cavity "
+                                      f"{fmt(vol.get('cavity'), 1, 'ml')}"),
+            ("Volume change", f"{fmt(rect.get('volume_change_percent'), 2, '%')} = "
+                              f"{fmt(rect.get('sock_ply_equivalent'), 2)} sock plies")]
+    out = kv_table(rows)
     zones = rect.get("zones")
     zl = zones if isinstance(zones, list) else (
         [{"zone": k, **v} if isinstance(v, dict) else {"zone": k, "value": v}
          for k, v in zones.items()] if isinstance(zones, dict) else [])
     if zl:
         keys = [k for k in zl[0].keys() if k != "zone"]
-        out += _table(["zone", *keys], [[_esc(z.get("zone", "")), *[_esc(_plain(z.get(k)))
+        out += table(["zone", *keys], [[esc(z.get("zone", "")), *[esc(plain(z.get(k)))
                                                                     for k in keys]]
                                         for z in zl])
     else:
@@ -148,10 +138,10 @@ def _rectification_html(rect: dict | None) -> str:
     pts = lm.get("points_mm") if isinstance(lm, dict) else None
     if isinstance(pts, dict) and pts:
         src = lm.get("source") if isinstance(lm.get("source"), dict) else {}
-        out += (f"<h3>Landmarks (design frame, mm; {_esc(lm.get('side') or '')} limb)</h3>"
-                + _table(["landmark", "x", "y", "z", "source"],
-                         [[_esc(k.replace("_", " ")), *[_fmt(c, 1) for c in v],
-                           _esc(src.get(k, ""))] for k, v in pts.items()],
+        out += (f"<h3>Landmarks (design frame, mm; {esc(lm.get('side') or '')} limb)</h3>"
+                + table(["landmark", "x", "y", "z", "source"],
+                         [[esc(k.replace("_", " ")), *[fmt(c, 1) for c in v],
+                           esc(src.get(k, ""))] for k, v in pts.items()],
                          numeric={1, 2, 3}))
     return out
 
@@ -161,33 +151,33 @@ def _parameters_html(report: dict) -> str:
     tpl = report.get("template") or {}
     params = tpl.get("parameters") or {}
     units = tpl.get("units") or {}
-    rows = [[f'<span class="mono">{_esc(k)}</span>', _esc(_plain(v)), _esc(units.get(k) or "")]
+    rows = [[f'<span class="mono">{esc(k)}</span>', esc(plain(v)), esc(units.get(k) or "")]
             for k, v in params.items()]
     if not rows:
         return '<p class="muted">No parameters recorded.</p>'
     half = -(-len(rows) // 2)
-    cols = "".join(f"<div>{_table(['parameter', 'value', 'unit'], part, numeric={1})}</div>"
+    cols = "".join(f"<div>{table(['parameter', 'value', 'unit'], part, numeric={1})}</div>"
                    for part in (rows[:half], rows[half:]))
-    return (_kv_table([("Template", _fmt(tpl.get("name"))), ("Preset", _fmt(tpl.get("preset")))])
+    return (kv_table([("Template", fmt(tpl.get("name"))), ("Preset", fmt(tpl.get("preset")))])
             + f'<div class="twocol">{cols}</div>')
 
 
 def _measurements_html(report: dict) -> str:
     m = report.get("measurements") or {}
-    rows = [("Length", _fmt(m.get("length_mm"), 1, "mm")),
-            ("Volume", f"{_fmt(m.get('volume_ml'), 1, 'ml')} "
+    rows = [("Length", fmt(m.get("length_mm"), 1, "mm")),
+            ("Volume", f"{fmt(m.get('volume_ml'), 1, 'ml')} "
                        f"<span class=\"muted\">(up to z = "
-                       f"{_fmt(m.get('volume_top_z_mm'), 0, 'mm')})"
+                       f"{fmt(m.get('volume_top_z_mm'), 0, 'mm')})"
                        f"</span>")]
     circ = m.get("circumferences") or []
     widths = {round(w["z_mm"], 2): w for w in m.get("widths") or []}
-    out = _kv_table(rows)
+    out = kv_table(rows)
     if circ:
         step = -(-len(circ) // 12)          # at most 12 rows on paper
-        out += _table(["z (mm)", "circumference (mm)", "AP (mm)", "ML (mm)"],
-                      [[_fmt(c["z_mm"], 0), _fmt(c["mm"], 1),
-                        _fmt((widths.get(round(c["z_mm"], 2)) or {}).get("ap_mm"), 1),
-                        _fmt((widths.get(round(c["z_mm"], 2)) or {}).get("ml_mm"), 1)]
+        out += table(["z (mm)", "circumference (mm)", "AP (mm)", "ML (mm)"],
+                      [[fmt(c["z_mm"], 0), fmt(c["mm"], 1),
+                        fmt((widths.get(round(c["z_mm"], 2)) or {}).get("ap_mm"), 1),
+                        fmt((widths.get(round(c["z_mm"], 2)) or {}).get("ml_mm"), 1)]
                        for c in circ[::step]], numeric={0, 1, 2, 3})
     return out
 
@@ -202,11 +192,11 @@ def _trend_table(entries: list[dict]) -> str:
         v = e.get("volume_ml")
         dv = (100.0 * (v / v0 - 1.0)) if (v and v0) else None
         c = ch.get(e["scan"]) or {}
-        rows.append([_esc(e["scan"]), _esc(e["date"]), _fmt(v, 1),
-                     _fmt(e.get("volume_top_z_mm"), 0),
-                     _fmt(dv, 1), _fmt(c.get("mean_change_percent"), 2),
-                     _fmt(c.get("levels"), 0), _esc(e["source"])])
-    return _table(["scan", "date", "volume (ml)", "to z (mm)", "vol. change (%)",
+        rows.append([esc(e["scan"]), esc(e["date"]), fmt(v, 1),
+                     fmt(e.get("volume_top_z_mm"), 0),
+                     fmt(dv, 1), fmt(c.get("mean_change_percent"), 2),
+                     fmt(c.get("levels"), 0), esc(e["source"])])
+    return table(["scan", "date", "volume (ml)", "to z (mm)", "vol. change (%)",
                    "mean circ. change (%)", "levels", "measured in"], rows,
                   numeric={2, 3, 4, 5, 6})
 
@@ -219,39 +209,39 @@ def record_html(case, record: dict, scan_picture: bytes | None, trend_png: bytes
     n = record["number"]
     kind = str(record.get("kind", "design")).replace("_", " ")
     outputs = rep.get("outputs") or []
-    files_rows = [[f'<span class="mono">{_esc(o.get("path"))}</span>', _fmt(o.get("format")),
-                   _fmt(o.get("triangles"), 0), _fmt(o.get("volume_ml"), 1)]
+    files_rows = [[f'<span class="mono">{esc(o.get("path"))}</span>', fmt(o.get("format")),
+                   fmt(o.get("triangles"), 0), fmt(o.get("volume_ml"), 1)]
                   for o in outputs]
-    chain = [("Case", _esc(c.get("case_id"))), ("Revision", str(n)),
-             ("Scan", f"{_esc(record['scan']['id'])} "
-                      f"<span class=\"hash\">sha256 {_esc(record['scan']['sha256'])}</span>"),
+    chain = [("Case", esc(c.get("case_id"))), ("Revision", str(n)),
+             ("Scan", f"{esc(record['scan']['id'])} "
+                      f"<span class=\"hash\">sha256 {esc(record['scan']['sha256'])}</span>"),
              ("Previous revision's record",
               f"<span class=\"hash\">sha256 "
-              f"{_esc(record.get('previous_sha256') or 'none (first revision)')}</span>")]
+              f"{esc(record.get('previous_sha256') or 'none (first revision)')}</span>")]
     body = [
-        f'<div class="idbar"><span class="cid">{_esc(c.get("case_id"))}</span>'
-        f'<span>Revision {n} · {_esc(kind)}</span></div>',
-        _kv_table([("Side", _fmt(c.get("side"))),
-                   ("Level", _fmt(str(c.get("amputation_level") or "").replace("_", " "))),
-                   ("Designed", f"{_esc(record.get('created_utc'))} by "
-                                f"{_fmt(record.get('author') or None)}"),
-                   ("Template", f"{_fmt(record['template'].get('preset'))} "
-                                f"({_fmt(record['template'].get('builder'))})"),
-                   ("Note", _fmt(record.get("note") or None))]),
-        "<h2>Warnings</h2>", _section_warnings(rep),
+        f'<div class="idbar"><span class="cid">{esc(c.get("case_id"))}</span>'
+        f'<span>Revision {n} · {esc(kind)}</span></div>',
+        kv_table([("Side", fmt(c.get("side"))),
+                   ("Level", fmt(str(c.get("amputation_level") or "").replace("_", " "))),
+                   ("Designed", f"{esc(record.get('created_utc'))} by "
+                                f"{fmt(record.get('author') or None)}"),
+                   ("Template", f"{fmt(record['template'].get('preset'))} "
+                                f"({fmt(record['template'].get('builder'))})"),
+                   ("Note", fmt(record.get("note") or None))]),
+        "<h2>Warnings</h2>", section_warnings(rep),
         "<h2>Scan and socket</h2>",
-        (_figure_html("scan_and_socket", scan_picture, _CAPTIONS["scan_and_socket"])
+        (figure_html("scan_and_socket", scan_picture, _CAPTIONS["scan_and_socket"])
          if scan_picture else '<p class="muted">No picture.</p>'),
         "<h2>Measurements of this scan</h2>", _measurements_html(rep),
         "<h2>Measurement history</h2>",
-        (_figure_html("trends", trend_png, _CAPTIONS["trends"]) if trend_png else ""),
+        (figure_html("trends", trend_png, _CAPTIONS["trends"]) if trend_png else ""),
         _trend_table(entries),
         "<h2>Rectification</h2>", _rectification_html(rep.get("rectification")),
         "<h2>Template parameters</h2>", _parameters_html(rep),
-        "<h2>Checks</h2>", _section_checks(rep),
+        "<h2>Checks</h2>", section_checks(rep),
         "<h2>Print files</h2>",
-        _table(["file", "format", "triangles", "volume (ml)"], files_rows, numeric={2, 3}),
-        "<h2>Integrity</h2>", _kv_table(chain),
+        table(["file", "format", "triangles", "volume (ml)"], files_rows, numeric={2, 3}),
+        "<h2>Integrity</h2>", kv_table(chain),
         '<p class="muted">Check the case against this page with <span class="mono">'
         'prosthetics case verify</span>; the print files\' sha256 are in revision.json.</p>',
         '<div class="sign"><strong>Prosthetist\'s sign-off</strong>'
@@ -259,12 +249,12 @@ def record_html(case, record: dict, scan_picture: bytes | None, trend_png: bytes
         '<div class="line"><div>Name</div><div>Signature</div><div>Date</div></div>'
         '<div class="line"><div>Patient file number / label</div><div>Fitting outcome</div>'
         '</div></div>',
-        f"<footer>prosthetics {_esc((record.get('tool') or {}).get('version'))} · "
-        f"record schema {_esc(record.get('schema'))} · this page names the case by its ID "
+        f"<footer>prosthetics {esc((record.get('tool') or {}).get('version'))} · "
+        f"record schema {esc(record.get('schema'))} · this page names the case by its ID "
         f"only</footer>",
     ]
     return ("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
-            f"<title>{_esc(c.get('case_id'))} revision {n}</title><style>{_RECORD_CSS}</style>"
+            f"<title>{esc(c.get('case_id'))} revision {n}</title><style>{_RECORD_CSS}</style>"
             "</head>\n<body>\n" + "\n".join(body) + "\n</body></html>\n")
 
 
@@ -302,7 +292,7 @@ def write_record_html(case, record: dict, limb, socket, path: str | Path) -> Non
     order = [s["id"] for s in case.scans]
     entries = sorted([e for e in entries if e["scan"] != sid] + [mine],
                      key=lambda e: order.index(e["scan"]) if e["scan"] in order else 0)
-    picture = _socket_on_limb_png(limb, socket) if limb is not None else None
+    picture = socket_on_limb_png(limb, socket) if limb is not None else None
     trend = trend_chart_png(entries, highlight=sid)
     write_html_text(record_html(case, record, picture, trend, entries), path)
 

@@ -13,7 +13,7 @@ import os
 import sys
 from pathlib import Path
 
-from prosthetics.cases.store import LEVELS, SIDES, CaseError
+from prosthetics.cases import LEVELS, SIDES, CaseError
 
 PASSPHRASE_ENV = "PROSTHETICS_PASSPHRASE"
 
@@ -124,7 +124,7 @@ def _passphrase(args, *, confirm: bool) -> str:
 
 
 def _new(args) -> int:
-    from prosthetics.cases.store import import_legacy_case, new_case
+    from prosthetics.cases import import_legacy_case, new_case
 
     if args.from_legacy:
         case = import_legacy_case(args.from_legacy, args.root, case_id=args.case_id,
@@ -145,7 +145,7 @@ def _fmt_m(m: dict | None) -> str:
 
 
 def _add_scan(args) -> int:
-    from prosthetics.cases.store import add_scan, open_case
+    from prosthetics.cases import add_scan, open_case
 
     case = open_case(args.case)
     e = add_scan(case, args.scan, units=args.units, measure=not args.no_measure,
@@ -156,7 +156,7 @@ def _add_scan(args) -> int:
 
 
 def _design(args) -> int:
-    from prosthetics.cases.store import design_revision, open_case
+    from prosthetics.cases import design_revision, open_case
     from prosthetics.cli.progress import stage_printer
     from prosthetics.params import parse_set_options
 
@@ -183,7 +183,7 @@ def _design(args) -> int:
 
 
 def _list(args) -> int:
-    from prosthetics.cases.store import find_cases, verify_case
+    from prosthetics.cases import find_cases, verify_case
 
     cases = find_cases(args.folder)
     if not cases:
@@ -204,7 +204,7 @@ def _list(args) -> int:
 
 
 def _show(args) -> int:
-    from prosthetics.cases.store import open_case
+    from prosthetics.cases import open_case
     from prosthetics.cases.trends import circumference_change, trends
 
     case = open_case(args.case)
@@ -273,7 +273,7 @@ def _show(args) -> int:
 
 
 def _verify(args) -> int:
-    from prosthetics.cases.store import verify_case
+    from prosthetics.cases import verify_case
 
     v = verify_case(args.case)
     for note in v.notes:

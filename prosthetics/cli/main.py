@@ -8,15 +8,14 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
-import tempfile
 import time
 from pathlib import Path
 
 from prosthetics import __version__
 from prosthetics.cli.progress import stage_printer
 from prosthetics.errors import ParameterError, ProstheticsError
+from prosthetics.fileio import atomic_write_with
 
 
 class _Parser(argparse.ArgumentParser):
@@ -190,7 +189,9 @@ def cmd_clean(args) -> int:
     if out.resolve() == Path(args.scan).resolve():
         raise _usage("--out is the scan itself; a scan is never overwritten: choose another name")
     scan, cleaned, aligned, _ = _front(args)
-    _atomic_export(aligned.mesh, out)
+    kind = out.suffix.lstrip(".").lower()
+    atomic_write_with(out, lambda tmp: aligned.mesh.export(tmp, file_type=kind),
+                      what="cleaned scan", fix="choose another --out")
     for st in cleaned.steps:
         print(f"{st['step']:<14} kept {st['kept']:>8}  removed {st['removed']:>8}  {st['detail']}")
     print(f"wrote {out} ({len(aligned.mesh.faces)} triangles, mm, limb frame)")
@@ -300,18 +301,6 @@ class _UsageError(ProstheticsError, ValueError):
 
 def _usage(msg: str) -> _UsageError:
     return _UsageError(msg)
-
-
-def _atomic_export(mesh, out: Path) -> None:
-    out.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{out.name}.", suffix=out.suffix, dir=out.parent)
-    os.close(fd)
-    try:
-        mesh.export(tmp, file_type=out.suffix.lstrip(".").lower())
-        os.replace(tmp, out)
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
 
 
 def cmd_batch(args) -> int:

@@ -39,9 +39,11 @@ from prosthetics.insoles.template import (
     measure_insole,
 )
 from prosthetics.params import apply_settings, param_infos
+from prosthetics.printing.bed import bed_placement
 from prosthetics.printing.checks import solid_checks
 from prosthetics.printing.orientation import orientation_check
-from prosthetics.printing.profiles import bed_placement, get_material, get_printer, slice_stl
+from prosthetics.printing.profiles import get_material, get_printer
+from prosthetics.printing.slicer import slice_stl
 from prosthetics.reports.insole import insole_pictures, write_insole_report_html
 from prosthetics.scan.loaders import Units, load_scan
 

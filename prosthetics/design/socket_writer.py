@@ -20,13 +20,11 @@ from prosthetics.design.registry import Product, register_product
 from prosthetics.design.session import Design, run_design, socket_parameter_groups
 from prosthetics.geometry.step import write_step
 from prosthetics.limb.measure import proximal_rim_z
-from prosthetics.printing.profiles import bed_placement, get_material, get_printer, slice_stl
-from prosthetics.reports.html import (
-    circumference_chart,
-    print_bed_png,
-    render_pictures,
-    write_report_html,
-)
+from prosthetics.printing.bed import bed_placement
+from prosthetics.printing.profiles import get_material, get_printer
+from prosthetics.printing.slicer import slice_stl
+from prosthetics.reports.html import write_report_html
+from prosthetics.reports.pictures import circumference_chart, print_bed_png, render_pictures
 from prosthetics.resources import exports_dir, sample_scan
 from prosthetics.scan.aaop import shape_from_mesh, write_aop
 

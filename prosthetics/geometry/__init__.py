@@ -1,2 +1,2 @@
-"""Geometry shared by every layer: mesh helpers (rings, booleans, surface queries) and
-mesh-to-STEP conversion."""
+"""Geometry shared by every layer: mesh helpers (rings, booleans, surface queries),
+tessellation of CadQuery B-reps, and mesh-to-STEP conversion."""

@@ -23,7 +23,8 @@ import numpy as np
 
 from prosthetics.errors import ScanError
 from prosthetics.params import Params, param
-from prosthetics.scan.clean import find_floor, principal_axis
+from prosthetics.scan.clean import principal_axis
+from prosthetics.scan.floor import quiet_open3d, remove_floors
 from prosthetics.scan.loaders import Scan
 
 
@@ -175,13 +176,6 @@ class Foot:
 FOOT_LENGTH_RANGE_MM = (100.0, 400.0)
 
 
-def _o3d():
-    import open3d as o3d
-
-    o3d.utility.set_verbosity_level(o3d.utility.VerbosityLevel.Error)
-    return o3d
-
-
 def scan_points(scan: Scan, spacing_mm: float) -> np.ndarray:
     """The scan as points (n, 3) mm: a mesh is sampled evenly over its area."""
     if not scan.is_mesh:
@@ -203,7 +197,7 @@ def clean_foot_points(points: np.ndarray, params: FootParams):
     """
     from scipy.spatial import cKDTree
 
-    o3d = _o3d()
+    o3d = quiet_open3d()
     steps = []
     pcd = o3d.geometry.PointCloud(o3d.utility.Vector3dVector(points))
     n_in = len(points)
@@ -224,23 +218,17 @@ def clean_foot_points(points: np.ndarray, params: FootParams):
         raise ScanError(f"no foot in the scan (only {len(pts)} points survive stray removal); "
                         f"scan the sole of the foot again, closer and slower")
     floor = None
-    plane = find_floor(pts, params.floor_tolerance_mm)
-    if plane is not None:
-        nrm, off = plane
-        sd = pts @ nrm + off
-        far = np.abs(sd) > params.floor_clearance_mm
-        if far.sum() < 500:
-            raise ScanError("no foot in the scan (only a flat surface was found); scan the "
-                            "foot itself, sole in view")
-        side = np.sign(np.median(sd[far])) or 1.0
-        beyond = far & (side * sd < 0)
-        # A floor has the scene on one side only; a plane through the foot is not one.
-        if beyond.sum() < 0.05 * far.sum():
-            keep = side * sd > params.floor_clearance_mm
-            steps.append({"step": "floor", "kept": int(keep.sum()), "removed": int((~keep).sum()),
-                          "detail": "floor plane removed with everything beyond it"})
-            pts = pts[keep]
-            floor, floor_off = nrm * side, off * side
+    # One plane only: the floor the foot stands on.
+    floors = remove_floors(pts, params.floor_tolerance_mm, params.floor_clearance_mm,
+                           max_planes=1, min_object_points=500)
+    if floors.only_floor:
+        raise ScanError("no foot in the scan (only a flat surface was found); scan the "
+                        "foot itself, sole in view")
+    if floors.planes:
+        steps.append({"step": "floor", "kept": len(floors.points), "removed": floors.removed,
+                      "detail": "floor plane removed with everything beyond it"})
+        pts = floors.points
+        floor, floor_off = floors.planes[0]
     cpcd = o3d.geometry.PointCloud(o3d.utility.Vector3dVector(pts))
     labels = np.asarray(cpcd.cluster_dbscan(eps=params.cluster_gap_mm, min_points=5))
     valid = labels >= 0

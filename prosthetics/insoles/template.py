@@ -36,6 +36,7 @@ import numpy as np
 import trimesh
 
 from prosthetics.errors import GeometryError, ParameterError
+from prosthetics.geometry.brep import tessellate
 from prosthetics.insoles.foot import Foot, Side
 from prosthetics.params import Params, param
 
@@ -388,41 +389,6 @@ def _prism(poly, z0: float, z1: float):
     return cq.Solid.extrudeLinear(face, cq.Vector(0, 0, z1 - z0))
 
 
-def tessellate(shape, tol_mm: float, angular_rad: float = 0.2) -> trimesh.Trimesh:
-    """Mesh of a B-rep at an absolute tolerance (mm), vertices merged.
-
-    ``Shape.tessellate`` reuses a triangulation left on the shape by an earlier call (we
-    measured a 15 % volume error from a coarse one), so the shape is cleaned and meshed
-    afresh at the asked tolerance.
-    """
-    from OCP.BRepMesh import BRepMesh_IncrementalMesh
-    from OCP.BRepTools import BRepTools
-
-    s = shape.copy()
-    BRepTools.Clean_s(s.wrapped)
-    BRepMesh_IncrementalMesh(s.wrapped, tol_mm, False, angular_rad, True)
-    v, f = s.tessellate(tol_mm, angular_rad)
-    mesh = trimesh.Trimesh(np.array([p.toTuple() for p in v]), np.asarray(f), process=True)
-    mesh.merge_vertices(digits_vertex=6)
-    mesh.update_faces(mesh.nondegenerate_faces())
-    mesh.remove_unreferenced_vertices()
-    trimesh.repair.fix_normals(mesh)
-    return mesh
-
-
-def _checked_brep_mesh(shape, tol_mm: float, what: str) -> trimesh.Trimesh:
-    """Tessellate a CadQuery solid and check its B-rep volume against the mesh's."""
-    if not shape.isValid():
-        raise GeometryError(f"OCC built an invalid {what}; check the outline parameters")
-    mesh = tessellate(shape, tol_mm)
-    v_brep, v_mesh = float(shape.Volume()), float(mesh.volume)
-    if not mesh.is_watertight or v_mesh <= 0 or abs(v_brep / v_mesh - 1.0) > 1e-3:
-        raise GeometryError(f"the {what}'s B-rep ({v_brep / 1000:.2f} ml) and its mesh "
-                            f"({v_mesh / 1000:.2f} ml, watertight {mesh.is_watertight}) "
-                            f"disagree; check the outline parameters")
-    return mesh
-
-
 def height_field_slab(xs: np.ndarray, ys: np.ndarray, Z: np.ndarray, z_low: float):
     """Closed mesh under a height field: top (X, Y, Z), flat bottom at ``z_low``, four sides.
 
@@ -505,7 +471,8 @@ def build_insole(foot: Foot, params: InsoleParams | None = None) -> InsoleResult
 
     t = time.perf_counter()
     zmax = float(T.max()) + 5.0
-    prism = _checked_brep_mesh(_prism(outline, z_bot, zmax), 0.01, "outline")
+    prism = tessellate(_prism(outline, z_bot, zmax), 0.01, what="outline",
+                       fix="check the outline parameters")
     ring = None
     if p.heel_cup_depth_mm > 0:
         # The wall's outer side 0.02 mm outside the body's: coincident side faces made
@@ -516,7 +483,8 @@ def build_insole(foot: Foot, params: InsoleParams | None = None) -> InsoleResult
         if ring.geom_type == "MultiPolygon":
             ring = max(ring.geoms, key=lambda g: g.area)
         rmax = float(top["rim"].max()) + 5.0
-        ring_mesh = _checked_brep_mesh(_prism(ring, z_bot, rmax), 0.01, "heel cup wall")
+        ring_mesh = tessellate(_prism(ring, z_bot, rmax), 0.01, what="heel cup wall",
+                               fix="check the outline parameters")
     timings["outline_solids"] = time.perf_counter() - t
 
     t = time.perf_counter()

@@ -11,7 +11,7 @@ design frame) that becomes the printer's +Z.  Two kinds of candidates are scored
   resting faces do not fit the printer (a tall transfemoral socket on a small printer).
 
 Each candidate gets the figures a workshop cares about: whether it fits the printer (height
-and footprint, turned about z if needed, :func:`prosthetics.printing.profiles.bed_fit`), the build
+and footprint, turned about z if needed, :func:`prosthetics.printing.bed.bed_fit`), the build
 height (layers are most of an FDM print's time), the area resting on the bed, the
 overhanging area steeper than ``max_overhang_deg`` from vertical, and the volume of support
 under it: a column from every overhanging face straight down to the part below it or to
@@ -121,7 +121,7 @@ class Candidate:
     fits : bool
         Fits the printer (height and footprint, turned about z if needed).
     fit : dict
-        :func:`prosthetics.printing.profiles.bed_fit` result.
+        :func:`prosthetics.printing.bed.bed_fit` result.
     bed_contact_cm2 : float
         Area of the part's faces lying on the bed.
     overhang_cm2 : float
@@ -279,7 +279,7 @@ class _Scorer:
 
     def fit(self, cand: Candidate) -> Candidate:
         """Build height and printer fit of ``cand`` (filled in place)."""
-        from prosthetics.printing.profiles import bed_fit
+        from prosthetics.printing.bed import bed_fit
 
         hv = self.hull_vertices @ rotation_to_z(cand.up).T
         cand.height_mm = float(hv[:, 2].max() - hv[:, 2].min())
@@ -308,6 +308,56 @@ class _Scorer:
             cand.support_on_part_ml = float(vol[np.isfinite(hit) & (hit < above[over])].sum()) \
                 / 1000.0
         return cand
+
+
+def _choice_reason(printer, cands: list[Candidate], chosen: Candidate, preferred: Candidate,
+                   any_fits: bool, flat: bool) -> str:
+    """Why ``chosen`` was taken, in a phrase for the report.
+
+    Parameters
+    ----------
+    printer : prosthetics.printing.profiles.Printer
+    cands : list of Candidate
+        Every scored candidate.
+    chosen, preferred : Candidate
+        The one taken, and the one nearest the template's way up.
+    any_fits : bool
+        Some candidate fits the printer.
+    flat : bool
+        The choice was made among candidates with a resting face on the bed.
+    """
+    if not any_fits:
+        lowest = min(cands, key=lambda c: c.height_mm)
+        return (f"fits {printer.name} no way up (lowest build height {lowest.height_mm:.0f} "
+                f"mm against {printer.max_height_mm:g} mm); kept the least-support way up")
+    if chosen is preferred and flat:
+        return (f"the template's way up fits {printer.name} with a "
+                f"{chosen.bed_contact_cm2:.0f} cm² face on the bed")
+    if chosen is preferred:
+        return f"the template's way up fits {printer.name} with the least support"
+    if not preferred.fits:
+        return (f"the template's way up does not fit {printer.name}; this way up fits with "
+                f"the least support")
+    if flat and chosen.kind == "resting face" and preferred.bed_contact_cm2 < MIN_CONTACT_CM2:
+        return (f"a {chosen.bed_contact_cm2:.0f} cm² face on the bed; the template's way up "
+                f"rests on {preferred.bed_contact_cm2:.1f} cm²")
+    return (f"{preferred.support_ml - chosen.support_ml:.0f} ml less support than the "
+            f"template's way up")
+
+
+def _alternatives(cands: list[Candidate], chosen: Candidate,
+                  preferred: Candidate) -> list[Candidate]:
+    """The ways up the report compares with ``chosen``: the template's own (when not
+    chosen), then the best upside-down and the best lying-down candidate."""
+    alternatives = []
+    for label_test in (lambda c: c.tilt_deg > 170.0,
+                       lambda c: 80.0 <= c.tilt_deg <= 100.0):
+        group = [c for c in cands if label_test(c) and c is not chosen]
+        if group:
+            alternatives.append(min(group, key=lambda c: (not c.fits, c.support_ml)))
+    if preferred is not chosen:
+        alternatives.insert(0, preferred)
+    return alternatives
 
 
 def choose_orientation(mesh: trimesh.Trimesh, printer, *, preferred_up=(0.0, 0.0, 1.0),
@@ -380,36 +430,12 @@ def choose_orientation(mesh: trimesh.Trimesh, printer, *, preferred_up=(0.0, 0.0
     near = [c for c in pool2 if c.support_ml <= least + SUPPORT_TOLERANCE_ML]
     chosen = min(near, key=lambda c: (c.tilt_deg, c.support_ml))
 
-    if not fitting:
-        lowest = min(cands, key=lambda c: c.height_mm)
-        reason = (f"fits {printer.name} no way up (lowest build height {lowest.height_mm:.0f} "
-                  f"mm against {printer.max_height_mm:g} mm); kept the least-support way up")
-    elif chosen is preferred and flat:
-        reason = (f"the template's way up fits {printer.name} with a "
-                  f"{chosen.bed_contact_cm2:.0f} cm² face on the bed")
-    elif chosen is preferred:
-        reason = f"the template's way up fits {printer.name} with the least support"
-    elif not preferred.fits:
-        reason = (f"the template's way up does not fit {printer.name}; this way up fits with "
-                  f"the least support")
-    elif flat and chosen.kind == "resting face" and preferred.bed_contact_cm2 < MIN_CONTACT_CM2:
-        reason = (f"a {chosen.bed_contact_cm2:.0f} cm² face on the bed; the template's way up "
-                  f"rests on {preferred.bed_contact_cm2:.1f} cm²")
-    else:
-        reason = (f"{preferred.support_ml - chosen.support_ml:.0f} ml less support than the "
-                  f"template's way up")
-    # The best candidate of each kind the chosen one is not, for the report.
-    alternatives = []
-    for label_test in (lambda c: c.tilt_deg > 170.0,
-                       lambda c: 80.0 <= c.tilt_deg <= 100.0):
-        group = [c for c in cands if label_test(c) and c is not chosen]
-        if group:
-            alternatives.append(min(group, key=lambda c: (not c.fits, c.support_ml)))
-    if preferred is not chosen:
-        alternatives.insert(0, preferred)
-    return OrientationChoice(chosen=chosen, preferred=preferred, alternatives=alternatives,
+    return OrientationChoice(chosen=chosen, preferred=preferred,
+                             alternatives=_alternatives(cands, chosen, preferred),
                              rotation=np.eye(3) if chosen.tilt_deg < 0.5
-                             else rotation_to_z(chosen.up), reason=reason,
+                             else rotation_to_z(chosen.up),
+                             reason=_choice_reason(printer, cands, chosen, preferred,
+                                                   bool(fitting), bool(flat)),
                              candidates=len(cands), preferred_up=p, names=dict(names or {}))
 
 
@@ -420,7 +446,7 @@ def orientation_check(mesh: trimesh.Trimesh, printer, *, preferred_up=(0.0, 0.0,
     """The way up for a part, the printer fit in that way up, and the warnings to give.
 
     Returns the :class:`OrientationChoice`, the chosen way up's
-    :func:`~prosthetics.printing.profiles.bed_fit` result with ``orientation`` (a phrase) and
+    :func:`~prosthetics.printing.bed.bed_fit` result with ``orientation`` (a phrase) and
     ``support_ml`` added (the report's ``checks.printer``), and warning lines: the part fits
     no way up, or it is printed another way than the template's (``preferred_face`` names
     what then leaves the bed, e.g. "the adapter face").

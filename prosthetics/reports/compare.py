@@ -9,7 +9,7 @@ import os
 
 from prosthetics.fileio import Staging
 from prosthetics.limb.compare import Comparison, signed_distance_to
-from prosthetics.reports.html import deviation_png
+from prosthetics.reports.pictures import deviation_png
 
 
 def write_comparison(comp: Comparison, out_dir: str | os.PathLike) -> list[str]:

@@ -7,27 +7,18 @@ import numpy as np
 import trimesh
 from matplotlib.figure import Figure
 
-from prosthetics.errors import OutputError
-from prosthetics.reports.html import (
-    _CSS,
-    SKIN_RGB,
-    SOCKET_RGB,
-    _decimate,
-    _esc,
-    _fmt,
-    _kv_table,
-    _pictures_html,
-    _png_bytes,
-    _project,
-    _section_input,
-    _section_outputs,
-    _section_template,
-    _section_timings,
-    _section_warnings,
-    _status,
-    _title_name,
-    _transform_html,
+from prosthetics.fileio import atomic_write_text
+from prosthetics.reports.page import CSS, esc, fmt, kv_table, pictures_html, status
+from prosthetics.reports.pictures import SKIN_RGB, SOCKET_RGB, decimate, png_bytes, project
+from prosthetics.reports.sections import (
     orientation_row,
+    section_input,
+    section_outputs,
+    section_template,
+    section_timings,
+    section_warnings,
+    title_name,
+    transform_html,
 )
 
 __all__ = ["insole_pictures", "write_insole_report_html"]
@@ -77,13 +68,13 @@ def outline_png(design) -> bytes:
     fig.text(0.01, 0.01, "white dashes: contact area where the top follows the plantar surface",
              fontsize=8, color="#555555")
     fig.subplots_adjust(left=0.07, right=0.97, bottom=0.1, top=0.92)
-    return _png_bytes(fig)
+    return png_bytes(fig)
 
 
 def insole_view_png(design) -> bytes:
     """The insole from above and behind, and from the medial side with the plantar points."""
     ins, foot = design.insole, design.foot
-    mesh = _decimate(ins.mesh, 20_000)
+    mesh = decimate(ins.mesh, 20_000)
     fig = Figure(figsize=(10, 7.5))
     ax1, ax2 = fig.subplots(2, 1, gridspec_kw={"height_ratios": [2.2, 1]})
     # Oblique: tilt the top towards the viewer, then look from -Y; faces coloured by their
@@ -116,7 +107,7 @@ def insole_view_png(design) -> bytes:
     # Side view from the medial side with the foot's plantar points.
     ms = foot.medial_sign * (-1.0 if ins.mirrored else 1.0)
     toward = np.array([0.0, ms, 0.0])
-    polys, colors = _project([(mesh, SOCKET_RGB, True)], toward, 0)
+    polys, colors = project([(mesh, SOCKET_RGB, True)], toward, 0)
     ax2.add_collection(PolyCollection(polys, facecolors=colors, edgecolors=colors,
                                       linewidths=0.2))
     p = foot.points
@@ -134,7 +125,7 @@ def insole_view_png(design) -> bytes:
     ax2.set_title("From the medial side, with the plantar surface")
     ax2.legend(loc="upper right", fontsize=8, markerscale=10)
     fig.subplots_adjust(left=0.07, right=0.98, bottom=0.08, top=0.95, hspace=0.15)
-    return _png_bytes(fig)
+    return png_bytes(fig)
 
 
 def insole_pictures(design) -> dict[str, bytes]:
@@ -145,77 +136,79 @@ def _section_measurements(report: dict) -> str:
     m = report.get("measurements") or {}
     lm = report.get("landmarks") or {}
     foot = report.get("foot") or {}
-    rows = [("Foot length", _fmt(m.get("foot_length_mm"), 1, "mm")),
-            ("Ball width", _fmt(m.get("ball_width_mm"), 1, "mm")),
-            ("Heel width", _fmt(m.get("heel_width_mm"), 1, "mm")),
-            ("Arch height", _fmt(m.get("arch_height_mm"), 1, "mm")),
-            ("Metatarsal heads at", f"x = {_fmt(lm.get('met_heads_x_mm'), 1, 'mm')}"),
-            ("Scanned foot", f"{_esc(foot.get('scanned_side'))} "
-                             f'<span class="muted">({_esc(foot.get("side_source"))})</span>')]
-    return _kv_table(rows)
+    rows = [("Foot length", fmt(m.get("foot_length_mm"), 1, "mm")),
+            ("Ball width", fmt(m.get("ball_width_mm"), 1, "mm")),
+            ("Heel width", fmt(m.get("heel_width_mm"), 1, "mm")),
+            ("Arch height", fmt(m.get("arch_height_mm"), 1, "mm")),
+            ("Metatarsal heads at", f"x = {fmt(lm.get('met_heads_x_mm'), 1, 'mm')}"),
+            ("Scanned foot", f"{esc(foot.get('scanned_side'))} "
+                             f'<span class="muted">({esc(foot.get("side_source"))})</span>')]
+    return kv_table(rows)
 
 
 def _section_checks(report: dict) -> str:
     c = report.get("checks") or {}
     meas = (report.get("insole") or {}).get("measured") or {}
     tp = (report.get("template") or {}).get("parameters") or {}
-    length = _fmt(c.get("length_mm"), 2, "mm")
+    length = fmt(c.get("length_mm"), 2, "mm")
     if c.get("length_expected_mm") is not None:
         ok = abs(c["length_mm"] - c["length_expected_mm"]) <= 2.0
-        length += f" (foot + margin = {_fmt(c['length_expected_mm'], 2, 'mm')}) {_status(ok)}"
+        length += f" (foot + margin = {fmt(c['length_expected_mm'], 2, 'mm')}) {status(ok)}"
     tvp = meas.get("top_vs_plantar_mm")
-    top = (f"mean {_fmt(tvp['mean'], 2, 'mm')}, 95 % {_fmt(tvp['p95'], 2, 'mm')}, max "
-           f"{_fmt(tvp['max'], 2, 'mm')} over {_fmt(meas.get('contact_area_cm2'), 0, 'cm²')}"
+    top = (f"mean {fmt(tvp['mean'], 2, 'mm')}, 95 % {fmt(tvp['p95'], 2, 'mm')}, max "
+           f"{fmt(tvp['max'], 2, 'mm')} over {fmt(meas.get('contact_area_cm2'), 0, 'cm²')}"
            if tvp else "not measured (arch fill or pad set)")
-    rows = [("Watertight", _status(c.get("watertight"), "yes", "no")),
-            ("Bodies", _fmt(c.get("bodies"), 0) + " " + _status(c.get("bodies") == 1)),
-            ("Volume", _fmt(c.get("volume_ml"), 1, "ml")),
+    rows = [("Watertight", status(c.get("watertight"), "yes", "no")),
+            ("Bodies", fmt(c.get("bodies"), 0) + " " + status(c.get("bodies") == 1)),
+            ("Volume", fmt(c.get("volume_ml"), 1, "ml")),
             ("Length", length),
             ("Top vs plantar surface", top),
-            ("Heel cup depth", f"{_fmt(meas.get('heel_cup_depth_mm'), 2, 'mm')} (set "
-                               f"{_fmt(tp.get('heel_cup_depth_mm'), 1, 'mm')})"),
-            ("Rearfoot posting", f"{_fmt(meas.get('rearfoot_posting_deg'), 2, '°')} (set "
-                                 f"{_fmt(tp.get('rearfoot_posting_deg'), 1, '°')})"),
-            ("Forefoot posting", f"{_fmt(meas.get('forefoot_posting_deg'), 2, '°')} (set "
-                                 f"{_fmt(tp.get('forefoot_posting_deg'), 1, '°')})")]
+            ("Heel cup depth", f"{fmt(meas.get('heel_cup_depth_mm'), 2, 'mm')} (set "
+                               f"{fmt(tp.get('heel_cup_depth_mm'), 1, 'mm')})"),
+            ("Rearfoot posting", f"{fmt(meas.get('rearfoot_posting_deg'), 2, '°')} (set "
+                                 f"{fmt(tp.get('rearfoot_posting_deg'), 1, '°')})"),
+            ("Forefoot posting", f"{fmt(meas.get('forefoot_posting_deg'), 2, '°')} (set "
+                                 f"{fmt(tp.get('forefoot_posting_deg'), 1, '°')})")]
     pr = c.get("printer") or {}
     if pr:
-        rows.append(("Printer", f"{_status(pr.get('fits'), 'fits', 'does not fit')} — "
-                                f"{_esc(pr.get('printer'))}"))
+        rows.append(("Printer", f"{status(pr.get('fits'), 'fits', 'does not fit')} — "
+                                f"{esc(pr.get('printer'))}"))
     if (row := orientation_row(report)) is not None:
         rows.append(row)
     sl = c.get("slicer") or {}
     if sl.get("ran"):
-        txt = (f"{_status(sl.get('ok'), 'sliced OK', 'slicing failed')} — {_fmt(sl.get('slicer'))}, "
-               f"filament {_fmt(sl.get('filament_g'), 1, 'g')}, print time "
-               f"{_fmt(sl.get('print_time_text'))}")
+        txt = (f"{status(sl.get('ok'), 'sliced OK', 'slicing failed')} — {fmt(sl.get('slicer'))}, "
+               f"filament {fmt(sl.get('filament_g'), 1, 'g')}, print time "
+               f"{fmt(sl.get('print_time_text'))}")
     else:
-        txt = f'not run <span class="muted">({_esc(sl.get("message", ""))})</span>'
+        txt = f'not run <span class="muted">({esc(sl.get("message", ""))})</span>'
     rows.append(("Slicer", txt))
-    return _kv_table(rows)
+    return kv_table(rows)
 
 
 def write_insole_report_html(report: dict, pictures: dict[str, bytes], path) -> None:
-    """Write the insole report as one self-contained HTML file."""
-    name = _title_name(report)
+    """Write the insole report as one self-contained HTML file (atomically).
+
+    Raises
+    ------
+    OutputError
+        The folder or the file cannot be written.
+    """
+    name = title_name(report)
     body = [
-        f"<h1>{_esc(name)}</h1>",
-        f'<p class="sub">insole · created {_esc(report.get("created_utc"))}</p>',
-        "<h2>Warnings</h2>", _section_warnings(report),
-        "<h2>Pictures</h2>", _pictures_html(pictures),
+        f"<h1>{esc(name)}</h1>",
+        f'<p class="sub">insole · created {esc(report.get("created_utc"))}</p>',
+        "<h2>Warnings</h2>", section_warnings(report),
+        "<h2>Pictures</h2>", pictures_html(pictures),
         "<h2>Measurements</h2>", _section_measurements(report),
-        "<h2>Template</h2>", _section_template(report),
+        "<h2>Template</h2>", section_template(report),
         "<h2>Checks</h2>", _section_checks(report),
-        "<h2>Outputs</h2>", _section_outputs(report),
-        "<h2>Input and processing</h2>", _section_input(report), _transform_html(report),
-        "<h2>Timings</h2>", _section_timings(report),
-        f"<footer>prosthetics · report schema {_fmt(report.get('schema'))}</footer>",
+        "<h2>Outputs</h2>", section_outputs(report),
+        "<h2>Input and processing</h2>", section_input(report), transform_html(report),
+        "<h2>Timings</h2>", section_timings(report),
+        f"<footer>prosthetics · report schema {fmt(report.get('schema'))}</footer>",
     ]
     text = ("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
-            f"<title>{_esc(name)} — insole</title><style>{_CSS}</style></head>\n<body>\n"
+            f"<title>{esc(name)} — insole</title><style>{CSS}</style></head>\n<body>\n"
             + "\n".join(body) + "\n</body></html>\n")
-    try:
-        with open(path, "w", encoding="utf-8") as fh:
-            fh.write(text)
-    except OSError as exc:
-        raise OutputError(f"cannot write {path} ({exc.strerror}); choose another folder") from None
+    atomic_write_text(path, text, what="report")

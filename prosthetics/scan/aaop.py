@@ -45,6 +45,7 @@ import numpy as np
 import trimesh
 
 from prosthetics.errors import ScanError
+from prosthetics.fileio import atomic_write_bytes
 from prosthetics.geometry.meshing import SurfaceQuery, proximal_rim_z, ring_faces
 
 #: Landmark codes written to and read from files, and the names they stand for here.
@@ -261,12 +262,14 @@ def format_aop(shape: AAOPShape) -> str:
 
 
 def write_aop(path: str | os.PathLike, shape: AAOPShape) -> Path:
-    """Write an AAOP file atomically (a temporary name, then a rename)."""
-    p = Path(path)
-    tmp = p.with_name(f".{p.name}.tmp")
-    tmp.write_bytes(format_aop(shape).encode("ascii"))
-    os.replace(tmp, p)
-    return p
+    """Write an AAOP file atomically (:func:`prosthetics.fileio.atomic_write_bytes`).
+
+    Raises
+    ------
+    OutputError
+        The folder or the file cannot be written.
+    """
+    return atomic_write_bytes(path, format_aop(shape).encode("ascii"), what="AAOP file")
 
 
 def default_levels(top_mm: float, bottom_mm: float = 0.0) -> np.ndarray:

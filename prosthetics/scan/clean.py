@@ -1,7 +1,7 @@
 """Clean a raw scan into one consistently oriented limb surface (Open3D).
 
 Point clouds (and meshes that are not already clean) go through: voxel downsampling, stray
-point removal, floor/table removal (RANSAC plane that is wide in both directions), clustering
+point removal, floor/table removal (:mod:`prosthetics.scan.floor`), clustering
 (DBSCAN) to keep the limb and drop hands and clutter, normals oriented outward from the limb's
 axis (not the slow tangent-plane propagation), screened Poisson reconstruction (which also
 fills holes), a plane cut where the scan's open proximal end is, and decimation.  A mesh that
@@ -19,6 +19,7 @@ import trimesh
 
 from prosthetics.errors import ScanError
 from prosthetics.params import Params, param
+from prosthetics.scan.floor import find_floor, quiet_open3d, remove_floors
 from prosthetics.scan.loaders import Scan
 
 
@@ -77,41 +78,6 @@ class CleanResult:
 
 
 # ----------------------------------------------------------------------------- helpers
-
-
-def _o3d():
-    import open3d as o3d
-
-    o3d.utility.set_verbosity_level(o3d.utility.VerbosityLevel.Error)
-    return o3d
-
-
-def find_floor(points: np.ndarray, tolerance_mm: float, seed: int = 0):
-    """Find a floor or table plane: a RANSAC plane whose inliers are wide in both directions.
-
-    Returns
-    -------
-    (normal (3,), offset) or None
-        Plane ``normal . p + offset = 0``.
-    """
-    o3d = _o3d()
-    if len(points) < 50:
-        return None
-    o3d.utility.random.seed(seed)
-    pcd = o3d.geometry.PointCloud(o3d.utility.Vector3dVector(points))
-    plane, inliers = pcd.segment_plane(distance_threshold=tolerance_mm, ransac_n=3,
-                                       num_iterations=1000)
-    if len(inliers) < max(50, 0.03 * len(points)):
-        return None
-    inl = points[np.asarray(inliers)]
-    sv = np.linalg.svd(inl - inl.mean(axis=0), full_matrices=False, compute_uv=False)
-    spread = sv / np.sqrt(len(inl))
-    # A tangent strip of a limb is long but narrow (std ~ 10 mm); a floor is wide both ways.
-    if spread[1] < 30.0:
-        return None
-    n = np.asarray(plane[:3], dtype=float)
-    norm = np.linalg.norm(n)
-    return n / norm, float(plane[3]) / norm
 
 
 def principal_axis(points: np.ndarray, weights: np.ndarray | None = None):
@@ -214,7 +180,7 @@ def _proximal_cut(points, c, a, n_sectors=36):
 def _decimate(mesh: trimesh.Trimesh, target: int) -> trimesh.Trimesh:
     if len(mesh.faces) <= target:
         return mesh
-    o3d = _o3d()
+    o3d = quiet_open3d()
     m = o3d.geometry.TriangleMesh(o3d.utility.Vector3dVector(mesh.vertices),
                                   o3d.utility.Vector3iVector(mesh.faces))
     m = m.simplify_quadric_decimation(target_number_of_triangles=int(target))
@@ -358,7 +324,7 @@ def clean_scan(scan: Scan, params: CleanParams | None = None) -> CleanResult:
         steps.append({"step": "inspect mesh", "kept": len(scan.points), "removed": 0,
                       "detail": f"mesh has {why}; rebuilt from its surface"})
 
-    o3d = _o3d()
+    o3d = quiet_open3d()
     if scan.is_mesh:
         # Sample the surface evenly so big and small triangles weigh the same.
         mesh_in = trimesh.Trimesh(scan.points, scan.faces, process=False)
@@ -384,34 +350,14 @@ def clean_scan(scan: Scan, params: CleanParams | None = None) -> CleanResult:
                         f"stray removal); scan the limb again closer and slower")
 
     # Floors and tables, possibly several (a table and a wall): up to three planes.
-    removed_floor = 0
-    planes = []
-    for _ in range(3):
-        plane = find_floor(pts, params.floor_tolerance_mm)
-        if plane is None:
-            break
-        nrm, off = plane
-        sd = pts @ nrm + off
-        far = np.abs(sd) > params.floor_clearance_mm
-        if not far.any():
-            pts = pts[far]
-            removed_floor = n0
-            break
-        # The limb is on the side of the plane where most other points are.  A floor, table
-        # or wall has the scene on one side only; a plane with much on both sides runs
-        # through the limb and is not one.
-        side = np.sign(np.median(sd[far])) or 1.0
-        beyond = far & (side * sd < 0)
-        if beyond.sum() > 0.05 * far.sum():
-            break
-        keep = side * sd > params.floor_clearance_mm
-        removed_floor += int((~keep).sum())
-        pts = pts[keep]
-        planes.append([*map(float, nrm * side), float(off * side)])
-    if planes:
-        steps.append({"step": "floor", "kept": len(pts), "removed": removed_floor,
-                      "detail": f"{len(planes)} plane(s) removed with everything beyond them",
-                      "planes": planes})
+    floors = remove_floors(pts, params.floor_tolerance_mm, params.floor_clearance_mm,
+                           max_planes=3)
+    pts = floors.points
+    if floors.planes:
+        steps.append({"step": "floor", "kept": len(pts), "removed": floors.removed,
+                      "detail": f"{len(floors.planes)} plane(s) removed with everything "
+                                f"beyond them",
+                      "planes": floors.planes_as_lists()})
     if len(pts) < 500:
         raise ScanError("no limb-like object in the scan (only a flat surface was found); "
                         "scan the limb itself, with the whole residual limb in view")

@@ -9,7 +9,7 @@ Every interface is a frozen dataclass in the limb frame (mm, z up, the part's be
   insert pockets, recesses, a pin channel), reaching up to ``top_z_mm`` so a hole can run
   through the distal wall into the cavity.
 
-The socket builders tessellate both (:func:`tessellate`, checked against the B-rep's volume)
+The socket builders tessellate both (:func:`interface_meshes`, checked against the B-reps)
 and join them to the shell's mesh with manifold3d; the B-reps themselves are exact and can be
 exported on their own.
 
@@ -43,12 +43,13 @@ import numpy as np
 import trimesh
 
 from prosthetics.errors import ParameterError
+from prosthetics.geometry.brep import ANGULAR_TOLERANCE_RAD, tessellate
 from prosthetics.params import Params, param
 
-#: Chordal tolerance of the tessellation of CadQuery parts, mm.  0.02 mm keeps the bolt
-#: holes round to well under a printer's resolution at a few thousand triangles.
+#: Chordal tolerance of the tessellation of CadQuery parts, mm (absolute).  0.02 mm keeps
+#: the bolt holes round to well under a printer's resolution at a few thousand triangles.
 TESSELLATION_TOLERANCE_MM = 0.02
-TESSELLATION_ANGLE_RAD = 0.2
+TESSELLATION_ANGLE_RAD = ANGULAR_TOLERANCE_RAD
 
 #: How far a cutter starts below the bed face, so the boolean leaves no skin, mm.
 _BELOW_MM = 1.0
@@ -693,26 +694,29 @@ def text_solid(text: str, size: float = 10.0, depth: float = 1.0):
                                    valign="center")
 
 
-def tessellate(wp, tolerance_mm: float = TESSELLATION_TOLERANCE_MM,
-               angular_tolerance_rad: float = TESSELLATION_ANGLE_RAD) -> trimesh.Trimesh:
-    """A CadQuery workplane's solid as a closed trimesh (absolute tolerance in mm).
+def interface_meshes(iface, top_z_mm: float) -> tuple[trimesh.Trimesh, trimesh.Trimesh]:
+    """An interface's material and its cutters as closed meshes (mm, limb frame).
 
-    The B-rep's volume is checked against the tessellation's, as OCC has been seen to call
-    garbage solids valid.
+    Parameters
+    ----------
+    iface
+        Any interface of this module (``solid()`` and ``cutters(top_z_mm)``).
+    top_z_mm : float, mm
+        Height the cutters reach up to (see ``cutters``).
+
+    Returns
+    -------
+    (solid, cutters) : trimesh.Trimesh
+        Tessellated at :data:`TESSELLATION_TOLERANCE_MM` and checked against the B-reps
+        (:func:`prosthetics.geometry.brep.tessellate`).
+
+    Raises
+    ------
+    GeometryError
+        OCC could not build or mesh a part.
     """
-    shape = wp.val() if hasattr(wp, "val") else wp
-    if hasattr(wp, "vals") and len(wp.vals()) > 1:
-        import cadquery as cq
-
-        shape = cq.Compound.makeCompound(wp.vals())
-    verts, tris = shape.tessellate(tolerance_mm, angular_tolerance_rad)
-    v = np.array([(p.x, p.y, p.z) for p in verts], dtype=np.float64)
-    mesh = trimesh.Trimesh(v, np.asarray(tris, dtype=np.int64), process=True)
-    mesh.merge_vertices()
-    if mesh.volume < 0:
-        mesh.invert()
-    brep_volume = shape.Volume()
-    if not mesh.is_watertight or abs(mesh.volume - brep_volume) > 0.01 * abs(brep_volume) + 1.0:
-        raise RuntimeError(f"tessellation of a CadQuery part is not a closed solid matching "
-                           f"its B-rep ({mesh.volume:.1f} vs {brep_volume:.1f} mm^3)")
-    return mesh
+    fix = "check the adapter_* parameters"
+    return (tessellate(iface.solid(), TESSELLATION_TOLERANCE_MM, TESSELLATION_ANGLE_RAD,
+                       what="distal interface", fix=fix),
+            tessellate(iface.cutters(top_z_mm=top_z_mm), TESSELLATION_TOLERANCE_MM,
+                       TESSELLATION_ANGLE_RAD, what="distal interface's holes", fix=fix))

@@ -38,7 +38,7 @@ from prosthetics.sockets.fenestrations import (
     Fenestrations,
     place_fenestrations,
 )
-from prosthetics.sockets.label import apply_label, label_footprint
+from prosthetics.sockets.label import LabelWall, apply_label, label_footprint
 from prosthetics.sockets.regions import (
     DOME_BLEND_MM,
     distal_blend,
@@ -136,8 +136,7 @@ class TemplateCache:
         if key not in self._adapters:
             if len(self._adapters) > 16:
                 self._adapters.clear()
-            self._adapters[key] = (adapters.tessellate(adapter.solid()),
-                                   adapters.tessellate(adapter.cutters(top_z_mm=top_z)))
+            self._adapters[key] = adapters.interface_meshes(adapter, top_z)
         return self._adapters[key]
 
 
@@ -526,10 +525,10 @@ def assemble_socket(limb, grid: SocketGrid, inner: np.ndarray, pole: np.ndarray,
     for surface in (inner_surface, outer_surface):
         if _faces_inward(surface):
             surface.invert()
+    interface_top = max(pedestal_top, float(blend.bounds[1, 2]) if blend is not None else -np.inf)
     fen = place_fenestrations(
         p, inner_surface, outer_surface, grid.trim_z, side=side,
-        floor_z_mm=max(zc + DOME_BLEND_MM, pedestal_top,
-                       float(blend.bounds[1, 2]) if blend is not None else -np.inf),
+        floor_z_mm=max(zc + DOME_BLEND_MM, interface_top),
         distal_ref_z_mm=pedestal_top, ceiling_z_mm=fenestration_ceiling_z_mm,
         ceiling_reason=fenestration_ceiling_reason, keep_outs=fenestration_keep_outs,
         label_box=label_footprint(p, side, default_z_mm=0.45 * anterior_z))
@@ -537,7 +536,13 @@ def assemble_socket(limb, grid: SocketGrid, inner: np.ndarray, pole: np.ndarray,
                           holes=fen.cutter() if fen is not None else None)
     timings["booleans"] = time.perf_counter() - t0
     t0 = time.perf_counter()
-    mesh, label = apply_label(mesh, p, side, default_z_mm=0.45 * anterior_z)
+    # The label goes where it prints closed, clear of the brim, the distal interface and
+    # the holes (moved, or left off with a warning, when the asked place does not work).
+    wall = LabelWall(trim_z=grid.trim_z, floor_z_mm=interface_top,
+                     hole_centres=fen.centres if fen is not None else np.zeros((0, 3)),
+                     hole_radius_mm=0.5 * fen.diameter_mm if fen is not None else 0.0)
+    mesh, label, label_warnings = apply_label(mesh, p, side, default_z_mm=0.45 * anterior_z,
+                                              wall=wall)
     if label is not None:
         timings["label"] = time.perf_counter() - t0
     return SocketResult(mesh=mesh, inner_surface=inner_surface, outer_surface=outer_surface,
@@ -550,7 +555,8 @@ def assemble_socket(limb, grid: SocketGrid, inner: np.ndarray, pole: np.ndarray,
                         trim_lowest_z_mm=float(grid.trim_z.min()), wall_target_mm=target,
                         landmarks=landmarks, zones=zones or [], label=label, timings_s=timings,
                         wall_check_above_z_mm=cut_top + 1.0, fenestrations=fen,
-                        warnings=list(fen.warnings) if fen is not None else [])
+                        warnings=[*(fen.warnings if fen is not None else []),
+                                  *label_warnings])
 
 
 def _faces_inward(surface: trimesh.Trimesh) -> bool:

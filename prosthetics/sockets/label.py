@@ -10,13 +10,21 @@ label would thin it below the set minimum).
 
 Defaults: 7 mm characters, 1 mm relief.  Below about 6 mm height or 0.8 mm relief the
 strokes of a 0.4 mm nozzle run together.
+
+The label is a decoration: a design never fails for its place.  When the asked place (the
+lateral side at 45 % of the anterior trim height, or the user's ``label_z_mm`` /
+``label_angle_deg``) does not work, :func:`place_label` tries the places round it, nearest
+first: cheap ray-cast checks (a wall under the whole block, clear of the trim line, the
+distal interface and the ventilation holes, not too steep, fair at a letter's scale) before
+each union.  When none works the label is left off with a warning; a place the user set
+and not kept is warned about too.
 """
 
 from __future__ import annotations
 
 import datetime as _dt
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import trimesh
@@ -102,12 +110,14 @@ def text_mesh(text: str) -> trimesh.Trimesh:
 def _raw_line(text: str) -> trimesh.Trimesh:
     """CadQuery's bold text at size 10, 1 deep, tessellated (cached by text)."""
     if text not in _TEXT_CACHE:
-        from prosthetics.sockets.adapters import tessellate, text_solid
+        from prosthetics.geometry.brep import tessellate
+        from prosthetics.sockets.adapters import text_solid
 
         wp = text_solid(text, 10.0, 1.0)
         if len(_TEXT_CACHE) > 32:
             _TEXT_CACHE.clear()
-        _TEXT_CACHE[text] = tessellate(wp, tolerance_mm=0.01)
+        _TEXT_CACHE[text] = tessellate(wp, 0.01, what=f"label text {text!r}",
+                                       fix="change label_case_id or label_date")
     return _TEXT_CACHE[text]
 
 
@@ -127,18 +137,249 @@ def line_mesh(text: str) -> trimesh.Trimesh:
     return trimesh.Trimesh(v, m.faces.copy(), process=False)
 
 
+class LabelPlaceError(ParameterError):
+    """The label does not fit where it was put (the place, not its text or size).
+
+    ``reason`` is the short phrase that says why ("crosses the trim line"), for warnings.
+    """
+
+    def __init__(self, angle_deg: float, centre_z_mm: float, reason: str, fix: str):
+        self.reason = reason
+        super().__init__(f"the label at {angle_deg:g} deg, {centre_z_mm:.0f} mm {reason}; {fix}")
+
+
+#: What to change when the label's place does not work.
+_MOVE_IT = "move it with label_z_mm or label_angle_deg"
+#: The letters' block keeps this far below the trim line (the brim's rounding, and the rim
+#: the hands hold when the socket is donned), mm.
+TRIM_CLEARANCE_MM = 10.0
+#: ... this far above the distal interface (its block and fillet), mm ...
+DISTAL_CLEARANCE_MM = 5.0
+#: ... and this far from a ventilation hole's edge (letters over a bore stand free), mm.
+HOLE_CLEARANCE_MM = 3.0
+#: A letter's triangles span up to a character's height, and between their corners the
+#: letter is flat.  Over such a chord the wall may depart from a straight line by at most
+#: this, mm: the letters reach EMBED_MM into the wall and stand at least 0.8 mm proud, so a
+#: deeper hollow leaves a stroke floating and a higher bump leaves it flush.  (A socket's
+#: outer wall ripples by 0.2-0.6 mm at this scale where it is fair.)
+MAX_SAG_MM = 0.8
+#: The steepest wall a label goes on, as the radius's change per mm of height (tan 35
+#: degrees): the letters are laid along horizontal rays, so on the distal dome's slope
+#: they would shear and their undersides overhang.
+MAX_SLOPE = 0.7
+#: Candidate places: heights this far apart and directions this many degrees apart.
+SEARCH_STEP_MM = 6.0
+SEARCH_STEP_DEG = 15.0
+#: Unions tried at most before the label is left off (each 0.05-0.4 s): the cheap checks
+#: have passed by then, so a union fails only by chance (a letter's corner on the wall's
+#: edge) and the next place almost always works.
+MAX_UNIONS = 8
+#: A coordinate the user set weighs this much more than a free one when the other places
+#: are ranked by their distance from the asked one.
+SET_WEIGHT = 3.0
+
+
+@dataclass(frozen=True, kw_only=True)
+class LabelWall:
+    """Where on a socket's outer wall the label may go (limb frame, mm).
+
+    Attributes
+    ----------
+    trim_z : (cols,) float, mm
+        Trim height per direction, columns at equal angles from +X.
+    floor_z_mm : float
+        Top of the distal interface (its block and fillet).
+    hole_centres : (k, 3) float, mm
+        Where the ventilation holes' axes meet the cavity; (0, 3) without holes.
+    hole_radius_mm : float
+        The holes' radius.
+    """
+
+    trim_z: np.ndarray
+    floor_z_mm: float
+    hole_centres: np.ndarray = field(default_factory=lambda: np.zeros((0, 3)))
+    hole_radius_mm: float = 0.0
+
+
+class _Wrap:
+    """One label's text laid on one mesh's outside, shared by the checks, the letters and
+    the union (the ray-casting scene and the mesh's manifold are made once).
+
+    Each text vertex's horizontal position becomes an angle (arc length at the radius of
+    the label's centre), its vertical position a height, its depth a distance from the wall
+    along a horizontal ray toward the axis.
+    """
+
+    def __init__(self, mesh: trimesh.Trimesh, text: str, height_mm: float, depth_mm: float):
+        self.mesh, self.text = mesh, text
+        self.height_mm, self.depth_mm = float(height_mm), float(depth_mm)
+        self.unit = text_mesh(text)
+        self.query = SurfaceQuery(mesh)
+        self.far = float(np.linalg.norm(mesh.bounds, axis=1).max()) + 50.0
+        u = self.unit.vertices[:, 0] * self.height_mm
+        self.width_mm = float(u.max() - u.min())
+        lo, hi = self.unit.bounds
+        #: The text block's bottom and top on the wall, from the centre, mm.
+        self.v_mm = (float(lo[1]) * self.height_mm, float(hi[1]) * self.height_mm)
+        #: The letters' solid reaches lower and higher: their roots sink EMBED_MM into the
+        #: wall and their faces rise with the slant, mm.
+        self.solid_v_mm = (self.v_mm[0] - UNDERSIDE_RISE_PER_MM * EMBED_MM,
+                           self.v_mm[1] + UNDERSIDE_RISE_PER_MM * self.depth_mm)
+        self._body = None
+
+    def radius(self, theta: np.ndarray, z: np.ndarray) -> np.ndarray:
+        """Distance (n,) from the axis to the first wall a horizontal ray from outside meets
+        at directions ``theta`` (n,) rad and heights ``z`` (n,) mm; inf where none, negative
+        where the ray crosses the axis first (an open side: it meets the far wall)."""
+        d = np.column_stack([np.cos(theta), np.sin(theta), np.zeros_like(theta)])
+        o = self.far * d
+        o[:, 2] = z
+        return self.far - self.query.cast(o, -d)
+
+    def letters(self, angle_deg: float, centre_z_mm: float) -> trimesh.Trimesh:
+        """The letters (a closed mesh) with their centre at ``angle_deg``, ``centre_z_mm``.
+
+        Raises LabelPlaceError when a ray finds no wall, or the line spans more than half
+        way round.
+        """
+        t = self.unit
+        a0 = np.radians(angle_deg)
+        r0 = float(self.radius(np.array([a0]), np.array([centre_z_mm]))[0])
+        if not np.isfinite(r0) or r0 <= 0.0:
+            raise LabelPlaceError(angle_deg, centre_z_mm, "finds no wall",
+                                  "set label_z_mm below the trim line")
+        if self.width_mm > np.pi * r0:
+            raise LabelPlaceError(angle_deg, centre_z_mm,
+                                  f"is {self.width_mm:.0f} mm long, over half way round the "
+                                  f"socket there", "shorten label_case_id or lower "
+                                  "label_height_mm")
+        u = t.vertices[:, 0] * self.height_mm
+        theta = a0 + u / r0
+        z = centre_z_mm + t.vertices[:, 1] * self.height_mm
+        r = self.radius(theta, z)
+        if not np.all(np.isfinite(r)):
+            raise LabelPlaceError(angle_deg, centre_z_mm, "falls off the socket", _MOVE_IT)
+        out_mm = t.vertices[:, 2] * (EMBED_MM + self.depth_mm) - EMBED_MM   # off the wall, mm
+        r = r + out_mm
+        v = np.column_stack([r * np.cos(theta), r * np.sin(theta),
+                             z + UNDERSIDE_RISE_PER_MM * out_mm])
+        return trimesh.Trimesh(v, t.faces, process=False)
+
+    def union(self, letters: trimesh.Trimesh, angle_deg: float,
+              centre_z_mm: float) -> trimesh.Trimesh:
+        """The mesh with ``letters`` joined (manifold3d); LabelPlaceError unless one closed
+        body comes out."""
+        if self._body is None:
+            self._body = to_manifold(self.mesh)
+        body = self._body + to_manifold(letters)
+        # The union can leave zero-volume slivers where a letter's face grazes the wall.
+        pieces = [pc for pc in body.decompose() if pc.volume() > 1.0]
+        if len(pieces) != 1:
+            raise LabelPlaceError(angle_deg, centre_z_mm, "does not sit on the wall (a letter "
+                                  "stands free over a hollow)", _MOVE_IT)
+        out = from_manifold(pieces[0])
+        if not out.is_watertight:
+            raise LabelPlaceError(angle_deg, centre_z_mm, "crosses a fold of the wall and "
+                                  "would not print closed", _MOVE_IT)
+        return out
+
+    def record(self, angle_deg: float | None, centre_z_mm: float | None) -> dict:
+        """The report's record of the label (its place None when it is left off)."""
+        return {"text": self.text,
+                "angle_deg": None if angle_deg is None else round(float(angle_deg), 2),
+                "centre_z_mm": None if centre_z_mm is None else round(float(centre_z_mm), 2),
+                "height_mm": self.height_mm, "relief_mm": self.depth_mm,
+                "length_mm": round(self.width_mm, 1), "kind": "embossed",
+                "underside_slope_deg": round(float(np.degrees(
+                    np.arctan(1.0 / UNDERSIDE_RISE_PER_MM))), 1)}
+
+    def screen(self, wall: LabelWall, angle_deg: np.ndarray,
+               centre_z_mm: np.ndarray) -> list[str | None]:
+        """The cheap checks of places (n,) (deg, mm) before any union: per place None when
+        it passes, else why not (a phrase that follows "the label there").
+
+        In order: a wall under the centre; the line under half way round; clear of the trim
+        line, the distal interface and the ventilation holes; a wall under the whole block,
+        not steeper than MAX_SLOPE and departing from a letter's chord by at most MAX_SAG_MM
+        (sampled at half a character's height, both ways).
+        """
+        n = len(angle_deg)
+        a = np.radians(np.asarray(angle_deg, dtype=float))
+        zc = np.asarray(centre_z_mm, dtype=float)
+        why: list[str | None] = [None] * n
+
+        def flag(mask: np.ndarray, say) -> None:
+            for i in np.flatnonzero(mask):
+                if why[i] is None:
+                    why[i] = say(i)
+
+        r0 = self.radius(a, zc)
+        found = np.isfinite(r0) & (r0 > 0.0)
+        flag(~found, lambda i: "finds no wall")
+        r0 = np.where(found, r0, 1.0)
+        flag(self.width_mm > np.pi * r0,
+             lambda i: f"is {self.width_mm:.0f} mm long, over half way round the socket there "
+                       f"({np.pi * r0[i]:.0f} mm)")
+        step = 0.5 * self.height_mm
+        us = np.linspace(-0.5, 0.5, int(np.ceil(self.width_mm / step)) + 1) * self.width_mm
+        vs = np.linspace(*self.v_mm, int(np.ceil((self.v_mm[1] - self.v_mm[0]) / step)) + 1)
+        theta = a[:, None] + us[None] / r0[:, None]                              # (n, nu)
+        cols = np.linspace(0.0, 2 * np.pi, len(wall.trim_z), endpoint=False)
+        trim = np.interp(np.mod(theta, 2 * np.pi), cols, wall.trim_z, period=2 * np.pi)
+        room = trim.min(axis=1) - (zc + self.solid_v_mm[1])
+        flag(room < TRIM_CLEARANCE_MM,
+             lambda i: "crosses the trim line" if room[i] <= 0 else
+             f"comes within {room[i]:.0f} mm of the trim line (keep {TRIM_CLEARANCE_MM:g} mm)")
+        floor = wall.floor_z_mm + DISTAL_CLEARANCE_MM
+        flag(zc + self.solid_v_mm[0] < floor,
+             lambda i: f"runs onto the distal interface (keep above {floor:.0f} mm)")
+        if len(wall.hole_centres):
+            c = wall.hole_centres
+            arc = np.abs(np.angle(np.exp(1j * (np.arctan2(c[:, 1], c[:, 0])[None]
+                                               - a[:, None])))) * r0[:, None]    # (n, k)
+            dz = np.abs(c[:, 2][None] - (zc[:, None] + 0.5 * sum(self.solid_v_mm)))
+            reach = wall.hole_radius_mm + HOLE_CLEARANCE_MM
+            over = (arc < 0.5 * self.width_mm + reach) & (
+                dz < 0.5 * (self.solid_v_mm[1] - self.solid_v_mm[0]) + reach)
+            flag(over.any(axis=1), lambda i: "covers a ventilation hole")
+        shape = (n, len(vs), len(us))
+        th = np.broadcast_to(theta[:, None, :], shape)
+        z = np.broadcast_to(zc[:, None, None] + vs[None, :, None], shape)
+        r = self.radius(th.ravel(), z.ravel()).reshape(shape)
+        on = np.isfinite(r) & (r > 0.0)
+        flag(~on.all(axis=(1, 2)), lambda i: "falls off the socket (over an opening or the "
+                                             "brim)")
+        r = np.where(on, r, r0[:, None, None])
+        slope = (np.abs(np.diff(r, axis=1)) / np.diff(vs)[None, :, None]).max(axis=(1, 2))
+        flag(slope > MAX_SLOPE,
+             lambda i: f"sits on a wall sloping {np.degrees(np.arctan(slope[i])):.0f} degrees "
+                       f"from vertical (at most {np.degrees(np.arctan(MAX_SLOPE)):.0f})")
+        sag = np.zeros(n)
+        if len(us) > 2:
+            sag = np.maximum(sag, 0.5 * np.abs(r[:, :, :-2] - 2 * r[:, :, 1:-1]
+                                               + r[:, :, 2:]).max(axis=(1, 2)))
+        if len(vs) > 2:
+            sag = np.maximum(sag, 0.5 * np.abs(r[:, :-2] - 2 * r[:, 1:-1]
+                                               + r[:, 2:]).max(axis=(1, 2)))
+        flag(sag > MAX_SAG_MM,
+             lambda i: f"sits on an uneven wall (a {sag[i]:.1f} mm hollow or bump under a "
+                       f"letter; at most {MAX_SAG_MM:g} mm)")
+        return why
+
+
 def emboss(mesh: trimesh.Trimesh, text: str, *, angle_deg: float, centre_z_mm: float,
            height_mm: float, depth_mm: float) -> tuple[trimesh.Trimesh, dict]:
-    """``mesh`` with ``text`` embossed on its outside, wrapped around the z axis.
+    """``mesh`` with ``text`` embossed on its outside, wrapped around the z axis, exactly
+    where asked (:func:`place_label` looks for a place that works).
 
     Parameters
     ----------
     mesh
         Closed socket mesh, limb frame, mm.
     text
-        One line.
+        One line, or two separated by ``\\n``.
     angle_deg, centre_z_mm
-        Where the label's centre goes (direction from +X about z, height).
+        Where the label's centre goes (direction from +X about z, deg; height, mm).
     height_mm, depth_mm
         Character height and relief, mm.
 
@@ -148,76 +389,178 @@ def emboss(mesh: trimesh.Trimesh, text: str, *, angle_deg: float, centre_z_mm: f
 
     Raises
     ------
-    ParameterError
-        When the label does not fit on the outside there (a ray finds no wall, or the line
-        spans more than half way round).
+    LabelPlaceError
+        When the label does not fit on the outside there (a ray finds no wall, the line
+        spans more than half way round, or the union is not one closed body).
     """
-    t = text_mesh(text)
-    q = SurfaceQuery(mesh)
-    far = float(np.linalg.norm(mesh.bounds, axis=1).max()) + 50.0
-
-    def radius_at(theta: np.ndarray, z: np.ndarray) -> np.ndarray:
-        d = np.column_stack([np.cos(theta), np.sin(theta), np.zeros_like(theta)])
-        o = far * d
-        o[:, 2] = z
-        return far - q.cast(o, -d)
-
-    a0 = np.radians(angle_deg)
-    r0 = float(radius_at(np.array([a0]), np.array([centre_z_mm]))[0])
-    if not np.isfinite(r0):
-        raise ParameterError(f"the label at {angle_deg:g} deg, {centre_z_mm:g} mm finds no wall;"
-                             f" set label_z_mm below the trim line")
-    u = t.vertices[:, 0] * height_mm
-    width = float(u.max() - u.min())
-    if width > np.pi * r0:
-        raise ParameterError(f"the label is {width:.0f} mm long, over half way round the socket "
-                             f"there; shorten label_case_id or lower label_height_mm")
-    theta = a0 + u / r0
-    z = centre_z_mm + t.vertices[:, 1] * height_mm
-    r = radius_at(theta, z)
-    if not np.all(np.isfinite(r)):
-        raise ParameterError(f"part of the label at {centre_z_mm:g} mm falls off the socket; "
-                             f"move it (label_z_mm, label_angle_deg)")
-    out_mm = t.vertices[:, 2] * (EMBED_MM + depth_mm) - EMBED_MM   # off the wall, mm
-    r = r + out_mm
-    v = np.column_stack([r * np.cos(theta), r * np.sin(theta),
-                         z + UNDERSIDE_RISE_PER_MM * out_mm])
-    letters = trimesh.Trimesh(v, t.faces, process=False)
-    body = to_manifold(mesh) + to_manifold(letters)
-    # The union can leave zero-volume slivers where a letter's face grazes the wall.
-    pieces = [pc for pc in body.decompose() if pc.volume() > 1.0]
-    if len(pieces) != 1:
-        raise ParameterError(f"the label at {angle_deg:g} deg, {centre_z_mm:.0f} mm does not sit "
-                             f"on the wall (a letter stands free over a hollow); move it with "
-                             f"label_z_mm or label_angle_deg")
-    out = from_manifold(pieces[0])
-    if not out.is_watertight:
-        raise ParameterError(f"the label at {angle_deg:g} deg, {centre_z_mm:.0f} mm crosses a "
-                             f"fold of the wall and would not print closed; move it with "
-                             f"label_z_mm or label_angle_deg")
-    return out, {"text": text, "angle_deg": round(float(angle_deg), 2),
-                                 "centre_z_mm": round(float(centre_z_mm), 2),
-                                 "height_mm": height_mm, "relief_mm": depth_mm,
-                                 "length_mm": round(width, 1), "kind": "embossed",
-                                 "underside_slope_deg": round(float(np.degrees(
-                                     np.arctan(1.0 / UNDERSIDE_RISE_PER_MM))), 1)}
+    w = _Wrap(mesh, text, height_mm, depth_mm)
+    out = w.union(w.letters(angle_deg, centre_z_mm), angle_deg, centre_z_mm)
+    return out, w.record(angle_deg, centre_z_mm)
 
 
-def apply_label(mesh: trimesh.Trimesh, p: LabelParams, side: str,
-                default_z_mm: float) -> tuple[trimesh.Trimesh, dict | None]:
+@dataclass(frozen=True, kw_only=True)
+class LabelPlacement:
+    """Where :func:`place_label` put the label, or that it left it off.
+
+    ``mesh`` is the embossed mesh (None: left off); ``angle_deg``, ``centre_z_mm`` its
+    place (None: left off); ``asked_reason`` why the asked place did not work (None: it
+    did); ``tried`` the places checked, ``unions`` those embossed and checked.
+    """
+
+    mesh: trimesh.Trimesh | None
+    record: dict
+    angle_deg: float | None
+    centre_z_mm: float | None
+    asked_reason: str | None
+    tried: int
+    unions: int
+
+
+def _candidates(w: _Wrap, wall: LabelWall, angle_deg: float, centre_z_mm: float, *,
+                set_angle: bool, set_z: bool) -> tuple[np.ndarray, np.ndarray]:
+    """Places (deg (n,), mm (n,)) to try, the asked one first, then the others by their
+    distance from it on the wall (a coordinate the user set weighs SET_WEIGHT times more).
+
+    Directions every SEARCH_STEP_DEG all round; heights every SEARCH_STEP_MM through the
+    asked one, over the band where the block clears the distal interface and the highest
+    trim.
+    """
+    angles = angle_deg + SEARCH_STEP_DEG * np.arange(-(180 // SEARCH_STEP_DEG) + 1,
+                                                     180 // SEARCH_STEP_DEG + 1)
+    lo = wall.floor_z_mm + DISTAL_CLEARANCE_MM - w.solid_v_mm[0]
+    hi = float(np.max(wall.trim_z)) - TRIM_CLEARANCE_MM - w.solid_v_mm[1]
+    k = np.arange(np.ceil((lo - centre_z_mm) / SEARCH_STEP_MM),
+                  np.floor((hi - centre_z_mm) / SEARCH_STEP_MM) + 1)
+    heights = np.union1d(centre_z_mm + SEARCH_STEP_MM * k, [centre_z_mm])
+    a, z = (g.ravel() for g in np.meshgrid(angles, heights, indexing="ij"))
+    d_rad = np.abs(np.angle(np.exp(1j * np.radians(a - angle_deg))))
+    # Arc lengths at the socket's typical radius.
+    radius = 0.25 * float(np.ptp(w.mesh.vertices[:, 0]) + np.ptp(w.mesh.vertices[:, 1]))
+    cost = np.hypot((SET_WEIGHT if set_angle else 1.0) * radius * d_rad,
+                    (SET_WEIGHT if set_z else 1.0) * np.abs(z - centre_z_mm))
+    a = np.where(a == angle_deg, a, (a + 180.0) % 360.0 - 180.0)   # the asked one as asked
+    order = np.lexsort((z, a, np.round(cost, 6)))
+    return a[order], z[order]
+
+
+def place_label(mesh: trimesh.Trimesh, text: str, *, angle_deg: float, centre_z_mm: float,
+                height_mm: float, depth_mm: float, wall: LabelWall, set_angle: bool = False,
+                set_z: bool = False) -> LabelPlacement:
+    """Emboss ``text`` at the asked place, or at the nearest place that works, or nowhere.
+
+    Places are tried in the order :func:`_candidates` gives (the asked one first); each
+    passes the cheap checks (:meth:`_Wrap.screen`: the wall, the trim line, the distal
+    interface, the holes, the wall's slope and evenness) before it is embossed and the
+    union checked (one closed body), at most MAX_UNIONS times.
+
+    Parameters
+    ----------
+    mesh
+        Closed socket mesh, limb frame, mm.
+    text
+        One line, or two separated by ``\\n``.
+    angle_deg, centre_z_mm
+        The asked place (deg from +X about z; mm above the distal end).
+    height_mm, depth_mm
+        Character height and relief, mm.
+    wall
+        Where on the socket the label may go.
+    set_angle, set_z
+        Whether the user set the direction, the height (the search keeps closer to it).
+
+    Returns
+    -------
+    LabelPlacement
+        Never raises for the place: when nothing works the label is left off.
+    """
+    w = _Wrap(mesh, text, height_mm, depth_mm)
+    angles, heights = _candidates(w, wall, float(angle_deg), float(centre_z_mm),
+                                  set_angle=set_angle, set_z=set_z)
+    asked_reason, tried, unions = None, 0, 0
+    # The asked place alone first (it works in the common case), then in batches.
+    bounds = sorted({0, 1, *range(49, len(angles), 48), len(angles)})
+    for lo, hi in zip(bounds[:-1], bounds[1:]):
+        reasons = w.screen(wall, angles[lo:hi], heights[lo:hi])
+        for i, why in enumerate(reasons, start=lo):
+            if unions >= MAX_UNIONS:
+                break
+            if why is None:
+                unions += 1
+                a, z = float(angles[i]), float(heights[i])
+                try:
+                    out = w.union(w.letters(a, z), a, z)
+                except LabelPlaceError as exc:
+                    why = exc.reason
+                else:
+                    return LabelPlacement(mesh=out, record=w.record(a, z), angle_deg=a,
+                                          centre_z_mm=z, asked_reason=asked_reason,
+                                          tried=i + 1, unions=unions)
+            tried = i + 1
+            if i == 0:
+                asked_reason = why
+        if unions >= MAX_UNIONS:
+            break
+    return LabelPlacement(mesh=None, record=w.record(None, None), angle_deg=None,
+                          centre_z_mm=None, asked_reason=asked_reason, tried=tried,
+                          unions=unions)
+
+
+def apply_label(mesh: trimesh.Trimesh, p: LabelParams, side: str, default_z_mm: float, *,
+                wall: LabelWall) -> tuple[trimesh.Trimesh, dict | None, list[str]]:
     """Emboss the label ``p`` asks for (none when ``p.label`` is off); lateral by default.
 
     ``side`` is "right" or "left": in the limb frame the lateral side of a right limb is +X.
+    When the asked place does not work (:func:`place_label`) the label goes to the nearest
+    place that does, or is left off; a design never fails for its label's place.
+
+    Returns
+    -------
+    The mesh (embossed, or as it was), the label's record (None when ``p.label`` is off)
+    and warnings (when a place the user set did not work, or the label is left off).
+
+    Raises
+    ------
+    ParameterError
+        Only for the text (``label_case_id``, ``label_date``).
     """
     if not p.label:
-        return mesh, None
+        return mesh, None, []
     text, angle, z = _placement(p, side, default_z_mm)
-    return emboss(mesh, text, angle_deg=angle, centre_z_mm=z, height_mm=p.label_height_mm,
-                  depth_mm=p.label_depth_mm)
+    set_angle, set_z = p.label_angle_deg is not None, p.label_z_mm is not None
+    found = place_label(mesh, text, angle_deg=angle, centre_z_mm=z, height_mm=p.label_height_mm,
+                        depth_mm=p.label_depth_mm, wall=wall, set_angle=set_angle,
+                        set_z=set_z)
+    moved = found.asked_reason is not None
+    record = {**found.record, "placed": found.mesh is not None, "moved": moved,
+              "asked": {"angle_deg": round(angle, 2), "centre_z_mm": round(z, 2),
+                        "set_by_user": set_angle or set_z},
+              "places_tried": found.tried}
+    if moved:
+        record["asked"]["reason"] = found.asked_reason
+    asked = ", ".join([*([f"label_angle_deg = {angle:g}"] if set_angle else []),
+                       *([f"label_z_mm = {z:g}"] if set_z else [])])
+    warnings = []
+    if found.mesh is None:
+        nowhere = (f"no place on the outer wall where it prints closed (tried "
+                   f"{found.tried} places)")
+        fix = ("set label_z_mm and label_angle_deg to place it by hand, lower "
+               "label_height_mm or shorten label_case_id, or set label = false")
+        if set_angle or set_z:
+            warnings.append(f"label left off: at {asked} it {found.asked_reason}, and "
+                            f"{nowhere}; {fix}")
+        else:
+            warnings.append(f"label left off: {nowhere}; at {angle:g} deg, {z:.0f} mm it "
+                            f"{found.asked_reason}; {fix}")
+        return mesh, record, warnings
+    if moved and (set_angle or set_z):
+        warnings.append(f"label moved: at {asked} it {found.asked_reason}; embossed at "
+                        f"{found.angle_deg:g} deg, {found.centre_z_mm:.0f} mm instead; set "
+                        f"label_z_mm and label_angle_deg elsewhere to choose the place")
+    return found.mesh, record, warnings
 
 
 def _placement(p: LabelParams, side: str, default_z_mm: float) -> tuple[str, float, float]:
-    """The label's text, direction (deg) and centre height (mm) as :func:`apply_label` sets."""
+    """The label's text, direction (deg) and centre height (mm) as :func:`apply_label` asks."""
     text = label_text(p.label_case_id or "CASE", side, p.label_date)
     angle = p.label_angle_deg if p.label_angle_deg is not None else (
         0.0 if side.lower().startswith("r") else 180.0)
@@ -226,10 +569,11 @@ def _placement(p: LabelParams, side: str, default_z_mm: float) -> tuple[str, flo
 
 
 def label_footprint(p: LabelParams, side: str, default_z_mm: float) -> dict | None:
-    """Where :func:`apply_label` will put the label, before it is embossed (None when off).
+    """Where :func:`apply_label` asks for the label, before it is embossed (None when off).
 
     Returns ``angle_deg``, ``centre_z_mm`` and the text block's ``width_mm`` (along the
     surface) and ``height_mm``, for parts that must keep clear of it (ventilation holes).
+    A label moved from there keeps clear of the holes by itself.
     """
     if not p.label:
         return None

@@ -57,7 +57,7 @@ def window(qapp, messages):
 
 
 def test_save_reopen_and_trends_of_a_case_folder(window, messages, tmp_path):
-    from prosthetics.cases.store import open_case, verify_case
+    from prosthetics.cases import open_case, verify_case
 
     m = window.model
     assert m.session is not None and m.session.scan_path == TRUTH_STL

@@ -1,0 +1,90 @@
+"""Edits of the design's parameters: values as the session takes them, and the undo
+commands that change the model's target parameters or its preset and units.
+
+A command only records the values before and after; applying them (and starting the job
+that brings the session up to date) is the model's work (:meth:`DesignModel._apply_values`,
+:meth:`DesignModel._apply_spec`).
+"""
+
+from __future__ import annotations
+
+import enum
+import time
+from typing import TYPE_CHECKING, Any
+
+from PySide6.QtGui import QUndoCommand
+
+if TYPE_CHECKING:
+    from .model import DesignModel
+
+__all__ = ["to_setting", "flat_values", "settings_of", "diff_settings", "SetParams",
+           "ChangeSpec"]
+
+
+def to_setting(value: Any) -> Any:
+    """A parameter value as ``session.set`` takes it (None -> "auto", enums -> value)."""
+    if value is None:
+        return "auto"
+    if isinstance(value, enum.Enum):
+        return value.value
+    return value
+
+
+def flat_values(groups: dict) -> dict[str, Any]:
+    """Every parameter's plain value (None: automatic) by name."""
+    return {k: v for g in groups.values() for k, v in g.as_dict().items()}
+
+
+def settings_of(groups: dict, names=None) -> dict[str, Any]:
+    """Every parameter (or those in ``names``) as ``session.set`` takes it, by name."""
+    vals = flat_values(groups)
+    return {k: to_setting(v) for k, v in vals.items() if names is None or k in names}
+
+
+def diff_settings(target: dict, current: dict) -> dict[str, Any]:
+    """Settings that turn ``current`` groups into ``target`` groups."""
+    t, c = flat_values(target), flat_values(current)
+    return {k: to_setting(v) for k, v in t.items() if c.get(k, object()) != v}
+
+
+class SetParams(QUndoCommand):
+    """Change one or more parameters (merges repeated edits of the same field)."""
+
+    MERGE_WINDOW_S = 1.5
+
+    def __init__(self, model: DesignModel, new: dict, old: dict):
+        names = ", ".join(sorted(new))
+        super().__init__(f"change {names}")
+        self.model, self.new, self.old = model, dict(new), dict(old)
+        self.when = time.monotonic()
+
+    def id(self) -> int:  # noqa: A003 - Qt API
+        return 1001
+
+    def mergeWith(self, other: QUndoCommand) -> bool:  # noqa: N802 - Qt API
+        if not isinstance(other, SetParams) or set(other.new) != set(self.new) \
+                or other.when - self.when > self.MERGE_WINDOW_S:
+            return False
+        self.new = other.new
+        self.when = other.when
+        return True
+
+    def redo(self) -> None:
+        self.model._apply_values(self.new)
+
+    def undo(self) -> None:
+        self.model._apply_values(self.old)
+
+
+class ChangeSpec(QUndoCommand):
+    """Change the template preset or the scan's units (a new session, same scan)."""
+
+    def __init__(self, model: DesignModel, text: str, new: tuple, old: tuple):
+        super().__init__(text)
+        self.model, self.new, self.old = model, new, old
+
+    def redo(self) -> None:
+        self.model._apply_spec(*self.new)
+
+    def undo(self) -> None:
+        self.model._apply_spec(*self.old)

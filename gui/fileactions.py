@@ -1,0 +1,216 @@
+"""The main window's File menu: opening scans and cases, saving the design to a case,
+the recent files, and dropping a file on the window.
+
+A case is a case folder (``prosthetics.cases.store``: scans and numbered revisions) or a
+single-file case (``*.case.json``, :mod:`.casefile`); the model does the reading and
+writing, this only asks the user and reports.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from PySide6.QtCore import QSettings
+from PySide6.QtWidgets import QFileDialog
+
+from prosthetics.scan.loaders import SUPPORTED_SUFFIXES
+
+__all__ = ["FileActions", "app_settings", "is_case", "SCAN_SUFFIXES", "CASE_SUFFIX"]
+
+SCAN_SUFFIXES = SUPPORTED_SUFFIXES     # what the core reads, AAOP files included
+CASE_SUFFIX = ".case.json"
+MAX_RECENT = 8
+
+
+def app_settings() -> QSettings:
+    """The application's settings (recent files); ``PROSTHETICS_GUI_SETTINGS`` names an INI
+    file to use instead (tests)."""
+    path = os.environ.get("PROSTHETICS_GUI_SETTINGS")
+    if path:
+        return QSettings(path, QSettings.Format.IniFormat)
+    return QSettings(QSettings.Format.IniFormat, QSettings.Scope.UserScope, "prosthetics",
+                     "prosthetics-gui")
+
+
+def is_case(path) -> bool:
+    """A case folder, its case.json, or a single-file case."""
+    p = Path(path)
+    return (str(p).endswith(CASE_SUFFIX) or p.name == "case.json"
+            or (p.is_dir() and (p / "case.json").is_file()))
+
+
+class FileActions:
+    """The File menu's actions and drag and drop, for :class:`~.mainwindow.MainWindow`.
+
+    Uses the window's ``model`` (None until started), ``status`` label, ``recent_menu``,
+    ``headless`` flag, ``_initial`` (the path to open once started), :meth:`show_error` and
+    :meth:`_on_session_title`.
+    """
+
+    def open_path(self, path: str | os.PathLike | None) -> bool:
+        """Open a scan, a case folder (or its case.json) or a single-file case (the sample
+        scan when None)."""
+        if self.model is None:
+            self._initial = str(path) if path else ""
+            return False
+        if path is not None and is_case(path):
+            ok = self.model.open_case(path)
+        else:
+            ok = self.model.open_scan(path)
+        if ok and path is not None:
+            self._add_recent(str(Path(path).resolve()))
+        return ok
+
+    def open_dialog(self) -> None:
+        from prosthetics.resources import samples_dir
+
+        start = str(self.model.session.scan_path.parent if self.model and self.model.session
+                    else samples_dir())
+        pats = " ".join(f"*{s}" for s in SCAN_SUFFIXES)
+        path, _ = QFileDialog.getOpenFileName(
+            self, "Open scan", start, f"Scans ({pats});;Cases (*{CASE_SUFFIX});;All files (*)")
+        if path:
+            self.open_path(path)
+
+    def open_case_dialog(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(
+            self, "Open case: choose the case.json in the case folder", "",
+            f"Cases (case.json *{CASE_SUFFIX});;All files (*)")
+        if path:
+            self.open_path(path)
+
+    def save_case(self) -> bool:
+        """The next revision of the open case folder; a single-file case is written again;
+        with neither, a new case folder (Save as new case)."""
+        if self.model is None or self.model.session is None:
+            return False
+        if self.model.case_folder is not None:
+            return self.save_revision(note=self._ask_note())
+        if self.model.case_path is None:
+            return self.save_case_as()
+        return self._save_to(self.model.case_path)
+
+    def _ask_note(self) -> str:
+        if self.headless:
+            return ""
+        from PySide6.QtWidgets import QInputDialog
+
+        text, ok = QInputDialog.getText(self, "Save revision",
+                                        "What changed, and why (no personal details):")
+        return text if ok else ""
+
+    def save_revision(self, *, author: str = "", note: str = "") -> bool:
+        ok = self.model.save_revision(author=author or os.environ.get("PROSTHETICS_AUTHOR", ""),
+                                      note=note)
+        if ok:
+            self.status.setText("Saving the revision…")
+        return ok
+
+    def save_case_as(self) -> bool:
+        if self.model is None or self.model.session is None:
+            return False
+        start = str(self.model.case_folder.parent if self.model.case_folder
+                    else self.model.session.scan_path.parent)
+        root = QFileDialog.getExistingDirectory(
+            self, "Folder to make the case in (the case gets its own folder, named by a new "
+                  "case ID)", start)
+        if not root:
+            return False
+        return self.new_case_in(root, note=self._ask_note())
+
+    def new_case_in(self, root, *, note: str = "") -> bool:
+        """Make a case folder in ``root`` from the open scan and file the design in it."""
+        path = self.model.new_case_folder(root, note=note,
+                                          author=os.environ.get("PROSTHETICS_AUTHOR", ""))
+        if path is None:
+            return False
+        self._add_recent(str(path.resolve() / "case.json"))
+        self._on_session_title()
+        self.status.setText(f"Made case {path.name}; saving the first revision…")
+        return True
+
+    def _on_case_saved(self, record: dict, folder: str) -> None:
+        self.model.undo_stack.setClean()
+        self._add_recent(str(Path(folder).resolve() / "case.json"))
+        self.status.setText(f"Saved revision {record['number']} of case "
+                            f"{record['case']['case_id']}")
+        self._on_session_title()
+        if getattr(self, "trends_dialog", None) is not None and self.trends_dialog.isVisible():
+            self.trends_dialog.refresh(folder)
+
+    def add_scan_dialog(self) -> None:
+        if self.model is None or self.model.case_folder is None:
+            self.show_error("no case is open", "Open a case (File > Open case) first.")
+            return
+        pats = " ".join(f"*{s}" for s in SCAN_SUFFIXES)
+        path, _ = QFileDialog.getOpenFileName(self, "Add scan to case", "",
+                                              f"Scans ({pats});;All files (*)")
+        if path and self.model.add_scan_to_case(path):
+            self._on_session_title()
+            self.status.setText("Scan added to the case; save the case to file the design")
+
+    def show_case_trends(self) -> None:
+        if self.model is None or self.model.case_folder is None:
+            self.show_error("no case is open", "Open a case (File > Open case) or make one "
+                                               "(File > Save as new case).")
+            return
+        from .casepanel import CaseTrendsDialog
+
+        if getattr(self, "trends_dialog", None) is None:
+            self.trends_dialog = CaseTrendsDialog(self)
+        self.trends_dialog.refresh(self.model.case_folder)
+        self.trends_dialog.show()
+
+    def _save_to(self, path) -> bool:
+        """Write a single-file case (``*.case.json``)."""
+        ok = self.model.save_case(path)
+        if ok:
+            self.model.undo_stack.setClean()
+            self._add_recent(str(Path(path).resolve()))
+            self.status.setText(f"Saved {path}")
+        return ok
+
+    def _recent(self) -> list[str]:
+        v = app_settings().value("recent", [])
+        if isinstance(v, str):
+            v = [v]
+        return [str(x) for x in (v or [])]
+
+    def _add_recent(self, path: str) -> None:
+        items = [path] + [p for p in self._recent() if p != path]
+        st = app_settings()
+        st.setValue("recent", items[:MAX_RECENT])
+        st.sync()
+
+    def _fill_recent(self) -> None:
+        self.recent_menu.clear()
+        items = [p for p in self._recent() if Path(p).exists()]
+        if not items:
+            a = self.recent_menu.addAction("(none)")
+            a.setEnabled(False)
+        for p in items:
+            self.recent_menu.addAction(Path(p).name, lambda p=p: self.open_path(p)).setToolTip(p)
+
+    # -- drag and drop -----------------------------------------------------------------
+    @staticmethod
+    def _dropped_path(mime) -> str | None:
+        if not mime.hasUrls():
+            return None
+        for url in mime.urls():
+            p = url.toLocalFile()
+            if p and (p.lower().endswith(SCAN_SUFFIXES) or is_case(p)):
+                return p
+        return None
+
+    def dragEnterEvent(self, event) -> None:  # noqa: N802 - Qt API
+        if self._dropped_path(event.mimeData()):
+            event.acceptProposedAction()
+        else:
+            event.ignore()
+
+    def dropEvent(self, event) -> None:  # noqa: N802 - Qt API
+        p = self._dropped_path(event.mimeData())
+        if p:
+            event.acceptProposedAction()
+            self.open_path(p)

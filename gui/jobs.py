@@ -1,0 +1,121 @@
+"""What the model's jobs do in the worker thread: apply the edits to the session, run what
+is stale, and send each stage's result (with the data its 3D view needs) back as it lands.
+
+Each ``*_job`` function returns the callable a :class:`~.worker.Job` runs; it touches only
+the session it was given (one job at a time uses a session) and talks to the GUI thread
+only through the job's signals (``job.progress``, ``job.partial``).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+from prosthetics.design.session import STAGES, Cancelled, DesignSession
+from prosthetics.design.socket_writer import write_design
+from prosthetics.sockets.zones import ZONES
+
+from . import viewdata
+from .worker import Job
+
+__all__ = ["QUICK_PARAMS", "SETTLE_S", "sync_job", "export_job", "revision_job"]
+
+#: Template parameters that the fast preview shows (the rest rebuild the full socket).
+QUICK_PARAMS = frozenset({
+    "trim_height_mm", "trim_below_scan_top_mm", "reduction_percent", "wall_thickness_mm",
+    "liner_offset_mm", "distal_wall_thickness_mm", "posterior_trim_drop_mm",
+    "posterior_cut_width_deg", "zone_falloff_mm",
+    *(f"{zone}_{what}" for zone in ZONES for what in ("depth_mm", "size_mm"))})
+
+#: Pause after a preview before the full socket and its checks are built, so that a run of
+#: quick edits (a spin box held down) shows previews only.
+SETTLE_S = 0.25
+
+
+def _reporter(session: DesignSession, job: Job, shown: dict[str, int]) -> Callable[[], None]:
+    """A function that sends the stage results (and their views) the GUI lacks.
+
+    ``shown`` maps each stage to the ``id`` of the result the GUI shows already.
+    """
+    sent: dict[str, int] = dict(shown)
+
+    def flush() -> None:
+        for st in STAGES:
+            r = session.results.get(st)
+            if r is None or sent.get(st) == id(r):
+                continue
+            sent[st] = id(r)
+            payload = {"stage": st, "result": r}
+            if st == "load":
+                payload["raw"] = viewdata.raw_view(session)
+            elif st == "align":
+                payload["raw"] = viewdata.raw_view(session)
+            elif st == "template":
+                payload["socket_view"] = viewdata.socket_view(session, r, preview=False)
+                payload["volume_ml"] = float(r.mesh.volume) / 1000.0
+            job.partial(payload)
+    return flush
+
+
+def _apply_and_run(s: DesignSession, diff: dict, job: Job, shown: dict,
+                   before_update: Callable[[], None] | None = None) -> None:
+    """Apply the edits, then run the stale stages, sending each stage's result as it lands."""
+    if diff:
+        s.set(diff)
+    flush = _reporter(s, job, shown)
+
+    def progress(stage: str, fraction: float) -> None:
+        flush()
+        job.progress(stage, fraction)
+
+    if before_update is not None:
+        before_update()
+    s.update(progress=progress, cancel=job.cancel, until="check")
+    flush()
+
+
+def sync_job(s: DesignSession, diff: dict, quick: bool, shown: dict) -> Callable[[Job], str]:
+    """Bring the design up to date with the edits ``diff``; with ``quick`` (only template
+    parameters a preview shows changed) a preview of the socket is sent first."""
+    def fn(job: Job):
+        def preview_first() -> None:
+            stale = s.stale()
+            if not (quick and stale and stale[0] == "template" and hasattr(s, "preview")):
+                return
+            job.progress("preview", 0.55)
+            sock = s.preview()
+            job.partial({"stage": "preview", "result": sock,      # drawn at once
+                         "volume_ml": float(sock.mesh.volume) / 1000.0})
+            job.partial({"stage": "socket_view", "result": sock,
+                         "socket_view": viewdata.socket_view(s, sock, preview=True)})
+            until = time.monotonic() + SETTLE_S
+            while time.monotonic() < until:
+                if job.cancel():
+                    raise Cancelled("a newer edit came in")
+                time.sleep(0.01)
+
+        _apply_and_run(s, diff, job, shown, before_update=preview_first)
+        return "done"
+    return fn
+
+
+def export_job(s: DesignSession, diff: dict, out: Path, shown: dict) -> Callable[[Job], dict]:
+    """Bring the design up to date, then write the print files and reports into ``out``
+    (the job's result is the report)."""
+    def fn(job: Job):
+        _apply_and_run(s, diff, job, shown)
+        return write_design(s.design(), out, progress=job.progress)
+    return fn
+
+
+def revision_job(s: DesignSession, diff: dict, rv: dict, shown: dict) -> Callable[[Job], dict]:
+    """Bring the design up to date, then file it as the next revision of the case folder
+    ``rv["folder"]`` with ``rv["author"]`` and ``rv["note"]`` (the result is the record)."""
+    def fn(job: Job):
+        from prosthetics.cases import add_design, open_case
+
+        _apply_and_run(s, diff, job, shown)
+        return add_design(open_case(rv["folder"]), s.design(), author=rv["author"],
+                          note=rv["note"], progress=job.progress)
+    return fn

@@ -1,0 +1,562 @@
+"""The report's pictures, as PNG bytes: the socket on the limb, sections, the part on the
+print bed, the circumference chart and the deviation map.
+
+Everything here draws with matplotlib's Agg canvas (``Figure`` + ``FigureCanvasAgg``), so it
+never touches pyplot's global state and needs neither Qt nor VTK.  The 3D pictures are drawn
+as a 2D orthographic projection with a :class:`~matplotlib.collections.PolyCollection`, the
+faces sorted far to near (painter's algorithm) and shaded by a directional light; meshes
+bigger than :data:`MAX_DRAW_FACES` are decimated first (:func:`decimate`).
+
+All lengths are millimetres in the limb frame: +Z proximal along the long axis with the
+distal end at z = 0, +Y anterior, +X completing a right-handed frame.
+"""
+
+from __future__ import annotations
+
+import io
+import math
+from collections.abc import Iterable
+from typing import Any
+
+import numpy as np
+import trimesh
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.collections import LineCollection, PolyCollection
+from matplotlib.figure import Figure
+from matplotlib.patches import PathPatch
+from matplotlib.path import Path as MplPath
+
+__all__ = [
+    "SKIN_RGB",
+    "SOCKET_RGB",
+    "SUPPORT_RGB",
+    "SKIN_EDGE",
+    "SOCKET_EDGE",
+    "MAX_DRAW_FACES",
+    "png_bytes",
+    "decimate",
+    "project",
+    "socket_on_limb_png",
+    "print_bed_png",
+    "render_pictures",
+    "circumference_chart",
+    "deviation_png",
+]
+
+#: Colours (RGB, 0-1) of the limb and of the socket.
+SKIN_RGB = np.array([0.91, 0.72, 0.60])
+SOCKET_RGB = np.array([0.60, 0.69, 0.80])
+#: Colour (RGB, 0-1) of the faces the slicer puts support under.
+SUPPORT_RGB = np.array([0.93, 0.55, 0.18])
+#: Outline colours of the limb and of the socket.
+SKIN_EDGE = "#a0613f"
+SOCKET_EDGE = "#2f4f73"
+
+#: Most triangles per mesh that the 3D pictures draw; bigger meshes are decimated first.
+MAX_DRAW_FACES = 12_000
+
+_DPI = 110
+
+# Views: title, direction from the object toward the viewer, screen-horizontal world axis
+# (0 = x, 1 = y) and whether that axis grows to the left on screen.
+_VIEWS = (
+    ("Anterior (from +Y)", np.array([0.0, 1.0, 0.0]), 0, True),
+    ("Lateral (from +X)", np.array([1.0, 0.0, 0.0]), 1, False),
+    ("Posterior (from −Y)", np.array([0.0, -1.0, 0.0]), 0, False),
+)
+
+
+def png_bytes(fig: Figure) -> bytes:
+    """Render ``fig`` on an Agg canvas and return the PNG file bytes."""
+    FigureCanvasAgg(fig)
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=_DPI, facecolor="white")
+    return buf.getvalue()
+
+
+def _is_empty(mesh: trimesh.Trimesh | None) -> bool:
+    return mesh is None or len(mesh.faces) == 0 or len(mesh.vertices) == 0
+
+
+def decimate(mesh: trimesh.Trimesh, max_faces: int | None = None) -> trimesh.Trimesh:
+    """Return ``mesh`` with at most about ``max_faces`` triangles, for drawing only.
+
+    Tries trimesh's quadric decimation (needs ``fast_simplification``), then Open3D's, and
+    last keeps an evenly strided subset of the faces (holes, but legible at picture scale).
+
+    Parameters
+    ----------
+    mesh : trimesh.Trimesh
+        Mesh in mm.
+    max_faces : int, optional
+        Triangle budget; :data:`MAX_DRAW_FACES` when not given.
+
+    Returns
+    -------
+    trimesh.Trimesh
+        The same mesh object when it is already small enough, else a new, smaller mesh.
+    """
+    max_faces = MAX_DRAW_FACES if max_faces is None else int(max_faces)
+    n = len(mesh.faces)
+    if n <= max_faces:
+        return mesh
+    try:
+        out = mesh.simplify_quadric_decimation(face_count=max_faces)
+        if len(out.faces) > 0:
+            return out
+    except Exception:  # fast_simplification missing, or it failed on this mesh
+        pass
+    try:
+        import open3d as o3d  # imported late: it is slow to import and only needed here
+
+        om = o3d.geometry.TriangleMesh(
+            o3d.utility.Vector3dVector(np.asarray(mesh.vertices, dtype=np.float64)),
+            o3d.utility.Vector3iVector(np.asarray(mesh.faces, dtype=np.int32)),
+        )
+        om = om.simplify_quadric_decimation(target_number_of_triangles=int(max_faces))
+        faces = np.asarray(om.triangles)
+        if len(faces) > 0:
+            return trimesh.Trimesh(np.asarray(om.vertices), faces, process=False)
+    except Exception:
+        pass
+    step = int(math.ceil(n / max_faces))
+    return trimesh.Trimesh(mesh.vertices, mesh.faces[::step], process=False)
+
+
+def _closed_and_outward(mesh: trimesh.Trimesh) -> bool:
+    """True when back faces may be culled: watertight, consistent winding, positive volume."""
+    try:
+        return bool(mesh.is_watertight and mesh.is_winding_consistent and mesh.volume > 0)
+    except Exception:
+        return False
+
+
+def project(
+    parts: Iterable[tuple[trimesh.Trimesh, np.ndarray, bool]],
+    toward_viewer: np.ndarray,
+    horizontal_axis: int,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Project shaded triangles of several meshes to one orthographic view.
+
+    Parameters
+    ----------
+    parts : iterable of (mesh, rgb, cull)
+        Meshes in mm, their base colour, and whether back faces are dropped.
+    toward_viewer : (3,) float
+        Unit vector from the object toward the viewer.
+    horizontal_axis : int
+        World axis (0 = x, 1 = y) drawn horizontally; z is drawn vertically.
+
+    Returns
+    -------
+    polys : (m, 3, 2) float, mm
+        Triangles in (world horizontal axis, z), sorted far to near.
+    colors : (m, 3) float
+        Shaded RGB per triangle, same order.
+    """
+    up = np.array([0.0, 0.0, 1.0])
+    right = np.cross(-toward_viewer, up)
+    # Light from the viewer's side, above and a little to the left.
+    light = 0.8 * toward_viewer + 0.5 * up - 0.35 * right
+    light /= np.linalg.norm(light)
+    all_polys, all_depth, all_colors = [], [], []
+    for mesh, rgb, cull in parts:
+        tri = np.asarray(mesh.triangles)
+        normals = np.asarray(mesh.face_normals)
+        facing = normals @ toward_viewer
+        keep = facing > -1e-9 if cull else np.ones(len(tri), dtype=bool)
+        tri, normals = tri[keep], normals[keep]
+        lam = normals @ light
+        if not cull:  # orientation not trusted: light both sides
+            lam = np.abs(lam)
+        shade = 0.38 + 0.62 * np.clip(lam, 0.0, 1.0)
+        all_colors.append(np.clip(shade[:, None] * rgb[None, :], 0.0, 1.0))
+        all_polys.append(tri[:, :, [horizontal_axis, 2]])
+        all_depth.append(tri.mean(axis=1) @ toward_viewer)
+    if not all_polys:
+        return np.zeros((0, 3, 2)), np.zeros((0, 3))
+    polys = np.concatenate(all_polys)
+    depth = np.concatenate(all_depth)
+    colors = np.concatenate(all_colors)
+    order = np.argsort(depth, kind="stable")  # smallest depth = farthest from the viewer
+    return polys[order], colors[order]
+
+
+def _frame_view(ax, lo, hi, hax: int, flip: bool, half_width: float, pad: float, title: str) -> None:
+    """Limits, equal scale, title and label of one orthographic view (mm)."""
+    c = 0.5 * (lo[hax] + hi[hax])
+    ax.set_xlim((c + half_width, c - half_width) if flip else (c - half_width, c + half_width))
+    ax.set_ylim(lo[2] - pad, hi[2] + pad)
+    ax.set_aspect("equal", adjustable="box")
+    ax.set_title(title, fontsize=15)
+    ax.set_xlabel(f"{'xy'[hax]} (mm)", fontsize=13)
+
+
+def socket_on_limb_png(limb: trimesh.Trimesh | None, socket: trimesh.Trimesh | None) -> bytes:
+    """The shaded socket over the limb (mm, limb frame) in the anterior, lateral and
+    posterior views side by side; either mesh may be empty or None.  PNG bytes."""
+    parts = []
+    if not _is_empty(limb):
+        parts.append((decimate(limb), SKIN_RGB, _closed_and_outward(limb)))
+    if not _is_empty(socket):
+        parts.append((decimate(socket), SOCKET_RGB, _closed_and_outward(socket)))
+    bounds = [m.bounds for m, _, _ in parts]
+    lo = np.min([b[0] for b in bounds], axis=0) if bounds else np.zeros(3)
+    hi = np.max([b[1] for b in bounds], axis=0) if bounds else np.ones(3)
+    span_xy = max(hi[0] - lo[0], hi[1] - lo[1], 1.0)
+    span_z = max(hi[2] - lo[2], 1.0)
+    pad = 0.04 * max(span_xy, span_z)
+    panel_h = 6.2  # inches; the axes take about 80 % of it
+    aspect = (span_xy + 2 * pad) / (span_z + 2 * pad)
+    panel_w = float(np.clip(0.8 * panel_h * aspect, 1.6, 6.0)) + 0.75
+    fig = Figure(figsize=(3 * panel_w + 0.4, panel_h))
+    axes = fig.subplots(1, 3, sharey=True)
+    for ax, (title, toward, hax, flip) in zip(axes, _VIEWS):
+        polys, colors = project(parts, toward, hax)
+        if len(polys):
+            # Edges in the face colour hide the hairline seams between antialiased faces.
+            pc = PolyCollection(polys, facecolors=colors, edgecolors=colors, linewidths=0.25)
+            ax.add_collection(pc)
+        _frame_view(ax, lo, hi, hax, flip, 0.5 * span_xy + pad, pad, title)
+        ax.tick_params(labelsize=12)
+        for s in ax.spines.values():
+            s.set_color("#bbbbbb")
+    axes[0].set_ylabel("z (mm), from distal end", fontsize=13)
+    handles = [
+        PathPatch(MplPath([(0, 0)]), facecolor=SOCKET_RGB, edgecolor="none", label="socket"),
+        PathPatch(MplPath([(0, 0)]), facecolor=SKIN_RGB, edgecolor="none", label="limb"),
+    ]
+    fig.legend(handles=handles, loc="upper center", ncol=2, fontsize=13, frameon=False)
+    fig.subplots_adjust(left=0.085, right=0.985, bottom=0.11, top=0.88, wspace=0.14)
+    return png_bytes(fig)
+
+
+def _plane_frame(axis: int, offset: float) -> tuple[np.ndarray, np.ndarray]:
+    """Plane normal and a (4, 4) transform mapping the plane onto world XY.
+
+    ``axis`` 0 gives the sagittal plane x = offset drawn as (y, z); ``axis`` 1 the coronal
+    plane y = offset drawn as (x, z).  Both transforms are proper rotations plus a shift.
+    """
+    if axis == 0:
+        to_2d = np.array([[0, 1, 0, 0], [0, 0, 1, 0], [1, 0, 0, -offset], [0, 0, 0, 1]], float)
+        normal = np.array([1.0, 0.0, 0.0])
+    else:
+        to_2d = np.array([[1, 0, 0, 0], [0, 0, 1, 0], [0, -1, 0, offset], [0, 0, 0, 1]], float)
+        normal = np.array([0.0, 1.0, 0.0])
+    return normal, to_2d
+
+
+def _section(mesh: trimesh.Trimesh | None, axis: int, offset: float):
+    """Cut ``mesh`` with a plane; return (segments (n, 2, 2) mm, polygons) in plane coords.
+
+    ``polygons`` is a list of shapely polygons (with holes) when the cut closes into loops,
+    else an empty list.  Both are empty when the plane misses the mesh.
+    """
+    empty = (np.zeros((0, 2, 2)), [])
+    if _is_empty(mesh):
+        return empty
+    normal, to_2d = _plane_frame(axis, offset)
+    origin = np.zeros(3)
+    origin[axis] = offset
+    try:
+        segs = trimesh.intersections.mesh_plane(mesh, normal, origin)
+    except Exception:
+        return empty
+    if len(segs) == 0:
+        return empty
+    segs2 = trimesh.transform_points(segs.reshape(-1, 3), to_2d)[:, :2].reshape(-1, 2, 2)
+    polygons: list = []
+    try:
+        path = mesh.section(plane_origin=origin, plane_normal=normal)
+        if path is not None:
+            planar, _ = path.to_2D(to_2D=to_2d, check=False)
+            polygons = list(planar.polygons_full)
+    except Exception:
+        polygons = []
+    return segs2, polygons
+
+
+def _polygon_path(polygons) -> MplPath | None:
+    """One compound matplotlib path for shapely polygons, holes wound opposite to shells."""
+    from shapely.geometry.polygon import orient
+
+    verts, codes = [], []
+    for poly in polygons:
+        if poly is None or poly.is_empty:
+            continue
+        poly = orient(poly, sign=1.0)
+        for ring in [poly.exterior, *poly.interiors]:
+            xy = np.asarray(ring.coords)
+            if len(xy) < 3:
+                continue
+            verts.append(xy)
+            c = np.full(len(xy), MplPath.LINETO, dtype=MplPath.code_type)
+            c[0], c[-1] = MplPath.MOVETO, MplPath.CLOSEPOLY
+            codes.append(c)
+    if not verts:
+        return None
+    return MplPath(np.concatenate(verts), np.concatenate(codes))
+
+
+def _plane_offset(meshes: list, axis: int) -> float:
+    """0 (the limb axis) when the plane there cuts the meshes, else the middle of their bounds."""
+    meshes = [m for m in meshes if not _is_empty(m)]
+    if not meshes:
+        return 0.0
+    lo = min(m.bounds[0][axis] for m in meshes)
+    hi = max(m.bounds[1][axis] for m in meshes)
+    return 0.0 if lo < 0.0 < hi else 0.5 * (lo + hi)
+
+
+def _sections_png(limb: trimesh.Trimesh | None, socket: trimesh.Trimesh | None) -> bytes:
+    fig = Figure(figsize=(10.5, 6.8))
+    axes = fig.subplots(1, 2)
+    specs = ((0, "Sagittal section", "y (mm), anterior →"), (1, "Coronal section", "x (mm)"))
+    cuts = []
+    for axis, _, _ in specs:
+        offset = _plane_offset([limb, socket], axis)
+        cuts.append((offset, _section(socket, axis, offset), _section(limb, axis, offset)))
+    # One scale and one z range for both panels, so they can be compared by eye.
+    pts = [np.concatenate([s[0].reshape(-1, 2), lb[0].reshape(-1, 2)]) for _, s, lb in cuts]
+    allp = np.concatenate(pts)
+    if len(allp):
+        zlo, zhi = allp[:, 1].min(), allp[:, 1].max()
+        half = max((p[:, 0].max() - p[:, 0].min()) / 2 for p in pts if len(p))
+    else:
+        zlo, zhi, half = 0.0, 1.0, 1.0
+    pad = 0.05 * max(zhi - zlo, 2 * half)
+    # Size the figure to the data so the equal-aspect panels do not float in white space.
+    height = 6.8
+    aspect = (2 * half + 2 * pad) / (zhi - zlo + 2 * pad)
+    panel_w = float(np.clip(0.8 * height * aspect, 1.8, 6.0)) + 0.9
+    fig.set_size_inches(max(2 * panel_w + 0.3, 6.5), height)
+    for ax, (axis, title, xlabel), (offset, (s_segs, s_polys), (l_segs, l_polys)), p in zip(
+        axes, specs, cuts, pts
+    ):
+        path = _polygon_path(s_polys)
+        if path is not None:
+            ax.add_patch(PathPatch(path, facecolor=SOCKET_RGB, edgecolor=SOCKET_EDGE,
+                                   hatch="////", linewidth=0, alpha=0.9, zorder=1))
+        path = _polygon_path(l_polys)
+        if path is not None:
+            ax.add_patch(PathPatch(path, facecolor=SKIN_RGB, edgecolor="none", alpha=0.35,
+                                   zorder=0))
+        if len(s_segs):
+            ax.add_collection(LineCollection(s_segs, colors=SOCKET_EDGE, linewidths=1.2,
+                                             zorder=3))
+        if len(l_segs):
+            ax.add_collection(LineCollection(l_segs, colors=SKIN_EDGE, linewidths=1.4,
+                                             zorder=4))
+        if len(p):
+            c = 0.5 * (p[:, 0].min() + p[:, 0].max())
+            ax.set_xlim(c - half - pad, c + half + pad)
+        else:
+            ax.set_xlim(-half - pad, half + pad)
+            ax.text(0.5, 0.5, "plane misses the meshes", ha="center", va="center",
+                    transform=ax.transAxes, color="#888888")
+        ax.set_ylim(zlo - pad, zhi + pad)
+        ax.set_aspect("equal", adjustable="box")
+        plane = "x" if axis == 0 else "y"
+        ax.set_title(f"{title} ({plane} = {offset:.0f} mm)", fontsize=13)
+        ax.set_xlabel(xlabel, fontsize=11)
+        ax.set_ylabel("z (mm), from distal end", fontsize=11)
+        ax.grid(True, color="#e6e6e6", linewidth=0.6, zorder=-1)
+        ax.set_axisbelow(True)
+        ax.tick_params(labelsize=10)
+    handles = [
+        PathPatch(MplPath([(0, 0)]), facecolor=SOCKET_RGB, edgecolor=SOCKET_EDGE, hatch="////",
+                  label="socket wall"),
+        PathPatch(MplPath([(0, 0)]), facecolor=(*SKIN_RGB, 0.35), edgecolor=SKIN_EDGE,
+                  label="limb"),
+    ]
+    fig.legend(handles=handles, loc="upper center", ncol=2, fontsize=11, frameon=False)
+    fig.subplots_adjust(left=0.1, right=0.98, bottom=0.08, top=0.9, wspace=0.3)
+    return png_bytes(fig)
+
+
+def print_bed_png(part: trimesh.Trimesh, printer, placement: np.ndarray | None = None,
+                  max_overhang_deg: float = 45.0) -> bytes:
+    """The part as it prints, from the front and the side, on the printer's bed.
+
+    ``part`` is in its print orientation (+Z up); ``placement`` (4, 4) sets it on the bed
+    (default: moved to the bed's middle, not turned).  Faces overhanging more than
+    ``max_overhang_deg`` from vertical (and not on the bed) are drawn orange: the slicer puts
+    support under them.  The bed's width and the printer's build height are drawn as lines.
+    """
+    from prosthetics.printing.bed import bed_placement
+
+    mesh = decimate(part).copy()
+    mesh.apply_transform(bed_placement(part, printer) if placement is None else placement)
+    down = -mesh.face_normals[:, 2]
+    over = (down > np.sin(np.radians(max_overhang_deg))) & \
+        (mesh.triangles_center[:, 2] > 0.3)
+    parts = []
+    for mask, rgb in ((~over, SOCKET_RGB), (over, SUPPORT_RGB)):
+        if mask.any():
+            parts.append((mesh.submesh([np.flatnonzero(mask)], append=True), rgb, True))
+    height = max(float(mesh.bounds[1, 2]), printer.max_height_mm)
+    fig = Figure(figsize=(9.0, 5.2))
+    axes = fig.subplots(1, 2, sharey=True)
+    views = (("Front (from −Y)", np.array([0.0, -1.0, 0.0]), 0, printer.bed_x_mm),
+             ("Side (from +X)", np.array([1.0, 0.0, 0.0]), 1, printer.bed_y_mm))
+    for ax, (title, toward, hax, width) in zip(axes, views):
+        polys, colors = project(parts, toward, hax)
+        if len(polys):
+            ax.add_collection(PolyCollection(polys, facecolors=colors, edgecolors=colors,
+                                             linewidths=0.25))
+        ax.plot([0, width], [0, 0], color="#444444", lw=3)
+        ax.plot([0, width], [printer.max_height_mm] * 2, color="#aa3333", lw=1, ls="--")
+        ax.set_xlim(-0.03 * width, 1.03 * width)
+        ax.set_ylim(-0.04 * height, 1.08 * height)
+        ax.set_aspect("equal", adjustable="box")
+        ax.set_title(title, fontsize=13)
+        ax.set_xlabel(f"bed {'xy'[hax]} (mm)", fontsize=11)
+        for sp in ax.spines.values():
+            sp.set_color("#bbbbbb")
+    axes[0].set_ylabel("height on the printer (mm)", fontsize=11)
+    handles = [PathPatch(MplPath([(0, 0)]), facecolor=SOCKET_RGB, edgecolor="none",
+                         label="part"),
+               PathPatch(MplPath([(0, 0)]), facecolor=SUPPORT_RGB, edgecolor="none",
+                         label=f"overhang > {max_overhang_deg:g}° (supported)"),
+               PathPatch(MplPath([(0, 0)]), facecolor="none", edgecolor="#aa3333", ls="--",
+                         label=f"{printer.name}: {printer.max_height_mm:g} mm build height")]
+    fig.legend(handles=handles, loc="upper center", ncol=3, fontsize=10, frameon=False)
+    fig.subplots_adjust(left=0.09, right=0.985, bottom=0.11, top=0.86, wspace=0.1)
+    return png_bytes(fig)
+
+
+def render_pictures(limb: trimesh.Trimesh, socket: trimesh.Trimesh) -> dict[str, bytes]:
+    """Draw the pictures of the report.
+
+    Parameters
+    ----------
+    limb : trimesh.Trimesh
+        The limb in the design frame, mm (+Z proximal, distal end at z = 0, +Y anterior).
+    socket : trimesh.Trimesh
+        The socket in the same frame, mm.  Either mesh may be empty; it is then left out.
+
+    Returns
+    -------
+    dict[str, bytes]
+        PNG file bytes: ``"socket_on_limb"`` (shaded socket over the limb, anterior, lateral
+        and posterior views side by side) and ``"sections"`` (sagittal and coronal cuts with
+        the socket wall hatched).
+    """
+    return {
+        "socket_on_limb": socket_on_limb_png(limb, socket),
+        "sections": _sections_png(limb, socket),
+    }
+
+
+def _series(items: Any) -> tuple[np.ndarray, np.ndarray]:
+    """(z mm, circumference mm) arrays from a list of ``{"z_mm", "mm"}``, sorted by z."""
+    zs, cs = [], []
+    for it in items or []:
+        try:
+            z, c = float(it["z_mm"]), float(it["mm"])
+        except (KeyError, TypeError, ValueError):
+            continue
+        if math.isfinite(z) and math.isfinite(c):
+            zs.append(z)
+            cs.append(c)
+    order = np.argsort(zs)
+    return np.asarray(zs)[order], np.asarray(cs)[order]
+
+
+def circumference_chart(measurements: dict, socket_inner: list | None = None) -> bytes:
+    """Chart of the circumference against the height above the distal end.
+
+    Parameters
+    ----------
+    measurements : dict
+        ``"circumferences"``: list of ``{"z_mm": float, "mm": float}`` of the limb, and
+        optionally ``"trim_z_mm"`` (float, mm), drawn as a horizontal line.
+    socket_inner : list of dict, optional
+        The socket's inner circumferences in the same format.
+
+    Returns
+    -------
+    bytes
+        PNG file bytes; z (mm) is on the vertical axis, as the limb stands.
+    """
+    measurements = measurements or {}
+    fig = Figure(figsize=(3.8, 4.4))
+    ax = fig.subplots()
+    z, c = _series(measurements.get("circumferences"))
+    drawn = False
+    if len(z):
+        ax.plot(c, z, "-o", color=SKIN_EDGE, markersize=3.5, linewidth=1.6, label="limb")
+        drawn = True
+    zi, ci = _series(socket_inner)
+    if len(zi):
+        ax.plot(ci, zi, "-s", color=SOCKET_EDGE, markersize=3.2, linewidth=1.6,
+                label="socket, inner")
+        drawn = True
+    trim = measurements.get("trim_z_mm")
+    if isinstance(trim, (int, float)) and not isinstance(trim, bool) and math.isfinite(trim):
+        ax.axhline(trim, color="#c0392b", linestyle="--", linewidth=1.2,
+                   label=f"trim line, z = {trim:.0f} mm")
+        drawn = True
+    if not (len(z) or len(zi)):
+        ax.text(0.5, 0.5, "no circumferences measured", ha="center", va="center",
+                transform=ax.transAxes, color="#888888")
+    if drawn:
+        ax.legend(fontsize=8, loc="best")
+    ax.set_xlabel("circumference (mm)", fontsize=9.5)
+    ax.set_ylabel("z (mm), height above distal end", fontsize=9.5)
+    ax.set_title("Circumference by height", fontsize=10.5)
+    ax.grid(True, color="#e6e6e6", linewidth=0.6)
+    ax.tick_params(labelsize=8.5)
+    fig.subplots_adjust(left=0.19, right=0.96, bottom=0.12, top=0.93)
+    return png_bytes(fig)
+
+
+
+def deviation_png(mesh: trimesh.Trimesh, value_of, *, title: str,
+                  limit_mm: float | None = None) -> bytes:
+    """A surface coloured by a signed distance, in the three standard views, with a colour bar.
+
+    Parameters
+    ----------
+    mesh : trimesh.Trimesh
+        The surface to draw (mm, limb frame); large meshes are decimated first.
+    value_of : callable
+        Maps (n, 3) points to (n,) signed values in mm (evaluated on the drawn vertices).
+    title : str
+        Shown above the views.
+    limit_mm : float, optional
+        Colour range is [-limit, +limit]; default: the 98th percentile of |value|.
+    """
+    from matplotlib import colormaps
+    from matplotlib.cm import ScalarMappable
+    from matplotlib.colors import Normalize
+
+    drawn = decimate(mesh)
+    values = np.asarray(value_of(drawn.vertices), dtype=float)
+    face_val = values[drawn.faces].mean(axis=1)
+    lim = limit_mm or max(float(np.percentile(np.abs(values), 98)), 0.1)
+    norm = Normalize(-lim, lim)
+    cmap = colormaps["RdBu"]
+    lo, hi = drawn.bounds
+    span_xy = max(hi[0] - lo[0], hi[1] - lo[1], 1.0)
+    pad = 0.04 * max(span_xy, hi[2] - lo[2])
+    fig = Figure(figsize=(12.5, 6.6))
+    axes = fig.subplots(1, 3, sharey=True)
+    cull = _closed_and_outward(drawn)
+    for ax, (view_title, toward, hax, flip) in zip(axes, _VIEWS):
+        tri = np.asarray(drawn.triangles)
+        normals = np.asarray(drawn.face_normals)
+        keep = (normals @ toward > -1e-9) if cull else np.ones(len(tri), bool)
+        light = np.abs(normals[keep] @ toward)
+        base = cmap(norm(face_val[keep]))[:, :3]
+        colors = np.clip(base * (0.55 + 0.45 * light)[:, None], 0, 1)
+        polys = tri[keep][:, :, [hax, 2]]
+        order = np.argsort(tri[keep].mean(axis=1) @ toward, kind="stable")
+        ax.add_collection(PolyCollection(polys[order], facecolors=colors[order],
+                                         edgecolors=colors[order], linewidths=0.25))
+        _frame_view(ax, lo, hi, hax, flip, 0.5 * span_xy + pad, pad, view_title)
+    axes[0].set_ylabel("z (mm), from distal end", fontsize=12)
+    bar = fig.colorbar(ScalarMappable(norm=norm, cmap=cmap), ax=list(axes), shrink=0.8, pad=0.02)
+    bar.set_label("deviation (mm): blue outside, red inside", fontsize=12)
+    fig.suptitle(title, fontsize=14)
+    return png_bytes(fig)
