@@ -10,14 +10,19 @@ from __future__ import annotations
 
 import enum
 import time
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 from PySide6.QtGui import QUndoCommand
 
-if TYPE_CHECKING:
-    from .model import DesignModel
 
-__all__ = ["to_setting", "flat_values", "settings_of", "diff_settings", "SetParams",
+class EditTarget(Protocol):
+    """What the commands change: the design model (:class:`.model.DesignModel`)."""
+
+    def _apply_values(self, values: dict[str, Any]) -> None: ...
+
+    def _apply_spec(self, scan_path, template, units, groups) -> None: ...
+
+__all__ = ["EditTarget", "to_setting", "flat_values", "settings_of", "diff_settings", "SetParams",
            "ChangeSpec"]
 
 
@@ -52,7 +57,7 @@ class SetParams(QUndoCommand):
 
     MERGE_WINDOW_S = 1.5
 
-    def __init__(self, model: DesignModel, new: dict, old: dict):
+    def __init__(self, model: EditTarget, new: dict, old: dict):
         names = ", ".join(sorted(new))
         super().__init__(f"change {names}")
         self.model, self.new, self.old = model, dict(new), dict(old)
@@ -79,7 +84,7 @@ class SetParams(QUndoCommand):
 class ChangeSpec(QUndoCommand):
     """Change the template preset or the scan's units (a new session, same scan)."""
 
-    def __init__(self, model: DesignModel, text: str, new: tuple, old: tuple):
+    def __init__(self, model: EditTarget, text: str, new: tuple, old: tuple):
         super().__init__(text)
         self.model, self.new, self.old = model, new, old
 
