@@ -13,11 +13,14 @@ Every file and folder the package writes goes through here:
 
 A failure (a full disk, a folder that cannot be written) raises :class:`OutputError`
 naming the path and what to do, and leaves no temporary file behind.
+
+:func:`sha256_file` is the hash of a file's bytes that reports, cases and batches record.
 """
 
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import json
 import os
 import shutil
@@ -51,6 +54,15 @@ def fsync_tree(root: str | os.PathLike) -> None:
             with open(p, "rb") as fh:
                 os.fsync(fh.fileno())
     fsync_dir(root)
+
+
+def sha256_file(path: str | os.PathLike) -> str:
+    """sha256 (hex) of a file's bytes, read 1 MiB at a time."""
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
 
 
 #: What a message about a file that cannot be written tells the user to do, unless the

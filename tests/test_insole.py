@@ -19,6 +19,7 @@ from prosthetics.cli.main import main as cli_main
 from prosthetics.design.insole import insole_parameter_groups
 from prosthetics.errors import ParameterError
 from prosthetics.insoles.foot import Side
+from prosthetics.insoles.outline import shoe_last_length_mm
 from prosthetics.insoles.template import (
     InsoleParams,
     LengthKind,
@@ -26,7 +27,6 @@ from prosthetics.insoles.template import (
     SizeSystem,
     build_insole,
     measure_insole,
-    shoe_last_length_mm,
 )
 
 from .conftest import plantar_from_below

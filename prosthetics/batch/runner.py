@@ -37,8 +37,9 @@ from pathlib import Path
 
 from prosthetics import __version__
 from prosthetics.errors import ProstheticsError
-from prosthetics.fileio import atomic_write_text, swap_folder
+from prosthetics.fileio import atomic_write_text, sha256_file, swap_folder
 from prosthetics.params import param_infos
+from prosthetics.resources import templates_dir
 
 #: Columns with a fixed meaning; any other column is a parameter override.
 FIXED_COLUMNS = ("case_id", "scan", "kind", "template", "side")
@@ -68,14 +69,19 @@ class CaseSpec:
 
 # -- manifest ----------------------------------------------------------------------------
 
+def _design():
+    """The design layer (:mod:`prosthetics.design`), imported on first use.
+
+    It is imported here, not at the top: a worker process starts in a fraction of a second
+    and loads the geometry libraries only for its first case."""
+    import prosthetics.design
+
+    return prosthetics.design
+
+
 def _products() -> dict:
-    """The registered products by kind ("socket", "insole").
-
-    The design layer is imported here, not at the top: a worker process starts in a
-    fraction of a second and loads the geometry libraries only for its first case."""
-    from prosthetics.design import PRODUCTS
-
-    return PRODUCTS
+    """The registered products by kind ("socket", "insole")."""
+    return _design().PRODUCTS
 
 
 def kinds() -> tuple[str, ...]:
@@ -85,15 +91,14 @@ def kinds() -> tuple[str, ...]:
 
 def known_parameters() -> set[str]:
     """Every parameter name an override column can take, over all kinds and templates."""
-    from prosthetics.design import BUILDERS, PRODUCTS, resolve_template
-
+    design = _design()
     names: set[str] = set()
-    for product in PRODUCTS.values():
+    for product in design.PRODUCTS.values():
         groups = product.parameter_groups(
-            resolve_template(product.default_template), None)
+            design.resolve_template(product.default_template), None)
         for group in groups.values():
             names |= set(param_infos(group))
-    for builder in BUILDERS.values():
+    for builder in design.BUILDERS.values():
         names |= set(param_infos(builder.params))
     return names
 
@@ -194,8 +199,6 @@ def _read_rows(p: Path) -> list[tuple[str, dict]]:
 
 def case_hash(spec: CaseSpec) -> str:
     """Hash of everything that decides a case's outputs (scan bytes, template, parameters)."""
-    from prosthetics.scan.loaders import sha256_file
-
     h = hashlib.sha256()
     h.update(json.dumps({"tool": __version__, "kind": spec.kind, "side": spec.side,
                          "overrides": dict(sorted(spec.overrides.items())),
@@ -207,8 +210,6 @@ def case_hash(spec: CaseSpec) -> str:
 
 def _template_bytes(spec: CaseSpec) -> bytes:
     """The preset file's bytes, so that editing a preset redoes its cases."""
-    from prosthetics.resources import templates_dir
-
     t = spec.template
     path = Path(t) if t.endswith(".toml") else templates_dir() / f"{t}.toml"
     try:
@@ -219,9 +220,7 @@ def _template_bytes(spec: CaseSpec) -> bytes:
 
 def run_product(spec: CaseSpec, out_dir: Path, batch_info: dict) -> dict:
     """Run one case with its product's pipeline and write it into ``out_dir``."""
-    from prosthetics.design import get_product
-
-    product = get_product(spec.kind)
+    product = _design().get_product(spec.kind)
     settings = dict(spec.overrides)
     if spec.side:
         settings.setdefault(product.side_parameter, spec.side)
@@ -525,6 +524,7 @@ def run_case_in_process(spec_dict: dict, out_root: str, timeout_s: float) -> dic
 def _run_on_dask(todo: list[CaseSpec], out_root: Path, address: str, timeout_s: float,
                  finish: Callable[[dict], None], connect_timeout_s: float) -> None:
     try:
+        # Dask is an optional extra (prosthetics[cluster]), needed only with a scheduler.
         from distributed import Client, as_completed
     except ImportError:
         raise ManifestError("--scheduler needs Dask distributed; install it with "

@@ -1,15 +1,22 @@
 """Patient cases: a folder per limb with its scans and every design revision (hash-chained),
 the printed record, the measurement history, and encrypted hand-off packages.
 
-The modules, by concept: ``store`` (the folder, its index, scans), ``ids`` (case IDs and
-personal fields), ``revisions`` (filing designs), ``verify`` (the hash chain), ``legacy``
-(single-file cases), ``record`` (the printed record), ``trends``, ``package``.
+The modules, by concept: ``store`` (the folder, its index, the lock), ``ids`` (case IDs and
+personal fields), ``scans`` (adding scans), ``revisions`` (filing designs), ``verify`` (the
+hash chain), ``legacy`` (single-file cases), ``record`` (the printed record), ``trends``,
+``package``.
+
+Adding a scan and filing a design need the design layer, and packages need
+``cryptography``; the names from those modules load on first use, so that opening, listing
+and verifying cases (and the command line's ``--help``) do not load them.
 """
 
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
 from prosthetics.cases.ids import check_case_id, find_personal, new_case_id, personal_values
-from prosthetics.cases.legacy import import_legacy_case
-from prosthetics.cases.package import pack_case, unpack_case
-from prosthetics.cases.revisions import add_design, design_revision
 from prosthetics.cases.store import (
     CASE_FILE,
     LEVELS,
@@ -17,7 +24,6 @@ from prosthetics.cases.store import (
     SIDES,
     Case,
     CaseError,
-    add_scan,
     find_cases,
     is_case_folder,
     new_case,
@@ -27,8 +33,31 @@ from prosthetics.cases.store import (
 from prosthetics.cases.trends import trends
 from prosthetics.cases.verify import Verification, verify_case
 
+#: Public name -> the module that defines it, for the names loaded on first use.
+_LAZY = {
+    "add_scan": "prosthetics.cases.scans",
+    "add_design": "prosthetics.cases.revisions",
+    "design_revision": "prosthetics.cases.revisions",
+    "import_legacy_case": "prosthetics.cases.legacy",
+    "pack_case": "prosthetics.cases.package",
+    "unpack_case": "prosthetics.cases.package",
+}
+
 __all__ = ["CASE_FILE", "LEVELS", "SCHEMA", "SIDES", "Case", "CaseError", "Verification",
            "add_design", "add_scan", "check_case_id", "design_revision", "find_cases",
            "find_personal", "import_legacy_case", "is_case_folder", "new_case", "new_case_id",
            "open_case", "pack_case", "personal_values", "set_personal", "trends",
            "unpack_case", "verify_case"]
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'prosthetics.cases' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_LAZY))

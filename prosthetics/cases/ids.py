@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import contextlib
 import datetime as _dt
+import io
 import re
 import secrets
+import zipfile
 
 from prosthetics.errors import CaseError
 
@@ -82,9 +84,6 @@ def find_personal(data: bytes, values: list[str]) -> str | None:
         return None
     blobs = [data]
     if data[:4] == b"PK\x03\x04":
-        import io
-        import zipfile
-
         with contextlib.suppress(zipfile.BadZipFile, OSError, ValueError):
             with zipfile.ZipFile(io.BytesIO(data)) as z:
                 blobs += [z.read(n) for n in z.namelist()]

@@ -6,10 +6,10 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from prosthetics.cases.scans import add_scan
 from prosthetics.cases.store import (
     SCHEMA_PREFIX,
     Case,
-    add_scan,
     commit_index,
     file_sha256,
     locked,

@@ -34,6 +34,10 @@ import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
+from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from cryptography.hazmat.primitives.kdf.scrypt import Scrypt
+
 from prosthetics.cases.ids import ID_RE, find_personal, personal_values
 from prosthetics.cases.store import (
     CASE_FILE,
@@ -74,8 +78,6 @@ class PackResult:
 
 
 def _derive_key(passphrase: str, salt: bytes, n: int, r: int, p: int) -> bytes:
-    from cryptography.hazmat.primitives.kdf.scrypt import Scrypt
-
     return Scrypt(salt=salt, length=32, n=n, r=r, p=p).derive(passphrase.encode("utf-8"))
 
 
@@ -149,8 +151,6 @@ def pack_case(case_path: str | os.PathLike, out: str | os.PathLike | None = None
               "files": len(manifest), "personal_included": bool(include_personal)
               and (case_path / PERSONAL_FILE).exists(), "encrypted": passphrase is not None}
     if passphrase is not None:
-        from cryptography.hazmat.primitives.ciphers.aead import AESGCM
-
         salt, nonce = secrets.token_bytes(16), secrets.token_bytes(12)
         header.update({"cipher": "AES-256-GCM", "nonce": base64.b64encode(nonce).decode(),
                        "kdf": {"name": "scrypt", "n": SCRYPT_N, "r": SCRYPT_R, "p": SCRYPT_P,
@@ -218,9 +218,6 @@ def _open_payload(header: dict, prefix: bytes, payload: bytes, passphrase: str |
     if passphrase is None:
         raise PackageError(f"{name} is encrypted; give the passphrase (--passphrase-file or "
                            f"the PROSTHETICS_PASSPHRASE variable)")
-    from cryptography.exceptions import InvalidTag
-    from cryptography.hazmat.primitives.ciphers.aead import AESGCM
-
     try:
         kdf = header["kdf"]
         salt = base64.b64decode(kdf["salt"], validate=True)

@@ -16,6 +16,7 @@ from pathlib import Path
 
 from prosthetics import __version__
 from prosthetics.cases.ids import find_personal, personal_values
+from prosthetics.cases.record import write_record_html
 from prosthetics.cases.store import (
     RECORD_FILE,
     REVISION_FILE,
@@ -30,6 +31,8 @@ from prosthetics.cases.store import (
     remove_tree,
     utc_now,
 )
+from prosthetics.design.session import parameter_groups, resolve_template, run_design
+from prosthetics.design.socket_writer import write_design
 from prosthetics.errors import CaseError
 from prosthetics.fileio import rename_into_place, temp_dir_beside, write_json
 
@@ -39,7 +42,7 @@ def add_design(case: Case, design, *, author: str = "", note: str = "", progress
     """File a design (from :func:`prosthetics.design.session.run_design`) as the next revision.
 
     The print files and reports are written by ``write`` (default
-    :func:`~prosthetics.design.session.write_design`) into a staging folder inside ``revisions/``;
+    :func:`~prosthetics.design.socket_writer.write_design`) into a staging folder inside ``revisions/``;
     every STL header and the 3MF object name are set to the case ID, the record for the
     patient file is written, every file is hashed, the revision record (with the previous
     record's hash) is written, the folder is renamed to its number, and last case.json is
@@ -60,7 +63,7 @@ def add_design(case: Case, design, *, author: str = "", note: str = "", progress
         The revision record (as in revision.json).
     """
     if write is None:
-        from prosthetics.design.socket_writer import write_design as write
+        write = write_design
 
     scan = _scan_of(case, design)
     leak = find_personal(f"{author}\n{note}".encode(), personal_values(case.personal()))
@@ -166,8 +169,6 @@ def _revision_record(case: Case, design, filed: dict, scan: dict, number: int, a
 
 def _write_record(case: Case, record: dict, body_mesh, part_mesh, staging: Path) -> None:
     """Write record.html, hash every file into ``record["files"]``, write revision.json."""
-    from prosthetics.cases.record import write_record_html
-
     write_record_html(case, record, body_mesh, part_mesh, staging / RECORD_FILE)
     record["files"] = {p.name: file_sha256(p) for p in sorted(staging.iterdir())
                        if p.is_file()}
@@ -222,8 +223,6 @@ def design_revision(case: Case, *, scan_id: str | None = None, template: str | N
     units are the starting point (so a redesign changes only what is asked); ``settings``
     are applied on top.
     """
-    from prosthetics.design.session import run_design
-
     scan = case.scan(scan_id)
     base: dict = {}
     if case.revisions:
@@ -243,8 +242,6 @@ def design_revision(case: Case, *, scan_id: str | None = None, template: str | N
         units = scan.get("units")
     side = case.data.get("side")
     if side and not case.revisions and "limb_side" not in (settings or {}):
-        from prosthetics.design.session import parameter_groups, resolve_template
-
         if hasattr(parameter_groups(resolve_template(template))["template"], "limb_side"):
             base["limb_side"] = side        # the case's side, unless asked otherwise
     design = run_design(case.path / scan["file"], template=template,

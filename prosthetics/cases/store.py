@@ -18,11 +18,11 @@ Every change is written to temporary names, synced, and renamed into place; ``ca
 (the index) is replaced last, so an interrupted save leaves the case as it was before.
 
 This module holds the folder itself: its layout and index, opening and making a case, the
-lock, the personal file and the scans.  The rest of the package builds on it:
-:mod:`~prosthetics.cases.ids` (case IDs, personal fields), :mod:`~prosthetics.cases.revisions`
-(filing designs), :mod:`~prosthetics.cases.verify` (the hash chain),
-:mod:`~prosthetics.cases.legacy` (single-file cases), :mod:`~prosthetics.cases.package`
-(hand-off packages).
+lock and the personal file.  The rest of the package builds on it:
+:mod:`~prosthetics.cases.ids` (case IDs, personal fields), :mod:`~prosthetics.cases.scans`
+(adding scans), :mod:`~prosthetics.cases.revisions` (filing designs),
+:mod:`~prosthetics.cases.verify` (the hash chain), :mod:`~prosthetics.cases.legacy`
+(single-file cases), :mod:`~prosthetics.cases.package` (hand-off packages).
 """
 
 from __future__ import annotations
@@ -52,11 +52,16 @@ from prosthetics.cases.ids import (
 )
 from prosthetics.errors import CaseError
 from prosthetics.fileio import (
-    atomic_write_bytes,
     rename_into_place,
+    sha256_file,
     temp_dir_beside,
     write_json,
 )
+
+try:
+    import fcntl
+except ImportError:        # Windows: no advisory locks there
+    fcntl = None
 
 #: Schema of case.json: "prosthetics.case/<major>".  Version 1 was the single-file case of
 #: the desktop application (``*.case.json``: a scan path and parameters); see
@@ -76,7 +81,6 @@ RECORD_FILE = "record.html"
 SIDES = ("left", "right")
 LEVELS = ("transtibial", "transfemoral", "knee_disarticulation", "symes", "partial_foot",
           "transradial", "transhumeral", "foot")
-_SCAN_SUFFIXES = (".ply", ".obj", ".stl", ".glb", ".gltf", ".off", ".xyz", ".txt", ".pts")
 
 #: Environment variable naming a save step at which the writer stops for a minute (to test
 #: that killing it there leaves a consistent case); see docs/case-format.md.
@@ -104,8 +108,7 @@ def record_sha256(obj: Any) -> str:
 
 
 def file_sha256(path: str | os.PathLike) -> str:
-    from prosthetics.scan.loaders import sha256_file
-
+    """sha256 (hex) of a file's bytes (a scan, a filed output)."""
     return sha256_file(path)
 
 
@@ -262,9 +265,7 @@ def is_case_folder(path: str | os.PathLike) -> bool:
 @contextlib.contextmanager
 def locked(case: Case) -> Iterator[None]:
     """Only one writer at a time per case (an advisory lock on ``.lock``)."""
-    try:
-        import fcntl
-    except ImportError:        # Windows: no advisory locks here; single writer assumed
+    if fcntl is None:          # no advisory locks here; single writer assumed
         yield
         return
     fd = os.open(case.path / LOCK_FILE, os.O_RDWR | os.O_CREAT, 0o644)
@@ -354,94 +355,6 @@ def set_personal(case: Case, personal: dict | None) -> None:
 
 
 # --------------------------------------------------------------------------------------------
-# Scans
-# --------------------------------------------------------------------------------------------
-
-
-def add_scan(case: Case, scan_path: str | os.PathLike, *, units: str | None = None,
-             measure: bool = True, note: str = "", captured_on: str | None = None) -> dict:
-    """Copy a scan into the case (read-only, under a neutral name) and index it.
-
-    The scan's bytes are stored exactly as received; only its name changes (``S01.ply``...),
-    since file names from phones often carry the patient's name.  With ``measure`` the limb
-    is cleaned, aligned and measured (volume, circumferences) for the trends.
-
-    Returns
-    -------
-    dict
-        The scan's entry in case.json.
-    """
-    src = Path(scan_path)
-    if captured_on is not None:
-        check_date(captured_on, "--date")
-    if not src.is_file():
-        raise CaseError(f"scan file {str(src)!r} does not exist; check the path")
-    suffix = src.suffix.lower()
-    if suffix not in _SCAN_SUFFIXES:
-        raise CaseError(f"scan {src.name}: unknown file type {suffix!r}; use one of "
-                        f"{', '.join(_SCAN_SUFFIXES)}")
-    data = src.read_bytes()
-    if suffix == ".gltf":
-        _check_self_contained_gltf(data, src.name)
-    sha = hashlib.sha256(data).hexdigest()
-    _check_new_scan(case, sha)
-    leak = find_personal(data, personal_values(case.personal()))
-    if leak:
-        raise CaseError(f"the scan file holds a personal field of the patient ({leak!r}) in "
-                        f"its bytes (a header or comment); export it again without it")
-    measurements = None
-    if measure:
-        measurements = _measure_scan(src, units)
-    with locked(case):
-        case.data = open_case(case.path).data    # another writer may have added one
-        _check_new_scan(case, sha)
-        sid = f"S{len(case.scans) + 1:02d}"
-        rel = f"scans/{sid}{suffix}"
-        dest = case.path / rel
-        if dest.exists():                      # left by a save that was interrupted
-            os.chmod(dest, 0o644)
-            dest.unlink()
-        atomic_write_bytes(dest, data, mode=0o444, what="scan")
-        checkpoint("scan-written")
-        entry = {"id": sid, "file": rel, "sha256": sha, "bytes": len(data),
-                 "added_utc": utc_now(), "captured_on": captured_on, "units": units,
-                 "note": note, "measurements": measurements}
-        case.scans.append(entry)
-        commit_index(case)
-    return entry
-
-
-def _check_new_scan(case: Case, sha: str) -> None:
-    for s in case.scans:
-        if s["sha256"] == sha:
-            raise CaseError(f"this scan is already in the case as {s['id']}")
-
-
-def _check_self_contained_gltf(data: bytes, name: str) -> None:
-    """A .gltf whose buffers live in other files cannot be stored as one scan file."""
-    try:
-        doc = json.loads(data.decode("utf-8"))
-    except (UnicodeDecodeError, ValueError):
-        return          # the loader gives the error when the scan is designed
-    uris = [b.get("uri", "") for b in (doc.get("buffers") or []) + (doc.get("images") or [])
-            if isinstance(b, dict)]
-    if any(u and not u.startswith("data:") for u in uris):
-        raise CaseError(f"scan {name} keeps its data in other files ({uris[0]!r}); export it "
-                        f"as one .glb file and add that")
-
-
-def _measure_scan(path: Path, units: str | None) -> dict:
-    """Clean, align and measure a scan with the default settings (as report.json has it)."""
-    from prosthetics.design.session import DesignSession
-
-    session = DesignSession(path, units=units)
-    session.update(until="measure")
-    m = session.results["measure"].as_dict()
-    m["source"] = "measured when added (default cleaning and alignment)"
-    return m
-
-
-# --------------------------------------------------------------------------------------------
 # Finding cases
 # --------------------------------------------------------------------------------------------
 
@@ -461,5 +374,5 @@ def find_cases(root: str | os.PathLike) -> list[Case]:
     return out
 
 
-__all__ = ["CASE_FILE", "LEVELS", "SCHEMA", "SIDES", "Case", "CaseError", "add_scan",
-           "find_cases", "is_case_folder", "locked", "new_case", "open_case", "set_personal"]
+__all__ = ["CASE_FILE", "LEVELS", "SCHEMA", "SIDES", "Case", "CaseError", "find_cases",
+           "is_case_folder", "locked", "new_case", "open_case", "set_personal"]

@@ -2,6 +2,10 @@
 
 Errors that the user can fix exit 2 with one line (the CLI's main does that for every
 :class:`~prosthetics.errors.ProstheticsError`); ``verify`` exits 1 when the case fails.
+
+The commands that add scans, file designs or handle packages import what they need (the
+design layer, ``cryptography``) inside themselves, so that ``prosthetics --help`` answers at
+once.
 """
 
 from __future__ import annotations
@@ -13,7 +17,10 @@ import os
 import sys
 from pathlib import Path
 
-from prosthetics.cases import LEVELS, SIDES, CaseError
+from prosthetics.cases import LEVELS, SIDES, CaseError, find_cases, new_case, open_case, verify_case
+from prosthetics.cases.trends import circumference_change, trends
+from prosthetics.cli.progress import stage_printer
+from prosthetics.params import parse_set_options
 
 PASSPHRASE_ENV = "PROSTHETICS_PASSPHRASE"
 
@@ -124,9 +131,9 @@ def _passphrase(args, *, confirm: bool) -> str:
 
 
 def _new(args) -> int:
-    from prosthetics.cases import import_legacy_case, new_case
-
     if args.from_legacy:
+        from prosthetics.cases import import_legacy_case
+
         case = import_legacy_case(args.from_legacy, args.root, case_id=args.case_id,
                                   side=args.side, amputation_level=args.level)
     else:
@@ -145,7 +152,7 @@ def _fmt_m(m: dict | None) -> str:
 
 
 def _add_scan(args) -> int:
-    from prosthetics.cases import add_scan, open_case
+    from prosthetics.cases import add_scan
 
     case = open_case(args.case)
     e = add_scan(case, args.scan, units=args.units, measure=not args.no_measure,
@@ -156,9 +163,7 @@ def _add_scan(args) -> int:
 
 
 def _design(args) -> int:
-    from prosthetics.cases import design_revision, open_case
-    from prosthetics.cli.progress import stage_printer
-    from prosthetics.params import parse_set_options
+    from prosthetics.cases import design_revision
 
     case = open_case(args.case)
     progress = stage_printer() if sys.stderr.isatty() else None
@@ -183,8 +188,6 @@ def _design(args) -> int:
 
 
 def _list(args) -> int:
-    from prosthetics.cases import find_cases, verify_case
-
     cases = find_cases(args.folder)
     if not cases:
         print(f"no case folders in {args.folder}", file=sys.stderr)
@@ -204,9 +207,6 @@ def _list(args) -> int:
 
 
 def _show(args) -> int:
-    from prosthetics.cases import open_case
-    from prosthetics.cases.trends import circumference_change, trends
-
     case = open_case(args.case)
     if args.revision is not None:
         rec = case.revision(args.revision)
@@ -273,8 +273,6 @@ def _show(args) -> int:
 
 
 def _verify(args) -> int:
-    from prosthetics.cases import verify_case
-
     v = verify_case(args.case)
     for note in v.notes:
         print(f"note      {note}")

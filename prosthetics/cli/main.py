@@ -1,7 +1,10 @@
-"""Command line: ``prosthetics design|clean|measure|compare|templates``.
+"""Command line: ``prosthetics design|clean|measure|compare|templates|insole|batch|case``.
 
 A bad input or parameter exits 2 with one line on stderr that says what was wrong and how to
 fix it; nothing half-written is left behind.
+
+Each command imports the layers it runs (design, scan, limb, reports, batch) inside itself,
+so that ``prosthetics --help`` and ``--version`` answer at once.
 """
 
 from __future__ import annotations
@@ -13,9 +16,12 @@ import time
 from pathlib import Path
 
 from prosthetics import __version__
+from prosthetics.cli.case import add_case_parser, cmd_case
 from prosthetics.cli.progress import stage_printer
 from prosthetics.errors import ParameterError, ProstheticsError
 from prosthetics.fileio import atomic_write_with
+from prosthetics.params import parse_set_options
+from prosthetics.resources import exports_dir, sample_scan
 
 
 class _Parser(argparse.ArgumentParser):
@@ -112,8 +118,6 @@ def build_parser() -> argparse.ArgumentParser:
     t.add_argument("action", nargs="?", choices=["list", "show"], default="list")
     t.add_argument("name", nargs="?", help="preset name or PRESET.toml (for show)")
 
-    from prosthetics.cli.case import add_case_parser
-
     add_case_parser(sub)
     return parser
 
@@ -122,7 +126,6 @@ def _front(args):
     """Load, clean, align (shared by clean and measure)."""
     from prosthetics.design.session import parameter_groups, resolve_template
     from prosthetics.limb.align import align_limb
-    from prosthetics.params import parse_set_options
     from prosthetics.scan.clean import clean_scan
     from prosthetics.scan.loaders import load_scan
 
@@ -159,8 +162,6 @@ def cmd_design(args) -> int:
     from prosthetics.design.session import run_design
     from prosthetics.design.socket_writer import write_design
     from prosthetics.limb.landmarks import read_landmarks
-    from prosthetics.params import parse_set_options
-    from prosthetics.resources import exports_dir, sample_scan
 
     scan = Path(args.scan) if args.scan else sample_scan()
     out = Path(args.out) if args.out else exports_dir() / scan.stem
@@ -219,7 +220,6 @@ def cmd_measure(args) -> int:
 def cmd_compare(args) -> int:
     from prosthetics.design.session import parameter_groups, resolve_template
     from prosthetics.limb.compare import compare_scans
-    from prosthetics.params import parse_set_options
     from prosthetics.reports.compare import write_comparison
 
     groups = parameter_groups(resolve_template("transtibial"), parse_set_options(args.settings))
@@ -271,8 +271,6 @@ def cmd_templates(args) -> int:
 
 def cmd_insole(args) -> int:
     from prosthetics.design.insole import run_insole, write_insole
-    from prosthetics.params import parse_set_options
-    from prosthetics.resources import exports_dir, sample_scan
 
     scan = Path(args.scan) if args.scan else sample_scan("foot_phone.ply")
     out = Path(args.out) if args.out else exports_dir() / scan.stem
@@ -359,16 +357,7 @@ class _BatchProgress:
 
 COMMANDS = {"design": cmd_design, "clean": cmd_clean, "measure": cmd_measure,
             "compare": cmd_compare, "templates": cmd_templates, "batch": cmd_batch,
-            "insole": cmd_insole}
-
-
-def cmd_case(args) -> int:
-    from prosthetics.cli.case import cmd_case as run
-
-    return run(args)
-
-
-COMMANDS["case"] = cmd_case
+            "insole": cmd_insole, "case": cmd_case}
 
 
 def main(argv: list[str] | None = None) -> int:

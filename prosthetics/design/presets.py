@@ -22,7 +22,7 @@ else:                                   # Python 3.10
 from prosthetics.design.registry import BUILDERS, get_builder, get_product
 from prosthetics.errors import ParameterError
 from prosthetics.params import Params, param_infos, param_type
-from prosthetics.resources import templates_dir
+from prosthetics.resources import TEMPLATES_ENV_VAR, templates_dir
 
 #: Profile files that live beside the presets but are not presets.
 PROFILE_FILES = ("printers", "materials")
@@ -84,6 +84,9 @@ def resolve_template(template: str | os.PathLike | None) -> Preset:
             raise ParameterError(f"preset file {t!r} does not exist; check the path")
         return load_preset(t)
     presets = list_presets()
+    if not presets:
+        raise ParameterError(f"no presets found in {templates_dir()}; reinstall the package "
+                             f"or point {TEMPLATES_ENV_VAR} at a folder of preset files")
     if t not in presets:
         raise ParameterError(f"unknown template {t!r}; known: {', '.join(presets)} "
                              f"(or give a PRESET.toml path)")

@@ -18,7 +18,6 @@ import trimesh
 from prosthetics.design.output import OutputPlan, stl_row, write_outputs
 from prosthetics.design.registry import Product, register_product
 from prosthetics.design.session import Design, run_design, socket_parameter_groups
-from prosthetics.geometry.step import write_step
 from prosthetics.limb.measure import proximal_rim_z
 from prosthetics.printing.bed import bed_placement
 from prosthetics.printing.profiles import get_material, get_printer
@@ -72,6 +71,9 @@ def _export_3mf(mesh: trimesh.Trimesh, path: Path, design: Design | None = None)
 
 
 def _export_step(mesh: trimesh.Trimesh, path: Path, design: Design | None = None) -> dict:
+    # The STEP writer loads CadQuery and OCP (seconds): imported only when a STEP is asked for.
+    from prosthetics.geometry.step import write_step
+
     return write_step(mesh, path)
 
 

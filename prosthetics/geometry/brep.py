@@ -12,6 +12,9 @@ Two things it guards against, both seen here:
   tolerance.
 - OCC has been seen to call garbage solids valid, so the mesh must be closed and its
   volume must match the B-rep's own to within what the tolerance allows.
+
+CadQuery and OCP take seconds to import and the socket and insole modules import this one
+when they load, so the functions import them: they are loaded once a part is built.
 """
 
 from __future__ import annotations
@@ -34,7 +37,7 @@ def _as_shape(part):
     objs = part.vals()
     if len(objs) == 1:
         return objs[0]
-    import cadquery as cq
+    import cadquery as cq  # slow to import: see the module docstring
 
     return cq.Compound.makeCompound(objs)
 
@@ -68,6 +71,7 @@ def tessellate(shape, tol_mm: float, angular_rad: float = ANGULAR_TOLERANCE_RAD,
         volume differs from the B-rep's by more than the surface area times ``tol_mm`` (the
         most a mesh within ``tol_mm`` of the surface can differ by).
     """
+    # Slow to import: see the module docstring.
     from OCP.BRepMesh import BRepMesh_IncrementalMesh
     from OCP.BRepTools import BRepTools
 

@@ -1,9 +1,17 @@
-"""Mesh helpers shared by the templates: ring meshes, conversions, booleans, queries."""
+"""Mesh helpers shared by the templates: ring meshes, conversions, booleans, queries.
+
+Open3D (over a second to import) is imported by the two functions that use it, the surface
+queries and ICP, so that importing the design layer does not load it.
+"""
 
 from __future__ import annotations
 
+import manifold3d
 import numpy as np
 import trimesh
+from scipy.sparse import coo_matrix
+from scipy.sparse.csgraph import connected_components
+from scipy.spatial import cKDTree
 
 
 def ring_faces(n_rings: int, m: int, *, pole_start: bool, pole_end: bool) -> np.ndarray:
@@ -35,8 +43,6 @@ def ring_faces(n_rings: int, m: int, *, pole_start: bool, pole_end: bool) -> np.
 
 def to_manifold(mesh: trimesh.Trimesh):
     """trimesh -> manifold3d.Manifold (raises ValueError if the mesh is not a closed manifold)."""
-    import manifold3d
-
     m = manifold3d.Mesh(vert_properties=np.asarray(mesh.vertices, dtype=np.float32),
                         tri_verts=np.asarray(mesh.faces, dtype=np.uint32))
     man = manifold3d.Manifold(m)
@@ -47,10 +53,6 @@ def to_manifold(mesh: trimesh.Trimesh):
 
 def _weld_close(mesh: trimesh.Trimesh, tol: float) -> None:
     """Merge vertices closer than ``tol`` (mm) in place, dropping the triangles that collapse."""
-    from scipy.sparse import coo_matrix
-    from scipy.sparse.csgraph import connected_components
-    from scipy.spatial import cKDTree
-
     pairs = cKDTree(mesh.vertices).query_pairs(tol, output_type="ndarray")
     if not len(pairs):
         return
@@ -97,7 +99,7 @@ class SurfaceQuery:
     """Distances and ray hits against a triangle mesh (Open3D's ray-casting scene)."""
 
     def __init__(self, mesh: trimesh.Trimesh):
-        import open3d as o3d
+        import open3d as o3d  # slow to import: see the module docstring
 
         self._o3d = o3d
         self.scene = o3d.t.geometry.RaycastingScene()
@@ -137,7 +139,7 @@ def icp_point_to_plane(source: np.ndarray, target: trimesh.Trimesh, max_distance
     -------
     (4, 4) transform moving the points onto the surface, inlier rms (mm), fitness (0-1).
     """
-    import open3d as o3d
+    import open3d as o3d  # slow to import: see the module docstring
 
     src = o3d.geometry.PointCloud(o3d.utility.Vector3dVector(np.asarray(source, dtype=float)))
     tgt_pts, face = trimesh.sample.sample_surface(target, max(20_000, len(source)), seed=3)

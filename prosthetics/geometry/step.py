@@ -14,6 +14,9 @@ adapter's booleans redone on B-reps, which were slow and unreliable here (docs/d
 
 Written without pcurves (``write.surfacecurve.mode = 0``): planar faces do not need them
 and they doubled the file.
+
+This module imports CadQuery and OCP, which take seconds; the design layer imports it only
+when a STEP file is asked for.
 """
 
 from __future__ import annotations
@@ -22,8 +25,21 @@ import os
 import time
 from pathlib import Path
 
+import cadquery as cq
 import numpy as np
 import trimesh
+from OCP.BRep import BRep_Builder
+from OCP.BRepBuilderAPI import (
+    BRepBuilderAPI_MakeEdge,
+    BRepBuilderAPI_MakeFace,
+    BRepBuilderAPI_MakeVertex,
+    BRepBuilderAPI_MakeWire,
+)
+from OCP.gp import gp_Dir, gp_Pln, gp_Pnt
+from OCP.IFSelect import IFSelect_RetDone
+from OCP.Interface import Interface_Static
+from OCP.STEPControl import STEPControl_AsIs, STEPControl_Writer
+from OCP.TopoDS import TopoDS_Shell, TopoDS_Solid
 
 from prosthetics.errors import GeometryError, OutputError
 
@@ -44,17 +60,6 @@ def mesh_to_solid(mesh: trimesh.Trimesh):
     GeometryError
         When the mesh is not watertight or the solid is invalid or has another volume.
     """
-    import cadquery as cq
-    from OCP.BRep import BRep_Builder
-    from OCP.BRepBuilderAPI import (
-        BRepBuilderAPI_MakeEdge,
-        BRepBuilderAPI_MakeFace,
-        BRepBuilderAPI_MakeVertex,
-        BRepBuilderAPI_MakeWire,
-    )
-    from OCP.gp import gp_Dir, gp_Pln, gp_Pnt
-    from OCP.TopoDS import TopoDS_Shell, TopoDS_Solid
-
     if not mesh.is_watertight or not mesh.is_winding_consistent:
         raise GeometryError("the socket mesh is not closed and consistently wound; it cannot "
                             "be written as a STEP solid")
@@ -95,10 +100,6 @@ def mesh_to_solid(mesh: trimesh.Trimesh):
 
 def write_step(mesh: trimesh.Trimesh, path: str | os.PathLike) -> dict:
     """Write ``mesh`` as a STEP (AP214) file of one solid; returns faces, bytes, seconds."""
-    from OCP.IFSelect import IFSelect_RetDone
-    from OCP.Interface import Interface_Static
-    from OCP.STEPControl import STEPControl_AsIs, STEPControl_Writer
-
     t = time.perf_counter()
     solid = mesh_to_solid(mesh)
     t_build = time.perf_counter() - t
@@ -116,6 +117,4 @@ def write_step(mesh: trimesh.Trimesh, path: str | os.PathLike) -> dict:
 
 def read_step_solids(path: str | os.PathLike) -> list:
     """The solids of a STEP file as CadQuery reads them (``cadquery.Solid`` list)."""
-    import cadquery as cq
-
     return cq.importers.importStep(str(path)).solids().vals()

@@ -11,7 +11,8 @@ plantar scan, a closed foot model and a phone point cloud go the same way:
     points -> downsample, strays, floor, largest object -> frame -> height map -> measurements
 
 The plantar surface is kept as a height map (the lowest surface seen from below, a local
-plane fit in each cell, so noise averages out and slopes do not bias it).
+plane fit in each cell, so noise averages out and slopes do not bias it): see
+:mod:`prosthetics.insoles.heightmap`.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from prosthetics.errors import ScanError
+from prosthetics.insoles.heightmap import HeightMap, height_map
 from prosthetics.params import Params, param
 from prosthetics.scan.clean import principal_axis
 from prosthetics.scan.floor import quiet_open3d, remove_floors
@@ -55,62 +57,6 @@ class FootParams(Params):
                                       max=5.0, help="Cell of the plantar height map")
     scan_side: Side = param(Side.AUTO, label="Scanned foot",
                             help="auto: decided from the arch and the big toe")
-
-
-@dataclass(frozen=True, kw_only=True)
-class HeightMap:
-    """The plantar surface as heights over a regular grid in the foot frame.
-
-    Attributes
-    ----------
-    x0, y0 : float, mm
-        Centre of cell (0, 0).
-    cell_mm : float
-    z : (nx, ny) float, mm
-        Height of the lowest surface above the plantar plane; NaN outside the footprint.
-    footprint : (nx, ny) bool
-        Cells under the foot (its outline seen from above).
-    """
-
-    x0: float
-    y0: float
-    cell_mm: float
-    z: np.ndarray
-    footprint: np.ndarray
-
-    @property
-    def xs(self) -> np.ndarray:
-        return self.x0 + self.cell_mm * np.arange(self.z.shape[0])
-
-    @property
-    def ys(self) -> np.ndarray:
-        return self.y0 + self.cell_mm * np.arange(self.z.shape[1])
-
-    def filled(self) -> np.ndarray:
-        """Heights with the cells outside the footprint set to the nearest footprint cell's."""
-        from scipy.ndimage import distance_transform_edt
-
-        known = np.isfinite(self.z)
-        _d, idx = distance_transform_edt(~known, return_indices=True)
-        return self.z[idx[0], idx[1]]
-
-    def sample(self, xy: np.ndarray) -> np.ndarray:
-        """Bilinear heights at points (n, 2) mm, from :meth:`filled`; (n,) mm."""
-        from scipy.interpolate import RegularGridInterpolator
-
-        f = RegularGridInterpolator((self.xs, self.ys), self.filled(), bounds_error=False,
-                                    fill_value=None)
-        return f(xy)
-
-    def inside(self, xy: np.ndarray) -> np.ndarray:
-        """Whether points (n, 2) fall in footprint cells; (n,) bool."""
-        i = np.rint((xy[:, 0] - self.x0) / self.cell_mm).astype(int)
-        j = np.rint((xy[:, 1] - self.y0) / self.cell_mm).astype(int)
-        ok = (i >= 0) & (j >= 0) & (i < self.z.shape[0]) & (j < self.z.shape[1])
-        out = np.zeros(len(xy), bool)
-        out[ok] = self.footprint[i[ok], j[ok]]
-        return out
-
 
 @dataclass(frozen=True, kw_only=True)
 class FootMeasurements:
@@ -400,99 +346,6 @@ def _contact_level(q: np.ndarray) -> float:
     low = _cell_minima(q, 5.0)[:, 2]
     base = np.quantile(low, 0.05)
     return float(np.median(low[low < base + 1.5]))
-
-
-# ---------------------------------------------------------------------------- height map
-
-
-def height_map(points: np.ndarray, cell_mm: float = 2.0, band_mm: float = 3.0,
-               see_through_mm: float = 10.0) -> HeightMap:
-    """The plantar surface as a height map, from points in the foot frame (n, 3) mm.
-
-    Each cell takes the points within ``band_mm`` of its lowest point (the underside),
-    and a plane is fitted by least squares to those of the 3 x 3 cells around it
-    (6 x 6 mm at 2 mm cells), evaluated at the cell centre: noise averages out over tens of
-    points, and a slope does not bias the height as a minimum or a mean would.
-    """
-    from scipy import ndimage
-
-    x0, y0 = points[:, 0].min() - 2 * cell_mm, points[:, 1].min() - 2 * cell_mm
-    i = np.floor((points[:, 0] - x0) / cell_mm).astype(int)
-    j = np.floor((points[:, 1] - y0) / cell_mm).astype(int)
-    nx, ny = i.max() + 3, j.max() + 3
-    flat = i * ny + j
-    zmin = np.full(nx * ny, np.inf)
-    np.minimum.at(zmin, flat, points[:, 2])
-    # A cell whose lowest point is far above its neighbours' has no sole points (the camera
-    # saw through it to the top of the foot or the leg): its points stay out of the fits,
-    # and the hole fill gives it a height.
-    zgrid = zmin.reshape(nx, ny)
-    near_min = ndimage.minimum_filter(np.where(np.isfinite(zgrid), zgrid, np.inf), size=3)
-    seen = (zgrid <= near_min + see_through_mm).ravel()
-    sel = (points[:, 2] < zmin[flat] + band_mm) & seen[flat]
-    # Coordinates about each point's own cell centre keep the sums well conditioned.
-    cx = x0 + (i[sel] + 0.5) * cell_mm
-    cy = y0 + (j[sel] + 0.5) * cell_mm
-    dx, dy, z = points[sel, 0] - cx, points[sel, 1] - cy, points[sel, 2]
-    f = flat[sel]
-    sums = {}
-    moments = {"1": np.ones_like(z), "x": dx, "y": dy, "xx": dx * dx, "xy": dx * dy,
-               "yy": dy * dy, "z": z, "xz": dx * z, "yz": dy * z}
-    for k, v in moments.items():
-        sums[k] = np.bincount(f, weights=v, minlength=nx * ny).reshape(nx, ny)
-    # Shift every cell's moments to the centre of each neighbour, then add the 3 x 3 block.
-    tot = {k: np.zeros((nx, ny)) for k in moments}
-    for si in (-1, 0, 1):
-        for sj in (-1, 0, 1):
-            # A cell at offset (si, sj) from the target: its points' coordinates about the
-            # target's centre are d + s * cell.
-            ox, oy = si * cell_mm, sj * cell_mm
-            s = {k: np.roll(np.roll(v, -si, 0), -sj, 1) for k, v in sums.items()}
-            n, sx, sy = s["1"], s["x"] + ox * s["1"], s["y"] + oy * s["1"]
-            tot["1"] += n
-            tot["x"] += sx
-            tot["y"] += sy
-            tot["xx"] += s["xx"] + 2 * ox * s["x"] + ox * ox * n
-            tot["yy"] += s["yy"] + 2 * oy * s["y"] + oy * oy * n
-            tot["xy"] += s["xy"] + ox * s["y"] + oy * s["x"] + ox * oy * n
-            tot["z"] += s["z"]
-            tot["xz"] += s["xz"] + ox * s["z"]
-            tot["yz"] += s["yz"] + oy * s["z"]
-    A = np.stack([np.stack([tot["1"], tot["x"], tot["y"]], -1),
-                  np.stack([tot["x"], tot["xx"], tot["xy"]], -1),
-                  np.stack([tot["y"], tot["xy"], tot["yy"]], -1)], -2)
-    b = np.stack([tot["z"], tot["xz"], tot["yz"]], -1)
-    own = sums["1"] > 0
-    ok = own & (tot["1"] >= 6)
-    occupied = np.isfinite(zgrid)
-    A = A + np.eye(3) * 1e-6 * (tot["1"][..., None, None] + 1)
-    zc = np.full((nx, ny), np.nan)
-    sol = np.linalg.solve(A[ok], b[ok][..., None])[..., 0]
-    zc[ok] = sol[:, 0]
-    # Few points: the mean of the cell's own lowest band.
-    few = own & ~ok
-    zc[few] = sums["z"][few] / sums["1"][few]
-    # Footprint: occupied cells, gaps closed and holes filled (holes in the scan's sole).
-    occ = ndimage.binary_closing(occupied, structure=np.ones((3, 3)), iterations=2)
-    occ = ndimage.binary_fill_holes(occ)
-    lab, nlab = ndimage.label(occ)
-    if nlab > 1:
-        occ = lab == (np.argmax(np.bincount(lab.ravel())[1:]) + 1)
-    z = np.where(occ, zc, np.nan)
-    # Cells of the footprint without points (holes): interpolate from those around.
-    hole = occ & ~np.isfinite(z)
-    if hole.any():
-        # Nearest value first, then relax the hole cells to the mean of their neighbours
-        # (a membrane over the hole, like a linear interpolation but grid-fast).
-        _d, idx = ndimage.distance_transform_edt(~np.isfinite(z), return_indices=True)
-        z = z[idx[0], idx[1]]
-        for _ in range(200):
-            avg = 0.25 * (np.roll(z, 1, 0) + np.roll(z, -1, 0) + np.roll(z, 1, 1)
-                          + np.roll(z, -1, 1))
-            z[hole] = avg[hole]
-        z = np.where(occ, z, np.nan)
-    return HeightMap(x0=x0 + 0.5 * cell_mm, y0=y0 + 0.5 * cell_mm, cell_mm=cell_mm, z=z,
-                     footprint=occ)
 
 
 # --------------------------------------------------------------------------- measurements

@@ -8,7 +8,8 @@ bed.  It is built from:
    height map (capped along the sides, lowered by the top-cover allowance), plus the arch
    fill, the metatarsal pad and the posting wedges.
 2. **Outline**: the footprint offset by half the length margin (or graded from a shoe size;
-   full or 3/4 length), extruded as a CadQuery solid, and cut by the top (manifold3d).
+   full or 3/4 length; :mod:`prosthetics.insoles.outline`), extruded as a CadQuery solid,
+   and cut by the top (manifold3d).
 3. **Heel cup**: a CadQuery wall along the rear of the outline, ``heel_cup_wall_mm``
    thick, cut by a rim surface standing ``heel_cup_depth_mm`` above the heel's contact
    point (tilted with the rearfoot post, fading out into the midfoot), joined to the body.
@@ -27,7 +28,6 @@ figures are in docs/insole.md and bench/bench_insole.py.
 
 from __future__ import annotations
 
-import enum
 import math
 import time
 from dataclasses import dataclass, field
@@ -38,24 +38,14 @@ import trimesh
 from prosthetics.errors import GeometryError, ParameterError
 from prosthetics.geometry.brep import tessellate
 from prosthetics.insoles.foot import Foot, Side
+from prosthetics.insoles.outline import (
+    LengthKind,
+    OutlineFrom,
+    SizeSystem,
+    footprint_polygon,
+    insole_outline,
+)
 from prosthetics.params import Params, param
-
-
-class LengthKind(enum.Enum):
-    FULL = "full"
-    THREE_QUARTER = "three_quarter"
-
-
-class OutlineFrom(enum.Enum):
-    FOOTPRINT = "footprint"
-    SHOE_SIZE = "shoe_size"
-
-
-class SizeSystem(enum.Enum):
-    EU = "eu"
-    UK = "uk"
-    US_MEN = "us_men"
-    US_WOMEN = "us_women"
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -136,23 +126,6 @@ class InsoleExportParams(Params):
                                        "PLA/PETG shells: 40-100 %")
     infill_pattern: str = param("gyroid", label="Infill pattern")
 
-
-# ----------------------------------------------------------------------------- grading
-
-def shoe_last_length_mm(size: float, system: SizeSystem) -> float:
-    """Inside length of a shoe (its last) for a size, mm.
-
-    EU: Paris point, 2/3 cm per size: ``20/3 * size``.  UK (adult): a barleycorn (1/3 inch)
-    per size from 25 barleycorns: ``(size + 25) * 25.4 / 3``.  US men's is UK + 1, US
-    women's UK + 2 (the common conversions).  So EU 42 = 280.0 mm, UK 8 = 279.4 mm.
-    """
-    if system is SizeSystem.EU:
-        return 20.0 / 3.0 * size
-    uk = {SizeSystem.UK: size, SizeSystem.US_MEN: size - 1.0,
-          SizeSystem.US_WOMEN: size - 2.0}[system]
-    return (uk + 25.0) * 25.4 / 3.0
-
-
 # ------------------------------------------------------------------------------ results
 
 @dataclass(kw_only=True)
@@ -187,77 +160,12 @@ class InsoleResult:
     warnings: list = field(default_factory=list)
 
 
-# ----------------------------------------------------------------------------- outline
+# ------------------------------------------------------------------------ height fields
 
 def _smoothstep(x):
     x = np.clip(x, 0.0, 1.0)
     return x * x * (3 - 2 * x)
 
-
-def footprint_polygon(foot: Foot):
-    """The foot's outline seen from above as a shapely polygon (mm, foot frame).
-
-    The concave hull of the points below 60 mm (the ankle and leg are not footprint),
-    closed over the gaps between the toes by a 6 mm closing.
-    """
-    import shapely
-    from shapely.geometry import MultiPoint
-
-    p = foot.points
-    low = p[p[:, 2] < 60.0]
-    rng = np.random.default_rng(0)
-    sub = low[rng.permutation(len(low))[:40_000], :2]
-    hull = shapely.concave_hull(MultiPoint(sub), ratio=0.03)
-    poly = hull.buffer(6.0).buffer(-6.0)
-    if poly.geom_type == "MultiPolygon":
-        poly = max(poly.geoms, key=lambda g: g.area)
-    return shapely.Polygon(poly.exterior)
-
-
-def insole_outline(foot: Foot, p: InsoleParams, fp=None):
-    """The insole's outline polygon (mm, foot frame) and notes.
-
-    The footprint is offset by half the length margin, then stretched along x about the
-    heel so its length is exactly the foot length plus the margin (the footprint's own
-    length differs from the measured foot length by the hull's sampling, under 1 mm), or the
-    graded shoe length.  A 3/4 insole is cut 5 mm behind the metatarsal heads, with
-    rounded corners.
-    """
-    import shapely
-    from shapely import affinity
-
-    m = foot.measurements
-    fp = footprint_polygon(foot) if fp is None else fp
-    out = fp.buffer(p.length_margin_mm / 2.0, quad_segs=16)
-    x0, _, x1, _ = out.bounds
-    notes = {}
-    if p.outline_from is OutlineFrom.SHOE_SIZE:
-        if p.shoe_size is None:
-            raise ParameterError("outline_from = shoe_size needs shoe_size; add --set "
-                                 "shoe_size=42 (and shoe_size_system=eu|uk|us_men|us_women)")
-        target = shoe_last_length_mm(p.shoe_size, p.shoe_size_system)
-        notes["shoe_length_mm"] = round(target, 1)
-        if target < m.foot_length_mm:
-            raise ParameterError(f"shoe size {p.shoe_size:g} {p.shoe_size_system.value} is "
-                                 f"{target:.0f} mm long, shorter than the {m.foot_length_mm:.0f}"
-                                 f" mm foot; choose a larger size")
-    else:
-        target = m.foot_length_mm + p.length_margin_mm
-    heel_x = -p.length_margin_mm / 2.0
-    out = affinity.translate(out, xoff=heel_x - x0)
-    out = affinity.scale(out, xfact=target / (x1 - x0), yfact=1.0, origin=(heel_x, 0.0))
-    if p.length_kind is LengthKind.THREE_QUARTER:
-        cut = m.met_heads_x_mm - 5.0
-        out = out.intersection(shapely.box(-1e3, -1e3, cut, 1e3))
-        out = out.buffer(-6.0).buffer(6.0, quad_segs=16)
-        notes["three_quarter_cut_x_mm"] = round(cut, 1)
-    if out.geom_type == "MultiPolygon":
-        out = max(out.geoms, key=lambda g: g.area)
-    out = shapely.Polygon(out.exterior).simplify(0.05)
-    return out, notes
-
-
-# ------------------------------------------------------------------------ height fields
 
 def _medial_coordinate(X: np.ndarray, Y: np.ndarray, foot: Foot) -> np.ndarray:
     """Across the foot: 0 on its middle line, 1 at its medial edge, -1 at its lateral edge.

@@ -9,11 +9,14 @@ desktop application).
 from __future__ import annotations
 
 import enum
+import json
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import numpy as np
 import trimesh
 
+from prosthetics.errors import ParameterError
 from prosthetics.geometry.meshing import SurfaceQuery
 from prosthetics.limb.measure import proximal_rim_z, sections
 
@@ -130,11 +133,6 @@ def read_landmarks(path) -> dict:
     ParameterError
         Unreadable file, an unknown name, or a point that is not three finite numbers.
     """
-    import json
-    from pathlib import Path
-
-    from prosthetics.errors import ParameterError
-
     p = Path(path)
     try:
         data = json.loads(p.read_text(encoding="utf-8"))

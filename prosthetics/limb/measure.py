@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import trimesh
+from shapely.geometry import Polygon
 
 from prosthetics.errors import GeometryError
 from prosthetics.geometry.meshing import proximal_rim_z  # noqa: F401  (part of this module's API)
@@ -68,8 +69,6 @@ def sections(mesh: trimesh.Trimesh, z_levels: np.ndarray) -> list[Section | None
         xyz = trimesh.transform_points(np.column_stack([xy, np.zeros(len(xy))]),
                                        path.metadata.get("to_3D", np.eye(4)))
         loop = xyz[:, :2]
-        from shapely.geometry import Polygon
-
         p3 = Polygon(loop)
         c = np.asarray(p3.centroid.coords[0])
         out.append(Section(z_mm=float(z), perimeter_mm=float(p3.exterior.length),

@@ -15,6 +15,7 @@ import math
 from typing import Any
 
 import numpy as np
+from scipy.spatial import ConvexHull
 
 from prosthetics.errors import ParameterError
 from prosthetics.printing.profiles import Printer
@@ -34,7 +35,6 @@ def _convex_hull_2d(points: np.ndarray) -> np.ndarray:
     if len(points) < 3:
         return points
     try:
-        from scipy.spatial import ConvexHull
         return points[ConvexHull(points).vertices]
     except Exception:  # collinear or duplicate points: extents are still right
         return points

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import trimesh
+from scipy.spatial import cKDTree
 
 from prosthetics.geometry.meshing import SurfaceQuery
 
@@ -45,8 +46,6 @@ def measure_wall(final: trimesh.Trimesh, inner_surface: trimesh.Trimesh, above_z
         ``min_wall_mm`` (the smaller of the two minima), ``through_min_mm``,
         ``across_min_mm``, ``p01_mm``, ``samples``.
     """
-    from scipy.spatial import cKDTree
-
     q_final = SurfaceQuery(final)
     q_inner = SurfaceQuery(inner_surface)
     pts, nrm = sample_with_normals(final, n, seed=1)

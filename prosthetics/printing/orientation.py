@@ -38,6 +38,8 @@ import numpy as np
 import trimesh
 
 from prosthetics.errors import ParameterError
+from prosthetics.geometry.meshing import SurfaceQuery
+from prosthetics.printing.bed import bed_fit
 
 __all__ = ["Candidate", "OrientationChoice", "choose_orientation", "orientation_check",
            "rotation_to_z", "describe_up"]
@@ -264,8 +266,6 @@ class _Scorer:
 
     def __init__(self, mesh: trimesh.Trimesh, printer, margin_mm: float,
                  max_overhang_deg: float):
-        from prosthetics.geometry.meshing import SurfaceQuery
-
         self.mesh = mesh
         self.printer = printer
         self.margin_mm = margin_mm
@@ -279,8 +279,6 @@ class _Scorer:
 
     def fit(self, cand: Candidate) -> Candidate:
         """Build height and printer fit of ``cand`` (filled in place)."""
-        from prosthetics.printing.bed import bed_fit
-
         hv = self.hull_vertices @ rotation_to_z(cand.up).T
         cand.height_mm = float(hv[:, 2].max() - hv[:, 2].min())
         cand.fit = bed_fit([0.0, 0.0, cand.height_mm], self.printer, self.margin_mm,

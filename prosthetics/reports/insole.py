@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import numpy as np
 import trimesh
+from matplotlib import colormaps
+from matplotlib.collections import PolyCollection
 from matplotlib.figure import Figure
 
 from prosthetics.fileio import atomic_write_text
@@ -79,9 +81,6 @@ def insole_view_png(design) -> bytes:
     ax1, ax2 = fig.subplots(2, 1, gridspec_kw={"height_ratios": [2.2, 1]})
     # Oblique: tilt the top towards the viewer, then look from -Y; faces coloured by their
     # height in the design frame and lit from the side, so the plantar contour shows.
-    from matplotlib import colormaps
-    from matplotlib.collections import PolyCollection
-
     R = _rot(0, 58.0) @ _rot(2, -28.0)
     m2 = trimesh.Trimesh(mesh.vertices @ R.T, mesh.faces, process=False)
     toward = np.array([0.0, -1.0, 0.0])

@@ -20,11 +20,17 @@ from typing import Any
 
 import numpy as np
 import trimesh
+from matplotlib import colormaps
 from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.cm import ScalarMappable
 from matplotlib.collections import LineCollection, PolyCollection
+from matplotlib.colors import Normalize
 from matplotlib.figure import Figure
 from matplotlib.patches import PathPatch
 from matplotlib.path import Path as MplPath
+from shapely.geometry.polygon import orient
+
+from prosthetics.printing.bed import bed_placement
 
 __all__ = [
     "SKIN_RGB",
@@ -278,8 +284,6 @@ def _section(mesh: trimesh.Trimesh | None, axis: int, offset: float):
 
 def _polygon_path(polygons) -> MplPath | None:
     """One compound matplotlib path for shapely polygons, holes wound opposite to shells."""
-    from shapely.geometry.polygon import orient
-
     verts, codes = [], []
     for poly in polygons:
         if poly is None or poly.is_empty:
@@ -383,8 +387,6 @@ def print_bed_png(part: trimesh.Trimesh, printer, placement: np.ndarray | None =
     ``max_overhang_deg`` from vertical (and not on the bed) are drawn orange: the slicer puts
     support under them.  The bed's width and the printer's build height are drawn as lines.
     """
-    from prosthetics.printing.bed import bed_placement
-
     mesh = decimate(part).copy()
     mesh.apply_transform(bed_placement(part, printer) if placement is None else placement)
     down = -mesh.face_normals[:, 2]
@@ -527,10 +529,6 @@ def deviation_png(mesh: trimesh.Trimesh, value_of, *, title: str,
     limit_mm : float, optional
         Colour range is [-limit, +limit]; default: the 98th percentile of |value|.
     """
-    from matplotlib import colormaps
-    from matplotlib.cm import ScalarMappable
-    from matplotlib.colors import Normalize
-
     drawn = decimate(mesh)
     values = np.asarray(value_of(drawn.vertices), dtype=float)
     face_val = values[drawn.faces].mean(axis=1)

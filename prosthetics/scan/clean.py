@@ -304,26 +304,57 @@ def clean_scan(scan: Scan, params: CleanParams | None = None) -> CleanResult:
     if scan.is_mesh and params.reconstruct is not Reconstruct.ALWAYS:
         part, why = _clean_mesh_part(scan, params)
         if part is not None or params.reconstruct is Reconstruct.NEVER:
-            mesh = trimesh.Trimesh(scan.points, scan.faces, process=True)
-            n0 = len(mesh.faces)
-            mesh, dropped = _largest_component(mesh)
-            mesh.remove_unreferenced_vertices()
-            ok, why_not = limb_like(mesh.vertices)
-            if not ok:
-                raise ScanError(f"no limb-like object in the scan ({why_not}); scan the limb "
-                                f"again with the whole residual limb in view")
-            c, a = principal_axis(mesh.triangles_center, mesh.area_faces)
-            a = orient_axis_distal_to_proximal(mesh.vertices, c, a)
-            mesh = orient_faces_outward(mesh, c, a)
-            steps.append({"step": "keep mesh", "kept": int(len(mesh.faces)),
-                          "removed": int(n0 - len(mesh.faces)),
-                          "detail": "input mesh is already one clean surface; kept as it is"
-                          + (f"; dropped {dropped} other piece(s)" if dropped else "")})
-            return CleanResult(mesh=mesh, axis_point=c, axis_dir=a, reconstructed=False,
-                               steps=steps, warnings=warnings)
+            return _kept_mesh(scan, steps, warnings)
         steps.append({"step": "inspect mesh", "kept": len(scan.points), "removed": 0,
                       "detail": f"mesh has {why}; rebuilt from its surface"})
 
+    pts = _filtered_points(scan, params, steps)
+    limb = _largest_limb(pts, params, steps)
+    c, a = principal_axis(limb)
+    a = orient_axis_distal_to_proximal(limb, c, a)
+    mesh = _reconstructed_surface(limb, c, a, params, steps)
+    mesh = _finished_surface(mesh, limb, c, a, params, steps)
+    return CleanResult(mesh=mesh, axis_point=c, axis_dir=a, reconstructed=True, steps=steps,
+                       warnings=warnings)
+
+
+def _kept_mesh(scan: Scan, steps: list[dict], warnings: list[str]) -> CleanResult:
+    """The input mesh kept as it is: its largest piece, faces turned outward.
+
+    Raises
+    ------
+    ScanError
+        When that piece is not limb-like.
+    """
+    mesh = trimesh.Trimesh(scan.points, scan.faces, process=True)
+    n0 = len(mesh.faces)
+    mesh, dropped = _largest_component(mesh)
+    mesh.remove_unreferenced_vertices()
+    ok, why_not = limb_like(mesh.vertices)
+    if not ok:
+        raise ScanError(f"no limb-like object in the scan ({why_not}); scan the limb "
+                        f"again with the whole residual limb in view")
+    c, a = principal_axis(mesh.triangles_center, mesh.area_faces)
+    a = orient_axis_distal_to_proximal(mesh.vertices, c, a)
+    mesh = orient_faces_outward(mesh, c, a)
+    steps.append({"step": "keep mesh", "kept": int(len(mesh.faces)),
+                  "removed": int(n0 - len(mesh.faces)),
+                  "detail": "input mesh is already one clean surface; kept as it is"
+                  + (f"; dropped {dropped} other piece(s)" if dropped else "")})
+    return CleanResult(mesh=mesh, axis_point=c, axis_dir=a, reconstructed=False,
+                       steps=steps, warnings=warnings)
+
+
+def _filtered_points(scan: Scan, params: CleanParams, steps: list[dict]) -> np.ndarray:
+    """The scan's points (a mesh sampled evenly), downsampled, without strays and floors.
+
+    Returns (n, 3) mm; each step is added to ``steps``.
+
+    Raises
+    ------
+    ScanError
+        When too few points survive the stray removal, or only a flat surface is left.
+    """
     o3d = quiet_open3d()
     if scan.is_mesh:
         # Sample the surface evenly so big and small triangles weigh the same.
@@ -361,7 +392,18 @@ def clean_scan(scan: Scan, params: CleanParams | None = None) -> CleanResult:
     if len(pts) < 500:
         raise ScanError("no limb-like object in the scan (only a flat surface was found); "
                         "scan the limb itself, with the whole residual limb in view")
+    return pts
 
+
+def _largest_limb(pts: np.ndarray, params: CleanParams, steps: list[dict]) -> np.ndarray:
+    """The largest object of the points (DBSCAN), which must be limb-like; (m, 3) mm.
+
+    Raises
+    ------
+    ScanError
+        When there is no connected surface, or the largest object is not limb-like.
+    """
+    o3d = quiet_open3d()
     pcd = o3d.geometry.PointCloud(o3d.utility.Vector3dVector(pts))
     labels = np.asarray(pcd.cluster_dbscan(eps=params.cluster_gap_mm, min_points=10))
     valid = labels >= 0
@@ -380,9 +422,17 @@ def clean_scan(scan: Scan, params: CleanParams | None = None) -> CleanResult:
                   "detail": f"kept the largest of {len(counts)} objects; dropped "
                             f"{len(counts) - 1} others (hands, clutter) and "
                             f"{int((~valid).sum())} isolated points"})
+    return limb
 
-    c, a = principal_axis(limb)
-    a = orient_axis_distal_to_proximal(limb, c, a)
+
+def _reconstructed_surface(limb: np.ndarray, c: np.ndarray, a: np.ndarray,
+                           params: CleanParams, steps: list[dict]) -> trimesh.Trimesh:
+    """Screened Poisson surface of the limb's points, cut at the open proximal end.
+
+    Normals point outward from the axis through ``c`` along ``a`` (distal to proximal);
+    the invented cap over the open end and anything below the distal tip are cut off.
+    """
+    o3d = quiet_open3d()
     pcd = o3d.geometry.PointCloud(o3d.utility.Vector3dVector(limb))
     pcd.estimate_normals(o3d.geometry.KDTreeSearchParamKNN(knn=30))
     t = (limb - c) @ a
@@ -407,6 +457,13 @@ def clean_scan(scan: Scan, params: CleanParams | None = None) -> CleanResult:
                   "detail": f"Poisson depth {params.poisson_depth}, holes filled; cap over the "
                             f"open proximal end cut {t_cut - t.min():.0f} mm from the distal end"
                             + (f"; {dropped} floating pieces dropped" if dropped else "")})
+    return mesh
+
+
+def _finished_surface(mesh: trimesh.Trimesh, limb: np.ndarray, c: np.ndarray, a: np.ndarray,
+                      params: CleanParams, steps: list[dict]) -> trimesh.Trimesh:
+    """The reconstructed surface with its unsupported parts re-fitted, decimated to about
+    ``target_triangles`` and its faces turned outward."""
     mesh, n_moved, area = refit_holes(mesh, limb, c, a, params.voxel_size_mm)
     if n_moved:
         steps.append({"step": "hole fill", "kept": int(len(mesh.faces)), "removed": 0,
@@ -420,6 +477,4 @@ def clean_scan(scan: Scan, params: CleanParams | None = None) -> CleanResult:
         steps.append({"step": "decimate", "kept": int(len(mesh.faces)),
                       "removed": int(n_faces - len(mesh.faces)),
                       "detail": f"quadric decimation to about {params.target_triangles} triangles"})
-    mesh = orient_faces_outward(mesh, c, a)
-    return CleanResult(mesh=mesh, axis_point=c, axis_dir=a, reconstructed=True, steps=steps,
-                       warnings=warnings)
+    return orient_faces_outward(mesh, c, a)

@@ -14,7 +14,11 @@ import numpy as np
 
 
 def quiet_open3d():
-    """The ``open3d`` module, imported on first use, printing errors only."""
+    """The ``open3d`` module, imported on first use, printing errors only.
+
+    Imported here rather than at the top: Open3D takes over a second to import, and the
+    design layer loads this module (through the cleaning of limbs and feet) when it loads.
+    """
     import open3d as o3d
 
     o3d.utility.set_verbosity_level(o3d.utility.VerbosityLevel.Error)

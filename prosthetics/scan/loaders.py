@@ -8,14 +8,16 @@ ambiguous size is an error that names ``--units`` rather than a guess.
 from __future__ import annotations
 
 import enum
-import hashlib
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
+import trimesh
 
 from prosthetics.errors import ScanError, ScanNotFoundError, UnitsError
+from prosthetics.fileio import sha256_file
+from prosthetics.scan.aaop import read_aop
 
 #: File endings this module reads.
 SUPPORTED_SUFFIXES = (".ply", ".obj", ".stl", ".glb", ".gltf", ".off", ".xyz", ".txt", ".pts",
@@ -87,14 +89,6 @@ class Scan:
         return m
 
 
-def sha256_file(path: str | os.PathLike) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
-
-
 def detect_units(points: np.ndarray, name: str = "scan") -> Units:
     """Decide metres or millimetres from the robust size of ``points``.
 
@@ -144,8 +138,6 @@ def _read_xyz(path: Path) -> tuple[np.ndarray, np.ndarray | None]:
 
 
 def _read_with_trimesh(path: Path, suffix: str):
-    import trimesh
-
     kind = suffix.lstrip(".")
     try:
         with open(path, "rb") as fh:
@@ -221,8 +213,6 @@ def load_scan(path: str | os.PathLike, units: Units | str | None = None) -> Scan
         points, colors = _read_xyz(p)
         faces = normals = None
     elif suffix == ".aop":
-        from prosthetics.scan.aaop import read_aop
-
         shape = read_aop(p)
         mesh = shape.to_mesh()
         points, faces = np.asarray(mesh.vertices), np.asarray(mesh.faces)

@@ -306,17 +306,8 @@ def place_fenestrations(p, inner_surface: trimesh.Trimesh, outer_surface: trimes
     # The open fraction is taken over the whole outer wall (distal end to trim).
     outer_area = float(outer_surface.area)
 
-    centres = np.zeros((0, 3))
-    z_lo, z_hi = low_edge + r, float(top_edge.max()) - r
-    if z_hi >= z_lo:
-        step = pitch * np.sqrt(3.0) / 2.0
-        n_lv = int((z_hi - z_lo) // step) + 1
-        z0 = z_lo + 0.5 * ((z_hi - z_lo) - (n_lv - 1) * step)
-        rings = [_ring_candidates(q_in, z0 + i * step, pitch, 0.5 * (i % 2), dirs[0])
-                 for i in range(n_lv)]
-        level = np.concatenate([np.full(len(c), i) for i, c in enumerate(rings)]) \
-            if rings else np.zeros(0, int)
-        centres = np.vstack(rings) if rings else centres
+    centres, level = _staggered_candidates(q_in, low_edge + r, float(top_edge.max()) - r,
+                                           pitch, dirs[0])
     ok = np.ones(len(centres), dtype=bool)
     if len(centres):
         theta = np.arctan2(centres[:, 1], centres[:, 0])
@@ -344,18 +335,8 @@ def place_fenestrations(p, inner_surface: trimesh.Trimesh, outer_surface: trimes
     theta = np.arctan2(centres[:, 1], centres[:, 0])
     trim_here = np.interp(np.mod(theta, 2 * np.pi), cols, trim_z, period=2 * np.pi)
     ref = floor_z_mm if distal_ref_z_mm is None else distal_ref_z_mm
-    warnings = []
-    where = (f"between {low_edge:.0f} mm (distal end + margin) and "
-             f"{float(top_edge.max()):.0f} mm (trim band + margin"
-             f"{', ' + ceiling_reason if ceiling_reason else ''})")
-    if len(centres) == 0:
-        warnings.append(f"no ventilation hole of {d:g} mm fits the socket {where} on the "
-                        f"{p.fenestration_sides.value} side(s); lower fenestration_diameter_mm,"
-                        f" fenestration_web_mm or the margins, or allow more sides")
-    elif len(centres) < asked:
-        warnings.append(f"{len(centres)} of the {asked} ventilation holes asked fit ({d:g} mm, "
-                        f"{web:g} mm web, {p.fenestration_sides.value} side(s), {where}); "
-                        f"placed {len(centres)}")
+    warnings = _shortfall_warnings(p, asked, len(centres), d, web, low_edge,
+                                   float(top_edge.max()), ceiling_reason)
     return Fenestrations(asked=asked, diameter_mm=d, web_mm=web, centres=centres, axes=axes,
                          wall_mm=wall, reach_mm=reach, outer_area_mm2=outer_area,
                          band_z_mm=(low_edge, float(top_edge.max())),
@@ -363,6 +344,43 @@ def place_fenestrations(p, inner_surface: trimesh.Trimesh, outer_surface: trimes
                          edge_to_distal_mm=(centres[:, 2] - r) - ref,
                          sides=p.fenestration_sides.value, keep_outs=list(keep_outs),
                          warnings=warnings)
+
+
+def _staggered_candidates(q_in: SurfaceQuery, z_lo: float, z_hi: float, pitch: float,
+                          start_deg: float) -> tuple[np.ndarray, np.ndarray]:
+    """Candidate hole centres (n, 3) on the cavity between heights ``z_lo`` and ``z_hi``
+    (mm), and the level (n,) of each: levels ``pitch * sqrt(3) / 2`` apart, centred in the
+    range, every other one shifted half a step (:func:`_ring_candidates`)."""
+    centres = np.zeros((0, 3))
+    level = np.zeros(0, int)
+    if z_hi >= z_lo:
+        step = pitch * np.sqrt(3.0) / 2.0
+        n_lv = int((z_hi - z_lo) // step) + 1
+        z0 = z_lo + 0.5 * ((z_hi - z_lo) - (n_lv - 1) * step)
+        rings = [_ring_candidates(q_in, z0 + i * step, pitch, 0.5 * (i % 2), start_deg)
+                 for i in range(n_lv)]
+        level = np.concatenate([np.full(len(c), i) for i, c in enumerate(rings)]) \
+            if rings else level
+        centres = np.vstack(rings) if rings else centres
+    return centres, level
+
+
+def _shortfall_warnings(p, asked: int, placed: int, d: float, web: float, low_edge: float,
+                        high_edge: float, ceiling_reason: str) -> list[str]:
+    """A warning when no hole or fewer holes than asked fit between the edges (mm)."""
+    warnings = []
+    where = (f"between {low_edge:.0f} mm (distal end + margin) and "
+             f"{high_edge:.0f} mm (trim band + margin"
+             f"{', ' + ceiling_reason if ceiling_reason else ''})")
+    if placed == 0:
+        warnings.append(f"no ventilation hole of {d:g} mm fits the socket {where} on the "
+                        f"{p.fenestration_sides.value} side(s); lower fenestration_diameter_mm,"
+                        f" fenestration_web_mm or the margins, or allow more sides")
+    elif placed < asked:
+        warnings.append(f"{placed} of the {asked} ventilation holes asked fit ({d:g} mm, "
+                        f"{web:g} mm web, {p.fenestration_sides.value} side(s), {where}); "
+                        f"placed {placed}")
+    return warnings
 
 
 def _clear_of_label(centres: np.ndarray, box: dict, clearance: float) -> np.ndarray:

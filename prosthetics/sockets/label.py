@@ -30,8 +30,10 @@ import numpy as np
 import trimesh
 
 from prosthetics.errors import ParameterError
+from prosthetics.geometry.brep import tessellate
 from prosthetics.geometry.meshing import SurfaceQuery, from_manifold, to_manifold
 from prosthetics.params import Params, param
+from prosthetics.sockets.adapters import text_solid
 
 #: How far the letters reach into the wall below the surface, mm.
 EMBED_MM = 1.0
@@ -110,9 +112,6 @@ def text_mesh(text: str) -> trimesh.Trimesh:
 def _raw_line(text: str) -> trimesh.Trimesh:
     """CadQuery's bold text at size 10, 1 deep, tessellated (cached by text)."""
     if text not in _TEXT_CACHE:
-        from prosthetics.geometry.brep import tessellate
-        from prosthetics.sockets.adapters import text_solid
-
         wp = text_solid(text, 10.0, 1.0)
         if len(_TEXT_CACHE) > 32:
             _TEXT_CACHE.clear()
