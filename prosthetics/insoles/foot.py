@@ -21,6 +21,9 @@ import enum
 from dataclasses import dataclass, field
 
 import numpy as np
+import trimesh
+from scipy import ndimage
+from scipy.spatial import ConvexHull, cKDTree
 
 from prosthetics.errors import ScanError
 from prosthetics.insoles.heightmap import HeightMap, height_map
@@ -126,7 +129,6 @@ def scan_points(scan: Scan, spacing_mm: float) -> np.ndarray:
     """The scan as points (n, 3) mm: a mesh is sampled evenly over its area."""
     if not scan.is_mesh:
         return np.asarray(scan.points, dtype=float)
-    import trimesh
 
     mesh = trimesh.Trimesh(scan.points, scan.faces, process=False)
     n = int(np.clip(3.0 * mesh.area / spacing_mm ** 2, 20_000, 600_000))
@@ -141,7 +143,6 @@ def clean_foot_points(points: np.ndarray, params: FootParams):
     is ten times faster than on the full one (DBSCAN is the slow part); the full points
     near the kept coarse points are kept.  The floor normal points towards the foot.
     """
-    from scipy.spatial import cKDTree
 
     o3d = quiet_open3d()
     steps = []
@@ -261,7 +262,6 @@ def _support_plane(p: np.ndarray) -> np.ndarray:
     underside (lowest points of 4 mm columns) that faces down and has the most columns
     within 2 mm of it: heel and ball, as on a floor.
     """
-    from scipy.spatial import ConvexHull
 
     low = _cell_minima(p, 4.0)
     hull = ConvexHull(low)
@@ -367,7 +367,6 @@ def _bin_widths(points: np.ndarray, x_lo: float, x_hi: float, z_max: float, step
 
 def _medial_band(hm: HeightMap, x_lo: float, x_hi: float, inset_mm: float):
     """Cells of the footprint between x_lo and x_hi, at least ``inset_mm`` inside it."""
-    from scipy import ndimage
 
     inner = ndimage.distance_transform_edt(hm.footprint) * hm.cell_mm >= inset_mm
     X = hm.xs[:, None] + 0 * hm.ys[None, :]

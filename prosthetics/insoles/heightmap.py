@@ -12,6 +12,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+from scipy import ndimage
+from scipy.interpolate import RegularGridInterpolator
+from scipy.ndimage import distance_transform_edt
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -47,7 +50,6 @@ class HeightMap:
 
     def filled(self) -> np.ndarray:
         """Heights with the cells outside the footprint set to the nearest footprint cell's."""
-        from scipy.ndimage import distance_transform_edt
 
         known = np.isfinite(self.z)
         _d, idx = distance_transform_edt(~known, return_indices=True)
@@ -55,7 +57,6 @@ class HeightMap:
 
     def sample(self, xy: np.ndarray) -> np.ndarray:
         """Bilinear heights at points (n, 2) mm, from :meth:`filled`; (n,) mm."""
-        from scipy.interpolate import RegularGridInterpolator
 
         f = RegularGridInterpolator((self.xs, self.ys), self.filled(), bounds_error=False,
                                     fill_value=None)
@@ -108,7 +109,6 @@ def _fitted_heights(points: np.ndarray, x0: float, y0: float, cell_mm: float, ba
                     see_through_mm: float) -> tuple[np.ndarray, np.ndarray]:
     """Plane-fitted heights (nx, ny) mm at the cell centres (NaN where no fit), and the
     cells (nx, ny) holding any point; cell (i, j) spans x0 + i * cell_mm, y0 + j * cell_mm."""
-    from scipy import ndimage
 
     i = np.floor((points[:, 0] - x0) / cell_mm).astype(int)
     j = np.floor((points[:, 1] - y0) / cell_mm).astype(int)
@@ -178,7 +178,6 @@ def _block_moments(sums: dict, cell_mm: float) -> dict:
 def _filled_footprint(zc: np.ndarray, occupied: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """The footprint (nx, ny) bool (occupied cells, gaps closed, holes filled, the largest
     piece) and the heights (nx, ny) mm over it, its cells without a fit filled in."""
-    from scipy import ndimage
 
     # Footprint: occupied cells, gaps closed and holes filled (holes in the scan's sole).
     occ = ndimage.binary_closing(occupied, structure=np.ones((3, 3)), iterations=2)

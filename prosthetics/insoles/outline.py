@@ -13,6 +13,9 @@ import enum
 from typing import TYPE_CHECKING
 
 import numpy as np
+import shapely
+from shapely import affinity
+from shapely.geometry import MultiPoint
 
 from prosthetics.errors import ParameterError
 from prosthetics.insoles.foot import Foot
@@ -84,8 +87,6 @@ def footprint_polygon(foot: Foot):
     shapely.Polygon
         Without holes, x and y in mm.
     """
-    import shapely
-    from shapely.geometry import MultiPoint
 
     p = foot.points
     low = p[p[:, 2] < 60.0]
@@ -128,8 +129,6 @@ def insole_outline(foot: Foot, p: InsoleParams, fp=None):
     ParameterError
         A shoe size is asked for but not given, or is shorter than the foot.
     """
-    import shapely
-    from shapely import affinity
 
     m = foot.measurements
     fp = footprint_polygon(foot) if fp is None else fp

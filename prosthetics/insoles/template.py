@@ -33,10 +33,14 @@ import time
 from dataclasses import dataclass, field
 
 import numpy as np
+import shapely
 import trimesh
+from scipy import ndimage
+from scipy.interpolate import RegularGridInterpolator
 
 from prosthetics.errors import GeometryError, ParameterError
 from prosthetics.geometry.brep import tessellate
+from prosthetics.geometry.meshing import from_manifold, to_manifold
 from prosthetics.insoles.foot import Foot, Side
 from prosthetics.insoles.outline import (
     LengthKind,
@@ -229,7 +233,6 @@ def top_height_field(foot: Foot, p: InsoleParams, outline, fp=None):
 
     ``fp`` is the footprint polygon (:func:`footprint_polygon`), computed when not given.
     """
-    from scipy import ndimage
 
     m = foot.measurements
     L = m.foot_length_mm
@@ -239,7 +242,6 @@ def top_height_field(foot: Foot, p: InsoleParams, outline, fp=None):
     ys = np.arange(y0 - 2 * g, y1 + 2.5 * g, g)
     X, Y = np.meshgrid(xs, ys, indexing="ij")
     plantar = foot.heights.sample(np.column_stack([X.ravel(), Y.ravel()])).reshape(X.shape)
-    import shapely
 
     fp = footprint_polygon(foot) if fp is None else fp
     inner = shapely.contains_xy(fp.buffer(-6.0), X, Y)
@@ -348,9 +350,6 @@ def build_insole(foot: Foot, params: InsoleParams | None = None) -> InsoleResult
     GeometryError
         When a solid comes out invalid, in pieces, or its B-rep and mesh volumes disagree.
     """
-    import shapely
-
-    from prosthetics.geometry.meshing import from_manifold, to_manifold
 
     p = params or InsoleParams()
     t_all = time.perf_counter()
@@ -465,7 +464,6 @@ def measure_insole(res: InsoleResult, foot: Foot, plantar_truth=None, n_max: int
     L = foot.measurements.foot_length_mm
     out = {"length_mm": round(float(np.ptp(mesh.vertices[:, 0])), 2),
            "width_mm": round(float(np.ptp(mesh.vertices[:, 1])), 2)}
-    from scipy.interpolate import RegularGridInterpolator
 
     # Random points in the cells where the top follows the foot (between grid nodes too).
     rng = np.random.default_rng(0)
@@ -497,7 +495,6 @@ def measure_insole(res: InsoleResult, foot: Foot, plantar_truth=None, n_max: int
     hx, hy, _hz = top["heel_centre"]
     z_heel = top_z_at(mesh, np.array([[hx, sgn * hy]]))[0]
     # The rim's top, from above, in the middle of the wall at the back, on that line.
-    import shapely
 
     line = shapely.LineString([(-1e3, hy), (1e3, hy)]).intersection(
         shapely.Polygon(res.outline_xy))

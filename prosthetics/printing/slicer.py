@@ -42,6 +42,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import trimesh
 
 from prosthetics.errors import OutputError, ParameterError
 from prosthetics.printing.bed import bed_fit
@@ -220,7 +221,6 @@ class SliceResult:
 def _mesh_fit(stl_path: Path, printer: Printer, margin_mm: float) -> dict[str, Any] | None:
     """:func:`bed_fit` of the STL's vertices; ``None`` if the file cannot be read here."""
     try:
-        import trimesh
         mesh = trimesh.load(stl_path, file_type="stl", force="mesh", process=False)
         vertices = np.asarray(mesh.vertices, dtype=float)
     except Exception:

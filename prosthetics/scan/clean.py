@@ -16,6 +16,8 @@ from pathlib import Path
 
 import numpy as np
 import trimesh
+from scipy.interpolate import RBFInterpolator
+from scipy.spatial import cKDTree
 
 from prosthetics.errors import ScanError
 from prosthetics.params import Params, param
@@ -214,8 +216,6 @@ def refit_holes(mesh: trimesh.Trimesh, points: np.ndarray, c: np.ndarray, a: np.
     -------
     mesh, number of vertices moved, area re-fitted (mm^2)
     """
-    from scipy.interpolate import RBFInterpolator
-    from scipy.spatial import cKDTree
 
     v = mesh.vertices
     dist = cKDTree(points).query(v, k=1)[0]

@@ -34,8 +34,10 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass, field
 
+import manifold3d
 import numpy as np
 import trimesh
+from scipy.spatial import cKDTree
 
 from prosthetics.geometry.meshing import SurfaceQuery
 from prosthetics.params import Params, param
@@ -165,7 +167,6 @@ class Fenestrations:
 
     def cutter(self):
         """The union of the holes' cylinders (a manifold3d Manifold), or None."""
-        import manifold3d
 
         if not self.placed:
             return None
@@ -397,7 +398,6 @@ def _axes_and_walls(inner_surface: trimesh.Trimesh, q_out: SurfaceQuery, centres
                     r: float):
     """Outward axes (n, 3) (the cavity's vertex normals averaged over each hole's disc) and
     the wall (n,) along them to the outer surface (inf where the ray finds none)."""
-    from scipy.spatial import cKDTree
 
     if not len(centres):
         return np.zeros((0, 3)), np.zeros(0)

@@ -7,6 +7,9 @@ frozen dataclass in the limb frame (mm, z up, the bed face at ``bottom_z_mm``) w
 ``solid()`` and ``cutters(top_z_mm)`` as described in :mod:`prosthetics.sockets.adapters`;
 with them the bolt-hole circle (:class:`BoltHoles`) and the CadQuery primitives that the
 wrist coupler (:mod:`prosthetics.sockets.wrist`) uses as well.
+
+CadQuery is imported inside the builders: it takes over a second to import, and a
+design that reuses its cached interface meshes (the live preview) never needs it.
 """
 
 from __future__ import annotations

@@ -5,6 +5,9 @@ insert or by a bolted flange (:class:`CouplerKind`); like every distal interface
 frozen dataclass in the limb frame (mm, z up, the bed face at ``bottom_z_mm``) with
 ``solid()`` and ``cutters(top_z_mm)`` (see :mod:`prosthetics.sockets.adapters`).  Its
 parameters are :class:`prosthetics.sockets.interfaces.WristCouplerParams`.
+
+CadQuery is imported inside the builders: it takes over a second to import, and a
+design that reuses its cached interface meshes (the live preview) never needs it.
 """
 
 from __future__ import annotations
