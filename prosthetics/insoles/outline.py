@@ -10,7 +10,6 @@ shapely polygons that :mod:`prosthetics.insoles.template` extrudes with CadQuery
 from __future__ import annotations
 
 import enum
-from typing import TYPE_CHECKING
 
 import numpy as np
 import shapely
@@ -19,9 +18,7 @@ from shapely.geometry import MultiPoint
 
 from prosthetics.errors import ParameterError
 from prosthetics.insoles.foot import Foot
-
-if TYPE_CHECKING:
-    from prosthetics.insoles.template import InsoleParams
+from prosthetics.params import Params
 
 
 class LengthKind(enum.Enum):
@@ -99,7 +96,7 @@ def footprint_polygon(foot: Foot):
     return shapely.Polygon(poly.exterior)
 
 
-def insole_outline(foot: Foot, p: InsoleParams, fp=None):
+def insole_outline(foot: Foot, p: Params, fp=None):
     """The insole's outline polygon (mm, foot frame) and notes.
 
     The footprint is offset by half the length margin, then stretched along x about the
