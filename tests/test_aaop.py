@@ -160,7 +160,6 @@ def test_format_option_validates(tmp_path):
         ExportParams(formats="stl,obj")
 
 
-
 def test_design_from_the_example_uses_its_mpt():
     from prosthetics.design.session import run_design
 

@@ -89,9 +89,6 @@ class ExportParams(Params):
         return parse_formats(self.formats)
 
 
-
-
-
 @dataclass(kw_only=True)
 class Design:
     """Everything a design run produced, in memory."""

@@ -130,6 +130,7 @@ class InsoleExportParams(Params):
                                        "PLA/PETG shells: 40-100 %")
     infill_pattern: str = param("gyroid", label="Infill pattern")
 
+
 # ------------------------------------------------------------------------------ results
 
 @dataclass(kw_only=True)

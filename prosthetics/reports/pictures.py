@@ -513,7 +513,6 @@ def circumference_chart(measurements: dict, socket_inner: list | None = None) ->
     return png_bytes(fig)
 
 
-
 def deviation_png(mesh: trimesh.Trimesh, value_of, *, title: str,
                   limit_mm: float | None = None) -> bytes:
     """A surface coloured by a signed distance, in the three standard views, with a colour bar.

@@ -81,7 +81,6 @@ class TranstibialParams(ZoneParams, FenestrationParams, adapters.DistalInterface
                               help="Directions sampled around the limb")
 
 
-
 def build_transtibial(limb: trimesh.Trimesh, params: TranstibialParams | None = None,
                       cache: TemplateCache | None = None) -> SocketResult:
     """Fit the transtibial socket to an aligned limb (limb frame, mm).
