@@ -18,7 +18,7 @@ import numpy as np
 import trimesh
 
 from prosthetics import __version__
-from prosthetics.design.output import OutputPlan, stl_row, write_outputs
+from prosthetics.design.output import OutputPlan, bed_transforms, stl_row, write_outputs
 from prosthetics.design.presets import resolve_template
 from prosthetics.design.registry import (
     Builder,
@@ -39,7 +39,6 @@ from prosthetics.insoles.template import (
     measure_insole,
 )
 from prosthetics.params import apply_settings, param_infos
-from prosthetics.printing.bed import bed_placement
 from prosthetics.printing.checks import solid_checks
 from prosthetics.printing.orientation import orientation_check
 from prosthetics.printing.profiles import get_material, get_printer
@@ -239,13 +238,10 @@ def write_insole(design: InsoleDesign, out_dir, *, stem: str | None = None,
             cfg.update(support_material="1", support_material_auto="1")
         # The 3MF is a print job: the part stands on the bed's middle (PrusaSlicer refuses
         # a part off the bed); the STL keeps the print orientation's coordinates.
-        to_bed = bed_placement(mesh, printer,
-                               report["checks"]["printer"].get("rotation_deg") or 0.0)
+        to_bed, design_to_bed = bed_transforms(report, mesh, printer, design.orientation)
         export_3mf(mesh.copy().apply_transform(to_bed), tmf, cfg, title=stem)
-        if design.orientation is not None:
-            to_bed = to_bed @ design.orientation.transform
         return [stl_row(tmf, mesh, "3mf", slicer_settings=cfg,
-                        transform_design_to_file=np.round(to_bed, 9).tolist())]
+                        transform_design_to_file=np.round(design_to_bed, 9).tolist())]
 
     def slice_(stl: Path):
         return slice_stl(stl, printer, get_material(exp.material),

@@ -17,9 +17,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import trimesh
 
 from prosthetics.fileio import Staging
+from prosthetics.printing.bed import bed_placement
 
 Progress = Callable[[str, float], None] | None
 
@@ -68,6 +70,25 @@ def stl_row(path: Path, mesh: trimesh.Trimesh, fmt: str = "stl", frame: str = "p
             "triangles": int(len(mesh.faces)),
             "volume_ml": round(float(mesh.volume) / 1000.0, 3),
             "bytes": path.stat().st_size, **extra}
+
+
+def bed_transforms(report: dict, part: trimesh.Trimesh, printer,
+                   orientation=None) -> tuple[np.ndarray, np.ndarray]:
+    """Where the print files put the part on the printer's bed.
+
+    Returns
+    -------
+    part_to_bed : (4, 4) float
+        From the part as it prints to the bed: turned about z as the printer fit in
+        ``report["checks"]["printer"]`` asks, in the middle of the bed (mm).
+    design_to_bed : (4, 4) float
+        From the design frame to the bed, through the print orientation, for the report.
+    """
+    part_to_bed = bed_placement(part, printer,
+                                report["checks"]["printer"].get("rotation_deg") or 0.0)
+    if orientation is None:
+        return part_to_bed, part_to_bed
+    return part_to_bed, part_to_bed @ orientation.transform
 
 
 def slicer_record(result, warnings: list[str]) -> dict:

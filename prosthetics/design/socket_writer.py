@@ -15,11 +15,10 @@ from pathlib import Path
 import numpy as np
 import trimesh
 
-from prosthetics.design.output import OutputPlan, stl_row, write_outputs
+from prosthetics.design.output import OutputPlan, bed_transforms, stl_row, write_outputs
 from prosthetics.design.registry import Product, register_product
 from prosthetics.design.session import Design, run_design, socket_parameter_groups
 from prosthetics.limb.measure import proximal_rim_z
-from prosthetics.printing.bed import bed_placement
 from prosthetics.printing.profiles import get_material, get_printer
 from prosthetics.printing.slicer import slice_stl
 from prosthetics.reports.html import write_report_html
@@ -53,31 +52,11 @@ def _write_aop_files(design: Design, folder: Path, stem: str) -> list[dict]:
     return out
 
 
-def _export_3mf(mesh: trimesh.Trimesh, path: Path, design: Design | None = None) -> dict:
-    """The 3MF as a print job: the part (as it prints) turned about z as the printer fit
-    asks, on the middle of the bed; the transform from the design frame goes into the
-    report."""
-    to_file = np.eye(4)
-    if design is not None:
-        fit = design.report.get("checks", {}).get("printer") or {}
-        to_file = bed_placement(mesh, get_printer(design.groups["export"].printer),
-                                fit.get("rotation_deg") or 0.0)
-    placed = mesh.copy()
-    placed.apply_transform(to_file)
-    path.write_bytes(placed.export(file_type="3mf"))
-    if design is not None and design.orientation is not None:
-        to_file = to_file @ design.orientation.transform
-    return {"transform_design_to_file": np.round(to_file, 9).tolist()}
-
-
-def _export_step(mesh: trimesh.Trimesh, path: Path, design: Design | None = None) -> dict:
+def _write_step(mesh: trimesh.Trimesh, path: Path) -> dict:
     # The STEP writer loads CadQuery and OCP (seconds): imported only when a STEP is asked for.
     from prosthetics.geometry.step import write_step
 
     return write_step(mesh, path)
-
-
-_WRITERS: dict[str, Callable] = {"3mf": _export_3mf, "step": _export_step}
 
 
 def write_design(design: Design, out_dir: str | os.PathLike, *, stem: str = "socket",
@@ -99,26 +78,30 @@ def write_design(design: Design, out_dir: str | os.PathLike, *, stem: str = "soc
     printer = get_printer(exp.printer)
     part = design.print_part                # the print files stand as they print
 
+    # One placement for the 3MF and the report's picture of the part on the bed.
+    to_bed, design_to_bed = bed_transforms(report, part, printer, design.orientation)
+
     def files(folder: Path, stl: Path) -> list[dict]:
         rows = []
-        for fmt, writer in _WRITERS.items():
-            if fmt in formats:
-                path = folder / f"{stem}.{fmt}"
-                # STEP is for CAD: it keeps the design frame.
-                mesh = design.socket if fmt == "step" else part
-                extra = writer(mesh, path, design) or {}
-                rows.append(stl_row(path, design.socket, fmt,
-                                    "design" if fmt == "step" else "print",
-                                    **{k: v for k, v in extra.items() if k != "bytes"}))
+        if "3mf" in formats:
+            # The 3MF is a print job: the part as it prints, on the middle of the bed.
+            path = folder / f"{stem}.3mf"
+            path.write_bytes(part.copy().apply_transform(to_bed).export(file_type="3mf"))
+            rows.append(stl_row(path, design.socket, "3mf",
+                                transform_design_to_file=np.round(design_to_bed, 9).tolist()))
+        if "step" in formats:
+            # STEP is for CAD: it keeps the design frame.
+            path = folder / f"{stem}.step"
+            extra = _write_step(design.socket, path)
+            rows.append(stl_row(path, design.socket, "step", "design",
+                                **{k: v for k, v in extra.items() if k != "bytes"}))
         if "aop" in formats:
             rows += _write_aop_files(design, folder, stem)
         return rows
 
     def pictures() -> dict[str, bytes]:
         pics = render_pictures(design.limb, design.socket)
-        pics["on_the_bed"] = print_bed_png(
-            part, printer, bed_placement(part, printer,
-                                         report["checks"]["printer"].get("rotation_deg") or 0.0))
+        pics["on_the_bed"] = print_bed_png(part, printer, to_bed)
         pics["circumferences"] = circumference_chart(
             report["measurements"], report["socket"].get("inner_circumferences"))
         return pics
