@@ -13,8 +13,7 @@ stays fast.  The package's layout is described in docs/architecture.md.
 
 from __future__ import annotations
 
-import importlib
-from typing import Any
+from prosthetics.lazy import lazy_attributes
 
 __version__ = "0.1.0"
 
@@ -43,14 +42,4 @@ _EXPORTS = {
 __all__ = ["__version__", *_EXPORTS]
 
 
-def __getattr__(name: str) -> Any:
-    module = _EXPORTS.get(name)
-    if module is None:
-        raise AttributeError(f"module 'prosthetics' has no attribute {name!r}")
-    value = getattr(importlib.import_module(module), name)
-    globals()[name] = value
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted(set(globals()) | set(_EXPORTS))
+__getattr__, __dir__ = lazy_attributes(__name__, _EXPORTS, globals())

@@ -13,9 +13,6 @@ and verifying cases (and the command line's ``--help``) do not load them.
 
 from __future__ import annotations
 
-import importlib
-from typing import Any
-
 from prosthetics.cases.ids import check_case_id, find_personal, new_case_id, personal_values
 from prosthetics.cases.store import (
     CASE_FILE,
@@ -32,6 +29,7 @@ from prosthetics.cases.store import (
 )
 from prosthetics.cases.trends import trends
 from prosthetics.cases.verify import Verification, verify_case
+from prosthetics.lazy import lazy_attributes
 
 #: Public name -> the module that defines it, for the names loaded on first use.
 _LAZY = {
@@ -50,14 +48,4 @@ __all__ = ["CASE_FILE", "LEVELS", "SCHEMA", "SIDES", "Case", "CaseError", "Verif
            "unpack_case", "verify_case"]
 
 
-def __getattr__(name: str) -> Any:
-    module = _LAZY.get(name)
-    if module is None:
-        raise AttributeError(f"module 'prosthetics.cases' has no attribute {name!r}")
-    value = getattr(importlib.import_module(module), name)
-    globals()[name] = value
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted(set(globals()) | set(_LAZY))
+__getattr__, __dir__ = lazy_attributes(__name__, _LAZY, globals())
