@@ -19,11 +19,10 @@ import trimesh
 
 from prosthetics import __version__
 from prosthetics.design.output import OutputPlan, bed_transforms, stl_row, write_outputs
-from prosthetics.design.presets import resolve_template
+from prosthetics.design.presets import product_of, resolve_template
 from prosthetics.design.registry import (
     Builder,
     Product,
-    get_builder,
     register_builder,
     register_product,
 )
@@ -59,7 +58,7 @@ def insole_parameter_groups(preset=None, settings: dict | None = None) -> dict:
 def resolve_insole_preset(template=None):
     """An insole preset by name (templates/) or path; default "insole"."""
     preset = resolve_template(template or "insole")
-    if get_builder(preset.builder).product != "insole":
+    if product_of(preset) != "insole":
         raise ParameterError(f"preset {preset.name!r} is a {preset.builder} socket; pick an "
                              f"insole preset (prosthetics templates list)")
     return preset

@@ -95,7 +95,7 @@ def resolve_template(template: str | os.PathLike | None) -> Preset:
 
 def parameter_groups(preset: Preset, settings: dict[str, Any] | None = None) -> dict[str, Params]:
     """Default parameter groups with the preset's values, then ``settings``, applied."""
-    product = get_product(get_builder(preset.builder).product)
+    product = get_product(product_of(preset))
     return product.parameter_groups(preset, settings)
 
 

@@ -21,7 +21,7 @@ import numpy as np
 import trimesh
 
 from prosthetics import __version__
-from prosthetics.design.presets import parameter_groups, resolve_template
+from prosthetics.design.presets import parameter_groups, product_of, resolve_template
 from prosthetics.design.registry import Builder, get_builder, register_builder
 from prosthetics.errors import ParameterError, ProstheticsError
 from prosthetics.limb.align import AlignParams, align_limb
@@ -152,7 +152,7 @@ class DesignSession:
                  landmarks: dict | None = None):
         self.scan_path = Path(scan_path)
         self.preset = resolve_template(template)
-        if get_builder(self.preset.builder).product != "socket":
+        if product_of(self.preset) != "socket":
             raise ParameterError(f"{self.preset.name!r} is an insole preset; run 'prosthetics "
                                  f"insole --template {self.preset.name}'")
         self.groups: dict[str, Params] = parameter_groups(self.preset, settings)
