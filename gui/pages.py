@@ -39,6 +39,7 @@ RECTIFY_PARAMS = ["reduction_percent", "liner_offset_mm"]
 LANDMARK_PARAMS = ["limb_side", "mpt_height_mm", "zone_falloff_mm"]
 ZONE_PARAMS = [f"{zone}_{what}" for zone in ZONES for what in ("depth_mm", "size_mm")]
 TRIM_PARAMS = ["wall_thickness_mm", "distal_wall_thickness_mm", "trim_height_mm",
+               "trim_above_mpt_mm",
                "trim_below_scan_top_mm", "posterior_trim_drop_mm", "posterior_cut_width_deg"]
 
 
@@ -213,9 +214,11 @@ class CleanPage(Page):
 
 class AlignPage(Page):
     step = "align"
-    intro = ("The limb's long axis becomes +Z (distal end at z = 0) and anterior +Y, "
-             "guessed from the shape of the tibial crest. Turn it with the anterior rotation "
-             "if the guess is wrong (check it with the Distal view).")
+    intro = ("The limb's long axis becomes +Z (distal end at z = 0) and anterior +Y. For a "
+             "below-knee limb a statistical model of limbs and their bones is fitted to the "
+             "scan and gives the anterior, the landmarks and the trim at mid-patella; "
+             "otherwise the shape of the sections does. Turn it with the anterior rotation if "
+             "the guess is wrong (check it with the Distal view).")
 
     def build(self) -> None:
         self.add_form([r["name"] for r in self.model.rows() if r["group"] == "align"])
@@ -227,7 +230,12 @@ class AlignPage(Page):
         if a is None:
             self.info.setText("")
             return
-        self.info.setText(f"Anterior guess: {a.anterior_guess_deg:.1f}°\n"
+        fit = getattr(a, "anatomy", None)
+        source = (f"from the fitted anatomy model (confidence {fit.confidence:.0%}); the bones "
+                  f"in the view are its suggestion" if fit is not None
+                  else "from the shape of the limb's sections")
+        self.info.setText(f"Anterior: turned {a.anterior_guess_deg:.0f}° from the scan's axes, "
+                          f"{source}.\n"
                           f"Axis tilt from the scan's principal axis: {a.axis_tilt_deg:.1f}°"
                           + ("".join(f"\nWarning: {w}" for w in a.warnings)))
 

@@ -12,6 +12,8 @@ from PySide6.QtWidgets import QVBoxLayout, QWidget
 from pyvistaqt import QtInteractor
 
 SKIN = (0.91, 0.72, 0.60)
+BONE_COLOURS = {"femur": (0.85, 0.83, 0.74), "patella": (0.93, 0.78, 0.35),
+                "tibia": (0.88, 0.86, 0.78), "fibula": (0.72, 0.80, 0.62)}
 SOCKET = (0.30, 0.50, 0.78)
 REMOVED = (0.85, 0.12, 0.12)
 AXIS = (0.80, 0.10, 0.10)
@@ -208,8 +210,18 @@ class Viewport(QWidget):
             return "design", ["Aligning the limb…"]
         limb = self._limb_poly()
         length = float(limb.bounds[5])
-        self.plotter.add_mesh(limb, color=SKIN, smooth_shading=True, opacity=0.55,
+        a = m.aligned
+        fit = getattr(a, "anatomy", None)
+        self.plotter.add_mesh(limb, color=SKIN, smooth_shading=True,
+                              opacity=0.3 if fit is not None else 0.55,
                               name="limb", specular=0.2, render=False)
+        bones = self._bones_polys(fit)
+        for name in ("femur", "patella", "tibia", "fibula"):
+            if name in bones:
+                self.plotter.add_mesh(bones[name], color=BONE_COLOURS[name], smooth_shading=True,
+                                      name=f"bone_{name}", render=False)
+            else:
+                self.plotter.remove_actor(f"bone_{name}", render=False)
         self._axis(m, length)
         self.plotter.add_mesh(pv.Arrow(start=(0, 0, 0), direction=(0, 1, 0), scale=90.0, tip_length=0.2,
                                        shaft_radius=0.02, tip_radius=0.06),
@@ -218,10 +230,27 @@ class Viewport(QWidget):
                                       ["anterior (+Y)", "long axis (+Z)"], font_size=12,
                                       show_points=False, shape_opacity=0.7, shape_color="white",
                                       name="align_labels", always_visible=True, render=False)
-        a = m.aligned
-        return "design", ["Aligned limb: long axis (red) along +Z, distal end at z = 0",
-                          f"Anterior guess {a.anterior_guess_deg:.1f}°, axis tilt "
-                          f"{a.axis_tilt_deg:.1f}° from the scan"]
+        lines = ["Aligned limb: long axis (red) along +Z, distal end at z = 0"]
+        if fit is not None:
+            lines.append(f"Anterior from the fitted anatomy model (bones shown; confidence "
+                         f"{fit.confidence:.0%}, skin fit {fit.residual_mean_mm:.1f} mm); "
+                         f"axis tilt {a.axis_tilt_deg:.1f}°")
+        else:
+            lines.append(f"Anterior guessed from the sections' shape (turned "
+                         f"{a.anterior_guess_deg:.0f}° from the scan's axes); axis tilt "
+                         f"{a.axis_tilt_deg:.1f}°")
+        return "design", lines
+
+    def _bones_polys(self, fit) -> dict:
+        """The fitted model's bones as meshes for the view (none without a fit)."""
+        if fit is None:
+            return {}
+
+        def make():
+            parts = fit.parts()
+            return {k: mesh_poly(v.vertices, v.faces) for k, v in parts.items() if k != "skin"}
+
+        return self._poly_of(fit, make)
 
     def _scene_measure(self, m):
         if m.aligned is None:

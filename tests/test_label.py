@@ -242,7 +242,9 @@ def test_left_ptb_on_the_batch_limb_is_one_body_with_its_label_placed(batch_limb
     if rec["placed"]:
         assert not any(w.startswith("label") for w in d.report["warnings"])
         sock = d.socket_result
-        plain = build_transtibial(d.limb, sock.params.replace(label=False))
+        cache = TemplateCache()
+        cache.anatomy = d.anatomy
+        plain = build_transtibial(d.limb, sock.params.replace(label=False), cache)
         assert_letters_where_recorded(plain.mesh, d.socket, rec, sock.grid.trim_z,
                                       sock.adapter.pedestal_top_z_mm)
     else:

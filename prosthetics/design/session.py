@@ -102,6 +102,8 @@ class Design:
     warnings: list = field(default_factory=list)
     #: How the print files stand on the bed (:class:`prosthetics.printing.orientation.OrientationChoice`).
     orientation: Any = None
+    #: The shape model fitted to the limb, design frame (:class:`prosthetics.limb.anatomy.AnatomyFit`), or None.
+    anatomy: Any = None
 
     @property
     def print_part(self) -> trimesh.Trimesh:
@@ -165,6 +167,7 @@ class DesignSession:
         self.results: dict[str, Any] = {}
         self.timings: dict[str, float] = {}
         self._template_cache = TemplateCache()
+        self._fits = None
         self.set_landmarks(landmarks or {})
 
     def set_landmarks(self, points: dict) -> None:
@@ -181,6 +184,10 @@ class DesignSession:
         self.groups = apply_settings(self.groups, settings)
         changed = [g for g in self.groups if self.groups[g] != before[g]]
         first = min((STAGES.index(_STAGE_OF_GROUP[g]) for g in changed), default=None)
+        # The side picks which of the shape model's fits (right or left leg) aligns the limb.
+        if getattr(self.groups["template"], "limb_side", None) != \
+                getattr(before["template"], "limb_side", None):
+            first = min(first, STAGES.index("align"))
         if first is None:
             return None
         for stage in STAGES[first:]:
@@ -220,12 +227,21 @@ class DesignSession:
         return clean_scan(self.results["load"], self.groups["clean"])
 
     def _run_align(self):
-        return align_limb(self.results["clean"], self.groups["align"])
+        side = getattr(getattr(self.groups["template"], "limb_side", None), "value", "right")
+        cleaned = self.results["clean"]
+        # The shape model's fit depends only on the cleaned limb: reused when the side or
+        # the anterior turn changes.
+        fits = self._fits[1] if self._fits is not None and self._fits[0] is cleaned else None
+        res = align_limb(cleaned, self.groups["align"], anatomy=self.preset.builder,
+                         side=side, fits=fits)
+        self._fits = (cleaned, res.fits) if res.fits is not None else None
+        return res
 
     def _run_measure(self):
         return measure_limb(self.results["align"].mesh, self.groups["measure"])
 
     def _run_template(self):
+        self._template_cache.anatomy = self.results["align"].anatomy
         build = get_builder(self.preset.builder).build
         return build(self.results["align"].mesh, self._template_params(), self._template_cache)
 
@@ -262,6 +278,7 @@ class DesignSession:
         and no label.  Runs the stages before the template first if they are stale.
         """
         self.update(until="measure")
+        self._template_cache.anatomy = self.results["align"].anatomy
         build = get_builder(self.preset.builder).build
         tp = self._template_params()
         params = tp.replace(**{k: min(v, getattr(tp, k)) for k, v in self.PREVIEW_GRID.items()},
@@ -378,7 +395,7 @@ def _make_design(session: DesignSession) -> Design:
     report["socket"]["fenestrations"] = fen.as_dict() if fen is not None else None
     return Design(report=report, limb=aligned.mesh, socket=sock.mesh, socket_result=sock,
                   groups=groups, scan_to_design=scan_to_design, warnings=warnings,
-                  orientation=check["orientation"])
+                  orientation=check["orientation"], anatomy=aligned.anatomy)
 
 
 def run_design(scan_path: str | os.PathLike, *, template: str | os.PathLike | None = None,

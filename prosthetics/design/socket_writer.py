@@ -22,9 +22,18 @@ from prosthetics.limb.measure import proximal_rim_z
 from prosthetics.printing.profiles import get_material, get_printer
 from prosthetics.printing.slicer import slice_stl
 from prosthetics.reports.html import write_report_html
-from prosthetics.reports.pictures import circumference_chart, print_bed_png, render_pictures
+from prosthetics.reports.pictures import (
+    anatomy_png,
+    circumference_chart,
+    print_bed_png,
+    render_pictures,
+)
 from prosthetics.resources import exports_dir, sample_scan
 from prosthetics.scan.aaop import shape_from_mesh, write_aop
+
+#: Bony landmarks named in the report's anatomy picture.
+ANATOMY_SHOWN = ("patella_centre", "mid_patellar_tendon", "tibial_tuberosity", "fibular_head",
+                 "distal_tibia")
 
 
 def _write_aop_files(design: Design, folder: Path, stem: str) -> list[dict]:
@@ -34,11 +43,14 @@ def _write_aop_files(design: Design, folder: Path, stem: str) -> list[dict]:
     lm = res.landmarks
     points = dict(lm.points) if lm is not None else {}
     side = lm.side.value.upper() if lm is not None else "RIGHT"
-    top = proximal_rim_z(design.limb) - 0.5
     out = []
-    for name, mesh, what in ((f"{stem}_limb.aop", design.limb, "limb as scanned"),
-                             (f"{stem}_cavity.aop", res.cavity,
-                              "rectified cavity (the positive model)")):
+    # The cavity's grid stops at the lowest point of its trim line, where its rim is still
+    # closed all round; the limb's at the scan's top.
+    for name, mesh, what, top in (
+            (f"{stem}_limb.aop", design.limb, "limb as scanned",
+             proximal_rim_z(design.limb) - 0.5),
+            (f"{stem}_cavity.aop", res.cavity, "rectified cavity (the positive model)",
+             min(proximal_rim_z(design.limb), res.trim_lowest_z_mm) - 0.5)):
         shape, offset = shape_from_mesh(mesh, landmarks=points, side=side, top_mm=top)
         note = (f"{what}; limb frame (+Z proximal, +Y anterior, mm); grid axis at "
                 f"x = {offset[0]:.2f}, y = {offset[1]:.2f} mm")
@@ -101,6 +113,13 @@ def write_design(design: Design, out_dir: str | os.PathLike, *, stem: str = "soc
 
     def pictures() -> dict[str, bytes]:
         pics = render_pictures(design.limb, design.socket)
+        if design.anatomy is not None:
+            parts = design.anatomy.parts()
+            parts.pop("skin")
+            pics["anatomy"] = anatomy_png(
+                design.limb, parts,
+                {k: v for k, v in design.anatomy.landmarks.items() if k in ANATOMY_SHOWN},
+                trim_z_mm=design.socket_result.trim_anterior_z_mm)
         pics["on_the_bed"] = print_bed_png(part, printer, to_bed)
         pics["circumferences"] = circumference_chart(
             report["measurements"], report["socket"].get("inner_circumferences"))

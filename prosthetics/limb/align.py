@@ -14,7 +14,8 @@ from dataclasses import dataclass, field
 import numpy as np
 import trimesh
 
-from prosthetics.limb.measure import sections
+from prosthetics.limb.anatomy import AnatomyFit, fit_anatomy
+from prosthetics.limb.measure import proximal_rim_z, sections
 from prosthetics.params import Params, param
 from prosthetics.scan.clean import CleanResult
 
@@ -47,6 +48,10 @@ class AlignResult:
     axis_tilt_deg: float
     details: dict = field(default_factory=dict)
     warnings: list = field(default_factory=list)
+    #: The shape model fitted to the limb (limb frame), when the limb has one and it fits.
+    anatomy: AnatomyFit | None = None
+    #: Both sides' fits in the axis-aligned frame before the anterior turn (for reuse).
+    fits: dict | None = None
 
 
 def _frame(origin: np.ndarray, z: np.ndarray, y_hint: np.ndarray) -> np.ndarray:
@@ -141,8 +146,35 @@ def guess_anterior_deg(mesh: trimesh.Trimesh) -> float:
     return float(np.degrees(np.arctan2(np.sin(side - np.pi / 2), np.cos(side - np.pi / 2))))
 
 
-def align_limb(cleaned: CleanResult, params: AlignParams | None = None) -> AlignResult:
-    """Put the cleaned limb in the limb frame."""
+#: Limbs with a shape model of their anatomy.
+SHAPE_MODELS = ("transtibial",)
+#: The other side's fit is taken over the one asked when its residual is this much smaller.
+_OTHER_SIDE_RATIO = 1.2
+
+
+def _choose_fit(fits: dict[str, AnatomyFit], side: str) -> tuple[AnatomyFit, list[str]]:
+    """The fit to use for a limb said to be ``side``, and what to tell the user."""
+    asked = fits[side]
+    other = fits["left" if side == "right" else "right"]
+    if other.confident and other.residual_mean_mm * _OTHER_SIDE_RATIO < asked.residual_mean_mm:
+        return other, [f"the limb's shape fits a {other.side} leg better than a {side} one "
+                       f"(anatomy fit {other.residual_mean_mm:.1f} mm against "
+                       f"{asked.residual_mean_mm:.1f} mm): anterior and landmarks come from "
+                       f"the {other.side} fit; set limb_side={other.side} if it is a "
+                       f"{other.side} leg"]
+    return asked, []
+
+
+def align_limb(cleaned: CleanResult, params: AlignParams | None = None, *,
+               anatomy: str | None = None, side: str = "right",
+               fits: dict[str, AnatomyFit] | None = None) -> AlignResult:
+    """Put the cleaned limb in the limb frame.
+
+    ``anatomy`` names the limb ("transtibial") when its shape model should place the
+    anterior and the bony landmarks; ``side`` ("right" or "left") is the side the user gave.
+    ``fits``: the model already fitted to this limb's axis-aligned mesh (both sides), to
+    reuse when only the side changed.
+    """
     params = params or AlignParams()
     mesh = cleaned.mesh
     c, a = refine_axis(mesh, cleaned.axis_point, cleaned.axis_dir)
@@ -155,19 +187,50 @@ def align_limb(cleaned: CleanResult, params: AlignParams | None = None) -> Align
     shift[2, 3] = -local[:, 2].min()
     T = shift @ T
     guess = 0.0
+    warnings: list[str] = []
+    details: dict = {"axis_point_scan_mm": c.tolist(), "axis_dir_scan": a.tolist(),
+                     "refinement_tilt_deg": tilt}
+    fit = None
     if params.auto_anterior:
         m = trimesh.Trimesh(trimesh.transform_points(mesh.vertices, T), mesh.faces, process=False)
-        guess = guess_anterior_deg(m)
-        # Rotating by -guess brings the crest apex (at 90 + guess deg) to +Y.
+        if anatomy in SHAPE_MODELS:
+            fits = fits if fits is not None else fit_anatomy(m)
+            fit, lines = _choose_fit(fits, side)
+            warnings.extend(lines)
+            if not fit.confident:
+                warnings.append(
+                    f"the shape model fits this limb poorly (mean distance "
+                    f"{fit.residual_mean_mm:.1f} mm, rival turn ratio {fit.rival_ratio:.2f}): "
+                    f"anterior is guessed from the sections' shape instead; check it")
+        if fit is not None and fit.confident:
+            guess = fit.anterior_deg
+            method = "shape model"
+        else:
+            guess = guess_anterior_deg(m)
+            method = "section shape"
+        details["anterior_method"] = method
+        # Rotating by -guess brings the anterior (at 90 + guess deg) to +Y.
         T = _rot_z(-guess) @ T
     T = _rot_z(params.anterior_rotation_deg) @ T
     out = trimesh.Trimesh(trimesh.transform_points(mesh.vertices, T), mesh.faces.copy(),
                           process=False)
-    warnings = []
+    if fit is not None:
+        fit = fit.turned(params.anterior_rotation_deg - guess)
+        rim = proximal_rim_z(out)
+        knee = bool(rim > fit.landmarks["patella_centre"][2] + 2.0)
+        details["anatomy"] = {**fit.as_dict(), "knee_in_view": knee,
+                              "used": bool(fit.confident),
+                              "other_side_residual_mean_mm": round(float(
+                                  fits["left" if fit.side == "right" else "right"]
+                                  .residual_mean_mm), 2)}
+        if not fit.confident:
+            fit = None
     if params.auto_anterior and params.anterior_rotation_deg == 0.0:
-        warnings.append("anterior (+Y) is an automatic guess from the shape of the sections; "
-                        "check it in the pictures and set anterior_rotation_deg if it is off")
+        source = ("the fitted shape model of the limb's anatomy"
+                  if details.get("anterior_method") == "shape model"
+                  else "the shape of the sections")
+        warnings.append(f"anterior (+Y) is an automatic guess from {source}; check it in the "
+                        f"pictures and set anterior_rotation_deg if it is off")
     return AlignResult(mesh=out, transform=T, anterior_guess_deg=guess, axis_tilt_deg=tilt,
-                       details={"axis_point_scan_mm": c.tolist(), "axis_dir_scan": a.tolist(),
-                                "refinement_tilt_deg": tilt},
-                       warnings=warnings)
+                       details=details, warnings=warnings, anatomy=fit,
+                       fits=fits if anatomy in SHAPE_MODELS else None)

@@ -75,8 +75,39 @@ def _knee_flare_z(limb: trimesh.Trimesh, top: float) -> float:
     return float(zs[inside][int(np.argmax(slope[inside]))])
 
 
+def _angle_deg(p: np.ndarray) -> float:
+    return float(np.degrees(np.arctan2(p[1], p[0])))
+
+
+def _from_anatomy(q: SurfaceQuery, bones: dict, rim: float, mpt_z: float) -> dict:
+    """Skin landmarks over the fitted bones: each bone point's direction from the axis, at
+    its height, cast onto the limb (those the limb does not reach are left out)."""
+    tub, dist = bones["tibial_tuberosity"], bones["distal_tibia"]
+    z_crest = dist[2] + 0.3 * (tub[2] - dist[2])
+    f = (z_crest - dist[2]) / max(tub[2] - dist[2], 1e-6)
+    crest_angle = _angle_deg(dist[:2] + f * (tub[:2] - dist[:2]))
+    wanted = {
+        "mid_patellar_tendon": (_angle_deg(bones["mid_patellar_tendon"]), mpt_z),
+        "popliteal_fossa": (_angle_deg(bones["mid_patellar_tendon"]) + 180.0, mpt_z),
+        "fibular_head": (_angle_deg(bones["fibular_head"]), bones["fibular_head"][2]),
+        "tibial_crest_top": (_angle_deg(tub), tub[2]),
+        "tibial_crest_bottom": (crest_angle, z_crest),
+        # The cut end's anterior edge, where the tibia presses on the skin.
+        "distal_tibia": (_angle_deg(dist), dist[2]),
+    }
+    out = {}
+    for name, (theta, z) in wanted.items():
+        if not 2.0 < z < rim - 5.0:
+            continue
+        try:
+            out[name] = _surface_at(q, theta, z)
+        except ValueError:
+            continue
+    return out
+
+
 def guess_landmarks(limb: trimesh.Trimesh, side: Side = Side.RIGHT,
-                    mpt_height_mm: float | None = None) -> Landmarks:
+                    mpt_height_mm: float | None = None, anatomy=None) -> Landmarks:
     """First guesses of the landmarks of an aligned transtibial limb.
 
     - Mid-patellar tendon (MPT): on the anterior midline, at the height where the limb's
@@ -89,11 +120,27 @@ def guess_landmarks(limb: trimesh.Trimesh, side: Side = Side.RIGHT,
     - Tibial crest: the anterior midline from 35 mm below the MPT down to a quarter of
       the length; distal tibia: anterior, at 15 % of the length; distal end: the tip.
     - Medial and lateral flares: 40 mm below the MPT, 45 degrees to each side of anterior.
+
+    With ``anatomy`` (an :class:`~prosthetics.limb.anatomy.AnatomyFit` in this limb's frame),
+    the MPT height is the fitted bones' (half-way between the patella's lower pole and the
+    tibial tuberosity), and the MPT, popliteal fossa, fibular head, tibial crest and distal
+    tibia lie on the skin over the fitted bones; the rules above fill in the rest.
     """
     q = SurfaceQuery(limb)
     top = proximal_rim_z(limb)
     source = {}
-    if mpt_height_mm is None:
+    bones = anatomy.landmarks if anatomy is not None else None
+    if (mpt_height_mm is None and bones is not None
+            and 0.3 * top < bones["mid_patellar_tendon"][2]):
+        mpt_z = float(bones["mid_patellar_tendon"][2])
+        source["mid_patellar_tendon"] = ("half-way between the patella and the tibial "
+                                         "tuberosity of the fitted shape model")
+        if mpt_z > top - 3.0:
+            # The scan stops below the tendon: the landmark goes on its top edge.
+            mpt_z = top - 3.0
+            source["mid_patellar_tendon"] += (f" (at {bones['mid_patellar_tendon'][2]:.0f} mm, "
+                                              f"above the scan's top: placed at its edge)")
+    elif mpt_height_mm is None:
         mpt_z = _knee_flare_z(limb, top)
         source["mid_patellar_tendon"] = "height where the limb flares fastest into the knee"
     else:
@@ -116,6 +163,11 @@ def guess_landmarks(limb: trimesh.Trimesh, side: Side = Side.RIGHT,
         "medial_flare": _surface_at(q, 90.0 + (45.0 if medial == 180.0 else -45.0), mpt_z - 40.0),
         "lateral_flare": _surface_at(q, 90.0 + (45.0 if lateral == 180.0 else -45.0), mpt_z - 40.0),
     }
+    if bones is not None:
+        fitted = _from_anatomy(q, bones, top, mpt_z)
+        for name, p in fitted.items():
+            pts[name] = p
+            source.setdefault(name, "over the fitted shape model's bones")
     for name in NAMES:
         source.setdefault(name, "guessed from the shape")
     return Landmarks(points={k: np.asarray(v, dtype=float) for k, v in pts.items()},

@@ -77,6 +77,10 @@ _PICTURE_CAPTIONS = {
     "on_the_bed": "The part as it prints, on the printer's bed (front and side views, mm): "
                   "overhangs the slicer supports in orange; the dashed line is the printer's "
                   "build height.",
+    "anatomy": "The bones of the statistical shape model (OpenLimbTT) fitted to the scanned "
+               "skin: femur, patella (yellow), tibia, fibula (green), from the front and the "
+               "side, with the bony landmarks the design uses and the anterior trim (dashed). "
+               "A suggestion to check, not a measurement of this limb's bones.",
     "circumferences": "Circumference of the limb (and of the socket's inner surface) by height "
                       "above the distal end.",
 }
@@ -194,7 +198,7 @@ def figure_html(key: str, data: bytes, caption: str | None = None) -> str:
 def pictures_html(pictures: dict[str, bytes], skip: tuple[str, ...] = ()) -> str:
     """A figure per picture (image bytes by name), the socket views first, with the known
     captions; names in ``skip`` and empty pictures are left out."""
-    order = [k for k in ("socket_on_limb", "sections") if k in pictures]
+    order = [k for k in ("socket_on_limb", "sections", "anatomy") if k in pictures]
     order += [k for k in pictures if k not in order]
     parts = [figure_html(str(k), pictures[k]) for k in order
              if k not in skip and isinstance(pictures[k], (bytes, bytearray)) and pictures[k]]

@@ -47,6 +47,7 @@ __all__ = [
     "render_pictures",
     "circumference_chart",
     "deviation_png",
+    "anatomy_png",
 ]
 
 #: Colours (RGB, 0-1) of the limb and of the socket.
@@ -556,4 +557,69 @@ def deviation_png(mesh: trimesh.Trimesh, value_of, *, title: str,
     bar = fig.colorbar(ScalarMappable(norm=norm, cmap=cmap), ax=list(axes), shrink=0.8, pad=0.02)
     bar.set_label("deviation (mm): blue outside, red inside", fontsize=12)
     fig.suptitle(title, fontsize=14)
+    return png_bytes(fig)
+
+
+#: Colours (RGB, 0-1) of the fitted bones.
+BONE_RGB = {"femur": np.array([0.85, 0.83, 0.74]), "patella": np.array([0.93, 0.78, 0.35]),
+            "tibia": np.array([0.88, 0.86, 0.78]), "fibula": np.array([0.72, 0.80, 0.62])}
+
+
+def anatomy_png(limb: trimesh.Trimesh, bones: dict, landmarks: dict | None = None, *,
+                trim_z_mm: float | None = None, title: str = "",
+                truth: dict | None = None) -> bytes:
+    """The fitted bones inside the limb (mm, limb frame), from the front and the side.
+
+    ``bones``: name -> mesh (femur, patella, tibia, fibula); the limb is drawn as a light,
+    see-through skin over them.  ``landmarks``: name -> (3,) bone points, drawn as dots with
+    their names; ``trim_z_mm``: the anterior trim height, a dashed line; ``truth``: name ->
+    (3,) known positions of the same landmarks, drawn as crosses (for judging a fit).
+    PNG bytes.
+    """
+    views = _VIEWS[:2]
+    lo, hi = limb.bounds
+    span_xy = max(hi[0] - lo[0], hi[1] - lo[1], 1.0)
+    span_z = max(hi[2] - lo[2], 1.0)
+    pad = 0.06 * max(span_xy, span_z)
+    panel_h = 6.6
+    aspect = (span_xy + 2 * pad) / (span_z + 2 * pad)
+    panel_w = float(np.clip(0.8 * panel_h * aspect, 1.6, 6.0)) + 1.6
+    fig = Figure(figsize=(2 * panel_w + 0.4, panel_h))
+    axes = fig.subplots(1, 2, sharey=True)
+    skin = decimate(limb)
+    for ax, (vtitle, toward, hax, flip) in zip(axes, views):
+        parts = [(decimate(m), BONE_RGB.get(k, np.array([0.8, 0.8, 0.8])), True)
+                 for k, m in bones.items() if not _is_empty(m)]
+        polys, colors = project(parts, toward, hax)
+        if len(polys):
+            ax.add_collection(PolyCollection(polys, facecolors=colors, edgecolors=colors,
+                                             linewidths=0.25, zorder=1))
+        sp, sc = project([(skin, SKIN_RGB, False)], toward, hax)
+        if len(sp):
+            ax.add_collection(PolyCollection(sp, facecolors=np.c_[sc, np.full(len(sc), 0.08)],
+                                             edgecolors="none", zorder=2))
+        if trim_z_mm is not None:
+            ax.axhline(trim_z_mm, color=SOCKET_EDGE, linestyle="--", linewidth=1.4, zorder=3)
+            ax.text(0.02, trim_z_mm + 2, "anterior trim", color=SOCKET_EDGE, fontsize=10,
+                    transform=ax.get_yaxis_transform(), zorder=4)
+        for name, p in (landmarks or {}).items():
+            p = np.asarray(p, dtype=float)
+            if p @ toward < -1e3:
+                continue
+            ax.plot(p[hax], p[2], "o", color="#b3261e", markersize=4.5, zorder=5)
+            ax.annotate(name.replace("_", " "), (p[hax], p[2]), xytext=(5, 2),
+                        textcoords="offset points", fontsize=8, color="#5a1410", zorder=5)
+        for p in (truth or {}).values():
+            p = np.asarray(p, dtype=float)
+            ax.plot(p[hax], p[2], "x", color="#1b4f9c", markersize=8, mew=2.0, zorder=6)
+        _frame_view(ax, lo, hi, hax, flip, 0.5 * span_xy + pad, pad, vtitle)
+        ax.tick_params(labelsize=11)
+    if truth:
+        axes[1].plot([], [], "o", color="#b3261e", label="fitted")
+        axes[1].plot([], [], "x", color="#1b4f9c", mew=2.0, label="true")
+        axes[1].legend(loc="lower right", fontsize=10)
+    axes[0].set_ylabel("z (mm), from distal end", fontsize=12)
+    if title:
+        fig.suptitle(title, fontsize=13)
+    fig.subplots_adjust(left=0.09, right=0.98, bottom=0.09, top=0.88, wspace=0.12)
     return png_bytes(fig)

@@ -110,6 +110,8 @@ class TemplateCache:
         self._adapters: dict = {}
         #: Landmarks set by the user (name -> (3,) mm, limb frame), over the guesses.
         self.landmark_overrides: dict = {}
+        #: The shape model fitted to the limb (limb frame), or None.
+        self.anatomy = None
 
     def for_limb(self, limb: trimesh.Trimesh) -> TemplateCache:
         key = (id(limb), len(limb.faces), float(limb.vertices[:, 2].max()))
@@ -121,13 +123,15 @@ class TemplateCache:
 
     def landmarks(self, limb: trimesh.Trimesh, side: Side, mpt_height_mm: float | None) -> Landmarks:
         given = self.landmark_overrides
-        key = (side, mpt_height_mm, tuple((k, tuple(np.round(v, 6))) for k, v in
-                                          sorted(given.items())))
+        anatomy = self.anatomy
+        key = (side, mpt_height_mm, id(anatomy), tuple((k, tuple(np.round(v, 6))) for k, v in
+                                                       sorted(given.items())))
         if getattr(self, "_marks_key", None) != (self._limb_key, key):
             # A given MPT sets the height the other landmarks are placed from.
             if mpt_height_mm is None and "mid_patellar_tendon" in given:
                 mpt_height_mm = float(given["mid_patellar_tendon"][2])
-            self._marks = with_overrides(guess_landmarks(limb, side, mpt_height_mm), given)
+            self._marks = with_overrides(guess_landmarks(limb, side, mpt_height_mm, anatomy),
+                                         given)
             self._marks_key = (self._limb_key, key)
         return self._marks
 
@@ -154,15 +158,21 @@ def trim_curve(theta: np.ndarray, p: Params, anterior_z: float) -> np.ndarray:
 
 
 def trim_top(cache: TemplateCache, p, lowest_mm: float, drop_mm: float, drop_name: str,
-             what: str) -> float:
-    """The highest trim height (mm): ``trim_height_mm`` or under the scan's top; checked.
+             what: str, default_mm: float | None = None) -> float:
+    """The highest trim height (mm): ``trim_height_mm``, else ``default_mm`` (the anatomy's
+    level), else under the scan's top; checked.
 
     Raises ParameterError when it is above the scan, or when the trim lowered by
     ``drop_mm`` (parameter ``drop_name``; the message calls it ``what``) comes within
     ``lowest_mm`` of the distal end.
     """
     rim = cache.rim_z
-    top = p.trim_height_mm if p.trim_height_mm is not None else rim - p.trim_below_scan_top_mm
+    if p.trim_height_mm is not None:
+        top = p.trim_height_mm
+    elif default_mm is not None:
+        top = default_mm
+    else:
+        top = rim - p.trim_below_scan_top_mm
     if top > rim - 2.0:
         raise ParameterError(f"trim_height_mm = {top:.0f} is above the top of the scan "
                              f"({rim:.0f} mm); set it below {rim - 2:.0f}")

@@ -64,11 +64,16 @@ class TranstibialParams(ZoneParams, FenestrationParams, adapters.DistalInterface
              "wall thickness)")
     trim_height_mm: float | None = param(
         None, label="Anterior trim height", unit="mm", min=30.0, max=800.0,
-        help="Height of the anterior brim above the distal end; empty: "
-             "trim_below_scan_top_mm under the top of the scan")
+        help="Height of the anterior brim above the distal end; empty: from the anatomy "
+             "(mid-patella, or trim_above_mpt_mm above the MPT), or trim_below_scan_top_mm "
+             "under the top of the scan when the knee is not in view")
+    trim_above_mpt_mm: float | None = param(
+        None, label="Anterior trim above MPT", unit="mm", min=-20.0, max=120.0,
+        help="Anterior brim this far above the mid-patellar tendon; empty: at mid-patella "
+             "(the fitted patella's centre)")
     trim_below_scan_top_mm: float = param(
         10.0, label="Trim below scan top", unit="mm", min=0.0, max=200.0,
-        help="Used when trim_height_mm is empty")
+        help="Used when trim_height_mm is empty and the knee is not in view")
     posterior_trim_drop_mm: float = param(
         25.0, label="Posterior trim drop", unit="mm", min=0.0, max=100.0,
         help="How much lower the posterior brim is, for knee flexion")
@@ -99,8 +104,9 @@ def build_transtibial(limb: trimesh.Trimesh, params: TranstibialParams | None = 
     timings: dict[str, float] = {}
     t0 = time.perf_counter()
     cache = (cache or TemplateCache()).for_limb(limb)
+    default_top, notes = anatomical_trim(cache, p, limb)
     anterior_z = trim_top(cache, p, 40.0, p.posterior_trim_drop_mm, "posterior_trim_drop_mm",
-                          "posterior trim")
+                          "posterior trim", default_mm=default_top)
     if p.mpt_height_mm is not None and p.mpt_height_mm > cache.rim_z - 30.0:
         raise ParameterError(f"mpt_height_mm = {p.mpt_height_mm:g} is above the scanned limb "
                              f"(its landmarks need {cache.rim_z - 30.0:.0f} mm or less); lower "
@@ -115,6 +121,40 @@ def build_transtibial(limb: trimesh.Trimesh, params: TranstibialParams | None = 
     inner, pole, zones = rectify(grid, p, anterior_z, marks)
     timings["sample"] = time.perf_counter() - t0
 
-    return assemble_lower_limb_socket(limb, grid, inner, pole, p, cache, timings,
-                                      anterior_z=anterior_z, landmarks=marks, zones=zones,
-                                      fenestration_keep_outs=zone_keep_outs(p, marks))
+    res = assemble_lower_limb_socket(limb, grid, inner, pole, p, cache, timings,
+                                     anterior_z=anterior_z, landmarks=marks, zones=zones,
+                                     fenestration_keep_outs=zone_keep_outs(p, marks))
+    res.warnings.extend(notes)
+    return res
+
+
+def anatomical_trim(cache: TemplateCache, p: TranstibialParams,
+                    limb: trimesh.Trimesh) -> tuple[float | None, list[str]]:
+    """The anterior trim height the anatomy asks for (mm), or None, and what to tell the user.
+
+    With ``trim_height_mm`` set: None (the user's height rules).  Otherwise, with the shape
+    model fitted and the knee in the scan: ``trim_above_mpt_mm`` above the MPT (the landmark
+    as placed, so a moved MPT moves the trim), or mid-patella.  When the scan stops below
+    that level, or the model did not fit: None, and the trim follows the scan's top.
+    """
+    if p.trim_height_mm is not None:
+        return None, []
+    fit = cache.anatomy
+    lowest = cache.rim_z - 2.0
+    if p.trim_above_mpt_mm is not None:
+        marks = cache.landmarks(limb, p.limb_side, p.mpt_height_mm)
+        z = float(marks["mid_patellar_tendon"][2]) + p.trim_above_mpt_mm
+        if z <= lowest:
+            return z, []
+        return None, [f"the anterior trim {p.trim_above_mpt_mm:g} mm above the MPT "
+                      f"({z:.0f} mm) is above the top of the scan ({cache.rim_z:.0f} mm): "
+                      f"trimmed {p.trim_below_scan_top_mm:g} mm under the scan's top instead"]
+    if fit is None:
+        return None, []
+    z = float(fit.landmarks["patella_centre"][2])
+    if z <= lowest:
+        return z, []
+    return None, [f"the knee is not in the scan (its top, {cache.rim_z:.0f} mm, is below "
+                  f"mid-patella at about {z:.0f} mm): the anterior trim is "
+                  f"{p.trim_below_scan_top_mm:g} mm under the scan's top; set "
+                  f"trim_height_mm if the socket should reach higher"]
