@@ -175,6 +175,10 @@ def _template_figures(row: dict, s, case) -> None:
     lm = getattr(sock, "landmarks", None)
     if "mid_patellar_tendon" in marks and lm is not None:
         row["mpt_mm"] = float(lm["mid_patellar_tendon"][2]) - _z(T, marks["mid_patellar_tendon"])
+        # Landmarks above the scan's top cannot be placed on it: scored apart.
+        row["mpt_in_scan"] = bool(_z(T, marks["mid_patellar_tendon"]) <= row["rim_z"] - 3.0)
+    if "fibular_head" in marks:
+        row["fib_in_scan"] = bool(_z(T, marks["fibular_head"]) <= row["rim_z"] - 3.0)
     if "patella_centre" in marks:
         row["trim_mm"] = row["trim_z"] - _z(T, marks["patella_centre"])
         row["pole_z"] = _z(T, marks["patella_inferior_pole"])
@@ -219,8 +223,10 @@ def summarise(rows: list[dict]) -> dict:
     """Per-figure statistics and target counts of one group's rows."""
     out = {"cases": len(rows), "failed": sum(1 for r in rows if r.get("error"))}
     figures = (("ant_deg", "anterior", lambda r: True),
-               ("mpt_mm", "mpt height", lambda r: r.get("bony_truth")),
-               ("fib_mm", "fibular head", lambda r: r.get("bony_truth")),
+               ("mpt_mm", "mpt height (in scan)",
+                lambda r: r.get("bony_truth") and r.get("mpt_in_scan")),
+               ("fib_mm", "fibular head (in scan)",
+                lambda r: r.get("bony_truth") and r.get("fib_in_scan")),
                ("trim_mm", "trim (mid-patella in scan)",
                 lambda r: r.get("bony_truth") and r.get("mid_patella_in_scan")))
     for key, label, has_truth in figures:

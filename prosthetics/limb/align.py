@@ -15,6 +15,7 @@ import numpy as np
 import trimesh
 
 from prosthetics.limb.anatomy import AnatomyFit, fit_anatomy
+from prosthetics.limb.crop_models import CROP_KINDS, CropFit, fit_limb_templates
 from prosthetics.limb.measure import proximal_rim_z, sections
 from prosthetics.params import Params, param
 from prosthetics.scan.clean import CleanResult
@@ -50,6 +51,8 @@ class AlignResult:
     warnings: list = field(default_factory=list)
     #: The shape model fitted to the limb (limb frame), when the limb has one and it fits.
     anatomy: AnatomyFit | None = None
+    #: The limb templates fitted to a forearm or thigh (limb frame), when they fit.
+    template_fit: CropFit | None = None
     #: Both sides' fits in the axis-aligned frame before the anterior turn (for reuse).
     fits: dict | None = None
 
@@ -190,10 +193,25 @@ def align_limb(cleaned: CleanResult, params: AlignParams | None = None, *,
     warnings: list[str] = []
     details: dict = {"axis_point_scan_mm": c.tolist(), "axis_dir_scan": a.tolist(),
                      "refinement_tilt_deg": tilt}
-    fit = None
+    fit = crop = None
     if params.auto_anterior:
         m = trimesh.Trimesh(trimesh.transform_points(mesh.vertices, T), mesh.faces, process=False)
-        if anatomy in SHAPE_MODELS:
+        if anatomy in CROP_KINDS:
+            fits = fits if fits is not None else fit_limb_templates(m, anatomy)
+            crop = fits[side] if fits is not None else None
+            if crop is not None and crop.other_side_better:
+                other = "left" if side == "right" else "right"
+                limb_word = "arm" if anatomy == "transradial" else "leg"
+                warnings.append(f"the limb's shape fits a {other} {limb_word} better than a {side} "
+                                f"one (template fit {crop.other_side_residual_mm:.1f} mm against "
+                                f"{crop.residual_mean_mm:.1f} mm): set limb_side={other} if it is "
+                                f"a {other} {limb_word}")
+            if crop is not None and not crop.confident:
+                warnings.append(f"the limb templates fit this limb poorly (mean distance "
+                                f"{crop.residual_mean_mm:.1f} mm, rival turn ratio "
+                                f"{crop.rival_ratio:.2f}): anterior is guessed from the sections' "
+                                f"shape instead; check it")
+        elif anatomy in SHAPE_MODELS:
             fits = fits if fits is not None else fit_anatomy(m)
             fit, lines = _choose_fit(fits, side)
             warnings.extend(lines)
@@ -205,6 +223,9 @@ def align_limb(cleaned: CleanResult, params: AlignParams | None = None, *,
         if fit is not None and fit.confident:
             guess = fit.anterior_deg
             method = "shape model"
+        elif crop is not None and crop.confident:
+            guess = crop.anterior_deg
+            method = "limb template"
         else:
             guess = guess_anterior_deg(m)
             method = "section shape"
@@ -225,12 +246,19 @@ def align_limb(cleaned: CleanResult, params: AlignParams | None = None, *,
                                   .residual_mean_mm), 2)}
         if not fit.confident:
             fit = None
+    if crop is not None:
+        crop = crop.turned(params.anterior_rotation_deg - guess)
+        details["template"] = {**crop.as_dict(), "used": bool(crop.confident)}
+        if not crop.confident:
+            crop = None
     if params.auto_anterior and params.anterior_rotation_deg == 0.0:
-        source = ("the fitted shape model of the limb's anatomy"
-                  if details.get("anterior_method") == "shape model"
-                  else "the shape of the sections")
+        source = {"shape model": "the fitted shape model of the limb's anatomy",
+                  "limb template": "limb templates fitted to the limb's shape"}.get(
+                      details.get("anterior_method"), "the shape of the sections")
+        if details.get("anterior_method") == "limb template" and anatomy == "transfemoral":
+            source += f" (a thigh's shape does not tell its side: this assumes a {side} leg)"
         warnings.append(f"anterior (+Y) is an automatic guess from {source}; check it in the "
                         f"pictures and set anterior_rotation_deg if it is off")
     return AlignResult(mesh=out, transform=T, anterior_guess_deg=guess, axis_tilt_deg=tilt,
-                       details=details, warnings=warnings, anatomy=fit,
-                       fits=fits if anatomy in SHAPE_MODELS else None)
+                       details=details, warnings=warnings, anatomy=fit, template_fit=crop,
+                       fits=fits if anatomy in SHAPE_MODELS + CROP_KINDS else None)

@@ -87,7 +87,7 @@ def load_model(mirrored: bool = False) -> ShapeModel:
     return ShapeModel(vertices=v, faces=f, part=part, modes=modes)
 
 
-def _vertex_normals(v: np.ndarray, faces: np.ndarray) -> np.ndarray:
+def vertex_normals(v: np.ndarray, faces: np.ndarray) -> np.ndarray:
     """Area-weighted vertex normals, (n, 3), unit (zero where a vertex has no face)."""
     tri = v[faces]
     fn = np.cross(tri[:, 1] - tri[:, 0], tri[:, 2] - tri[:, 0])
@@ -102,7 +102,7 @@ def _skew(a: np.ndarray) -> np.ndarray:
     return np.array([[0, -a[2], a[1]], [a[2], 0, -a[0]], [-a[1], a[0], 0]])
 
 
-def _rodrigues(w: np.ndarray) -> np.ndarray:
+def rodrigues(w: np.ndarray) -> np.ndarray:
     th = np.linalg.norm(w)
     if th < 1e-12:
         return np.eye(3)
@@ -110,7 +110,7 @@ def _rodrigues(w: np.ndarray) -> np.ndarray:
     return np.eye(3) + np.sin(th) * k + (1 - np.cos(th)) * k @ k
 
 
-def _rot_z(deg: float) -> np.ndarray:
+def rot_z(deg: float) -> np.ndarray:
     t = np.radians(deg)
     return np.array([[np.cos(t), -np.sin(t), 0.0], [np.sin(t), np.cos(t), 0.0], [0.0, 0.0, 1.0]])
 
@@ -149,7 +149,7 @@ def _icp(model: ShapeModel, keep: np.ndarray, skin_faces: np.ndarray, pts: np.nd
             x_all = st.s * local_all @ st.R.T + st.t
             x = x_all[keep]
             local = local_all[keep]
-            n = _vertex_normals(x_all, skin_faces)[keep]
+            n = vertex_normals(x_all, skin_faces)[keep]
         else:
             local = (model.vertices[keep] + np.tensordot(st.b, model.modes[:, keep], axes=1)) * girth
             x = st.s * local @ st.R.T + st.t
@@ -199,7 +199,7 @@ def _icp(model: ShapeModel, keep: np.ndarray, skin_faces: np.ndarray, pts: np.nd
         d[6] = np.clip(d[6], -0.1, 0.1)
         d[7] = np.clip(d[7], -0.1, 0.1)
         d[8:] = np.clip(d[8:], -1.0, 1.0)
-        dR = _rodrigues(d[0:3])
+        dR = rodrigues(d[0:3])
         ds = 1.0 + d[6]
         st.t = ds * dR @ (st.t - centre) + centre + d[3:6]
         st.R = dR @ st.R
@@ -215,6 +215,23 @@ def _icp(model: ShapeModel, keep: np.ndarray, skin_faces: np.ndarray, pts: np.nd
         st.residual_mm = float(np.sum(w * np.abs(r)) / max(wn, 1.0))
         st.inliers = float(np.mean(w > 0)) * float(np.mean(use))
     return st
+
+
+def fit_confidence(residual_mm: float, rival_ratio: float, good_mm: float,
+                   limit_mm: float) -> float:
+    """0-1: 1 at a residual of ``good_mm`` or less, 0 at ``limit_mm``; and 0 when a rival
+    turn fits as well, 1 when it fits 30 % worse; the smaller of the two."""
+    res = np.clip((limit_mm - residual_mm) / (limit_mm - good_mm), 0, 1)
+    margin = np.clip((rival_ratio - 1.0) / 0.3, 0, 1)
+    return float(min(res, margin))
+
+
+def turned_fields(fit, deg: float) -> dict:
+    """A fit's transform, anterior and landmarks after its frame turns ``deg`` about +Z."""
+    m = np.eye(4)
+    m[:3, :3] = rot_z(deg)
+    return {"transform": m @ fit.transform, "anterior_deg": fit.anterior_deg + deg,
+            "landmarks": {k: (m @ np.append(v, 1.0))[:3] for k, v in fit.landmarks.items()}}
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -259,18 +276,11 @@ class AnatomyFit:
     @property
     def confidence(self) -> float:
         """0-1: from the residual (1 at <= 1 mm, 0 at the limit) and the rival margin."""
-        res = np.clip((MAX_RESIDUAL_MM - self.residual_mean_mm) / (MAX_RESIDUAL_MM - 1.0), 0, 1)
-        margin = np.clip((self.rival_ratio - 1.0) / 0.3, 0, 1)
-        return float(min(res, margin))
+        return fit_confidence(self.residual_mean_mm, self.rival_ratio, 1.0, MAX_RESIDUAL_MM)
 
     def turned(self, deg: float) -> AnatomyFit:
         """The same fit after the limb frame is turned by ``deg`` about +Z."""
-        m = np.eye(4)
-        m[:3, :3] = _rot_z(deg)
-        return dataclasses.replace(self, transform=m @ self.transform,
-                                   anterior_deg=self.anterior_deg + deg,
-                                   landmarks={k: (m @ np.append(v, 1.0))[:3]
-                                              for k, v in self.landmarks.items()})
+        return dataclasses.replace(self, **turned_fields(self, deg))
 
     def parts(self) -> dict[str, trimesh.Trimesh]:
         """The fitted model's skin and bones as meshes (limb frame, mm)."""
@@ -307,12 +317,12 @@ def _start(model: ShapeModel, pts: np.ndarray, turn_deg: float) -> _State:
     rm = np.median(np.linalg.norm(skin[band_m, :2] - cm, axis=1))
     rs = np.median(np.linalg.norm(pts[band_s, :2] - cs, axis=1)) if band_s.sum() > 20 else rm
     s = float(np.clip(rs / rm, 0.6, 1.6))
-    R = _rot_z(turn_deg)
+    R = rot_z(turn_deg)
     t = np.array([*(cs - s * R[:2, :2] @ cm), 0.0])
     return _State(R=R, t=t, s=s, b=np.zeros(len(model.modes)))
 
 
-def _turn_of(st: _State) -> float:
+def turn_of(st: _State) -> float:
     """Where the model's anterior (+Y) points after the fit, deg from +Y (counter-clockwise)."""
     y = st.R @ np.array([0.0, 1.0, 0.0])
     return float(np.degrees(np.arctan2(-y[0], y[1])))
@@ -323,7 +333,7 @@ def _distinct(states: list[_State], n: int, length_sd: float | None = None) -> l
     ``length_sd``, whose first mode weights differ by more than that)."""
     out: list[_State] = []
     for st in sorted(states, key=lambda q: q.cost):
-        if all(abs(_angle_diff(_turn_of(st), _turn_of(q))) > 20
+        if all(abs(angle_diff(turn_of(st), turn_of(q))) > 20
                or (length_sd is not None and abs(st.b[0] - q.b[0]) > length_sd) for q in out):
             out.append(st)
         if len(out) == n:
@@ -337,7 +347,7 @@ def _search(model: ShapeModel, pts: np.ndarray, coarse_pts: np.ndarray,
     skin = model.skin
     skin_faces = model.faces[np.all(model.part[model.faces] == 0, axis=1)]
     thin = skin[np.random.default_rng(3).permutation(len(skin))[:2000]]
-    mean_normals = _vertex_normals(model.vertices, skin_faces)[thin]
+    mean_normals = vertex_normals(model.vertices, skin_faces)[thin]
     turns = [_icp(model, thin, skin_faces, coarse_pts, _start(model, coarse_pts, turn), 8, hint,
                   fixed_normals=mean_normals) for turn in np.arange(0.0, 360.0, 30.0)]
     # The best distinct turns again from a short and a long limb (the first mode is the
@@ -346,7 +356,7 @@ def _search(model: ShapeModel, pts: np.ndarray, coarse_pts: np.ndarray,
     lengths = []
     for st in _distinct(turns, 2):
         for b1 in (-2.0, 2.0):
-            st0 = _start(model, coarse_pts, _turn_of(st))
+            st0 = _start(model, coarse_pts, turn_of(st))
             st0.b[0] = b1
             lengths.append(_icp(model, thin, skin_faces, coarse_pts, st0, 8, hint,
                                 fixed_normals=mean_normals))
@@ -355,7 +365,7 @@ def _search(model: ShapeModel, pts: np.ndarray, coarse_pts: np.ndarray,
                       for st in _distinct(coarse, 3, length_sd=1.0)), key=lambda q: q.cost)
     best = refined[0]
     rivals = [q.cost for q in refined[1:] + coarse
-              if abs(_angle_diff(_turn_of(q), _turn_of(best))) > 40]
+              if abs(angle_diff(turn_of(q), turn_of(best))) > 40]
     ratio = float(np.sqrt(min(rivals) / best.cost)) if rivals and best.cost > 0 else np.inf
     return best, ratio
 
@@ -390,9 +400,9 @@ def fit_anatomy(limb: trimesh.Trimesh, *, sides: tuple[str, ...] = ("right", "le
                                scale=float(best.s), residual_mean_mm=best.residual_mm,
                                residual_p90_mm=float(np.quantile(d, 0.9)) if len(d) else np.inf,
                                inlier_fraction=best.inliers, rival_ratio=ratio,
-                               anterior_deg=_turn_of(best), landmarks=marks)
+                               anterior_deg=turn_of(best), landmarks=marks)
     return out
 
 
-def _angle_diff(a: float, b: float) -> float:
+def angle_diff(a: float, b: float) -> float:
     return float((a - b + 180.0) % 360.0 - 180.0)
