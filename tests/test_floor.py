@@ -53,3 +53,59 @@ def test_a_narrow_strip_is_not_a_floor():
     strip = np.column_stack([rng.uniform(-150, 150, 3000), rng.normal(0, 5, 3000),
                              rng.normal(0, 0.2, 3000)])
     assert find_floor(strip, 2.0) is None
+
+
+def _box(rng, size=(130.0, 60.0, 250.0), corner=(-65.0, -30.0, 15.0), spacing=2.0):
+    """Points over the closed surface of a box (a thin, flat-sided object), ~1 per spacing^2."""
+    size, corner = np.asarray(size), np.asarray(corner)
+    faces = []
+    for axis in range(3):
+        a, b = [k for k in range(3) if k != axis]
+        n = int(size[a] * size[b] / spacing ** 2)
+        for at in (0.0, size[axis]):
+            p = np.empty((n, 3))
+            p[:, a], p[:, b] = rng.uniform(0, size[a], n), rng.uniform(0, size[b], n)
+            p[:, axis] = at
+            faces.append(p)
+    return corner + np.vstack(faces) + rng.normal(0.0, 0.3, (sum(map(len, faces)), 3))
+
+
+def test_a_flat_side_of_the_object_is_not_a_wall():
+    """A flat-sided object 15 mm above a floor: its wide side (all of the object on one side
+    of it, and wider than 30 mm) lies within its own outline, and stays."""
+    rng = np.random.default_rng(5)
+    box = _box(rng)
+    scene = np.vstack([_floor(rng, 20_000, size=500.0), box])
+    out = remove_floors(scene, 2.0, 6.0, max_planes=3)
+    assert len(out.planes) == 1 and out.planes[0][0] @ [0, 0, 1] > 0.99
+    assert len(out.points) == len(box)
+    assert [r.reason for r in out.refused][:1] == ["part of the object"]
+    assert out.refused[0].outside_share < 0.05
+
+
+def test_a_plane_that_would_take_the_object_is_left_in():
+    """The same object lying on its wide side, on a table: the table reaches well beyond it,
+    but its bottom lies on the table; removing the table would take it."""
+    rng = np.random.default_rng(6)
+    box = _box(rng, size=(250.0, 130.0, 60.0), corner=(-125.0, -65.0, 0.0))
+    scene = np.vstack([_floor(rng, 20_000, size=500.0), box])
+    out = remove_floors(scene, 2.0, 6.0, max_planes=1, max_object_share=0.02)
+    assert out.planes == [] and len(out.points) == len(scene)
+    (touching,) = out.touching
+    assert touching.outside_share > 0.5 and 0.2 < touching.object_share < 0.45
+    # Without a limit (the foot's way), the table goes with the box's bottom and sides.
+    bare = remove_floors(scene, 2.0, 6.0, max_planes=1)
+    assert len(bare.planes) == 1 and len(bare.points) < 0.75 * len(box)
+
+
+def test_the_objects_end_within_the_clearance_is_kept():
+    """An object standing 3 mm above a floor (closer than the clearance): with the object's
+    share limited, the floor goes and the object's points near it stay."""
+    rng = np.random.default_rng(7)
+    blob = _blob(rng, n=8000, centre=(0.0, 0.0, 53.0), radius=50.0)
+    scene = np.vstack([_floor(rng, 20_000, size=500.0), blob])
+    out = remove_floors(scene, 2.0, 6.0, max_planes=1, max_object_share=0.02)
+    assert len(out.planes) == 1 and not out.refused
+    assert len(out.points) == len(blob)
+    bare = remove_floors(scene, 2.0, 6.0, max_planes=1)
+    assert len(bare.points) < len(blob) - 100       # the clearance takes the blob's end

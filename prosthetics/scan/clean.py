@@ -1,7 +1,8 @@
 """Clean a raw scan into one consistently oriented limb surface (Open3D).
 
 Point clouds (and meshes that are not already clean) go through: voxel downsampling, stray
-point removal, floor/table removal (:mod:`prosthetics.scan.floor`), clustering
+point removal, floor/table/wall removal (:mod:`prosthetics.scan.floor`: only planes that
+reach well beyond the limb, never a flat side of it, and never cutting into it), clustering
 (DBSCAN) to keep the limb and drop hands and clutter, normals oriented outward from the limb's
 axis (not the slow tangent-plane propagation), screened Poisson reconstruction (which also
 fills holes), a plane cut where the scan's open proximal end is, and decimation.  A mesh that
@@ -21,8 +22,12 @@ from scipy.spatial import cKDTree
 
 from prosthetics.errors import ScanError
 from prosthetics.params import Params, param
-from prosthetics.scan.floor import find_floor, quiet_open3d, remove_floors
+from prosthetics.scan.floor import FloorRemoval, RefusedPlane, quiet_open3d, remove_floors
 from prosthetics.scan.loaders import Scan
+
+#: Largest share of the limb's points a floor, table or wall removal may take (the part of
+#: the limb touching it); a plane that would take more is left in, with a warning.
+MAX_FLOOR_LIMB_SHARE = 0.02
 
 
 class Reconstruct(enum.Enum):
@@ -274,7 +279,9 @@ def _clean_mesh_part(scan: Scan, params: CleanParams) -> tuple[trimesh.Trimesh |
         raise ScanError(f"{Path(scan.path).name} is a thin closed shell (it fills "
                         f"{100 * abs(big.volume) / big.convex_hull.volume:.0f} % of its hull): "
                         f"it looks like a socket or a mould, not a limb; give a scan of the limb")
-    if find_floor(big.vertices, params.floor_tolerance_mm) is not None:
+    if remove_floors(big.vertices, params.floor_tolerance_mm, params.floor_clearance_mm,
+                     max_planes=1, max_object_share=MAX_FLOOR_LIMB_SHARE,
+                     max_refused=1).planes:
         return None, "a floor plane"
     ok, why = limb_like(big.vertices)
     if not ok:
@@ -308,8 +315,16 @@ def clean_scan(scan: Scan, params: CleanParams | None = None) -> CleanResult:
         steps.append({"step": "inspect mesh", "kept": len(scan.points), "removed": 0,
                       "detail": f"mesh has {why}; rebuilt from its surface"})
 
-    pts = _filtered_points(scan, params, steps)
-    limb = _largest_limb(pts, params, steps)
+    pts = _filtered_points(scan, params, steps, warnings)
+    try:
+        limb = _largest_limb(pts, params, steps)
+    except ScanError as err:
+        if warnings:
+            # A floor left in because it touches the limb is the likelier cause: say so.
+            raise ScanError(f"{err}; a flat surface (floor, table or wall) touching the limb "
+                            f"was left in the scan, which may be why: scan again with the "
+                            f"limb clear of it") from err
+        raise
     c, a = principal_axis(limb)
     a = orient_axis_distal_to_proximal(limb, c, a)
     mesh = _reconstructed_surface(limb, c, a, params, steps)
@@ -345,10 +360,12 @@ def _kept_mesh(scan: Scan, steps: list[dict], warnings: list[str]) -> CleanResul
                        steps=steps, warnings=warnings)
 
 
-def _filtered_points(scan: Scan, params: CleanParams, steps: list[dict]) -> np.ndarray:
+def _filtered_points(scan: Scan, params: CleanParams, steps: list[dict],
+                     warnings: list[str]) -> np.ndarray:
     """The scan's points (a mesh sampled evenly), downsampled, without strays and floors.
 
-    Returns (n, 3) mm; each step is added to ``steps``.
+    Returns (n, 3) mm; each step is added to ``steps``, a floor left in because it
+    touches the limb to ``warnings``.
 
     Raises
     ------
@@ -364,6 +381,9 @@ def _filtered_points(scan: Scan, params: CleanParams, steps: list[dict]) -> np.n
     else:
         pts = scan.points
     pcd = o3d.geometry.PointCloud(o3d.utility.Vector3dVector(np.asarray(pts, dtype=np.float64)))
+    if not scan.is_mesh and scan.colors is not None and len(scan.colors) == len(pts):
+        # Carried through for the floor removal: a floor's colour tells it from the limb's.
+        pcd.colors = o3d.utility.Vector3dVector(np.asarray(scan.colors, dtype=np.float64) / 255.0)
     n_in = len(pcd.points)
     pcd = pcd.voxel_down_sample(params.voxel_size_mm)
     steps.append({"step": "downsample", "kept": len(pcd.points), "removed": n_in - len(pcd.points),
@@ -376,23 +396,44 @@ def _filtered_points(scan: Scan, params: CleanParams, steps: list[dict]) -> np.n
                   "detail": f"fewer than {params.stray_min_neighbours} neighbours within "
                             f"{params.stray_radius_mm:g} mm"})
     pts = np.asarray(pcd.points)
+    colors = np.asarray(pcd.colors) if pcd.has_colors() else None
     if len(pts) < 500:
         raise ScanError(f"no limb-like object in the scan (only {len(pts)} points survive "
                         f"stray removal); scan the limb again closer and slower")
 
-    # Floors and tables, possibly several (a table and a wall): up to three planes.
+    # Floors and tables, possibly several (a table and a wall): up to three planes, each
+    # only where it reaches beyond the limb, and never cutting into the limb.
     floors = remove_floors(pts, params.floor_tolerance_mm, params.floor_clearance_mm,
-                           max_planes=3)
+                           max_planes=3, max_object_share=MAX_FLOOR_LIMB_SHARE, colors=colors)
     pts = floors.points
-    if floors.planes:
+    if floors.planes or any(r.reason != "through the object" for r in floors.refused):
         steps.append({"step": "floor", "kept": len(pts), "removed": floors.removed,
-                      "detail": f"{len(floors.planes)} plane(s) removed with everything "
-                                f"beyond them",
+                      "detail": _floor_detail(floors),
                       "planes": floors.planes_as_lists()})
+    warnings.extend(_floor_warning(r) for r in floors.touching)
     if len(pts) < 500:
         raise ScanError("no limb-like object in the scan (only a flat surface was found); "
                         "scan the limb itself, with the whole residual limb in view")
     return pts
+
+
+def _floor_detail(floors: FloorRemoval) -> str:
+    """The floor step in words: planes removed, and planes left in and why."""
+    parts = [f"{len(floors.planes)} plane(s) removed with everything beyond them"]
+    sides = sum(r.reason == "part of the object" for r in floors.refused)
+    if sides:
+        parts.append(f"{sides} flat side(s) of the limb left (within its own outline)")
+    for r in floors.touching:
+        parts.append(f"1 plane touching the limb left in (removing it would take "
+                     f"{100 * r.object_share:.0f} % of the limb)")
+    return "; ".join(parts)
+
+
+def _floor_warning(plane: RefusedPlane) -> str:
+    """One line for the prosthetist about a floor, table or wall left in the scan."""
+    return (f"a flat surface (floor, table or wall) touches the limb in the scan and was "
+            f"left in: removing it would have cut {100 * plane.object_share:.0f} % of the "
+            f"limb away; check the cleaned limb, or scan again with the limb clear of it")
 
 
 def _largest_limb(pts: np.ndarray, params: CleanParams, steps: list[dict]) -> np.ndarray:

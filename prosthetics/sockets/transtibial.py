@@ -104,20 +104,15 @@ def build_transtibial(limb: trimesh.Trimesh, params: TranstibialParams | None = 
     timings: dict[str, float] = {}
     t0 = time.perf_counter()
     cache = (cache or TemplateCache()).for_limb(limb)
-    default_top, notes = anatomical_trim(cache, p, limb)
-    anterior_z = trim_top(cache, p, 40.0, p.posterior_trim_drop_mm, "posterior_trim_drop_mm",
-                          "posterior trim", default_mm=default_top)
     if p.mpt_height_mm is not None and p.mpt_height_mm > cache.rim_z - 30.0:
         raise ParameterError(f"mpt_height_mm = {p.mpt_height_mm:g} is above the scanned limb "
                              f"(its landmarks need {cache.rim_z - 30.0:.0f} mm or less); lower "
                              f"it or leave it empty")
+    default_top, notes = anatomical_trim(cache, p, limb)
+    anterior_z = trim_top(cache, p, 40.0, p.posterior_trim_drop_mm, "posterior_trim_drop_mm",
+                          "posterior trim", default_mm=default_top)
     grid = sample_limb(limb, p, anterior_z, cache.limb_query)
-    try:
-        marks = cache.landmarks(limb, p.limb_side, p.mpt_height_mm)
-    except ValueError as exc:    # a landmark off the limb: the MPT height is off
-        raise ParameterError(f"mpt_height_mm = {p.mpt_height_mm} puts a landmark off the "
-                             f"scanned limb ({exc}); set it at the patellar tendon or leave "
-                             f"it empty") from None
+    marks = _landmarks(cache, p, limb)
     inner, pole, zones = rectify(grid, p, anterior_z, marks)
     timings["sample"] = time.perf_counter() - t0
 
@@ -126,6 +121,15 @@ def build_transtibial(limb: trimesh.Trimesh, params: TranstibialParams | None = 
                                      fenestration_keep_outs=zone_keep_outs(p, marks))
     res.warnings.extend(notes)
     return res
+
+
+def _landmarks(cache: TemplateCache, p: TranstibialParams, limb: trimesh.Trimesh):
+    try:
+        return cache.landmarks(limb, p.limb_side, p.mpt_height_mm)
+    except ValueError as exc:    # a landmark off the limb: the MPT height is off
+        raise ParameterError(f"mpt_height_mm = {p.mpt_height_mm} puts a landmark off the "
+                             f"scanned limb ({exc}); set it at the patellar tendon or leave "
+                             f"it empty") from None
 
 
 def anatomical_trim(cache: TemplateCache, p: TranstibialParams,
@@ -142,7 +146,7 @@ def anatomical_trim(cache: TemplateCache, p: TranstibialParams,
     fit = cache.anatomy
     lowest = cache.rim_z - 2.0
     if p.trim_above_mpt_mm is not None:
-        marks = cache.landmarks(limb, p.limb_side, p.mpt_height_mm)
+        marks = _landmarks(cache, p, limb)
         z = float(marks["mid_patellar_tendon"][2]) + p.trim_above_mpt_mm
         if z <= lowest:
             return z, []
