@@ -129,6 +129,20 @@ class _State:
     inliers: float = 0.0
 
 
+def step_pose(st, d: np.ndarray, centre: np.ndarray) -> None:
+    """Apply a Gauss-Newton step ``d`` (rotation 0-2, translation 3-5, log-scale 6, log-girth
+    7) to a pose ``st`` (``R``, ``t``, ``s``, ``g``) about ``centre``, kept small: a turn of
+    at most 10 degrees, 1.1x in scale and girth; the girth stays within 0.7-1.4."""
+    d[0:3] *= min(1.0, np.radians(10) / max(np.linalg.norm(d[0:3]), 1e-12))
+    d[6:8] = np.clip(d[6:8], -0.1, 0.1)
+    dR = rodrigues(d[0:3])
+    ds = 1.0 + d[6]
+    st.t = ds * dR @ (st.t - centre) + centre + d[3:6]
+    st.R = dR @ st.R
+    st.s *= ds
+    st.g = float(np.clip(st.g * (1.0 + d[7]), 0.7, 1.4))
+
+
 def _icp(model: ShapeModel, keep: np.ndarray, skin_faces: np.ndarray, pts: np.ndarray,
          st: _State, iterations: int, scale_hint: float, prior: float = 4.0,
          fixed_normals: np.ndarray | None = None) -> _State:
@@ -194,18 +208,9 @@ def _icp(model: ShapeModel, keep: np.ndarray, skin_faces: np.ndarray, pts: np.nd
             d = -np.linalg.solve(a, g)
         except np.linalg.LinAlgError:
             break
-        # Keep steps small: a turn of at most 10 degrees, 1.1x in scale, 1 SD in the modes.
-        d[0:3] *= min(1.0, np.radians(10) / max(np.linalg.norm(d[0:3]), 1e-12))
-        d[6] = np.clip(d[6], -0.1, 0.1)
-        d[7] = np.clip(d[7], -0.1, 0.1)
-        d[8:] = np.clip(d[8:], -1.0, 1.0)
-        dR = rodrigues(d[0:3])
-        ds = 1.0 + d[6]
-        st.t = ds * dR @ (st.t - centre) + centre + d[3:6]
-        st.R = dR @ st.R
-        st.s *= ds
-        st.g = float(np.clip(st.g * (1.0 + d[7]), 0.7, 1.4))
-        st.b = np.clip(st.b + d[8:], -3.0, 3.0)
+        # Keep steps small: 1 SD in the modes (the pose's own limits in step_pose).
+        step_pose(st, d, centre)
+        st.b = np.clip(st.b + np.clip(d[8:], -1.0, 1.0), -3.0, 3.0)
         wn = w.sum()
         # The cost compares poses over all the points: each point's squared distance capped
         # at CAP_MM, and a point the model does not reach (above its top) costs the cap, so

@@ -62,6 +62,7 @@ from prosthetics.limb.anatomy import (
     fit_confidence,
     rodrigues,
     rot_z,
+    step_pose,
     turn_of,
     turned_fields,
     vertex_normals,
@@ -456,14 +457,7 @@ def _fit(tp: _Prepared, pts: np.ndarray, top: float, st: _Pose, iterations: int)
             d = -np.linalg.solve(a, g)
         except np.linalg.LinAlgError:
             break
-        d[0:3] *= min(1.0, np.radians(10) / max(np.linalg.norm(d[0:3]), 1e-12))
-        d[6:8] = np.clip(d[6:8], -0.1, 0.1)
-        dR = rodrigues(d[0:3])
-        ds = 1.0 + d[6]
-        st.t = ds * dR @ (st.t - centre) + centre + d[3:6]
-        st.R = dR @ st.R
-        st.s *= ds
-        st.g = float(np.clip(st.g * (1.0 + d[7]), 0.7, 1.4))
+        step_pose(st, d, centre)
         if hinged:
             st.bend[:2] = np.clip(st.bend[:2] + np.clip(d[8:10], -0.1, 0.1), -_MAX_BEND,
                                   _MAX_BEND)
