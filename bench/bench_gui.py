@@ -1,21 +1,26 @@
-"""Start-up time and preview latency of the desktop application (under X / Xvfb).
+"""Start-up and the speed of the hand on the model, in the desktop application (X / Xvfb).
 
-    .venv/bin/python bench/bench_gui.py [--launches 5] [--repeats 10]
+    .venv/bin/python bench/bench_gui.py [--launches 3] [--repeats 20] [--json]
 
-Without a display it runs itself again under ``xvfb-run``.  Prints:
+Without a display it runs itself again under ``xvfb-run``.  Measures, on the sample scan:
 
-(a) process start -> main window shown, median over separate launches of
-    ``python -m prosthetics_gui --exit-when-shown`` (and -> the interface built: 3D view, forms);
-(b) the preview latency on the sample: from the model's ``edit`` call (what a form calls
-    after its debounce) to the viewport drawn with the previewed socket, for a trim-height
-    change and a wall-thickness change (median of ``--repeats`` each, from an idle design);
-(c) a baseline in the same process: ``session.set`` + ``session.update()`` of template and
-    check (what the preview saves the user from waiting for), and the ratio of (b) to it.
+- ``window_ready_s``: process start -> the sample's socket drawn on the Template step,
+  median over separate launches of ``python -m prosthetics_gui --exit-when-drawn``;
+- ``landmark_drag_preview_ms``, ``trim_drag_preview_ms``, ``brush_stroke_preview_ms``: from
+  a mouse-move event sent to the 3D view to the frame rendered with the moved landmark
+  (and its zones), the moved trim line, or the cavity with one more brush dab; the median
+  of ``--repeats`` moves of one drag each, on the Rectify step of an idle design;
+- ``full_update_s``: from the release of a drag to the checked socket (the model current
+  again), median of 5 releases;
+- baselines in the same process: a trim-height edit in the form, from the edit to the
+  previewed socket drawn (``form_trim_preview_ms``), and ``session.update()`` of the
+  template and the checks (``session_full_update_s``), with the ratios of the above to them.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import statistics
 import subprocess
@@ -23,29 +28,30 @@ import sys
 import time
 from pathlib import Path
 
+import numpy as np
+
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 
-def launches(n: int) -> dict:
-    shown, built = [], []
+def launches(n: int) -> list[float]:
+    out = []
     for _ in range(n):
         t0 = time.time()
-        r = subprocess.run([sys.executable, "-m", "prosthetics_gui", "--exit-when-shown"], cwd=ROOT,
-                           capture_output=True, text=True, timeout=120)
+        r = subprocess.run([sys.executable, "-m", "prosthetics_gui", "--exit-when-drawn"],
+                           cwd=ROOT, capture_output=True, text=True, timeout=300)
         if r.returncode:
             raise SystemExit(r.stderr)
         words = r.stdout.split()
-        shown.append(float(words[words.index("shown") + 1]) - t0)
-        built.append(float(words[words.index("built") + 1]) - t0)
-    return {"shown_s": statistics.median(shown), "built_s": statistics.median(built),
-            "shown_all": shown}
+        out.append(float(words[words.index("drawn") + 1]) - t0)
+    return out
 
 
-def latency(repeats: int) -> dict:
+def hand_speed(repeats: int) -> dict:
     from PySide6.QtCore import QEventLoop, QTimer
 
     from prosthetics_gui.mainwindow import MainWindow, qapp
+    from prosthetics_gui.shaping import timed_drag
 
     app = qapp()
     win = MainWindow(headless=True)
@@ -54,11 +60,10 @@ def latency(repeats: int) -> dict:
     win.start(None)
 
     def spin_until(pred, timeout=300.0):
-        """Run the event loop (idle, as in the application) until ``pred()``; a busy
-        processEvents loop would compete with the worker for the GIL and the 2 cores."""
+        """Run the event loop idle until ``pred()`` (a busy loop would compete with the
+        worker thread for the 2 cores)."""
         end = time.monotonic() + timeout
-        loop = QEventLoop()
-        timer = QTimer()
+        loop, timer = QEventLoop(), QTimer()
         timer.setInterval(10)
         timer.timeout.connect(lambda: loop.quit() if pred() or time.monotonic() > end else None)
         timer.start()
@@ -69,50 +74,65 @@ def latency(repeats: int) -> dict:
             raise SystemExit("timed out")
 
     spin_until(win.is_ready)
-    m, vp = win.model, win.viewport
+    m, sh = win.model, win.shaper
     spin_until(m.is_current)
-    win.select_step("template")
+    win.select_step("rectify")
+    spin_until(m.is_current)
+    app.processEvents()
+    q = sh.limb_query()
+    res: dict = {}
+    releases = []
+
+    def drag(tool, start, path):
+        t = timed_drag(sh, start, path, tool)
+        t_release = time.perf_counter()
+        spin_until(m.is_current)
+        releases.append(time.perf_counter() - t_release)
+        return t
+
+    def on_limb(points):
+        return list(q.closest_points(np.asarray(points, dtype=float))[0])
+
+    fib = sh.landmark_points()["fibular_head"]
+    res["landmark_drag_preview_ms"] = statistics.median(drag(
+        "landmarks", fib, on_limb([fib + [0.0, 0.0, -0.5 * (k + 1)] for k in range(repeats)])))
+    a = sh.trim_points()["anterior"]
+    res["trim_drag_preview_ms"] = statistics.median(drag(
+        "trim", a, on_limb([a + [0.0, 0.0, 0.5 * (k + 1)] for k in range(repeats)])))
+    # Brush dabs round the limb at mid height, each a radius apart (one dab per move).
+    z = 0.5 * float(sh.trim_points()["anterior"][2])
+    ang = np.radians(60.0 + 7.0 * np.arange(repeats + 1))
+    ring = on_limb(np.column_stack([80 * np.cos(ang), 80 * np.sin(ang), np.full_like(ang, z)]))
+    res["brush_stroke_preview_ms"] = statistics.median(drag("push", ring[0], ring[1:]))
+    m2 = sh.landmark_points()["mid_patellar_tendon"]
+    for k in range(2):
+        drag("landmarks", m2, on_limb([m2 + [0.0, 0.0, -1.0 - k]]))
+    res["full_update_s"] = statistics.median(releases)
+    sh.set_tool("view")
+
+    # Baselines in the same process.
     marks: dict = {}
-    vp.rendered.connect(lambda what: marks.setdefault("rendered", time.perf_counter())
-                        if what == "preview" else None)
-    # Time the core's preview itself (it runs in the worker thread).
+    win.select_step("template")
+    spin_until(m.is_current)
+    win.viewport.rendered.connect(lambda what: marks.setdefault("t", time.perf_counter())
+                                  if what == "preview" else None)
+    form = []
+    for i in range(5):
+        marks.clear()
+        t0 = time.perf_counter()
+        m.edit({"trim_height_mm": 200.0 + 2.0 * i})
+        spin_until(lambda: "t" in marks, 120)
+        form.append(marks["t"] - t0)
+        spin_until(m.is_current)
+    res["form_trim_preview_ms"] = 1000.0 * statistics.median(form)
     s = m.session
-    core_preview = s.preview
-
-    def timed_preview():
-        t = time.perf_counter()
-        r = core_preview()
-        marks["core_s"] = time.perf_counter() - t
-        return r
-    s.preview = timed_preview
-
-    def measure(name: str, values: list) -> dict:
-        total, core = [], []
-        for v in values:
-            marks.clear()
-            t0 = time.perf_counter()
-            m.edit({name: v})
-            spin_until(lambda: "rendered" in marks, 60)
-            total.append(marks["rendered"] - t0)
-            core.append(marks["core_s"])
-            spin_until(m.is_current, 120)         # the full socket and checks, then idle
-        return {"median_s": statistics.median(total), "min_s": min(total),
-                "max_s": max(total), "core_median_s": statistics.median(core)}
-
-    trims = [200.0 + 3.0 * i for i in range(repeats)]
-    walls = [5.2 + 0.2 * i for i in range(repeats)]
-    res = {"trim": measure("trim_height_mm", trims),
-           "wall": measure("wall_thickness_mm", walls)}
-
-    # Baseline in the same process: the full template + check on the same session, idle.
-    del s.preview
     base = []
     for i in range(5):
         s.set({"wall_thickness_mm": 5.0 + 0.3 * (i % 2 + 1)})
         t0 = time.perf_counter()
         s.update()
         base.append(time.perf_counter() - t0)
-    res["full_update_s"] = statistics.median(base)
+    res["session_full_update_s"] = statistics.median(base)
     win.close()
     app.processEvents()
     return res
@@ -120,29 +140,35 @@ def latency(repeats: int) -> dict:
 
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--launches", type=int, default=5)
-    ap.add_argument("--repeats", type=int, default=10)
+    ap.add_argument("--launches", type=int, default=3)
+    ap.add_argument("--repeats", type=int, default=20)
+    ap.add_argument("--json", action="store_true", help="print the figures as JSON")
     args = ap.parse_args(argv)
     if not os.environ.get("DISPLAY"):
         return subprocess.call(["xvfb-run", "-a", "-s", "-screen 0 1600x1000x24", sys.executable,
                                 __file__, *(argv if argv is not None else sys.argv[1:])])
-    st = launches(args.launches)
-    print(f"(a) start-up, median of {args.launches} launches (python -m prosthetics_gui --exit-when-shown):")
-    print(f"    process start -> main window shown    {st['shown_s']:.2f} s  "
-          f"(all: {', '.join(f'{v:.2f}' for v in st['shown_all'])})")
-    print(f"    process start -> interface built      {st['built_s']:.2f} s  "
-          f"(3D view, forms; the sample then loads in the worker)")
-    lat = latency(args.repeats)
-    full = lat["full_update_s"]
-    print(f"(b) preview latency on the sample, median of {args.repeats} (edit -> viewport drawn):")
-    for key, label in (("trim", "trim height     "), ("wall", "wall thickness  ")):
-        r = lat[key]
-        print(f"    {label} {r['median_s'] * 1000:6.0f} ms  (min {r['min_s'] * 1000:.0f}, max "
-              f"{r['max_s'] * 1000:.0f}; of which session.preview() "
-              f"{r['core_median_s'] * 1000:.0f} ms)  = {r['median_s'] / full:.2f} x the full "
-              f"update")
-    print(f"(c) baseline, same process: session.set + update() of template + check "
-          f"{full * 1000:.0f} ms (median of 5)")
+    ready = launches(args.launches)
+    res = hand_speed(args.repeats)
+    res["window_ready_s"] = statistics.median(ready)
+    res["window_ready_all_s"] = [round(v, 2) for v in ready]
+    for k in ("landmark_drag", "trim_drag", "brush_stroke"):
+        res[f"{k}_vs_form_preview"] = res[f"{k}_preview_ms"] / res["form_trim_preview_ms"]
+    res["full_update_vs_session"] = res["full_update_s"] / res["session_full_update_s"]
+    if args.json:
+        print(json.dumps({k: (round(v, 3) if isinstance(v, float) else v)
+                          for k, v in res.items()}, indent=2))
+        return 0
+    print(f"window ready (launch -> sample socket drawn), median of {args.launches}: "
+          f"{res['window_ready_s']:.2f} s  {res['window_ready_all_s']}")
+    print(f"previews, median of {args.repeats} moves (mouse event -> frame rendered):")
+    for k, label in (("landmark_drag", "landmark drag"), ("trim_drag", "trim point drag"),
+                     ("brush_stroke", "brush dab")):
+        print(f"    {label:16s} {res[f'{k}_preview_ms']:6.1f} ms   = "
+              f"{res[f'{k}_vs_form_preview']:.3f} x a trim edit in the form "
+              f"({res['form_trim_preview_ms']:.0f} ms)")
+    print(f"full update (release -> checked socket), median of 5: {res['full_update_s']:.2f} s"
+          f"  = {res['full_update_vs_session']:.2f} x session.update() of template + check "
+          f"({res['session_full_update_s']:.2f} s)")
     return 0
 
 

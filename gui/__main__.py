@@ -60,6 +60,9 @@ def build_parser() -> argparse.ArgumentParser:
                    help="--screenshot: give up after this many seconds (default 600)")
     p.add_argument("--exit-when-shown", action="store_true",
                    help="print the times the window was shown and built, then exit")
+    p.add_argument("--exit-when-drawn", action="store_true",
+                   help="open the sample on the Template step, print the time its socket was "
+                        "first drawn, then exit")
     return p
 
 
@@ -86,6 +89,21 @@ def main(argv: list[str] | None = None) -> int:
             app.quit()
         win.ready.connect(built)
         win.start(None, open_sample=False)
+        rc = app.exec()
+        win.close()
+        return rc
+
+    if args.exit_when_drawn:
+        def drawn(what: str) -> None:
+            if what in ("preview", "template") and win.model.socket is not None:
+                print(f"drawn {time.time():.6f} main_entered {t_start:.6f}", flush=True)
+                app.quit()
+
+        def on_ready() -> None:
+            win.select_step("template")
+            win.viewport.rendered.connect(drawn)
+        win.ready.connect(on_ready)
+        win.start(args.path)
         rc = app.exec()
         win.close()
         return rc

@@ -23,7 +23,7 @@ class EditTarget(Protocol):
     def _apply_spec(self, scan_path, template, units, groups) -> None: ...
 
 __all__ = ["EditTarget", "to_setting", "flat_values", "settings_of", "diff_settings", "SetParams",
-           "ChangeSpec"]
+           "SetHand", "ChangeSpec"]
 
 
 def to_setting(value: Any) -> Any:
@@ -57,9 +57,10 @@ class SetParams(QUndoCommand):
 
     MERGE_WINDOW_S = 1.5
 
-    def __init__(self, model: EditTarget, new: dict, old: dict):
-        names = ", ".join(sorted(new))
-        super().__init__(f"change {names}")
+    def __init__(self, model: EditTarget, new: dict, old: dict, labels: dict | None = None):
+        labels = labels or {}
+        names = ", ".join(labels.get(k, k.replace("_", " ")) for k in sorted(new))
+        super().__init__(f"change {names[:1].lower() + names[1:]}")
         self.model, self.new, self.old = model, dict(new), dict(old)
         self.when = time.monotonic()
 
@@ -79,6 +80,21 @@ class SetParams(QUndoCommand):
 
     def undo(self) -> None:
         self.model._apply_values(self.old)
+
+
+class SetHand(QUndoCommand):
+    """Change what was set on the model by hand: a landmark moved or confirmed, a trim
+    point dragged, a stroke or a protected region added (one command per drag or stroke)."""
+
+    def __init__(self, model, new, old, text: str):
+        super().__init__(text)
+        self.model, self.new, self.old = model, new, old
+
+    def redo(self) -> None:
+        self.model._apply_hand(self.new)
+
+    def undo(self) -> None:
+        self.model._apply_hand(self.old)
 
 
 class ChangeSpec(QUndoCommand):

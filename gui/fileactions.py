@@ -139,6 +139,54 @@ class FileActions:
         if getattr(self, "trends_dialog", None) is not None and self.trends_dialog.isVisible():
             self.trends_dialog.refresh(folder)
 
+    def export_rectification(self, path=None) -> bool:
+        """Write the landmarks, trim points and strokes set by hand to a JSON file that
+        ``prosthetics design SCAN --rectification FILE`` replays."""
+        m = self.model
+        if m is None or m.session is None:
+            return False
+        if path is None:
+            start = str(m.default_export_dir().with_name(
+                m.session.scan_path.stem + ".rectification.json"))
+            path, _ = QFileDialog.getSaveFileName(self, "Export rectification", start,
+                                                  "Rectification (*.json)")
+            if not path:
+                return False
+        from prosthetics.errors import ProstheticsError
+
+        try:
+            side = m.value("limb_side")
+        except KeyError:
+            side = None
+        try:
+            m.hand.write(path, side=getattr(side, "value", side))
+        except ProstheticsError as exc:
+            self.show_error(str(exc), "Choose another folder.")
+            return False
+        self.status.setText(f"Rectification written to {path}")
+        return True
+
+    def import_rectification(self, path=None) -> bool:
+        """Read a rectification file onto the open design (one undo step)."""
+        m = self.model
+        if m is None or m.session is None:
+            return False
+        if path is None:
+            path, _ = QFileDialog.getOpenFileName(self, "Import rectification", "",
+                                                  "Rectification (*.json)")
+            if not path:
+                return False
+        from prosthetics.errors import ProstheticsError
+        from prosthetics.sockets.rectification import read_rectification
+
+        try:
+            hand = read_rectification(path)
+        except ProstheticsError as exc:
+            self.show_error(str(exc), "Export the rectification again from this application.")
+            return False
+        m.set_hand(hand, f"Import the rectification {Path(path).name}")
+        return True
+
     def add_scan_dialog(self) -> None:
         if self.model is None or self.model.case_folder is None:
             self.show_error("no case is open", "Open a case (File > Open case) first.")
@@ -149,6 +197,21 @@ class FileActions:
         if path and self.model.add_scan_to_case(path):
             self._on_session_title()
             self.status.setText("Scan added to the case; save the case to file the design")
+
+    def compare_dialog(self) -> None:
+        """File > Compare with another scan: this limb against another scan of it in its own
+        window (:mod:`.comparewindow`), with the open case's other scans offered there."""
+        if self.model is None or self.model.session is None:
+            self.show_error("no scan is open", "Open a scan (File > Open scan) first.")
+            return
+        from .comparewindow import compare_with
+
+        win = compare_with(self, self.model)
+        if win is not None:
+            old = getattr(self, "compare_window", None)
+            if old is not None:
+                old.close()
+            self.compare_window = win
 
     def show_case_trends(self) -> None:
         if self.model is None or self.model.case_folder is None:

@@ -26,7 +26,10 @@ QUICK_PARAMS = frozenset({
     "trim_height_mm", "trim_below_scan_top_mm", "reduction_percent", "wall_thickness_mm",
     "liner_offset_mm", "distal_wall_thickness_mm", "posterior_trim_drop_mm",
     "posterior_cut_width_deg", "zone_falloff_mm",
-    *(f"{zone}_{what}" for zone in ZONES for what in ("depth_mm", "size_mm"))})
+    *(f"{zone}_{what}" for zone in ZONES for what in ("depth_mm", "size_mm")),
+    # The socket's alignment over its distal interface moves cached parts, rebuilds none.
+    "socket_flexion_deg", "socket_adduction_deg", "socket_anterior_offset_mm",
+    "socket_medial_offset_mm"})
 
 #: Pause after a preview before the full socket and its checks are built, so that a run of
 #: quick edits (a spin box held down) shows previews only.
@@ -59,10 +62,13 @@ def _reporter(session: DesignSession, job: Job, shown: dict[str, int]) -> Callab
 
 
 def _apply_and_run(s: DesignSession, diff: dict, job: Job, shown: dict,
-                   before_update: Callable[[], None] | None = None) -> None:
-    """Apply the edits, then run the stale stages, sending each stage's result as it lands."""
+                   before_update: Callable[[], None] | None = None, hand=None) -> None:
+    """Apply the edits (parameters ``diff``, and ``hand``: what was set on the model by
+    hand), then run the stale stages, sending each stage's result as it lands."""
     if diff:
         s.set(diff)
+    if hand is not None and hand != s.rectification:
+        s.set_rectification(hand)
     flush = _reporter(s, job, shown)
 
     def progress(stage: str, fraction: float) -> None:
@@ -75,7 +81,8 @@ def _apply_and_run(s: DesignSession, diff: dict, job: Job, shown: dict,
     flush()
 
 
-def sync_job(s: DesignSession, diff: dict, quick: bool, shown: dict) -> Callable[[Job], str]:
+def sync_job(s: DesignSession, diff: dict, quick: bool, shown: dict,
+             hand=None) -> Callable[[Job], str]:
     """Bring the design up to date with the edits ``diff``; with ``quick`` (only template
     parameters a preview shows changed) a preview of the socket is sent first."""
     def fn(job: Job):
@@ -95,27 +102,29 @@ def sync_job(s: DesignSession, diff: dict, quick: bool, shown: dict) -> Callable
                     raise Cancelled("a newer edit came in")
                 time.sleep(0.01)
 
-        _apply_and_run(s, diff, job, shown, before_update=preview_first)
+        _apply_and_run(s, diff, job, shown, before_update=preview_first, hand=hand)
         return "done"
     return fn
 
 
-def export_job(s: DesignSession, diff: dict, out: Path, shown: dict) -> Callable[[Job], dict]:
+def export_job(s: DesignSession, diff: dict, out: Path, shown: dict,
+               hand=None) -> Callable[[Job], dict]:
     """Bring the design up to date, then write the print files and reports into ``out``
     (the job's result is the report)."""
     def fn(job: Job):
-        _apply_and_run(s, diff, job, shown)
+        _apply_and_run(s, diff, job, shown, hand=hand)
         return write_design(s.design(), out, progress=job.progress)
     return fn
 
 
-def revision_job(s: DesignSession, diff: dict, rv: dict, shown: dict) -> Callable[[Job], dict]:
+def revision_job(s: DesignSession, diff: dict, rv: dict, shown: dict,
+                 hand=None) -> Callable[[Job], dict]:
     """Bring the design up to date, then file it as the next revision of the case folder
     ``rv["folder"]`` with ``rv["author"]`` and ``rv["note"]`` (the result is the record)."""
     def fn(job: Job):
         from prosthetics.cases import add_design, open_case
 
-        _apply_and_run(s, diff, job, shown)
+        _apply_and_run(s, diff, job, shown, hand=hand)
         return add_design(open_case(rv["folder"]), s.design(), author=rv["author"],
                           note=rv["note"], progress=job.progress)
     return fn

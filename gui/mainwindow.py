@@ -186,7 +186,19 @@ class MainWindow(FileActions, QMainWindow):
         fm.addAction(self.act_save)
         fm.addAction(self.act_save_as)
         fm.addAction(self.act_add_scan)
+        self.act_compare = self._act("Co&mpare with another scan…", self.compare_dialog, None,
+                                     "This limb against another scan of it: deviation map, "
+                                     "volume and circumference change")
+        fm.addAction(self.act_compare)
         fm.addSeparator()
+        self.act_export_hand = self._act("Export &rectification…", lambda: self.export_rectification(),
+                                         None, "Save the landmarks, trim line and strokes set "
+                                         "by hand (prosthetics design --rectification FILE "
+                                         "replays them)")
+        self.act_import_hand = self._act("&Import rectification…", lambda: self.import_rectification(),
+                                         None, "Apply a saved rectification to this design")
+        fm.addAction(self.act_export_hand)
+        fm.addAction(self.act_import_hand)
         fm.addAction(self.act_export)
         fm.addSeparator()
         fm.addAction(self._act("New &insole…", self.open_insole, None,
@@ -203,6 +215,10 @@ class MainWindow(FileActions, QMainWindow):
         dm = mb.addMenu("&Design")
         dm.addAction(self.act_run)
         dm.addAction(self.act_cancel)
+        self.tools_menu = getattr(self, "tools_menu", None) or mb.addMenu("&Tools")
+        self.tools_menu.addAction(self._act(
+            "&Section and tape…", self.show_section_tape, "Ctrl+Shift+M",
+            "Contours, circumferences and wall thickness at a level; a tape on the limb"))
         hm = mb.addMenu("&Help")
         hm.addAction(self._act("&About", self._about))
 
@@ -221,6 +237,7 @@ class MainWindow(FileActions, QMainWindow):
         self.addToolBar(tb)
         for a in (self.act_save, self.act_save_as, self.act_export, self.act_run,
                   self.act_cancel, self.act_fit, self.act_trends, self.act_add_scan,
+                  self.act_compare,
                   *self.view_actions.values()):
             a.setEnabled(False)
 
@@ -280,6 +297,9 @@ class MainWindow(FileActions, QMainWindow):
         undo.setIcon(self.style().standardIcon(QStyle.StandardPixmap.SP_ArrowBack))
         redo.setIcon(self.style().standardIcon(QStyle.StandardPixmap.SP_ArrowForward))
         self.act_undo, self.act_redo = undo, redo
+        # Undo and Redo are the design's, even while a number field has the focus (a field
+        # would otherwise take Ctrl+Z for its own text).
+        QApplication.instance().installEventFilter(self)
         self.edit_menu.addAction(undo)
         self.edit_menu.addAction(redo)
         self.toolbar.insertAction(self.toolbar_undo_at, undo)
@@ -297,10 +317,15 @@ class MainWindow(FileActions, QMainWindow):
         self.pages["export"].exportRequested.connect(self.export)
 
         self.viewport = Viewport(self.view_holder)
+        from .shaping import Shaper
+
+        self.shaper = Shaper(self.viewport, m, self)
+        self.viewport.shaper = self.shaper
+        self.pages["rectify"].attach_shaper(self.shaper)
         self.view_holder.layout().replaceWidget(self.view_placeholder, self.viewport)
         self.view_placeholder.deleteLater()
         for a in (self.act_save, self.act_save_as, self.act_export, self.act_run,
-                  self.act_fit, self.act_trends, self.act_add_scan,
+                  self.act_fit, self.act_trends, self.act_add_scan, self.act_compare,
                   *self.view_actions.values()):
             a.setEnabled(True)
         self._on_step(self.step_list.currentRow())
@@ -308,6 +333,18 @@ class MainWindow(FileActions, QMainWindow):
         self.ready.emit()
         if self._initial is not None:
             self.open_path(self._initial or None)
+
+    def eventFilter(self, obj, ev) -> bool:  # noqa: N802 - Qt API
+        from PySide6.QtCore import QEvent
+        from PySide6.QtGui import QKeyEvent
+
+        if ev.type() == QEvent.Type.ShortcutOverride and isinstance(ev, QKeyEvent) \
+                and (ev.matches(QKeySequence.StandardKey.Undo)
+                     or ev.matches(QKeySequence.StandardKey.Redo)) \
+                and isinstance(obj, QWidget) and obj.window() is self:
+            ev.ignore()             # not the field's: the window's Undo/Redo shortcut fires
+            return True
+        return super().eventFilter(obj, ev)
 
     def is_ready(self) -> bool:
         return self.model is not None
@@ -321,6 +358,12 @@ class MainWindow(FileActions, QMainWindow):
         win.resize(1400, 900)
         win.show()
         self._insole_windows = [*getattr(self, "_insole_windows", []), win]
+
+    def show_section_tape(self) -> None:
+        """Tools > Section and tape: the dock of gui/measuretools.py."""
+        from .measuretools import show_panel
+
+        show_panel(self)
 
     # -- steps and views ---------------------------------------------------------------
     @property

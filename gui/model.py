@@ -28,10 +28,19 @@ from prosthetics.design.session import STAGES, Cancelled, DesignSession
 from prosthetics.errors import ProstheticsError
 from prosthetics.params import apply_settings
 from prosthetics.resources import exports_dir, sample_scan
+from prosthetics.sockets.rectification import Rectification
 
 from . import viewdata
 from .casefile import Case, read_case, write_case
-from .edits import ChangeSpec, SetParams, diff_settings, flat_values, settings_of, to_setting
+from .edits import (
+    ChangeSpec,
+    SetHand,
+    SetParams,
+    diff_settings,
+    flat_values,
+    settings_of,
+    to_setting,
+)
 from .jobs import QUICK_PARAMS, export_job, revision_job, sync_job
 from .messages import STAGE_TEXT, error_hint
 from .worker import Job, make_pool
@@ -50,6 +59,7 @@ class DesignModel(QObject):
     warningOccurred = Signal(str)
     exportFinished = Signal(dict, str)  # report, output folder
     caseSaved = Signal(dict, str)       # revision record, case folder
+    handChanged = Signal()              # landmarks, trim points or strokes set by hand
 
     def __init__(self, parent: QObject | None = None):
         super().__init__(parent)
@@ -57,6 +67,9 @@ class DesignModel(QObject):
         self.pool = make_pool(self)
         self.session: DesignSession | None = None
         self.groups: dict = {}
+        #: Landmarks, trim points and strokes set on the model by hand (the target, like
+        #: ``groups``; the session catches up in the next job).
+        self.hand = Rectification()
         self.landmarks: dict = {}
         self.case_path: Path | None = None      # a single-file case (*.case.json)
         self.case_folder: Path | None = None    # a case folder (prosthetics.cases.store)
@@ -127,8 +140,23 @@ class DesignModel(QObject):
         if not changed:
             self.paramsChanged.emit(list(changes))
             return True
-        self.undo_stack.push(SetParams(self, changed, {k: old_vals[k] for k in changed}))
+        labels = {r["name"]: r["label"] for r in self.rows()}
+        self.undo_stack.push(SetParams(self, changed, {k: old_vals[k] for k in changed},
+                                       labels=labels))
         return True
+
+    # -- what is set on the model by hand ----------------------------------------------
+    def set_hand(self, new: Rectification, text: str) -> None:
+        """Change the hand rectification (landmarks, trim points, strokes) through the undo
+        stack; ``text`` says what in a prosthetist's words ("Move fibular head")."""
+        if self.session is None or new == self.hand:
+            return
+        self.undo_stack.push(SetHand(self, new, self.hand, text))
+
+    def _apply_hand(self, hand: Rectification) -> None:
+        self.hand = hand
+        self.handChanged.emit()
+        self._changed()
 
     def _apply_values(self, values: dict[str, Any]) -> None:
         self.groups = apply_settings(self.groups, {k: to_setting(v) for k, v in values.items()})
@@ -186,7 +214,8 @@ class DesignModel(QObject):
     # -- opening and saving ------------------------------------------------------------
     def open_scan(self, path: str | Path | None = None, *, template: str | None = None,
                   settings: dict | None = None, units: str | None = None,
-                  sha256: str | None = None, landmarks: dict | None = None) -> bool:
+                  sha256: str | None = None, landmarks: dict | None = None,
+                  rectification: Rectification | None = None) -> bool:
         """Open a scan (the sample when None) with a fresh design and an empty undo stack."""
         p = Path(path) if path is not None else sample_scan()
         if not p.exists():
@@ -201,6 +230,12 @@ class DesignModel(QObject):
         self.case_path = None
         self.case_folder = None
         self.landmarks = dict(landmarks or {})
+        hand = rectification or Rectification()
+        if landmarks:
+            hand = hand.replace(landmarks={**{k: tuple(v) for k, v in landmarks.items()},
+                                           **hand.landmarks})
+        self.hand = hand
+        self.handChanged.emit()
         self._expect_sha = sha256 or None
         self._clear_results()
         self.undo_stack.clear()
@@ -239,9 +274,14 @@ class DesignModel(QObject):
         try:
             case = open_case(path)
             v = verify_case(case.path)
-            template, settings, units = None, {}, None
+            template, settings, units, hand = None, {}, None, None
             if case.revisions:
                 rec = case.revision()
+                if rec.get("rectification"):
+                    from prosthetics.sockets.rectification import rectification_from_dict
+
+                    hand = rectification_from_dict(rec["rectification"],
+                                                   f"case {case.case_id}'s rectification")
                 scan = case.scan(rec["scan"]["id"])
                 template = (rec.get("template") or {}).get("preset")
                 settings = {k: to_setting(val) for g in (rec.get("settings") or {}).values()
@@ -260,7 +300,7 @@ class DesignModel(QObject):
             self.errorOccurred.emit(str(exc), error_hint(exc))
             return False
         ok = self.open_scan(case.path / scan["file"], template=template, settings=settings,
-                            units=units, sha256=scan["sha256"])
+                            units=units, sha256=scan["sha256"], rectification=hand)
         if ok:
             self.case_folder = case.path
             if not v.ok:
@@ -284,6 +324,7 @@ class DesignModel(QObject):
         ok = self.open_scan(folder / entry["file"], template=self.template_name,
                             settings=settings_of(self.groups), units=self.units,
                             sha256=entry["sha256"])
+        # Landmarks and strokes were placed on the other scan's limb: not carried over.
         if ok:
             self.case_folder = folder
         return ok
@@ -343,7 +384,7 @@ class DesignModel(QObject):
         template = s.preset.name if in_templates else s.preset.path
         return Case(scan_path=s.scan_path, sha256=sha, template=template, units=self.units,
                     parameters={g: self.groups[g].as_dict() for g in self.groups},
-                    landmarks=dict(self.landmarks))
+                    landmarks={k: list(v) for k, v in self.hand.landmarks.items()})
 
     def save_case(self, path: str | Path) -> bool:
         if self.session is None:
@@ -386,7 +427,8 @@ class DesignModel(QObject):
         """Every stage has run with the parameters shown, and nothing is running."""
         s = self.session
         return (s is not None and self._job is None and not s.stale()
-                and not diff_settings(self.groups, s.groups) and not self.socket_is_preview)
+                and not diff_settings(self.groups, s.groups) and not self.socket_is_preview
+                and self.hand == s.rectification)
 
     def run(self) -> None:
         """Run what is stale again (after an error or a cancel)."""
@@ -438,16 +480,25 @@ class DesignModel(QObject):
         shown = self._shown_ids()
         diff = diff_settings(self.groups, s.groups)
         self._pending_names |= set(diff)
+        hand = self.hand
         if self._queued_export is not None:
             out, self._queued_export = self._queued_export, None
-            self._start(Job("export", export_job(s, diff, out, shown), session=s, out=out))
+            self._start(Job("export", export_job(s, diff, out, shown, hand), session=s,
+                            out=out))
             return
         if self._queued_revision is not None:
             rv, self._queued_revision = self._queued_revision, None
-            self._start(Job("revision", revision_job(s, diff, rv, shown), session=s,
+            self._start(Job("revision", revision_job(s, diff, rv, shown, hand), session=s,
                             out=rv["folder"]))
             return
         if self._halted:
+            return
+        if hand != s.rectification:
+            # The view has shown the hand's change live already: no coarse preview first.
+            self._start(Job("sync", sync_job(s, diff, bool(diff) and self.socket is not None
+                                             and all(n in QUICK_PARAMS
+                                                     for n in self._pending_names),
+                                             shown, hand), session=s))
             return
         if not diff and not s.stale() and all(
                 shown.get(st) == id(s.results[st]) for st in STAGES):

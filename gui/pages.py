@@ -274,14 +274,115 @@ class RectifyPage(Page):
              "the cavity by its distance to the limb.")
 
     def build(self) -> None:
+        self.shaper = None
         self.add_form(RECTIFY_PARAMS)
+        self.tools_box = self._build_tools()
+        self.lay.addWidget(self.tools_box)
         self.add_form(LANDMARK_PARAMS, "Landmarks")
         self.add_form(ZONE_PARAMS, "Zones: depth (push-in +, relief −) and size")
         self.info = _label(rich=True)
         self.lay.addWidget(self.info)
+        self.model.handChanged.connect(self._hand_changed)
+
+    def _build_tools(self) -> QGroupBox:
+        from PySide6.QtWidgets import QButtonGroup, QDoubleSpinBox, QGridLayout, QRadioButton
+
+        from .shaping import TOOLS
+
+        box = QGroupBox("Shape on the model (left button in the view)")
+        grid = QGridLayout(box)
+        self.tool_buttons = QButtonGroup(box)
+        for i, (name, text) in enumerate(TOOLS.items()):
+            b = QRadioButton(text)
+            b.setObjectName(f"tool_{name}")
+            b.setChecked(name == "view")
+            self.tool_buttons.addButton(b, i)
+            b.toggled.connect(lambda on, n=name: on and self.shaper is not None
+                              and self.shaper.set_tool(n))
+            grid.addWidget(b, i // 3, i % 3)
+        self.brush = {}
+        for j, (key, text, lo, hi, val, unit) in enumerate((
+                ("radius_mm", "Radius", 2.0, 60.0, 12.0, " mm"),
+                ("depth_mm", "Depth", 0.1, 10.0, 2.0, " mm"),
+                ("falloff_mm", "Fall-off", 0.0, 40.0, 10.0, " mm"),
+                ("strength", "Smooth strength", 0.05, 1.0, 0.5, ""))):
+            sb = QDoubleSpinBox()
+            sb.setObjectName(f"brush_{key}")
+            sb.setRange(lo, hi)
+            sb.setDecimals(2 if key == "strength" else 1)
+            sb.setSingleStep(0.05 if key == "strength" else 0.5)
+            sb.setValue(val)
+            sb.setSuffix(unit)
+            sb.valueChanged.connect(lambda v, k=key: self.shaper is not None
+                                    and setattr(self.shaper, k, float(v)))
+            grid.addWidget(QLabel(text), 3 + j, 0)
+            grid.addWidget(sb, 3 + j, 1, 1, 2)
+            self.brush[key] = sb
+        self.live = _label(rich=True)
+        self.live.setObjectName("live_volume")
+        grid.addWidget(self.live, 7, 0, 1, 3)
+        row = QHBoxLayout()
+        for text, slot, name in (("Confirm landmarks", self._confirm_all, "confirm_landmarks"),
+                                 ("Remove last stroke", self._drop_last, "drop_stroke"),
+                                 ("Clear", self._clear_strokes, "clear_strokes")):
+            b = QPushButton(text)
+            b.setObjectName(name)
+            b.clicked.connect(slot)
+            row.addWidget(b)
+        grid.addLayout(row, 8, 0, 1, 3)
+        self.hand_list = _label(rich=True)
+        self.hand_list.setObjectName("hand_list")
+        grid.addWidget(self.hand_list, 9, 0, 1, 3)
+        return box
+
+    def attach_shaper(self, shaper) -> None:
+        self.shaper = shaper
+        shaper.liveChanged.connect(self._show_live)
+        for key, sb in self.brush.items():
+            setattr(shaper, key, float(sb.value()))
+
+    def _show_live(self, fig: dict) -> None:
+        self.live.setText(
+            f"Cavity volume {fig['volume_change_percent']:+.1f} % against the limb to the "
+            f"trim line ({fig['sock_plies']:+.1f} sock plies)")
+
+    def _confirm_all(self) -> None:
+        if self.shaper is None:
+            return
+        h = self.model.hand
+        names = set(self.shaper.landmark_points()) - set(h.confirmed) - set(h.landmarks)
+        if names:
+            self.model.set_hand(h.replace(confirmed=h.confirmed | names),
+                                f"Confirm {len(names)} guessed landmarks")
+
+    def _drop_last(self) -> None:
+        h = self.model.hand
+        if h.strokes:
+            self.model.set_hand(h.replace(strokes=h.strokes[:-1]),
+                                f"Remove the stroke \"{h.strokes[-1].describe()}\"")
+
+    def _clear_strokes(self) -> None:
+        h = self.model.hand
+        if h.strokes or h.protect:
+            self.model.set_hand(h.replace(strokes=(), protect=()),
+                                f"Remove all {len(h.strokes)} strokes and the protected regions")
+
+    def _hand_changed(self) -> None:
+        h = self.model.hand
+        lines = [f"{i}. {s.describe()}" for i, s in enumerate(h.strokes, 1)]
+        if h.protect:
+            lines.append(f"{len(h.protect)} protected region(s)")
+        if h.trim_points:
+            lines.append("Trim line set by hand at: " + ", ".join(
+                f"{k.replace('_', ' ')} {v[2]:.0f} mm" for k, v in h.trim_points.items()))
+        self.hand_list.setText("<br>".join(html.escape(x) for x in lines) if lines else
+                               "<span style='color:#777'>No strokes yet.</span>")
 
     def refresh(self, stage=None) -> None:
         sv = self.model.socket_view
+        sock = self.model.socket
+        if self.shaper is not None and sock is not None:
+            self._show_live(self.shaper.live_figures(sock.grid.inner, sock.grid.inner_pole))
         if sv is None:
             self.info.setText("")
             return
@@ -338,11 +439,13 @@ class TemplatePage(Page):
         grid = [n for n in rows if n.startswith("grid_")]
         walls = [n for n in TRIM_PARAMS if n in rows]
         holes = [n for n in rows if n.startswith("fenestration_")]
+        alignment = [n for n in rows if n.startswith("socket_")]
         rest = [n for n in rows
-                if n not in set(adapter + grid + walls + holes + RECTIFY_PARAMS
+                if n not in set(adapter + grid + walls + holes + alignment + RECTIFY_PARAMS
                                 + LANDMARK_PARAMS + ZONE_PARAMS)]
         self.walls = self.add_form(walls + rest, "Walls and trim line")
         self.add_form(holes, "Ventilation holes")
+        self.add_form(alignment, "Alignment (socket to the distal interface)")
         self.add_form(adapter, "Distal adapter (4-hole)")
         self.add_form(grid, "Sampling grid")
 

@@ -83,6 +83,8 @@ class Viewport(QWidget):
         self._need_fit = True
         self._view = "three_quarter"
         self._cache: dict = {}
+        #: The shaping tools (:class:`.shaping.Shaper`), drawn over the Rectify scene.
+        self.shaper = None
 
     # -- data ------------------------------------------------------------------------
     def _poly_of(self, key_obj, make):
@@ -272,9 +274,12 @@ class Viewport(QWidget):
         sv = m.socket_view
         if sv is None:
             return "design", ["Building the socket…"]
-        poly = self._poly_of(sv, lambda: self._distance_poly(sv))
+        # A fresh copy each time: the shaping tools change its arrays in place while a
+        # landmark or a brush moves.
+        poly = self._distance_poly(sv)
         d = sv.distance_mm[sv.inner_vertices[:, 2] <= sv.trim_z_mm]
-        lim = float(max(1.0, np.percentile(np.abs(d), 98) if len(d) else 1.0))
+        # The full range (a percentile would show a 5 mm relief as 1 mm), rounded up.
+        lim = float(max(1.0, np.ceil(np.abs(d).max() * 2) / 2 if len(d) else 1.0))
         self.plotter.add_mesh(poly, scalars="distance_mm", cmap="RdBu", clim=(-lim, lim),
                               smooth_shading=True, name="distance",
                               scalar_bar_args={"title": "Cavity to limb (mm)", "vertical": True,
@@ -285,6 +290,8 @@ class Viewport(QWidget):
                                                "n_labels": 5}, render=False)
         if m.aligned is not None:
             self.plotter.add_mesh(self._limb_poly(), color=SKIN, opacity=0.18, name="limb", render=False)
+        if self.shaper is not None and sv.key == id(m.socket):
+            self.shaper.add_overlays()
         st = sv.stats()
         lines = ["Socket cavity coloured by its distance to the limb (mm): red inside the limb "
                  "(compressed), blue outside (room)",
@@ -379,3 +386,121 @@ class Viewport(QWidget):
         except Exception:  # noqa: BLE001 - closing twice at exit
             pass
         return super().close()
+
+    # -- section plane and tape (the Section and tape panel, gui/measuretools.py) ------
+    #: Steps whose scene is in the limb frame, where the section plane and tape are drawn.
+    OVERLAY_STEPS = ("align", "measure", "rectify", "template", "export")
+    SECTION_COLOUR = (0.96, 0.76, 0.12)
+    TAPE_COLOUR = (0.10, 0.62, 0.25)
+    #: The actors they are drawn with (point labels add "-points" and "-labels").
+    _SECTION_ACTORS = ("section_plane", "section_rim", "section_label-labels")
+    _TAPE_ACTORS = ("tape_path", "tape_ends-points", "tape_ends-labels")
+
+    def show_section_plane(self, z_mm: float | None) -> None:
+        """A translucent disc across the limb at height ``z_mm`` (mm above the distal end),
+        or none; it stays over redraws of the scene on the steps in the limb frame."""
+        self._hook_overlays()
+        self._section_z_mm = None if z_mm is None else float(z_mm)
+        self._draw_overlays(force=True)
+
+    def show_tape(self, path_points: np.ndarray | None) -> None:
+        """A tape along ``path_points`` (k, 3) mm, its ends marked A and B (one point: A
+        alone), or none."""
+        self._hook_overlays()
+        self._tape_path = None if path_points is None or not len(path_points) \
+            else np.asarray(path_points, dtype=float).reshape(-1, 3)
+        self._draw_overlays(force=True)
+
+    def start_point_picking(self, callback) -> bool:
+        """Call ``callback(point)`` ((3,) float, mm) for each left click on the limb (through
+        the socket, which is not pickable meanwhile) until :meth:`stop_point_picking`.
+        False when the view cannot pick now."""
+        self._hook_overlays()
+        self.stop_point_picking()
+        try:
+            self.plotter.enable_surface_point_picking(
+                callback=self._on_point_picked, left_clicking=True, show_message=False,
+                show_point=False, picker="cell", use_picker=True, clear_on_no_selection=False)
+        except Exception:  # noqa: BLE001 - pyvista refuses while another picking is on
+            return False
+        self._pick_callback = callback
+        self._only_limb_pickable()
+        return True
+
+    def stop_point_picking(self) -> None:
+        if getattr(self, "_pick_callback", None) is not None:
+            self._pick_callback = None
+            self.plotter.disable_picking()
+            for actor in self.plotter.renderer.actors.values():
+                if hasattr(actor, "SetPickable"):
+                    actor.SetPickable(True)
+
+    def _on_point_picked(self, point, picker) -> None:
+        limb = self.plotter.renderer.actors.get("limb")
+        if self._pick_callback is None or limb is None or picker.GetActor() is not limb:
+            return
+        self._pick_callback(np.asarray(point, dtype=float))
+
+    def _only_limb_pickable(self) -> None:
+        limb = self.plotter.renderer.actors.get("limb")
+        for actor in self.plotter.renderer.actors.values():
+            if hasattr(actor, "SetPickable"):
+                actor.SetPickable(actor is limb)
+
+    def _hook_overlays(self) -> None:
+        if not getattr(self, "_overlays_hooked", False):
+            self._overlays_hooked = True
+            self._section_z_mm = None
+            self._tape_path = None
+            self._pick_callback = None
+            self.rendered.connect(lambda _what: self._draw_overlays(force=False))
+
+    def _draw_overlays(self, force: bool) -> None:
+        """Add the section disc and the tape to the scene (after the scene was redrawn, or
+        when they changed), or take them away."""
+        p = self.plotter
+        actors = p.renderer.actors
+        m = self.model
+        here = self.step in self.OVERLAY_STEPS and m is not None \
+            and getattr(m, "aligned", None) is not None
+        z, path = self._section_z_mm, self._tape_path
+        changed = False
+        if not here or z is None:
+            for name in self._SECTION_ACTORS:
+                changed |= bool(name in actors and p.remove_actor(name, render=False))
+        elif force or "section_plane" not in actors:
+            b = self._limb_poly().bounds
+            c = (0.5 * (b[0] + b[1]), 0.5 * (b[2] + b[3]), z)
+            r = 0.5 * max(b[1] - b[0], b[3] - b[2]) + 20.0
+            p.add_mesh(pv.Disc(center=c, inner=0.0, outer=r, normal=(0, 0, 1), r_res=1,
+                               c_res=96), color=self.SECTION_COLOUR, opacity=0.35,
+                       name="section_plane", pickable=False, reset_camera=False, render=False)
+            p.add_mesh(pv.Circle(radius=r, resolution=96).translate(c, inplace=False),
+                       style="wireframe", color=(0.65, 0.45, 0.0), line_width=2,
+                       name="section_rim", pickable=False, reset_camera=False, render=False)
+            p.add_point_labels(np.array([[c[0] + r, c[1], z]]), [f"z = {z:.0f} mm"],
+                               font_size=12, shape_color="white", shape_opacity=0.8,
+                               show_points=False, always_visible=True, name="section_label",
+                               pickable=False, reset_camera=False, render=False)
+            changed = True
+        if not here or path is None:
+            for name in self._TAPE_ACTORS:
+                changed |= bool(name in actors and p.remove_actor(name, render=False))
+        elif force or "tape_ends-labels" not in actors:
+            if len(path) > 1:
+                p.add_mesh(pv.lines_from_points(path), color=self.TAPE_COLOUR, line_width=5,
+                           render_lines_as_tubes=True, name="tape_path", pickable=False,
+                           reset_camera=False, render=False)
+            else:
+                p.remove_actor("tape_path", render=False)
+            ends = path[[0, -1]] if len(path) > 1 else path[:1]
+            p.add_point_labels(ends, ["A", "B"][:len(ends)], font_size=14, point_size=14,
+                               point_color=self.TAPE_COLOUR, render_points_as_spheres=True,
+                               shape_color="white", shape_opacity=0.8, always_visible=True,
+                               name="tape_ends", pickable=False, reset_camera=False,
+                               render=False)
+            changed = True
+        if self._pick_callback is not None:
+            self._only_limb_pickable()
+        if changed:
+            p.render()

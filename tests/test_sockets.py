@@ -2,6 +2,7 @@
 
 import numpy as np
 import pytest
+import trimesh
 
 from prosthetics.geometry.meshing import SurfaceQuery
 from prosthetics.printing.checks import solid_checks
@@ -50,8 +51,12 @@ def test_distal_fillet_fills_the_corner(limb):
     assert fillet.mesh.volume > plain.mesh.volume
     # A fillet of radius R in a corner whose air side spans the angle a fills the bisector
     # out to R (1 / sin(a / 2) - 1) from the corner: probe halfway there, in every direction
-    # where that is at least 0.6 mm.  Air without the fillet, material with it.
-    rows = plain.grid.outer
+    # where that is at least 0.6 mm.  Air without the fillet, material with it.  All in the
+    # interface's frame (the socket is set in flexion over its block: the block's axis is z).
+    to_design = plain.adapter.interface_to_design
+    assert fillet.adapter.interface_to_design == pytest.approx(to_design)
+    rows = trimesh.transform_points(plain.grid.outer.reshape(-1, 3),
+                                    np.linalg.inv(to_design)).reshape(plain.grid.outer.shape)
     rr = np.linalg.norm(rows[..., :2], axis=2)
     c = np.arange(rr.shape[1])
 
@@ -71,10 +76,14 @@ def test_distal_fillet_fills_the_corner(limb):
     reach = 10.0 * (1.0 / np.sin(alpha / 2) - 1.0)
     w = u + v
     w /= np.linalg.norm(w, axis=1, keepdims=True)
-    use = reach >= 0.6
+    # ...where the whole fillet fits above its floor, 1 mm over the bed face (the tilt brings
+    # the corner down to the disc on one side: the circle tangent there would reach below).
+    centre_z = z_j - 10.0 / np.tan(alpha / 2)
+    use = (reach >= 0.6) & (centre_z >= plain.adapter.interface.bottom_z_mm + 1.0)
     assert use.sum() >= 10
     rz = np.column_stack([np.full_like(z_j, 22.0), z_j]) + 0.5 * reach[:, None] * w
     probes = np.column_stack([rz[:, 0] * np.cos(theta), rz[:, 0] * np.sin(theta), rz[:, 1]])[use]
+    probes = trimesh.transform_points(probes, to_design)
     assert plain.mesh.contains(probes).mean() < 0.1
     assert fillet.mesh.contains(probes).mean() > 0.9
 

@@ -39,10 +39,11 @@ def test_threaded_and_bolted_couplers(truth_limb):
     assert thr.mesh.contains(np.array([[0, 0, z], [6.0, 0, z], [10.0, 0, z]])).tolist() == \
         [False, False, True]
     bolt = build_transradial(truth_limb, TransradialParams(coupler_kind=CouplerKind.BOLTED, **kw))
-    c = bolt.adapter.hole_centres()
-    assert len(c) == 4 and np.linalg.norm(c, axis=1) == pytest.approx([16.0] * 4)
+    c = bolt.adapter.hole_centres()          # design frame, on the bed face
+    assert len(c) == 4 and np.linalg.norm(c[:, :2], axis=1) == pytest.approx([16.0] * 4)
+    assert c[:, 2] == pytest.approx([bolt.adapter.bottom_z_mm] * 4)
     zb = bolt.adapter.bottom_z_mm + 2.0
-    assert not bolt.mesh.contains(np.array([[*c[0], zb]]))[0]
+    assert not bolt.mesh.contains(np.array([[*c[0, :2], zb]]))[0]
     assert solid_checks(bolt.mesh)["bodies"] == 1
 
 

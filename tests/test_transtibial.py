@@ -94,10 +94,18 @@ def test_distal_end_is_thicker(default):
     bottom = default.grid.inner_pole[2] - default.grid.outer_pole[2]
     # At least the distal thickness (the wall correction may push the pole a little further).
     assert default.params.distal_wall_thickness_mm <= bottom < default.params.distal_wall_thickness_mm + 0.5
-    # Below the pole, the adapter adds its disc: material under the limb's tip.
-    tip_material = g.inner_pole[2] - default.adapter.bottom_z_mm
-    assert tip_material == pytest.approx(default.params.distal_wall_thickness_mm
-                                         + default.params.adapter_plate_thickness_mm)
+    # Below the pole, the adapter adds its disc: material under the limb's tip, measured
+    # along the interface's axis (the socket is set in flexion over it: the distal wall is
+    # crossed on a slant; the interface sits lower by what the turn would sink it deeper).
+    a = default.adapter
+    pole_i = trimesh.transform_points([g.inner_pole], np.linalg.inv(a.interface_to_design))[0]
+    tip_material = pole_i[2] - a.interface.bottom_z_mm
+    tilt = np.arccos(a.axis[2])
+    drop = a.alignment["dropped_along_axis_mm"]
+    assert np.degrees(tilt) == pytest.approx(default.params.socket_flexion_deg, abs=1e-6)
+    assert 0.0 <= drop < 2.0
+    assert tip_material == pytest.approx(default.params.distal_wall_thickness_mm * np.cos(tilt)
+                                         + default.params.adapter_plate_thickness_mm + drop)
 
 
 def test_trim_line_with_posterior_cut(default):
@@ -118,9 +126,11 @@ def test_trim_line_with_posterior_cut(default):
 
 def test_four_bolt_holes_and_recess(default):
     a = default.adapter
+    # In the interface's own frame (the socket is set in flexion over it): z along its axis.
+    mesh = default.mesh.copy().apply_transform(np.linalg.inv(a.interface_to_design))
     # Just above the recess: the disc with four round holes at the bolt circle.
-    z = a.bottom_z_mm + a.recess_depth_mm + 1.0
-    s = default.mesh.section([0, 0, 1], [0, 0, z])
+    z = a.interface.bottom_z_mm + a.recess_depth_mm + 1.0
+    s = mesh.section([0, 0, 1], [0, 0, z])
     polys = s.to_2D()[0].polygons_full if s is not None else []
     assert len(polys) == 1
     poly = polys[0]
@@ -130,16 +140,25 @@ def test_four_bolt_holes_and_recess(default):
     centres = []
     for h in holes:
         xy = trimesh.transform_points(np.column_stack([h, np.zeros(len(h))]), to3)[:, :2]
-        c = xy.mean(axis=0)
+        # A least-squares circle: the booleans leave the holes' walls unevenly divided.
+        fit = np.linalg.lstsq(np.column_stack([2 * xy, np.ones(len(xy))]),
+                              (xy ** 2).sum(axis=1), rcond=None)[0]
+        c = fit[:2]
         r = np.linalg.norm(xy - c, axis=1)
         assert r.mean() == pytest.approx(a.bolt_hole_diameter_mm / 2, abs=0.03)
+        assert np.ptp(r) < 0.05                      # round
         centres.append(c)
     centres = np.array(centres)
     assert np.linalg.norm(centres, axis=1) == pytest.approx([a.bolt_circle_radius_mm] * 4, abs=0.05)
     assert poly.exterior.length == pytest.approx(np.pi * a.plate_diameter_mm, rel=0.01)
+    # The centres reported (design frame, on the bed face) are the holes measured.
+    reported = trimesh.transform_points(a.hole_centres(), np.linalg.inv(a.interface_to_design))
+    assert reported[:, 2] == pytest.approx([a.interface.bottom_z_mm] * 4, abs=1e-6)
+    nearest = np.linalg.norm(reported[:, None, :2] - centres[None], axis=2).min(axis=1)
+    assert nearest.max() < 0.05
     # In the recess: a ring (disc minus the recess), no holes are separate there.
-    zr = a.bottom_z_mm + 0.5 * a.recess_depth_mm
-    sr = default.mesh.section([0, 0, 1], [0, 0, zr]).to_2D()[0].polygons_full
+    zr = a.interface.bottom_z_mm + 0.5 * a.recess_depth_mm
+    sr = mesh.section([0, 0, 1], [0, 0, zr]).to_2D()[0].polygons_full
     assert len(sr) == 1
     assert sr[0].area == pytest.approx(np.pi / 4 * (a.plate_diameter_mm ** 2 - a.recess_diameter_mm ** 2)
                                        - 4 * np.pi / 4 * a.bolt_hole_diameter_mm ** 2, rel=0.02)
@@ -150,11 +169,15 @@ def test_holes_follow_the_parameters(limb):
                                                      adapter_bolt_hole_diameter_mm=6.0,
                                                      adapter_rotation_deg=0.0,
                                                      adapter_recess_diameter_mm=20.0))
-    c = sock.adapter.hole_centres()
-    assert c[0] == pytest.approx([18.0, 0.0])
+    a = sock.adapter
+    # On the disc (its own frame), and where that puts it under the socket (design frame).
+    assert a.interface.hole_centres()[0] == pytest.approx([18.0, 0.0])
+    to_design = a.interface_to_design
+    assert a.hole_centres()[0] == pytest.approx(
+        trimesh.transform_points([[18.0, 0.0, a.interface.bottom_z_mm]], to_design)[0])
     # The hole is empty space in the part, a point beside it is material.
-    q = sock.mesh.contains(np.array([[18.0, 0.0, sock.adapter.bottom_z_mm + 3.0],
-                                     [18.0, 4.0, sock.adapter.bottom_z_mm + 3.0]]))
+    z = a.interface.bottom_z_mm + 3.0
+    q = sock.mesh.contains(trimesh.transform_points([[18.0, 0.0, z], [18.0, 4.0, z]], to_design))
     assert list(q) == [False, True]
 
 

@@ -162,6 +162,8 @@ def _revision_record(case: Case, design, filed: dict, scan: dict, number: int, a
         # Units are kept only when the user gave them; otherwise each run decides again.
         "units": given.get("units") if given.get("units_source") == "--units" else None,
         "settings": {g: groups[g].as_dict() for g in groups},
+        "rectification": (design.rectification.as_dict()
+                          if getattr(design, "rectification", None) is not None else None),
         "report": filed,
         "previous_sha256": case.revisions[-1]["sha256"] if case.revisions else None,
     }

@@ -56,6 +56,10 @@ def build_parser() -> argparse.ArgumentParser:
                    help="landmarks to use instead of the guesses: {\"points_mm\": {name: "
                         "[x, y, z]}} in the design frame (a report's rectification.landmarks, "
                         "edited)")
+    d.add_argument("--rectification", metavar="FILE.json",
+                   help="replay a rectification saved by the desktop application (File > "
+                        "Export rectification): landmarks, trim-line control points, brush "
+                        "strokes and protected regions, in the design frame (mm)")
     d.add_argument("--format", dest="formats", metavar="LIST",
                    help="comma list of files to write: stl, 3mf, step, aop (default: "
                         "stl,3mf; the same as --set formats=LIST)")
@@ -169,9 +173,13 @@ def cmd_design(args) -> int:
     settings = parse_set_options(args.settings)
     if args.formats:
         settings["formats"] = args.formats
+    from prosthetics.sockets.rectification import read_rectification
+
     marks = read_landmarks(args.landmarks) if args.landmarks else None
+    hand = read_rectification(args.rectification) if args.rectification else None
     design = run_design(scan, template=args.template, settings=settings,
-                        units=args.units, progress=progress, landmarks=marks)
+                        units=args.units, progress=progress, landmarks=marks,
+                        rectification=hand)
     report = write_design(design, out, progress=progress)
     m, ch = report["measurements"], report["checks"]
     print(f"scan      {scan}  ({report['input']['units']}, {report['input']['units_source']})")

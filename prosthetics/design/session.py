@@ -35,6 +35,7 @@ from prosthetics.scan.clean import CleanParams, clean_scan
 from prosthetics.scan.loaders import Units, load_scan
 from prosthetics.sockets.engine import TemplateCache
 from prosthetics.sockets.label import case_id_from_name
+from prosthetics.sockets.rectification import Rectification
 from prosthetics.sockets.strength import fenestration_warnings, strength_warnings
 from prosthetics.sockets.transfemoral import TransfemoralParams, build_transfemoral
 from prosthetics.sockets.transradial import TransradialParams, build_transradial
@@ -104,6 +105,8 @@ class Design:
     orientation: Any = None
     #: The shape model fitted to the limb, design frame (:class:`prosthetics.limb.anatomy.AnatomyFit`), or None.
     anatomy: Any = None
+    #: What was set by hand (:class:`prosthetics.sockets.rectification.Rectification`), or None.
+    rectification: Any = None
 
     @property
     def print_part(self) -> trimesh.Trimesh:
@@ -151,7 +154,7 @@ class DesignSession:
 
     def __init__(self, scan_path: str | os.PathLike, *, template: str | os.PathLike | None = None,
                  settings: dict[str, Any] | None = None, units: Units | str | None = None,
-                 landmarks: dict | None = None):
+                 landmarks: dict | None = None, rectification: Rectification | None = None):
         self.scan_path = Path(scan_path)
         self.preset = resolve_template(template)
         if product_of(self.preset) != "socket":
@@ -168,12 +171,26 @@ class DesignSession:
         self.timings: dict[str, float] = {}
         self._template_cache = TemplateCache()
         self._fits = None
-        self.set_landmarks(landmarks or {})
+        self.rectification = Rectification()
+        hand = rectification or Rectification()
+        if landmarks:
+            hand = hand.replace(landmarks={**{k: tuple(np.asarray(v, dtype=float))
+                                              for k, v in landmarks.items()},
+                                           **hand.landmarks})
+        self.set_rectification(hand)
 
     def set_landmarks(self, points: dict) -> None:
         """Landmarks set by the user (name -> (3,) mm, design frame), over the guesses."""
+        self.set_rectification(self.rectification.replace(
+            landmarks={k: tuple(np.asarray(v, dtype=float)) for k, v in points.items()}))
+
+    def set_rectification(self, hand: Rectification) -> None:
+        """Landmarks, trim points and strokes set by hand (design frame, mm); the socket
+        and its checks are built again."""
+        self.rectification = hand
+        self._template_cache.rectification = hand
         self._template_cache.landmark_overrides = {k: np.asarray(v, dtype=float)
-                                                   for k, v in points.items()}
+                                                   for k, v in hand.landmarks.items()}
         for stage in STAGES[STAGES.index("template"):]:
             self.results.pop(stage, None)
 
@@ -346,6 +363,13 @@ def _make_design(session: DesignSession) -> Design:
                   if s is not None]
     tp = groups["template"]
     rectification = _rectification_record(sock, aligned.mesh, zt)
+    side = getattr(getattr(tp, "limb_side", None), "value", None)
+    hand = session.rectification
+    rectification["hand"] = hand.as_dict(side)
+    rectification["hand"]["strokes_described"] = [s.describe() for s in hand.strokes]
+    if rectification.get("landmarks"):
+        rectification["landmarks"]["confirmed"] = sorted(
+            set(hand.confirmed) | set(hand.landmarks))
     from_file = (getattr(tp, "mpt_height_mm", 0.0) is None
                  and getattr(session._template_params(), "mpt_height_mm", None) is not None)
     if from_file and rectification.get("landmarks"):
@@ -384,6 +408,7 @@ def _make_design(session: DesignSession) -> Design:
                    "adapter": {"bottom_z_mm": round(sock.adapter.bottom_z_mm, 2),
                                "pedestal_top_z_mm": round(sock.adapter.pedestal_top_z_mm, 2),
                                "hole_centres_mm": np.round(sock.adapter.hole_centres(), 3).tolist()},
+                   "alignment": getattr(sock.adapter, "alignment", None),
                    "print_orientation": check["orientation"].as_dict(),
                    "label": getattr(sock, "label", None)},
         "checks": dict(check["checks"]),
@@ -395,18 +420,21 @@ def _make_design(session: DesignSession) -> Design:
     report["socket"]["fenestrations"] = fen.as_dict() if fen is not None else None
     return Design(report=report, limb=aligned.mesh, socket=sock.mesh, socket_result=sock,
                   groups=groups, scan_to_design=scan_to_design, warnings=warnings,
-                  orientation=check["orientation"], anatomy=aligned.anatomy)
+                  orientation=check["orientation"], anatomy=aligned.anatomy,
+                  rectification=hand)
 
 
 def run_design(scan_path: str | os.PathLike, *, template: str | os.PathLike | None = None,
                settings: dict[str, Any] | None = None, units: Units | str | None = None,
                progress: Callable[[str, float], None] | None = None,
-               landmarks: dict | None = None) -> Design:
+               landmarks: dict | None = None,
+               rectification: Rectification | None = None) -> Design:
     """Run the pipeline on one scan, in memory (see :class:`DesignSession`).
 
-    ``landmarks`` (name -> (3,) mm in the design frame) replace the guessed ones."""
+    ``landmarks`` (name -> (3,) mm in the design frame) replace the guessed ones;
+    ``rectification`` replays what was set by hand (landmarks, trim points, strokes)."""
     session = DesignSession(scan_path, template=template, settings=settings, units=units,
-                            landmarks=landmarks)
+                            landmarks=landmarks, rectification=rectification)
     session.update(progress)
     return _make_design(session)
 

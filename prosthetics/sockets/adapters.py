@@ -13,6 +13,13 @@ The socket builders tessellate both (:func:`interface_meshes`, checked against t
 and join them to the shell's mesh with manifold3d; the B-reps themselves are exact and can be
 exported on their own.
 
+An interface is built on its own axis (z along the pylon) and placed under the socket by a
+rigid transform, the socket's alignment (:class:`Alignment`, :class:`PlacedInterface`).
+The builders tessellate it once, tall (:func:`interface_meshes` with its pedestal and
+cutters reaching :func:`tall_top_z`), and :func:`placed_meshes` cuts those meshes to the
+heights a socket needs and moves them into place: a new alignment, or a new pedestal
+height, costs a plane cut and a transform, not a CadQuery rebuild.
+
 The parameters and the choice of interface are in :mod:`prosthetics.sockets.interfaces`,
 the lower-limb builders in :mod:`prosthetics.sockets.mounts`, the wrist coupler in
 :mod:`prosthetics.sockets.wrist`; every name is also importable from here.
@@ -40,22 +47,37 @@ Interfaces
 
 from __future__ import annotations
 
+import math
+
+import manifold3d
+import numpy as np
 import trimesh
 
 from prosthetics.geometry.brep import ANGULAR_TOLERANCE_RAD, tessellate
+from prosthetics.geometry.meshing import from_manifold, to_manifold
 from prosthetics.sockets.interfaces import (
+    Alignment,
     DistalInterfaceParams,
     Mount,
     WristCouplerParams,
     make_interface,
+    socket_alignment,
 )
-from prosthetics.sockets.mounts import BoltHoles, CollarBlock, FourHoleAdapter, ShuttleLock, Stack
+from prosthetics.sockets.mounts import (
+    BoltHoles,
+    CollarBlock,
+    FourHoleAdapter,
+    PlacedInterface,
+    ShuttleLock,
+    Stack,
+)
 from prosthetics.sockets.wrist import CouplerKind, WristCoupler
 
-__all__ = ["TESSELLATION_ANGLE_RAD", "TESSELLATION_TOLERANCE_MM", "BoltHoles", "CollarBlock",
-           "CouplerKind", "DistalInterfaceParams", "FourHoleAdapter", "Mount", "ShuttleLock",
-           "Stack", "WristCoupler", "WristCouplerParams", "interface_meshes", "make_interface",
-           "text_solid"]
+__all__ = ["TALL_STEP_MM", "TESSELLATION_ANGLE_RAD", "TESSELLATION_TOLERANCE_MM", "Alignment",
+           "BoltHoles", "CollarBlock", "CouplerKind", "DistalInterfaceParams",
+           "FourHoleAdapter", "Mount", "PlacedInterface", "ShuttleLock", "Stack",
+           "WristCoupler", "WristCouplerParams", "interface_meshes", "make_interface",
+           "placed_meshes", "socket_alignment", "tall_top_z", "text_solid"]
 
 #: Chordal tolerance of the tessellation of CadQuery parts, mm (absolute).  0.02 mm keeps
 #: the bolt holes round to well under a printer's resolution at a few thousand triangles.
@@ -97,3 +119,58 @@ def interface_meshes(iface, top_z_mm: float) -> tuple[trimesh.Trimesh, trimesh.T
                        what="distal interface", fix=fix),
             tessellate(iface.cutters(top_z_mm=top_z_mm), TESSELLATION_TOLERANCE_MM,
                        TESSELLATION_ANGLE_RAD, what="distal interface's holes", fix=fix))
+
+
+#: The cached parts' holes reach a whole number of these above the bed face, mm: the
+#: cached parts stay the same while the holes' heights move below that.
+TALL_STEP_MM = 100.0
+
+
+def tall_top_z(bottom_z_mm: float, *heights_mm: float) -> float:
+    """The height (mm) the cached interface parts' holes reach: a whole number of
+    :data:`TALL_STEP_MM` above ``bottom_z_mm`` and at least 1 mm above every height given."""
+    need = max(heights_mm, default=bottom_z_mm) - bottom_z_mm + 1.0
+    return bottom_z_mm + TALL_STEP_MM * max(1, math.ceil(need / TALL_STEP_MM))
+
+
+def placed_meshes(solid: trimesh.Trimesh, cutters: trimesh.Trimesh, *,
+                  interface_to_design: np.ndarray, base_z_mm: float, openings: np.ndarray,
+                  tops_z_mm: np.ndarray, clip_radius_mm: float
+                  ) -> tuple[trimesh.Trimesh, trimesh.Trimesh]:
+    """An interface's meshes with each hole cut to its own height, placed in the design frame.
+
+    Parameters
+    ----------
+    solid, cutters : trimesh.Trimesh
+        The interface's material and cutters (:func:`interface_meshes`), in its own frame,
+        the holes reaching higher than any asks (:func:`tall_top_z`).
+    interface_to_design : (4, 4) float
+        The rigid transform that places the interface (:class:`PlacedInterface`).
+    base_z_mm : float, mm
+        The block's top (interface frame): the cutters below it are kept whole.
+    openings : (k, 2) float, mm
+        The openings' centres (the holes, a shuttle lock's pin channel), interface frame.
+    tops_z_mm : (k,) float, mm
+        How high each opening's cutters reach (into the cavity over it, or the block's top).
+    clip_radius_mm : float, mm
+        Radius of the column kept round each opening above the block's top: wider than
+        its hole and counterbore, narrower than the gap to the next opening.
+
+    Returns
+    -------
+    (solid, cutters) : trimesh.Trimesh
+        Closed meshes in the design frame (mm).
+    """
+    m = np.asarray(interface_to_design, dtype=float)[:3]
+    lo = float(cutters.bounds[0, 2]) - 1.0
+    reach = float(np.max(np.abs(cutters.bounds[:, :2]))) + 1.0
+    keep = manifold3d.Manifold.cube([2 * reach, 2 * reach, base_z_mm - lo]) \
+        .translate([-reach, -reach, lo])
+    for (x, y), top in zip(np.asarray(openings, dtype=float).reshape(-1, 2),
+                           np.asarray(tops_z_mm, dtype=float).ravel()):
+        if top > base_z_mm:
+            column = manifold3d.Manifold.cylinder(top - lo, clip_radius_mm,
+                                                  circular_segments=48)
+            keep = keep + column.translate([x, y, lo])
+    cut = to_manifold(cutters) ^ keep
+    return (from_manifold(to_manifold(solid).transform(m)), from_manifold(cut.transform(m)))

@@ -29,7 +29,13 @@ import numpy as np
 import trimesh
 
 from prosthetics.errors import GeometryError, ParameterError
-from prosthetics.geometry.meshing import SurfaceQuery, closed_oriented, ring_faces
+from prosthetics.geometry.meshing import (
+    SurfaceQuery,
+    closed_oriented,
+    from_manifold,
+    ring_faces,
+    to_manifold,
+)
 from prosthetics.limb.landmarks import Landmarks, Side, guess_landmarks, with_overrides
 from prosthetics.limb.measure import proximal_rim_z, sections, volume_below
 from prosthetics.params import Params
@@ -39,6 +45,7 @@ from prosthetics.sockets.fenestrations import (
     place_fenestrations,
 )
 from prosthetics.sockets.label import LabelWall, apply_label, label_footprint
+from prosthetics.sockets.rectification import apply_strokes
 from prosthetics.sockets.regions import (
     DOME_BLEND_MM,
     distal_blend,
@@ -112,6 +119,9 @@ class TemplateCache:
         self.landmark_overrides: dict = {}
         #: The shape model fitted to the limb (limb frame), or None.
         self.anatomy = None
+        #: Landmarks, trim points and strokes set by hand
+        #: (:class:`prosthetics.sockets.rectification.Rectification`), or None.
+        self.rectification = None
 
     def for_limb(self, limb: trimesh.Trimesh) -> TemplateCache:
         key = (id(limb), len(limb.faces), float(limb.vertices[:, 2].max()))
@@ -267,13 +277,17 @@ def apply_zones(rows: np.ndarray, pole: np.ndarray, p, marks: Landmarks):
 
 
 def rectify(grid: SocketGrid, p: Params, anterior_z: float,
-            marks: Landmarks | None = None) -> tuple[np.ndarray, np.ndarray, list]:
-    """The cavity from the sampled limb: global reduction, zones, liner allowance.
+            marks: Landmarks | None = None, hand=None) -> tuple[np.ndarray, np.ndarray, list]:
+    """The cavity from the sampled limb: global reduction, zones, hand strokes, liner
+    allowance.
 
     The reduction pulls each section toward the axis so its area shrinks by
     ``reduction_percent`` at the anterior trim height, tapering linearly to 0 at the distal
-    end; the zones then push in or relieve along the surface normal; the liner allowance
-    last.  Returns rows, pole and the zones applied.
+    end; the zones then push in or relieve along the surface normal; then the strokes of
+    ``hand`` (a :class:`prosthetics.sockets.rectification.Rectification`), in order; the
+    liner allowance last.  Returns rows, pole and the zones applied.  Numpy on the grid
+    only (a few milliseconds): the desktop application runs it live while a landmark or a
+    brush moves.
     """
     pts = grid.limb_points
     pct = p.reduction_percent * np.clip(pts[..., 2] / anterior_z, 0.0, 1.0)
@@ -284,6 +298,9 @@ def rectify(grid: SocketGrid, p: Params, anterior_z: float,
     zones: list = []
     if marks is not None:
         inner, pole, zones = apply_zones(inner, pole, p, marks)
+    if hand is not None and hand.strokes:
+        inner, pole = apply_strokes(inner, pole, pts, _grid_normals(pts, grid.limb_pole),
+                                    grid.limb_pole, hand.strokes, hand.protect, _grid_normals)
     if p.liner_offset_mm > 0:
         n = _grid_normals(inner, pole)
         inner = inner + p.liner_offset_mm * n
@@ -419,14 +436,16 @@ def assemble_lower_limb_socket(limb, grid: SocketGrid, inner: np.ndarray, pole: 
                                cache: TemplateCache, timings: dict, *, anterior_z: float,
                                **extra) -> SocketResult:
     """:func:`assemble_socket` with the lower-limb distal interface (4-hole plate, collar
-    block or shuttle lock, from the shared adapter parameters of ``p``)."""
+    block or shuttle lock, from the shared adapter parameters of ``p``), placed under the
+    socket as its ``socket_*`` alignment parameters ask."""
     return assemble_socket(limb, grid, inner, pole, p, cache, timings,
                            block_radius_mm=p.adapter_plate_diameter_mm / 2.0,
                            make_interface=lambda bottom, top: adapters.make_interface(p, bottom, top),
                            block_height_mm=p.adapter_block_height_mm,
                            blend_floor_above_bottom_mm=p.adapter_block_height_mm
                            - p.adapter_plate_thickness_mm + 1.0,
-                           side=p.limb_side.value, anterior_z=anterior_z, **extra)
+                           side=p.limb_side.value, anterior_z=anterior_z,
+                           alignment=adapters.socket_alignment(p), **extra)
 
 
 def shell_and_cavity(inner: np.ndarray, pole: np.ndarray, target: np.ndarray,
@@ -452,41 +471,170 @@ def shell_and_cavity(inner: np.ndarray, pole: np.ndarray, target: np.ndarray,
     return outer, pole_out, shell, cavity
 
 
-def pedestal_top_z(outer: np.ndarray, block_radius_mm: float, trim_z: np.ndarray) -> float:
-    """Height the distal block rises to: 2 mm above where the shell clears it all round.
+#: The pedestal under the shell reaches this far into the wall past where it meets it,
+#: and inside the wall up to this far above where it meets it highest (mm); it is sampled
+#: over the block's top face on this many rings x directions.
+PEDESTAL_INTO_WALL_MM, PEDESTAL_ABOVE_MM = 1.0, 2.0
+#: The pedestal meets the shell at most this much higher than it does with the socket
+#: square over the interface (plus the rise the alignment's tilt gives the block's edge),
+#: mm: above that, a wall running down past the block's edge is left alone rather than
+#: lined with a sliver of pedestal.
+PEDESTAL_SLACK_MM = 10.0
+#: A bare rim of the block's top wider than this (mm) is worth a warning.
+BARE_RIM_WARN_MM = 3.0
+_PEDESTAL_RINGS, _PEDESTAL_DIRECTIONS = 16, 96
+#: The pedestal's side stands this far inside the block's edge and its foot this far down
+#: in the block (mm): it never meets the tessellated block's own faces.
+_PEDESTAL_INSET_MM, _PEDESTAL_FOOT_MM = 0.05, 0.5
+#: A hole opens this far above the cavity's floor over it, mm (no skin left over it).
+HOLE_ABOVE_FLOOR_MM = 1.0
+#: A hole runs at most this many of the thickest wall's thickness through the shell before
+#: it opens into the cavity (a steep distal end is crossed on a slant; more would run the
+#: hole along the wall rather than through it).
+HOLE_THROUGH_WALLS = 5.0
 
-    Rounded up to 0.5 mm so small changes of the wall reuse the cached interface parts.
+
+def _heights_above(rows: np.ndarray, pole: np.ndarray, xy: np.ndarray,
+                   from_z_mm: float | np.ndarray) -> np.ndarray:
+    """Height (n,) of the first crossing of a ring-grid surface straight above each point.
+
+    ``xy`` (n, 2) mm; rays go up (+Z) from ``from_z_mm``; inf where a ray meets nothing.
     """
-    radii = np.linalg.norm(outer[..., :2], axis=2).min(axis=1)
-    inside = np.flatnonzero(radii >= block_radius_mm + 2.0)
-    top_row = int(inside[0]) if len(inside) else len(radii) - 1
-    return float(min(np.ceil((outer[top_row, :, 2].max() + 2.0) * 2) / 2, trim_z.min() - 5.0))
+    z0 = np.broadcast_to(np.asarray(from_z_mm, dtype=float), (len(xy),))
+    origins = np.column_stack([xy, z0])
+    up = np.tile([0.0, 0.0, 1.0], (len(xy), 1))
+    return z0 + SurfaceQuery(_open_surface(rows, pole)).cast(origins, up)
 
 
-def holes_top_z(inner: np.ndarray, pole: np.ndarray, centres: np.ndarray,
-                pedestal_top_z_mm: float, hole_radius_mm: float = 3.0) -> float:
-    """How high the interface's holes must reach to open into the cavity, mm.
+def shell_over(outer: np.ndarray, outer_pole: np.ndarray, xy: np.ndarray, from_z_mm: float,
+               below_z_mm: float = np.inf) -> np.ndarray:
+    """Height (n,) where the shell's outer surface is first met straight above each point
+    ``xy`` (n, 2), when that is below ``below_z_mm``; inf elsewhere (nothing above the
+    point, or only a wall far up that runs down past it)."""
+    h = _heights_above(outer, outer_pole, xy, from_z_mm)
+    return np.where(h <= below_z_mm, h, np.inf)
 
-    The pedestal's top, unless the cavity's floor over a hole is higher (a broad distal
-    end): then 1 mm above the floor there, so no skin is left over the hole.  The floor is
-    found by rays down the cavity at each hole's centre and around its edge.  Rounded up
-    to 0.5 mm (cached parts).
+
+def _disc_points(radius_mm: float, rings: int = _PEDESTAL_RINGS,
+                 directions: int = _PEDESTAL_DIRECTIONS) -> np.ndarray:
+    """(1 + rings * directions, 2): the centre, then rings outward to ``radius_mm``."""
+    ang = np.linspace(0.0, 2 * np.pi, directions, endpoint=False)
+    rad = radius_mm * np.arange(1, rings + 1) / rings
+    ring = (rad[:, None, None] * np.stack([np.cos(ang), np.sin(ang)], axis=-1)[None]).reshape(-1, 2)
+    return np.vstack([[0.0, 0.0], ring])
+
+
+def through_shell(inner: np.ndarray, pole: np.ndarray, outer: np.ndarray,
+                  outer_pole: np.ndarray, xy: np.ndarray, from_z_mm: float,
+                  below_z_mm: float = np.inf, through_mm: float = np.inf):
+    """Where straight lines up through the points ``xy`` (n, 2) enter the shell, open into
+    its cavity and leave it (the rows and poles all in one frame, mm).
+
+    Returns
+    -------
+    enter : (n,) float
+        The shell's outer surface over each point (:func:`shell_over`; inf: none).
+    floor : (n,) float
+        The cavity's surface over it, where the line passes cleanly from the outside
+        through the wall into the cavity; NaN where it does not: no shell over it, no
+        cavity, a line that leaves the shell again before the cavity, or one that runs
+        more than ``through_mm`` inside the wall (along it rather than through it).
+    leave : (n,) float
+        Where the line next crosses the shell's outer surface after ``enter`` (inf: it
+        leaves through the open top, or never entered).
     """
+    enter = shell_over(outer, outer_pole, xy, from_z_mm, below_z_mm)
+    floor = _heights_above(inner, pole, xy, from_z_mm)
+    leave = np.full(len(xy), np.inf)
+    inside = np.isfinite(enter)
+    leave[inside] = _heights_above(outer, outer_pole, xy[inside], enter[inside] + 0.01)
+    with np.errstate(invalid="ignore"):         # inf - inf where a ray meets nothing
+        ok = inside & np.isfinite(floor) & (leave > floor) & (floor - enter <= through_mm)
+    return enter, np.where(ok, floor, np.nan), leave
+
+
+def distal_pedestal(xy: np.ndarray, top_z: np.ndarray, base_z_mm: float) -> trimesh.Trimesh:
+    """A solid over the distal block's top face up to the heights ``top_z`` (interface frame).
+
+    ``xy`` from :func:`_disc_points`, ``top_z`` (n,) mm (at least the block's top
+    ``base_z_mm``); its foot sits :data:`_PEDESTAL_FOOT_MM` down in the block.
+    """
+    rings, m = _PEDESTAL_RINGS, _PEDESTAL_DIRECTIONS
+    top = np.maximum(top_z, base_z_mm)
+    foot = base_z_mm - _PEDESTAL_FOOT_MM
+    rim = xy[1 + (rings - 1) * m:]
+    verts = np.vstack([np.column_stack([xy, top]),                  # centre, rings
+                       np.column_stack([rim, np.full(m, foot)]),    # down the side
+                       [[0.0, 0.0, foot]]])
+    return closed_oriented(verts, ring_faces(rings + 1, m, pole_start=True, pole_end=True))
+
+
+def _mid_wall(inner: np.ndarray, pole: np.ndarray, outer: np.ndarray,
+              outer_pole: np.ndarray) -> trimesh.Trimesh:
+    """The closed surface halfway through the wall, closed at the trim: everything the
+    socket holds, cavity and inner half of the wall, well clear of both surfaces."""
+    mid = 0.5 * (inner + outer)
+    verts = np.vstack([0.5 * (pole + outer_pole)[None], mid.reshape(-1, 3),
+                       mid[-1].mean(axis=0)[None]])
+    return closed_oriented(verts, ring_faces(len(mid), mid.shape[1], pole_start=True,
+                                             pole_end=True))
+
+
+def hole_floors(inner: np.ndarray, pole: np.ndarray, centres: np.ndarray,
+                hole_radius_mm: float = 3.0, *, outer: np.ndarray | None = None,
+                outer_pole: np.ndarray | None = None, below_z_mm: float = np.inf,
+                through_mm: float = np.inf) -> np.ndarray:
+    """Height (k,) of the cavity's floor over each of the interface's openings, mm.
+
+    In the interface's frame (the shell's rows moved into it).  Rays go straight up at each
+    opening's centre and 8 points round its edge (``hole_radius_mm``); its floor is the
+    highest first crossing of the cavity's surface (``inner``, ``pole``).  NaN for an
+    opening that cannot open into the cavity through the floor: a ray that meets no
+    cavity, or (given the shell's ``outer`` rows and pole) one that does not pass cleanly
+    through the wall into it (:func:`through_shell`: no shell below ``below_z_mm``, more
+    than ``through_mm`` inside the wall, or out of the shell again first): a hole carried
+    up there would cut along or through the side of the wall.
+    """
+    centres = np.asarray(centres, dtype=float).reshape(-1, 2)
     if not len(centres):
-        return pedestal_top_z_mm
+        return np.zeros(0)
     ang = np.linspace(0.0, 2 * np.pi, 8, endpoint=False)
     ring = np.column_stack([np.cos(ang), np.sin(ang)]) * hole_radius_mm
     xy = (centres[:, None, :] + np.vstack([[0.0, 0.0], ring])[None]).reshape(-1, 2)
-    top = float(inner[..., 2].max()) + 10.0
-    origins = np.column_stack([xy, np.full(len(xy), top)])
-    down = np.tile([0.0, 0.0, -1.0], (len(xy), 1))
-    t = SurfaceQuery(_open_surface(inner, pole)).cast(origins, down)
-    if not np.all(np.isfinite(t)):
-        return pedestal_top_z_mm          # a hole outside the cavity's footprint
-    floor = float((top - t).max())
-    if floor + 1.0 <= pedestal_top_z_mm:
-        return pedestal_top_z_mm
-    return float(np.ceil((floor + 1.0) * 2) / 2)
+    low = min(float(inner[..., 2].min()), float(pole[2]))
+    if outer is None:
+        floor = _heights_above(inner, pole, xy, low - 10.0)
+        floor[~np.isfinite(floor)] = np.nan
+    else:
+        low = min(low, float(outer[..., 2].min()), float(outer_pole[2]))
+        floor = through_shell(inner, pole, outer, outer_pole, xy, low - 10.0, below_z_mm,
+                              through_mm)[1]
+    per_hole = floor.reshape(len(centres), -1)
+    out = per_hole.max(axis=1)
+    out[np.isnan(per_hole).any(axis=1)] = np.nan
+    return out
+
+
+def holes_top_z(inner: np.ndarray, pole: np.ndarray, centres: np.ndarray,
+                block_top_z_mm: float, hole_radius_mm: float = 3.0, **shell) -> np.ndarray:
+    """How high each of the interface's holes reaches (k,), mm, in the interface's frame.
+
+    :data:`HOLE_ABOVE_FLOOR_MM` above the cavity's floor over it (:func:`hole_floors`, which
+    takes the shell's rows as keywords), so it opens into the cavity and no skin is left
+    over it; a hole that cannot open through the floor stops at the block's top
+    ``block_top_z_mm``.
+    """
+    return _hole_tops(hole_floors(inner, pole, centres, hole_radius_mm, **shell), block_top_z_mm)
+
+
+def _hole_tops(floors: np.ndarray, block_top_z_mm: float) -> np.ndarray:
+    return np.where(np.isnan(floors), block_top_z_mm,
+                    np.maximum(floors + HOLE_ABOVE_FLOOR_MM, block_top_z_mm))
+
+
+def _moved(points: np.ndarray, m: np.ndarray) -> np.ndarray:
+    """Points (..., 3) moved by the 4x4 transform ``m``."""
+    return points @ m[:3, :3].T + m[:3, 3]
 
 
 def assemble_socket(limb, grid: SocketGrid, inner: np.ndarray, pole: np.ndarray, p,
@@ -495,16 +643,31 @@ def assemble_socket(limb, grid: SocketGrid, inner: np.ndarray, pole: np.ndarray,
                     blend_floor_above_bottom_mm: float, side: str, anterior_z: float,
                     landmarks=None, zones=None, fenestration_keep_outs=(),
                     fenestration_ceiling_z_mm: float | None = None,
-                    fenestration_ceiling_reason: str = "") -> SocketResult:
+                    fenestration_ceiling_reason: str = "",
+                    alignment: adapters.Alignment | None = None) -> SocketResult:
     """The rest of every ring-grid socket once its cavity is known.
 
     Regional wall targets, the outer wall, shell and brim, the CadQuery distal interface
-    (``make_interface(bottom_z, pedestal_top_z)``), the distal fillet, the ventilation
-    holes (:func:`~prosthetics.sockets.fenestrations.place_fenestrations`, with the template's
+    (``make_interface(bottom_z, top_z)``: the block, with its top at ``top_z``), the
+    pedestal that joins it to the shell, the distal fillet, the ventilation holes
+    (:func:`~prosthetics.sockets.fenestrations.place_fenestrations`, with the template's
     ``fenestration_*`` keep-outs and ceiling), the manifold3d join and the label.  ``p``
     needs the wall, :class:`~prosthetics.sockets.WallParams`,
     :class:`~prosthetics.sockets.label.LabelParams` and
     :class:`~prosthetics.sockets.fenestrations.FenestrationParams` fields.
+
+    The socket stays in the limb frame.  The interface is built on its own axis and placed
+    under it by ``alignment`` (:class:`~prosthetics.sockets.adapters.Alignment`; None:
+    square under the socket, on its axis), turned about the point of the axis where it
+    meets the socket (the block's top, the distal wall's thickness under the cavity).  In
+    the interface's frame, on the shell moved into it: the pedestal
+    (:func:`distal_pedestal`, under the distal dome), the holes' reach into the cavity
+    (:func:`holes_top_z`) and the fillet; when the turn sinks the dome deeper into the
+    block than it sits square under it, the interface moves down its axis by the
+    difference.  The CadQuery parts are cached with their holes tall and cut to those
+    heights (:func:`~prosthetics.sockets.adapters.placed_meshes`), so a new alignment
+    rebuilds no CadQuery part.  The result's ``adapter`` is a
+    :class:`~prosthetics.sockets.adapters.PlacedInterface`.
     """
     t0 = time.perf_counter()
     zc = grid.dome_centre_z_mm
@@ -516,34 +679,130 @@ def assemble_socket(limb, grid: SocketGrid, inner: np.ndarray, pole: np.ndarray,
     timings["shell"] = time.perf_counter() - t0
 
     t0 = time.perf_counter()
-    pedestal_top = pedestal_top_z(outer, block_radius_mm, grid.trim_z)
     bottom = float(pole[2] - max(p.distal_wall_thickness_mm, p.wall_thickness_mm)
                    - block_height_mm)
-    adapter = make_interface(bottom, pedestal_top)
-    openings = getattr(adapter, "opening_centres", adapter.hole_centres)()
-    cut_top = holes_top_z(inner, pole, openings, pedestal_top,
-                          getattr(adapter, "opening_radius_mm", 3.0))
-    block, cutters = cache.adapter_meshes(adapter, cut_top)
+    # The interface turns about the point of the axis where it meets the socket: the top
+    # of its block, the outer distal pole as the distal wall sets it.
+    base = bottom + block_height_mm
+    placing = alignment if alignment is not None else adapters.Alignment()
+    disc = _disc_points(block_radius_mm - _PEDESTAL_INSET_MM)
+    rim = slice(1 + (_PEDESTAL_RINGS - 1) * _PEDESTAL_DIRECTIONS, None)
+    low = min(float(outer[..., 2].min()), float(pole_out[2]), bottom) - 50.0
+    shell_z = shell_over(outer, pole_out, disc, low)
+    cap = float(grid.trim_z.min()) - 5.0
+    through = HOLE_THROUGH_WALLS * float(target.max())
+    to_design = placing.interface_to_design(base)
+    drop, reach_z = 0.0, np.inf
+    if not placing.is_identity:
+        # Square under the socket the pedestal meets the shell at most this high; aligned,
+        # it may meet it a little higher (the tilt raises one side of the block's edge),
+        # and the shell may sink no deeper into the block (a flat or dimpled end sinks a
+        # little): the interface moves down its axis when the turn would sink it deeper.
+        met = shell_z[rim][np.isfinite(shell_z[rim])]
+        tilt = np.arccos(np.clip(to_design[2, 2], -1.0, 1.0))
+        reach_z = (float(met.max()) if len(met) else cap) + PEDESTAL_SLACK_MM \
+            + block_radius_mm * float(np.sin(tilt))
+        sunk = base - float(np.min(shell_z, initial=base))
+        to_iface = np.linalg.inv(to_design)
+        shell_z = shell_over(_moved(outer, to_iface), _moved(pole_out, to_iface), disc, low,
+                             reach_z)
+        drop = max(0.0, base - float(np.min(shell_z, initial=base)) - max(sunk, 0.0))
+        if drop > 0:
+            to_design = to_design @ _translation(0.0, 0.0, -drop)
+    to_iface = np.linalg.inv(to_design)
+    # The shell in the interface's frame (the same arrays when the socket is square over it).
+    outer_i, pole_out_i = _moved(outer, to_iface), _moved(pole_out, to_iface)
+    inner_i, pole_i = _moved(inner, to_iface), _moved(pole, to_iface)
+    # (Heights in the interface's frame rise by the drop.)
+    reach_z += drop
+    low = min(float(outer_i[..., 2].min()), float(pole_out_i[2]), bottom) - 10.0
+    shell_z = shell_over(outer_i, pole_out_i, disc, low, reach_z)
+    met = np.isfinite(shell_z)
+    # The pedestal: under the shell, from the block up into the wall; and up to
+    # PEDESTAL_ABOVE_MM above where it meets the shell highest, within the middle of the
+    # wall: the cavity's distal end, taken away from it, then lies in solid material (a
+    # clean difference where its rows fold at a small distal end), and nothing of it shows
+    # where a tilted wall leans over the block.
+    pedestal_top = min(float(shell_z[met].max(initial=base)) + PEDESTAL_ABOVE_MM, cap)
+    under = distal_pedestal(disc, np.where(met, np.minimum(shell_z + PEDESTAL_INTO_WALL_MM,
+                                                           pedestal_top), base), base)
+    into = distal_pedestal(disc, np.where(met, pedestal_top, base), base)
+    under.apply_transform(to_design)
+    into.apply_transform(to_design)
+    pedestal = from_manifold((to_manifold(into) ^ to_manifold(_mid_wall(inner, pole, outer,
+                                                                         pole_out)))
+                             + to_manifold(under))
+    iface = make_interface(bottom, base)
+    openings = np.asarray(getattr(iface, "opening_centres", iface.hole_centres)(),
+                          dtype=float).reshape(-1, 2)
+    floors = hole_floors(inner_i, pole_i, openings, getattr(iface, "opening_radius_mm", 3.0),
+                         outer=outer_i, outer_pole=pole_out_i, below_z_mm=reach_z,
+                         through_mm=through)
+    tops = _hole_tops(floors, base)
+    # CadQuery builds the parts once, with tall holes; each build cuts the holes to their
+    # heights and places the parts (manifold3d and a transform).
+    tall = adapters.tall_top_z(bottom, base, *tops)
+    block, cutters = adapters.placed_meshes(
+        *cache.adapter_meshes(iface, tall), interface_to_design=to_design, base_z_mm=base,
+        openings=openings, tops_z_mm=tops, clip_radius_mm=_clip_radius(openings, block_radius_mm))
+    adapter = adapters.PlacedInterface(
+        interface=iface, interface_to_design=to_design, bottom_z_mm=float(block.bounds[0, 2]),
+        pedestal_top_z_mm=max(float(block.bounds[1, 2]), float(pedestal.bounds[1, 2])),
+        alignment=({**placing.as_dict(base), "dropped_along_axis_mm": round(drop, 6)}
+                   if alignment is not None else None))
+    # The wall is measured above the pedestal and the holes' reach (tilted with the
+    # interface): below it the distal block is solid and its holes are meant.
+    hole_rims = _moved(np.column_stack([
+        (openings[:, None, :] + _disc_points(3.0, 1, 8)[None, 1:]).reshape(-1, 2),
+        np.repeat(tops, 8)]), to_design) if len(openings) else np.zeros((0, 3))
+    wall_check_above = max(adapter.pedestal_top_z_mm,
+                           float(hole_rims[:, 2].max(initial=-np.inf))) + 1.0
     timings["adapter_cadquery"] = time.perf_counter() - t0
 
     t0 = time.perf_counter()
-    blend = distal_blend(outer, pole_out, block_radius_mm, p.distal_blend_radius_mm,
-                         floor_z_mm=bottom + blend_floor_above_bottom_mm)
+    # The fillet needs the shell over the block's whole edge (a concave corner all round).
+    covered = np.isfinite(shell_z[1:]).reshape(_PEDESTAL_RINGS, _PEDESTAL_DIRECTIONS)
+    rim_covered = covered[-1]
+    blend = None
+    if rim_covered.all():
+        blend = distal_blend(outer_i, pole_out_i, block_radius_mm, p.distal_blend_radius_mm,
+                             floor_z_mm=bottom + blend_floor_above_bottom_mm)
+        if blend is not None:
+            blend.apply_transform(to_design)
+    # How far the block's top reaches bare past the shell, per direction round it.
+    last = np.where(covered.any(axis=0),
+                    _PEDESTAL_RINGS - 1 - np.argmax(covered[::-1], axis=0), -1)
+    bare_mm = (block_radius_mm - _PEDESTAL_INSET_MM) * (1.0 - (last + 1) / _PEDESTAL_RINGS)
+    placing_warnings = _interface_warnings(float(bare_mm.max()), floors,
+                                           p.distal_blend_radius_mm > 0 and blend is None,
+                                           placing)
     inner_surface = _open_surface(inner, pole)
     # Both open surfaces oriented like the limb (normals away from the axis).
     outer_surface = _open_surface(outer, pole_out)
     for surface in (inner_surface, outer_surface):
         if _faces_inward(surface):
             surface.invert()
-    interface_top = max(pedestal_top, float(blend.bounds[1, 2]) if blend is not None else -np.inf)
+    interface_top = max(adapter.pedestal_top_z_mm,
+                        float(blend.bounds[1, 2]) if blend is not None else -np.inf)
     fen = place_fenestrations(
         p, inner_surface, outer_surface, grid.trim_z, side=side,
         floor_z_mm=max(zc + DOME_BLEND_MM, interface_top),
-        distal_ref_z_mm=pedestal_top, ceiling_z_mm=fenestration_ceiling_z_mm,
+        distal_ref_z_mm=adapter.pedestal_top_z_mm, ceiling_z_mm=fenestration_ceiling_z_mm,
         ceiling_reason=fenestration_ceiling_reason, keep_outs=fenestration_keep_outs,
         label_box=label_footprint(p, side, default_z_mm=0.45 * anterior_z))
-    mesh = join_interface(shell, cavity, block, cutters, [blend] if blend is not None else [],
-                          holes=fen.cutter() if fen is not None else None)
+    holes = fen.cutter() if fen is not None else None
+    try:
+        mesh = join_interface(shell, cavity, block, cutters,
+                              [pedestal, *([blend] if blend is not None else [])], holes=holes)
+    except (GeometryError, ParameterError):
+        if blend is None:
+            raise
+        # A fillet that touches the pedestal along an edge pinches the union: the socket
+        # is made without it rather than not at all.
+        mesh = join_interface(shell, cavity, block, cutters, [pedestal], holes=holes)
+        placing_warnings.append("the distal blend is left off: it did not join the shell and "
+                                "the distal block as one closed body; try another "
+                                "distal_blend_radius_mm")
     timings["booleans"] = time.perf_counter() - t0
     t0 = time.perf_counter()
     # The label goes where it prints closed, clear of the brim, the distal interface and
@@ -564,9 +823,48 @@ def assemble_socket(limb, grid: SocketGrid, inner: np.ndarray, pole: np.ndarray,
                         params=p, adapter=adapter, trim_anterior_z_mm=float(anterior_z),
                         trim_lowest_z_mm=float(grid.trim_z.min()), wall_target_mm=target,
                         landmarks=landmarks, zones=zones or [], label=label, timings_s=timings,
-                        wall_check_above_z_mm=cut_top + 1.0, fenestrations=fen,
-                        warnings=[*(fen.warnings if fen is not None else []),
+                        wall_check_above_z_mm=wall_check_above, fenestrations=fen,
+                        warnings=[*placing_warnings,
+                                  *(fen.warnings if fen is not None else []),
                                   *label_warnings])
+
+
+def _translation(x: float, y: float, z: float) -> np.ndarray:
+    m = np.eye(4)
+    m[:3, 3] = (x, y, z)
+    return m
+
+
+def _clip_radius(openings: np.ndarray, block_radius_mm: float) -> float:
+    """Radius (mm) of the column kept round each opening's cutters above the block's top:
+    half the distance to the nearest other opening (so no column takes a neighbour's)."""
+    if len(openings) < 2:
+        return 0.5 * block_radius_mm
+    d = np.linalg.norm(openings[:, None] - openings[None], axis=2)
+    d[np.diag_indices(len(d))] = np.inf
+    return float(min(0.5 * d.min(), 0.5 * block_radius_mm))
+
+
+def _interface_warnings(bare_mm: float, floors: np.ndarray, blend_left_off: bool,
+                        placing: adapters.Alignment) -> list[str]:
+    """What the user should know about where the interface sits under the socket
+    (``bare_mm``: how far the block's top reaches bare past the shell)."""
+    why = ("; smaller socket_*_offset_mm values keep it under the socket (a slide adapter "
+           "takes larger offsets)" if placing.anterior_offset_mm or placing.medial_offset_mm
+           else "; a smaller adapter_plate_diameter_mm keeps it under the socket")
+    out = []
+    if bare_mm > BARE_RIM_WARN_MM:
+        out.append(f"the distal block reaches up to {bare_mm:.0f} mm past the socket's "
+                   f"distal end: its top is bare there"
+                   + (" and the distal blend is left off" if blend_left_off else "") + why)
+    elif blend_left_off:
+        out.append("the distal blend is left off: the socket's wall runs down past the "
+                   "distal block's edge" + why)
+    shut = int(np.count_nonzero(np.isnan(floors)))
+    if shut:
+        out.append(f"{shut} of the distal interface's {len(floors)} holes cannot open into the "
+                   f"cavity (they lie beyond its floor) and stop at the block's top" + why)
+    return out
 
 
 def _faces_inward(surface: trimesh.Trimesh) -> bool:

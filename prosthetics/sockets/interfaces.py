@@ -1,16 +1,20 @@
 """Parameters of the distal interfaces and the choice of the interface they describe.
 
 :class:`DistalInterfaceParams` (the parameters every lower-limb socket template inherits:
-the mount, its plate or collar, an optional shuttle lock) with :func:`make_interface`, which
-builds the CadQuery interface they describe (:mod:`prosthetics.sockets.mounts`), and
-:class:`WristCouplerParams` (upper-limb sockets), whose ``make_coupler`` builds the wrist
-coupler (:mod:`prosthetics.sockets.wrist`).  Lengths mm, angles degrees, limb frame.
+the mount, its plate or collar, an optional shuttle lock, and the socket's alignment over
+it) with :func:`make_interface`, which builds the CadQuery interface they describe
+(:mod:`prosthetics.sockets.mounts`), and :func:`socket_alignment`, which places it under
+the socket (:class:`Alignment`); :class:`WristCouplerParams` (upper-limb sockets), whose
+``make_coupler`` builds the wrist coupler (:mod:`prosthetics.sockets.wrist`).  Lengths mm,
+angles degrees, limb frame.
 """
 
 from __future__ import annotations
 
 import enum
 from dataclasses import dataclass
+
+import numpy as np
 
 from prosthetics.errors import ParameterError
 from prosthetics.params import Params, param
@@ -103,6 +107,27 @@ class DistalInterfaceParams(Params):
     adapter_lock_release_direction_deg: float = param(
         0.0, label="Release button direction", unit="deg", min=-180.0, max=180.0,
         help="From +X (medio-lateral); +90 is anterior")
+    # The socket's alignment over the interface (bench alignment): the socket stays in the
+    # limb frame and the interface is turned and shifted under it (see Alignment).
+    socket_flexion_deg: float = param(
+        5.0, label="Socket flexion", unit="deg", min=-15.0, max=15.0,
+        help="Socket flexed relative to the distal interface (the pylon): + tilts the "
+             "socket's proximal end anteriorly, - is extension. Bench alignment: 5 degrees "
+             "plus the limb's own flexion contracture")
+    socket_adduction_deg: float = param(
+        0.0, label="Socket adduction", unit="deg", min=-15.0, max=15.0,
+        help="Socket adducted relative to the distal interface: + tilts the socket's "
+             "proximal end laterally (its distal end medially), - is abduction; set the "
+             "limb's natural adduction. Follows limb_side (lateral is +X on a right limb)")
+    socket_anterior_offset_mm: float = param(
+        0.0, label="Socket anterior offset", unit="mm", min=-30.0, max=30.0,
+        help="Socket shifted anteriorly over the distal interface, - posteriorly (the "
+             "interface moves the other way under the socket's distal end)")
+    socket_medial_offset_mm: float = param(
+        0.0, label="Socket medial offset", unit="mm", min=-30.0, max=30.0,
+        help="Socket shifted medially over the distal interface, - laterally (the "
+             "interface moves the other way under the socket's distal end). Follows "
+             "limb_side (medial is -X on a right limb)")
 
     def __post_init__(self) -> None:
         super().__post_init__()
@@ -174,6 +199,102 @@ class DistalInterfaceParams(Params):
         if self.adapter_shuttle_lock:
             return max(self.adapter_plate_thickness_mm, self.adapter_lock_body_height_mm + 2.0)
         return self.adapter_plate_thickness_mm
+
+
+@dataclass(frozen=True, kw_only=True)
+class Alignment:
+    """The socket's alignment over its distal interface (bench alignment), degrees and mm.
+
+    The socket stays in the limb frame; the interface is built on its own axis (z along
+    the pylon, the bed face down) and placed under the socket by
+    :meth:`interface_to_design`: turned about a pivot on the limb's axis at the socket's
+    distal end (where the interface meets the socket) and shifted.
+
+    The angles are those seen in the sagittal and frontal views: in the interface's frame
+    the socket's axis runs along ``(lateral * tan(adduction), tan(flexion), 1)``, reached
+    from the pylon's axis by the smallest turn (no twist about the axis, so the bolt
+    pattern keeps ``adapter_rotation_deg``).  The offsets move the socket's pivot across
+    the pylon's axis, in the interface's frame.
+
+    Attributes
+    ----------
+    flexion_deg : float
+        + tilts the socket's proximal end anteriorly (+Y) relative to the pylon.
+    adduction_deg : float
+        + tilts the socket's proximal end laterally (+X on a right limb, -X on a left one).
+    anterior_offset_mm, medial_offset_mm : float
+        + puts the socket anterior of, medial of, the pylon's axis.
+    side : str
+        ``"right"`` or ``"left"``: which way lateral and medial are.
+    """
+
+    flexion_deg: float = 0.0
+    adduction_deg: float = 0.0
+    anterior_offset_mm: float = 0.0
+    medial_offset_mm: float = 0.0
+    side: str = "right"
+
+    @property
+    def lateral_sign(self) -> float:
+        """+1 when lateral is +X (a right limb), -1 when it is -X."""
+        return -1.0 if self.side == "left" else 1.0
+
+    @property
+    def is_identity(self) -> bool:
+        return not (self.flexion_deg or self.adduction_deg or self.anterior_offset_mm
+                    or self.medial_offset_mm)
+
+    def socket_axis_in_interface(self) -> np.ndarray:
+        """(3,) unit vector: the socket's axis (+Z of the limb frame) in the interface's frame."""
+        v = np.array([self.lateral_sign * np.tan(np.radians(self.adduction_deg)),
+                      np.tan(np.radians(self.flexion_deg)), 1.0])
+        return v / np.linalg.norm(v)
+
+    def rotation_interface_to_design(self) -> np.ndarray:
+        """(3, 3) rotation from the interface's frame to the limb (design) frame."""
+        n = self.socket_axis_in_interface()
+        # The smallest turn taking the interface's +Z to the socket's axis (Rodrigues).
+        v = np.cross([0.0, 0.0, 1.0], n)
+        k = np.array([[0.0, -v[2], v[1]], [v[2], 0.0, -v[0]], [-v[1], v[0], 0.0]])
+        socket_to_interface = np.eye(3) + k + k @ k / (1.0 + n[2])
+        return socket_to_interface.T
+
+    def interface_to_design(self, pivot_z_mm: float) -> np.ndarray:
+        """(4, 4) transform from the interface's frame to the limb (design) frame, mm.
+
+        ``pivot_z_mm``: height of the pivot on the axis (the same point in both frames when
+        the offsets are 0).
+        """
+        r = self.rotation_interface_to_design()
+        pivot = np.array([0.0, 0.0, pivot_z_mm])
+        # Where the socket's pivot sits in the interface's frame.
+        offset = np.array([-self.lateral_sign * self.medial_offset_mm,
+                           self.anterior_offset_mm, 0.0])
+        m = np.eye(4)
+        m[:3, :3] = r
+        m[:3, 3] = pivot - r @ (pivot + offset)
+        return m
+
+    def as_dict(self, pivot_z_mm: float) -> dict:
+        """The record for the report: the four values, the pivot, the pylon's axis and the
+        transform (design frame, mm)."""
+        m = self.interface_to_design(pivot_z_mm)
+        return {"socket_flexion_deg": self.flexion_deg,
+                "socket_adduction_deg": self.adduction_deg,
+                "socket_anterior_offset_mm": self.anterior_offset_mm,
+                "socket_medial_offset_mm": self.medial_offset_mm,
+                "limb_side": self.side,
+                "pivot_mm": [0.0, 0.0, round(float(pivot_z_mm), 3)],
+                "interface_axis": np.round(m[:3, 2], 6).tolist(),
+                "transform_interface_to_design": np.round(m, 9).tolist()}
+
+
+def socket_alignment(p: DistalInterfaceParams) -> Alignment:
+    """The :class:`Alignment` that ``p`` asks for (its ``socket_*`` values and ``limb_side``)."""
+    side = getattr(getattr(p, "limb_side", None), "value", "right")
+    return Alignment(flexion_deg=p.socket_flexion_deg, adduction_deg=p.socket_adduction_deg,
+                     anterior_offset_mm=p.socket_anterior_offset_mm,
+                     medial_offset_mm=p.socket_medial_offset_mm, side=side)
 
 
 def make_interface(p: DistalInterfaceParams, bottom_z_mm: float, pedestal_top_z_mm: float):

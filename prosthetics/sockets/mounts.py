@@ -3,10 +3,12 @@
 The 4-hole plate (:class:`FourHoleAdapter`), the lamination-collar block
 (:class:`CollarBlock`), the cut-outs of a pin-lock liner's shuttle lock
 (:class:`ShuttleLock`) and a mount combined with further cutters (:class:`Stack`), each a
-frozen dataclass in the limb frame (mm, z up, the bed face at ``bottom_z_mm``) with
-``solid()`` and ``cutters(top_z_mm)`` as described in :mod:`prosthetics.sockets.adapters`;
-with them the bolt-hole circle (:class:`BoltHoles`) and the CadQuery primitives that the
-wrist coupler (:mod:`prosthetics.sockets.wrist`) uses as well.
+frozen dataclass in its own frame (mm, z up along the pylon, the bed face at
+``bottom_z_mm``; the limb frame when the socket is square over it) with ``solid()`` and
+``cutters(top_z_mm)`` as described in :mod:`prosthetics.sockets.adapters`; with them the
+bolt-hole circle (:class:`BoltHoles`), the CadQuery primitives that the wrist coupler
+(:mod:`prosthetics.sockets.wrist`) uses as well, and :class:`PlacedInterface`: any of them
+placed under the socket by a rigid transform (the socket's alignment).
 
 CadQuery is imported inside the builders: it takes over a second to import, and a
 design that reuses its cached interface meshes (the live preview) never needs it.
@@ -164,6 +166,16 @@ class FourHoleAdapter:
         """(4, 2) bolt hole centres, mm."""
         return self.bolts.centres()
 
+    def opening_centres(self) -> np.ndarray:
+        """(k, 2) centres of the holes that open into the cavity: the bolt holes, unless the
+        bolts come from below into heat-set inserts (blind pockets: none)."""
+        return self.hole_centres() if self.insert_diameter_mm <= 0 else np.zeros((0, 2))
+
+    @property
+    def solid_top_z_mm(self) -> float:
+        """Height of the top of :meth:`solid`, mm."""
+        return self.pedestal_top_z_mm
+
     def solid(self):
         """The plate and pedestal as one CadQuery solid (no holes)."""
         import cadquery as cq
@@ -232,13 +244,30 @@ class CollarBlock:
         """(screw_count, 2) directions of the set screws on the spigot's surface, mm."""
         return _ring_points(self.screw_count, self.spigot_diameter_mm / 2.0, self.rotation_deg)
 
+    def opening_centres(self) -> np.ndarray:
+        """(0, 2): none of the block's holes opens into the cavity (the set screws are
+        radial, the bore ends in the spigot)."""
+        return np.zeros((0, 2))
+
+    def hole_points(self) -> np.ndarray:
+        """(screw_count, 3) centres of the set screws' holes on the spigot's surface, mm."""
+        c = self.hole_centres()
+        return np.column_stack([c, np.full(len(c), self.bottom_z_mm + self.screw_height_mm)])
+
+    @property
+    def solid_top_z_mm(self) -> float:
+        """Height of the top of :meth:`solid` (the block reaches past its shoulder), mm."""
+        shoulder = (self.block_diameter_mm - self.spigot_diameter_mm) / 2.0
+        return max(self.pedestal_top_z_mm,
+                   self.bottom_z_mm + self.spigot_length_mm + shoulder + 1.0)
+
     def solid(self):
         import cadquery as cq
 
         r_s, r_b = self.spigot_diameter_mm / 2.0, self.block_diameter_mm / 2.0
         z0, z1 = self.bottom_z_mm, self.bottom_z_mm + self.spigot_length_mm
         z2 = z1 + (r_b - r_s)   # 45 degree shoulder: prints without support
-        top = max(self.pedestal_top_z_mm, z2 + 1.0)
+        top = self.solid_top_z_mm
         c = self.chamfer_mm
         # Revolved profile in the XZ plane (x = radius).
         pts = [(0.0, z0), (r_s - c, z0), (r_s, z0 + c), (r_s, z1), (r_b, z2), (r_b, top), (0.0, top)]
@@ -329,8 +358,9 @@ class Stack:
         return self.mount.hole_centres()
 
     def opening_centres(self) -> np.ndarray:
-        """Bolt holes and the shuttle lock's pin channel: they open into the cavity."""
-        return np.vstack([self.mount.hole_centres(), [[0.0, 0.0]]])
+        """The mount's openings and the shuttle lock's pin channel: they open into the cavity."""
+        mount = getattr(self.mount, "opening_centres", self.mount.hole_centres)()
+        return np.vstack([np.asarray(mount).reshape(-1, 2), [[0.0, 0.0]]])
 
     def solid(self):
         return self.mount.solid()
@@ -338,3 +368,94 @@ class Stack:
     def cutters(self, top_z_mm: float):
         return union_all([self.mount.cutters(top_z_mm)]
                          + [e.cutters(top_z_mm) for e in self.extra])
+
+
+_PLACED_FIELDS = frozenset({"interface", "interface_to_design", "bottom_z_mm",
+                            "pedestal_top_z_mm", "alignment"})
+
+
+@dataclass(frozen=True, kw_only=True, eq=False)
+class PlacedInterface:
+    """A distal interface built in its own frame and placed under the socket (mm).
+
+    ``interface`` (a :class:`FourHoleAdapter`, :class:`CollarBlock`, :class:`Stack` or
+    wrist coupler) is built on its own axis, z along the pylon, the bed face at
+    ``interface.bottom_z_mm``; ``interface_to_design`` (4, 4) is the rigid transform that
+    places it in the limb (design) frame (the socket's alignment,
+    :class:`~prosthetics.sockets.interfaces.Alignment`; the identity when the socket is
+    square over it).  Sizes are the interface's (``plate_diameter_mm``,
+    ``bolt_circle_radius_mm``... are read through); positions are in the design frame:
+
+    Attributes
+    ----------
+    bottom_z_mm : float
+        The interface's lowest point (the bed face's lowest edge), design frame.
+    pedestal_top_z_mm : float
+        The highest point of its block and pedestal, design frame: the shell's wall is
+        measured above it.
+    alignment : dict or None
+        The alignment's record for the report (None: a template without alignment).
+    """
+
+    interface: object
+    interface_to_design: np.ndarray
+    bottom_z_mm: float
+    pedestal_top_z_mm: float
+    alignment: dict | None = None
+
+    def __getattr__(self, name):
+        # Sizes come from the interface; the fields above (and dunders, while unpickling)
+        # never do.
+        if name in _PLACED_FIELDS or name.startswith("__"):
+            raise AttributeError(name)
+        return getattr(self.interface, name)
+
+    @property
+    def axis(self) -> np.ndarray:
+        """(3,) unit vector: the interface's (the pylon's) axis, +Z of its frame, design frame."""
+        return self.interface_to_design[:3, 2].copy()
+
+    @property
+    def bed_normal(self) -> np.ndarray:
+        """(3,) unit outward normal of the bed face (the face on the adapter), design frame."""
+        return -self.axis
+
+    @property
+    def bed_centre_mm(self) -> np.ndarray:
+        """(3,) the bed face's centre (on the interface's axis), design frame."""
+        return _transform(np.array([[0.0, 0.0, self.interface.bottom_z_mm]]),
+                          self.interface_to_design)[0]
+
+    def hole_centres(self) -> np.ndarray:
+        """(n, 3) the holes' centres, design frame, mm: where each bolt hole's axis meets
+        the bed face (plate, coupler), or each set screw's hole on the spigot (collar)."""
+        points = getattr(self.interface, "hole_points", None)
+        if points is not None:
+            pts = np.asarray(points(), dtype=float).reshape(-1, 3)
+        else:
+            c = np.asarray(self.interface.hole_centres(), dtype=float).reshape(-1, 2)
+            pts = np.column_stack([c, np.full(len(c), self.interface.bottom_z_mm)])
+        return _transform(pts, self.interface_to_design)
+
+    def solid(self):
+        """The interface's material (CadQuery), placed in the design frame."""
+        return _placed(self.interface.solid(), self.interface_to_design)
+
+    def cutters(self, top_z_mm: float):
+        """The interface's cutters up to ``top_z_mm`` (in the interface's own frame), placed
+        in the design frame (CadQuery)."""
+        return _placed(self.interface.cutters(top_z_mm), self.interface_to_design)
+
+
+def _transform(points: np.ndarray, m: np.ndarray) -> np.ndarray:
+    """Points (n, 3) moved by the 4x4 transform ``m``."""
+    return points @ m[:3, :3].T + m[:3, 3]
+
+
+def _placed(wp, m: np.ndarray):
+    """A CadQuery workplane's objects moved rigidly by the 4x4 transform ``m``."""
+    import cadquery as cq
+
+    matrix = cq.Matrix([list(map(float, row)) for row in m[:3]])
+    return cq.Workplane("XY").newObject([v.transformShape(matrix) for v in wp.vals()])
+

@@ -177,7 +177,7 @@ def build_transfemoral(limb: trimesh.Trimesh, params: TransfemoralParams | None 
         raise GeometryError("the brim rows could not be built from the scan; check the scan "
                             "covers the thigh up to the groin")
     anterior_z = float(brim_z.max())
-    inner, pole, _zones = rectify(grid, p, anterior_z, None)
+    inner, pole, _zones = rectify(grid, p, anterior_z, None, cache.rectification)
     timings["sample"] = time.perf_counter() - t0
     return assemble_lower_limb_socket(
         limb, grid, inner, pole, p, cache, timings, anterior_z=float(level),

@@ -108,7 +108,7 @@ def build_transradial(limb: trimesh.Trimesh, params: TransradialParams | None = 
     top_z = trim_top(cache, p, 30.0, p.anterior_trim_drop_mm, "anterior_trim_drop_mm",
                      "cubital cut")
     grid = sample_limb(limb, p, top_z, cache.limb_query, trim=trim_curve)
-    inner, pole, _zones = rectify(grid, p, top_z, None)
+    inner, pole, _zones = rectify(grid, p, top_z, None, cache.rectification)
     timings["sample"] = time.perf_counter() - t0
     return assemble_socket(limb, grid, inner, pole, p, cache, timings,
                            block_radius_mm=p.coupler_diameter_mm / 2.0,

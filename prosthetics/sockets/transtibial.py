@@ -13,6 +13,7 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass
 
+import numpy as np
 import trimesh
 
 from prosthetics.errors import ParameterError
@@ -25,10 +26,12 @@ from prosthetics.sockets.engine import (
     assemble_lower_limb_socket,
     rectify,
     sample_limb,
+    trim_curve,
     trim_top,
 )
 from prosthetics.sockets.fenestrations import FenestrationParams
 from prosthetics.sockets.label import LabelParams
+from prosthetics.sockets.rectification import check_on_limb, trim_with_points
 from prosthetics.sockets.regions import WallParams
 from prosthetics.sockets.zones import ZoneParams, zone_keep_outs
 
@@ -111,13 +114,20 @@ def build_transtibial(limb: trimesh.Trimesh, params: TranstibialParams | None = 
     default_top, notes = anatomical_trim(cache, p, limb)
     anterior_z = trim_top(cache, p, 40.0, p.posterior_trim_drop_mm, "posterior_trim_drop_mm",
                           "posterior trim", default_mm=default_top)
-    grid = sample_limb(limb, p, anterior_z, cache.limb_query)
+    hand = cache.rectification
+    if hand is not None and not hand.empty:
+        check_on_limb(hand, cache.limb_query.distance)
+    trim = trim_with_points(trim_curve, hand.trim_points if hand is not None else {},
+                            p.limb_side.value)
+    grid = sample_limb(limb, p, anterior_z, cache.limb_query, trim=trim)
     marks = _landmarks(cache, p, limb)
-    inner, pole, zones = rectify(grid, p, anterior_z, marks)
+    inner, pole, zones = rectify(grid, p, anterior_z, marks, hand)
     timings["sample"] = time.perf_counter() - t0
+    # With trim points set by hand the brim's anterior height is where the curve passes.
+    brim_anterior_z = float(trim(np.radians([90.0]), p, anterior_z)[0])
 
     res = assemble_lower_limb_socket(limb, grid, inner, pole, p, cache, timings,
-                                     anterior_z=anterior_z, landmarks=marks, zones=zones,
+                                     anterior_z=brim_anterior_z, landmarks=marks, zones=zones,
                                      fenestration_keep_outs=zone_keep_outs(p, marks))
     res.warnings.extend(notes)
     return res

@@ -1,0 +1,76 @@
+"""Pictures of the shaping tools in use on the sample, for gui/README.md.
+
+    xvfb-run -a -s "-screen 0 1600x1000x24" .venv/bin/python scripts/shaping_pictures.py
+
+Opens the sample, sets a patellar-tendon push zone, drags the MPT landmark, raises the
+medial wing of the trim line, makes a push stroke and saves the Rectify step as
+docs/images/gui_shaping.png.
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def main() -> int:
+    from PySide6.QtCore import QEventLoop, QTimer
+
+    from prosthetics_gui.mainwindow import MainWindow, qapp
+    from prosthetics_gui.shaping import timed_drag
+
+    app = qapp()
+    win = MainWindow(headless=True)
+    win.resize(1500, 950)
+    win.show()
+    win.start(None)
+
+    def spin_until(pred, timeout=300.0):
+        end = time.monotonic() + timeout
+        loop, timer = QEventLoop(), QTimer()
+        timer.setInterval(10)
+        timer.timeout.connect(lambda: loop.quit() if pred() or time.monotonic() > end else None)
+        timer.start()
+        if not pred():
+            loop.exec()
+        timer.stop()
+
+    spin_until(win.is_ready)
+    m, sh = win.model, win.shaper
+    spin_until(m.is_current)
+    m.edit({"patellar_tendon_depth_mm": 4.0, "fibular_head_depth_mm": -3.0})
+    win.select_step("rectify")
+    spin_until(m.is_current)
+    q = sh.limb_query()
+    mpt = sh.landmark_points()["mid_patellar_tendon"]
+    timed_drag(sh, mpt, list(q.closest_points(np.array([mpt + [0.0, 0.0, -8.0]]))[0]),
+               "landmarks")
+    spin_until(m.is_current)
+    win.viewport.set_view("three_quarter")
+    app.processEvents()
+    a = sh.trim_points()["lateral_wing"]
+    timed_drag(sh, a, list(q.closest_points(np.array([a + [0.0, 0.0, 12.0]]))[0]), "trim")
+    spin_until(m.is_current)
+    z = 0.45 * float(sh.trim_points()["anterior"][2])
+    ang = np.radians([35.0, 42.0, 49.0])
+    ring = q.closest_points(np.column_stack([80 * np.cos(ang), 80 * np.sin(ang),
+                                             np.full(3, z)]))[0]
+    win.pages["rectify"].brush["depth_mm"].setValue(3.0)
+    timed_drag(sh, ring[0], list(ring[1:]), "push")
+    spin_until(m.is_current)
+    sh.set_tool("push")
+    app.processEvents()
+    out = ROOT / "docs" / "images" / "gui_shaping.png"
+    win.grab().save(str(out))
+    print(out)
+    win.close()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
