@@ -16,8 +16,9 @@ Geometry (limb frame, mm):
   thickness from the inner surface: a point-wise normal offset thins the wall where the
   surface is concave, so the distance is measured and the offset grown where it falls short.
 - A rounded brim (a half-round of the wall's thickness) joins inner and outer at the trim.
-- The distal 4-hole adapter (CadQuery) is joined with manifold3d: shell + pedestal - cavity
-  - bolt holes - recess.
+- The distal 4-hole adapter (CadQuery), placed under the socket as its alignment asks
+  (flexion, adduction, offsets: :class:`~prosthetics.sockets.adapters.Alignment`), is
+  joined with manifold3d: shell + block + pedestal - cavity - bolt holes - recess.
 """
 
 from __future__ import annotations
@@ -472,8 +473,7 @@ def shell_and_cavity(inner: np.ndarray, pole: np.ndarray, target: np.ndarray,
 
 
 #: The pedestal under the shell reaches this far into the wall past where it meets it,
-#: and inside the wall up to this far above where it meets it highest (mm); it is sampled
-#: over the block's top face on this many rings x directions.
+#: and inside the wall up to this far above where it meets it highest (mm).
 PEDESTAL_INTO_WALL_MM, PEDESTAL_ABOVE_MM = 1.0, 2.0
 #: The pedestal meets the shell at most this much higher than it does with the socket
 #: square over the interface (plus the rise the alignment's tilt gives the block's edge),
@@ -482,6 +482,7 @@ PEDESTAL_INTO_WALL_MM, PEDESTAL_ABOVE_MM = 1.0, 2.0
 PEDESTAL_SLACK_MM = 10.0
 #: A bare rim of the block's top wider than this (mm) is worth a warning.
 BARE_RIM_WARN_MM = 3.0
+#: The pedestal is sampled over the block's top face on this many rings x directions.
 _PEDESTAL_RINGS, _PEDESTAL_DIRECTIONS = 16, 96
 #: The pedestal's side stands this far inside the block's edge and its foot this far down
 #: in the block (mm): it never meets the tessellated block's own faces.
@@ -527,8 +528,8 @@ def _disc_points(radius_mm: float, rings: int = _PEDESTAL_RINGS,
 def through_shell(inner: np.ndarray, pole: np.ndarray, outer: np.ndarray,
                   outer_pole: np.ndarray, xy: np.ndarray, from_z_mm: float,
                   below_z_mm: float = np.inf, through_mm: float = np.inf):
-    """Where straight lines up through the points ``xy`` (n, 2) enter the shell, open into
-    its cavity and leave it (the rows and poles all in one frame, mm).
+    """Where straight lines up through the points ``xy`` (n, 2) enter the shell and open
+    into its cavity (the rows and poles all in one frame, mm).
 
     Returns
     -------
@@ -539,9 +540,6 @@ def through_shell(inner: np.ndarray, pole: np.ndarray, outer: np.ndarray,
         through the wall into the cavity; NaN where it does not: no shell over it, no
         cavity, a line that leaves the shell again before the cavity, or one that runs
         more than ``through_mm`` inside the wall (along it rather than through it).
-    leave : (n,) float
-        Where the line next crosses the shell's outer surface after ``enter`` (inf: it
-        leaves through the open top, or never entered).
     """
     enter = shell_over(outer, outer_pole, xy, from_z_mm, below_z_mm)
     floor = _heights_above(inner, pole, xy, from_z_mm)
@@ -550,7 +548,7 @@ def through_shell(inner: np.ndarray, pole: np.ndarray, outer: np.ndarray,
     leave[inside] = _heights_above(outer, outer_pole, xy[inside], enter[inside] + 0.01)
     with np.errstate(invalid="ignore"):         # inf - inf where a ray meets nothing
         ok = inside & np.isfinite(floor) & (leave > floor) & (floor - enter <= through_mm)
-    return enter, np.where(ok, floor, np.nan), leave
+    return enter, np.where(ok, floor, np.nan)
 
 
 def distal_pedestal(xy: np.ndarray, top_z: np.ndarray, base_z_mm: float) -> trimesh.Trimesh:
@@ -707,8 +705,7 @@ def assemble_socket(limb, grid: SocketGrid, inner: np.ndarray, pole: np.ndarray,
         shell_z = shell_over(_moved(outer, to_iface), _moved(pole_out, to_iface), disc, low,
                              reach_z)
         drop = max(0.0, base - float(np.min(shell_z, initial=base)) - max(sunk, 0.0))
-        if drop > 0:
-            to_design = to_design @ _translation(0.0, 0.0, -drop)
+        to_design = placing.interface_to_design(base, drop)
     to_iface = np.linalg.inv(to_design)
     # The shell in the interface's frame (the same arrays when the socket is square over it).
     outer_i, pole_out_i = _moved(outer, to_iface), _moved(pole_out, to_iface)
@@ -748,8 +745,7 @@ def assemble_socket(limb, grid: SocketGrid, inner: np.ndarray, pole: np.ndarray,
     adapter = adapters.PlacedInterface(
         interface=iface, interface_to_design=to_design, bottom_z_mm=float(block.bounds[0, 2]),
         pedestal_top_z_mm=max(float(block.bounds[1, 2]), float(pedestal.bounds[1, 2])),
-        alignment=({**placing.as_dict(base), "dropped_along_axis_mm": round(drop, 6)}
-                   if alignment is not None else None))
+        alignment=placing.as_dict(base, drop) if alignment is not None else None)
     # The wall is measured above the pedestal and the holes' reach (tilted with the
     # interface): below it the distal block is solid and its holes are meant.
     hole_rims = _moved(np.column_stack([
@@ -827,12 +823,6 @@ def assemble_socket(limb, grid: SocketGrid, inner: np.ndarray, pole: np.ndarray,
                         warnings=[*placing_warnings,
                                   *(fen.warnings if fen is not None else []),
                                   *label_warnings])
-
-
-def _translation(x: float, y: float, z: float) -> np.ndarray:
-    m = np.eye(4)
-    m[:3, 3] = (x, y, z)
-    return m
 
 
 def _clip_radius(openings: np.ndarray, block_radius_mm: float) -> float:

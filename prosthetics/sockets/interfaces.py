@@ -259,33 +259,35 @@ class Alignment:
         socket_to_interface = np.eye(3) + k + k @ k / (1.0 + n[2])
         return socket_to_interface.T
 
-    def interface_to_design(self, pivot_z_mm: float) -> np.ndarray:
+    def interface_to_design(self, pivot_z_mm: float, drop_mm: float = 0.0) -> np.ndarray:
         """(4, 4) transform from the interface's frame to the limb (design) frame, mm.
 
         ``pivot_z_mm``: height of the pivot on the axis (the same point in both frames when
-        the offsets are 0).
+        the offsets are 0); ``drop_mm``: how far the interface is then moved down its own
+        axis (to keep a turned distal end from sinking into its block).
         """
         r = self.rotation_interface_to_design()
         pivot = np.array([0.0, 0.0, pivot_z_mm])
         # Where the socket's pivot sits in the interface's frame.
         offset = np.array([-self.lateral_sign * self.medial_offset_mm,
-                           self.anterior_offset_mm, 0.0])
+                           self.anterior_offset_mm, drop_mm])
         m = np.eye(4)
         m[:3, :3] = r
         m[:3, 3] = pivot - r @ (pivot + offset)
         return m
 
-    def as_dict(self, pivot_z_mm: float) -> dict:
-        """The record for the report: the four values, the pivot, the pylon's axis and the
-        transform (design frame, mm)."""
-        m = self.interface_to_design(pivot_z_mm)
+    def as_dict(self, pivot_z_mm: float, drop_mm: float = 0.0) -> dict:
+        """The record for the report: the four values, the pivot, the drop along the
+        interface's axis, the pylon's axis and the transform (design frame, mm)."""
+        m = self.interface_to_design(pivot_z_mm, drop_mm)
         return {"socket_flexion_deg": self.flexion_deg,
                 "socket_adduction_deg": self.adduction_deg,
                 "socket_anterior_offset_mm": self.anterior_offset_mm,
                 "socket_medial_offset_mm": self.medial_offset_mm,
                 "limb_side": self.side,
-                "pivot_mm": [0.0, 0.0, round(float(pivot_z_mm), 3)],
-                "interface_axis": np.round(m[:3, 2], 6).tolist(),
+                "pivot_mm": [0.0, 0.0, round(float(pivot_z_mm), 6)],
+                "dropped_along_axis_mm": round(float(drop_mm), 6),
+                "interface_axis": np.round(m[:3, 2], 9).tolist(),
                 "transform_interface_to_design": np.round(m, 9).tolist()}
 
 

@@ -171,11 +171,6 @@ class FourHoleAdapter:
         bolts come from below into heat-set inserts (blind pockets: none)."""
         return self.hole_centres() if self.insert_diameter_mm <= 0 else np.zeros((0, 2))
 
-    @property
-    def solid_top_z_mm(self) -> float:
-        """Height of the top of :meth:`solid`, mm."""
-        return self.pedestal_top_z_mm
-
     def solid(self):
         """The plate and pedestal as one CadQuery solid (no holes)."""
         import cadquery as cq
@@ -453,9 +448,17 @@ def _transform(points: np.ndarray, m: np.ndarray) -> np.ndarray:
 
 
 def _placed(wp, m: np.ndarray):
-    """A CadQuery workplane's objects moved rigidly by the 4x4 transform ``m``."""
+    """A CadQuery workplane's objects moved rigidly by the 4x4 transform ``m`` (a turn about
+    an axis through the origin, then a shift: OCC refuses a matrix that is orthogonal only
+    to rounding)."""
     import cadquery as cq
 
-    matrix = cq.Matrix([list(map(float, row)) for row in m[:3]])
-    return cq.Workplane("XY").newObject([v.transformShape(matrix) for v in wp.vals()])
+    r, t = m[:3, :3], m[:3, 3]
+    angle = float(np.arccos(np.clip((np.trace(r) - 1.0) / 2.0, -1.0, 1.0)))
+    axis = np.array([r[2, 1] - r[1, 2], r[0, 2] - r[2, 0], r[1, 0] - r[0, 1]])
+    shapes = wp.vals()
+    if angle > 1e-12 and np.linalg.norm(axis) > 1e-12:
+        shapes = [v.rotate(cq.Vector(0, 0, 0), cq.Vector(*axis), float(np.degrees(angle)))
+                  for v in shapes]
+    return cq.Workplane("XY").newObject([v.translate(cq.Vector(*t)) for v in shapes])
 
