@@ -321,8 +321,11 @@ class DesignSession:
         warnings.extend(strength_warnings(self.groups["template"], material))
         warnings.extend(fenestration_warnings(getattr(sock, "fenestrations", None),
                                               getattr(sock.params, "LOAD_BEARING", True)))
+        # The template's way up is the distal interface's own axis (tilted under a socket
+        # set in flexion or adduction), so that its face is the one on the bed.
         orientation, fit, lines = orientation_check(
-            sock.mesh, printer, names=_limb_axis_words(self.groups["template"]),
+            sock.mesh, printer, preferred_up=getattr(sock.adapter, "axis", (0.0, 0.0, 1.0)),
+            names=_limb_axis_words(self.groups["template"]),
             preferred_face="the distal interface's face")
         warnings.extend(lines)
         return {"checks": {**solid, **wall, "wall_required_mm": required,

@@ -199,8 +199,12 @@ class OrientationChoice:
         return self.chosen.tilt_deg < 0.5
 
     def apply(self, mesh: trimesh.Trimesh) -> trimesh.Trimesh:
-        """A copy of ``mesh`` in the print orientation (the mesh itself when unturned)."""
-        if self.is_preferred:
+        """A copy of ``mesh`` in the print orientation (the mesh itself when unturned).
+
+        The template's way up (``preferred_up``) need not be the design frame's +Z: an
+        interface under a socket in flexion is tilted, and then the part is turned even
+        when it prints the template's way up."""
+        if np.array_equal(self.rotation, np.eye(3)):
             return mesh
         out = mesh.copy()
         out.apply_transform(self.transform)
@@ -430,7 +434,7 @@ def choose_orientation(mesh: trimesh.Trimesh, printer, *, preferred_up=(0.0, 0.0
 
     return OrientationChoice(chosen=chosen, preferred=preferred,
                              alternatives=_alternatives(cands, chosen, preferred),
-                             rotation=np.eye(3) if chosen.tilt_deg < 0.5
+                             rotation=np.eye(3) if chosen.up[2] > np.cos(np.radians(0.5))
                              else rotation_to_z(chosen.up),
                              reason=_choice_reason(printer, cands, chosen, preferred,
                                                    bool(fitting), bool(flat)),
