@@ -48,10 +48,9 @@ def launches(n: int) -> list[float]:
 
 
 def hand_speed(repeats: int) -> dict:
-    from PySide6.QtCore import QEventLoop, QTimer
-
     from prosthetics_gui.mainwindow import MainWindow, qapp
     from prosthetics_gui.shaping import timed_drag
+    from prosthetics_gui.worker import run_until
 
     app = qapp()
     win = MainWindow(headless=True)
@@ -60,17 +59,7 @@ def hand_speed(repeats: int) -> dict:
     win.start(None)
 
     def spin_until(pred, timeout=300.0):
-        """Run the event loop idle until ``pred()`` (a busy loop would compete with the
-        worker thread for the 2 cores)."""
-        end = time.monotonic() + timeout
-        loop, timer = QEventLoop(), QTimer()
-        timer.setInterval(10)
-        timer.timeout.connect(lambda: loop.quit() if pred() or time.monotonic() > end else None)
-        timer.start()
-        if not pred():
-            loop.exec()
-        timer.stop()
-        if not pred():
+        if not run_until(pred, timeout):
             raise SystemExit("timed out")
 
     spin_until(win.is_ready)

@@ -262,18 +262,9 @@ class CompareModel(QObject):
 
     def wait_idle(self, timeout_s: float = 300.0) -> bool:
         """Run the event loop until no comparison runs (screenshots, tests)."""
-        from PySide6.QtCore import QEventLoop, QTimer
+        from .worker import run_until
 
-        end = time.monotonic() + timeout_s
-        loop, timer = QEventLoop(), QTimer()
-        timer.setInterval(20)
-        timer.timeout.connect(lambda: loop.quit() if not self.busy or time.monotonic() > end
-                              else None)
-        timer.start()
-        if self.busy:
-            loop.exec()
-        timer.stop()
-        return not self.busy
+        return run_until(lambda: not self.busy, timeout_s, 20)
 
     def shutdown(self) -> None:
         """Ask the running comparison to stop (at its next stage); its result is dropped."""

@@ -62,6 +62,21 @@ def _mm(v: float | None, sign: bool = False) -> str:
     return f"{v:+.1f} mm" if sign else f"{v:.1f} mm"
 
 
+
+def _value_rows(grid, first_row: int, prefix: str, rows) -> dict[str, QLabel]:
+    """A label and a selectable value ("—" until set) per (key, text) row of ``grid`` from
+    ``first_row``; the values by key (object names ``<prefix>_<key>``)."""
+    out: dict[str, QLabel] = {}
+    for i, (key, text) in enumerate(rows):
+        grid.addWidget(QLabel(text), first_row + i, 0)
+        v = QLabel("—")
+        v.setObjectName(f"{prefix}_{key}")
+        v.setWordWrap(True)
+        v.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        grid.addWidget(v, first_row + i, 1)
+        out[key] = v
+    return out
+
 class SectionPlot(FigureCanvasQTAgg):
     """The three contours of one level, seen from above (+X the patient's right, +Y
     anterior), in mm."""
@@ -180,18 +195,10 @@ class SectionTapePanel(QWidget):
         g.addWidget(self.mpt_btn, 2, 1)
         self.plot = SectionPlot(box)
         g.addWidget(self.plot, 3, 0, 1, 2)
-        self.figures: dict[str, QLabel] = {}
-        rows = (("limb", "Limb circumference"), ("cavity", "Cavity circumference"),
-                ("outer", "Outer circumference"), ("wall", "Wall min / mean / max"),
-                ("area", "Cavity area vs limb"))
-        for i, (key, text) in enumerate(rows):
-            g.addWidget(QLabel(text), 4 + i, 0)
-            v = QLabel("—")
-            v.setObjectName(f"figure_{key}")
-            v.setWordWrap(True)
-            v.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-            g.addWidget(v, 4 + i, 1)
-            self.figures[key] = v
+        self.figures = _value_rows(g, 4, "figure", (
+            ("limb", "Limb circumference"), ("cavity", "Cavity circumference"),
+            ("outer", "Outer circumference"), ("wall", "Wall min / mean / max"),
+            ("area", "Cavity area vs limb")))
         self.figures["wall"].setToolTip(
             "Over 360 points along the cavity contour, to the outer contour, in the "
             "horizontal plane (a sloped wall reads a little thicker)")
@@ -218,17 +225,9 @@ class SectionTapePanel(QWidget):
         self.tape_status = QLabel("Press “Pick two points”, then click A and B on the limb.")
         self.tape_status.setWordWrap(True)
         g.addWidget(self.tape_status, 1, 0, 1, 2)
-        self.tape_labels: dict[str, QLabel] = {}
-        for i, (key, text) in enumerate((("geodesic", "Along the surface"),
-                                         ("straight", "Straight"), ("a", "A  (x, y, z)"),
-                                         ("b", "B  (x, y, z)"))):
-            g.addWidget(QLabel(text), 2 + i, 0)
-            v = QLabel("—")
-            v.setObjectName(f"tape_{key}")
-            v.setWordWrap(True)
-            v.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-            g.addWidget(v, 2 + i, 1)
-            self.tape_labels[key] = v
+        self.tape_labels = _value_rows(g, 2, "tape", (
+            ("geodesic", "Along the surface"), ("straight", "Straight"),
+            ("a", "A  (x, y, z)"), ("b", "B  (x, y, z)")))
         for key in ("geodesic", "straight"):
             f = self.tape_labels[key].font()
             f.setBold(True)

@@ -16,7 +16,6 @@ flag; the job stops at the next stage boundary and the next job picks up the new
 from __future__ import annotations
 
 import sys
-import time
 from pathlib import Path
 from typing import Any
 
@@ -43,7 +42,7 @@ from .edits import (
 )
 from .jobs import QUICK_PARAMS, export_job, revision_job, sync_job
 from .messages import STAGE_TEXT, error_hint
-from .worker import Job, make_pool
+from .worker import Job, make_pool, run_until
 
 
 class DesignModel(QObject):
@@ -70,7 +69,6 @@ class DesignModel(QObject):
         #: Landmarks, trim points and strokes set on the model by hand (the target, like
         #: ``groups``; the session catches up in the next job).
         self.hand = Rectification()
-        self.landmarks: dict = {}
         self.case_path: Path | None = None      # a single-file case (*.case.json)
         self.case_folder: Path | None = None    # a case folder (prosthetics.cases.store)
         self._queued_revision: dict | None = None
@@ -229,12 +227,7 @@ class DesignModel(QObject):
             return False
         self.case_path = None
         self.case_folder = None
-        self.landmarks = dict(landmarks or {})
-        hand = rectification or Rectification()
-        if landmarks:
-            hand = hand.replace(landmarks={**{k: tuple(v) for k, v in landmarks.items()},
-                                           **hand.landmarks})
-        self.hand = hand
+        self.hand = (rectification or Rectification()).with_landmarks_under(landmarks)
         self.handChanged.emit()
         self._expect_sha = sha256 or None
         self._clear_results()
@@ -455,22 +448,10 @@ class DesignModel(QObject):
     def wait_idle(self, timeout_s: float = 300.0) -> bool:
         """Run the event loop until the design is up to date, or stopped by an error or a
         cancel (for the screenshot mode and tests); False on time-out."""
-        from PySide6.QtCore import QEventLoop, QTimer
-
-        end = time.monotonic() + timeout_s
-
         def settled() -> bool:
             return not self.busy and (self.session is None or self._halted or self.is_current())
 
-        loop, timer = QEventLoop(), QTimer()
-        timer.setInterval(20)
-        timer.timeout.connect(lambda: loop.quit() if settled() or time.monotonic() > end
-                              else None)
-        timer.start()
-        if not settled():
-            loop.exec()
-        timer.stop()
-        return settled()
+        return run_until(settled, timeout_s, 20)
 
     def _pump(self) -> None:
         """Start the next job if none is running and something needs doing."""

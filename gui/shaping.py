@@ -21,7 +21,6 @@ usual.
 
 from __future__ import annotations
 
-import math
 import time
 
 import numpy as np
@@ -35,9 +34,9 @@ from prosthetics.sockets.rectification import (
     TRIM_POINTS,
     ProtectRegion,
     Stroke,
-    _periodic_pchip,
     grid_volume_ml,
     trim_point_angle_deg,
+    trim_with_points,
 )
 
 TOOLS = {"view": "Turn the view", "landmarks": "Move landmarks", "trim": "Trim line",
@@ -370,21 +369,20 @@ class Shaper(QObject):
             poly.points = pts
 
     def _trim_line_through(self, name: str, p) -> np.ndarray:
-        """The brim line on the limb with one control point moved to ``p`` (live preview;
-        the socket built afterwards uses the core's own trim curve)."""
+        """The brim line on the limb with one control point moved to ``p`` (live preview):
+        the core's :func:`trim_with_points` over the shown brim instead of the template's
+        curve (the socket built afterwards uses the template's)."""
         sock = self.model.socket
         top = sock.grid.limb_points[-1]
         ang = np.degrees(np.arctan2(top[:, 1], top[:, 0]))
         order = np.argsort(ang)
-        base_at = float(np.interp(math.degrees(math.atan2(p[1], p[0])), ang[order],
-                                  top[order, 2], period=360.0))
-        pts = self.trim_points()
-        angles = [math.degrees(math.atan2(v[1], v[0])) for v in pts.values()]
-        offsets = [float(p[2]) - base_at if k == name else 0.0 for k in pts]
-        angles[list(pts).index(name)] = math.degrees(math.atan2(p[1], p[0]))
-        z = top[:, 2] + _periodic_pchip(np.mod(angles, 360.0), np.array(offsets),
-                                       np.mod(ang, 360.0))
+
+        def shown(theta, _p, _z):
+            return np.interp(np.degrees(theta), ang[order], top[order, 2], period=360.0)
+
+        trim = trim_with_points(shown, {**self.trim_points(), name: tuple(p)}, _side(sock))
         th = np.radians(ang)
+        z = trim(th, None, None)
         dirs = np.column_stack([np.cos(th), np.sin(th), np.zeros_like(th)])
         origins = np.column_stack([np.zeros_like(z), np.zeros_like(z), z])
         t = self.limb_query().cast(origins, dirs)

@@ -8,11 +8,30 @@ exception comes back to the GUI thread through queued signals.
 from __future__ import annotations
 
 import threading
+import time
 import traceback
 from collections.abc import Callable
 from typing import Any
 
 from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal
+
+
+def run_until(done: Callable[[], bool], timeout_s: float, interval_ms: int = 10) -> bool:
+    """Run the Qt event loop, idle between events as the application is, until ``done()``
+    or ``timeout_s`` has passed; returns ``done()``.  (A busy ``processEvents`` loop would
+    take the GIL and a core from the worker thread.)  For waiting in screenshots, tests and
+    benchmarks."""
+    from PySide6.QtCore import QEventLoop, QTimer
+
+    end = time.monotonic() + timeout_s
+    loop, timer = QEventLoop(), QTimer()
+    timer.setInterval(interval_ms)
+    timer.timeout.connect(lambda: loop.quit() if done() or time.monotonic() >= end else None)
+    timer.start()
+    if not done() and time.monotonic() < end:
+        loop.exec()
+    timer.stop()
+    return bool(done())
 
 
 class CancelFlag:

@@ -172,12 +172,8 @@ class DesignSession:
         self._template_cache = TemplateCache()
         self._fits = None
         self.rectification = Rectification()
-        hand = rectification or Rectification()
-        if landmarks:
-            hand = hand.replace(landmarks={**{k: tuple(np.asarray(v, dtype=float))
-                                              for k, v in landmarks.items()},
-                                           **hand.landmarks})
-        self.set_rectification(hand)
+        self.set_rectification((rectification or Rectification()).with_landmarks_under(
+            landmarks))
 
     def set_landmarks(self, points: dict) -> None:
         """Landmarks set by the user (name -> (3,) mm, design frame), over the guesses."""

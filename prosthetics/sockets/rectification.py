@@ -134,6 +134,13 @@ class Rectification:
         d.update(changes)
         return Rectification(**d)
 
+    def with_landmarks_under(self, points: dict | None) -> Rectification:
+        """This rectification with ``points`` (name -> (3,) mm, e.g. a landmarks file's or
+        a single-file case's) added under the landmarks it sets itself."""
+        if not points:
+            return self
+        return self.replace(landmarks={**points, **self.landmarks})
+
     def as_dict(self, side: str | None = None) -> dict:
         out = {"schema": SCHEMA}
         if side:
@@ -202,6 +209,20 @@ def stroke_from_dict(d, where: str) -> Stroke:
                   depth_mm=depth, strength=_num(d, "strength", where, 0.0, 1.0, 0.5))
 
 
+def _named_points(data: dict, key: str, names, what: str, source: str) -> dict:
+    """``data[key]``: an object name -> [x, y, z] with names from ``names``."""
+    given = data.get(key) or {}
+    if not isinstance(given, dict):
+        raise ParameterError(f"{source}: {key} must be an object name -> [x, y, z]")
+    out = {}
+    for name, v in given.items():
+        if name not in names:
+            raise ParameterError(f"{source}: unknown {what} {name!r}; known: "
+                                 f"{', '.join(names)}")
+        out[name] = _vec(v, f"{what} {name}", source)
+    return out
+
+
 def rectification_from_dict(data, source: str = "rectification") -> Rectification:
     """A :class:`Rectification` from its JSON object; every mistake is a one-line
     ParameterError naming ``source`` and what to fix."""
@@ -211,29 +232,13 @@ def rectification_from_dict(data, source: str = "rectification") -> Rectificatio
     _unknown(data, _TOP_KEYS, source)
     if data.get("schema", SCHEMA) != SCHEMA:
         raise ParameterError(f"{source}: schema {data.get('schema')!r} is not {SCHEMA!r}")
-    marks = data.get("landmarks") or {}
-    if not isinstance(marks, dict):
-        raise ParameterError(f"{source}: landmarks must be an object name -> [x, y, z]")
-    landmarks = {}
-    for name, v in marks.items():
-        if name not in LANDMARK_NAMES:
-            raise ParameterError(f"{source}: unknown landmark {name!r}; known: "
-                                 f"{', '.join(LANDMARK_NAMES)}")
-        landmarks[name] = _vec(v, f"landmark {name}", source)
+    landmarks = _named_points(data, "landmarks", LANDMARK_NAMES, "landmark", source)
     confirmed = data.get("confirmed") or []
     bad = [c for c in confirmed if c not in LANDMARK_NAMES]
     if not isinstance(confirmed, list) or bad:
         raise ParameterError(f"{source}: confirmed must list landmark names; unknown "
                              f"{(bad or [confirmed])[0]!r}")
-    tp = data.get("trim_points") or {}
-    if not isinstance(tp, dict):
-        raise ParameterError(f"{source}: trim_points must be an object name -> [x, y, z]")
-    trim = {}
-    for name, v in tp.items():
-        if name not in TRIM_POINTS:
-            raise ParameterError(f"{source}: unknown trim point {name!r}; known: "
-                                 f"{', '.join(TRIM_POINTS)}")
-        trim[name] = _vec(v, f"trim point {name}", source)
+    trim = _named_points(data, "trim_points", TRIM_POINTS, "trim point", source)
     strokes = data.get("strokes") or []
     protect = data.get("protect") or []
     if not isinstance(strokes, list) or not isinstance(protect, list):

@@ -29,18 +29,11 @@ def _gui_settings(tmp_path_factory):
 
 
 def _run_loop(done, timeout: float) -> None:
-    """Run the Qt event loop (idle between events, as the application does: a busy loop
-    would take the GIL and a core from the worker) until ``done()`` or ``timeout``."""
-    from PySide6.QtCore import QEventLoop, QTimer
+    """Run the Qt event loop (idle between events, as the application does) until
+    ``done()`` or ``timeout``."""
+    from prosthetics_gui.worker import run_until
 
-    end = time.monotonic() + timeout
-    loop, timer = QEventLoop(), QTimer()
-    timer.setInterval(10)
-    timer.timeout.connect(lambda: loop.quit() if done() or time.monotonic() >= end else None)
-    timer.start()
-    if not done() and time.monotonic() < end:
-        loop.exec()
-    timer.stop()
+    run_until(done, timeout)
 
 
 def spin(seconds: float) -> None:
