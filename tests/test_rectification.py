@@ -194,3 +194,15 @@ def test_cli_refuses_bad_rectification_files_in_one_line(tmp_path, limb):
         assert len(lines) == 1 and words in lines[0], r.stderr
         assert "Traceback" not in r.stderr
         assert not out.exists()
+
+
+def test_patient_record_lists_the_strokes_and_trim_points():
+    from prosthetics.cases.record import _rectification_html
+
+    hand = {"strokes": [{"kind": "push", "centre_mm": [1.0, 62.5, 110.0]}],
+            "strokes_described": ["push in 3.0 mm over 24 mm"],
+            "trim_points": {"medial_wing": [-44.0, 0.0, 228.0]}, "protect": [{}]}
+    html = _rectification_html({"global": {}, "hand": hand})
+    assert "push in 3.0 mm over 24 mm" in html and "62.5" in html and "110.0" in html
+    assert "medial wing" in html and "228.0" in html
+    assert "1 region(s) protected" in html

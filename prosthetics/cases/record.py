@@ -143,6 +143,22 @@ def _rectification_html(rect: dict | None) -> str:
                          [[esc(k.replace("_", " ")), *[fmt(c, 1) for c in v],
                            esc(src.get(k, ""))] for k, v in pts.items()],
                          numeric={1, 2, 3}))
+    hand = rect.get("hand") if isinstance(rect.get("hand"), dict) else {}
+    strokes, words = hand.get("strokes") or [], hand.get("strokes_described") or []
+    if strokes:
+        out += ("<h3>Strokes on the cavity, in order (design frame, mm)</h3>"
+                + table(["", "stroke", "centre x", "y", "z"],
+                        [[str(i), esc(words[i - 1] if i <= len(words) else s.get("kind", "")),
+                          *[fmt(c, 1) for c in s.get("centre_mm", [])]]
+                         for i, s in enumerate(strokes, 1)], numeric={2, 3, 4}))
+    trim = hand.get("trim_points") or {}
+    if trim:
+        out += ("<h3>Trim line points set by hand (design frame, mm)</h3>"
+                + table(["point", "x", "y", "z"],
+                        [[esc(k.replace("_", " ")), *[fmt(c, 1) for c in v]]
+                         for k, v in trim.items()], numeric={1, 2, 3}))
+    if hand.get("protect"):
+        out += f'<p>{len(hand["protect"])} region(s) protected from the strokes.</p>'
     return out
 
 
