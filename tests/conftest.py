@@ -123,3 +123,19 @@ def aligned_forearm() -> trimesh.Trimesh:
 def aligned_thigh() -> trimesh.Trimesh:
     """The thigh residual limb cropped from the Visible Human skin, aligned (mm)."""
     return _aligned_crop("transfemoral_vh_f.stl")
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _geometry_cache(tmp_path_factory):
+    """One geometry cache per test process, never the user's own."""
+    import os
+
+    from prosthetics.cache import CACHE_ENV_VAR
+
+    old = os.environ.get(CACHE_ENV_VAR)
+    os.environ[CACHE_ENV_VAR] = str(tmp_path_factory.mktemp("geometry-cache"))
+    yield
+    if old is None:
+        os.environ.pop(CACHE_ENV_VAR, None)
+    else:
+        os.environ[CACHE_ENV_VAR] = old
