@@ -1,10 +1,20 @@
-"""Time and memory of `prosthetics design` on a phone-like scan of 600,000 points.
+"""Time and memory of `prosthetics design` on a phone-like scan, against a baseline commit.
 
-    .venv/bin/python bench/bench_design.py [--points 600000] [--runs 3] [--slice]
+    .venv/bin/python bench/bench_design.py [--points 600000] [--runs 5] [--baseline 1f882fb]
+                                           [--slice] [--json]
 
-Each run is a fresh process (so peak memory is that run's own), on a scan made by the seeded
-generator from the shipped clean limb.  Prints the per-stage median over the runs, and the
-ratio to a baseline run in the same process of this script: the 150,000-point sample.
+Each run is a fresh process running the command line, ``python -m prosthetics design SCAN
+--out DIR --set slice=false`` (so its imports, and its peak memory, are that run's own), on
+a scan made by the seeded generator from the shipped clean limb.  Three variants, run in
+turn (A, B, C, A, B, C, ...) so a change in the machine's load falls on all of them:
+
+- ``baseline``: the pipeline of an earlier commit (default 1f882fb), checked out with
+  ``git worktree`` into a temporary folder and run with this environment;
+- ``cold``: this checkout with an empty geometry cache (a first run on a new machine);
+- ``warm``: this checkout with the cache filled by one untimed run (every later run).
+
+Prints, per stage, the median over the runs of what each run's report.json records, the
+command's wall time and peak resident memory, and the ratio of each to the baseline.
 """
 
 from __future__ import annotations
@@ -12,85 +22,144 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shutil
 import statistics
 import subprocess
 import sys
 import tempfile
+import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-CHILD = r"""
-import json, resource, sys, time
-t0 = time.perf_counter()
-from prosthetics.design.session import run_design, write_design
-t_import = time.perf_counter() - t0
-scan, out, slice_ = sys.argv[1], sys.argv[2], sys.argv[3] == "1"
-t = time.perf_counter()
-d = run_design(scan, settings={"slice": str(slice_)})
-r = write_design(d, out)
-wall = time.perf_counter() - t
-peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
-print(json.dumps({"timings": r["timings_s"], "wall_s": wall, "import_s": t_import,
-                  "peak_mb": peak_mb, "triangles": r["checks"]["triangles"],
-                  "min_wall_mm": r["checks"]["min_wall_mm"]}))
-"""
+STAGES = ("load", "clean", "align", "measure", "template", "check", "export", "report", "slice")
 
 
-def run_once(scan: Path, slice_: bool) -> dict:
-    with tempfile.TemporaryDirectory() as out:
-        proc = subprocess.run([sys.executable, "-c", CHILD, str(scan), out, "1" if slice_ else "0"],
-                              capture_output=True, text=True, cwd=ROOT)
-        if proc.returncode:
-            raise SystemExit(proc.stderr)
-        return json.loads(proc.stdout.strip().splitlines()[-1])
+def run_once(code_root: Path, scan: Path, slice_: bool, cache: Path | None) -> dict:
+    """One fresh ``prosthetics design`` process; its report's timings, wall and peak memory."""
+    env = dict(os.environ, PYTHONPATH=str(code_root), OMP_NUM_THREADS="2")
+    env["PROSTHETICS_CACHE_DIR"] = str(cache) if cache is not None else "off"
+    with tempfile.TemporaryDirectory() as tmp:
+        out = Path(tmp) / "out"
+        cmd = [sys.executable, "-m", "prosthetics", "design", str(scan), "--out", str(out),
+               "--set", f"slice={'true' if slice_ else 'false'}"]
+        t = time.perf_counter()
+        proc = subprocess.Popen(cmd, cwd=code_root, env=env, stdout=subprocess.PIPE,
+                                stderr=subprocess.PIPE, text=True)
+        # wait4 gives this child's own peak resident set, not the largest of all children.
+        _pid, status, usage = os.wait4(proc.pid, 0)
+        wall = time.perf_counter() - t
+        stdout, stderr = proc.stdout.read(), proc.stderr.read()
+        proc.stdout.close()
+        proc.stderr.close()
+        if os.waitstatus_to_exitcode(status) != 0:
+            raise SystemExit(f"{' '.join(cmd)} failed:\n{stdout}\n{stderr}")
+        report = json.loads((out / "report.json").read_text())
+    timings = {k: v for k, v in report["timings_s"].items() if "." not in k and k != "total"}
+    return {"timings": timings, "pipeline_s": sum(timings.values()), "wall_s": wall,
+            "peak_mb": usage.ru_maxrss / 1024.0,
+            "triangles": report["checks"]["triangles"],
+            "volume_ml": report["socket"].get("volume_ml"),
+            "min_wall_mm": report["checks"]["min_wall_mm"]}
 
 
-def bench(scan: Path, runs: int, slice_: bool) -> dict:
-    results = [run_once(scan, slice_) for _ in range(runs)]
-    stages = results[0]["timings"].keys()
-    return {"stages": {k: statistics.median(r["timings"][k] for r in results) for k in stages},
+def summarise(results: list[dict]) -> dict:
+    stages = {k: statistics.median(r["timings"].get(k, 0.0) for r in results)
+              for k in STAGES if any(k in r["timings"] for r in results)}
+    return {"stages": stages,
+            "pipeline_s": statistics.median(r["pipeline_s"] for r in results),
             "wall_s": statistics.median(r["wall_s"] for r in results),
-            "import_s": statistics.median(r["import_s"] for r in results),
-            "peak_mb": max(r["peak_mb"] for r in results),
-            "runs": runs, "triangles": results[0]["triangles"],
-            "min_wall_mm": results[0]["min_wall_mm"]}
+            "peak_mb": statistics.median(r["peak_mb"] for r in results),
+            "peak_mb_max": max(r["peak_mb"] for r in results),
+            "runs": len(results), "triangles": results[0]["triangles"],
+            "volume_ml": results[0]["volume_ml"], "min_wall_mm": results[0]["min_wall_mm"]}
+
+
+def baseline_checkout(ref: str, into: Path) -> Path:
+    """The code of commit ``ref`` in a temporary worktree (needs this folder to be a git
+    checkout holding that commit)."""
+    if shutil.which("git") is None or not (ROOT / ".git").exists():
+        raise SystemExit("the baseline needs a git checkout of the project; use --baseline none")
+    subprocess.run(["git", "-C", str(ROOT), "worktree", "add", "--detach", "-q", str(into), ref],
+                   check=True)
+    return into
 
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--points", type=int, default=600_000)
-    ap.add_argument("--runs", type=int, default=3)
+    ap.add_argument("--runs", type=int, default=5)
+    ap.add_argument("--baseline", default="1f882fb",
+                    help="commit to compare with (default 1f882fb); 'none' to skip")
     ap.add_argument("--slice", action="store_true", help="also slice with PrusaSlicer")
+    ap.add_argument("--json", action="store_true", help="print the figures as JSON")
     args = ap.parse_args()
 
     import trimesh
 
     from prosthetics.scan.phonescan import make_phone_scan, write_ply
 
-    with tempfile.TemporaryDirectory() as tmp:
-        big = Path(tmp) / f"phone_{args.points}.ply"
+    tmp = Path(tempfile.mkdtemp(prefix="bench-design-"))
+    worktree = None
+    try:
+        scan = tmp / f"phone_{args.points}.ply"
         truth = trimesh.load(ROOT / "scans" / "source" / "transtibial_scan_a.stl", process=False)
         ps = make_phone_scan(truth, seed=600, n_points=args.points)
-        write_ply(big, ps.points, ps.colors)
-        base = bench(ROOT / "scans" / "transtibial_phone.ply", args.runs, args.slice)
-        res = bench(big, args.runs, args.slice)
+        write_ply(scan, ps.points, ps.colors)
 
-    print(f"prosthetics design, median of {args.runs} runs, {os.cpu_count()} cores"
-          f"{' (with slicing)' if args.slice else ' (slicing off)'}")
-    print(f"{'stage':<12} {'150k sample s':>14} {f'{args.points // 1000}k scan s':>14} {'ratio':>7}")
-    for k in res["stages"]:
-        if k == "total":
-            continue
-        b, v = base["stages"].get(k, float("nan")), res["stages"][k]
-        print(f"{k:<12} {b:14.2f} {v:14.2f} {v / b if b else float('nan'):7.2f}")
-    print(f"{'pipeline':<12} {base['wall_s']:14.2f} {res['wall_s']:14.2f} "
-          f"{res['wall_s'] / base['wall_s']:7.2f}   (run_design + write_design)")
-    print(f"{'imports':<12} {base['import_s']:14.2f} {res['import_s']:14.2f}")
-    print(f"{'peak MB':<12} {base['peak_mb']:14.0f} {res['peak_mb']:14.0f} "
-          f"{res['peak_mb'] / base['peak_mb']:7.2f}   (max resident set of the process)")
-    print(f"socket: {res['triangles']} triangles, thinnest wall {res['min_wall_mm']} mm")
+        variants: dict[str, tuple[Path, Path | None, bool]] = {}
+        if args.baseline.lower() != "none":
+            worktree = baseline_checkout(args.baseline, tmp / "baseline")
+            variants["baseline"] = (worktree, None, False)
+        variants["cold"] = (ROOT, tmp / "cache-cold", True)
+        variants["warm"] = (ROOT, tmp / "cache-warm", False)
+        run_once(ROOT, scan, args.slice, tmp / "cache-warm")           # fills the warm cache
+        results: dict[str, list[dict]] = {k: [] for k in variants}
+        for i in range(args.runs):
+            for name, (code, cache, empty) in variants.items():
+                if empty and cache is not None:
+                    shutil.rmtree(cache, ignore_errors=True)
+                results[name].append(run_once(code, scan, args.slice, cache))
+                print(f"run {i + 1}/{args.runs} {name:<8} "
+                      f"{results[name][-1]['wall_s']:6.2f} s", file=sys.stderr, flush=True)
+        summary = {k: summarise(v) for k, v in results.items()}
+    finally:
+        if worktree is not None:
+            subprocess.run(["git", "-C", str(ROOT), "worktree", "remove", "--force",
+                            str(worktree)], check=False)
+        shutil.rmtree(tmp, ignore_errors=True)
+
+    if args.json:
+        print(json.dumps({"points": args.points, "runs": args.runs, "cores": os.cpu_count(),
+                          "baseline": args.baseline, "variants": summary}, indent=2))
+        return
+    names = list(summary)
+    base = summary.get("baseline")
+    print(f"prosthetics design on a {args.points:,}-point phone-like scan, median of "
+          f"{args.runs} fresh processes, {os.cpu_count()} cores"
+          f"{', with slicing' if args.slice else ', slicing off'}"
+          + (f"; ratios against {args.baseline}" if base else ""))
+    head = "".join(f"{n:>10}" for n in names)
+    ratios = "".join(f"{n + '/base':>11}" for n in names if n != "baseline") if base else ""
+    print(f"{'stage s':<22}{head}{ratios}")
+
+    def row(label: str, values: list[float], fmt: str = "10.2f") -> None:
+        line = f"{label:<22}" + "".join(format(v, fmt) for v in values)
+        if base:
+            b = values[0]
+            line += "".join(f"{(v / b if b else float('nan')):11.2f}" for v in values[1:])
+        print(line)
+
+    for k in STAGES:
+        if any(k in s["stages"] for s in summary.values()):
+            row(k, [s["stages"].get(k, 0.0) for s in summary.values()])
+    row("pipeline (in process)", [s["pipeline_s"] for s in summary.values()])
+    row("command wall", [s["wall_s"] for s in summary.values()])
+    row("peak MB", [s["peak_mb"] for s in summary.values()], "10.0f")
+    for n, s in summary.items():
+        print(f"{n}: socket {s['triangles']} triangles, {s['volume_ml']} ml, thinnest wall "
+              f"{s['min_wall_mm']} mm; peak memory up to {s['peak_mb_max']:.0f} MB")
 
 
 if __name__ == "__main__":

@@ -33,26 +33,38 @@ def quiet_open3d():
     return o3d
 
 
+#: RANSAC looks for a plane among at most this many points (a seeded random subset); the
+#: inliers are then counted among all of them.  A floor holds thousands of the subset's
+#: points, so the plane found is the same to well within the tolerance, in a fraction of
+#: the time (0.1 s against 0.26 s per plane on 165,000 points).
+RANSAC_MAX_POINTS = 60_000
+
+
 def _best_plane(points: np.ndarray, tolerance_mm: float, seed: int, min_spread_mm: float):
     """The RANSAC plane of :func:`find_floor` and its inliers' indices, or None."""
     o3d = quiet_open3d()
     if len(points) < 50:
         return None
+    sample = points
+    if len(points) > RANSAC_MAX_POINTS:
+        pick = np.random.default_rng(seed).choice(len(points), RANSAC_MAX_POINTS, replace=False)
+        sample = points[np.sort(pick)]
     o3d.utility.random.seed(seed)
-    pcd = o3d.geometry.PointCloud(o3d.utility.Vector3dVector(points))
-    plane, inliers = pcd.segment_plane(distance_threshold=tolerance_mm, ransac_n=3,
-                                       num_iterations=1000)
+    pcd = o3d.geometry.PointCloud(o3d.utility.Vector3dVector(sample))
+    plane, _ = pcd.segment_plane(distance_threshold=tolerance_mm, ransac_n=3,
+                                 num_iterations=1000)
+    n = np.asarray(plane[:3], dtype=float)
+    norm = np.linalg.norm(n)
+    n, off = n / norm, float(plane[3]) / norm
+    inliers = np.flatnonzero(np.abs(points @ n + off) <= tolerance_mm)
     if len(inliers) < max(50, 0.03 * len(points)):
         return None
-    inliers = np.asarray(inliers)
     inl = points[inliers]
     sv = np.linalg.svd(inl - inl.mean(axis=0), full_matrices=False, compute_uv=False)
     spread = sv / np.sqrt(len(inl))
     if spread[1] < min_spread_mm:
         return None
-    n = np.asarray(plane[:3], dtype=float)
-    norm = np.linalg.norm(n)
-    return n / norm, float(plane[3]) / norm, inliers
+    return n, off, inliers
 
 
 def find_floor(points: np.ndarray, tolerance_mm: float, seed: int = 0, *,
