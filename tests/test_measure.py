@@ -89,3 +89,39 @@ def test_real_limb_measurements(aligned_truth):
     assert np.sum(areas) * 0.5 / 1000.0 == pytest.approx(m.volume_ml, rel=3e-3)
     circ = np.array([s.perimeter_mm for s in m.levels])
     assert circ.min() > 100 and circ.max() < 450
+
+
+def _trimesh_section(mesh, z):
+    """trimesh's own section at z: the largest closed polygon's perimeter, area, centroid."""
+    path = mesh.section(plane_origin=[0.0, 0.0, z], plane_normal=[0.0, 0.0, 1.0])
+    poly = max(path.to_2D()[0].polygons_full, key=lambda p: p.area)
+    return poly.exterior.length, poly.area
+
+
+def test_sections_match_trimesh_on_a_real_limb_and_on_unshared_vertices(aligned_truth):
+    limb = aligned_truth.mesh
+    zs = np.linspace(5.0, proximal_rim_z(limb) - 5.0, 9)
+    # The same surface with every triangle on its own three vertices (as an STL reads).
+    loose = trimesh.Trimesh(limb.triangles.reshape(-1, 3),
+                            np.arange(3 * len(limb.faces)).reshape(-1, 3), process=False)
+    for mesh in (limb, loose):
+        for z, s in zip(zs, sections(mesh, zs)):
+            perimeter, area = _trimesh_section(limb, z)
+            assert s.perimeter_mm == pytest.approx(perimeter, rel=1e-9)
+            assert s.area_mm2 == pytest.approx(area, rel=1e-9)
+            np.testing.assert_array_equal(s.loop[0], s.loop[-1])       # closed
+
+
+def test_sections_take_the_largest_loop_and_skip_open_chains():
+    cup = open_cup(radius=40.0, height=100.0, n=360)
+    small = open_cup(radius=5.0, height=100.0, n=90)
+    small.apply_translation([100.0, 0.0, 0.0])
+    both = trimesh.util.concatenate([cup, small])
+    s = sections(both, [50.0])[0]
+    assert s.area_mm2 == pytest.approx(np.pi * 40.0 ** 2, rel=1e-3)
+    np.testing.assert_allclose(s.centroid_xy, [0.0, 0.0], atol=1e-6)
+    # Half the cup: the plane cuts an open arc, which is no section.
+    half = trimesh.Trimesh(cup.vertices, cup.faces[cup.triangles_center[:, 0] > 0],
+                           process=True)
+    assert sections(half, [50.0]) == [None]
+    assert sections(cup, [150.0]) == [None]

@@ -214,25 +214,31 @@ def not_strays(points: np.ndarray, radius_mm: float, min_neighbours: int) -> np.
 
 
 def _largest_component(mesh: trimesh.Trimesh) -> tuple[trimesh.Trimesh, int]:
-    """The piece of ``mesh`` with the largest area (pieces joined by shared vertices) and
-    how many other pieces there were."""
+    """The piece of ``mesh`` with the largest area and how many other pieces there were.
+
+    Pieces are joined by shared edges (two pieces touching at one vertex are two: keeping
+    both would leave a vertex no surface solver accepts); vertices at the same position
+    are merged first."""
+    mesh = mesh.copy()
+    mesh.merge_vertices()
     faces = np.asarray(mesh.faces)
-    n = len(mesh.vertices)
     if not len(faces):
         return mesh, 0
-    graph = coo_matrix((np.ones(2 * len(faces)),
-                        (np.r_[faces[:, 0], faces[:, 1]], np.r_[faces[:, 1], faces[:, 2]])),
-                       shape=(n, n))
+    edges = np.sort(np.concatenate([faces[:, [0, 1]], faces[:, [1, 2]], faces[:, [2, 0]]]),
+                    axis=1)
+    key = edges[:, 0] * len(mesh.vertices) + edges[:, 1]
+    order = np.argsort(key, kind="stable")
+    same = key[order[1:]] == key[order[:-1]]
+    face_of = np.tile(np.arange(len(faces)), 3)
+    a, b = face_of[order[:-1][same]], face_of[order[1:][same]]
+    graph = coo_matrix((np.ones(len(a)), (a, b)), shape=(len(faces), len(faces)))
     k, label = connected_components(graph, directed=False)
-    face_label = label[faces[:, 0]]
-    area = np.bincount(face_label, weights=mesh.area_faces, minlength=k)
-    pieces = int(np.count_nonzero(np.bincount(face_label, minlength=k)))
-    if pieces <= 1:
+    if k <= 1:
         return mesh, 0
-    out = trimesh.Trimesh(mesh.vertices, faces[face_label == int(np.argmax(area))],
-                          process=False)
+    area = np.bincount(label, weights=mesh.area_faces, minlength=k)
+    out = trimesh.Trimesh(mesh.vertices, faces[label == int(np.argmax(area))], process=False)
     out.remove_unreferenced_vertices()
-    return out, pieces - 1
+    return out, k - 1
 
 
 def refit_holes(mesh: trimesh.Trimesh, points: np.ndarray, c: np.ndarray, a: np.ndarray,
