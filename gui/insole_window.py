@@ -31,6 +31,7 @@ from PySide6.QtWidgets import (
 )
 
 from .forms import ParamForm
+from .messages import writer_progress
 from .worker import Job, make_pool
 
 #: The parameters shown in the form (the rest keep their preset values).
@@ -105,7 +106,9 @@ class InsoleModel(QObject):
         def fn(job: Job):
             from prosthetics.design.insole import write_insole
 
-            return write_insole(design, out, progress=lambda s, f: job.progress(s, f))
+            progress, slice_progress = writer_progress(job)
+            return write_insole(design, out, progress=progress, slice_progress=slice_progress,
+                                cancel=job.cancel)
         self._start(Job("export", fn, out=str(out)))
 
     def _start(self, job: Job) -> None:

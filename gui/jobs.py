@@ -17,6 +17,7 @@ from prosthetics.design.socket_writer import write_design
 from prosthetics.sockets.zones import ZONES
 
 from . import viewdata
+from .messages import writer_progress
 from .worker import Job
 
 __all__ = ["QUICK_PARAMS", "SETTLE_S", "sync_job", "export_job", "revision_job"]
@@ -110,10 +111,13 @@ def sync_job(s: DesignSession, diff: dict, quick: bool, shown: dict,
 def export_job(s: DesignSession, diff: dict, out: Path, shown: dict,
                hand=None) -> Callable[[Job], dict]:
     """Bring the design up to date, then write the print files and reports into ``out``
-    (the job's result is the report)."""
+    (the job's result is the report).  Cancel stops the slicer, if it runs: the files
+    are written by then, and the report says slicing was cancelled."""
     def fn(job: Job):
         _apply_and_run(s, diff, job, shown, hand=hand)
-        return write_design(s.design(), out, progress=job.progress)
+        progress, slice_progress = writer_progress(job)
+        return write_design(s.design(), out, progress=progress, slice_progress=slice_progress,
+                            cancel=job.cancel)
     return fn
 
 
@@ -125,6 +129,7 @@ def revision_job(s: DesignSession, diff: dict, rv: dict, shown: dict,
         from prosthetics.cases import add_design, open_case
 
         _apply_and_run(s, diff, job, shown, hand=hand)
+        progress, slice_progress = writer_progress(job)
         return add_design(open_case(rv["folder"]), s.design(), author=rv["author"],
-                          note=rv["note"], progress=job.progress)
+                          note=rv["note"], progress=progress, slice_progress=slice_progress)
     return fn

@@ -1,7 +1,10 @@
-"""What the GUI says about the model's work: the status text of each stage, and what the
-user can do about an error beyond its one-line message."""
+"""What the GUI says about the model's work: the status text of each stage (and of the
+slicer as it runs), and what the user can do about an error beyond its one-line message."""
 
 from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
 
 from prosthetics.errors import (
     GeometryError,
@@ -14,15 +17,32 @@ from prosthetics.errors import (
 
 from .casefile import CaseError
 
-__all__ = ["STAGE_TEXT", "error_hint"]
+__all__ = ["STAGE_TEXT", "error_hint", "writer_progress"]
 
 #: Status-bar text of each stage a job reports (``job.progress``), by stage name.
 STAGE_TEXT = {"load": "Reading the scan", "clean": "Cleaning the scan",
               "align": "Aligning the limb", "measure": "Measuring the limb",
               "template": "Building the socket", "preview": "Preview of the socket",
               "check": "Checking the socket", "export": "Writing the print files",
-              "slice": "Slicing with PrusaSlicer (20-30 s)", "report": "Writing the report",
+              "slice": "Slicing with PrusaSlicer (the files are written)",
+              "report": "Writing the report",
               "views": "Preparing the views", "done": "Done"}
+
+
+def writer_progress(job) -> tuple[Callable[[str, float], None], Callable[[Any], None]]:
+    """``progress`` and ``slice_progress`` for a writer (``write_design``, ``write_insole``,
+    ``add_design``) reporting through ``job.progress``: while PrusaSlicer runs, the status
+    line says what it is doing ("Slicing with PrusaSlicer (the files are written): 23 s,
+    20 %: Generating perimeters") and the bar follows it."""
+    latest: dict[str, str] = {}
+
+    def slice_progress(p: Any) -> None:
+        latest["slice"] = f"{STAGE_TEXT['slice']}: {p.describe()}"
+
+    def progress(stage: str, fraction: float) -> None:
+        job.progress(latest.get(stage, stage), fraction)
+
+    return progress, slice_progress
 
 
 def error_hint(exc: BaseException) -> str:

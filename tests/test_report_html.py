@@ -211,3 +211,94 @@ def test_module_imports_no_gui_toolkit():
         "assert 'matplotlib.pyplot' not in sys.modules\n"
     )
     subprocess.run([sys.executable, "-c", code], check=True)
+
+
+# -- drawing the 3D pictures ------------------------------------------------------------------
+def _draw(artists, xlim=(0.0, 10.0), ylim=(0.0, 10.0)) -> np.ndarray:
+    """RGB (0-1) of a bare 200 x 200 px axes filling the figure, with ``artists`` on it."""
+    from matplotlib.figure import Figure
+
+    fig = Figure(figsize=(2.0, 2.0), dpi=100)
+    ax = fig.add_axes((0, 0, 1, 1))
+    ax.set_axis_off()
+    ax.set_xlim(*xlim)
+    ax.set_ylim(*ylim)
+    for a in artists:
+        ax.add_artist(a)
+    return _decode(report_pictures.png_bytes(fig))[..., :3]
+
+
+def test_shaded_triangles_fill_their_colour_without_seams():
+    # Two triangles sharing the diagonal of a square, same colour: one see-through layer.
+    polys = np.array([[[2, 2], [8, 2], [8, 8]], [[2, 2], [8, 8], [2, 8]]], float)
+    rgb = np.array([[0.9, 0.1, 0.1], [0.9, 0.1, 0.1]])
+    img = _draw([report_pictures.ShadedTriangles(polys, rgb)])
+    h = img.shape[0]
+    centre = img[h // 2, h // 2]
+    assert np.allclose(centre, [0.9, 0.1, 0.1], atol=0.01)
+    assert np.allclose(img[5, 5], 1.0)                       # outside: the white figure
+    faded = _draw([report_pictures.ShadedTriangles(polys, rgb, alpha=0.25)])
+    # Along the shared edge the layer is as faint as inside either triangle: no line of
+    # doubled opacity where two see-through triangles would overlap.
+    inside = faded[int(0.3 * h):int(0.7 * h), int(0.3 * h):int(0.7 * h)]
+    assert np.allclose(inside, [0.975, 0.775, 0.775], atol=0.01)
+    assert inside.std(axis=(0, 1)).max() < 0.003
+
+
+def test_shaded_triangles_draw_in_the_order_given():
+    back = np.array([[[1, 1], [9, 1], [5, 9]]], float)
+    front = np.array([[[3, 3], [7, 3], [5, 7]]], float)
+    polys = np.concatenate([back, front])
+    rgb = np.array([[0.0, 0.0, 0.8], [0.0, 0.7, 0.0]])
+    img = _draw([report_pictures.ShadedTriangles(polys, rgb)])
+    h = img.shape[0]
+    assert np.allclose(img[int(0.55 * h), h // 2], [0.0, 0.7, 0.0], atol=0.01)   # front
+    assert np.allclose(img[int(0.85 * h), int(0.2 * h)], [0.0, 0.0, 0.8], atol=0.01)
+
+
+def test_hidden_faces_of_a_limb_open_at_the_top(limb):
+    assert report_pictures.hidden_when_facing_away(limb) is True          # closed, outward
+    cut = limb.slice_plane([0, 0, 150.0], [0, 0, -1.0])                  # rim at z = 150
+    open_top = trimesh.Trimesh(cut.vertices, cut.faces)                    # welded
+    assert not open_top.is_watertight
+    hidden = report_pictures.hidden_when_facing_away(open_top)
+    top = open_top.vertices[open_top.faces, 2].max(axis=1)
+    assert hidden.dtype == bool and hidden.shape == (len(open_top.faces),)
+    assert hidden[top < 149.9].all() and not hidden[top > 150.0 - 1e-6].any()
+    inverted = trimesh.Trimesh(open_top.vertices, open_top.faces[:, ::-1], process=False)
+    assert report_pictures.hidden_when_facing_away(inverted) is False     # inside out
+
+
+def test_dropping_hidden_faces_leaves_the_picture_as_it_was():
+    # A cup of 5 mm rings, open at the top: its walls are drawn far to near without the
+    # sorting errors of a rounded end, so the picture must come out the same but for the
+    # antialiased edges of a few triangles, blended over what lies beneath them.
+    profile = np.array([[0.0, 0.0]] + [[40.0, z] for z in np.arange(0.0, 151.0, 5.0)])
+    cup = trimesh.creation.revolve(profile, sections=64)
+    hidden = report_pictures.hidden_when_facing_away(cup)
+    assert 0.9 < hidden.mean() < 1.0
+    for toward, hax in ((np.array([0.0, 1.0, 0.0]), 0), (np.array([-1.0, 0.0, 0.0]), 1)):
+        every = report_pictures.project([(cup, report_pictures.SKIN_RGB, False)], toward, hax)
+        seen = report_pictures.project([(cup, report_pictures.SKIN_RGB, hidden)], toward, hax)
+        assert len(seen[0]) < 0.6 * len(every[0])
+        a = _draw([report_pictures.ShadedTriangles(*every)], (-60, 60), (-10, 160))
+        b = _draw([report_pictures.ShadedTriangles(*seen)], (-60, 60), (-10, 160))
+        diff = np.abs(a - b).max(axis=2)
+        assert a.std() > 0.05 and diff.mean() < 0.002 and (diff > 0.05).mean() < 0.01
+        assert np.array_equal((a < 0.99).any(axis=2), (b < 0.99).any(axis=2))   # outline
+
+
+def test_print_bed_picture_shows_overhangs_in_orange():
+    from prosthetics.printing.profiles import get_printer
+
+    # A mushroom: a stem with a wide cap over it, the cap's underside an overhang.
+    stem = trimesh.creation.cylinder(radius=10.0, height=40.0)
+    stem.apply_translation([0, 0, 20.0])
+    cap = trimesh.creation.cylinder(radius=40.0, height=10.0)
+    cap.apply_translation([0, 0, 45.0])
+    part = trimesh.boolean.union([stem, cap], engine="manifold")
+    rgb = _assert_picture(report_pictures.print_bed_png(part, get_printer("generic_220")))
+    orange = (np.abs(rgb - report_pictures.SUPPORT_RGB * 0.5).max(axis=2) < 0.5) & \
+        (rgb[..., 0] - rgb[..., 2] > 0.3)
+    blue = (rgb[..., 2] - rgb[..., 0]) > 0.08
+    assert orange.sum() > 200 and blue.sum() > 2000

@@ -38,7 +38,8 @@ from prosthetics.fileio import rename_into_place, temp_dir_beside, write_json
 
 
 def add_design(case: Case, design, *, author: str = "", note: str = "", progress=None,
-               write=None, part: str = "socket", body: str = "limb") -> dict:
+               write=None, part: str = "socket", body: str = "limb",
+               slice_progress=None) -> dict:
     """File a design (from :func:`prosthetics.design.session.run_design`) as the next revision.
 
     The print files and reports are written by ``write`` (default
@@ -46,7 +47,8 @@ def add_design(case: Case, design, *, author: str = "", note: str = "", progress
     every STL header and the 3MF object name are set to the case ID, the record for the
     patient file is written, every file is hashed, the revision record (with the previous
     record's hash) is written, the folder is renamed to its number, and last case.json is
-    replaced.
+    replaced.  ``write`` returns only once the slicer (when slicing is on) has ended and its
+    figures are in report.json, so the revision files the report and the hashes with them.
 
     Parameters
     ----------
@@ -55,7 +57,11 @@ def add_design(case: Case, design, *, author: str = "", note: str = "", progress
         by ``part`` (the printed part) and ``body`` (the limb or foot, for the picture).
     write
         ``write(design, out_dir, stem=..., progress=...)`` writing the print files,
-        report.json and report.html (another kind of design brings its own).
+        report.json and report.html (another kind of design brings its own); given
+        ``slice_progress=`` too when ``slice_progress`` is given.
+    slice_progress
+        ``slice_progress(SliceProgress)`` while PrusaSlicer runs (see
+        :func:`prosthetics.design.output.write_outputs`).
 
     Returns
     -------
@@ -76,7 +82,9 @@ def add_design(case: Case, design, *, author: str = "", note: str = "", progress
         staging = temp_dir_beside(case.revision_dir(number), prefix=".staging-")
         try:
             design, mesh = _named_for_case(design, case, number, scan, part)
-            filed = _write_outputs(design, write, staging, case, number, scan, progress)
+            watch = {"slice_progress": slice_progress} if slice_progress is not None else {}
+            filed = _write_outputs(design, write, staging, case, number, scan, progress,
+                                   watch)
             record = _revision_record(case, design, filed, scan, number, author, note)
             checkpoint("outputs-written")
             _write_record(case, record, getattr(design, body, None), mesh, staging)
@@ -119,14 +127,16 @@ def _named_for_case(design, case: Case, number: int, scan: dict, part: str):
 
 
 def _write_outputs(design, write, staging: Path, case: Case, number: int, scan: dict,
-                   progress) -> dict:
+                   progress, watch: dict) -> dict:
     """Write the print files and reports into ``staging``; returns report.json as filed.
 
-    The STL headers are stamped with the case ID and revision, and report.json's paths are
-    made relative to the case folder, with each output's size.
+    ``write`` has sliced (when slicing is on) and rewritten the reports with the slicer's
+    result before it returns; the files are stamped and hashed after that.  The STL
+    headers are stamped with the case ID and revision, and report.json's paths are made
+    relative to the case folder, with each output's size.
     """
     out = staging / "out"
-    write(design, out, stem=case.file_stem(number), progress=progress)
+    write(design, out, stem=case.file_stem(number), progress=progress, **watch)
     for f in out.iterdir():
         os.replace(f, staging / f.name)
     out.rmdir()
@@ -218,12 +228,12 @@ def _relative_report(report: dict, scan_rel: str, case_id: str) -> dict:
 
 def design_revision(case: Case, *, scan_id: str | None = None, template: str | None = None,
                     settings: dict | None = None, units: str | None = None, author: str = "",
-                    note: str = "", progress=None) -> dict:
+                    note: str = "", progress=None, slice_progress=None) -> dict:
     """Run the design pipeline on a scan of the case and file it as the next revision.
 
     With no ``template`` and no ``units``, the latest revision's template, settings and
     units are the starting point (so a redesign changes only what is asked); ``settings``
-    are applied on top.
+    are applied on top.  ``progress`` and ``slice_progress`` as :func:`add_design`.
     """
     scan = case.scan(scan_id)
     base: dict = {}
@@ -248,7 +258,8 @@ def design_revision(case: Case, *, scan_id: str | None = None, template: str | N
             base["limb_side"] = side        # the case's side, unless asked otherwise
     design = run_design(case.path / scan["file"], template=template,
                         settings={**base, **(settings or {})}, units=units, progress=progress)
-    return add_design(case, design, author=author, note=note, progress=progress)
+    return add_design(case, design, author=author, note=note, progress=progress,
+                      slice_progress=slice_progress)
 
 
 __all__ = ["add_design", "design_revision"]

@@ -149,9 +149,11 @@ def _print_written(report: dict, out: Path) -> int:
               + ("fits" if pr.get("fits") else f"does NOT fit: {pr.get('reason')}")
               + (f"; printed {pr['orientation']}, support about {pr.get('support_ml', 0):.0f} ml"
                  if pr.get("orientation") else ""))
-    if sl.get("ran"):
-        print(f"slicer    {'ok' if sl.get('ok') else 'FAILED'}: {sl.get('filament_g')} g, "
-              f"{sl.get('print_time_text')}")
+    if sl.get("ok"):
+        print(f"slicer    ok: {sl.get('filament_g')} g of filament, print time "
+              f"{sl.get('print_time_text')} (sliced in {sl.get('seconds') or 0:.0f} s)")
+    elif sl.get("ran"):
+        print(f"slicer    FAILED: {sl.get('message')}")
     else:
         print(f"slicer    not run: {sl.get('message')}")
     for o in report["outputs"]:
@@ -162,6 +164,31 @@ def _print_written(report: dict, out: Path) -> int:
     return 0
 
 
+def _progress(out: Path):
+    """The stage printer of ``design`` and ``insole`` on a terminal, else None."""
+    if not sys.stderr.isatty():
+        return None
+    return stage_printer(on_slice=f"written   {out} (print files and reports); now slicing: "
+                                  "Ctrl+C stops PrusaSlicer, the files stay")
+
+
+def _write(write, design, out: Path, progress, command: str) -> dict | None:
+    """``write(design, out, ...)`` with the slicer's progress shown; None when Ctrl+C
+    stopped the slicer after the files were written (that is then said on stderr)."""
+    from prosthetics.design.output import SliceInterrupted
+
+    try:
+        return write(design, out, progress=progress,
+                     slice_progress=progress.slicer if progress is not None else None)
+    except SliceInterrupted:
+        if progress is not None:
+            progress.end()
+        print(f"prosthetics {command}: interrupted while slicing; the print files and "
+              f"reports in {out} are complete, and report.json says the slice did not finish",
+              file=sys.stderr)
+        return None
+
+
 def cmd_design(args) -> int:
     from prosthetics.design.session import run_design
     from prosthetics.design.socket_writer import write_design
@@ -169,7 +196,7 @@ def cmd_design(args) -> int:
 
     scan = Path(args.scan) if args.scan else sample_scan()
     out = Path(args.out) if args.out else exports_dir() / scan.stem
-    progress = stage_printer() if sys.stderr.isatty() else None
+    progress = _progress(out)
     settings = parse_set_options(args.settings)
     if args.formats:
         settings["formats"] = args.formats
@@ -180,7 +207,9 @@ def cmd_design(args) -> int:
     design = run_design(scan, template=args.template, settings=settings,
                         units=args.units, progress=progress, landmarks=marks,
                         rectification=hand)
-    report = write_design(design, out, progress=progress)
+    report = _write(write_design, design, out, progress, "design")
+    if report is None:
+        return 130
     m, ch = report["measurements"], report["checks"]
     print(f"scan      {scan}  ({report['input']['units']}, {report['input']['units_source']})")
     print(f"limb      length {m['length_mm']:.1f} mm, volume {m['volume_ml']:.1f} ml, "
@@ -285,10 +314,12 @@ def cmd_insole(args) -> int:
     settings = parse_set_options(args.settings)
     if args.side:
         settings["side"] = args.side
-    progress = stage_printer() if sys.stderr.isatty() else None
+    progress = _progress(out)
     design = run_insole(scan, template=args.template, settings=settings, units=args.units,
                         progress=progress)
-    report = write_insole(design, out, progress=progress)
+    report = _write(write_insole, design, out, progress, "insole")
+    if report is None:
+        return 130
     m, ch, ins = report["measurements"], report["checks"], report["insole"]
     mm = ins["measured"]
     print(f"scan      {scan}  ({report['input']['units']}, {report['input']['units_source']})")
@@ -376,7 +407,9 @@ def main(argv: list[str] | None = None) -> int:
         print(f"prosthetics {args.command}: error: {exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
-        print("prosthetics: interrupted; no output was written", file=sys.stderr)
+        # On a terminal, a new line: the slicer's progress may be on the current one.
+        lead = "\n" if sys.stderr.isatty() else ""
+        print(f"{lead}prosthetics: interrupted; no output was written", file=sys.stderr)
         return 130
 
 

@@ -18,7 +18,13 @@ import numpy as np
 import trimesh
 
 from prosthetics import __version__
-from prosthetics.design.output import OutputPlan, bed_transforms, stl_row, write_outputs
+from prosthetics.design.output import (
+    OutputPlan,
+    bed_transforms,
+    prusaslicer,
+    stl_row,
+    write_outputs,
+)
 from prosthetics.design.presets import product_of, resolve_template
 from prosthetics.design.registry import (
     Builder,
@@ -41,7 +47,6 @@ from prosthetics.params import apply_settings, param_infos
 from prosthetics.printing.checks import solid_checks
 from prosthetics.printing.orientation import orientation_check
 from prosthetics.printing.profiles import get_material, get_printer
-from prosthetics.printing.slicer import slice_stl
 from prosthetics.reports.insole import insole_pictures, write_insole_report_html
 from prosthetics.scan.loaders import Units, load_scan
 
@@ -214,12 +219,14 @@ def export_3mf(mesh: trimesh.Trimesh, path, config: dict[str, str], *, title: st
 
 
 def write_insole(design: InsoleDesign, out_dir, *, stem: str | None = None,
-                 progress=None) -> dict:
+                 progress=None, slice_progress=None, cancel=None) -> dict:
     """Write STL, 3MF, report.json and report.html atomically; slice the STL when asked.
 
     Everything is written to a temporary folder beside ``out_dir`` and moved in only when
-    all of it succeeded (:func:`prosthetics.design.output.write_outputs`).  Returns the
-    report.
+    all of it succeeded; then PrusaSlicer slices and both reports are rewritten with its
+    result (:func:`prosthetics.design.output.write_outputs`, which also says what
+    ``slice_progress`` and ``cancel`` are).  Returns the report, once the slicer's figures
+    are in.
     """
     stem = stem or f"insole_{design.insole.side.value}"
     report = design.report
@@ -242,16 +249,15 @@ def write_insole(design: InsoleDesign, out_dir, *, stem: str | None = None,
         return [stl_row(tmf, mesh, "3mf", slicer_settings=cfg,
                         transform_design_to_file=np.round(design_to_bed, 9).tolist())]
 
-    def slice_(stl: Path):
-        return slice_stl(stl, printer, get_material(exp.material),
-                         layer_height_mm=exp.layer_height_mm, perimeters=exp.perimeters,
-                         infill_percent=exp.infill_percent, infill_pattern=exp.infill_pattern,
-                         supports=turned, brim_width_mm=3.0)
-
-    plan = OutputPlan(stem=stem, part=mesh, files=files, slice=slice_ if exp.slice else None,
+    slice_ = prusaslicer(printer, get_material(exp.material), layer_height_mm=exp.layer_height_mm,
+                         perimeters=exp.perimeters, infill_percent=exp.infill_percent,
+                         infill_pattern=exp.infill_pattern, supports=turned,
+                         brim_width_mm=3.0) if exp.slice else None
+    plan = OutputPlan(stem=stem, part=mesh, files=files, slice=slice_,
                       pictures=lambda: insole_pictures(design),
                       write_html=write_insole_report_html)
-    return write_outputs(report, out_dir, plan, progress=progress)
+    return write_outputs(report, out_dir, plan, progress=progress,
+                         slice_progress=slice_progress, cancel=cancel)
 
 
 register_builder(Builder(name="insole", product="insole", params=InsoleParams,

@@ -2,15 +2,33 @@
 
 A run's outputs are written in one piece (:class:`prosthetics.fileio.Staging`): the print
 part as binary STL, read back and checked; the product's other files (3MF, STEP, AAOP);
-the slicer's result when slicing is on; the pictures, ``report.html`` and
-``report.json``.  Only when all of them succeeded are they moved into the output folder,
-so a failure leaves no partial output and the previous files untouched.
+the pictures, ``report.html`` and ``report.json``.  Only when all of them succeeded are
+they moved into the output folder, so a failure leaves no partial output and the previous
+files untouched.
+
+Slicing comes after that, because PrusaSlicer takes 20-130 s on a socket: when slicing is
+on, the files are published first with reports that say slicing has not finished, and
+PrusaSlicer then slices a private copy of the STL.  When it ends, however it ends (its
+figures, a failure, a cancel, Ctrl+C), the result goes into ``checks.slicer`` and both
+reports are rewritten, each atomically: a reader sees the reports without the slicer's
+figures or with them, never half of one.  The call returns only then, so what it returns
+(and any hash taken of the files afterwards, as a case revision does) includes the slice.
+
+``checks.slicer.status`` says where slicing stands: "off" (slice=false), "running" (in the
+reports published before slicing; a report still saying so was left by a run stopped
+while slicing), "done", "failed", "cancelled", "interrupted" (Ctrl+C), "not run"
+(PrusaSlicer missing, the part too big for the printer).
 """
 
 from __future__ import annotations
 
+import contextlib
+import datetime as _dt
+import hashlib
 import json
 import os
+import shutil
+import tempfile
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -20,10 +38,26 @@ from typing import Any
 import numpy as np
 import trimesh
 
-from prosthetics.fileio import Staging
+from prosthetics.errors import ProstheticsError
+from prosthetics.fileio import (
+    Staging,
+    atomic_write_text,
+    atomic_write_with,
+    sha256_file,
+)
 from prosthetics.printing.bed import bed_placement
+from prosthetics.printing.slicer import check_slice_settings, slice_stl
 
+__all__ = ["Progress", "OutputPlan", "SliceInterrupted", "stl_row", "bed_transforms",
+           "prusaslicer", "slicer_record", "write_outputs"]
+
+#: ``progress(stage, fraction)``: the stage's name and the fraction of the whole run done.
 Progress = Callable[[str, float], None] | None
+
+#: Fraction of the run at which slicing starts, and the share it takes; the stage "slice"
+#: is reported again as PrusaSlicer goes on.
+SLICE_START = 0.90
+SLICE_SHARE = 0.09
 
 
 def _step(progress: Progress, stage: str, fraction: float) -> None:
@@ -47,7 +81,9 @@ class OutputPlan:
     files
         ``files(folder, stl_path) -> [output row, ...]``: the product's other files.
     slice
-        ``slice(stl_path) -> SliceResult``, or None when slicing is off.
+        ``slice(stl_path, progress=..., cancel=...) -> SliceResult`` (the keywords as
+        :func:`prosthetics.printing.slicer.slice_stl` takes them), or None when slicing is
+        off.
     pictures
         ``pictures() -> {name: PNG bytes}`` for the human report.
     write_html
@@ -58,9 +94,21 @@ class OutputPlan:
     part: trimesh.Trimesh
     keep_stl: bool = True
     files: Callable[[Path, Path], list[dict]]
-    slice: Callable[[Path], Any] | None
+    slice: Callable[..., Any] | None
     pictures: Callable[[], dict[str, bytes]]
     write_html: Callable[[dict, dict, Path], None]
+
+
+class SliceInterrupted(KeyboardInterrupt):
+    """Ctrl+C while PrusaSlicer ran, after the outputs were published.
+
+    The output folder ``out`` holds complete print files, and reports that say the slice
+    did not finish.
+    """
+
+    def __init__(self, out: Path) -> None:
+        super().__init__(f"interrupted while slicing; the files in {out} are complete")
+        self.out = out
 
 
 def stl_row(path: Path, mesh: trimesh.Trimesh, fmt: str = "stl", frame: str = "print",
@@ -91,58 +139,219 @@ def bed_transforms(report: dict, part: trimesh.Trimesh, printer,
     return part_to_bed, part_to_bed @ orientation.transform
 
 
+def prusaslicer(printer, material, **settings) -> Callable[..., Any]:
+    """The ``slice`` of an :class:`OutputPlan`: PrusaSlicer with these settings.
+
+    ``settings`` are :func:`~prosthetics.printing.slicer.slice_stl`'s keywords; they are
+    checked here, before any file is written (the slicer runs after the files are out).
+
+    Raises
+    ------
+    ParameterError
+        A profile is unknown or a setting out of range.
+    """
+    check_slice_settings(printer, material, **settings)
+
+    def slice_(stl: Path, **watch):
+        return slice_stl(stl, printer, material, **settings, **watch)
+
+    return slice_
+
+
 def slicer_record(result, warnings: list[str]) -> dict:
-    """The slicer's result for ``checks.slicer``; a failure or a skip is also a warning."""
+    """The slicer's result for ``checks.slicer``; a failure or a skip is also a warning.
+
+    ``status`` sums it up: "off" (slice=false), "done", "failed", "cancelled", or
+    "not run" (PrusaSlicer missing, the part too big for the printer).
+    """
     if result is None:
-        return {"ran": False, "ok": None, "message": "slicing turned off (slice=false)"}
-    if result.ran and not result.ok:
+        return {"ran": False, "ok": None, "status": "off",
+                "message": "slicing turned off (slice=false)"}
+    status = "done" if result.ok else "not run" if not result.ran else \
+        "cancelled" if result.stopped == "cancelled" else "failed"
+    if status == "cancelled":
+        warnings.append(f"not sliced: {result.message}; {_FILES_COMPLETE}")
+    elif result.ran and not result.ok:
         warnings.append(f"PrusaSlicer could not slice the STL: {result.message}")
     elif not result.ran:
         warnings.append(f"not sliced: {result.message}")
-    return result.as_dict()
+    return {**result.as_dict(), "status": status}
+
+
+#: What a report says about the files when the slice did not finish.
+_FILES_COMPLETE = ("the print files are complete: slice them in PrusaSlicer, or run again "
+                   "with slicing on")
+
+
+def _running_record(started_utc: str) -> tuple[dict, str]:
+    """``checks.slicer`` and the warning of the reports published before slicing."""
+    message = (f"still slicing (PrusaSlicer started {started_utc}); this report is rewritten "
+               "with the slicer's figures when it ends")
+    warning = (f"slicing with PrusaSlicer had not finished when this report was written "
+               f"(started {started_utc}): the report is rewritten with the slicer's figures "
+               f"when it ends; if it still says this, slicing was stopped before it ended")
+    return ({"ran": True, "ok": None, "status": "running", "slicer": "PrusaSlicer",
+             "started_utc": started_utc, "message": message}, warning)
+
+
+def _stopped_record(status: str, message: str, seconds: float,
+                    warnings: list[str]) -> dict:
+    """``checks.slicer`` when slicing ended by an interrupt or an error."""
+    warnings.append(f"not sliced: {message}; {_FILES_COMPLETE}")
+    return {"ran": True, "ok": False, "status": status, "message": message,
+            "seconds": round(seconds, 3)}
+
+
+def _write_reports(report: dict, pictures: dict, plan: OutputPlan, folder: Path) -> str:
+    """Write ``report.html`` then ``report.json`` into ``folder``, each atomically; returns
+    the JSON text.  (The HTML first: it adds the total to the timings.)"""
+    atomic_write_with(folder / "report.html",
+                      lambda tmp: plan.write_html(report, pictures, tmp), what="report")
+    text = json.dumps(report, indent=2)
+    atomic_write_text(folder / "report.json", text, what="report")
+    return text
 
 
 def write_outputs(report: dict, out_dir: str | os.PathLike, plan: OutputPlan, *,
-                  progress: Progress = None) -> dict:
-    """Write ``plan``'s files and the reports into ``out_dir`` atomically; returns ``report``
-    with ``outputs``, ``checks.stl_file``, ``checks.slicer`` and the timings filled in."""
+                  progress: Progress = None,
+                  slice_progress: Callable[[Any], None] | None = None,
+                  cancel: Callable[[], bool] | None = None) -> dict:
+    """Write ``plan``'s files and the reports into ``out_dir`` atomically, then slice.
+
+    Parameters
+    ----------
+    report : dict
+        The run's report; ``outputs``, ``checks.stl_file``, ``checks.slicer`` and the
+        timings are filled in here.
+    out_dir : path-like
+        The output folder.
+    plan : OutputPlan
+        What the product writes.
+    progress : callable, optional
+        ``progress(stage, fraction)``: "export", "report", then "slice" (again about once
+        a second while PrusaSlicer runs, the fraction following its progress), "done".
+    slice_progress : callable, optional
+        ``slice_progress(SliceProgress)`` while PrusaSlicer runs: seconds so far, its own
+        percentage and step (:class:`prosthetics.printing.slicer.SliceProgress`).
+    cancel : callable, optional
+        ``cancel() -> bool``, polled while PrusaSlicer runs; true stops it and the reports
+        say slicing was cancelled.
+
+    Returns
+    -------
+    dict
+        ``report``, with the outputs' paths in ``out_dir``.
+
+    Raises
+    ------
+    SliceInterrupted
+        Ctrl+C while slicing: the files are published, the reports say the slice did not
+        finish.  (Ctrl+C before that leaves no output, as any other failure.)
+    """
     timings = report["timings_s"]
-    with Staging(out_dir) as st:
-        t = time.perf_counter()
-        _step(progress, "export", 0.82)
-        stl = st.tmp / f"{plan.stem}.stl"
-        plan.part.export(stl, file_type="stl")
-        # Check the file that ships, not only the mesh in memory: STL readers weld vertices
-        # by position, which is where float32 rounding can open a seam.
-        back = trimesh.load(stl, file_type="stl")
-        report["checks"]["stl_file"] = {"watertight": bool(back.is_watertight),
-                                        "volume_ml": round(float(back.volume) / 1000.0, 3)}
-        if not back.is_watertight:
-            report["warnings"].append("the written STL is not watertight when read back; "
-                                      "a slicer will have to repair it")
-        outputs = [stl_row(stl, plan.part)] if plan.keep_stl else []
-        outputs += plan.files(st.tmp, stl)
-        timings["export"] = round(time.perf_counter() - t, 3)
-
-        result = None
-        if plan.slice is not None:
+    work = Path(tempfile.mkdtemp(prefix="prosthetics-to-slice-")) if plan.slice else None
+    try:
+        with Staging(out_dir) as st:
             t = time.perf_counter()
-            _step(progress, "slice", 0.85)
-            result = plan.slice(stl)
-            timings["slice"] = round(time.perf_counter() - t, 3)
-        report["checks"]["slicer"] = slicer_record(result, report["warnings"])
-        report["outputs"] = outputs
+            _step(progress, "export", 0.82)
+            stl = st.tmp / f"{plan.stem}.stl"
+            plan.part.export(stl, file_type="stl")
+            # Check the file that ships, not only the mesh in memory: STL readers weld
+            # vertices by position, which is where float32 rounding can open a seam.
+            back = trimesh.load(stl, file_type="stl")
+            report["checks"]["stl_file"] = {"watertight": bool(back.is_watertight),
+                                            "volume_ml": round(float(back.volume) / 1000.0, 3)}
+            if not back.is_watertight:
+                report["warnings"].append("the written STL is not watertight when read back; "
+                                          "a slicer will have to repair it")
+            outputs = [stl_row(stl, plan.part)] if plan.keep_stl else []
+            outputs += plan.files(st.tmp, stl)
+            report["outputs"] = outputs
+            timings["export"] = round(time.perf_counter() - t, 3)
 
-        t = time.perf_counter()
-        _step(progress, "report", 0.95)
-        pictures = plan.pictures()
-        timings["report"] = round(time.perf_counter() - t, 3)
-        plan.write_html(report, pictures, st.tmp / "report.html")
-        (st.tmp / "report.json").write_text(json.dumps(report, indent=2), encoding="utf-8")
-        if not plan.keep_stl:
-            stl.unlink()
-        st.publish()
-        for o in report["outputs"]:
-            o["path"] = str(st.out / o["path"])
+            t = time.perf_counter()
+            _step(progress, "report", 0.86)
+            pictures = plan.pictures()
+            timings["report"] = round(time.perf_counter() - t, 3)
+            if work is None:
+                report["checks"]["slicer"] = slicer_record(None, report["warnings"])
+                _write_reports(report, pictures, plan, st.tmp)
+            else:
+                # The slicer reads its own copy: the published STL is the user's to move
+                # or open, and the STL may not be one of the outputs at all.
+                to_slice = work / stl.name
+                shutil.copyfile(stl, to_slice)
+                started = _dt.datetime.now(_dt.timezone.utc).strftime("%Y-%m-%d %H:%M:%S UTC")
+                running, note = _running_record(started)
+                pending = {**report, "checks": {**report["checks"], "slicer": running},
+                           "warnings": [*report["warnings"], note]}
+                text = _write_reports(pending, pictures, plan, st.tmp)
+                published = hashlib.sha256(text.encode("utf-8")).hexdigest()
+            if not plan.keep_stl:
+                stl.unlink()
+            st.publish()
+        out = st.out
+        if work is not None:
+            _slice_published(report, plan, pictures, out, to_slice, published,
+                             progress, slice_progress, cancel)
+    finally:
+        if work is not None:
+            shutil.rmtree(work, ignore_errors=True)
+    for o in report["outputs"]:
+        o["path"] = str(out / o["path"])
     _step(progress, "done", 1.0)
     return report
+
+
+def _slice_published(report: dict, plan: OutputPlan, pictures: dict, out: Path,
+                     to_slice: Path, published: str, progress: Progress,
+                     slice_progress: Callable[[Any], None] | None,
+                     cancel: Callable[[], bool] | None) -> None:
+    """Slice ``to_slice`` and put the result into ``report`` and both published reports.
+
+    ``published`` is the sha256 of the report.json published before slicing: a report
+    that has changed since (another run wrote the same folder) is left as it is.
+    """
+    t = time.perf_counter()
+    _step(progress, "slice", SLICE_START)
+
+    def tick(p) -> None:
+        if slice_progress is not None:
+            slice_progress(p)
+        _step(progress, "slice", SLICE_START + SLICE_SHARE * (p.percent or 0) / 100.0)
+
+    def finish(record: dict) -> None:
+        report["timings_s"]["slice"] = round(time.perf_counter() - t, 3)
+        report["checks"]["slicer"] = record
+        try:
+            ours = sha256_file(out / "report.json") == published
+        except OSError:
+            ours = False
+        if ours:
+            _write_reports(report, pictures, plan, out)
+        else:
+            report["warnings"].append(
+                f"the reports in {out} were replaced while slicing (another run wrote the "
+                f"folder); the slicer's figures are only in this run's report")
+
+    warnings = report["warnings"]
+    try:
+        result = plan.slice(to_slice, progress=tick, cancel=cancel)
+    except KeyboardInterrupt:
+        seconds = time.perf_counter() - t
+        # Best effort: a second Ctrl+C or a full disk leaves the reports saying slicing
+        # had not finished, which is true.
+        with contextlib.suppress(Exception, KeyboardInterrupt):
+            finish(_stopped_record("interrupted", f"slicing was interrupted (Ctrl+C) after "
+                                                  f"{seconds:.0f} s", seconds, warnings))
+        raise SliceInterrupted(out) from None
+    except (ProstheticsError, OSError) as exc:
+        finish(_stopped_record("failed", f"slicing stopped: {exc}", time.perf_counter() - t,
+                               warnings))
+        return
+    except Exception as exc:
+        finish(_stopped_record("failed", f"slicing stopped by an unexpected error "
+                                         f"({type(exc).__name__}: {exc})",
+                               time.perf_counter() - t, warnings))
+        raise
+    finish(slicer_record(result, warnings))

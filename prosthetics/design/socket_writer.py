@@ -1,8 +1,9 @@
 """Writing a socket design: print files (STL, 3MF), CAD (STEP), AAOP shape files and reports.
 
-The steps every product shares (staging, the STL read back, slicing, reports, the atomic
-move) are :func:`prosthetics.design.output.write_outputs`; this module adds the socket's
-own files and pictures.
+The steps every product shares (staging, the STL read back, reports, the atomic move, then
+slicing and the reports rewritten with its figures) are
+:func:`prosthetics.design.output.write_outputs`; this module adds the socket's own files
+and pictures.
 """
 
 from __future__ import annotations
@@ -11,22 +12,30 @@ import dataclasses
 import os
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import trimesh
 
-from prosthetics.design.output import OutputPlan, bed_transforms, stl_row, write_outputs
+from prosthetics.design.output import (
+    OutputPlan,
+    bed_transforms,
+    prusaslicer,
+    stl_row,
+    write_outputs,
+)
 from prosthetics.design.registry import Product, register_product
 from prosthetics.design.session import Design, run_design, socket_parameter_groups
 from prosthetics.limb.measure import proximal_rim_z
 from prosthetics.printing.profiles import get_material, get_printer
-from prosthetics.printing.slicer import slice_stl
 from prosthetics.reports.html import write_report_html
 from prosthetics.reports.pictures import (
     anatomy_png,
     circumference_chart,
+    decimate,
     print_bed_png,
-    render_pictures,
+    sections_png,
+    socket_on_limb_png,
 )
 from prosthetics.resources import exports_dir, sample_scan
 from prosthetics.scan.aaop import shape_from_mesh, write_aop
@@ -73,15 +82,28 @@ def _write_step(mesh: trimesh.Trimesh, path: Path) -> dict:
 
 def write_design(design: Design, out_dir: str | os.PathLike, *, stem: str = "socket",
                  progress: Callable[[str, float], None] | None = None,
-                 formats: frozenset[str] | None = None) -> dict:
-    """Write print files, run the slicer, and write the reports, atomically.
+                 formats: frozenset[str] | None = None,
+                 slice_progress: Callable[[Any], None] | None = None,
+                 cancel: Callable[[], bool] | None = None) -> dict:
+    """Write print files and reports atomically, then slice and add the slicer's figures.
 
     ``formats`` is a set of :data:`~prosthetics.design.session.EXPORT_FORMATS` (see
     :func:`~prosthetics.design.session.parse_formats`); default the design's ``formats``
     parameter.
 
     Everything is first written to a temporary folder beside ``out_dir`` and moved in only
-    when all of it succeeded, so a failure leaves no partial output.  Returns the report.
+    when all of it succeeded, so a failure leaves no partial output.  With slicing on,
+    PrusaSlicer runs after that and both reports are rewritten with its result
+    (``slice_progress`` and ``cancel`` as
+    :func:`~prosthetics.design.output.write_outputs`).  Returns the report, once the
+    slicer's figures are in.
+
+    Raises
+    ------
+    ParameterError
+        The slicer's settings are out of range (before anything is written).
+    SliceInterrupted
+        Ctrl+C while slicing (the files are written).
     """
     if formats is None:
         formats = design.groups["export"].format_set
@@ -112,32 +134,37 @@ def write_design(design: Design, out_dir: str | os.PathLike, *, stem: str = "soc
         return rows
 
     def pictures() -> dict[str, bytes]:
-        pics = render_pictures(design.limb, design.socket)
+        # Limb and socket decimated once for every picture that draws them; the sections
+        # cut the meshes themselves.
+        limb, socket = decimate(design.limb), decimate(design.socket)
+        pics = {"socket_on_limb": socket_on_limb_png(limb, socket),
+                "sections": sections_png(design.limb, design.socket)}
         if design.anatomy is not None:
             parts = design.anatomy.parts()
             parts.pop("skin")
             pics["anatomy"] = anatomy_png(
-                design.limb, parts,
+                limb, parts,
                 {k: v for k, v in design.anatomy.landmarks.items() if k in ANATOMY_SHOWN},
                 trim_z_mm=design.socket_result.trim_anterior_z_mm)
-        pics["on_the_bed"] = print_bed_png(part, printer, to_bed)
+        drawn_part = socket if design.orientation is None else design.orientation.apply(socket)
+        pics["on_the_bed"] = print_bed_png(drawn_part, printer, to_bed)
         pics["circumferences"] = circumference_chart(
             report["measurements"], report["socket"].get("inner_circumferences"))
         return pics
 
     def write_html(rep: dict, pics: dict, path: Path) -> None:
         timings = rep["timings_s"]
-        timings["total"] = round(sum(v for k, v in timings.items() if k != "total"), 3)
+        total = round(sum(v for k, v in timings.items() if k != "total"), 3)
+        timings.pop("total", None)      # last, also when slicing added a stage
+        timings["total"] = total
         write_report_html(rep, pics, path)
 
-    def slice_(stl: Path):
-        return slice_stl(stl, printer, get_material(exp.material),
-                         layer_height_mm=exp.layer_height_mm)
-
+    slice_ = prusaslicer(printer, get_material(exp.material),
+                         layer_height_mm=exp.layer_height_mm) if exp.slice else None
     plan = OutputPlan(stem=stem, part=part, keep_stl="stl" in formats, files=files,
-                      slice=slice_ if exp.slice else None, pictures=pictures,
-                      write_html=write_html)
-    return write_outputs(report, out_dir, plan, progress=progress)
+                      slice=slice_, pictures=pictures, write_html=write_html)
+    return write_outputs(report, out_dir, plan, progress=progress,
+                         slice_progress=slice_progress, cancel=cancel)
 
 
 def design(scan_path: str | os.PathLike | None = None, out_dir: str | os.PathLike | None = None,

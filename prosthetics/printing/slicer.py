@@ -24,18 +24,25 @@ PrusaSlicer notes (checked against 2.5.0):
   prints the repair statistics, from which :attr:`SliceResult.repaired` is read.
 * ``--loglevel`` takes 0 (fatal) to 5 (trace); one trace line ("Initializing
   StaticPrintConfigs") is printed before the option is read, whatever its value.
+* It prints its progress ("20 => Generating perimeters") with C stdio, which holds output
+  to a pipe until it exits; on POSIX its output therefore goes to a pseudo-terminal, where
+  each line comes as it is written.  Slicing a socket took 20-130 s here, most of it in
+  "Generating perimeters" and "Infilling layers".
 """
 
 from __future__ import annotations
 
 import dataclasses
 import os
+import queue
 import re
 import shutil
 import subprocess
 import sys
 import tempfile
+import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -50,6 +57,7 @@ from prosthetics.printing.profiles import Material, Printer, get_material, get_p
 from prosthetics.printing.slicer_output import (
     failure_message,
     parse_info,
+    parse_progress,
     read_gcode_stats,
     was_repaired,
 )
@@ -60,13 +68,20 @@ from prosthetics.printing.slicer_settings import (
     slicer_options,
 )
 
+if os.name == "posix":
+    import pty
+else:  # no pseudo-terminals: PrusaSlicer's output comes through a pipe
+    pty = None
+
 __all__ = [
     "SLICER_ENV_VAR",
     "SliceSettings",
     "DEFAULT_SLICE_SETTINGS",
     "SliceResult",
+    "SliceProgress",
     "find_slicer",
     "slicer_version",
+    "check_slice_settings",
     "slice_stl",
 ]
 
@@ -79,6 +94,10 @@ _MACOS_SLICER_PATH = "/Applications/PrusaSlicer.app/Contents/MacOS/PrusaSlicer"
 
 #: PrusaSlicer ``--loglevel``: 1 = fatal and error messages only.
 SLICER_LOGLEVEL = 1
+
+#: Seconds between two progress reports while PrusaSlicer runs (more often when it starts
+#: a new step).
+PROGRESS_INTERVAL_S = 1.0
 
 
 # ---------------------------------------------------------------------------------------
@@ -190,6 +209,9 @@ class SliceResult:
         The PrusaSlicer options passed (name to value text).
     gcode_path : str or None
         Where the G-code was kept (``keep_gcode_path``), else ``None``.
+    stopped : str
+        ``"timeout"`` or ``"cancelled"`` when PrusaSlicer was stopped before it finished,
+        else ``""``.
     """
 
     ok: bool
@@ -212,10 +234,39 @@ class SliceResult:
     seconds: float = 0.0
     settings: dict[str, str] = field(default_factory=dict)
     gcode_path: str | None = None
+    stopped: str = ""
 
     def as_dict(self) -> dict[str, Any]:
         """All fields as plain (JSON-serialisable) values."""
         return dataclasses.asdict(self)
+
+
+@dataclass(frozen=True)
+class SliceProgress:
+    """What PrusaSlicer is doing, reported about once a second while it runs.
+
+    Attributes
+    ----------
+    elapsed_s : float
+        Seconds since PrusaSlicer was started.
+    percent : int or None
+        The highest progress PrusaSlicer has printed (0-100), None before its first
+        progress line (and where its output only comes when it exits: Windows).
+    step : str
+        The step of that progress line, e.g. ``"Generating perimeters"``; ``""`` before
+        the first.
+    """
+
+    elapsed_s: float
+    percent: int | None = None
+    step: str = ""
+
+    def describe(self) -> str:
+        """One short line, e.g. ``"23 s, 20 %: Generating perimeters"``."""
+        text = f"{self.elapsed_s:.0f} s"
+        if self.percent is not None:
+            text += f", {self.percent} %"
+        return f"{text}: {self.step}" if self.step else text
 
 
 def _mesh_fit(stl_path: Path, printer: Printer, margin_mm: float) -> dict[str, Any] | None:
@@ -231,6 +282,32 @@ def _mesh_fit(stl_path: Path, printer: Printer, margin_mm: float) -> dict[str, A
     if np.any(extents > 1e5):  # garbage read as numbers; PrusaSlicer will judge
         return None
     return bed_fit(extents, printer, margin_mm, footprint_xy=vertices[:, :2])
+
+
+def _checked_settings(printer: Printer | str, material: Material | str,
+                      settings: dict[str, Any],
+                      timeout_s: float) -> tuple[Printer, Material, SliceSettings]:
+    """The profiles and the :class:`SliceSettings`, checked (see :func:`slice_stl`).
+
+    Raises
+    ------
+    ParameterError
+        A profile name is unknown, or a setting or ``timeout_s`` is out of range.
+    """
+    if isinstance(printer, str):
+        printer = get_printer(printer)
+    if isinstance(material, str):
+        material = get_material(material)
+    s = SliceSettings(**settings)
+    if s.layer_height_mm > 0.8 * printer.nozzle_diameter_mm + 1e-9:
+        raise ParameterError(
+            f"layer_height_mm = {s.layer_height_mm:g} mm is more than 80 % of the "
+            f"{printer.nozzle_diameter_mm:g} mm nozzle of {printer.name}; use at most "
+            f"{0.8 * printer.nozzle_diameter_mm:.2f} mm")
+    if not (isinstance(timeout_s, (int, float)) and timeout_s > 0):
+        raise ParameterError(f"timeout_s = {timeout_s!r} must be a positive number of "
+                             "seconds; pass e.g. 600")
+    return printer, material, s
 
 
 def _checked_inputs(stl_path: str | os.PathLike, printer: Printer | str,
@@ -258,20 +335,32 @@ def _checked_inputs(stl_path: str | os.PathLike, printer: Printer | str,
     if not stl.is_file():
         raise ParameterError(f"STL file {stl} does not exist; export the part first or fix "
                              "the path")
-    if isinstance(printer, str):
-        printer = get_printer(printer)
-    if isinstance(material, str):
-        material = get_material(material)
-    s = SliceSettings(**settings)
-    if s.layer_height_mm > 0.8 * printer.nozzle_diameter_mm + 1e-9:
-        raise ParameterError(
-            f"layer_height_mm = {s.layer_height_mm:g} mm is more than 80 % of the "
-            f"{printer.nozzle_diameter_mm:g} mm nozzle of {printer.name}; use at most "
-            f"{0.8 * printer.nozzle_diameter_mm:.2f} mm")
-    if not (isinstance(timeout_s, (int, float)) and timeout_s > 0):
-        raise ParameterError(f"timeout_s = {timeout_s!r} must be a positive number of "
-                             "seconds; pass e.g. 600")
-    return stl, printer, material, s
+    return (stl, *_checked_settings(printer, material, settings, timeout_s))
+
+
+def check_slice_settings(printer: Printer | str, material: Material | str, *,
+                         timeout_s: float = 600.0, **settings: Any) -> None:
+    """Raise what :func:`slice_stl` would raise for these settings, without an STL.
+
+    For checking a run's slicer settings before any file is written: the slicer runs
+    after the print files are out.
+
+    Parameters
+    ----------
+    printer, material : Printer or Material, or their profile names
+        Profiles.
+    timeout_s : float
+        Slicer time limit, s.
+    **settings
+        The :class:`SliceSettings` keywords :func:`slice_stl` takes (``layer_height_mm``,
+        ``perimeters``, ...).
+
+    Raises
+    ------
+    ParameterError
+        A profile name is unknown, or a setting is out of range.
+    """
+    _checked_settings(printer, material, settings, timeout_s)
 
 
 def _not_installed_message(slicer: str | None) -> str:
@@ -314,9 +403,129 @@ def _keep_gcode(gcode: Path, keep_gcode_path: str | os.PathLike) -> str:
     return str(dest)
 
 
+@dataclass
+class _Run:
+    """What a PrusaSlicer process wrote and how it ended."""
+
+    returncode: int | None
+    stdout: str
+    stderr: str
+    stopped: str          # "", "timeout" or "cancelled"
+    seconds: float
+
+
+def _read_into(fd: int, lines: queue.Queue, name: str) -> None:
+    """Put each chunk read from ``fd`` on ``lines`` as (name, bytes); (name, b"") at the end.
+
+    A pseudo-terminal's reader gets EIO, not an empty read, once the child has closed it.
+    """
+    try:
+        while True:
+            try:
+                chunk = os.read(fd, 65536)
+            except OSError:
+                chunk = b""
+            lines.put((name, chunk))
+            if not chunk:
+                return
+    finally:
+        os.close(fd)
+
+
+def _run_watched(argv: list[str], cwd: Path, timeout_s: float,
+                 progress: Callable[[SliceProgress], None] | None,
+                 cancel: Callable[[], bool] | None) -> _Run:
+    """Run PrusaSlicer, reading its output as it comes and reporting its progress.
+
+    Its output goes to a pseudo-terminal where there is one (POSIX), so that its progress
+    lines come as they are written (see the module notes), else to a pipe.  Reader
+    threads collect stdout and stderr; this thread reports ``progress`` at least every
+    :data:`PROGRESS_INTERVAL_S` and on each new step, and stops PrusaSlicer when
+    ``timeout_s`` has passed or ``cancel()`` is true.  Whatever ends this call (an
+    exception from ``progress``, Ctrl+C), PrusaSlicer is stopped and waited for.
+
+    Raises
+    ------
+    OSError
+        PrusaSlicer cannot be started.
+    """
+    master = slave = None
+    if pty is not None:
+        master, slave = pty.openpty()
+    try:
+        proc = subprocess.Popen(argv, cwd=cwd, env=_child_env(), stdin=subprocess.DEVNULL,
+                                stdout=slave if slave is not None else subprocess.PIPE,
+                                stderr=subprocess.PIPE)
+    except BaseException:
+        if master is not None:
+            os.close(master)
+        raise
+    finally:
+        if slave is not None:
+            os.close(slave)
+    t0 = time.perf_counter()
+    chunks: dict[str, list[bytes]] = {"out": [], "err": []}
+    inbox: queue.Queue = queue.Queue()
+    out_fd = master if master is not None else os.dup(proc.stdout.fileno())
+    if proc.stdout is not None:
+        proc.stdout.close()
+    err_fd = os.dup(proc.stderr.fileno())
+    proc.stderr.close()
+    for name, fd in (("out", out_fd), ("err", err_fd)):
+        threading.Thread(target=_read_into, args=(fd, inbox, name), daemon=True,
+                         name=f"prusaslicer-{name}").start()
+    open_streams, pending = 2, b""
+    percent, step, stopped = None, "", ""
+    last_report = -PROGRESS_INTERVAL_S
+    try:
+        while open_streams:
+            try:
+                name, chunk = inbox.get(timeout=0.2)
+            except queue.Empty:
+                name, chunk = "", None
+            new_step = False
+            if chunk == b"":
+                open_streams -= 1
+            elif chunk is not None:
+                chunks[name].append(chunk)
+                if name == "out":
+                    *done, pending = (pending + chunk).split(b"\n")
+                    for raw in done:
+                        got = parse_progress(raw.decode("utf-8", "replace"))
+                        # Steps overlap ("70 => Infilling layers" comes before "30 =>
+                        # Preparing infill"): the furthest one is shown.
+                        if got is not None and (percent is None or got[0] >= percent):
+                            percent, step, new_step = got[0], got[1], True
+            elapsed = time.perf_counter() - t0
+            if not stopped and proc.poll() is None:
+                if elapsed > timeout_s:
+                    stopped = "timeout"
+                elif cancel is not None and cancel():
+                    stopped = "cancelled"
+                if stopped:
+                    proc.kill()
+            if progress is not None and (new_step or elapsed - last_report >= PROGRESS_INTERVAL_S):
+                last_report = elapsed
+                progress(SliceProgress(elapsed_s=elapsed, percent=percent, step=step))
+        proc.wait()
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    seconds = time.perf_counter() - t0
+
+    def text(name: str) -> str:
+        return b"".join(chunks[name]).decode("utf-8", "replace").replace("\r\n", "\n")
+
+    return _Run(returncode=proc.returncode, stdout=text("out"), stderr=text("err"),
+                stopped=stopped, seconds=seconds)
+
+
 def _run_slicer(exe: str, stl: Path, opts: dict[str, str], timeout_s: float,
                 keep_gcode_path: str | os.PathLike | None,
-                run: dict[str, Any]) -> SliceResult:
+                run: dict[str, Any],
+                progress: Callable[[SliceProgress], None] | None = None,
+                cancel: Callable[[], bool] | None = None) -> SliceResult:
     """Run PrusaSlicer on ``stl`` in a temporary folder and read back what it wrote.
 
     Parameters
@@ -334,6 +543,8 @@ def _run_slicer(exe: str, stl: Path, opts: dict[str, str], timeout_s: float,
     run : dict
         :class:`SliceResult` fields already known: ``printer``, ``material``,
         ``layer_height_mm``, ``slicer`` (version), ``fit``, ``rotation_deg``.
+    progress, cancel
+        As :func:`slice_stl`.
     """
     base = {k: run[k] for k in ("printer", "material", "layer_height_mm")}
     with tempfile.TemporaryDirectory(prefix="prosthetics-slice-") as tmp:
@@ -343,24 +554,26 @@ def _run_slicer(exe: str, stl: Path, opts: dict[str, str], timeout_s: float,
         argv = [exe, f"--loglevel={SLICER_LOGLEVEL}", f"--datadir={tmp_dir / 'datadir'}",
                 *options_to_argv(opts), "--info", "--export-gcode", f"--output={gcode}",
                 str(stl)]
-        t0 = time.perf_counter()
         try:
-            proc = subprocess.run(argv, cwd=tmp_dir, env=_child_env(), capture_output=True,
-                                  text=True, errors="replace", timeout=timeout_s,
-                                  stdin=subprocess.DEVNULL)
-        except subprocess.TimeoutExpired:
-            return SliceResult(
-                ok=False, ran=True, **run, seconds=time.perf_counter() - t0, settings=opts,
-                message=(f"PrusaSlicer did not finish within {timeout_s:g} s and was stopped; "
-                         "raise timeout_s or simplify the mesh"))
+            proc = _run_watched(argv, tmp_dir, timeout_s, progress, cancel)
         except OSError as exc:
             return SliceResult(ok=False, ran=False, fit=run["fit"], settings=opts,
                                message=f"cannot start PrusaSlicer at {exe} ({exc.strerror}); "
                                        f"check the install or {SLICER_ENV_VAR}", **base)
-        seconds = time.perf_counter() - t0
+        if proc.stopped == "timeout":
+            return SliceResult(
+                ok=False, ran=True, **run, seconds=proc.seconds, settings=opts,
+                stopped="timeout",
+                message=(f"PrusaSlicer did not finish within {timeout_s:g} s and was stopped; "
+                         "raise timeout_s or simplify the mesh"))
+        if proc.stopped == "cancelled":
+            return SliceResult(
+                ok=False, ran=True, **run, seconds=proc.seconds, settings=opts,
+                stopped="cancelled",
+                message=f"slicing was cancelled after {proc.seconds:.0f} s")
 
         stats = parse_info(proc.stdout)
-        common = dict(**run, seconds=seconds, settings=opts, mesh_stats=stats,
+        common = dict(**run, seconds=proc.seconds, settings=opts, mesh_stats=stats,
                       repaired=was_repaired(stats))
         if proc.returncode != 0 or not gcode.is_file():
             return SliceResult(ok=False, ran=True, **common,
@@ -385,7 +598,9 @@ def slice_stl(stl_path: str | os.PathLike, printer: Printer | str, material: Mat
               brim_width_mm: float = DEFAULT_SLICE_SETTINGS.brim_width_mm,
               rotate_to_fit: bool = True, margin_mm: float = 5.0,
               timeout_s: float = 600.0, keep_gcode_path: str | os.PathLike | None = None,
-              slicer: str | None = None) -> SliceResult:
+              slicer: str | None = None,
+              progress: Callable[[SliceProgress], None] | None = None,
+              cancel: Callable[[], bool] | None = None) -> SliceResult:
     """Slice an STL with PrusaSlicer's command line and read back what the print takes.
 
     The part is printed as oriented in the file (a socket: distal end on the bed),
@@ -412,13 +627,20 @@ def slice_stl(stl_path: str | os.PathLike, printer: Printer | str, material: Mat
         Copy the G-code here (parent folders are created).
     slicer : str, optional
         Executable; default :func:`find_slicer`.
+    progress : callable, optional
+        ``progress(SliceProgress)``, called about once a second while PrusaSlicer runs and
+        when it starts a new step.  An exception it raises stops PrusaSlicer and ends the
+        call.
+    cancel : callable, optional
+        ``cancel() -> bool``, polled while PrusaSlicer runs; true stops it (the result
+        then says so: ``stopped == "cancelled"``).
 
     Returns
     -------
     SliceResult
         ``ok`` False with a one-line ``message`` when PrusaSlicer is missing
         (``ran`` False, message starting "PrusaSlicer not installed"), the part does not
-        fit (``ran`` False), PrusaSlicer fails or times out.
+        fit (``ran`` False), PrusaSlicer fails, times out or is cancelled.
 
     Raises
     ------
@@ -449,4 +671,4 @@ def slice_stl(stl_path: str | os.PathLike, printer: Printer | str, material: Mat
 
     opts = slicer_options(printer, material, settings, rotation)
     run = dict(base, slicer=_version_of(exe), fit=fit, rotation_deg=rotation)
-    return _run_slicer(exe, stl, opts, timeout_s, keep_gcode_path, run)
+    return _run_slicer(exe, stl, opts, timeout_s, keep_gcode_path, run, progress, cancel)

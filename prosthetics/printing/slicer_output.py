@@ -3,8 +3,9 @@
 PrusaSlicer (checked against 2.5.0) writes filament use, cost and the estimated print time
 as comments after the moves of the G-code; ``--info`` prints ``key = value`` lines about
 the mesh (from which repairs are read, as slicing itself says nothing about them); its log
-lines carry a ``[time] [thread] [level]`` prefix, and progress lines start ``"<n> => "``.
-Lengths are millimetres, volumes cm³, masses grams, times seconds.
+lines carry a ``[time] [thread] [level]`` prefix, and progress lines read
+``"<percent> => <step>"`` (``"20 => Generating perimeters"``), not always in order of their
+percentages.  Lengths are millimetres, volumes cm³, masses grams, times seconds.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ import re
 from pathlib import Path
 from typing import Any
 
-__all__ = ["read_gcode_stats", "parse_info", "was_repaired", "failure_message"]
+__all__ = ["read_gcode_stats", "parse_info", "parse_progress", "was_repaired", "failure_message"]
 
 _TIME_PART = re.compile(r"(\d+)\s*([dhms])")
 _TIME_UNITS_S = {"d": 86400, "h": 3600, "m": 60, "s": 1}
@@ -82,6 +83,7 @@ def read_gcode_stats(gcode: Path) -> dict[str, Any]:
 
 _LOG_PREFIX = re.compile(r"^\[[^\]]*\]\s*\[0x[0-9a-fA-F]+\]\s*\[(\w+)\]\s*")
 _PROGRESS = re.compile(r"^\d+ => ")
+_PROGRESS_LINE = re.compile(r"^(\d{1,3}) => (.*)$")
 _INFO_LINE = re.compile(r"^([a-z_]+)\s*=\s*(\S+)\s*$")
 _REPAIR_KEYS = ("degenerate_facets", "edges_fixed", "facets_removed", "facets_added",
                 "facets_reversed", "backwards_edges")
@@ -107,6 +109,21 @@ def parse_info(stdout: str) -> dict[str, Any]:
             else:
                 stats[key] = int(number) if number.is_integer() and "." not in value else number
     return stats
+
+
+def parse_progress(line: str) -> tuple[int, str] | None:
+    """(percent, step) of one of PrusaSlicer's progress lines, or None for any other line.
+
+    ``"90 => Exporting G-code to /tmp/x/part.gcode"`` gives ``(90, "Exporting G-code")``:
+    the temporary path says nothing to a reader.
+    """
+    m = _PROGRESS_LINE.match(line.strip())
+    if m is None:
+        return None
+    step = m.group(2).strip()
+    if step.startswith("Exporting G-code to "):
+        step = "Exporting G-code"
+    return min(int(m.group(1)), 100), step
 
 
 def was_repaired(stats: dict[str, Any]) -> bool | None:

@@ -111,6 +111,15 @@ def _section_measurements(report: dict, chart: bytes | None = None) -> str:
     return out
 
 
+def _without_total(report: dict) -> dict:
+    """The report's timings without a recorded ``total``: the timings table adds the
+    stages up itself, and would count it twice."""
+    tim = report.get("timings_s")
+    if isinstance(tim, dict):
+        tim = {k: v for k, v in tim.items() if k != "total"}
+    return {"timings_s": tim}
+
+
 def _build_html(report: dict, pictures: dict[str, bytes]) -> str:
     """The whole page as text (see :func:`write_report_html`)."""
     report = report if isinstance(report, dict) else {}
@@ -135,7 +144,7 @@ def _build_html(report: dict, pictures: dict[str, bytes]) -> str:
         "<h2>Checks</h2>", section_checks(report),
         "<h2>Outputs</h2>", section_outputs(report),
         "<h2>Input and processing</h2>", section_input(report), transform_html(report),
-        "<h2>Timings</h2>", section_timings(report),
+        "<h2>Timings</h2>", section_timings(_without_total(report)),
         f"<footer>{esc(tool_txt or 'prosthetics')} · report schema "
         f"{fmt(report.get('schema'))}</footer>",
     ]

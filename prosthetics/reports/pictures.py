@@ -3,9 +3,11 @@ print bed, the circumference chart and the deviation map.
 
 Everything here draws with matplotlib's Agg canvas (``Figure`` + ``FigureCanvasAgg``), so it
 never touches pyplot's global state and needs neither Qt nor VTK.  The 3D pictures are drawn
-as a 2D orthographic projection with a :class:`~matplotlib.collections.PolyCollection`, the
-faces sorted far to near (painter's algorithm) and shaded by a directional light; meshes
-bigger than :data:`MAX_DRAW_FACES` are decimated first (:func:`decimate`).
+as a 2D orthographic projection (:func:`project`), the faces sorted far to near (painter's
+algorithm) and shaded by a directional light, and filled by :class:`ShadedTriangles` in one
+renderer call; meshes bigger than :data:`MAX_DRAW_FACES` are decimated first
+(:func:`decimate`).  A caller drawing several pictures of one mesh decimates it once and
+passes the result: a mesh already small enough is drawn as it is.
 
 All lengths are millimetres in the limb frame: +Z proximal along the long axis with the
 distal end at z = 0, +Y anterior, +X completing a right-handed frame.
@@ -18,12 +20,14 @@ import math
 from collections.abc import Iterable
 from typing import Any
 
+import fast_simplification
 import numpy as np
 import trimesh
 from matplotlib import colormaps
+from matplotlib.artist import Artist, allow_rasterization
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.cm import ScalarMappable
-from matplotlib.collections import LineCollection, PolyCollection
+from matplotlib.collections import LineCollection
 from matplotlib.colors import Normalize
 from matplotlib.figure import Figure
 from matplotlib.patches import PathPatch
@@ -42,7 +46,10 @@ __all__ = [
     "png_bytes",
     "decimate",
     "project",
+    "hidden_when_facing_away",
+    "ShadedTriangles",
     "socket_on_limb_png",
+    "sections_png",
     "print_bed_png",
     "render_pictures",
     "circumference_chart",
@@ -61,8 +68,14 @@ SOCKET_EDGE = "#2f4f73"
 
 #: Most triangles per mesh that the 3D pictures draw; bigger meshes are decimated first.
 MAX_DRAW_FACES = 12_000
+#: Triangles of the faint, see-through skin over the bones.
+_SKIN_FACES = 4_000
 
 _DPI = 110
+
+#: zlib level of the PNG files: 1 writes them two to three times as fast as the default 6,
+#: about 15 % bigger.
+_PNG_COMPRESS_LEVEL = 1
 
 # Views: title, direction from the object toward the viewer, screen-horizontal world axis
 # (0 = x, 1 = y) and whether that axis grows to the left on screen.
@@ -77,7 +90,8 @@ def png_bytes(fig: Figure) -> bytes:
     """Render ``fig`` on an Agg canvas and return the PNG file bytes."""
     FigureCanvasAgg(fig)
     buf = io.BytesIO()
-    fig.savefig(buf, format="png", dpi=_DPI, facecolor="white")
+    fig.savefig(buf, format="png", dpi=_DPI, facecolor="white",
+                pil_kwargs={"compress_level": _PNG_COMPRESS_LEVEL})
     return buf.getvalue()
 
 
@@ -88,8 +102,9 @@ def _is_empty(mesh: trimesh.Trimesh | None) -> bool:
 def decimate(mesh: trimesh.Trimesh, max_faces: int | None = None) -> trimesh.Trimesh:
     """Return ``mesh`` with at most about ``max_faces`` triangles, for drawing only.
 
-    Tries trimesh's quadric decimation (needs ``fast_simplification``), then Open3D's, and
-    last keeps an evenly strided subset of the faces (holes, but legible at picture scale).
+    Tries quadric decimation with ``fast_simplification``, then Open3D's, and last keeps an
+    evenly strided subset of the faces (holes, but legible at picture scale).  The result
+    is not processed (no vertex merging): it is only drawn.
 
     Parameters
     ----------
@@ -107,23 +122,23 @@ def decimate(mesh: trimesh.Trimesh, max_faces: int | None = None) -> trimesh.Tri
     n = len(mesh.faces)
     if n <= max_faces:
         return mesh
+    vertices = np.ascontiguousarray(mesh.vertices, dtype=np.float64)
+    faces = np.ascontiguousarray(mesh.faces, dtype=np.int32)
     try:
-        out = mesh.simplify_quadric_decimation(face_count=max_faces)
-        if len(out.faces) > 0:
-            return out
+        v, f = fast_simplification.simplify(vertices, faces, target_count=max_faces)
+        if len(f) > 0:
+            return trimesh.Trimesh(v, f, process=False)
     except Exception:  # fast_simplification missing, or it failed on this mesh
         pass
     try:
         import open3d as o3d  # imported late: it is slow to import and only needed here
 
-        om = o3d.geometry.TriangleMesh(
-            o3d.utility.Vector3dVector(np.asarray(mesh.vertices, dtype=np.float64)),
-            o3d.utility.Vector3iVector(np.asarray(mesh.faces, dtype=np.int32)),
-        )
+        om = o3d.geometry.TriangleMesh(o3d.utility.Vector3dVector(vertices),
+                                       o3d.utility.Vector3iVector(faces))
         om = om.simplify_quadric_decimation(target_number_of_triangles=int(max_faces))
-        faces = np.asarray(om.triangles)
-        if len(faces) > 0:
-            return trimesh.Trimesh(np.asarray(om.vertices), faces, process=False)
+        f = np.asarray(om.triangles)
+        if len(f) > 0:
+            return trimesh.Trimesh(np.asarray(om.vertices), f, process=False)
     except Exception:
         pass
     step = int(math.ceil(n / max_faces))
@@ -138,8 +153,35 @@ def _closed_and_outward(mesh: trimesh.Trimesh) -> bool:
         return False
 
 
+def hidden_when_facing_away(mesh: trimesh.Trimesh) -> bool | np.ndarray:
+    """Which faces of ``mesh`` a horizontal view cannot see when they face away from it.
+
+    True (every face) for a closed, outward mesh.  For an open one wound consistently
+    outward, as a limb open at the top: the faces below its lowest open edge, (n_faces,)
+    bool; a horizontal line of sight to such a face from behind crosses the surface in
+    front of it first.  Else False.  This is the ``cull`` of :func:`project`.
+    """
+    if _closed_and_outward(mesh):
+        return True
+    try:
+        if len(mesh.faces) == 0 or not mesh.is_winding_consistent:
+            return False
+        edges = mesh.edges_sorted
+        open_edges = edges[trimesh.grouping.group_rows(edges, require_count=1)]
+    except Exception:
+        return False
+    if len(open_edges) == 0:
+        return False
+    rim = mesh.vertices[open_edges.ravel()]
+    # Outward when the volume it encloses with its openings closed is positive: measured
+    # from the middle of the open edges, fans closing them add almost nothing.
+    if np.linalg.det(mesh.triangles - rim.mean(axis=0)).sum() <= 0:
+        return False
+    return np.asarray(mesh.vertices[mesh.faces, 2].max(axis=1) < rim[:, 2].min())
+
+
 def project(
-    parts: Iterable[tuple[trimesh.Trimesh, np.ndarray, bool]],
+    parts: Iterable[tuple[trimesh.Trimesh, np.ndarray, bool | np.ndarray]],
     toward_viewer: np.ndarray,
     horizontal_axis: int,
 ) -> tuple[np.ndarray, np.ndarray]:
@@ -148,7 +190,11 @@ def project(
     Parameters
     ----------
     parts : iterable of (mesh, rgb, cull)
-        Meshes in mm, their base colour, and whether back faces are dropped.
+        Meshes in mm, their base colour ((3,) float, or (n_faces, 3) float: one per face),
+        and which back faces are dropped: True (all: the mesh is closed and outward, lit on
+        its outer side only), False (none: lit on both sides) or an (n_faces,) bool mask
+        of the faces that may be dropped when facing away (lit on both sides), as
+        :func:`hidden_when_facing_away` gives.
     toward_viewer : (3,) float
         Unit vector from the object toward the viewer.
     horizontal_axis : int
@@ -170,14 +216,20 @@ def project(
     for mesh, rgb, cull in parts:
         tri = np.asarray(mesh.triangles)
         normals = np.asarray(mesh.face_normals)
-        facing = normals @ toward_viewer
-        keep = facing > -1e-9 if cull else np.ones(len(tri), dtype=bool)
-        tri, normals = tri[keep], normals[keep]
+        rgb = np.asarray(rgb, dtype=float)
+        one_sided = cull is True
+        if cull is not False:
+            keep = normals @ toward_viewer > -1e-9
+            if not one_sided:
+                keep |= ~np.asarray(cull, dtype=bool)
+            tri, normals = tri[keep], normals[keep]
+            if rgb.ndim == 2:
+                rgb = rgb[keep]
         lam = normals @ light
-        if not cull:  # orientation not trusted: light both sides
+        if not one_sided:  # orientation not trusted: light both sides
             lam = np.abs(lam)
         shade = 0.38 + 0.62 * np.clip(lam, 0.0, 1.0)
-        all_colors.append(np.clip(shade[:, None] * rgb[None, :], 0.0, 1.0))
+        all_colors.append(np.clip(shade[:, None] * rgb.reshape(-1, 3), 0.0, 1.0))
         all_polys.append(tri[:, :, [horizontal_axis, 2]])
         all_depth.append(tri.mean(axis=1) @ toward_viewer)
     if not all_polys:
@@ -189,24 +241,90 @@ def project(
     return polys[order], colors[order]
 
 
+class ShadedTriangles(Artist):
+    """Triangles filled with one colour each, drawn in the order given (far to near).
+
+    One renderer call (``draw_gouraud_triangles``, each corner given its face's colour)
+    fills them all; a :class:`~matplotlib.collections.PolyCollection` makes and strokes a
+    path per triangle, about three times slower for the tens of thousands of a report.
+    Adjacent triangles meet without the hairline seams of separately antialiased polygons.
+
+    Parameters
+    ----------
+    polys : (m, 3, 2) float
+        Triangles in data coordinates (mm), as :func:`project` returns them.
+    colors : (m, 3) float
+        RGB per triangle, 0-1.
+    alpha : float, optional
+        Opacity of the whole layer.  The triangles are drawn opaque, the nearest in front,
+        and the layer is blended over what is beneath at this opacity: triangles drawn
+        see-through one by one would overlap along every shared edge and show the mesh.
+    zorder : float
+        Drawing order among the axes' artists.
+    """
+
+    def __init__(self, polys: np.ndarray, colors: np.ndarray, *, alpha: float | None = None,
+                 zorder: float = 1.0) -> None:
+        super().__init__()
+        self._polys = np.asarray(polys, dtype=float).reshape(-1, 3, 2)
+        rgba = np.ones((len(self._polys), 3, 4))
+        rgba[:, :, :3] = np.asarray(colors, dtype=float).reshape(-1, 1, 3)[:, :, :3]
+        self._colors = rgba
+        self.set_zorder(zorder)
+        if alpha is not None and alpha < 1.0:
+            self.set_agg_filter(_layer_opacity(float(alpha)))
+
+    @allow_rasterization
+    def draw(self, renderer) -> None:
+        if not self.get_visible() or len(self._polys) == 0:
+            return
+        gc = renderer.new_gc()
+        self._set_gc_clip(gc)
+        renderer.draw_gouraud_triangles(gc, self._polys, self._colors,
+                                        self.get_transform().frozen())
+        gc.restore()
+        self.stale = False
+
+
+def _layer_opacity(alpha: float):
+    """An Agg filter that scales the opacity of an artist's own layer by ``alpha``."""
+    def fade(image: np.ndarray, dpi: float):
+        image = image.copy()
+        image[..., 3] *= alpha
+        return image, 0, 0
+    return fade
+
+
+def _add_triangles(ax, polys: np.ndarray, colors: np.ndarray, **kwargs) -> None:
+    """Add :class:`ShadedTriangles` to ``ax`` (data coordinates) when there are any."""
+    if len(polys):
+        ax.add_artist(ShadedTriangles(polys, colors, **kwargs))
+
+
 def _frame_view(ax, lo, hi, hax: int, flip: bool, half_width: float, pad: float, title: str) -> None:
     """Limits, equal scale, title and label of one orthographic view (mm)."""
     c = 0.5 * (lo[hax] + hi[hax])
     ax.set_xlim((c + half_width, c - half_width) if flip else (c - half_width, c + half_width))
     ax.set_ylim(lo[2] - pad, hi[2] + pad)
     ax.set_aspect("equal", adjustable="box")
-    ax.set_title(title, fontsize=15)
+    # A title at y = 1 is placed without measuring the tick labels (none are on top).
+    ax.set_title(title, fontsize=15, y=1.0)
     ax.set_xlabel(f"{'xy'[hax]} (mm)", fontsize=13)
 
 
 def socket_on_limb_png(limb: trimesh.Trimesh | None, socket: trimesh.Trimesh | None) -> bytes:
     """The shaded socket over the limb (mm, limb frame) in the anterior, lateral and
-    posterior views side by side; either mesh may be empty or None.  PNG bytes."""
+    posterior views side by side; either mesh may be empty or None.  PNG bytes.
+
+    Meshes bigger than :data:`MAX_DRAW_FACES` are decimated here; a caller drawing the same
+    meshes again passes them decimated (:func:`decimate`) to do that once."""
     parts = []
     if not _is_empty(limb):
-        parts.append((decimate(limb), SKIN_RGB, _closed_and_outward(limb)))
+        drawn = decimate(limb)
+        parts.append((drawn, SKIN_RGB, hidden_when_facing_away(drawn)))
     if not _is_empty(socket):
-        parts.append((decimate(socket), SOCKET_RGB, _closed_and_outward(socket)))
+        drawn = decimate(socket)
+        parts.append((drawn, SOCKET_RGB, hidden_when_facing_away(drawn)))
     bounds = [m.bounds for m, _, _ in parts]
     lo = np.min([b[0] for b in bounds], axis=0) if bounds else np.zeros(3)
     hi = np.max([b[1] for b in bounds], axis=0) if bounds else np.ones(3)
@@ -219,11 +337,7 @@ def socket_on_limb_png(limb: trimesh.Trimesh | None, socket: trimesh.Trimesh | N
     fig = Figure(figsize=(3 * panel_w + 0.4, panel_h))
     axes = fig.subplots(1, 3, sharey=True)
     for ax, (title, toward, hax, flip) in zip(axes, _VIEWS):
-        polys, colors = project(parts, toward, hax)
-        if len(polys):
-            # Edges in the face colour hide the hairline seams between antialiased faces.
-            pc = PolyCollection(polys, facecolors=colors, edgecolors=colors, linewidths=0.25)
-            ax.add_collection(pc)
+        _add_triangles(ax, *project(parts, toward, hax))
         _frame_view(ax, lo, hi, hax, flip, 0.5 * span_xy + pad, pad, title)
         ax.tick_params(labelsize=12)
         for s in ax.spines.values():
@@ -257,7 +371,8 @@ def _section(mesh: trimesh.Trimesh | None, axis: int, offset: float):
     """Cut ``mesh`` with a plane; return (segments (n, 2, 2) mm, polygons) in plane coords.
 
     ``polygons`` is a list of shapely polygons (with holes) when the cut closes into loops,
-    else an empty list.  Both are empty when the plane misses the mesh.
+    else an empty list.  Both are empty when the plane misses the mesh.  The mesh is cut
+    once; the loops are joined from the same segments.
     """
     empty = (np.zeros((0, 2, 2)), [])
     if _is_empty(mesh):
@@ -272,12 +387,8 @@ def _section(mesh: trimesh.Trimesh | None, axis: int, offset: float):
     if len(segs) == 0:
         return empty
     segs2 = trimesh.transform_points(segs.reshape(-1, 3), to_2d)[:, :2].reshape(-1, 2, 2)
-    polygons: list = []
     try:
-        path = mesh.section(plane_origin=origin, plane_normal=normal)
-        if path is not None:
-            planar, _ = path.to_2D(to_2D=to_2d, check=False)
-            polygons = list(planar.polygons_full)
+        polygons = list(trimesh.load_path(segs2).polygons_full)
     except Exception:
         polygons = []
     return segs2, polygons
@@ -313,7 +424,9 @@ def _plane_offset(meshes: list, axis: int) -> float:
     return 0.0 if lo < 0.0 < hi else 0.5 * (lo + hi)
 
 
-def _sections_png(limb: trimesh.Trimesh | None, socket: trimesh.Trimesh | None) -> bytes:
+def sections_png(limb: trimesh.Trimesh | None, socket: trimesh.Trimesh | None) -> bytes:
+    """Sagittal and coronal cuts through the limb axis (mm, limb frame): the socket wall
+    hatched over the limb.  Cut from the meshes as given (not decimated).  PNG bytes."""
     fig = Figure(figsize=(10.5, 6.8))
     axes = fig.subplots(1, 2)
     specs = ((0, "Sagittal section", "y (mm), anterior →"), (1, "Coronal section", "x (mm)"))
@@ -338,20 +451,22 @@ def _sections_png(limb: trimesh.Trimesh | None, socket: trimesh.Trimesh | None) 
     for ax, (axis, title, xlabel), (offset, (s_segs, s_polys), (l_segs, l_polys)), p in zip(
         axes, specs, cuts, pts
     ):
+        # The limits are set below: added as artists, the cuts' thousands of segments are
+        # not measured for them.
         path = _polygon_path(s_polys)
         if path is not None:
-            ax.add_patch(PathPatch(path, facecolor=SOCKET_RGB, edgecolor=SOCKET_EDGE,
-                                   hatch="////", linewidth=0, alpha=0.9, zorder=1))
+            ax.add_artist(PathPatch(path, facecolor=SOCKET_RGB, edgecolor=SOCKET_EDGE,
+                                    hatch="////", linewidth=0, alpha=0.9, zorder=1))
         path = _polygon_path(l_polys)
         if path is not None:
-            ax.add_patch(PathPatch(path, facecolor=SKIN_RGB, edgecolor="none", alpha=0.35,
-                                   zorder=0))
+            ax.add_artist(PathPatch(path, facecolor=SKIN_RGB, edgecolor="none", alpha=0.35,
+                                    zorder=0))
         if len(s_segs):
             ax.add_collection(LineCollection(s_segs, colors=SOCKET_EDGE, linewidths=1.2,
-                                             zorder=3))
+                                             zorder=3), autolim=False)
         if len(l_segs):
             ax.add_collection(LineCollection(l_segs, colors=SKIN_EDGE, linewidths=1.4,
-                                             zorder=4))
+                                             zorder=4), autolim=False)
         if len(p):
             c = 0.5 * (p[:, 0].min() + p[:, 0].max())
             ax.set_xlim(c - half - pad, c + half + pad)
@@ -362,7 +477,7 @@ def _sections_png(limb: trimesh.Trimesh | None, socket: trimesh.Trimesh | None) 
         ax.set_ylim(zlo - pad, zhi + pad)
         ax.set_aspect("equal", adjustable="box")
         plane = "x" if axis == 0 else "y"
-        ax.set_title(f"{title} ({plane} = {offset:.0f} mm)", fontsize=13)
+        ax.set_title(f"{title} ({plane} = {offset:.0f} mm)", fontsize=13, y=1.0)
         ax.set_xlabel(xlabel, fontsize=11)
         ax.set_ylabel("z (mm), from distal end", fontsize=11)
         ax.grid(True, color="#e6e6e6", linewidth=0.6, zorder=-1)
@@ -387,32 +502,27 @@ def print_bed_png(part: trimesh.Trimesh, printer, placement: np.ndarray | None =
     (default: moved to the bed's middle, not turned).  Faces overhanging more than
     ``max_overhang_deg`` from vertical (and not on the bed) are drawn orange: the slicer puts
     support under them.  The bed's width and the printer's build height are drawn as lines.
+    A ``part`` bigger than :data:`MAX_DRAW_FACES` is decimated first.
     """
     mesh = decimate(part).copy()
     mesh.apply_transform(bed_placement(part, printer) if placement is None else placement)
     down = -mesh.face_normals[:, 2]
     over = (down > np.sin(np.radians(max_overhang_deg))) & \
         (mesh.triangles_center[:, 2] > 0.3)
-    parts = []
-    for mask, rgb in ((~over, SOCKET_RGB), (over, SUPPORT_RGB)):
-        if mask.any():
-            parts.append((mesh.submesh([np.flatnonzero(mask)], append=True), rgb, True))
+    parts = [(mesh, np.where(over[:, None], SUPPORT_RGB, SOCKET_RGB), True)]
     height = max(float(mesh.bounds[1, 2]), printer.max_height_mm)
     fig = Figure(figsize=(9.0, 5.2))
     axes = fig.subplots(1, 2, sharey=True)
     views = (("Front (from −Y)", np.array([0.0, -1.0, 0.0]), 0, printer.bed_x_mm),
              ("Side (from +X)", np.array([1.0, 0.0, 0.0]), 1, printer.bed_y_mm))
     for ax, (title, toward, hax, width) in zip(axes, views):
-        polys, colors = project(parts, toward, hax)
-        if len(polys):
-            ax.add_collection(PolyCollection(polys, facecolors=colors, edgecolors=colors,
-                                             linewidths=0.25))
+        _add_triangles(ax, *project(parts, toward, hax))
         ax.plot([0, width], [0, 0], color="#444444", lw=3)
         ax.plot([0, width], [printer.max_height_mm] * 2, color="#aa3333", lw=1, ls="--")
         ax.set_xlim(-0.03 * width, 1.03 * width)
         ax.set_ylim(-0.04 * height, 1.08 * height)
         ax.set_aspect("equal", adjustable="box")
-        ax.set_title(title, fontsize=13)
+        ax.set_title(title, fontsize=13, y=1.0)
         ax.set_xlabel(f"bed {'xy'[hax]} (mm)", fontsize=11)
         for sp in ax.spines.values():
             sp.set_color("#bbbbbb")
@@ -447,7 +557,7 @@ def render_pictures(limb: trimesh.Trimesh, socket: trimesh.Trimesh) -> dict[str,
     """
     return {
         "socket_on_limb": socket_on_limb_png(limb, socket),
-        "sections": _sections_png(limb, socket),
+        "sections": sections_png(limb, socket),
     }
 
 
@@ -507,7 +617,7 @@ def circumference_chart(measurements: dict, socket_inner: list | None = None) ->
         ax.legend(fontsize=8, loc="best")
     ax.set_xlabel("circumference (mm)", fontsize=9.5)
     ax.set_ylabel("z (mm), height above distal end", fontsize=9.5)
-    ax.set_title("Circumference by height", fontsize=10.5)
+    ax.set_title("Circumference by height", fontsize=10.5, y=1.0)
     ax.grid(True, color="#e6e6e6", linewidth=0.6)
     ax.tick_params(labelsize=8.5)
     fig.subplots_adjust(left=0.19, right=0.96, bottom=0.12, top=0.93)
@@ -550,8 +660,7 @@ def deviation_png(mesh: trimesh.Trimesh, value_of, *, title: str,
         colors = np.clip(base * (0.55 + 0.45 * light)[:, None], 0, 1)
         polys = tri[keep][:, :, [hax, 2]]
         order = np.argsort(tri[keep].mean(axis=1) @ toward, kind="stable")
-        ax.add_collection(PolyCollection(polys[order], facecolors=colors[order],
-                                         edgecolors=colors[order], linewidths=0.25))
+        _add_triangles(ax, polys[order], colors[order])
         _frame_view(ax, lo, hi, hax, flip, 0.5 * span_xy + pad, pad, view_title)
     axes[0].set_ylabel("z (mm), from distal end", fontsize=12)
     bar = fig.colorbar(ScalarMappable(norm=norm, cmap=cmap), ax=list(axes), shrink=0.8, pad=0.02)
@@ -586,18 +695,20 @@ def anatomy_png(limb: trimesh.Trimesh, bones: dict, landmarks: dict | None = Non
     panel_w = float(np.clip(0.8 * panel_h * aspect, 1.6, 6.0)) + 1.6
     fig = Figure(figsize=(2 * panel_w + 0.4, panel_h))
     axes = fig.subplots(1, 2, sharey=True)
-    skin = decimate(limb)
+    # The see-through skin shows little more than its outline: fewer triangles draw it.
+    skin = decimate(limb, _SKIN_FACES)
+    # Drawn opaque, then faded as one layer: what is behind its near side never shows.
+    skin_cull = hidden_when_facing_away(skin)
+    if skin_cull is True:                   # a closed skin: still lit on both sides
+        skin_cull = np.ones(len(skin.faces), dtype=bool)
+    parts = [(decimate(m), BONE_RGB.get(k, np.array([0.8, 0.8, 0.8])), True)
+             for k, m in bones.items() if not _is_empty(m)]
     for ax, (vtitle, toward, hax, flip) in zip(axes, views):
-        parts = [(decimate(m), BONE_RGB.get(k, np.array([0.8, 0.8, 0.8])), True)
-                 for k, m in bones.items() if not _is_empty(m)]
-        polys, colors = project(parts, toward, hax)
-        if len(polys):
-            ax.add_collection(PolyCollection(polys, facecolors=colors, edgecolors=colors,
-                                             linewidths=0.25, zorder=1))
-        sp, sc = project([(skin, SKIN_RGB, False)], toward, hax)
-        if len(sp):
-            ax.add_collection(PolyCollection(sp, facecolors=np.c_[sc, np.full(len(sc), 0.08)],
-                                             edgecolors="none", zorder=2))
+        _add_triangles(ax, *project(parts, toward, hax), zorder=1)
+        # A faint skin: its near and far sides overlap almost everywhere, and 13 % for the
+        # layer looks like two sheets at 8 %.
+        _add_triangles(ax, *project([(skin, SKIN_RGB, skin_cull)], toward, hax),
+                       alpha=0.13, zorder=2)
         if trim_z_mm is not None:
             ax.axhline(trim_z_mm, color=SOCKET_EDGE, linestyle="--", linewidth=1.4, zorder=3)
             ax.text(0.02, trim_z_mm + 2, "anterior trim", color=SOCKET_EDGE, fontsize=10,

@@ -267,6 +267,48 @@ def test_export_matches_the_command_line(window, tmp_path, qtbot):
     assert gc["slicer"]["ran"] is False
 
 
+def test_export_shows_the_slicer_and_cancel_stops_it(window, tmp_path, qtbot, monkeypatch):
+    from ..fake_slicer import FILAMENT_G, install
+
+    m = window.model
+    window.select_step("export")
+    page = window.pages["export"]
+    page.field("slice").widget.setChecked(True)
+    shown: list[str] = []
+    m.progress.connect(lambda text, _f: shown.append(text))
+    install(tmp_path / "bin", monkeypatch, delay_s=0.3)
+    out = tmp_path / "sliced"
+    page.out.setText(str(out))
+    with qtbot.waitSignal(m.exportFinished, timeout=int(DESIGN_TIMEOUT * 1000)):
+        page.export_btn.click()
+    # The status line followed PrusaSlicer's steps, the files being written already.
+    slicing = [t for t in shown if t.startswith("Slicing with PrusaSlicer (the files are "
+                                                "written): ")]
+    assert any(t.endswith("Generating perimeters") for t in slicing), shown
+    assert shown.index(slicing[0]) > shown.index("Writing the report")
+    r = json.loads((out / "report.json").read_text())
+    assert r["checks"]["slicer"]["status"] == "done"
+    assert f"{FILAMENT_G} g of filament" in page.checks.text()
+
+    # Cancel while it slices: the export ends, its files complete, the slice cancelled.
+    install(tmp_path / "hang", monkeypatch, mode="hang", delay_s=0.05)
+    out2 = tmp_path / "cancelled"
+    page.out.setText(str(out2))
+    n = len(shown)
+    with qtbot.waitSignal(m.exportFinished, timeout=int(DESIGN_TIMEOUT * 1000)):
+        page.export_btn.click()
+        wait_until(lambda: any("Generating perimeters" in t for t in shown[n:]), 60,
+                   "the slicer to start")
+        window.cancel_btn.click()
+    r = json.loads((out2 / "report.json").read_text())
+    assert r["checks"]["slicer"]["status"] == "cancelled"
+    assert "slicing was cancelled" in page.checks.text()
+    assert (out2 / "socket.stl").stat().st_size > 100_000
+    page.field("slice").widget.setChecked(False)
+    window.act_run.trigger()
+    wait_design(window, 60)
+
+
 def test_case_save_and_reopen_restores_every_parameter(window, tmp_path, messages, qtbot):
     from prosthetics_gui.casefile import SCHEMA
     from prosthetics_gui.mainwindow import app_settings
