@@ -2,12 +2,20 @@
 
     .venv/bin/python bench/bench_insole.py [--runs 5] [--slice] [--cadquery-surface]
 
-The process is pinned to 2 cores (and BLAS/OpenMP to 2 threads) before numpy is imported.
-One warm-up run pays the imports; then each run does the whole in-memory pipeline on
-scans/foot_phone.ply (load, clean, frame, height map, measurements, template, checks) and
-writes STL, 3MF and the reports (no slicing unless --slice).  Prints the per-stage median,
-and the ratio to a baseline in the same process: the template on a 3 mm surface grid
-instead of 1.5 mm.
+The process is pinned to 2 cores (and BLAS/OpenMP to 2 threads) before numpy is imported,
+and its geometry cache is a temporary folder.  One warm-up run pays the imports; then each
+run does the whole in-memory pipeline on scans/foot_phone.ply (load, clean, frame, height
+map, measurements, template, checks) and writes STL, 3MF and the reports (no slicing
+unless --slice), alternately:
+
+- **cold cache**: an empty geometry cache, so the outline solids are built with CadQuery
+  (already imported by the warm-up);
+- **warm cache**: the cache the runs before filled, so the outline solids are read from it.
+
+Prints the per-stage medians of both, and the ratio of the warm runs to a baseline in the
+same process: the template on a 3 mm surface grid instead of 1.5 mm (warm cache too).  Last,
+one run in a fresh process on the warm cache, as `prosthetics insole` makes it: its imports
+included, and whether it loaded CadQuery (it should not).
 
 ``--cadquery-surface`` also times, once, the route the template does not take: the top as
 a B-spline surface (CadQuery ``Face.makeSplineApprox``) through the same height field on a
@@ -17,8 +25,10 @@ a B-spline surface (CadQuery ``Face.makeSplineApprox``) through the same height 
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -35,10 +45,23 @@ sys.path.insert(0, str(ROOT))
 
 import numpy as np  # noqa: E402
 
+from prosthetics.cache import CACHE_ENV_VAR  # noqa: E402
 
-def one_run(scan, out, settings):
+#: One run in a fresh process: wall time, stage timings and whether CadQuery was loaded.
+FRESH = """
+import json, sys, time
+t = time.perf_counter()
+from prosthetics.design.insole import run_insole, write_insole
+r = write_insole(run_insole(sys.argv[1], settings=json.loads(sys.argv[3])), sys.argv[2])
+print(json.dumps({"wall": time.perf_counter() - t, "timings_s": r["timings_s"],
+                  "cadquery": "cadquery" in sys.modules or "OCP" in sys.modules}))
+"""
+
+
+def one_run(scan, out, settings, cache_dir):
     from prosthetics.design.insole import run_insole, write_insole
 
+    os.environ[CACHE_ENV_VAR] = str(cache_dir)
     t = time.perf_counter()
     d = run_insole(scan, settings=settings)
     r = write_insole(d, out)
@@ -76,6 +99,16 @@ def cadquery_surface(design, grid_mm: float = 5.0) -> dict:
             "mesh_route_volume_ml": design.insole.mesh.volume / 1000.0}
 
 
+def _print_stages(label: str, walls: list, stages: dict) -> float:
+    med = statistics.median(walls)
+    print(f"\n{label}: median {med:.2f} s (min {min(walls):.2f}, max {max(walls):.2f}) over "
+          f"{len(walls)} runs")
+    print(f"{'stage':<28} {'median s':>9}")
+    for k, v in stages.items():
+        print(f"{k:<28} {statistics.median(v):9.3f}")
+    return med
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--runs", type=int, default=5)
@@ -85,31 +118,45 @@ def main() -> None:
     args = ap.parse_args()
     settings = {"slice": "true" if args.slice else "false"}
     print(f"cores: {len(os.sched_getaffinity(0)) if hasattr(os, 'sched_getaffinity') else '?'}"
-          f"; scan {Path(args.scan).name}; runs {args.runs}")
+          f"; scan {Path(args.scan).name}; runs {args.runs}; load average "
+          f"{os.getloadavg()[0]:.1f}")
     with tempfile.TemporaryDirectory() as tmp:
+        tmp = Path(tmp)
+        warm_cache = tmp / "cache"
         t = time.perf_counter()
-        _w, r = one_run(args.scan, Path(tmp) / "warm", settings)
-        print(f"warm-up (imports included): {time.perf_counter() - t:.2f} s")
-        walls, stages = [], {}
-        for i in range(args.runs):
-            w, r = one_run(args.scan, Path(tmp) / f"r{i}", settings)
-            walls.append(w)
-            for k, v in r["timings_s"].items():
-                stages.setdefault(k, []).append(v)
+        _w, r = one_run(args.scan, tmp / "warm", settings, warm_cache)
+        print(f"warm-up (imports and CadQuery included, cold cache): "
+              f"{time.perf_counter() - t:.2f} s")
+        walls = {"cold": [], "warm": []}
+        stages = {"cold": {}, "warm": {}}
         base = []
         for i in range(args.runs):
-            w, _ = one_run(args.scan, Path(tmp) / f"b{i}", {**settings, "surface_grid_mm": "3"})
+            for kind in ("cold", "warm"):
+                cache_dir = tmp / f"empty{i}" if kind == "cold" else warm_cache
+                w, r = one_run(args.scan, tmp / f"{kind}{i}", settings, cache_dir)
+                walls[kind].append(w)
+                for k, v in r["timings_s"].items():
+                    stages[kind].setdefault(k, []).append(v)
+            w, _ = one_run(args.scan, tmp / f"b{i}", {**settings, "surface_grid_mm": "3"},
+                           warm_cache)
             base.append(w)
-    med = statistics.median(walls)
-    print(f"\none insole, whole pipeline with files: median {med:.2f} s "
-          f"(min {min(walls):.2f}, max {max(walls):.2f}) over {len(walls)} runs")
-    print(f"{'stage':<28} {'median s':>9}")
-    for k, v in stages.items():
-        print(f"{k:<28} {statistics.median(v):9.3f}")
-    mb = statistics.median(base)
-    print(f"\nbaseline, 3 mm surface grid: median {mb:.2f} s; 1.5 mm / 3 mm = {med / mb:.2f}")
-    print(f"insole: {r['checks']['triangles']} triangles, {r['checks']['volume_ml']:.1f} ml, "
-          f"top vs plantar p95 {r['insole']['measured']['top_vs_plantar_mm']['p95']} mm")
+        _print_stages("one insole, whole pipeline with files, cold cache (outline solids "
+                      "built)", walls["cold"], stages["cold"])
+        med = _print_stages("one insole, whole pipeline with files, warm cache",
+                            walls["warm"], stages["warm"])
+        mb = statistics.median(base)
+        print(f"\nbaseline, 3 mm surface grid (warm cache): median {mb:.2f} s; warm 1.5 mm / "
+              f"3 mm = {med / mb:.2f}")
+        print(f"insole: {r['checks']['triangles']} triangles, {r['checks']['volume_ml']:.1f} ml, "
+              f"top vs plantar p95 {r['insole']['measured']['top_vs_plantar_mm']['p95']} mm")
+        env = {**os.environ, CACHE_ENV_VAR: str(warm_cache)}
+        proc = subprocess.run([sys.executable, "-c", FRESH, args.scan, str(tmp / "fresh"),
+                               json.dumps(settings)], env=env, capture_output=True, text=True,
+                              check=True)
+        fresh = json.loads(proc.stdout.strip().splitlines()[-1])
+        print(f"\na fresh process on the warm cache (imports included): {fresh['wall']:.2f} s; "
+              f"template {fresh['timings_s']['template']:.2f} s; CadQuery loaded: "
+              f"{'yes' if fresh['cadquery'] else 'no'}")
     if args.cadquery_surface:
         from prosthetics.design.insole import run_insole
 

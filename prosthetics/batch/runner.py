@@ -5,8 +5,9 @@ manifest), ``kind`` (``socket`` or ``insole``), ``template`` (a preset name), ``
 any other column is a parameter override by its name (an empty cell overrides nothing).
 
 Cases run in worker processes: on this machine a pool of long-lived workers (one per core by
-default), or on an existing Dask cluster (``scheduler``), where each case runs in a fresh
-process on a Dask worker.  Either way a case that crashes its process or runs past the time
+default; each started once and given the next case when it finishes one, several workers
+each kept to their own share of the cores and threads), or on an existing Dask cluster
+(``scheduler``), where each case runs in a fresh process on a Dask worker.  Either way a case that crashes its process or runs past the time
 limit is recorded as failed and the others go on.  Each case's files are written to a
 staging folder and swapped into ``OUT/<case_id>`` only when all of them are complete.
 
@@ -373,16 +374,63 @@ def _clean_staging(out_root: Path, case_id: str) -> None:
         shutil.rmtree(p, ignore_errors=True)
 
 
-def _worker_env(threads: int) -> dict:
-    """Threads per worker: the cores shared out between the workers."""
+#: The thread-count variables of OpenMP (Open3D) and the BLAS libraries numpy may use.
+THREAD_VARIABLES = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS",
+                    "VECLIB_MAXIMUM_THREADS", "NUMEXPR_NUM_THREADS")
+#: Set by the pool for a worker process: the CPUs it runs on ("0" or "2,3").
+WORKER_CPUS_VARIABLE = "PROSTHETICS_WORKER_CPUS"
+
+
+def usable_cpus() -> list[int]:
+    """The CPUs this process may run on (its affinity, where the system tells it)."""
+    if hasattr(os, "sched_getaffinity"):
+        return sorted(os.sched_getaffinity(0))
+    return list(range(os.cpu_count() or 1))
+
+
+def share_cpus(cpus: list[int], workers: int) -> list[list[int] | None]:
+    """The CPUs of each of ``workers`` worker processes: the usable ones dealt out in
+    contiguous blocks, or None (no limit) for a single worker or more workers than CPUs."""
+    if workers <= 1 or workers > len(cpus):
+        return [None] * max(workers, 1)
+    n = len(cpus)
+    return [cpus[k * n // workers:(k + 1) * n // workers] for k in range(workers)]
+
+
+def _worker_env(threads: int, cpus: list[int] | None = None) -> dict:
+    """The environment of a worker process: ``threads`` threads for OpenMP and BLAS, which
+    read these variables when they load, and its CPUs when it has its own."""
     env = dict(os.environ)
-    for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+    for var in THREAD_VARIABLES:
         env[var] = str(threads)
+    if cpus:
+        env[WORKER_CPUS_VARIABLE] = ",".join(str(c) for c in cpus)
+    else:
+        env.pop(WORKER_CPUS_VARIABLE, None)
     return env
+
+
+def _keep_to_own_cpus() -> None:
+    """Run on the CPUs the pool gave this worker, if any.
+
+    Open3D's and manifold3d's task schedulers (TBB) ignore the OpenMP and BLAS variables
+    and start a thread per CPU the process may use (Open3D's second thread ran about a
+    tenth of a socket case's CPU time), so two workers on two cores crowded each other.
+    Restricted to its own CPUs before those libraries load, a worker's schedulers size
+    themselves to them.
+    """
+    cpus = os.environ.get(WORKER_CPUS_VARIABLE, "").strip()
+    if not cpus or not hasattr(os, "sched_setaffinity"):
+        return
+    try:
+        os.sched_setaffinity(0, {int(c) for c in cpus.split(",")})
+    except (OSError, ValueError):
+        pass                # a CPU that went away: run where the system puts it
 
 
 def worker_main() -> int:
     """Entry of a worker process: read cases (JSON lines) on stdin, answer on the pipe."""
+    _keep_to_own_cpus()
     answer = os.fdopen(os.dup(1), "w", buffering=1)
     os.dup2(2, 1)           # anything a library prints goes to the log, not the answers
     sys.stdout = sys.stderr
@@ -447,7 +495,7 @@ def run_batch(manifest: str | os.PathLike, out: str | os.PathLike, *, workers: i
     except OSError as exc:
         raise ManifestError(f"cannot write to {str(out_root)!r} ({exc.strerror}); choose "
                             f"another --out folder") from None
-    workers = max(1, int(workers or os.cpu_count() or 1))
+    workers = max(1, int(workers or len(usable_cpus())))
     entries: dict[str, dict] = {}
     todo = []
     done_count = 0
@@ -482,7 +530,11 @@ def run_batch(manifest: str | os.PathLike, out: str | os.PathLike, *, workers: i
 def _run_local(todo: list[CaseSpec], out_root: Path, workers: int, timeout_s: float,
                finish: Callable[[dict], None], cmd: list[str]) -> None:
     n = min(workers, len(todo))
-    threads = max(1, (os.cpu_count() or 1) // n)
+    cpus = usable_cpus()
+    # Each worker's threads and CPUs: one worker uses them all; several share them out,
+    # so that each case runs on its own cores instead of all cases crowding all of them.
+    shares = share_cpus(cpus, n)
+    threads = [len(c) if c else max(1, len(cpus) // n) for c in shares]
     logs = out_root / ".logs"
     logs.mkdir(exist_ok=True)
     queue = list(reversed(todo))
@@ -497,7 +549,10 @@ def _run_local(todo: list[CaseSpec], out_root: Path, workers: int, timeout_s: fl
                         return
                     spec = queue.pop()
                 if worker is None or not worker.alive:
-                    worker = _Worker(cmd, logs / f"worker-{k + 1}.log", _worker_env(threads))
+                    # One process per slot, kept for the next case; started again only
+                    # after a case crashed it.
+                    worker = _Worker(cmd, logs / f"worker-{k + 1}.log",
+                                     _worker_env(threads[k], shares[k]))
                 finish(worker.run(spec, out_root, timeout_s))
         finally:
             if worker is not None:

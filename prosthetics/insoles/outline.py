@@ -14,7 +14,6 @@ import enum
 import numpy as np
 import shapely
 from shapely import affinity
-from shapely.geometry import MultiPoint
 
 from prosthetics.errors import ParameterError
 from prosthetics.insoles.foot import Foot
@@ -89,7 +88,10 @@ def footprint_polygon(foot: Foot):
     low = p[p[:, 2] < 60.0]
     rng = np.random.default_rng(0)
     sub = low[rng.permutation(len(low))[:40_000], :2]
-    hull = shapely.concave_hull(MultiPoint(sub), ratio=0.03)
+    # GEOS takes the hull of the geometry's distinct coordinates, whatever their order or
+    # geometry type: one line through the points is the same hull as a MultiPoint of them
+    # and is made at once, not point by point.
+    hull = shapely.concave_hull(shapely.linestrings(sub), ratio=0.03)
     poly = hull.buffer(6.0).buffer(-6.0)
     if poly.geom_type == "MultiPolygon":
         poly = max(poly.geoms, key=lambda g: g.area)

@@ -15,6 +15,11 @@ bed.  It is built from:
    point (tilted with the rearfoot post, fading out into the midfoot), joined to the body.
 4. **Other foot**: a true mirror about the XZ plane, face winding reversed.
 
+The two CadQuery solids, tessellated, are kept in the geometry cache
+(:mod:`prosthetics.cache`, :func:`outline_solids`) under their exact outline, heights and
+code: importing CadQuery and building them took about 3 s of a 6 s insole, and a design
+whose outline was made before loads neither CadQuery nor OpenCascade.
+
 Posting is a wedge between the foot and the flat bottom: the top under the rearfoot (or
 forefoot) is tilted by the set angle about the long axis relative to the plantar surface,
 thicker on the medial side for a positive angle (a varus, medial post), on the lateral side
@@ -28,6 +33,7 @@ figures are in docs/insole.md and bench/bench_insole.py.
 
 from __future__ import annotations
 
+import hashlib
 import math
 import time
 from dataclasses import dataclass, field
@@ -38,8 +44,10 @@ import trimesh
 from scipy import ndimage
 from scipy.interpolate import RegularGridInterpolator
 
+from prosthetics import cache
 from prosthetics.errors import GeometryError, ParameterError
-from prosthetics.geometry.brep import tessellate
+from prosthetics.geometry import brep
+from prosthetics.geometry.brep import ANGULAR_TOLERANCE_RAD, tessellate
 from prosthetics.geometry.meshing import from_manifold, to_manifold
 from prosthetics.insoles.foot import Foot, Side
 from prosthetics.insoles.outline import (
@@ -287,6 +295,73 @@ def top_height_field(foot: Foot, p: InsoleParams, outline, fp=None):
 
 # ------------------------------------------------------------------------------- solids
 
+#: Tessellation tolerance of the outline and heel cup prisms, mm (absolute).
+PRISM_TOLERANCE_MM = 0.01
+
+
+def _polygon_digest(poly) -> str:
+    """Hex digest of a polygon's rings (their exact coordinates, in order), for a cache key.
+
+    Exact, not rounded: the booleans with the top are sensitive to the last bits (a prism
+    1e-12 mm off gave a few sliver triangles more), and a cached prism must be the one a
+    build would give.  The foot stage gives the same bits whatever the thread count."""
+    h = hashlib.sha256()
+    for ring in (poly.exterior, *poly.interiors):
+        xy = np.ascontiguousarray(np.asarray(ring.coords, dtype="<f8"))
+        h.update(np.int64(len(xy)).tobytes())
+        h.update(xy.tobytes())
+    return h.hexdigest()
+
+
+def outline_solids(outline, z_bot: float, z_top: float, ring=None,
+                   ring_top: float | None = None) -> tuple[trimesh.Trimesh, trimesh.Trimesh | None]:
+    """The outline's prism and the heel cup wall's, as CadQuery solids tessellated.
+
+    Both are built once per outline, heights and code, and kept in the geometry cache
+    (:mod:`prosthetics.cache`): a design whose outline was seen before loads neither
+    CadQuery nor OpenCascade.
+
+    Parameters
+    ----------
+    outline : shapely.Polygon
+        The insole's outline, mm, foot frame.
+    z_bot, z_top : float, mm
+        The prism's bottom and top.
+    ring : shapely.Polygon, optional
+        The heel cup wall seen from above, extruded from ``z_bot`` to ``ring_top``.
+
+    Returns
+    -------
+    prism, wall : trimesh.Trimesh
+        Closed meshes, mm; ``wall`` is None without a ``ring``.
+
+    Raises
+    ------
+    GeometryError
+        When OCC builds an invalid solid or its mesh does not match it.
+    """
+    z_bot, z_top = float(z_bot), float(z_top)
+    key = {"outline": _polygon_digest(outline), "z_mm": [z_bot, z_top],
+           "tolerance_mm": PRISM_TOLERANCE_MM, "angular_rad": ANGULAR_TOLERANCE_RAD}
+    if ring is not None:
+        ring_top = float(ring_top)
+        key.update(ring=_polygon_digest(ring), ring_top_mm=ring_top)
+
+    def build() -> dict[str, trimesh.Trimesh]:
+        out = {"outline": tessellate(_prism(outline, z_bot, z_top), PRISM_TOLERANCE_MM,
+                                     what="outline", fix="check the outline parameters")}
+        if ring is not None:
+            out["heel_cup_wall"] = tessellate(_prism(ring, z_bot, ring_top),
+                                              PRISM_TOLERANCE_MM, what="heel cup wall",
+                                              fix="check the outline parameters")
+        return out
+
+    meshes, _hit = cache.cached_meshes("insole_outline", key, build,
+                                       sources=[__file__, brep.__file__],
+                                       libraries=["cadquery", "cadquery-ocp", "trimesh"])
+    return meshes["outline"], meshes.get("heel_cup_wall")
+
+
 def _prism(poly, z0: float, z1: float):
     """CadQuery solid: a shapely polygon (holes allowed) extruded from z0 to z1 (mm)."""
     import cadquery as cq
@@ -324,7 +399,9 @@ def height_field_slab(xs: np.ndarray, ys: np.ndarray, Z: np.ndarray, z_low: floa
     # The ring runs counter-clockwise seen from above; each side quad faces outward.
     fside = np.vstack([np.column_stack([r0, r0 + n, r1]), np.column_stack([r1, r0 + n, r1 + n])])
     mesh = trimesh.Trimesh(np.vstack([top, bot]), np.vstack([ftop, fbot, fside]), process=False)
-    if mesh.volume < 0:
+    # Wound outward when xs and ys both increase (or both decrease): the top's (a, b, c)
+    # turns by dx * dy.  The sign tells it without the volume's sum over every face.
+    if (xs[-1] - xs[0]) * (ys[-1] - ys[0]) < 0:
         mesh.invert()
     return mesh
 
@@ -341,7 +418,7 @@ def build_insole(foot: Foot, params: InsoleParams | None = None) -> InsoleResult
     """Fit the insole template to a foot.
 
     The outline and the heel cup's wall are CadQuery solids (prisms of the parametric
-    outline); the top is a height-field mesh at ``surface_grid_mm`` (the plantar surface,
+    outline, from the geometry cache when made before: :func:`outline_solids`); the top is a height-field mesh at ``surface_grid_mm`` (the plantar surface,
     arch fill, pad and posting wedges); manifold3d intersects and joins them.  (A B-spline
     top through the same grid made OCC's booleans take 20-70 s and return empty or wrong
     solids: see docs/insole.md.)
@@ -378,10 +455,7 @@ def build_insole(foot: Foot, params: InsoleParams | None = None) -> InsoleResult
     timings["height_field"] = time.perf_counter() - t
 
     t = time.perf_counter()
-    zmax = float(T.max()) + 5.0
-    prism = tessellate(_prism(outline, z_bot, zmax), 0.01, what="outline",
-                       fix="check the outline parameters")
-    ring = None
+    ring = rmax = None
     if p.heel_cup_depth_mm > 0:
         # The wall's outer side 0.02 mm outside the body's: coincident side faces made
         # slivers that broke the weld of the joined mesh.
@@ -391,8 +465,7 @@ def build_insole(foot: Foot, params: InsoleParams | None = None) -> InsoleResult
         if ring.geom_type == "MultiPolygon":
             ring = max(ring.geoms, key=lambda g: g.area)
         rmax = float(top["rim"].max()) + 5.0
-        ring_mesh = tessellate(_prism(ring, z_bot, rmax), 0.01, what="heel cup wall",
-                               fix="check the outline parameters")
+    prism, ring_mesh = outline_solids(outline, z_bot, float(T.max()) + 5.0, ring, rmax)
     timings["outline_solids"] = time.perf_counter() - t
 
     t = time.perf_counter()
@@ -424,17 +497,83 @@ def build_insole(foot: Foot, params: InsoleParams | None = None) -> InsoleResult
 
 # ------------------------------------------------------------------------------ checks
 
+#: Rays are taken to touch a triangle whose bounds come this close (mm), as trimesh's
+#: ray test pads a ray's bounds.
+_RAY_PAD_MM = 1e-5
+
+
+def _column_candidates(mesh: trimesh.Trimesh, xy: np.ndarray):
+    """Pairs (triangle, point) whose xy bounds, padded by :data:`_RAY_PAD_MM`, meet.
+
+    A uniform grid of cells about twice the typical triangle's size holds every triangle
+    in the cells its padded bounds cover; each point takes its own cell's triangles and
+    keeps those whose bounds hold it.  Returns (k,) triangle and (k,) point indices,
+    grouped by point.
+    """
+    tri = mesh.triangles[:, :, :2]
+    lo, hi = tri.min(axis=1) - _RAY_PAD_MM, tri.max(axis=1) + _RAY_PAD_MM
+    cell = max(2.0 * float(np.median(np.max(hi - lo, axis=1))), 1e-3)
+    origin = lo.min(axis=0)
+    c0 = np.floor((lo - origin) / cell).astype(np.int64)
+    c1 = np.floor((hi - origin) / cell).astype(np.int64)
+    ny = int(c1[:, 1].max()) + 1
+    span = c1 - c0 + 1
+    count = span[:, 0] * span[:, 1]
+    owner = np.repeat(np.arange(len(tri)), count)
+    k = np.arange(int(count.sum())) - np.repeat(np.cumsum(count) - count, count)
+    ci = c0[owner, 0] + k // span[owner, 1]
+    cj = c0[owner, 1] + k % span[owner, 1]
+    key = ci * ny + cj
+    order = np.argsort(key, kind="stable")
+    key, owner = key[order], owner[order]
+    q = np.floor((xy - origin) / cell).astype(np.int64)
+    inside = (q >= 0).all(axis=1) & (q[:, 1] < ny)
+    qkey = np.where(inside, q[:, 0] * ny + q[:, 1], -1)
+    start = np.searchsorted(key, qkey, side="left")
+    n = np.where(inside, np.searchsorted(key, qkey, side="right") - start, 0)
+    point = np.repeat(np.arange(len(xy)), n)
+    pos = np.repeat(start, n) + np.arange(int(n.sum())) - np.repeat(np.cumsum(n) - n, n)
+    cand = owner[pos]
+    p = xy[point]
+    ok = ((lo[cand] <= p) & (hi[cand] >= p)).all(axis=1)
+    return cand[ok], point[ok]
+
+
 def top_z_at(mesh: trimesh.Trimesh, xy: np.ndarray) -> np.ndarray:
-    """Height of the first surface hit from above at points (n, 2); NaN where none, (n,)."""
-    origins = np.column_stack([xy, np.full(len(xy), mesh.bounds[1, 2] + 10.0)])
-    dirs = np.tile([0.0, 0.0, -1.0], (len(xy), 1))
-    # Sliver triangles along the booleans' seams make trimesh divide by zero in its
-    # barycentric test; those rays fall to a neighbour triangle, so the warning is noise.
-    with np.errstate(divide="ignore", invalid="ignore"):
-        loc, idx, _ = mesh.ray.intersects_location(origins, dirs, multiple_hits=False)
+    """Height of the first surface hit from above at points (n, 2); NaN where none, (n,).
+
+    trimesh's ray test (the same plane intersection, barycentric test and first hit per
+    ray), with the triangles a vertical ray may meet found on a grid instead of trimesh's
+    r-tree, which took ten times as long for these rays.
+    """
+    from trimesh import intersections
+    from trimesh import triangles as triangles_mod
+    from trimesh.constants import tol
+
+    xy = np.asarray(xy, dtype=np.float64).reshape(-1, 2)
     z = np.full(len(xy), np.nan)
-    if len(idx):
-        z[idx] = np.asarray(loc).reshape(-1, 3)[:, 2]
+    if not len(xy) or not len(mesh.faces):
+        return z
+    origins = np.column_stack([xy, np.full(len(xy), mesh.bounds[1, 2] + 10.0)])
+    down = np.array([0.0, 0.0, -1.0])
+    cand, ray = _column_candidates(mesh, xy)
+    tri = mesh.triangles[cand]
+    loc, valid = intersections.planes_lines(
+        plane_origins=tri[:, 0], plane_normals=mesh.face_normals[cand],
+        line_origins=origins[ray], line_directions=np.broadcast_to(down, (len(ray), 3)))
+    # Sliver triangles along the booleans' seams divide by zero in the barycentric test;
+    # those rays fall to a neighbour triangle, so the warning is noise.
+    with np.errstate(divide="ignore", invalid="ignore"):
+        bary = triangles_mod.points_to_barycentric(tri[valid], loc)
+    hit = (bary > -tol.zero).all(axis=1) & (bary < 1 + tol.zero).all(axis=1)
+    ray, loc = ray[valid][hit], loc[hit]
+    dist = (loc - origins[ray]) @ down
+    forward = dist > -1e-6
+    ray, loc, dist = ray[forward], loc[forward], dist[forward]
+    if len(ray):
+        order = np.lexsort((dist, ray))
+        first = order[np.r_[True, ray[order][1:] != ray[order][:-1]]]
+        z[ray[first]] = loc[first, 2]
     return z
 
 
@@ -472,7 +611,16 @@ def measure_insole(res: InsoleResult, foot: Foot, plantar_truth=None, n_max: int
     idx = idx[rng.integers(0, len(idx), n_max)]
     g = p.surface_grid_mm
     xy = np.column_stack([X.ravel()[idx], Y.ravel()[idx]]) + rng.uniform(-g / 2, g / 2, (n_max, 2))
-    zt = top_z_at(mesh, np.column_stack([xy[:, 0], sgn * xy[:, 1]]))
+    # Heel cup: the rim at the back of the heel, on the heel's centre line, above the top at
+    # the heel's contact point; the rim's top is taken from above in the middle of the wall
+    # at the back, on that line.  Cast with the other rays, in one go.
+    hx, hy, _hz = top["heel_centre"]
+    line = shapely.LineString([(-1e3, hy), (1e3, hy)]).intersection(
+        shapely.Polygon(res.outline_xy))
+    x_back = float(line.bounds[0]) + 0.5 * p.heel_cup_wall_mm
+    z_all = top_z_at(mesh, np.column_stack([np.r_[xy[:, 0], hx, x_back],
+                                            sgn * np.r_[xy[:, 1], hy, hy]]))
+    zt, (z_heel, z_rim) = z_all[:n_max], z_all[n_max:]
     ok = np.isfinite(zt)
 
     def field(name):
@@ -491,16 +639,6 @@ def measure_insole(res: InsoleResult, foot: Foot, plantar_truth=None, n_max: int
     if not pads:
         out["top_vs_plantar_mm"] = stats(zt - field("wedge") + p.top_cover_mm - plantar_here)
         out["contact_area_cm2"] = round(float(top["follow"].sum()) * g * g / 100.0, 1)
-    # Heel cup: the rim at the back of the heel, on the heel's centre line, above the top at
-    # the heel's contact point.
-    hx, hy, _hz = top["heel_centre"]
-    z_heel = top_z_at(mesh, np.array([[hx, sgn * hy]]))[0]
-    # The rim's top, from above, in the middle of the wall at the back, on that line.
-
-    line = shapely.LineString([(-1e3, hy), (1e3, hy)]).intersection(
-        shapely.Polygon(res.outline_xy))
-    x_back = float(line.bounds[0]) + 0.5 * p.heel_cup_wall_mm
-    z_rim = top_z_at(mesh, np.array([[x_back, sgn * hy]]))[0]
     out["heel_cup_depth_mm"] = round(float(z_rim - z_heel), 3) if p.heel_cup_depth_mm > 0 \
         else 0.0
     # Posting: the wedge is top minus plantar; its slope across the foot under the rearfoot

@@ -6,12 +6,18 @@ from __future__ import annotations
 import numpy as np
 import trimesh
 from matplotlib import colormaps
-from matplotlib.collections import PolyCollection
 from matplotlib.figure import Figure
 
 from prosthetics.fileio import atomic_write_text
 from prosthetics.reports.page import CSS, esc, fmt, kv_table, pictures_html, status
-from prosthetics.reports.pictures import SKIN_RGB, SOCKET_RGB, decimate, png_bytes, project
+from prosthetics.reports.pictures import (
+    SKIN_RGB,
+    SOCKET_RGB,
+    ShadedTriangles,
+    decimate,
+    png_bytes,
+    project,
+)
 from prosthetics.reports.sections import (
     orientation_row,
     section_input,
@@ -94,8 +100,9 @@ def insole_view_png(design) -> bytes:
     order = np.argsort(tri.mean(axis=1) @ toward)
     polys = tri[order][:, :, [0, 2]]
     colors = colors[order]
-    ax1.add_collection(PolyCollection(polys, facecolors=colors, edgecolors=colors,
-                                      linewidths=0.2))
+    # One fill for all the triangles, as the socket's pictures (a PolyCollection made and
+    # stroked a path per triangle, most of the picture's time); the limits are set below.
+    ax1.add_artist(ShadedTriangles(polys, colors))
     lo, hi = m2.bounds
     ax1.set_xlim(lo[0] - 5, hi[0] + 5)
     ax1.set_ylim(lo[2] - 5, hi[2] + 5)
@@ -107,8 +114,7 @@ def insole_view_png(design) -> bytes:
     ms = foot.medial_sign * (-1.0 if ins.mirrored else 1.0)
     toward = np.array([0.0, ms, 0.0])
     polys, colors = project([(mesh, SOCKET_RGB, True)], toward, 0)
-    ax2.add_collection(PolyCollection(polys, facecolors=colors, edgecolors=colors,
-                                      linewidths=0.2))
+    ax2.add_artist(ShadedTriangles(polys, colors))
     p = foot.points
     sel = p[:, 2] < 45
     rng = np.random.default_rng(0)
