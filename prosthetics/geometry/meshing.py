@@ -53,7 +53,10 @@ def to_manifold(mesh: trimesh.Trimesh):
 
 def _weld_close(mesh: trimesh.Trimesh, tol: float) -> None:
     """Merge vertices closer than ``tol`` (mm) in place, dropping the triangles that collapse."""
-    pairs = cKDTree(mesh.vertices).query_pairs(tol, output_type="ndarray")
+    # The pairs within ``tol`` are the same whatever the tree's shape; an unbalanced tree
+    # builds ten times faster (its pairs query takes about as long).
+    tree = cKDTree(mesh.vertices, balanced_tree=False, compact_nodes=False)
+    pairs = tree.query_pairs(tol, output_type="ndarray")
     if not len(pairs):
         return
     n = len(mesh.vertices)

@@ -89,17 +89,16 @@ def _candidate_angles(hull: np.ndarray, step_deg: float) -> np.ndarray:
     part closest to as given.
     """
     n_steps = int(math.floor(90.0 / step_deg))
-    grid = [0.0]
-    for i in range(1, n_steps + 1):
-        grid += [i * step_deg, -i * step_deg]
+    steps = np.arange(1, n_steps + 1) * step_deg
+    parts = [np.zeros(1), np.column_stack([steps, -steps]).ravel()]
     if len(hull) >= 2:
         edges = np.roll(hull, -1, axis=0) - hull
         edge_angles = np.degrees(np.arctan2(edges[:, 1], edges[:, 0]))
-        for a in edge_angles:
-            for cand in (-a, 90.0 - a):  # turn the edge onto the x axis or the y axis
-                cand = (cand + 90.0) % 180.0 - 90.0  # into [-90, 90)
-                grid.append(float(cand))
-    return np.array([90.0 if abs(a + 90.0) < 1e-9 else a for a in grid])
+        # Per edge, the turns that lay it on the x axis and on the y axis, into [-90, 90).
+        turns = np.column_stack([-edge_angles, 90.0 - edge_angles]).ravel()
+        parts.append((turns + 90.0) % 180.0 - 90.0)
+    grid = np.concatenate(parts)
+    return np.where(np.abs(grid + 90.0) < 1e-9, 90.0, grid)
 
 
 def _turned_extents(hull: np.ndarray, angles_deg: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -188,9 +187,15 @@ def bed_fit(extents_mm: Any, printer: Printer, margin_mm: float = 5.0, *,
     usable_y = printer.bed_y_mm - 2.0 * margin_mm
     height = float(ext[2])
 
-    angles = _candidate_angles(hull, step_deg)
+    # The part as given first: kept whenever it fits (see _pick_rotation), and then no
+    # other turn need be measured.
+    angles = np.zeros(1)
     ex, ey = _turned_extents(hull, angles)
     room = np.minimum(usable_x - ex, usable_y - ey)
+    if room[0] < -_FIT_TOL_MM:
+        angles = _candidate_angles(hull, step_deg)
+        ex, ey = _turned_extents(hull, angles)
+        room = np.minimum(usable_x - ex, usable_y - ey)
     best = _pick_rotation(room)
     fits_xy = bool(room[best] >= -_FIT_TOL_MM)
     fits_z = height <= printer.max_height_mm + _FIT_TOL_MM

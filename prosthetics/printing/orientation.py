@@ -16,7 +16,10 @@ height (layers are most of an FDM print's time), the area resting on the bed, th
 overhanging area steeper than ``max_overhang_deg`` from vertical, and the volume of support
 under it: a column from every overhanging face straight down to the part below it or to
 the bed, found by casting rays with Open3D's ``RaycastingScene``.  The column volume is an
-upper bound on the filament: slicers print support sparse.
+upper bound on the filament: slicers print support sparse.  The rays are most of the time
+a candidate takes, so the support is measured only for the candidates the rule below and
+the report read (those chosen among, the preferred way up, the upside-down and lying-down
+ones the report compares).
 
 The rule (:func:`choose_orientation`):
 
@@ -245,6 +248,20 @@ def _tilt_rings(p: np.ndarray, step_deg: float, max_deg: float, azimuths: int) -
     return v.reshape(-1, 3)
 
 
+def _apart(up: np.ndarray, others: np.ndarray, min_deg: float) -> bool:
+    """Whether the unit vector ``up`` is more than ``min_deg`` from each of ``others``
+    (k, 3), in one array operation.  The angles near ``min_deg`` (where the array's dot
+    products, summed in another order, could tip the answer) are measured again one by
+    one, as ``up @ other``."""
+    if not len(others):
+        return True
+    deg = np.degrees(np.arccos(np.clip(others @ up, -1.0, 1.0)))
+    close = np.abs(deg - min_deg) < 1e-6
+    for i in np.flatnonzero(close):
+        deg[i] = np.degrees(np.arccos(np.clip(up @ others[i], -1, 1)))
+    return bool(np.all(deg > min_deg))
+
+
 def _resting_faces(mesh: trimesh.Trimesh, min_area_mm2: float) -> list[tuple[np.ndarray, float]]:
     """Ways up that lay a flat face of the part's convex hull, covered by the part's own
     faces over at least ``min_area_mm2``, on the bed: [(up, covered area mm²)]."""
@@ -280,6 +297,9 @@ class _Scorer:
         self.vertices = np.asarray(mesh.vertices)
         self.hull_vertices = np.asarray(mesh.convex_hull.vertices)
         self.rays = SurfaceQuery(mesh)          # Open3D's ray scene, built once
+        #: Scored candidates whose support is not measured yet: id -> (the bed's height
+        #: along the way up, mm; the overhanging faces (k,)).
+        self._overhangs: dict[int, tuple[float, np.ndarray]] = {}
 
     def fit(self, cand: Candidate) -> Candidate:
         """Build height and printer fit of ``cand`` (filled in place)."""
@@ -291,7 +311,8 @@ class _Scorer:
         return cand
 
     def score(self, cand: Candidate) -> Candidate:
-        """All the figures of ``cand`` (filled in place)."""
+        """The figures of ``cand`` but its support (filled in place): the fit, the bed
+        contact and the overhang.  :meth:`support` adds the support."""
         u = cand.up
         self.fit(cand)
         lo = float((self.hull_vertices @ u).min())
@@ -301,13 +322,28 @@ class _Scorer:
         cand.bed_contact_cm2 = float(self.areas[on_bed].sum()) / 100.0
         over = np.flatnonzero((down > self.sin_limit) & (above >= BED_TOLERANCE_MM))
         cand.overhang_cm2 = float(self.areas[over].sum()) / 100.0
+        self._overhangs[id(cand)] = (lo, over)
+        return cand
+
+    def support(self, cand: Candidate) -> Candidate:
+        """The support under ``cand``'s overhangs (filled in place, once; after
+        :meth:`score`): a ray down from every overhanging face, the most time a
+        candidate takes."""
+        pending = self._overhangs.pop(id(cand), None)
+        if pending is None:
+            return cand
+        lo, over = pending
         if len(over):
+            u = cand.up
+            # The same figures as score's, of the overhanging faces.
+            down = -(self.normals @ u)[over]
+            above = (self.centres @ u - lo)[over]
             origins = self.centres[over] - u * 0.01   # just under the face, looking down
             hit = self.rays.cast(origins, np.broadcast_to(-u, origins.shape))
-            column = np.minimum(hit, above[over])
-            vol = column * self.areas[over] * down[over]
+            column = np.minimum(hit, above)
+            vol = column * self.areas[over] * down
             cand.support_ml = float(vol.sum()) / 1000.0
-            cand.support_on_part_ml = float(vol[np.isfinite(hit) & (hit < above[over])].sum()) \
+            cand.support_on_part_ml = float(vol[np.isfinite(hit) & (hit < above)].sum()) \
                 / 1000.0
         return cand
 
@@ -410,9 +446,11 @@ def choose_orientation(mesh: trimesh.Trimesh, printer, *, preferred_up=(0.0, 0.0
     if not any(c.tilt_deg < 0.5 for c in cands):
         cands.append(Candidate(up=p.copy(), kind="preferred", tilt_deg=0.0))
     axes = np.vstack([np.eye(3), -np.eye(3)])
+    ups = np.array([c.up for c in cands], dtype=float).reshape(-1, 3)
     for up in np.vstack([axes, _fibonacci_sphere(sphere_directions)]):
-        if all(np.degrees(np.arccos(np.clip(up @ c.up, -1, 1))) > 5.0 for c in cands):
+        if _apart(up, ups, 5.0):
             cands.append(Candidate(up=up, kind="sphere", tilt_deg=tilt(up)))
+            ups = np.vstack([ups, up])
     for c in cands:
         scorer.score(c)
     preferred = min(cands, key=lambda c: c.tilt_deg)
@@ -421,13 +459,21 @@ def choose_orientation(mesh: trimesh.Trimesh, printer, *, preferred_up=(0.0, 0.0
         # so look for the smallest tilt that fits on rings around the preferred way up.
         for up in _tilt_rings(p, REFINE_STEP_DEG, REFINE_MAX_DEG, REFINE_AZIMUTHS):
             c = Candidate(up=up, kind="tilted", tilt_deg=tilt(up))
-            if scorer.fit(c).fits:          # support only where it fits: most do not
+            if scorer.fit(c).fits:          # scored only where it fits: most do not
                 cands.append(scorer.score(c))
 
     fitting = [c for c in cands if c.fits]
     pool = fitting or cands
     flat = [c for c in pool if c.bed_contact_cm2 >= MIN_CONTACT_CM2]
     pool2 = flat or pool
+    # The support is measured only where the choice or the report reads it: the
+    # candidates chosen among, the preferred way up, and those the alternatives are
+    # taken from (upside down, lying down).
+    among = {id(c) for c in pool2}
+    for c in cands:
+        if id(c) in among or c is preferred or c.tilt_deg > 170.0 \
+                or 80.0 <= c.tilt_deg <= 100.0:
+            scorer.support(c)
     least = min(c.support_ml for c in pool2)
     near = [c for c in pool2 if c.support_ml <= least + SUPPORT_TOLERANCE_ML]
     chosen = min(near, key=lambda c: (c.tilt_deg, c.support_ml))

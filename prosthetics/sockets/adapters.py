@@ -11,7 +11,10 @@ Every interface is a frozen dataclass in the limb frame (mm, z up, the part's be
 
 The socket builders tessellate both (:func:`interface_meshes`, checked against the B-reps)
 and join them to the shell's mesh with manifold3d; the B-reps themselves are exact and can be
-exported on their own.
+exported on their own.  The tessellations are kept in the per-user geometry cache
+(:mod:`prosthetics.cache`), keyed by every field of the interface and the builders' source
+files: a design whose interface was built before neither builds it again nor imports
+CadQuery.
 
 An interface is built on its own axis (z along the pylon) and placed under the socket by a
 rigid transform, the socket's alignment (:class:`Alignment`, :class:`PlacedInterface`).
@@ -47,14 +50,20 @@ Interfaces
 
 from __future__ import annotations
 
+import dataclasses
+import enum
 import math
+from pathlib import Path
 
 import manifold3d
 import numpy as np
 import trimesh
 
+from prosthetics import cache
+from prosthetics.geometry import brep
 from prosthetics.geometry.brep import ANGULAR_TOLERANCE_RAD, tessellate
 from prosthetics.geometry.meshing import from_manifold, to_manifold
+from prosthetics.sockets import mounts, wrist
 from prosthetics.sockets.interfaces import (
     Alignment,
     DistalInterfaceParams,
@@ -73,11 +82,12 @@ from prosthetics.sockets.mounts import (
 )
 from prosthetics.sockets.wrist import CouplerKind, WristCoupler
 
-__all__ = ["TALL_STEP_MM", "TESSELLATION_ANGLE_RAD", "TESSELLATION_TOLERANCE_MM", "Alignment",
-           "BoltHoles", "CollarBlock", "CouplerKind", "DistalInterfaceParams",
-           "FourHoleAdapter", "Mount", "PlacedInterface", "ShuttleLock", "Stack",
-           "WristCoupler", "WristCouplerParams", "interface_meshes", "make_interface",
-           "placed_meshes", "socket_alignment", "tall_top_z", "text_solid"]
+__all__ = ["CADQUERY_LIBRARIES", "INTERFACE_SOURCES", "TALL_STEP_MM", "TESSELLATION_ANGLE_RAD",
+           "TESSELLATION_TOLERANCE_MM", "TEXT_FONT", "TEXT_KIND", "Alignment", "BoltHoles",
+           "CollarBlock", "CouplerKind", "DistalInterfaceParams", "FourHoleAdapter", "Mount",
+           "PlacedInterface", "ShuttleLock", "Stack", "WristCoupler", "WristCouplerParams",
+           "interface_meshes", "make_interface", "placed_meshes", "socket_alignment",
+           "tall_top_z", "text_solid"]
 
 #: Chordal tolerance of the tessellation of CadQuery parts, mm (absolute).  0.02 mm keeps
 #: the bolt holes round to well under a printer's resolution at a few thousand triangles.
@@ -85,21 +95,63 @@ TESSELLATION_TOLERANCE_MM = 0.02
 TESSELLATION_ANGLE_RAD = ANGULAR_TOLERANCE_RAD
 
 
+#: The font of the label's text, as CadQuery names it (OCC picks the nearest font
+#: installed), and its style.
+TEXT_FONT, TEXT_KIND = "Arial", "bold"
+
+
 def text_solid(text: str, size: float = 10.0, depth: float = 1.0):
     """One line of bold sans text as a CadQuery workplane, centred, ``depth`` deep (mm)."""
     import cadquery as cq
 
-    return cq.Workplane("XY").text(text, size, depth, kind="bold", halign="center",
-                                   valign="center")
+    return cq.Workplane("XY").text(text, size, depth, font=TEXT_FONT, kind=TEXT_KIND,
+                                   halign="center", valign="center")
+
+
+#: Libraries whose versions key the cached tessellations of CadQuery parts.
+CADQUERY_LIBRARIES = ("cadquery", "cadquery-ocp")
+#: The code that builds an interface's meshes: a change to any of these files is a new
+#: cache entry.
+INTERFACE_SOURCES = tuple(str(Path(m.__file__)) for m in (mounts, wrist, brep)) + (__file__,)
+
+
+def _describe(part):
+    """A JSON description of an interface: its class and every field, recursively (floats
+    exactly, as ``repr`` writes them)."""
+    if dataclasses.is_dataclass(part):
+        return {"class": type(part).__name__,
+                **{f.name: _describe(getattr(part, f.name)) for f in dataclasses.fields(part)}}
+    if isinstance(part, enum.Enum):
+        return part.value
+    if isinstance(part, np.ndarray):
+        return _describe(part.tolist())
+    if isinstance(part, dict):
+        return {str(k): _describe(v) for k, v in part.items()}
+    if isinstance(part, (tuple, list)):
+        return [_describe(p) for p in part]
+    if part is None or isinstance(part, (bool, str)):
+        return part
+    if isinstance(part, (int, np.integer)):
+        return int(part)
+    if isinstance(part, (float, np.floating)):
+        return float(part)
+    raise TypeError(f"cannot key an interface on {type(part).__name__} {part!r}")
 
 
 def interface_meshes(iface, top_z_mm: float) -> tuple[trimesh.Trimesh, trimesh.Trimesh]:
     """An interface's material and its cutters as closed meshes (mm, limb frame).
 
+    Kept in the geometry cache (:func:`prosthetics.cache.cached_meshes`), keyed by every
+    field of the interface (its heights included: OCC triangulates a part moved up or down
+    with other diagonals), ``top_z_mm``, the tolerances and the builders' source files: a
+    cached interface imports no CadQuery, and its meshes are the ones built, array for
+    array.
+
     Parameters
     ----------
     iface
-        Any distal interface (``solid()`` and ``cutters(top_z_mm)``).
+        Any distal interface (``solid()`` and ``cutters(top_z_mm)``), or one placed under
+        a socket (:class:`PlacedInterface`).
     top_z_mm : float, mm
         Height the cutters reach up to (see ``cutters``).
 
@@ -107,7 +159,7 @@ def interface_meshes(iface, top_z_mm: float) -> tuple[trimesh.Trimesh, trimesh.T
     -------
     (solid, cutters) : trimesh.Trimesh
         Tessellated at :data:`TESSELLATION_TOLERANCE_MM` and checked against the B-reps
-        (:func:`prosthetics.geometry.brep.tessellate`).
+        (:func:`prosthetics.geometry.brep.tessellate`) when built.
 
     Raises
     ------
@@ -115,10 +167,20 @@ def interface_meshes(iface, top_z_mm: float) -> tuple[trimesh.Trimesh, trimesh.T
         OCC could not build or mesh a part.
     """
     fix = "check the adapter_* parameters"
-    return (tessellate(iface.solid(), TESSELLATION_TOLERANCE_MM, TESSELLATION_ANGLE_RAD,
-                       what="distal interface", fix=fix),
-            tessellate(iface.cutters(top_z_mm=top_z_mm), TESSELLATION_TOLERANCE_MM,
-                       TESSELLATION_ANGLE_RAD, what="distal interface's holes", fix=fix))
+
+    def build() -> dict[str, trimesh.Trimesh]:
+        return {"solid": tessellate(iface.solid(), TESSELLATION_TOLERANCE_MM,
+                                    TESSELLATION_ANGLE_RAD, what="distal interface", fix=fix),
+                "cutters": tessellate(iface.cutters(top_z_mm=top_z_mm),
+                                      TESSELLATION_TOLERANCE_MM, TESSELLATION_ANGLE_RAD,
+                                      what="distal interface's holes", fix=fix)}
+
+    meshes, _hit = cache.cached_meshes(
+        "interface", {"interface": _describe(iface), "top_z_mm": float(top_z_mm),
+                      "tolerance_mm": TESSELLATION_TOLERANCE_MM,
+                      "angle_rad": TESSELLATION_ANGLE_RAD},
+        build, sources=INTERFACE_SOURCES, libraries=CADQUERY_LIBRARIES)
+    return meshes["solid"], meshes["cutters"]
 
 
 #: The cached parts' holes reach a whole number of these above the bed face, mm: the

@@ -108,7 +108,8 @@ class TemplateCache:
     """What stays the same while only template parameters change, for fast rebuilds.
 
     Holds, for one limb mesh: its proximal rim height and ray-casting scene; and the
-    tessellated CadQuery adapter parts by their parameters.
+    tessellated CadQuery adapter parts by their parameters (read from the per-user
+    geometry cache, or built, by :func:`~prosthetics.sockets.adapters.interface_meshes`).
     """
 
     def __init__(self) -> None:
@@ -384,12 +385,19 @@ def offset_outer(inner: np.ndarray, pole: np.ndarray, target: np.ndarray, iterat
                                 [np.repeat(np.arange(rows - 1), m)] * 3)
     sample_want = target[sample_row] + margin_mm
     outer = inner + h[..., None] * n
-    faces = None
+    # The outer surface's triangles (the same every pass) and their edges: each edge's
+    # midpoint is measured once, for the two triangles along it.
+    faces = _outer_surface(outer, pole_out).faces.view(np.ndarray)
+    corner_pairs = np.stack([faces, np.roll(faces, 1, axis=1)], axis=2).reshape(-1, 2)
+    edges, edge_of = np.unique(np.sort(corner_pairs, axis=1), axis=0, return_inverse=True)
+    edge_of = edge_of.ravel()
+    owner = np.concatenate([np.arange(len(faces)), np.repeat(np.arange(len(faces)), 3)])
+    row_of_vertex = np.append(rows - 1 - np.arange(rows * m) // m, 0)
+    need = target[row_of_vertex[faces].min(axis=1)][owner] + margin_mm
     for _ in range(iterations):
         d = q_in.distance(outer.reshape(-1, 3)).reshape(h.shape)
         short = want + margin_mm - d
         surf = _outer_surface(outer, pole_out)
-        faces = surf.faces
         corner_flat = np.zeros(len(surf.vertices))
         # Inner samples against the outer triangles...
         dist, tri = SurfaceQuery(surf).closest(samples)
@@ -398,12 +406,13 @@ def offset_outer(inner: np.ndarray, pole: np.ndarray, target: np.ndarray, iterat
         np.maximum.at(corner_flat, faces[tri[bad]].ravel(), np.repeat(s[bad], 3))
         # ...and the outer triangles' centroids and edge midpoints against the inner surface:
         # a triangle can pass closer than its corners and the inner samples show.
-        tri_pts = surf.vertices[faces]                              # (f, 3, 3)
-        probes = np.concatenate([tri_pts.mean(axis=1), 0.5 * (tri_pts + np.roll(tri_pts, 1, axis=1)).reshape(-1, 3)])
-        owner = np.concatenate([np.arange(len(faces)), np.repeat(np.arange(len(faces)), 3)])
-        row_of_vertex = np.append(rows - 1 - np.arange(rows * m) // m, 0)
-        need = target[row_of_vertex[faces].min(axis=1)][owner] + margin_mm
-        s2 = need - q_in.distance(probes)
+        v = surf.vertices.view(np.ndarray)
+        centroids = v[faces].mean(axis=1)
+        # (a + b is b + a to the last bit: a shared edge's midpoint is the same point
+        # from either triangle.)
+        midpoints = 0.5 * (v[edges[:, 0]] + v[edges[:, 1]])
+        gap = q_in.distance(np.concatenate([centroids, midpoints]))
+        s2 = need - np.concatenate([gap[:len(faces)], gap[len(faces):][edge_of]])
         bad2 = s2 > 0
         np.maximum.at(corner_flat, faces[owner[bad2]].ravel(), np.repeat(s2[bad2], 3))
         # Push the corners of every triangle that comes too close, the distal pole too.

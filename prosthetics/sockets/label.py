@@ -1,10 +1,12 @@
 """An embossed label on a socket's outside: case ID, side and date, legible off a 0.4 mm nozzle.
 
 The text is CadQuery's (``Workplane.text``, the system's sans font), tessellated once per
-text and size, then wrapped onto the outer surface: each vertex's horizontal position
-becomes an angle around the axis (arc length at the label's radius), its vertical position
-a height, and its depth a distance from the surface found by casting a ray from outside
-toward the axis.  The letters stand ``label_depth_mm`` proud and reach 1 mm into the wall,
+line of text and kept in the per-user geometry cache (:mod:`prosthetics.cache`, keyed by
+the text, the font asked for, the fonts installed and the builders' source files: a label
+made before imports no CadQuery), then wrapped onto the outer surface: each vertex's
+horizontal position becomes an angle around the axis (arc length at the label's radius),
+its vertical position a height, and its depth a distance from the surface found by
+casting a ray from outside toward the axis.  The letters stand ``label_depth_mm`` proud and reach 1 mm into the wall,
 so the union with manifold3d is exact and the wall under them is never thinned (a debossed
 label would thin it below the set minimum).
 
@@ -23,17 +25,25 @@ and not kept is warned about too.
 from __future__ import annotations
 
 import datetime as _dt
+import hashlib
+import os
 import re
+import sys
 from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
 
 import numpy as np
 import trimesh
 
+from prosthetics import cache
 from prosthetics.errors import ParameterError
-from prosthetics.geometry.brep import tessellate
+from prosthetics.geometry import brep
+from prosthetics.geometry.brep import ANGULAR_TOLERANCE_RAD, tessellate
 from prosthetics.geometry.meshing import SurfaceQuery, from_manifold, to_manifold
 from prosthetics.params import Params, param
-from prosthetics.sockets.adapters import text_solid
+from prosthetics.sockets import adapters
+from prosthetics.sockets.adapters import CADQUERY_LIBRARIES, TEXT_FONT, TEXT_KIND, text_solid
 
 #: How far the letters reach into the wall below the surface, mm.
 EMBED_MM = 1.0
@@ -89,6 +99,11 @@ def case_id_from_name(name: str) -> str:
 
 
 _TEXT_CACHE: dict = {}
+#: The raw text: CadQuery's size and depth, mm, and the tessellation's tolerance, mm.
+_TEXT_SIZE_MM, _TEXT_DEPTH_MM, _TEXT_TOLERANCE_MM = 10.0, 1.0, 0.01
+#: The code that builds the text's meshes: a change to any of these files is a new cache
+#: entry.
+TEXT_SOURCES = (__file__, adapters.__file__, brep.__file__)
 
 
 #: Distance between the lines' centres, in character heights.
@@ -109,14 +124,75 @@ def text_mesh(text: str) -> trimesh.Trimesh:
     return line_mesh(text)
 
 
+def _font_folders() -> list[Path]:
+    """The folders OCC looks for fonts in on this system (fontconfig's defaults on Linux)."""
+    if sys.platform == "win32":
+        out = [Path(os.environ.get("WINDIR", r"C:\Windows")) / "Fonts"]
+        if os.environ.get("LOCALAPPDATA"):
+            out.append(Path(os.environ["LOCALAPPDATA"]) / "Microsoft" / "Windows" / "Fonts")
+        return out
+    try:
+        home = Path.home()
+    except RuntimeError:          # no home folder: only the system's fonts
+        home = None
+    if sys.platform == "darwin":
+        out = [Path("/System/Library/Fonts"), Path("/Library/Fonts")]
+        return out + ([home / "Library" / "Fonts"] if home is not None else [])
+    out = [Path("/usr/share/fonts"), Path("/usr/local/share/fonts"),
+           Path("/usr/X11R6/lib/X11/fonts"), Path("/usr/lib/X11/fonts")]
+    if home is not None:
+        xdg = Path(os.environ.get("XDG_DATA_HOME") or home / ".local" / "share")
+        out += [home / ".fonts", xdg / "fonts"]
+    return out
+
+
+@lru_cache(maxsize=1)
+def installed_fonts_digest() -> str:
+    """A digest of the font files installed (paths, sizes, times): CadQuery's text takes
+    the installed font nearest the one asked for, so a font added, removed or updated
+    changes the text's shape and its cache key.  A few milliseconds, once per process."""
+    h = hashlib.sha256()
+    stack = [str(p) for p in reversed(_font_folders())]
+    while stack:
+        folder = stack.pop()
+        try:
+            entries = sorted(os.scandir(folder), key=lambda e: e.name)
+        except OSError:
+            continue
+        subfolders = []
+        for e in entries:
+            try:
+                if e.is_dir():
+                    subfolders.append(e.path)
+                    continue
+                st = e.stat()
+            except OSError:
+                continue
+            h.update(f"{e.path}\0{st.st_size}\0{st.st_mtime_ns}\n".encode())
+        stack.extend(reversed(subfolders))
+    return h.hexdigest()
+
+
 def _raw_line(text: str) -> trimesh.Trimesh:
-    """CadQuery's bold text at size 10, 1 deep, tessellated (cached by text)."""
+    """CadQuery's bold text at size 10, 1 deep, tessellated (kept by text in this process
+    and in the geometry cache)."""
     if text not in _TEXT_CACHE:
-        wp = text_solid(text, 10.0, 1.0)
+        def build() -> dict[str, trimesh.Trimesh]:
+            wp = text_solid(text, _TEXT_SIZE_MM, _TEXT_DEPTH_MM)
+            return {"text": tessellate(wp, _TEXT_TOLERANCE_MM, ANGULAR_TOLERANCE_RAD,
+                                       what=f"label text {text!r}",
+                                       fix="change label_case_id or label_date")}
+
+        meshes, _hit = cache.cached_meshes(
+            "label_text", {"text": text, "size_mm": _TEXT_SIZE_MM, "depth_mm": _TEXT_DEPTH_MM,
+                           "font": TEXT_FONT, "kind": TEXT_KIND,
+                           "tolerance_mm": _TEXT_TOLERANCE_MM,
+                           "angle_rad": ANGULAR_TOLERANCE_RAD,
+                           "installed_fonts": installed_fonts_digest()},
+            build, sources=TEXT_SOURCES, libraries=CADQUERY_LIBRARIES)
         if len(_TEXT_CACHE) > 32:
             _TEXT_CACHE.clear()
-        _TEXT_CACHE[text] = tessellate(wp, 0.01, what=f"label text {text!r}",
-                                       fix="change label_case_id or label_date")
+        _TEXT_CACHE[text] = meshes["text"]
     return _TEXT_CACHE[text]
 
 

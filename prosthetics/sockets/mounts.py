@@ -11,7 +11,8 @@ bolt-hole circle (:class:`BoltHoles`), the CadQuery primitives that the wrist co
 placed under the socket by a rigid transform (the socket's alignment).
 
 CadQuery is imported inside the builders: it takes over a second to import, and a
-design that reuses its cached interface meshes (the live preview) never needs it.
+design that reuses its interface meshes (the live preview) or finds them in the geometry
+cache (:func:`prosthetics.sockets.adapters.interface_meshes`) never needs it.
 """
 
 from __future__ import annotations

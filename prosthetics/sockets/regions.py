@@ -139,15 +139,24 @@ def distal_blend(outer: np.ndarray, outer_pole: np.ndarray, block_radius_mm: flo
     seg_a, seg_b = prof[:-1], prof[1:]                                     # (n-1, m, 2)
     near = (seg_a[..., 1] < z_j[None] + 4 * big) & (np.maximum(seg_a[..., 0], seg_b[..., 0])
                                                      >= r_b - 1e-6)
-    d, q = _point_segment_distance(centre[:, None], seg_a[None], seg_b[None])  # (K, n-1, m)
-    d = np.where(near[None], d, np.inf)
-    j = np.argmin(d, axis=1)                                               # (K, m)
-    dmin = np.take_along_axis(d, j[:, None], axis=1)[:, 0]
+    # Only the rows of segments near some junction are measured (the others are far in
+    # every column): the nearest segment per candidate and column, the first of equals.
+    rows_near = np.flatnonzero(near.any(axis=1))
+    if not len(rows_near):
+        rows_near = np.zeros(1, dtype=int)
+    d = _point_segment_distance(centre[:, None], seg_a[None, rows_near],
+                                seg_b[None, rows_near])[0]                # (K, r, m)
+    d = np.where(near[None, rows_near], d, np.inf)
+    j_near = np.argmin(d, axis=1)                                          # (K, m)
+    dmin = np.take_along_axis(d, j_near[:, None], axis=1)[:, 0]
+    # A column without a near segment takes the first one (all are infinitely far).
+    j = np.where(near.any(axis=0)[None], rows_near[j_near], 0)
     # Highest candidate whose circle stays off the shell (K runs downward from z_j).
     ok = dmin >= big
     k_hit = np.where(ok.any(axis=0), np.argmax(ok, axis=0), len(zc) - 1)
     z0 = zc[k_hit, c]
-    touch = q[k_hit, j[k_hit, c], c]                                       # (m, 2)
+    j_hit = j[k_hit, c]
+    touch = _point_segment_distance(centre[k_hit, c], seg_a[j_hit, c], seg_b[j_hit, c])[1]
     cen = np.stack([np.full(m, r_b + big), z0], axis=-1)
     phi_t = np.arctan2(touch[:, 1] - cen[:, 1], touch[:, 0] - cen[:, 0])   # about 90-180 deg
     phi_t = np.where(phi_t < 0, phi_t + 2 * np.pi, phi_t)

@@ -7,7 +7,8 @@ frozen dataclass in the limb frame (mm, z up, the bed face at ``bottom_z_mm``) w
 parameters are :class:`prosthetics.sockets.interfaces.WristCouplerParams`.
 
 CadQuery is imported inside the builders: it takes over a second to import, and a
-design that reuses its cached interface meshes (the live preview) never needs it.
+design that reuses its interface meshes (the live preview) or finds them in the geometry
+cache (:func:`prosthetics.sockets.adapters.interface_meshes`) never needs it.
 """
 
 from __future__ import annotations
