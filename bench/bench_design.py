@@ -60,7 +60,7 @@ def run_once(code_root: Path, scan: Path, slice_: bool, cache: Path | None) -> d
     return {"timings": timings, "pipeline_s": sum(timings.values()), "wall_s": wall,
             "peak_mb": usage.ru_maxrss / 1024.0,
             "triangles": report["checks"]["triangles"],
-            "volume_ml": report["socket"].get("volume_ml"),
+            "volume_ml": report["checks"].get("volume_ml"),
             "min_wall_mm": report["checks"]["min_wall_mm"]}
 
 
@@ -103,7 +103,10 @@ def main() -> None:
     tmp = Path(tempfile.mkdtemp(prefix="bench-design-"))
     worktree = None
     try:
-        scan = tmp / f"phone_{args.points}.ply"
+        # The scan's name is the label's text (the case ID).  The baseline commit refused a
+        # design whose default label found no place, as it does for "phone_600000" on this
+        # scan: the name is one whose label it places.
+        scan = tmp / f"phone{args.points // 1000}k.ply"
         truth = trimesh.load(ROOT / "scans" / "source" / "transtibial_scan_a.stl", process=False)
         ps = make_phone_scan(truth, seed=600, n_points=args.points)
         write_ply(scan, ps.points, ps.colors)
