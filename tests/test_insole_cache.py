@@ -162,6 +162,7 @@ def test_column_minima_are_the_lowest_point_of_each_column():
 
 
 def test_stray_test_keeps_what_open3d_keeps():
+    from prosthetics.scan.clean import not_strays
     from prosthetics.scan.floor import quiet_open3d
 
     o3d = quiet_open3d()
@@ -172,7 +173,7 @@ def test_stray_test_keeps_what_open3d_keeps():
     for radius, count in ((5.0, 6), (3.0, 2), (8.0, 20)):
         pcd = o3d.geometry.PointCloud(o3d.utility.Vector3dVector(pts))
         _cloud, kept = pcd.remove_radius_outlier(nb_points=count, radius=radius)
-        mask = foot_mod._has_neighbours(pts, radius, count)
+        mask = not_strays(pts, radius, count)
         np.testing.assert_array_equal(np.flatnonzero(mask), np.asarray(kept))
         assert 0 < mask.sum() < len(pts)
 

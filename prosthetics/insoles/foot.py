@@ -28,7 +28,7 @@ from scipy.spatial import ConvexHull, cKDTree
 from prosthetics.errors import ScanError
 from prosthetics.insoles.heightmap import HeightMap, height_map
 from prosthetics.params import Params, param
-from prosthetics.scan.clean import principal_axis
+from prosthetics.scan.clean import not_strays, principal_axis
 from prosthetics.scan.floor import quiet_open3d, remove_floors
 from prosthetics.scan.loaders import Scan
 
@@ -136,18 +136,6 @@ def scan_points(scan: Scan, spacing_mm: float) -> np.ndarray:
     return np.vstack([pts, scan.points])
 
 
-def _has_neighbours(points: np.ndarray, radius_mm: float, count: int) -> np.ndarray:
-    """Which points (n, 3) have at least ``count`` others within ``radius_mm``; (n,) bool.
-
-    The points Open3D's ``remove_radius_outlier(count, radius_mm)`` keeps, in two thirds
-    of its time and on one thread: the ``count + 1`` nearest (the point itself first) all
-    lie within the radius, and a nearest-neighbour query stops there where a radius
-    search visits every neighbour.
-    """
-    d, _ = cKDTree(points).query(points, k=count + 1, distance_upper_bound=radius_mm)
-    return np.isfinite(d[:, -1])
-
-
 def clean_foot_points(points: np.ndarray, params: FootParams):
     """Strays, floor and clutter removed; returns (points (n, 3), floor normal or None, steps).
 
@@ -167,7 +155,7 @@ def clean_foot_points(points: np.ndarray, params: FootParams):
     coarse = np.asarray(pcd.voxel_down_sample(coarse_mm).points)
     n0 = len(coarse)
     radius = max(params.stray_radius_mm, 2.5 * coarse_mm)
-    pts = coarse[_has_neighbours(coarse, radius, params.stray_min_neighbours)]
+    pts = coarse[not_strays(coarse, radius, params.stray_min_neighbours)]
     steps.append({"step": "stray points", "kept": len(pts), "removed": n0 - len(pts),
                   "detail": f"on a {coarse_mm:g} mm copy: fewer than "
                             f"{params.stray_min_neighbours} neighbours within "
