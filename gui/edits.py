@@ -57,12 +57,23 @@ class SetParams(QUndoCommand):
 
     MERGE_WINDOW_S = 1.5
 
-    def __init__(self, model: EditTarget, new: dict, old: dict, labels: dict | None = None):
-        labels = labels or {}
-        names = ", ".join(labels.get(k, k.replace("_", " ")) for k in sorted(new))
-        super().__init__(f"change {names[:1].lower() + names[1:]}")
+    def __init__(self, model: EditTarget, new: dict, old: dict, labels: dict | None = None,
+                 units: dict | None = None):
+        self.labels, self.units = dict(labels or {}), dict(units or {})
+        super().__init__(self._describe(new))
         self.model, self.new, self.old = model, dict(new), dict(old)
         self.when = time.monotonic()
+
+    def _describe(self, new: dict) -> str:
+        """In a prosthetist's words: "Change Anterior trim height to 180 mm"."""
+        from .forms import format_value
+
+        names = [self.labels.get(k, k.replace("_", " ")) for k in sorted(new)]
+        if len(new) == 1:
+            (k, v), = new.items()
+            value = "auto" if v is None else format_value(v, self.units.get(k, ""))
+            return f"Change {names[0]} to {value}"
+        return "Change " + ", ".join(names)
 
     def id(self) -> int:  # noqa: A003 - Qt API
         return 1001
@@ -73,6 +84,7 @@ class SetParams(QUndoCommand):
             return False
         self.new = other.new
         self.when = other.when
+        self.setText(self._describe(self.new))
         return True
 
     def redo(self) -> None:

@@ -12,11 +12,20 @@ import os
 from pathlib import Path
 
 from PySide6.QtCore import QSettings
-from PySide6.QtWidgets import QFileDialog
+from PySide6.QtWidgets import (
+    QDialog,
+    QDialogButtonBox,
+    QFileDialog,
+    QFormLayout,
+    QLabel,
+    QLineEdit,
+    QMessageBox,
+)
 
 from prosthetics.scan.loaders import SUPPORTED_SUFFIXES
 
-__all__ = ["FileActions", "app_settings", "is_case", "SCAN_SUFFIXES", "CASE_SUFFIX"]
+__all__ = ["FileActions", "app_settings", "ask_revision", "is_case", "SCAN_SUFFIXES",
+           "CASE_SUFFIX"]
 
 SCAN_SUFFIXES = SUPPORTED_SUFFIXES     # what the core reads, AAOP files included
 CASE_SUFFIX = ".case.json"
@@ -31,6 +40,30 @@ def app_settings() -> QSettings:
         return QSettings(path, QSettings.Format.IniFormat)
     return QSettings(QSettings.Format.IniFormat, QSettings.Scope.UserScope, "prosthetics",
                      "prosthetics-gui")
+
+
+def ask_revision(parent, title: str, author: str) -> tuple[str, str] | None:
+    """Ask who files a revision (``author`` offered) and what changed; None on Cancel."""
+    dlg = QDialog(parent)
+    dlg.setWindowTitle(title)
+    form = QFormLayout(dlg)
+    name = QLineEdit(author)
+    name.setObjectName("author")
+    name.setPlaceholderText("e.g. A. Khan, CPO")
+    note = QLineEdit()
+    note.setObjectName("note")
+    form.addRow(QLabel("The record says who designed each revision and why."))
+    form.addRow("Clinician's name:", name)
+    form.addRow("What changed, and why\n(no personal details):", note)
+    buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Save
+                               | QDialogButtonBox.StandardButton.Cancel)
+    buttons.accepted.connect(dlg.accept)
+    buttons.rejected.connect(dlg.reject)
+    form.addRow(buttons)
+    (note if author else name).setFocus()
+    if dlg.exec() != QDialog.DialogCode.Accepted:
+        return None
+    return name.text().strip(), note.text().strip()
 
 
 def is_case(path) -> bool:
@@ -54,13 +87,42 @@ class FileActions:
         if self.model is None:
             self._initial = str(path) if path else ""
             return False
+        if not self.maybe_save("opening another file"):
+            return False
         if path is not None and is_case(path):
             ok = self.model.open_case(path)
         else:
             ok = self.model.open_scan(path)
+        if ok:
+            self._on_session_title()        # the case is known only once it is open
         if ok and path is not None:
             self._add_recent(str(Path(path).resolve()))
         return ok
+
+    def maybe_save(self, doing: str) -> bool:
+        """Before the design is replaced or the window closes: when it has changes not
+        saved to a case, ask to save them, discard them or cancel.  True to go on."""
+        m = self.model
+        if m is None or m.session is None or m.undo_stack.isClean():
+            return True
+        where = (f"case {m.case_folder.name}" if m.case_folder is not None
+                 else "its case file" if m.case_path is not None else "a case")
+        box = QMessageBox
+        answer = box.question(
+            self, "Unsaved changes",
+            f"The design of {m.session.scan_path.name} has changes that are not saved to "
+            f"{where}.\n\nSave them before {doing}?",
+            box.StandardButton.Save | box.StandardButton.Discard | box.StandardButton.Cancel,
+            box.StandardButton.Save)
+        if answer == box.StandardButton.Discard:
+            return True
+        if answer != box.StandardButton.Save or not self.save_case():
+            return False
+        # A revision is written in the worker: wait for it, so that nothing is lost.
+        from .worker import run_until
+
+        run_until(lambda: m.undo_stack.isClean() or not m.busy, 600.0)
+        return m.undo_stack.isClean()
 
     def open_dialog(self) -> None:
         from prosthetics.resources import samples_dir
@@ -86,23 +148,35 @@ class FileActions:
         if self.model is None or self.model.session is None:
             return False
         if self.model.case_folder is not None:
-            return self.save_revision(note=self._ask_note())
+            asked = self._ask_revision("Save revision")
+            if asked is None:
+                return False
+            author, note = asked
+            return self.save_revision(author=author, note=note)
         if self.model.case_path is None:
             return self.save_case_as()
         return self._save_to(self.model.case_path)
 
-    def _ask_note(self) -> str:
-        if self.headless:
-            return ""
-        from PySide6.QtWidgets import QInputDialog
+    def _last_author(self) -> str:
+        return str(app_settings().value("author", "") or os.environ.get("PROSTHETICS_AUTHOR", ""))
 
-        text, ok = QInputDialog.getText(self, "Save revision",
-                                        "What changed, and why (no personal details):")
-        return text if ok else ""
+    def _ask_revision(self, title: str) -> tuple[str, str] | None:
+        """The clinician's name (the last one offered) and a note for the revision's
+        record; None when cancelled.  The name is remembered for next time."""
+        if self.headless:
+            return self._last_author(), ""
+        asked = ask_revision(self, title, self._last_author())
+        if asked is None:
+            return None
+        author, note = asked
+        if author:
+            st = app_settings()
+            st.setValue("author", author)
+            st.sync()
+        return author, note
 
     def save_revision(self, *, author: str = "", note: str = "") -> bool:
-        ok = self.model.save_revision(author=author or os.environ.get("PROSTHETICS_AUTHOR", ""),
-                                      note=note)
+        ok = self.model.save_revision(author=author or self._last_author(), note=note)
         if ok:
             self.status.setText("Saving the revision…")
         return ok
@@ -117,12 +191,16 @@ class FileActions:
                   "case ID)", start)
         if not root:
             return False
-        return self.new_case_in(root, note=self._ask_note())
+        asked = self._ask_revision("First revision of the new case")
+        if asked is None:
+            return False
+        author, note = asked
+        return self.new_case_in(root, note=note, author=author)
 
-    def new_case_in(self, root, *, note: str = "") -> bool:
+    def new_case_in(self, root, *, note: str = "", author: str = "") -> bool:
         """Make a case folder in ``root`` from the open scan and file the design in it."""
         path = self.model.new_case_folder(root, note=note,
-                                          author=os.environ.get("PROSTHETICS_AUTHOR", ""))
+                                          author=author or self._last_author())
         if path is None:
             return False
         self._add_recent(str(path.resolve() / "case.json"))
@@ -222,6 +300,8 @@ class FileActions:
 
         if getattr(self, "trends_dialog", None) is None:
             self.trends_dialog = CaseTrendsDialog(self)
+            # Back to this window when it closes, so its keys (Ctrl+T...) work at once.
+            self.trends_dialog.finished.connect(lambda _r: self.activateWindow())
         self.trends_dialog.refresh(self.model.case_folder)
         self.trends_dialog.show()
 

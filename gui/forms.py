@@ -26,6 +26,23 @@ from PySide6.QtWidgets import (
 
 DEBOUNCE_MS = 150
 
+def label_of(row: dict) -> str:
+    """The label a person reads for a parameter row."""
+    return row.get("label") or row["name"].replace("_", " ")
+
+
+def format_value(value: Any, unit: str = "") -> str:
+    """A parameter's value as a person reads it ("216 mm", "1.5 mm", "-12°")."""
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, (int, float)):
+        v = float(value)
+        text = f"{v:.0f}" if abs(v) >= 20 or v == int(v) else f"{v:.1f}"
+        if unit == "deg":
+            return f"{text}°"
+        return f"{text} {unit}".rstrip()
+    return str(getattr(value, "value", value))
+
 
 class _NoStrayWheel:
     """Spin boxes and lists take the mouse wheel only when they have the focus; otherwise
@@ -98,6 +115,9 @@ class Field:
     def name(self) -> str:
         return self.row["name"]
 
+    #: The value an automatic parameter takes in the last design (None: not known yet).
+    in_use: Any = None
+
     def put(self, value: Any) -> None:
         for w in self.blockers:
             w.blockSignals(True)
@@ -130,12 +150,47 @@ def _finish_spin(sb, row: dict):
     return sb
 
 
-def make_field(row: dict, named_choices: dict[str, dict[str, str]] | None = None) -> Field:
-    """The editor of one parameter row."""
+class MultiChoice(QWidget):
+    """Check boxes for a comma list of choices (the file formats)."""
+
+    changed = Signal()
+
+    def __init__(self, choices: dict[str, str], parent: QWidget | None = None):
+        super().__init__(parent)
+        lay = QHBoxLayout(self)
+        lay.setContentsMargins(0, 0, 0, 0)
+        self.boxes: dict[str, QCheckBox] = {}
+        for key, label in choices.items():
+            b = QCheckBox(label)
+            b.setObjectName(f"choice_{key}")
+            b.toggled.connect(lambda _on: self.changed.emit())
+            lay.addWidget(b)
+            self.boxes[key] = b
+        lay.addStretch(1)
+
+    def value(self) -> str:
+        return ",".join(k for k, b in self.boxes.items() if b.isChecked())
+
+    def set_value(self, text: Any) -> None:
+        keys = {w.strip().lower().lstrip(".") for w in str(text or "").split(",")}
+        for k, b in self.boxes.items():
+            b.blockSignals(True)
+            b.setChecked(k in keys)
+            b.blockSignals(False)
+
+
+def make_field(row: dict, named_choices: dict[str, dict[str, str]] | None = None,
+               multi_choices: dict[str, dict[str, str]] | None = None) -> Field:
+    """The editor of one parameter row: a list for ``named_choices`` (one of them: printer,
+    material), check boxes for ``multi_choices`` (a comma list: file formats)."""
     kind, name = row["type"], row["name"]
     named = (named_choices or {}).get(name)
+    multi = (multi_choices or {}).get(name)
     tip = _tooltip(row)
-    if named is not None:                                   # printer, material
+    if multi is not None:                                   # file formats
+        mc = MultiChoice(multi)
+        f = Field(row, mc, mc.value, mc.set_value, [mc.changed], False, [mc])
+    elif named is not None:                                 # printer, material
         cb = ComboBox()
         for key, label in named.items():
             cb.addItem(f"{label}", key)
@@ -173,24 +228,42 @@ def make_field(row: dict, named_choices: dict[str, dict[str, str]] | None = None
         lay.setContentsMargins(0, 0, 0, 0)
         sb = _float_spin(row)
         auto = QCheckBox("auto")
-        auto.setToolTip("Automatic value (shown greyed)")
+        auto.setToolTip("Automatic: the field shows, greyed, the value the last design used")
         lay.addWidget(sb, 1)
         lay.addWidget(auto)
 
         def get(sb=sb, auto=auto):
             return None if auto.isChecked() else sb.value()
 
+        def show_auto(sb=sb, row=row):
+            # The spin box's lowest value stands for "automatic" and shows as text, so the
+            # bottom of the range is never shown as if it were the value in use.
+            used = f.in_use
+            sb.setSpecialValueText("auto" if used is None
+                                   else f"auto ({format_value(used, row.get('unit') or '')})")
+            sb.setValue(sb.minimum())
+
         def put(v, sb=sb, auto=auto):
             auto.setChecked(v is None)
             sb.setEnabled(v is not None)
-            if v is not None:
+            if v is None:
+                show_auto()
+            else:
+                sb.setSpecialValueText("")
                 sb.setValue(float(v))
 
         def on_auto(checked, sb=sb):
             sb.setEnabled(not checked)
+            if checked:
+                show_auto()
+            else:
+                # Start from the value the automatic choice took, not the bottom of the range.
+                sb.setSpecialValueText("")
+                if f.in_use is not None:
+                    sb.setValue(min(max(float(f.in_use), sb.minimum()), sb.maximum()))
         auto.toggled.connect(on_auto)
         f = Field(row, box, get, put, [sb.valueChanged, auto.toggled], True, [sb, auto])
-        f.spin, f.auto = sb, auto
+        f.spin, f.auto, f.show_auto = sb, auto, show_auto
     elif kind == "float":
         sb = _float_spin(row)
         f = Field(row, sb, lambda: sb.value(), lambda v: sb.setValue(float(v)),
@@ -210,7 +283,8 @@ class ParamForm(QWidget):
     edited = Signal(dict)
 
     def __init__(self, rows: list[dict], names: list[str] | None = None,
-                 named_choices: dict | None = None, parent: QWidget | None = None):
+                 named_choices: dict | None = None, parent: QWidget | None = None,
+                 multi_choices: dict | None = None):
         super().__init__(parent)
         self.layout_ = QFormLayout(self)
         self.layout_.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
@@ -226,9 +300,10 @@ class ParamForm(QWidget):
         by_name = {r["name"]: r for r in rows}
         for name in names if names is not None else list(by_name):
             row = by_name[name]
-            f = make_field(row, named_choices)
+            f = make_field(row, named_choices, multi_choices)
             self.fields[name] = f
-            label = QLabel(row["label"] or name)
+            label = QLabel(label_of(row))
+            label.setObjectName(f"label_{name}")
             label.setToolTip(f.widget.toolTip())
             label.setBuddy(f.widget)
             self.layout_.addRow(label, f.widget)
@@ -257,10 +332,24 @@ class ParamForm(QWidget):
                 f.put(v)
 
     def set_auto_hint(self, name: str, value: float | None) -> None:
-        """Show the value an automatic parameter currently takes (greyed spin box)."""
+        """Show the value an automatic parameter takes in the last design ("auto (216 mm)"
+        in the greyed field; None: not known)."""
         f = self.fields.get(name)
-        if f is None or not hasattr(f, "auto") or not f.auto.isChecked() or value is None:
+        if f is None or not hasattr(f, "auto"):
             return
-        f.spin.blockSignals(True)
-        f.spin.setValue(float(value))
-        f.spin.blockSignals(False)
+        f.in_use = value
+        if f.auto.isChecked():
+            f.spin.blockSignals(True)
+            f.show_auto()
+            f.spin.blockSignals(False)
+
+    def set_enabled_field(self, name: str, enabled: bool, why: str = "") -> None:
+        """Grey out a field that the current values make irrelevant, saying why."""
+        f = self.fields.get(name)
+        if f is None:
+            return
+        f.widget.setEnabled(enabled)
+        label = self.layout_.labelForField(f.widget)
+        if label is not None:
+            label.setEnabled(enabled)
+        f.widget.setToolTip(_tooltip(f.row) + (f"\n\nNot used now: {why}" if why else ""))

@@ -10,6 +10,7 @@ in a worker thread (one job at a time, like the socket's model); widgets never c
 from __future__ import annotations
 
 import argparse
+import html
 import sys
 import time
 from pathlib import Path
@@ -17,12 +18,14 @@ from typing import Any
 
 import numpy as np
 from PySide6.QtCore import QObject, Qt, Signal
+from PySide6.QtGui import QKeySequence, QUndoCommand, QUndoStack
 from PySide6.QtWidgets import (
     QApplication,
     QFileDialog,
     QHBoxLayout,
     QLabel,
     QMainWindow,
+    QMessageBox,
     QPushButton,
     QScrollArea,
     QSplitter,
@@ -30,9 +33,31 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from .forms import ParamForm
-from .messages import writer_progress
+from .actions import make_action
+from .forms import ComboBox, ParamForm, format_value, label_of
+from .messages import INSOLE_STAGE_TEXT, SliceClock, writer_progress
 from .worker import Job, make_pool
+
+#: Standard views of the foot frame (+X heel to toe, +Z up): camera direction and view-up.
+INSOLE_VIEWS = {"top": ("Top (plantar surface)", (0.0, 0.0, 1.0), (1.0, 0.0, 0.0), "Ctrl+1"),
+                "medial": ("Side", (0.0, -1.0, 0.0), (0.0, 0.0, 1.0), "Ctrl+2"),
+                "heel": ("From the heel", (-1.0, 0.0, 0.0), (0.0, 0.0, 1.0), "Ctrl+3"),
+                "three_quarter": ("Three-quarter", (-0.6, -1.0, 0.8), (0.0, 0.0, 1.0),
+                                  "Ctrl+4")}
+
+
+class SetInsoleValues(QUndoCommand):
+    """Change insole parameters (undoable)."""
+
+    def __init__(self, model, new: dict, old: dict, text: str):
+        super().__init__(text)
+        self.model, self.new, self.old = model, dict(new), dict(old)
+
+    def redo(self) -> None:
+        self.model.apply(self.new)
+
+    def undo(self) -> None:
+        self.model.apply(self.old)
 
 #: The parameters shown in the form (the rest keep their preset values).
 FORM_NAMES = ["side", "length_kind", "outline_from", "length_margin_mm", "shoe_size",
@@ -50,20 +75,53 @@ class InsoleModel(QObject):
     progress = Signal(str, float)
     errorOccurred = Signal(str)
     exportFinished = Signal(dict, str)
+    valuesChanged = Signal(list)        # names whose values changed (undo, redo, preset)
+    staleChanged = Signal(bool)         # the form no longer matches the design shown
 
     def __init__(self, parent: QObject | None = None):
         super().__init__(parent)
-        from prosthetics.design.insole import insole_parameter_groups, resolve_insole_preset
-        from prosthetics.design.presets import describe_parameters
+        from prosthetics.design.insole import resolve_insole_preset
 
-        self.preset = resolve_insole_preset(None)
-        self.rows = describe_parameters(insole_parameter_groups(self.preset))
+        self.undo_stack = QUndoStack(self)
         self.scan_path: Path | None = None
         self.settings: dict[str, Any] = {}
         self.design = None
+        #: The design shown was made with other values than the form's (an edit failed or
+        #: is still running): it must not be exported.
+        self.stale = False
         self._pool = make_pool(self)
         self._job: Job | None = None
         self._again = False
+        self.set_preset(resolve_insole_preset(None).name)
+
+    def set_preset(self, name: str) -> None:
+        """Start from an insole preset's values (the open scan is designed again)."""
+        from prosthetics.design.insole import insole_parameter_groups, resolve_insole_preset
+        from prosthetics.design.presets import describe_parameters
+
+        self.preset = resolve_insole_preset(name)
+        self.rows = describe_parameters(insole_parameter_groups(self.preset))
+        self.settings = {}
+        self.undo_stack.clear()         # the edits were made on another preset's values
+        self.valuesChanged.emit([r["name"] for r in self.rows])
+        self._mark_stale()
+        self.run()
+
+    def value(self, name: str) -> Any:
+        """A parameter's value as the form shows it (the preset's, or the one set)."""
+        if name in self.settings:
+            v = self.settings[name]
+            return None if v == "auto" else v
+        for r in self.rows:
+            if r["name"] == name:
+                return r["value"]
+        raise KeyError(name)
+
+    def _mark_stale(self) -> None:
+        stale = self.design is not None
+        if stale != self.stale:
+            self.stale = stale
+            self.staleChanged.emit(stale)
 
     @property
     def busy(self) -> bool:
@@ -72,11 +130,30 @@ class InsoleModel(QObject):
     def open_scan(self, path) -> None:
         self.scan_path = Path(path)
         self.design = None
+        self.stale = False
+        self.undo_stack.clear()
         self.run()
 
     def edit(self, changes: dict[str, Any]) -> None:
-        for k, v in changes.items():
-            self.settings[k] = "auto" if v is None else (v.value if hasattr(v, "value") else v)
+        """Change parameters through the undo stack (the design follows)."""
+        old = {k: self.value(k) for k in changes}
+        new = {k: (v.value if hasattr(v, "value") else v) for k, v in changes.items()}
+        if new == old:
+            return
+        labels = {r["name"]: r for r in self.rows}
+        if len(new) == 1:
+            (k, v), = new.items()
+            text = (f"Change {label_of(labels[k])} to "
+                    f"{'auto' if v is None else format_value(v, labels[k].get('unit') or '')}")
+        else:
+            text = "Change " + ", ".join(label_of(labels[k]) for k in sorted(new))
+        self.undo_stack.push(SetInsoleValues(self, new, old, text))
+
+    def apply(self, values: dict[str, Any]) -> None:
+        for k, v in values.items():
+            self.settings[k] = "auto" if v is None else v
+        self.valuesChanged.emit(list(values))
+        self._mark_stale()
         self.run()
 
     def run(self) -> None:
@@ -87,17 +164,20 @@ class InsoleModel(QObject):
             self._again = True
             return
         scan, settings = self.scan_path, {**self.settings, "slice": "false"}
+        preset = self.preset.name
 
         def fn(job: Job):
             from prosthetics.design.insole import run_insole
 
-            return run_insole(scan, settings=settings,
+            return run_insole(scan, template=preset, settings=settings,
                               progress=lambda s, f: job.progress(s, f))
         self._start(Job("design", fn))
 
-    def export(self, out_dir) -> None:
-        if self.design is None or self._job is not None:
-            return
+    def export(self, out_dir) -> bool:
+        """Write the design shown, which is the one the form shows (False when there is
+        none, it is stale, or a job runs)."""
+        if self.design is None or self.stale or self._job is not None:
+            return False
         design, out = self.design, Path(out_dir)
         slice_ = str(self.settings.get("slice", "true"))
         design.groups["export"] = design.groups["export"].replace(
@@ -110,6 +190,7 @@ class InsoleModel(QObject):
             return write_insole(design, out, progress=progress, slice_progress=slice_progress,
                                 cancel=job.cancel)
         self._start(Job("export", fn, out=str(out)))
+        return True
 
     def _start(self, job: Job) -> None:
         self._job = job
@@ -123,8 +204,12 @@ class InsoleModel(QObject):
         self._job = None
         if job.kind == "design":
             self.design = result
+            if not self._again:
+                self.stale = False
+                self.staleChanged.emit(False)
             self.designReady.emit()
         else:
+            self.undo_stack.setClean()
             self.exportFinished.emit(result, job.info["out"])
         self.busyChanged.emit(False)
         self._maybe_again()
@@ -133,6 +218,7 @@ class InsoleModel(QObject):
         from prosthetics.errors import ProstheticsError
 
         self._job = None
+        self._mark_stale()
         self.busyChanged.emit(False)
         msg = str(exc) if isinstance(exc, ProstheticsError) else \
             f"unexpected error ({type(exc).__name__}: {exc}); the details are in the terminal"
@@ -161,8 +247,11 @@ class InsoleWindow(QMainWindow):
         super().__init__()
         from pyvistaqt import QtInteractor
 
+        from prosthetics.design.presets import list_presets
+        from prosthetics.printing.profiles import load_materials, load_printers
+
         self.model = model or InsoleModel(self)
-        self.setWindowTitle("prosthetics — insole")
+        self.setWindowTitle("Insole[*] – Prosthetics")
         split = QSplitter(Qt.Orientation.Horizontal, self)
         left = QWidget()
         lay = QVBoxLayout(left)
@@ -175,7 +264,23 @@ class InsoleWindow(QMainWindow):
         self.scan_label = QLabel("No scan")
         self.scan_label.setWordWrap(True)
         lay.addWidget(self.scan_label)
-        self.form = ParamForm(self.model.rows, FORM_NAMES)
+        prow = QHBoxLayout()
+        prow.addWidget(QLabel("Preset"))
+        self.preset = ComboBox()
+        self.preset.setObjectName("insole_preset")
+        for name, p in list_presets().items():
+            if p.builder == "insole":
+                self.preset.addItem(p.label, name)
+                self.preset.setItemData(self.preset.count() - 1, p.description,
+                                        Qt.ItemDataRole.ToolTipRole)
+        self.preset.setCurrentIndex(max(0, self.preset.findData(self.model.preset.name)))
+        self.preset.currentIndexChanged.connect(
+            lambda _i: self.model.set_preset(self.preset.currentData()))
+        prow.addWidget(self.preset, 1)
+        lay.addLayout(prow)
+        named = {"printer": {k: v.label for k, v in load_printers().items()},
+                 "material": {k: v.label for k, v in load_materials().items()}}
+        self.form = ParamForm(self.model.rows, FORM_NAMES, named)
         scroll = QScrollArea()
         scroll.setWidgetResizable(True)
         scroll.setWidget(self.form)
@@ -187,23 +292,135 @@ class InsoleWindow(QMainWindow):
         split.addWidget(left)
         self.plotter = QtInteractor(split, auto_update=False)
         self.plotter.set_background("white", top="#d9e2ec")
-        self.plotter.add_axes(xlabel="X toe", ylabel="Y", zlabel="Z up", line_width=2)
+        self.plotter.add_axes(xlabel="X", ylabel="Y", zlabel="Z", line_width=2,
+                              viewport=(0.0, 0.0, 0.16, 0.16))
+        self.plotter.add_text("X: heel to toe   Z: up", position=(0.01, 0.165), viewport=True,
+                              font_size=8, color="black", name="axes_legend")
         split.addWidget(self.plotter)
         split.setSizes([420, 980])
         self.setCentralWidget(split)
-        self.statusBar().showMessage("Open a foot scan")
+        self.slice_clock = SliceClock(self.statusBar().showMessage, self)
+        self._build_menus()
+        self.statusBar().showMessage("Open a foot scan (File > Open foot scan)")
 
         self.open_button.clicked.connect(self._open)
         self.export_button.clicked.connect(self._export)
         self.form.edited.connect(self.model.edit)
         self.model.designReady.connect(self._show)
         self.model.busyChanged.connect(self._busy)
-        self.model.progress.connect(lambda s, f: self.statusBar().showMessage(
-            f"{s}… {100 * f:.0f} %"))
-        self.model.errorOccurred.connect(lambda m: self.statusBar().showMessage(f"Error: {m}"))
+        self.model.staleChanged.connect(lambda _s: self._update_export())
+        self.model.valuesChanged.connect(self._sync_values)
+        self.model.progress.connect(self._progress)
+        self.model.errorOccurred.connect(self._error)
         self.model.exportFinished.connect(lambda r, out: self.statusBar().showMessage(
             f"Wrote {len(r['outputs'])} print files and the reports to {out}"))
+        self.model.undo_stack.cleanChanged.connect(lambda clean: self.setWindowModified(
+            not clean))
+        self._update_export()
+        self._sync_values(FORM_NAMES)
 
+    def _build_menus(self) -> None:
+        def act(text, slot, key=None, tip=""):
+            return make_action(self, text, slot, key, tip)
+
+        mb = self.menuBar()
+        fm = mb.addMenu("&File")
+        self.act_open = act("&Open foot scan…", self._open, QKeySequence.StandardKey.Open,
+                            "Open a foot scan (PLY, OBJ, STL, GLB, OFF, XYZ)")
+        self.act_export = act("&Export…", self._export, "Ctrl+E",
+                              "Write the print files and the reports of the insole shown")
+        self.act_close = act("&Close", self.close, QKeySequence.StandardKey.Close)
+        for a in (self.act_open, self.act_export):
+            fm.addAction(a)
+        fm.addSeparator()
+        fm.addAction(self.act_close)
+        em = mb.addMenu("&Edit")
+        self.act_undo = self.model.undo_stack.createUndoAction(self, "&Undo")
+        self.act_undo.setShortcut(QKeySequence.StandardKey.Undo)
+        self.act_redo = self.model.undo_stack.createRedoAction(self, "&Redo")
+        self.act_redo.setShortcut(QKeySequence.StandardKey.Redo)
+        em.addAction(self.act_undo)
+        em.addAction(self.act_redo)
+        vm = mb.addMenu("&View")
+        self.view_actions = {}
+        for name, (text, _d, _up, key) in INSOLE_VIEWS.items():
+            a = act(text, lambda _c=False, n=name: self.set_view(n), key)
+            self.view_actions[name] = a
+            vm.addAction(a)
+        vm.addAction(act("Fit", self._fit, "Ctrl+0", "Reset the zoom to fit the insole"))
+
+    # -- values and state ----------------------------------------------------------
+    def _sync_values(self, names: list) -> None:
+        values = {}
+        for n in names:
+            if n in self.form.fields:
+                try:
+                    values[n] = self.model.value(n)
+                except KeyError:
+                    continue
+        self.form.set_values(values)
+        self.preset.blockSignals(True)
+        self.preset.setCurrentIndex(max(0, self.preset.findData(self.model.preset.name)))
+        self.preset.blockSignals(False)
+        self._show_in_use()
+
+    def _show_in_use(self) -> None:
+        """The shoe size is automatic: say what the outline comes from instead."""
+        f = self.form.fields.get("shoe_size")
+        if f is None:
+            return
+        outline = str(getattr(self.model.value("outline_from"), "value",
+                              self.model.value("outline_from")))
+        f.in_use = None
+        if not f.auto.isChecked():
+            return
+        f.spin.setSpecialValueText("auto (foot length)" if outline == "shoe_size"
+                                   else "auto (not used)")
+
+    def export_block_reason(self) -> str:
+        """Why Export cannot run now ("" when it can)."""
+        m = self.model
+        if m.scan_path is None:
+            return "Open a foot scan first (File > Open foot scan)."
+        if m.busy:
+            return "Wait for the insole to be designed."
+        if m.design is None:
+            return "No insole yet: the design of this scan failed; change a value."
+        if m.stale:
+            return ("The insole shown was made with other values than the form's (the last "
+                    "change failed or is running): change the value, or undo it (Ctrl+Z).")
+        return ""
+
+    def _update_export(self) -> None:
+        why = self.export_block_reason()
+        for w in (self.export_button, self.act_export):
+            w.setEnabled(not why)
+            w.setToolTip(why or "Write the print files and the reports of the insole shown")
+
+    def _busy(self, busy: bool) -> None:
+        if not busy:
+            self.slice_clock.stop()
+        self._update_export()
+
+    def _progress(self, stage: str, fraction: float) -> None:
+        text = INSOLE_STAGE_TEXT.get(stage, stage)
+        self.slice_clock.follow(text, self.model.busy)
+        if not self.slice_clock.running():
+            self.statusBar().showMessage(f"{text}… {100 * fraction:.0f} %")
+
+    def _error(self, message: str) -> None:
+        from .messages import humanize
+
+        text = humanize(message, self.model.rows)
+        if self.model.stale:
+            text += " The insole shown is from the values before; Export is off until a " \
+                    "design succeeds."
+        self.statusBar().showMessage(f"Error: {text}")
+        self.info.setText(f"<p style='color:#b3261e'><b>Error:</b> {html.escape(text)}</p>"
+                          + (self._design_text() if self.model.design is not None else ""))
+        self._update_export()
+
+    # -- actions ---------------------------------------------------------------------
     def _open(self) -> None:
         path, _ = QFileDialog.getOpenFileName(self, "Open foot scan", "",
                                               "Scans (*.ply *.obj *.stl *.glb *.gltf *.off "
@@ -213,36 +430,66 @@ class InsoleWindow(QMainWindow):
 
     def open(self, path) -> None:
         self.scan_label.setText(f"<b>Scan</b>: {Path(path).name}")
+        self.setWindowTitle(f"Insole of {Path(path).name}[*] – Prosthetics")
         self.model.open_scan(path)
+        self._update_export()
 
     def _export(self) -> None:
+        why = self.export_block_reason()
+        if why:
+            self.statusBar().showMessage(f"Cannot export: {why}")
+            return
         out = QFileDialog.getExistingDirectory(self, "Export the insole to")
         if out:
             self.model.export(out)
 
-    def _busy(self, busy: bool) -> None:
-        self.export_button.setEnabled(not busy and self.model.design is not None)
+    def set_view(self, name: str) -> None:
+        _text, d, up, _key = INSOLE_VIEWS[name]
+        self.plotter.view_vector(d, viewup=up)
+        self.plotter.reset_camera()
+        self.plotter.render()
+
+    def _fit(self) -> None:
+        self.plotter.reset_camera()
+        self.plotter.render()
+
+    def closeEvent(self, event) -> None:  # noqa: N802 - Qt API
+        m = self.model
+        if m.design is not None and not m.undo_stack.isClean():
+            box = QMessageBox
+            answer = box.question(
+                self, "Insole not exported",
+                "The insole has changes that were not exported. Close it anyway?",
+                box.StandardButton.Discard | box.StandardButton.Cancel,
+                box.StandardButton.Cancel)
+            if answer != box.StandardButton.Discard:
+                event.ignore()
+                return
+        super().closeEvent(event)
+
+    def _design_text(self) -> str:
+        r = self.model.design.report
+        m = r["measurements"]
+        meas = r["insole"]["measured"]
+        tvp = meas.get("top_vs_plantar_mm") or {}
+        closed = "yes" if r["checks"]["watertight"] else "NO (not printable as it is)"
+        return (
+            f"<b>Foot</b> ({r['foot']['scanned_side']}): {m['foot_length_mm']:.1f} mm long, "
+            f"ball {m['ball_width_mm']:.1f}, heel {m['heel_width_mm']:.1f}, arch "
+            f"{m['arch_height_mm']:.1f} mm<br><b>Insole</b> ({r['insole']['side']}"
+            f"{', mirrored' if r['insole']['mirrored'] else ''}): {meas['length_mm']:.1f} mm, "
+            f"{r['checks']['volume_ml']:.0f} ml, closed solid: {closed}, "
+            f"heel cup {meas['heel_cup_depth_mm']:.1f} mm"
+            + (f", top within {tvp['p95']:.2f} mm of the sole (95 % of points)" if tvp else ""))
 
     def _show(self) -> None:
         import pyvista as pv
 
         d = self.model.design
-        r = d.report
-        m = r["measurements"]
-        meas = r["insole"]["measured"]
-        tvp = meas.get("top_vs_plantar_mm") or {}
-        self.info.setText(
-            f"<b>Foot</b> ({r['foot']['scanned_side']}): {m['foot_length_mm']:.1f} mm long, "
-            f"ball {m['ball_width_mm']:.1f}, heel {m['heel_width_mm']:.1f}, arch "
-            f"{m['arch_height_mm']:.1f} mm<br><b>Insole</b> ({r['insole']['side']}"
-            f"{', mirrored' if r['insole']['mirrored'] else ''}): {meas['length_mm']:.1f} mm, "
-            f"{r['checks']['volume_ml']:.0f} ml, watertight {r['checks']['watertight']}, "
-            f"heel cup {meas['heel_cup_depth_mm']:.1f} mm"
-            + (f", top vs plantar p95 {tvp['p95']:.2f} mm" if tvp else ""))
+        self.info.setText(self._design_text())
         mesh = d.insole.mesh
         faces = np.column_stack([np.full(len(mesh.faces), 3), mesh.faces]).ravel()
         p = self.plotter
-        p.clear()
         p.add_mesh(pv.PolyData(np.asarray(mesh.vertices), faces), color="#8fb0d0",
                    smooth_shading=False, name="insole")
         pts = d.foot.points
@@ -255,7 +502,9 @@ class InsoleWindow(QMainWindow):
         p.view_vector((-0.6, -1.0, 0.8), viewup=(0, 0, 1))
         p.reset_camera()
         p.render()
-        self.statusBar().showMessage("Insole ready")
+        self._update_export()
+        self.statusBar().showMessage("Insole ready" + (
+            "" if not self.model.stale else "; a newer change is being designed"))
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -16,6 +16,7 @@ from PySide6.QtWidgets import (
     QApplication,
     QHBoxLayout,
     QLabel,
+    QLayout,
     QListWidget,
     QListWidgetItem,
     QMainWindow,
@@ -31,7 +32,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from .actions import make_action
 from .fileactions import FileActions, app_settings
+from .messages import SliceClock
 from .worker import Job
 
 STEPS = ("scan", "clean", "align", "measure", "rectify", "template", "export")
@@ -53,6 +56,34 @@ def _warm_up(_job) -> None:
 
     import prosthetics.design.session  # noqa: F401
     import prosthetics.printing.slicer  # noqa: F401
+
+
+class PageStack(QStackedWidget):
+    """The side panel's pages, as tall as the page shown (a stacked widget is as tall as
+    its tallest page), so that the panel scrolls only when the page shown does not fit."""
+
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.layout().setSizeConstraint(QLayout.SizeConstraint.SetNoConstraint)
+        self.currentChanged.connect(lambda _i: self.updateGeometry())
+
+    def sizeHint(self) -> QSize:  # noqa: N802 - Qt API
+        w = self.currentWidget()
+        return w.sizeHint() if w is not None else super().sizeHint()
+
+    def minimumSizeHint(self) -> QSize:  # noqa: N802 - Qt API
+        w = self.currentWidget()
+        return w.minimumSizeHint() if w is not None else super().minimumSizeHint()
+
+    def hasHeightForWidth(self) -> bool:  # noqa: N802 - Qt API
+        w = self.currentWidget()
+        return w is not None and w.hasHeightForWidth()
+
+    def heightForWidth(self, width: int) -> int:  # noqa: N802 - Qt API
+        # The scroll area asks this (word-wrapped labels): the page shown's, not the
+        # tallest page's.
+        w = self.currentWidget()
+        return w.heightForWidth(width) if w is not None else -1
 
 
 class MainWindow(FileActions, QMainWindow):
@@ -86,7 +117,7 @@ class MainWindow(FileActions, QMainWindow):
         self.step_list.setCurrentRow(0)
         self.step_list.currentRowChanged.connect(self._on_step)
 
-        self.stack = QStackedWidget()
+        self.stack = PageStack()
         placeholder = QLabel("Starting…")
         placeholder.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.stack.addWidget(placeholder)
@@ -95,6 +126,7 @@ class MainWindow(FileActions, QMainWindow):
         self.scroll.setWidget(self.stack)
         self.scroll.setMinimumWidth(360)
         self.scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.scroll.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAsNeeded)
 
         self.view_holder = QWidget()
         vl = QVBoxLayout(self.view_holder)
@@ -121,16 +153,7 @@ class MainWindow(FileActions, QMainWindow):
         self._build_status()
 
     def _act(self, text: str, slot, shortcut=None, tip: str = "", icon=None) -> QAction:
-        a = QAction(text, self)
-        if icon is not None:
-            a.setIcon(self.style().standardIcon(icon))
-        if shortcut is not None:
-            a.setShortcut(QKeySequence(shortcut))
-        if tip:
-            a.setToolTip(tip)
-            a.setStatusTip(tip)
-        a.triggered.connect(slot)
-        return a
+        return make_action(self, text, slot, shortcut, tip, icon)
 
     def _build_actions(self) -> None:
         SP = QStyle.StandardPixmap
@@ -152,6 +175,8 @@ class MainWindow(FileActions, QMainWindow):
                                       "on it")
         self.act_trends = self._act("Case &trends…", self.show_case_trends, "Ctrl+T",
                                     "The open case's scans, revisions and measurement history")
+        # Works from the trends window and dialogs too, not only while this window is active.
+        self.act_trends.setShortcutContext(Qt.ShortcutContext.ApplicationShortcut)
         self.act_export = self._act("&Export…", lambda: self.export(), "Ctrl+E",
                                     "Write the print files and the reports")
         self.act_quit = self._act("&Quit", self.close, QKeySequence.StandardKey.Quit)
@@ -252,6 +277,7 @@ class MainWindow(FileActions, QMainWindow):
         self.cancel_btn = QPushButton("Cancel")
         self.cancel_btn.setVisible(False)
         self.cancel_btn.clicked.connect(self._cancel)
+        self.slice_clock = SliceClock(self.status.setText, self)
         sb.addWidget(self.status, 1)
         sb.addPermanentWidget(self.progress)
         sb.addPermanentWidget(self.cancel_btn)
@@ -357,7 +383,17 @@ class MainWindow(FileActions, QMainWindow):
         win = InsoleWindow()
         win.resize(1400, 900)
         win.show()
-        self._insole_windows = [*getattr(self, "_insole_windows", []), win]
+        self._insole_windows = [w for w in getattr(self, "_insole_windows", []) if w.isVisible()]
+        self._insole_windows.append(win)
+
+    def _close_insole_windows(self) -> bool:
+        """Close the insole windows with this one (each asks first if it has unexported
+        changes); False when one of them stays open."""
+        for win in list(getattr(self, "_insole_windows", [])):
+            if win.isVisible() and not win.close():
+                return False
+        self._insole_windows = []
+        return True
 
     def show_section_tape(self) -> None:
         """Tools > Section and tape: the dock of gui/measuretools.py."""
@@ -379,6 +415,7 @@ class MainWindow(FileActions, QMainWindow):
         step = STEPS[row]
         self.stack.setCurrentWidget(self.pages[step])
         self.pages[step].refresh()
+        self.pages[step].show_in_use(self.model.values_in_use())
         if self.viewport is not None:
             self.viewport.show_step(step, self.model)
 
@@ -399,7 +436,13 @@ class MainWindow(FileActions, QMainWindow):
         m = self.model
         name = m.session.scan_path.name if m.session else ""
         if m.case_folder is not None:
-            name = f"case {m.case_folder.name} ({name})"
+            try:
+                case_id = m.case_info().case_id
+            except Exception:  # noqa: BLE001 - the title never stops a case opening
+                case_id = m.case_folder.name
+            name = f"Case {case_id} – scan {name}"
+        elif m.case_path is not None:
+            name = f"Case file {m.case_path.name} – scan {name}"
         self.setWindowTitle(f"{name}[*] – Prosthetics socket design")
 
     def _on_session(self) -> None:
@@ -418,6 +461,8 @@ class MainWindow(FileActions, QMainWindow):
 
     def _on_stage(self, stage: str) -> None:
         # Only the visible page is refreshed now; the others when they are shown.
+        if stage in ("template", "preview"):
+            self.pages[self.step].show_in_use(self.model.values_in_use())
         self.pages[self.step].refresh(stage)
         if self.viewport is not None and stage in SCENE_STAGES[self.step]:
             self.viewport.refresh("preview" if stage == "preview" else stage)
@@ -433,9 +478,15 @@ class MainWindow(FileActions, QMainWindow):
         self.progress.setVisible(busy)
         self.cancel_btn.setVisible(busy)
         self.act_cancel.setEnabled(busy)
+        if not busy:
+            self.slice_clock.stop()
+        if not busy and self.model.cancelled:
+            # "Checks follow" and "running…" no longer hold: the page and the view say so.
+            self._refresh_all()
 
     def _on_progress(self, text: str, fraction: float) -> None:
-        if text:
+        self.slice_clock.follow(text, self.model.busy)
+        if text and not self.slice_clock.running():
             self.status.setText(text + ("…" if self.model.busy and not text.endswith("…")
                                         else ""))
         if fraction < 0:
@@ -468,9 +519,15 @@ class MainWindow(FileActions, QMainWindow):
         self.model.export(out)
 
     # -- messages ----------------------------------------------------------------------
+    def _words(self, message: str) -> str:
+        """A message with the parameters' code names replaced by their labels."""
+        from .messages import humanize
+
+        return humanize(message, self.model.rows()) if self.model is not None else message
+
     def show_error(self, message: str, hint: str = "") -> None:
         # Messages often start with a parameter's name: kept as written (no capital).
-        text = message
+        text = message = self._words(message)
         self.errors.append(text)
         if self.headless:
             print(f"prosthetics-gui: error: {message}", file=sys.stderr)
@@ -478,6 +535,7 @@ class MainWindow(FileActions, QMainWindow):
         QMessageBox.warning(self, "Prosthetics", f"{text}\n\n{hint}".strip())
 
     def show_warning(self, message: str) -> None:
+        message = self._words(message)
         if self.headless:
             print(f"prosthetics-gui: warning: {message}", file=sys.stderr)
             return
@@ -490,6 +548,9 @@ class MainWindow(FileActions, QMainWindow):
                           f"residual limb to a 3D-printable socket. MIT licence.")
 
     def closeEvent(self, event) -> None:  # noqa: N802 - Qt API
+        if not self.maybe_save("quitting") or not self._close_insole_windows():
+            event.ignore()
+            return
         if self.model is not None:
             self.hide()
             self.model.shutdown()

@@ -3,8 +3,12 @@ slicer as it runs), and what the user can do about an error beyond its one-line 
 
 from __future__ import annotations
 
+import re
+import time
 from collections.abc import Callable
 from typing import Any
+
+from PySide6.QtCore import QObject, QTimer
 
 from prosthetics.errors import (
     GeometryError,
@@ -17,7 +21,8 @@ from prosthetics.errors import (
 
 from .casefile import CaseError
 
-__all__ = ["STAGE_TEXT", "error_hint", "writer_progress"]
+__all__ = ["STAGE_TEXT", "INSOLE_STAGE_TEXT", "error_hint", "writer_progress", "humanize",
+           "SLICE_TEXT", "SliceClock"]
 
 #: Status-bar text of each stage a job reports (``job.progress``), by stage name.
 STAGE_TEXT = {"load": "Reading the scan", "clean": "Cleaning the scan",
@@ -27,6 +32,76 @@ STAGE_TEXT = {"load": "Reading the scan", "clean": "Cleaning the scan",
               "slice": "Slicing with PrusaSlicer (the files are written)",
               "report": "Writing the report",
               "views": "Preparing the views", "done": "Done"}
+
+
+#: The insole's stages (``run_insole`` and its writer), in the same words.
+INSOLE_STAGE_TEXT = {**STAGE_TEXT, "load": "Reading the foot scan",
+                     "foot": "Finding the foot and its sole", "template": "Building the insole",
+                     "check": "Checking the insole", "design": "Designing the insole"}
+
+#: The start of the status text while PrusaSlicer runs (the window adds the time taken).
+SLICE_TEXT = STAGE_TEXT["slice"]
+
+
+class SliceClock(QObject):
+    """While PrusaSlicer runs, the status line says how long it has taken so far (updated
+    every second, whether or not PrusaSlicer reports progress), not a fixed guess."""
+
+    def __init__(self, show: Callable[[str], None], parent: QObject | None = None):
+        super().__init__(parent)
+        self._show = show
+        self._start: float | None = None
+        self._detail = ""
+        self._timer = QTimer(self)
+        self._timer.setInterval(1000)
+        self._timer.timeout.connect(self._tick)
+
+    def running(self) -> bool:
+        return self._start is not None
+
+    def follow(self, text: str, busy: bool) -> None:
+        """Take a progress text: a slicing one starts (or updates) the clock, any other
+        stops it."""
+        if not busy or not text.startswith(SLICE_TEXT):
+            self.stop()
+            return
+        if self._start is None:
+            self._start = time.monotonic()
+            self._timer.start()
+        rest = text[len(SLICE_TEXT):].lstrip(": ")
+        # PrusaSlicer's own line starts with its clock ("23 s, 20 %: ..."): ours is shown.
+        self._detail = re.sub(r"^\d+ s,?\s*", "", rest)
+        self._tick()
+
+    def stop(self) -> None:
+        self._timer.stop()
+        self._start = None
+        self._detail = ""
+
+    def _tick(self) -> None:
+        if self._start is None:
+            return
+        took = time.monotonic() - self._start
+        self._show(f"{SLICE_TEXT}: {took:.0f} s so far"
+                   + (f" ({self._detail})" if self._detail else "") + "…")
+
+
+def humanize(text: str, rows: list[dict]) -> str:
+    """``text`` with the parameters' code names ("set anterior_rotation_deg") replaced by the
+    labels a person sees in the forms ("set “Anterior rotation”"); ``rows`` as from
+    ``describe_parameters``.  "name=value" keeps its value: "“Limb side” = left"."""
+    from .forms import label_of
+
+    names = sorted((r["name"] for r in rows), key=len, reverse=True)
+    if not names:
+        return text
+    labels = {r["name"]: label_of(r) for r in rows}
+    pattern = re.compile(r"\b(" + "|".join(re.escape(n) for n in names) + r")\b(\s*=\s*)?")
+
+    def sub(m: re.Match) -> str:
+        return f"“{labels[m.group(1)]}”" + (" = " if m.group(2) else "")
+
+    return pattern.sub(sub, text)
 
 
 def writer_progress(job) -> tuple[Callable[[str, float], None], Callable[[Any], None]]:

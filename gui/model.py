@@ -40,6 +40,7 @@ from .edits import (
     settings_of,
     to_setting,
 )
+from .forms import label_of
 from .jobs import QUICK_PARAMS, export_job, revision_job, sync_job
 from .messages import STAGE_TEXT, error_hint
 from .worker import Job, make_pool, run_until
@@ -77,6 +78,9 @@ class DesignModel(QObject):
         self._queued_export: Path | None = None
         self._halted = False            # after an error or a user cancel, until the next edit
         self._user_cancelled = False
+        #: The last run was stopped by Cancel and nothing has run since (the pages and the
+        #: view say so instead of "checks follow").
+        self.cancelled = False
         self._pending_names: set[str] = set()   # applied to the session, socket not rebuilt
         self._ready_sent = False
         self._clear_results()
@@ -114,6 +118,26 @@ class DesignModel(QObject):
                 return d[name]
         raise KeyError(name)
 
+    def values_in_use(self) -> dict[str, float]:
+        """The values the automatic parameters took in the socket shown (its trim line,
+        landmarks and label), by parameter name; empty before a socket is built."""
+        s = self.socket
+        if s is None:
+            return {}
+        out = {"trim_height_mm": float(s.trim_anterior_z_mm)}
+        points = s.landmarks.points if s.landmarks is not None else {}
+        mpt = points.get("mid_patellar_tendon")
+        if mpt is not None:
+            out["mpt_height_mm"] = float(mpt[2])
+            out["trim_above_mpt_mm"] = float(s.trim_anterior_z_mm - mpt[2])
+        label = s.label or {}
+        if label.get("placed"):
+            out["label_z_mm"] = float(label["centre_z_mm"])
+            out["label_angle_deg"] = float(label["angle_deg"])
+        if getattr(s.params, "trim_band_thickness_mm", 0) is None:
+            out["trim_band_thickness_mm"] = float(s.params.wall_thickness_mm)
+        return out
+
     def rows(self) -> list[dict]:
         """``describe_parameters`` of the current target parameters (defaults when no scan
         is open)."""
@@ -138,9 +162,11 @@ class DesignModel(QObject):
         if not changed:
             self.paramsChanged.emit(list(changes))
             return True
-        labels = {r["name"]: r["label"] for r in self.rows()}
+        rows = self.rows()
+        labels = {r["name"]: label_of(r) for r in rows}
+        units = {r["name"]: r.get("unit") or "" for r in rows}
         self.undo_stack.push(SetParams(self, changed, {k: old_vals[k] for k in changed},
-                                       labels=labels))
+                                       labels=labels, units=units))
         return True
 
     # -- what is set on the model by hand ----------------------------------------------
@@ -166,7 +192,10 @@ class DesignModel(QObject):
             return
         new = (self.session.scan_path, self.template_name, units, self.groups)
         old = (self.session.scan_path, self.template_name, self.units, self.groups)
-        self.undo_stack.push(ChangeSpec(self, f"units {units or 'automatic'}", new, old))
+        words = {None: "automatic (from the size)", "mm": "millimetres", "cm": "centimetres",
+                 "m": "metres"}
+        self.undo_stack.push(ChangeSpec(self, f"Read the scan in {words.get(units, units)}",
+                                        new, old))
 
     def set_preset(self, name: str) -> None:
         """Switch the template preset: its template values; other settings are kept."""
@@ -185,7 +214,7 @@ class DesignModel(QObject):
             return
         new = (self.session.scan_path, name, self.units, groups)
         old = (self.session.scan_path, self.template_name, self.units, self.groups)
-        self.undo_stack.push(ChangeSpec(self, f"preset {name}", new, old))
+        self.undo_stack.push(ChangeSpec(self, f"Switch the preset to {preset.label}", new, old))
 
     def _apply_spec(self, scan_path, template, units, groups) -> None:
         old = self.session
@@ -505,6 +534,7 @@ class DesignModel(QObject):
         job.signals.failed.connect(self._on_failed)
         self._job = job
         self._user_cancelled = False
+        self.cancelled = False
         self.busyChanged.emit(True)
         self.pool.start(job)
 
@@ -574,6 +604,7 @@ class DesignModel(QObject):
         if job is not self._job:
             return
         self._job = None
+        self.cancelled = isinstance(exc, Cancelled) and self._user_cancelled
         self.busyChanged.emit(False)
         mine = job.info.get("session") is self.session
         if isinstance(exc, Cancelled):

@@ -31,6 +31,7 @@ from PySide6.QtWidgets import (
 from prosthetics.sockets.zones import ZONES
 
 from .forms import ComboBox, ParamForm
+from .messages import humanize
 
 STEPS = ("scan", "clean", "align", "measure", "rectify", "template", "export")
 STEP_TITLES = {"scan": "Scan", "clean": "Clean", "align": "Align", "measure": "Measure",
@@ -41,6 +42,33 @@ ZONE_PARAMS = [f"{zone}_{what}" for zone in ZONES for what in ("depth_mm", "size
 TRIM_PARAMS = ["wall_thickness_mm", "distal_wall_thickness_mm", "trim_height_mm",
                "trim_above_mpt_mm",
                "trim_below_scan_top_mm", "posterior_trim_drop_mm", "posterior_cut_width_deg"]
+
+
+#: The file formats as the Export page names them.
+FORMAT_WORDS = {"stl": "STL", "3mf": "3MF", "step": "STEP (CAD)", "aop": "AAOP"}
+
+#: Cleaning steps whose counts are triangles of a surface (the others count points).
+TRIANGLE_STEPS = frozenset({"keep mesh", "reconstruct", "hole fill", "decimate"})
+
+
+def clean_step_unit(step: dict) -> str:
+    """What a cleaning step's kept and removed numbers count: "points" or "triangles"."""
+    return str(step.get("unit") or ("triangles" if step.get("step") in TRIANGLE_STEPS
+                                    else "points"))
+
+
+def anterior_text(aligned) -> str:
+    """What the anterior angle of the alignment means, in words."""
+    g = float(aligned.anterior_guess_deg)
+    fit = getattr(aligned, "anatomy", None)
+    source = (f"the anatomy (a fitted model of limbs and their bones, confidence "
+              f"{fit.confidence:.0%}; the bones in the view are its suggestion)"
+              if fit is not None else "the shape of the limb's sections")
+    turn = ("the scan's +Y" if abs(g) < 0.5 else
+            f"rotated {abs(g):.0f}° {'counter-clockwise' if g > 0 else 'clockwise'} (seen from "
+            f"proximal) from the scan's +Y")
+    return f"Anterior direction found from {source}: {turn}; the limb is turned so that it " \
+           f"faces +Y."
 
 
 def _label(text: str = "", *, rich: bool = False) -> QLabel:
@@ -88,8 +116,9 @@ class Page(QWidget):
         """Add the page's widgets (overridden)."""
 
     def add_form(self, names: list[str], title: str | None = None,
-                 named_choices: dict | None = None) -> ParamForm:
-        form = ParamForm(self.model.rows(), names, named_choices)
+                 named_choices: dict | None = None, multi_choices: dict | None = None
+                 ) -> ParamForm:
+        form = ParamForm(self.model.rows(), names, named_choices, multi_choices=multi_choices)
         form.edited.connect(self.model.edit)
         self.forms.append(form)
         if title:
@@ -118,6 +147,17 @@ class Page(QWidget):
                     continue
                 form.layout_.setRowVisible(f.widget, True)
             form.set_values(values)
+        self.update_enabled()
+
+    def update_enabled(self) -> None:
+        """Grey out fields the current values make irrelevant (overridden)."""
+
+    def show_in_use(self, values: dict) -> None:
+        """Show, in the greyed automatic fields, the values the last design used."""
+        for form in self.forms:
+            for name, f in form.fields.items():
+                if hasattr(f, "auto"):
+                    form.set_auto_hint(name, values.get(name))
 
     def field(self, name: str):
         for form in self.forms:
@@ -191,14 +231,27 @@ class CleanPage(Page):
 
     def build(self) -> None:
         self.form = self.add_form([r["name"] for r in self.model.rows() if r["group"] == "clean"])
-        self.table = QTableWidget(0, 3)
-        self.table.setHorizontalHeaderLabels(["step", "kept", "removed"])
-        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
+        self.table = QTableWidget(0, 4)
+        self.table.setObjectName("clean_steps")
+        self.table.setHorizontalHeaderLabels(["step", "kept", "removed", "counted in"])
+        hh = self.table.horizontalHeader()
+        hh.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        hh.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
         self.table.verticalHeader().setVisible(False)
         self.table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
-        self.table.setMinimumHeight(190)
-        self.lay.addWidget(QLabel("What each step kept and removed:"))
+        # Every row shows: the page scrolls, not a small box inside it.
+        self.table.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.table.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.lay.addWidget(_label("What each step kept and removed (hover a row for "
+                                  "details):"))
         self.lay.addWidget(self.table)
+        self._fit_table()
+
+    def _fit_table(self) -> None:
+        t = self.table
+        h = t.horizontalHeader().sizeHint().height() + 2 * t.frameWidth()
+        h += sum(t.rowHeight(i) for i in range(t.rowCount()))
+        t.setFixedHeight(h)
 
     def refresh(self, stage=None) -> None:
         c = self.model.cleaned
@@ -208,8 +261,16 @@ class CleanPage(Page):
             for j, key in enumerate(("step", "kept", "removed")):
                 v = st.get(key, "")
                 item = QTableWidgetItem(f"{v:,}" if isinstance(v, int) else str(v))
+                if j:
+                    item.setTextAlignment(Qt.AlignmentFlag.AlignRight
+                                          | Qt.AlignmentFlag.AlignVCenter)
                 item.setToolTip(str(st.get("detail", "")))
                 self.table.setItem(i, j, item)
+            unit = QTableWidgetItem(clean_step_unit(st))
+            unit.setToolTip(str(st.get("detail", "")))
+            self.table.setItem(i, 3, unit)
+        self.table.resizeRowsToContents()
+        self._fit_table()
 
 
 class AlignPage(Page):
@@ -230,14 +291,16 @@ class AlignPage(Page):
         if a is None:
             self.info.setText("")
             return
-        fit = getattr(a, "anatomy", None)
-        source = (f"from the fitted anatomy model (confidence {fit.confidence:.0%}); the bones "
-                  f"in the view are its suggestion" if fit is not None
-                  else "from the shape of the limb's sections")
-        self.info.setText(f"Anterior: turned {a.anterior_guess_deg:.0f}° from the scan's axes, "
-                          f"{source}.\n"
+        self.info.setText(anterior_text(a) + "\n"
                           f"Axis tilt from the scan's principal axis: {a.axis_tilt_deg:.1f}°"
-                          + ("".join(f"\nWarning: {w}" for w in a.warnings)))
+                          + ("".join(f"\nWarning: {humanize(w, self.model.rows())}"
+                                     for w in a.warnings)))
+        self.info.setToolTip(
+            "The scan's own axes say nothing about which way the limb faces. The program "
+            "finds the front of the limb (anterior) and turns the limb about its long axis so "
+            "that the front points to +Y. The angle is how far it turned, seen from proximal "
+            "(from above). If the front is wrong (check the tibial crest in the Distal view, "
+            "Ctrl+5), turn it with Anterior rotation.")
 
 
 class MeasurePage(Page):
@@ -252,12 +315,39 @@ class MeasurePage(Page):
         self.lay.addWidget(self.chart, 1)
         self.info = _label()
         self.lay.addWidget(self.info)
+        self.lay.addWidget(_label("Circumference at each level:"))
+        self.table = QTableWidget(0, 3)
+        self.table.setObjectName("circumferences")
+        self.table.setHorizontalHeaderLabels(["height (mm)", "limb (mm)", "socket cavity (mm)"])
+        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
+        self.table.verticalHeader().setVisible(False)
+        self.table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
+        self.table.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.lay.addWidget(self.table)
+
+    def _fill_table(self, meas, socket_view) -> None:
+        levels = meas.levels if meas is not None else []
+        cavity = {round(z, 1): c for z, c in
+                  (socket_view.inner_circumferences if socket_view is not None else [])}
+        t = self.table
+        t.setRowCount(len(levels))
+        for i, lev in enumerate(levels):
+            c = cavity.get(round(lev.z_mm, 1))
+            for j, text in enumerate((f"{lev.z_mm:.0f}", f"{lev.perimeter_mm:.1f}",
+                                      "–" if c is None else f"{c:.1f}")):
+                item = QTableWidgetItem(text)
+                item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+                t.setItem(i, j, item)
+        t.resizeRowsToContents()
+        h = t.horizontalHeader().sizeHint().height() + 2 * t.frameWidth()
+        t.setFixedHeight(h + sum(t.rowHeight(i) for i in range(t.rowCount())))
 
     def refresh(self, stage=None) -> None:
         m = self.model
         trim = m.socket.trim_anterior_z_mm if m.socket is not None else None
         self.chart.update_chart(m.measurements, m.socket_view, trim)
         meas = m.measurements
+        self._fill_table(meas, m.socket_view)
         if meas is None:
             self.info.setText("")
             return
@@ -268,7 +358,8 @@ class MeasurePage(Page):
 
 class RectifyPage(Page):
     step = "rectify"
-    intro = ("Shapes the cavity from the limb: the volume reduction (compression), tapered "
+    intro = ("Shapes the cavity from the limb: the reduction (compression: the "
+             "cross-section area at the trim line made smaller by this much), tapered "
              "to 0 at the distal end, regional zones on the landmarks (push-in where the "
              "limb bears load, relief over bone) and the liner allowance. The view colours "
              "the cavity by its distance to the limb.")
@@ -393,11 +484,14 @@ class RectifyPage(Page):
             f"{sv.limb_volume_below_trim_ml:.1f} ml</td></tr>"
             f"<tr><td>Cavity volume below the trim</td><td align=right>"
             f"{sv.cavity_volume_below_trim_ml:.1f} ml</td></tr>"
-            f"<tr><td>Volume reduction</td><td align=right>{sv.reduction_percent:.1f} %</td></tr>"
+            f"<tr><td>Cavity volume smaller than the limb's by</td><td align=right>"
+            f"{sv.reduction_percent:.1f} %</td></tr>"
             f"<tr><td>Cavity to limb, below the trim</td><td align=right>{st['min']:+.1f} to "
             f"{st['max']:+.1f} mm</td></tr></table>"
             f"<p style='color:#555'>Red: the cavity is inside the limb's surface (compressed); "
-            f"blue: it is outside (room).{' Preview.' if sv.preview else ''}</p>")
+            f"blue: it is outside (room). The area reduction above is set at the trim line "
+            f"and tapers to 0 at the distal end, so the volume shrinks by less."
+            f"{' Preview.' if sv.preview else ''}</p>")
 
 
 class TemplatePage(Page):
@@ -449,6 +543,16 @@ class TemplatePage(Page):
         self.add_form(adapter, "Distal adapter (4-hole)")
         self.add_form(grid, "Sampling grid")
 
+    def update_enabled(self) -> None:
+        try:
+            by_hand = self.model.value("trim_height_mm") is not None
+        except KeyError:
+            return
+        why = "the anterior trim height is set by hand" if by_hand else ""
+        for name in ("trim_below_scan_top_mm", "trim_above_mpt_mm"):
+            for form in self.forms:
+                form.set_enabled_field(name, not by_hand, why)
+
     def add_template_fields(self) -> None:
         """Fields for parameters of the current template that no form shows yet (another
         template's own parameters: coupler, brim...)."""
@@ -464,6 +568,11 @@ class TemplatePage(Page):
             self.add_template_fields()
         if m.check is not None and not m.socket_is_preview and (stage == "check" or m.is_current()):
             self.checks.setText(checks_line(m.check["checks"]))
+        elif m.socket is not None and m.cancelled:
+            note = " (showing a preview on a coarser grid)" if m.socket_is_preview else ""
+            self.checks.setText(f"<span style='color:#8a5a00'>Checks: not run, cancelled{note}. "
+                                f"Press F5 (Design &gt; Run) to build the socket and check "
+                                f"it.</span>")
         elif m.socket is not None:
             note = " (showing a preview on a coarser grid)" if m.socket_is_preview else ""
             self.checks.setText(f"<span style='color:#777'>Checks: running…{note}</span>")
@@ -474,7 +583,6 @@ class TemplatePage(Page):
         if s is None:
             self.info.setText("")
             return
-        self.walls.set_auto_hint("trim_height_mm", s.trim_anterior_z_mm)
         top = m.measurements.volume_top_z_mm if m.measurements is not None else None
         text = (f"Anterior trim at {s.trim_anterior_z_mm:.1f} mm, lowest (posterior) "
                 f"{s.trim_lowest_z_mm:.1f} mm" + (f"; top of the scan {top:.0f} mm" if top else "")
@@ -494,8 +602,12 @@ class ExportPage(Page):
 
         named = {"printer": {k: v.label for k, v in load_printers().items()},
                  "material": {k: v.label for k, v in load_materials().items()}}
+        from prosthetics.design.session import EXPORT_FORMATS
+
         self.add_form([r["name"] for r in self.model.rows() if r["group"] == "export"],
-                      named_choices=named)
+                      named_choices=named,
+                      multi_choices={"formats": {k: FORMAT_WORDS.get(k, k)
+                                                 for k in EXPORT_FORMATS}})
         box = QGroupBox("Output folder")
         bl = QHBoxLayout(box)
         self.out = QLineEdit()
@@ -542,7 +654,9 @@ class ExportPage(Page):
         warnings = rep["warnings"] if rep else (m.check["warnings"] if m.check else [])
         self.open_btn.setEnabled(m.export_dir is not None)
         if ch is None:
-            self.checks.setText("<i>Checks follow once the socket is built.</i>")
+            self.checks.setText("<i>Checks not run: cancelled. Press F5 (Design &gt; Run) to "
+                                "build the socket and check it.</i>" if m.cancelled else
+                                "<i>Checks follow once the socket is built.</i>")
             return
         self.checks.setText(checks_html(ch, warnings, rep, m.export_dir))
 

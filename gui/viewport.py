@@ -20,6 +20,10 @@ AXIS = (0.80, 0.10, 0.10)
 RING = (0.45, 0.20, 0.10)
 TEXT = (0.15, 0.15, 0.18)
 
+#: The caption's last line when a preview is shown and the full build was cancelled.
+CANCELLED_PREVIEW = ("Preview (coarser grid); the full socket was cancelled: press F5 "
+                     "(Design > Run) to build it and run the checks")
+
 #: Standard views: direction from the focal point to the camera, and the view-up vector.
 #: Design frame: +Z proximal, +Y anterior, +X the patient's right.
 VIEWS = {
@@ -73,8 +77,14 @@ class Viewport(QWidget):
         lay.addWidget(self.plotter)
         self.plotter.set_background("white", top="#d9e2ec")
         self.plotter.enable_anti_aliasing("fxaa")
-        self.plotter.add_axes(xlabel="X right", ylabel="Y ant", zlabel="Z prox",
-                              line_width=2, labels_off=False)
+        # One letter per axis (longer names were clipped by the small corner viewport or ran
+        # into each other); what the letters mean is written beside the triad.
+        self.axes_actor = self.plotter.add_axes(xlabel="X", ylabel="Y", zlabel="Z",
+                                                line_width=2, labels_off=False,
+                                                viewport=(0.0, 0.0, 0.16, 0.16))
+        self.axes_legend = ""
+        self.caption_lines: list[str] = []
+        self.distance_range_text = ""
         self.step = "scan"
         self.model = None
         self.see_through = False
@@ -132,8 +142,10 @@ class Viewport(QWidget):
         else:
             build = getattr(self, f"_scene_{self.step}")
             frame, lines = build(m)
+        self.caption_lines = list(lines)
         p.add_text("\n".join(lines), position="upper_left", font_size=10, color=TEXT,
                    name="caption", render=False)
+        self._add_axes_legend(frame)
         p.add_text(VIEW_LABELS.get(self._view, ""), position="lower_right", font_size=9,
                    color=TEXT, name="view_label", render=False)
         if self._has_geometry():
@@ -148,6 +160,17 @@ class Viewport(QWidget):
                 p.reset_camera()
         p.render()
         self.rendered.emit(what or self.step)
+
+    def _add_axes_legend(self, frame: str) -> None:
+        """What the triad's letters mean: the limb's directions in the design frame, or the
+        scan file's own axes while the scan is shown as read (before alignment)."""
+        if frame == "scan":
+            text = "File axes: X, Y, Z as in the scan file"
+        else:
+            text = "X: patient's right   Y: anterior   Z: proximal"
+        self.axes_legend = text
+        self.plotter.add_text(text, position=(0.01, 0.165), viewport=True, font_size=8,
+                              color=TEXT, name="axes_legend", render=False)
 
     def _has_geometry(self) -> bool:
         b = self.plotter.bounds
@@ -233,14 +256,16 @@ class Viewport(QWidget):
                                       show_points=False, shape_opacity=0.7, shape_color="white",
                                       name="align_labels", always_visible=True, render=False)
         lines = ["Aligned limb: long axis (red) along +Z, distal end at z = 0"]
+        g = float(a.anterior_guess_deg)
+        turn = (f"rotated {abs(g):.0f}° {'counter-clockwise' if g > 0 else 'clockwise'} from "
+                f"the scan's +Y (seen from proximal)")
         if fit is not None:
-            lines.append(f"Anterior from the fitted anatomy model (bones shown; confidence "
-                         f"{fit.confidence:.0%}, skin fit {fit.residual_mean_mm:.1f} mm); "
-                         f"axis tilt {a.axis_tilt_deg:.1f}°")
+            lines.append(f"Anterior found from the fitted anatomy model (bones shown; "
+                         f"confidence {fit.confidence:.0%}, skin fit "
+                         f"{fit.residual_mean_mm:.1f} mm): {turn}")
         else:
-            lines.append(f"Anterior guessed from the sections' shape (turned "
-                         f"{a.anterior_guess_deg:.0f}° from the scan's axes); axis tilt "
-                         f"{a.axis_tilt_deg:.1f}°")
+            lines.append(f"Anterior found from the sections' shape: {turn}")
+        lines.append(f"Axis tilt from the scan's principal axis {a.axis_tilt_deg:.1f}°")
         return "design", lines
 
     def _bones_polys(self, fit) -> dict:
@@ -280,6 +305,7 @@ class Viewport(QWidget):
         d = sv.distance_mm[sv.inner_vertices[:, 2] <= sv.trim_z_mm]
         # The full range (a percentile would show a 5 mm relief as 1 mm), rounded up.
         lim = float(max(1.0, np.ceil(np.abs(d).max() * 2) / 2 if len(d) else 1.0))
+        lo, hi = (float(d.min()), float(d.max())) if len(d) else (0.0, 0.0)
         self.plotter.add_mesh(poly, scalars="distance_mm", cmap="RdBu", clim=(-lim, lim),
                               smooth_shading=True, name="distance",
                               scalar_bar_args={"title": "Cavity to limb (mm)", "vertical": True,
@@ -288,6 +314,12 @@ class Viewport(QWidget):
                                                "title_font_size": 14, "label_font_size": 12,
                                                "fmt": "%.1f", "color": "black",
                                                "n_labels": 5}, render=False)
+        # The bar runs over the largest distance either way; the true extremes are written
+        # under it, so a deep relief is read at its depth.
+        self.distance_range_text = (f"Below the trim:\n{lo:+.1f} to {hi:+.1f} mm\n"
+                                    f"(scale ±{lim:g} mm)")
+        self.plotter.add_text(self.distance_range_text, position=(0.80, 0.06), viewport=True,
+                              font_size=9, color=TEXT, name="distance_range", render=False)
         if m.aligned is not None:
             self.plotter.add_mesh(self._limb_poly(), color=SKIN, opacity=0.18, name="limb", render=False)
         if self.shaper is not None and sv.key == id(m.socket):
@@ -298,7 +330,8 @@ class Viewport(QWidget):
                  f"Below the trim line: {st['min']:+.1f} to {st['max']:+.1f} mm, mean "
                  f"{st['mean']:+.1f} mm; volume {sv.reduction_percent:.1f} % smaller"]
         if sv.preview:
-            lines.append("Preview (coarser grid); the full socket follows")
+            lines.append(CANCELLED_PREVIEW if m.cancelled
+                         else "Preview (coarser grid); the full socket follows")
         return "design", lines
 
     @staticmethod
@@ -323,7 +356,8 @@ class Viewport(QWidget):
         lines = [f"Socket over the limb: trim {s.trim_anterior_z_mm:.0f} mm (anterior), "
                  f"{len(s.mesh.faces):,} triangles"]
         if m.socket_is_preview:
-            lines.append("Preview (coarser grid); the full socket and its checks follow")
+            lines.append(CANCELLED_PREVIEW if m.cancelled
+                         else "Preview (coarser grid); the full socket and its checks follow")
         return lines
 
     def _replace_socket(self) -> bool:
@@ -335,7 +369,8 @@ class Viewport(QWidget):
                 or "socket" not in self.plotter.renderer.actors:
             return False
         self._add_socket(m)
-        self.plotter.add_text("\n".join(self._socket_caption(m)), position="upper_left",
+        self.caption_lines = self._socket_caption(m)
+        self.plotter.add_text("\n".join(self.caption_lines), position="upper_left",
                               font_size=10, color=TEXT, name="caption", render=False)
         self.plotter.render()
         return True

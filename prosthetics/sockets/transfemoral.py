@@ -43,6 +43,7 @@ from prosthetics.sockets.engine import (
 )
 from prosthetics.sockets.fenestrations import FenestrationParams
 from prosthetics.sockets.label import LabelParams
+from prosthetics.sockets.rectification import check_on_limb
 from prosthetics.sockets.regions import WallParams
 
 NAME = "transfemoral"
@@ -66,7 +67,7 @@ class TransfemoralParams(FenestrationParams, adapters.DistalInterfaceParams, Wal
     """Parameters of the transfemoral socket template."""
 
     reduction_percent: float = param(
-        3.0, label="Volume reduction", unit="%", min=0.0, max=15.0,
+        3.0, label="Area reduction at the trim line", unit="%", min=0.0, max=15.0,
         help="Cross-section area reduction at the brim, tapering to 0 at the distal end")
     liner_offset_mm: float = param(0.0, label="Liner / clearance", unit="mm", min=0.0,
                                    max=15.0)
@@ -159,6 +160,8 @@ def build_transfemoral(limb: trimesh.Trimesh, params: TransfemoralParams | None 
     t0 = time.perf_counter()
     cache = (cache or TemplateCache()).for_limb(limb)
     rim = cache.rim_z
+    if cache.rectification is not None and not cache.rectification.empty:
+        check_on_limb(cache.rectification, cache.limb_query.distance)
     level = p.ischial_level_mm if p.ischial_level_mm is not None else rim - 5.0
     if level > rim:
         raise ParameterError(f"ischial_level_mm = {level:.0f} is above the top of the scan "

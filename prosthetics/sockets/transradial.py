@@ -37,6 +37,7 @@ from prosthetics.sockets.engine import (
 )
 from prosthetics.sockets.fenestrations import FenestrationParams
 from prosthetics.sockets.label import LabelParams
+from prosthetics.sockets.rectification import check_on_limb
 from prosthetics.sockets.regions import WallParams
 
 NAME = "transradial"
@@ -53,7 +54,7 @@ class TransradialParams(FenestrationParams, WristCouplerParams, WallParams, Labe
     LOAD_BEARING: ClassVar[bool] = False
 
     reduction_percent: float = param(
-        2.0, label="Volume reduction", unit="%", min=0.0, max=10.0,
+        2.0, label="Area reduction at the trim line", unit="%", min=0.0, max=10.0,
         help="Cross-section area reduction at the trim line, tapering to 0 at the distal end")
     liner_offset_mm: float = param(
         0.0, label="Liner / clearance", unit="mm", min=0.0, max=10.0,
@@ -105,6 +106,8 @@ def build_transradial(limb: trimesh.Trimesh, params: TransradialParams | None = 
     timings: dict[str, float] = {}
     t0 = time.perf_counter()
     cache = (cache or TemplateCache()).for_limb(limb)
+    if cache.rectification is not None and not cache.rectification.empty:
+        check_on_limb(cache.rectification, cache.limb_query.distance)
     top_z = trim_top(cache, p, 30.0, p.anterior_trim_drop_mm, "anterior_trim_drop_mm",
                      "cubital cut")
     grid = sample_limb(limb, p, top_z, cache.limb_query, trim=trim_curve)

@@ -44,7 +44,7 @@ class TranstibialParams(ZoneParams, FenestrationParams, adapters.DistalInterface
     """Parameters of the transtibial socket template."""
 
     reduction_percent: float = param(
-        4.0, label="Volume reduction", unit="%", min=0.0, max=15.0,
+        4.0, label="Area reduction at the trim line", unit="%", min=0.0, max=15.0,
         help="Cross-section area reduction at the trim line, tapering to 0 at the distal end "
              "(3-5 % suits a liner socket)")
     liner_offset_mm: float = param(

@@ -48,3 +48,54 @@ def wait_until(pred, timeout: float = 120.0, what: str = "condition") -> float:
     if not pred():
         raise AssertionError(f"timed out after {timeout:.0f} s waiting for {what}")
     return time.monotonic() - t0
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _questions_discard():
+    """A question the window asks ("save the changes?") answers Discard unless a test
+    answers it itself, so that no test waits on a dialog."""
+    from PySide6.QtWidgets import QMessageBox
+
+    asked: list[str] = []
+
+    def discard(parent, title, text, *a, **k):
+        asked.append(text)
+        return QMessageBox.StandardButton.Discard
+
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(QMessageBox, "question", staticmethod(discard))
+        yield asked
+
+
+def record_messages(mp: pytest.MonkeyPatch, shown: list[str]) -> None:
+    """Warning and error boxes record their text in ``shown`` and answer Ok (nothing
+    blocks)."""
+    from PySide6.QtWidgets import QMessageBox
+
+    def fake(parent, title, text, *a, **k):
+        shown.append(text)
+        return QMessageBox.StandardButton.Ok
+
+    mp.setattr(QMessageBox, "warning", staticmethod(fake))
+    mp.setattr(QMessageBox, "critical", staticmethod(fake))
+
+
+@pytest.fixture(scope="module")
+def messages():
+    """Every warning and error box the window shows, in order."""
+    shown: list[str] = []
+    with pytest.MonkeyPatch.context() as mp:
+        record_messages(mp, shown)
+        yield shown
+
+
+def open_window(scan: str | None):
+    """The main window, shown at 1400 x 900 and built on ``scan`` (None: the sample)."""
+    from prosthetics_gui.mainwindow import MainWindow
+
+    win = MainWindow()
+    win.resize(1400, 900)
+    win.show()
+    win.start(scan)
+    wait_until(win.is_ready, 60, "the window to be built")
+    return win

@@ -13,9 +13,10 @@ import pytest
 if not os.environ.get("DISPLAY"):
     pytest.skip("the GUI tests need a display: run them under xvfb-run", allow_module_level=True)
 
-from PySide6.QtWidgets import QInputDialog, QMessageBox  # noqa: E402
+from PySide6.QtCore import Qt  # noqa: E402
+from PySide6.QtTest import QTest  # noqa: E402
 
-from .conftest import spin, wait_until  # noqa: E402
+from .conftest import open_window, record_messages, spin, wait_until  # noqa: E402
 
 pytestmark = pytest.mark.gui
 
@@ -27,30 +28,19 @@ TRUTH_STL = ROOT / "scans" / "source" / "transtibial_scan_a.stl"
 def messages():
     shown: list[str] = []
 
-    def fake(parent, title, text, *a, **k):
-        shown.append(text)
-        return QMessageBox.StandardButton.Ok
-
-    def note(parent, title, label, *a, **k):
-        shown.append(f"asked: {label}")
-        return "reduction 2 %", True
+    def ask(parent, title, author):
+        shown.append(f"asked: {title}, offering {author!r}")
+        return "Dr A. Khan", "reduction 2 %"
 
     with pytest.MonkeyPatch.context() as mp:
-        mp.setattr(QInputDialog, "getText", staticmethod(note))
-        mp.setattr(QMessageBox, "warning", staticmethod(fake))
-        mp.setattr(QMessageBox, "critical", staticmethod(fake))
+        mp.setattr("prosthetics_gui.fileactions.ask_revision", ask)
+        record_messages(mp, shown)
         yield shown
 
 
 @pytest.fixture(scope="module")
 def window(qapp, messages):
-    from prosthetics_gui.mainwindow import MainWindow
-
-    win = MainWindow()
-    win.resize(1400, 900)
-    win.show()
-    win.start(str(TRUTH_STL))
-    wait_until(win.is_ready, 60, "the window to be built")
+    win = open_window(str(TRUTH_STL))
     yield win
     win.close()
     spin(0.1)
@@ -74,7 +64,7 @@ def test_save_reopen_and_trends_of_a_case_folder(window, messages, tmp_path):
     rec = case.revision(1)
     assert rec["settings"]["template"]["wall_thickness_mm"] == 5.5
     assert rec["note"] == "first design" and verify_case(folder).ok
-    assert f"case {folder.name}" in window.windowTitle()
+    assert f"Case {case.case_id} – scan {TRUTH_STL.name}" in window.windowTitle()
     assert not m.undo_stack.count() or m.undo_stack.isClean()
 
     # A later scan of the same limb, 4 % thinner across, with a change of reduction, filed
@@ -90,16 +80,27 @@ def test_save_reopen_and_trends_of_a_case_folder(window, messages, tmp_path):
     assert m.session.scan_path == folder / "scans" / "S02.stl"
     m.edit({"reduction_percent": 2.0})
     assert window.save_case()
-    assert messages.pop().startswith("asked: What changed")
+    # The clinician's name is asked with the note, and remembered for the next revision.
+    assert messages.pop() == "asked: Save revision, offering ''"
     wait_until(lambda: len(saved) == 2, 180, "the second revision")
     assert saved[1][0]["note"] == "reduction 2 %" and saved[1][0]["scan"]["id"] == "S02"
+    assert saved[1][0]["author"] == "Dr A. Khan"
+    assert open_case(folder).revision(2)["author"] == "Dr A. Khan"
+    from prosthetics_gui.fileactions import app_settings
+
+    assert app_settings().value("author") == "Dr A. Khan"
+    assert window._ask_revision("Save revision") == ("Dr A. Khan", "reduction 2 %")
+    assert messages.pop() == "asked: Save revision, offering 'Dr A. Khan'"
     assert saved[1][2] == f"Saved revision 2 of case {folder.name}"
     assert open_case(folder).revision(2)["settings"]["template"]["reduction_percent"] == 2.0
 
     # Reopen from the folder: the latest revision's scan and every parameter come back.
     m.edit({"reduction_percent": 7.0, "wall_thickness_mm": 6.5})
-    assert window.open_path(folder)
+    assert window.open_path(folder)        # asked first: Discard (tests/gui/conftest.py)
     assert m.case_folder == folder
+    # The title names the case and its scan, not only the scan's file.
+    assert window.windowTitle() == f"Case {open_case(folder).case_id} – scan S02.stl[*] – " \
+                                   f"Prosthetics socket design"
     assert m.value("reduction_percent") == 2.0 and m.value("wall_thickness_mm") == 5.5
     assert m.session.scan_path == folder / "scans" / "S02.stl"
 
@@ -121,6 +122,12 @@ def test_save_reopen_and_trends_of_a_case_folder(window, messages, tmp_path):
         dlg.grab().save(str(Path(out) / "case_trends.png"))
     dlg.close()
     assert not messages, messages
+    # Ctrl+T opens the trends again at once, wherever the focus went when the dialog closed.
+    spin(0.2)
+    QTest.keyClick(dlg, Qt.Key.Key_T, Qt.KeyboardModifier.ControlModifier)
+    spin(0.3)
+    assert dlg.isVisible()
+    dlg.close()
 
     # A case that does not verify opens with a warning naming the problem.
     bad = tmp_path / "copy" / folder.name

@@ -22,7 +22,6 @@ if not os.environ.get("DISPLAY"):
 
 from PySide6.QtCore import QMimeData, QPointF, Qt, QUrl  # noqa: E402
 from PySide6.QtGui import QDropEvent, QImage  # noqa: E402
-from PySide6.QtWidgets import QMessageBox  # noqa: E402
 
 from .conftest import spin, wait_until  # noqa: E402
 
@@ -31,21 +30,6 @@ pytestmark = pytest.mark.gui
 ROOT = Path(__file__).resolve().parents[2]
 SAMPLE = ROOT / "scans" / "transtibial_phone.ply"
 DESIGN_TIMEOUT = 180.0
-
-
-@pytest.fixture(scope="module")
-def messages():
-    """Every message box the window shows (patched: nothing blocks)."""
-    shown: list[str] = []
-
-    def fake(parent, title, text, *a, **k):
-        shown.append(text)
-        return QMessageBox.StandardButton.Ok
-
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setattr(QMessageBox, "warning", staticmethod(fake))
-        mp.setattr(QMessageBox, "critical", staticmethod(fake))
-        yield shown
 
 
 @pytest.fixture(scope="module")
@@ -210,7 +194,9 @@ def test_bad_values_show_a_message_and_change_nothing(window, messages, qtbot):
     qtbot.keyClicks(depth, "7")                      # in range, but deeper than the 6 mm disc
     qtbot.keyClick(depth, Qt.Key.Key_Return)
     wait_until(lambda: messages, 10, "the error message")
-    assert "adapter_recess_depth_mm" in messages[-1] and "Undo" in messages[-1]
+    # The parameter is named by its label, as in the form.
+    assert "“Central recess depth”" in messages[-1] and "Undo" in messages[-1]
+    assert "adapter_recess_depth_mm" not in messages[-1]
     assert m.value("adapter_recess_depth_mm") == 1.5 and depth.value() == 1.5
     assert m.undo_stack.count() == n_undo
 
