@@ -168,7 +168,7 @@ def test_filed_case_layout_and_chain(filed_case):
         model = z.read("3D/3dmodel.model").decode()
     assert f'name="{c.case_id} revision 2"' in model
     # Personal fields in one place only, not readable by others.
-    assert json.loads((c.path / "personal.json").read_text())["name"] == "Ayesha Khan"
+    assert json.loads((c.path / "personal.json").read_text(encoding="utf-8"))["name"] == "Ayesha Khan"
     assert os.stat(c.path / "personal.json").st_mode & 0o077 == 0
 
 
@@ -191,7 +191,7 @@ def test_measurement_history(filed_case, aligned_truth):
     expected = np.mean([100 * (SHRINK * truth[z] / phone[z] - 1) for z in common])
     assert change[1]["mean_change_percent"] == pytest.approx(expected, abs=0.3)
     assert t[1]["volume_ml"] < t[0]["volume_ml"]
-    html = (filed_case.revision_dir(3) / "record.html").read_text()
+    html = (filed_case.revision_dir(3) / "record.html").read_text(encoding="utf-8")
     for text in (filed_case.case_id, "Revision 3", "sign-off", "Measurement history",
                  record_sha256(filed_case.revision(2)), "Rectification", "Landmarks",
                  "@media print"):
@@ -217,7 +217,7 @@ def test_cli_show_list_and_verify(filed_case, capsys):
 # -- tamper evidence --------------------------------------------------------------------------
 def test_verify_names_an_edited_revision(case_copy, capsys):
     p = case_copy / "revisions" / "0002" / "revision.json"
-    rec = json.loads(p.read_text())
+    rec = json.loads(p.read_text(encoding="utf-8"))
     rec["report"]["template"]["parameters"]["wall_thickness_mm"] = 3.0
     p.write_text(json.dumps(rec, indent=2))
     assert first_problem(case_copy).startswith("revision 2: edited")
@@ -228,10 +228,10 @@ def test_verify_names_an_edited_revision(case_copy, capsys):
 def test_verify_names_an_edit_hidden_in_the_index(case_copy):
     """Editing revision 2 and its hash in the index still breaks revision 3's link."""
     p = case_copy / "revisions" / "0002" / "revision.json"
-    rec = json.loads(p.read_text())
+    rec = json.loads(p.read_text(encoding="utf-8"))
     rec["note"] = "something else"
     p.write_text(json.dumps(rec))
-    idx = json.loads((case_copy / "case.json").read_text())
+    idx = json.loads((case_copy / "case.json").read_text(encoding="utf-8"))
     idx["revisions"][1]["sha256"] = record_sha256(rec)
     (case_copy / "case.json").write_text(json.dumps(idx))
     prob = first_problem(case_copy)
@@ -444,7 +444,7 @@ def test_killed_design_leaves_the_old_case(tmp_path):
 # -- migration, legacy files, locking ---------------------------------------------------------
 def test_schema_versions_and_legacy_case_files(tmp_path):
     case = new_case(tmp_path / "a")
-    data = json.loads((case.path / "case.json").read_text())
+    data = json.loads((case.path / "case.json").read_text(encoding="utf-8"))
     assert data["schema"] == "prosthetics.case/2"
     data["schema"] = "prosthetics.case/3"
     (case.path / "case.json").write_text(json.dumps(data))

@@ -3,12 +3,12 @@ the printed record, the measurement history, and encrypted hand-off packages.
 
 The modules, by concept: ``store`` (the folder, its index, the lock), ``ids`` (case IDs and
 personal fields), ``scans`` (adding scans), ``revisions`` (filing designs), ``verify`` (the
-hash chain), ``legacy`` (single-file cases), ``record`` (the printed record), ``trends``,
-``package``.
+hash chain), ``signing`` (key pairs and signed revisions), ``legacy`` (single-file cases),
+``record`` (the printed record), ``trends``, ``package``.
 
-Adding a scan and filing a design need the design layer, and packages need
+Adding a scan and filing a design need the design layer, and packages and signatures need
 ``cryptography``; the names from those modules load on first use, so that opening, listing
-and verifying cases (and the command line's ``--help``) do not load them.
+and verifying unsigned cases (and the command line's ``--help``) do not load them.
 """
 
 from __future__ import annotations
@@ -37,14 +37,18 @@ _LAZY = {
     "add_design": "prosthetics.cases.revisions",
     "design_revision": "prosthetics.cases.revisions",
     "import_legacy_case": "prosthetics.cases.legacy",
+    "generate_key": "prosthetics.cases.signing",
+    "load_public_keys": "prosthetics.cases.signing",
+    "load_signing_key": "prosthetics.cases.signing",
     "pack_case": "prosthetics.cases.package",
     "unpack_case": "prosthetics.cases.package",
 }
 
 __all__ = ["CASE_FILE", "LEVELS", "SCHEMA", "SIDES", "Case", "CaseError", "Verification",
            "add_design", "add_scan", "check_case_id", "design_revision", "find_cases",
-           "find_personal", "import_legacy_case", "is_case_folder", "new_case", "new_case_id",
-           "open_case", "pack_case", "personal_values", "set_personal", "trends",
+           "find_personal", "generate_key", "import_legacy_case", "is_case_folder",
+           "load_public_keys", "load_signing_key", "new_case", "new_case_id", "open_case",
+           "pack_case", "personal_values", "set_personal", "trends",
            "unpack_case", "verify_case"]
 
 

@@ -15,10 +15,14 @@ scrypt (n = 2**17, r = 8, p = 1, a random 16-byte salt) and the zip is sealed wi
 changing any byte of the file makes the authentication fail.  Unencrypted packages carry
 the payload's sha256 in the header instead (integrity against damage, not against a forger).
 
-Unpacking checks everything (authentication, sizes, names, every file's sha256, then
-:func:`prosthetics.cases.verify.verify_case`) in a temporary folder beside the destination and
-renames it into place only when all of it passed; otherwise nothing is left behind.
-The whole package is held in memory (fine for cases of a few hundred MB).
+Unpacking trusts nothing in a package before it is checked: the scrypt settings must be the
+format's own (so a forged header cannot make the key derivation slow or huge), every member
+must be one the case lists, under its size limit (:func:`member_limit`), and is inflated in chunks
+and counted, so a member that inflates past its declared size is refused after at most one
+chunk too many.  The case is written in a temporary folder beside the destination, checked
+(every file's sha256, then :func:`prosthetics.cases.verify.verify_case`) and renamed into
+place only when all of it passed; otherwise nothing is left behind.  The package itself is
+held in memory while it is made or opened (it is at most :data:`MAX_PACKAGE_BYTES`).
 """
 
 from __future__ import annotations
@@ -28,9 +32,11 @@ import hashlib
 import io
 import json
 import os
+import re
 import secrets
 import struct
 import zipfile
+import zlib
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -41,10 +47,11 @@ from cryptography.hazmat.primitives.kdf.scrypt import Scrypt
 from prosthetics.cases.ids import ID_RE, find_personal, personal_values
 from prosthetics.cases.store import (
     CASE_FILE,
-    LOCK_FILE,
     PERSONAL_FILE,
+    REVISION_FILE,
     CaseError,
     open_case,
+    read_json,
     remove_tree,
     utc_now,
 )
@@ -56,11 +63,27 @@ MAGIC = b"PRCASE\r\n"
 FORMAT = "prosthetics.case-package/1"
 MANIFEST = "PACKAGE-MANIFEST.json"
 SUFFIX = ".pcase"
+#: The key derivation of the format, the only one accepted: the header is authenticated
+#: only with the key, so settings read from it are not trusted (a forged n = 2**20 would
+#: cost minutes and gigabytes before "wrong passphrase").  scrypt with these takes 128 MiB.
 SCRYPT_N, SCRYPT_R, SCRYPT_P = 2 ** 17, 8, 1
-MAX_SCRYPT_N = 2 ** 20
+SALT_BYTES, NONCE_BYTES = 16, 12
 MIN_PASSPHRASE = 8
-#: Largest total size of the files in a package that unpacking accepts (a zip bomb guard).
-MAX_UNPACKED_BYTES = 8 * 1024 ** 3
+MB = 1024 ** 2
+#: What a case in a package may hold (docs/case-format.md, "Limits"); packing refuses a case
+#: over them, unpacking refuses a package over them before inflating anything.
+MAX_SCAN_BYTES = 512 * MB             # each scan
+MAX_REVISION_FILE_BYTES = 256 * MB    # each print file or report of a revision
+MAX_RECORD_BYTES = 32 * MB            # case.json, personal.json, each revision.json, manifest
+MAX_MEMBERS = 2000                    # files in a package
+MAX_UNPACKED_BYTES = 2 * 1024 * MB    # all files together
+MAX_PACKAGE_BYTES = MAX_UNPACKED_BYTES + 64 * MB   # the package file (never larger unpacked)
+#: Members are inflated, hashed and written this many bytes at a time.
+CHUNK_BYTES = MB
+
+#: Names a package member may have: the case's own layout, nothing else.
+_MEMBER_RE = re.compile(r"^(case\.json|personal\.json|scans/[A-Za-z0-9][A-Za-z0-9._-]{0,63}"
+                        r"|revisions/[0-9]{4}/[A-Za-z0-9][A-Za-z0-9._-]{0,127})$")
 
 
 class PackageError(CaseError):
@@ -79,6 +102,38 @@ class PackResult:
 
 def _derive_key(passphrase: str, salt: bytes, n: int, r: int, p: int) -> bytes:
     return Scrypt(salt=salt, length=32, n=n, r=r, p=p).derive(passphrase.encode("utf-8"))
+
+
+def member_limit(name: str) -> int:
+    """The largest size (bytes) a package member of this name may have."""
+    if name.startswith("scans/"):
+        return MAX_SCAN_BYTES
+    if name in (CASE_FILE, PERSONAL_FILE, MANIFEST) or name.endswith("/" + REVISION_FILE):
+        return MAX_RECORD_BYTES
+    return MAX_REVISION_FILE_BYTES
+
+
+def _limit_text(name: str) -> str:
+    return f"{member_limit(name) // MB} MB"
+
+
+def _check_case_size(root: Path, files: list[Path]) -> None:
+    """Refuse to pack a case that unpacking would refuse (see :data:`MAX_UNPACKED_BYTES`)."""
+    if len(files) + 1 > MAX_MEMBERS:
+        raise PackageError(f"the case has {len(files)} files; a package holds at most "
+                           f"{MAX_MEMBERS - 1}: start a new case for later fittings")
+    total = 0
+    for f in files:
+        rel = f.relative_to(root).as_posix()
+        size = f.stat().st_size
+        total += size
+        if size > member_limit(rel):
+            raise PackageError(f"{rel} is {size / MB:.0f} MB; a package takes at most "
+                               f"{_limit_text(rel)} for such a file: decimate the scan or "
+                               f"export a smaller print file")
+    if total > MAX_UNPACKED_BYTES:
+        raise PackageError(f"the case holds {total / MB:.0f} MB; a package takes at most "
+                           f"{MAX_UNPACKED_BYTES // MB} MB: start a new case for later fittings")
 
 
 def _case_files(case_path: Path, include_personal: bool) -> list[Path]:
@@ -146,6 +201,7 @@ def pack_case(case_path: str | os.PathLike, out: str | os.PathLike | None = None
     if passphrase is not None and len(passphrase) < MIN_PASSPHRASE:
         raise PackageError(f"the passphrase has {len(passphrase)} characters; use at least "
                            f"{MIN_PASSPHRASE} (a few words are easiest to pass on by phone)")
+    _check_case_size(case_path, files)
     payload, manifest = _zip_bytes(case_path, files)
     header = {"format": FORMAT, "case_id": case.case_id, "created_utc": utc_now(),
               "files": len(manifest), "personal_included": bool(include_personal)
@@ -167,8 +223,8 @@ def pack_case(case_path: str | os.PathLike, out: str | os.PathLike | None = None
         prefix = MAGIC + struct.pack("<I", len(hbytes)) + hbytes
         body = payload
     dest = Path(out) if out else case_path.parent / f"{case.case_id}{SUFFIX}"
-    if dest.exists() and dest.is_dir():
-        dest = dest / f"{case.case_id}{SUFFIX}"
+    if dest.is_dir() or (out and str(out).endswith(("/", os.sep))):
+        dest = dest / f"{case.case_id}{SUFFIX}"      # a folder, existing or to be made
     try:
         atomic_write_bytes(dest, prefix + body, what="package", fix="choose another --out")
     except OutputError as exc:
@@ -222,16 +278,16 @@ def _open_payload(header: dict, prefix: bytes, payload: bytes, passphrase: str |
         kdf = header["kdf"]
         salt = base64.b64decode(kdf["salt"], validate=True)
         nonce = base64.b64decode(header["nonce"], validate=True)
-        n, r, p = int(kdf["n"]), int(kdf["r"]), int(kdf["p"])
+        # Only the format's own settings: the header is not yet authenticated here.
         if kdf.get("name") != "scrypt" or header.get("cipher") != "AES-256-GCM" \
-                or not (2 <= n <= MAX_SCRYPT_N and n & (n - 1) == 0 and 1 <= r <= 32
-                        and 1 <= p <= 16) \
-                or len(nonce) != 12 or len(salt) < 16:
+                or (kdf.get("n"), kdf.get("r"), kdf.get("p")) != (SCRYPT_N, SCRYPT_R, SCRYPT_P) \
+                or len(nonce) != NONCE_BYTES or len(salt) != SALT_BYTES:
             raise ValueError
-    except (KeyError, TypeError, ValueError):
-        raise PackageError(f"{name} is damaged (its encryption settings cannot be read); ask "
-                           f"for it again") from None
-    key = _derive_key(passphrase, salt, n, r, p)
+    except (KeyError, TypeError, ValueError, AttributeError):
+        raise PackageError(f"{name} is damaged or forged (its encryption settings are not "
+                           f"this format's: scrypt n={SCRYPT_N}, r={SCRYPT_R}, p={SCRYPT_P}); "
+                           f"ask for it again") from None
+    key = _derive_key(passphrase, salt, SCRYPT_N, SCRYPT_R, SCRYPT_P)
     try:
         return AESGCM(key).decrypt(nonce, payload, prefix)
     except InvalidTag:
@@ -241,9 +297,156 @@ def _open_payload(header: dict, prefix: bytes, payload: bytes, passphrase: str |
 
 
 def _safe_name(name: str) -> bool:
+    """A member name of the case's own layout: no absolute path, no "..", no other folder."""
     parts = name.split("/")
-    return (bool(name) and not name.startswith("/") and "\\" not in name and ":" not in name
-            and all(p not in ("", ".", "..") for p in parts))
+    return (bool(_MEMBER_RE.match(name)) and all(p not in ("", ".", "..") for p in parts))
+
+
+class _Members:
+    """The members of a package's zip, each read at most up to its limit.
+
+    Every check that needs no inflating is made on creation: the number of members, their
+    names, compression, and their sizes as the zip and the manifest declare them.  Reading
+    a member then inflates it a chunk at a time, counting, and stops as soon as it passes
+    its declared size.
+    """
+
+    def __init__(self, plain: bytes, name: str):
+        self.name = name
+        try:
+            self.zf = zipfile.ZipFile(io.BytesIO(plain))
+            infos = self.zf.infolist()
+        except (zipfile.BadZipFile, ValueError, EOFError, OSError):
+            raise PackageError(f"{name} is damaged (its content cannot be read); ask for it "
+                               f"again") from None
+        if len(infos) > MAX_MEMBERS:
+            raise PackageError(f"{name} holds {len(infos)} files; a case package holds at "
+                               f"most {MAX_MEMBERS}; refused")
+        self.infos: dict[str, zipfile.ZipInfo] = {}
+        for info in infos:
+            n = info.filename
+            if n != MANIFEST and not _safe_name(n):
+                raise PackageError(f"{name}: unsafe file name {n!r} in the package (only the "
+                                   f"case's own files may be in it); refused")
+            if n in self.infos:
+                raise PackageError(f"{name}: file {n!r} is in the package twice; refused")
+            if info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED) \
+                    or info.flag_bits & 0x1:
+                raise PackageError(f"{name}: {n} is stored in a way this format does not use "
+                                   f"(compression {info.compress_type}); refused")
+            self.infos[n] = info
+        if MANIFEST not in self.infos:
+            raise PackageError(f"{name} is damaged (it has no {MANIFEST}); ask for it again")
+        self.declared = {MANIFEST: self.infos[MANIFEST].file_size}
+        self.manifest = self._read_manifest()
+
+    def _read_manifest(self) -> dict:
+        try:
+            files = json.loads(self.read(MANIFEST))["files"]
+            if not isinstance(files, dict):
+                raise TypeError
+            for entry in files.values():
+                if not (isinstance(entry, dict) and type(entry.get("bytes")) is int
+                        and entry["bytes"] >= 0 and isinstance(entry.get("sha256"), str)):
+                    raise TypeError
+        except (KeyError, TypeError, ValueError):
+            raise PackageError(f"{self.name} is damaged (its manifest cannot be read); ask "
+                               f"for it again") from None
+        names = set(self.infos) - {MANIFEST}
+        if names != set(files):
+            extra = sorted(names ^ set(files))[0]
+            raise PackageError(f"{self.name}: file {extra!r} is not in both the package and "
+                               f"its manifest; ask for it again")
+        total = 0
+        for n, entry in sorted(files.items()):
+            size = entry["bytes"]
+            if size > member_limit(n):
+                raise PackageError(f"{self.name}: {n} would unpack to {size / MB:.0f} MB; a "
+                                   f"case takes at most {_limit_text(n)} for such a file; "
+                                   f"refused")
+            if self.infos[n].file_size != size:
+                raise PackageError(f"{self.name}: {n} would unpack to "
+                                   f"{self.infos[n].file_size} bytes but its manifest says "
+                                   f"{size} (a forged or damaged package); refused")
+            total += size
+            self.declared[n] = size
+        if total > MAX_UNPACKED_BYTES:
+            raise PackageError(f"{self.name} would unpack to {total / MB:.0f} MB; a case takes "
+                               f"at most {MAX_UNPACKED_BYTES // MB} MB; refused")
+        return files
+
+    def _chunks(self, member: str):
+        """Yield the inflated bytes of ``member`` a chunk at a time, refusing it as soon as
+        it passes its declared size or its limit."""
+        limit = min(self.declared[member], member_limit(member))
+        count = 0
+        try:
+            with self.zf.open(self.infos[member]) as src:
+                while True:
+                    chunk = src.read(CHUNK_BYTES)
+                    if not chunk:
+                        break
+                    count += len(chunk)
+                    if count > limit:
+                        raise PackageError(f"{self.name}: {member} inflates past its declared "
+                                           f"{limit} bytes (a forged package); refused")
+                    yield chunk
+        except (zipfile.BadZipFile, zlib.error, EOFError, OSError, ValueError,
+                NotImplementedError, RuntimeError) as exc:
+            if isinstance(exc, PackageError):
+                raise
+            raise PackageError(f"{self.name}: {member} cannot be read from the package "
+                               f"(damaged or forged); ask for it again") from None
+        if count != self.declared[member]:
+            raise PackageError(f"{self.name}: {member} is {count} bytes, not the declared "
+                               f"{self.declared[member]}; ask for the package again")
+
+    def read(self, member: str) -> bytes:
+        """A small member (a record), checked against the manifest."""
+        data = b"".join(self._chunks(member))
+        if member != MANIFEST:
+            self._check_sha(member, hashlib.sha256(data).hexdigest())
+        return data
+
+    def extract(self, member: str, target: Path) -> None:
+        """Write ``member`` to ``target`` a chunk at a time, checked against the manifest."""
+        target.parent.mkdir(parents=True, exist_ok=True)
+        h = hashlib.sha256()
+        with open(target, "xb") as out:
+            for chunk in self._chunks(member):
+                h.update(chunk)
+                out.write(chunk)
+        self._check_sha(member, h.hexdigest())
+
+    def _check_sha(self, member: str, sha: str) -> None:
+        if sha != self.manifest[member]["sha256"]:
+            raise PackageError(f"{self.name}: {member} does not match the manifest; ask for "
+                               f"the package again")
+
+
+def _listed_members(members: _Members, tmp: Path) -> set[str]:
+    """The files the case in the package lists (its index, scans, revisions and their
+    files), reading case.json and each revision.json into ``tmp`` on the way."""
+    name = members.name
+    if CASE_FILE not in members.manifest:
+        raise PackageError(f"{name} holds no {CASE_FILE}; it is not a case package")
+    members.extract(CASE_FILE, tmp / CASE_FILE)
+    case = open_case(tmp)
+    listed = {CASE_FILE, PERSONAL_FILE}
+    listed |= {s["file"] for s in case.scans
+               if isinstance(s, dict) and isinstance(s.get("file"), str)}
+    for i in range(1, len(case.revisions) + 1):
+        folder = case.revision_dir(i).relative_to(tmp).as_posix()
+        rec_name = f"{folder}/{REVISION_FILE}"
+        listed.add(rec_name)
+        if rec_name not in members.manifest:
+            continue                # verify names the revision that is missing
+        members.extract(rec_name, tmp / rec_name)
+        rec = read_json(tmp / rec_name, "revision record")
+        files = rec.get("files") if isinstance(rec, dict) else None
+        if isinstance(files, dict):
+            listed |= {f"{folder}/{f}" for f in files if isinstance(f, str)}
+    return listed
 
 
 def unpack_case(package: str | os.PathLike, into: str | os.PathLike = ".", *,
@@ -258,61 +461,50 @@ def unpack_case(package: str | os.PathLike, into: str | os.PathLike = ".", *,
     Raises
     ------
     PackageError
-        Not a package, truncated or damaged, wrong passphrase, an unsafe or unexpected
-        file name, a file whose sha256 differs from the manifest, a case that does not
-        verify, or a destination that exists already.  Nothing is left behind.
+        Not a package, truncated or damaged, wrong passphrase or forged encryption settings,
+        an unsafe or unexpected file name, a file the case does not list, a file over its
+        limit or inflating past its declared size, a file whose sha256 differs from the
+        manifest, a case that does not verify, or a destination that exists already.
+        Nothing is left behind.
     """
     pkg = Path(package)
     name = pkg.name
     try:
+        size = pkg.stat().st_size
+        if size > MAX_PACKAGE_BYTES:
+            raise PackageError(f"{name} is {size / MB:.0f} MB; a case package is at most "
+                               f"{MAX_PACKAGE_BYTES // MB} MB; refused")
         data = pkg.read_bytes()
     except FileNotFoundError:
         raise PackageError(f"package {str(pkg)!r} does not exist; check the path") from None
     except OSError as exc:
         raise PackageError(f"cannot read {name} ({exc.strerror})") from None
     header, prefix, payload = read_header(data, name)
+    del data
     cid = header.get("case_id")
     if not isinstance(cid, str) or not ID_RE.match(cid):
         raise PackageError(f"{name} is damaged (case ID {cid!r})")
     plain = _open_payload(header, prefix, payload, passphrase, name)
+    del payload
     root = Path(into)
     dest = root / cid
     if dest.exists():
         raise PackageError(f"{dest} exists already; unpack into another folder (--into) or "
                            f"move the existing case away first")
-    try:
-        zf = zipfile.ZipFile(io.BytesIO(plain))
-        infos = zf.infolist()
-        manifest = json.loads(zf.read(MANIFEST))["files"]
-    except (zipfile.BadZipFile, KeyError, ValueError, TypeError):
-        raise PackageError(f"{name} is damaged (its content cannot be read); ask for it "
-                           f"again") from None
-    names = {i.filename for i in infos} - {MANIFEST}
-    if names != set(manifest):
-        extra = sorted(names ^ set(manifest))[0]
-        raise PackageError(f"{name}: file {extra!r} is not in both the package and its "
-                           f"manifest; ask for it again")
-    if sum(int(m["bytes"]) for m in manifest.values()) > MAX_UNPACKED_BYTES:
-        raise PackageError(f"{name} would unpack to more than 8 GB; refused")
-    for n_ in names:
-        if not _safe_name(n_) or n_ in (LOCK_FILE,):
-            raise PackageError(f"{name}: unsafe file name {n_!r} in the package; refused")
+    members = _Members(plain, name)
     tmp = temp_dir_beside(dest, option="--into", prefix=f".{cid}.unpack-")
     try:
-        for info in infos:
-            if info.filename == MANIFEST:
-                continue
-            content = zf.read(info)                 # checks the zip's CRC
-            m = manifest[info.filename]
-            if len(content) != int(m["bytes"]) or \
-                    hashlib.sha256(content).hexdigest() != m["sha256"]:
-                raise PackageError(f"{name}: {info.filename} does not match the manifest; ask "
-                                   f"for the package again")
-            target = tmp / info.filename
-            target.parent.mkdir(parents=True, exist_ok=True)
-            target.write_bytes(content)
-            mode = 0o600 if info.filename == PERSONAL_FILE else (
-                0o444 if info.filename.startswith(("scans/", "revisions/")) else 0o644)
+        listed = _listed_members(members, tmp)
+        unlisted = sorted(set(members.manifest) - listed)
+        if unlisted:
+            raise PackageError(f"{name}: {unlisted[0]} is not a file of the case (case.json "
+                               f"and the revision records do not list it); refused")
+        for member in sorted(members.manifest):
+            target = tmp / member
+            if not target.exists():
+                members.extract(member, target)
+            mode = 0o600 if member == PERSONAL_FILE else (
+                0o444 if member.startswith(("scans/", "revisions/")) else 0o644)
             os.chmod(target, mode)
         (tmp / "scans").mkdir(exist_ok=True)
         (tmp / "revisions").mkdir(exist_ok=True)
@@ -328,6 +520,11 @@ def unpack_case(package: str | os.PathLike, into: str | os.PathLike = ".", *,
         if isinstance(exc, PackageError):
             raise
         raise PackageError(f"{name}: {exc}") from None
+    except (TypeError, AttributeError, KeyError, IndexError):
+        # A forged case.json or record of the wrong shape.
+        remove_tree(tmp)
+        raise PackageError(f"{name} is damaged or forged (a case file inside has the wrong "
+                           f"shape); ask for it again") from None
     except BaseException:
         remove_tree(tmp)
         raise

@@ -17,6 +17,7 @@ from pathlib import Path
 from prosthetics import __version__
 from prosthetics.cases.ids import find_personal, personal_values
 from prosthetics.cases.record import write_record_html
+from prosthetics.cases.signing import SigningKey, case_folder_holding, sign_entry
 from prosthetics.cases.store import (
     RECORD_FILE,
     REVISION_FILE,
@@ -39,7 +40,7 @@ from prosthetics.fileio import rename_into_place, temp_dir_beside, write_json
 
 def add_design(case: Case, design, *, author: str = "", note: str = "", progress=None,
                write=None, part: str = "socket", body: str = "limb",
-               slice_progress=None) -> dict:
+               slice_progress=None, signing_key: SigningKey | None = None) -> dict:
     """File a design (from :func:`prosthetics.design.session.run_design`) as the next revision.
 
     The print files and reports are written by ``write`` (default
@@ -62,6 +63,10 @@ def add_design(case: Case, design, *, author: str = "", note: str = "", progress
     slice_progress
         ``slice_progress(SliceProgress)`` while PrusaSlicer runs (see
         :func:`prosthetics.design.output.write_outputs`).
+    signing_key
+        Signs the revision's entry in the chain
+        (:func:`prosthetics.cases.signing.load_signing_key`); its public key is kept in
+        case.json.  None files the revision unsigned.
 
     Returns
     -------
@@ -72,6 +77,11 @@ def add_design(case: Case, design, *, author: str = "", note: str = "", progress
         write = write_design
 
     scan = _scan_of(case, design)
+    if signing_key is not None and signing_key.path is not None:
+        inside = case_folder_holding(signing_key.path)
+        if inside is not None:
+            raise CaseError(f"the signing key {signing_key.path.name} is inside case folder "
+                            f"{inside.name}; move it outside every case folder first")
     leak = find_personal(f"{author}\n{note}".encode(), personal_values(case.personal()))
     if leak:
         raise CaseError(f"the note or author holds a personal field of the patient ({leak!r}); "
@@ -93,10 +103,16 @@ def add_design(case: Case, design, *, author: str = "", note: str = "", progress
         except BaseException:
             remove_tree(staging)
             raise
-        case.revisions.append({"number": number, "sha256": record_sha256(record),
-                               "kind": record["kind"], "scan": scan["id"],
-                               "created_utc": record["created_utc"], "author": author,
-                               "note": note})
+        entry = {"number": number, "sha256": record_sha256(record), "kind": record["kind"],
+                 "scan": scan["id"], "created_utc": record["created_utc"], "author": author,
+                 "note": note}
+        if signing_key is not None:
+            entry["signature"] = sign_entry(signing_key, case_id=case.case_id, number=number,
+                                            sha256=entry["sha256"],
+                                            previous_sha256=record["previous_sha256"])
+            keys = case.data.setdefault("keys", {})
+            keys[signing_key.fingerprint] = signing_key.public.as_dict()
+        case.revisions.append(entry)
         commit_index(case)
     return record
 
@@ -228,12 +244,14 @@ def _relative_report(report: dict, scan_rel: str, case_id: str) -> dict:
 
 def design_revision(case: Case, *, scan_id: str | None = None, template: str | None = None,
                     settings: dict | None = None, units: str | None = None, author: str = "",
-                    note: str = "", progress=None, slice_progress=None) -> dict:
+                    note: str = "", progress=None, slice_progress=None,
+                    signing_key: SigningKey | None = None) -> dict:
     """Run the design pipeline on a scan of the case and file it as the next revision.
 
     With no ``template`` and no ``units``, the latest revision's template, settings and
     units are the starting point (so a redesign changes only what is asked); ``settings``
-    are applied on top.  ``progress`` and ``slice_progress`` as :func:`add_design`.
+    are applied on top.  ``progress``, ``slice_progress`` and ``signing_key`` as
+    :func:`add_design`.
     """
     scan = case.scan(scan_id)
     base: dict = {}
@@ -257,9 +275,10 @@ def design_revision(case: Case, *, scan_id: str | None = None, template: str | N
         if hasattr(parameter_groups(resolve_template(template))["template"], "limb_side"):
             base["limb_side"] = side        # the case's side, unless asked otherwise
     design = run_design(case.path / scan["file"], template=template,
-                        settings={**base, **(settings or {})}, units=units, progress=progress)
+                        settings={**base, **(settings or {})}, units=units, progress=progress,
+                        case_id=case.case_id)
     return add_design(case, design, author=author, note=note, progress=progress,
-                      slice_progress=slice_progress)
+                      slice_progress=slice_progress, signing_key=signing_key)
 
 
 __all__ = ["add_design", "design_revision"]

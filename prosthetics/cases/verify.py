@@ -1,14 +1,16 @@
 """Verification of a case folder: every scan, revision record, output file and the hash chain.
 
 Each revision records the sha256 of the previous revision's record, so :func:`verify_case`
-finds an edited, removed or reordered revision, or a changed scan, and names it.
+finds an edited, removed or reordered revision, or a changed scan, and names it.  A revision
+whose entry carries a signature (:mod:`prosthetics.cases.signing`) has it checked against the
+entry; ``cryptography`` is loaded only then.
 """
 
 from __future__ import annotations
 
 import json
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from prosthetics.cases.store import REVISION_FILE, file_sha256, open_case, record_sha256
 
@@ -18,7 +20,9 @@ class Verification:
     """What :func:`verify_case` found.
 
     ``problems`` are in order, the first bad revision first; ``notes`` are harmless
-    findings (e.g. what an interrupted save left behind).
+    findings (e.g. what an interrupted save left behind).  ``signatures`` has one entry per
+    revision: ``number``, ``status`` ("signed", "unsigned" or "bad"), ``signer``,
+    ``fingerprint`` and ``trusted`` (True or False when trusted keys were given, else None).
     """
 
     case_id: str
@@ -28,16 +32,29 @@ class Verification:
     revisions: int
     scans: int
     head_sha256: str | None
+    signatures: list[dict] = field(default_factory=list)
 
 
-def verify_case(path: str | os.PathLike) -> Verification:
-    """Check every scan, revision record, output file and the hash chain.
+def verify_case(path: str | os.PathLike, trusted: dict | None = None) -> Verification:
+    """Check every scan, revision record, output file, the hash chain and the signatures.
 
     Detects: a changed or missing scan; a revision whose record or files were edited; a
     removed revision; two revisions swapped (a folder holding another number); a chain link
-    that does not match (a revision edited after the next one was made).
+    that does not match (a revision edited after the next one was made); a signature that
+    does not match its revision's entry (the chain recomputed by someone without the key).
+
+    Parameters
+    ----------
+    trusted
+        Public keys by fingerprint (:func:`prosthetics.cases.signing.load_public_keys`):
+        each signer is then marked trusted or not.
     """
     case = open_case(path)
+    signing = None
+    if trusted is not None or any(isinstance(e, dict) and "signature" in e
+                                  for e in case.revisions):
+        from prosthetics.cases import signing
+    signatures: list[dict] = []
     problems: list[str] = []
     notes: list[str] = []
     scans_by_id = {s["id"]: s for s in case.scans}
@@ -98,6 +115,17 @@ def verify_case(path: str | os.PathLike) -> Verification:
             c = rec.get("case") or {}
             if c.get("case_id") != case.case_id:
                 bad.append(f"it belongs to case {c.get('case_id')}, not {case.case_id}")
+        sig = {"number": i, "status": "unsigned", "signer": None, "fingerprint": None,
+               "trusted": None}
+        if "signature" in entry:
+            info, problem = signing.check_signature(
+                entry["signature"], case_keys=case.data.get("keys") or {}, trusted=trusted,
+                case_id=case.case_id, number=i, sha256=entry.get("sha256"),
+                previous_sha256=rec.get("previous_sha256") if rec is not None else None)
+            sig.update(info, status="bad" if problem else "signed")
+            if problem:
+                bad.append(problem)
+        signatures.append(sig)
         records.append(rec)
         if bad:
             problems.append(f"revision {i}: " + "; ".join(bad))
@@ -129,7 +157,8 @@ def verify_case(path: str | os.PathLike) -> Verification:
                                 f"revision recorded {lc.get(key)!r}")
     return Verification(case_id=case.case_id, ok=not problems, problems=problems, notes=notes,
                         revisions=len(case.revisions), scans=len(case.scans),
-                        head_sha256=case.revisions[-1]["sha256"] if case.revisions else None)
+                        head_sha256=case.revisions[-1]["sha256"] if case.revisions else None,
+                        signatures=signatures)
 
 
 __all__ = ["Verification", "verify_case"]

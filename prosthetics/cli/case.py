@@ -1,10 +1,10 @@
-"""``prosthetics case new|add-scan|design|list|show|verify|pack|unpack``.
+"""``prosthetics case new|add-scan|design|list|show|verify|pack|unpack|keygen``.
 
 Errors that the user can fix exit 2 with one line (the CLI's main does that for every
 :class:`~prosthetics.errors.ProstheticsError`); ``verify`` exits 1 when the case fails.
 
-The commands that add scans, file designs or handle packages import what they need (the
-design layer, ``cryptography``) inside themselves, so that ``prosthetics --help`` answers at
+The commands that add scans, file designs, handle packages or keys import what they need
+(the design layer, ``cryptography``) inside themselves, so that ``prosthetics --help`` answers at
 once.
 """
 
@@ -23,6 +23,10 @@ from prosthetics.cli.progress import stage_printer
 from prosthetics.params import parse_set_options
 
 PASSPHRASE_ENV = "PROSTHETICS_PASSPHRASE"
+#: The signing key file (``design --sign``) and its passphrase; the same names as in
+#: :mod:`prosthetics.cases.signing`, kept here so ``--help`` loads no ``cryptography``.
+KEY_ENV = "PROSTHETICS_SIGNING_KEY"
+KEY_PASSPHRASE_ENV = "PROSTHETICS_KEY_PASSPHRASE"
 
 
 def add_case_parser(sub) -> None:
@@ -73,6 +77,12 @@ def add_case_parser(sub) -> None:
     d.add_argument("--author", default=os.environ.get("PROSTHETICS_AUTHOR", ""),
                    help="who designed it (default: $PROSTHETICS_AUTHOR)")
     d.add_argument("--note", default="", help="what changed and why")
+    d.add_argument("--sign", metavar="KEY", default=os.environ.get(KEY_ENV) or None,
+                   help=f"sign the revision with this private key file (made by 'case "
+                        f"keygen'; default: ${KEY_ENV}; without one the revision is unsigned)")
+    d.add_argument("--key-passphrase-file",
+                   help=f"file whose first line is the signing key's passphrase (or "
+                        f"${KEY_PASSPHRASE_ENV}, or asked for)")
 
     lst = cs.add_parser("list", help="list the cases in a folder",
                         description="One line per case folder in DIR.")
@@ -87,10 +97,17 @@ def add_case_parser(sub) -> None:
     s.add_argument("--personal", action="store_true", help="also show the personal fields")
     s.add_argument("--json", action="store_true")
 
-    v = cs.add_parser("verify", help="check scans, revisions and the hash chain",
-                      description="Exit 0 when every scan and revision is as recorded, 1 "
-                                  "naming the first bad one otherwise.")
+    v = cs.add_parser("verify", help="check scans, revisions, the hash chain and signatures",
+                      description="Exit 0 when every scan and revision is as recorded and "
+                                  "every signature matches its revision, 1 naming the first "
+                                  "bad one otherwise. Says who signed each revision (or "
+                                  "'unsigned').")
     v.add_argument("case")
+    v.add_argument("--trust", action="append", default=[], metavar="KEYFILE",
+                   help="public key file (.pub) or folder of them: mark each signer trusted "
+                        "or unknown (repeatable)")
+    v.add_argument("--require-trusted", action="store_true",
+                   help="also fail when a revision is unsigned or not signed by a --trust key")
 
     p = cs.add_parser("pack", help="pack a case into one file for hand-off",
                       description="Write <case ID>.pcase: the case without personal.json "
@@ -111,21 +128,36 @@ def add_case_parser(sub) -> None:
     u.add_argument("--into", default=".", help="folder to unpack into (default: here)")
     u.add_argument("--passphrase-file", help="file whose first line is the passphrase")
 
+    k = cs.add_parser("keygen", help="make a signing key pair for a clinic or clinician",
+                      description="Write the private key OUT (mode 0600; keep it outside every "
+                                  "case folder) and the public key beside it (OUT with the "
+                                  "suffix .pub: give it to whoever checks your revisions, "
+                                  "with its fingerprint read out by phone).")
+    k.add_argument("--name", required=True, help="the signer: clinic or clinician")
+    k.add_argument("--out", required=True, help="the private key file, e.g. ~/keys/clinic.key")
+    k.add_argument("--encrypt", action="store_true",
+                   help=f"protect the private key with a passphrase (from --passphrase-file, "
+                        f"${KEY_PASSPHRASE_ENV}, or asked for)")
+    k.add_argument("--passphrase-file", help="file whose first line is the passphrase")
 
-def _passphrase(args, *, confirm: bool) -> str:
-    if args.passphrase_file:
+
+def _passphrase(args, *, confirm: bool, env: str = PASSPHRASE_ENV,
+                file_option: str = "passphrase_file", what: str = "Passphrase") -> str:
+    path = getattr(args, file_option)
+    option = "--" + file_option.replace("_", "-")
+    if path:
         try:
-            text = Path(args.passphrase_file).read_text(encoding="utf-8")
+            text = Path(path).read_text(encoding="utf-8")
         except OSError as exc:
-            raise CaseError(f"cannot read --passphrase-file ({exc.strerror})") from None
+            raise CaseError(f"cannot read {option} ({exc.strerror})") from None
         lines = text.splitlines()
         return lines[0] if lines else ""
-    if os.environ.get(PASSPHRASE_ENV):
-        return os.environ[PASSPHRASE_ENV]
+    if os.environ.get(env):
+        return os.environ[env]
     if not sys.stdin.isatty():
-        raise CaseError(f"no passphrase: give --passphrase-file or set {PASSPHRASE_ENV}")
-    first = getpass.getpass("Passphrase: ")
-    if confirm and getpass.getpass("Passphrase again: ") != first:
+        raise CaseError(f"no passphrase: give {option} or set {env}")
+    first = getpass.getpass(f"{what}: ")
+    if confirm and getpass.getpass(f"{what} again: ") != first:
         raise CaseError("the two passphrases differ; nothing was written")
     return first
 
@@ -162,14 +194,31 @@ def _add_scan(args) -> int:
     return 0
 
 
+def _signing_key(args):
+    """The key ``--sign`` names, loaded (and its passphrase asked for) before the design runs,
+    so a wrong passphrase costs nothing; None when the revision is to be unsigned."""
+    if not args.sign:
+        if args.key_passphrase_file:
+            raise CaseError("--key-passphrase-file is given without --sign; add --sign KEY")
+        return None
+    from prosthetics.cases.signing import key_is_encrypted, load_signing_key
+
+    pw = (_passphrase(args, confirm=False, env=KEY_PASSPHRASE_ENV,
+                      file_option="key_passphrase_file", what="Signing key passphrase")
+          if key_is_encrypted(args.sign) else None)
+    return load_signing_key(args.sign, pw)
+
+
 def _design(args) -> int:
     from prosthetics.cases import design_revision
 
     case = open_case(args.case)
+    key = _signing_key(args)
     progress = stage_printer() if sys.stderr.isatty() else None
     rec = design_revision(case, scan_id=args.scan, template=args.template,
                           settings=parse_set_options(args.settings), units=args.units,
-                          author=args.author, note=args.note, progress=progress)
+                          author=args.author, note=args.note, progress=progress,
+                          signing_key=key)
     rep = rec["report"]
     ch, m = rep["checks"], rep["measurements"]
     folder = case.revision_dir(rec["number"])
@@ -182,6 +231,8 @@ def _design(args) -> int:
     for name in rec["files"]:
         print(f"wrote     {folder / name}")
     print(f"wrote     {folder / 'revision.json'}")
+    print(f"signed    by {key.name} ({key.fingerprint})" if key is not None else
+          "signed    no (unsigned: give --sign KEY to sign revisions)")
     for w in rep.get("warnings") or []:
         print(f"warning   {w}", file=sys.stderr)
     return 0
@@ -233,6 +284,9 @@ def _show(args) -> int:
         for name, sha in rec["files"].items():
             print(f"file      {name}  {sha}")
         print(f"previous  {rec.get('previous_sha256') or '-'}")
+        sig = case.revisions[rec["number"] - 1].get("signature")
+        print(f"signed    by {sig.get('signer')} ({sig.get('fingerprint')}); 'case verify' "
+              f"checks it" if isinstance(sig, dict) else "signed    no (unsigned)")
         print(f"record    {case.revision_dir(rec['number']) / 'record.html'} (print it for the "
               f"patient file)")
         return 0
@@ -272,18 +326,49 @@ def _show(args) -> int:
     return 0
 
 
+def _signature_line(s: dict) -> str:
+    head = f"revision  {s['number']:>3}  "
+    if s["status"] == "unsigned":
+        return head + "unsigned"
+    if s["signer"] is None:
+        return head + "BAD SIGNATURE (it cannot be read)"
+    who = f"{s['signer']} ({s['fingerprint']})"
+    if s["status"] == "bad":
+        return head + f"BAD SIGNATURE claimed by {who}"
+    trust = {None: "", True: "  trusted", False: "  unknown key (not among --trust)"}
+    return head + f"signed by {who}{trust[s['trusted']]}"
+
+
 def _verify(args) -> int:
-    v = verify_case(args.case)
+    trusted = None
+    if args.trust:
+        from prosthetics.cases.signing import load_public_keys
+
+        trusted = load_public_keys(args.trust)
+    elif args.require_trusted:
+        raise CaseError("--require-trusted needs the trusted public keys; add --trust KEYFILE")
+    v = verify_case(args.case, trusted=trusted)
+    problems = list(v.problems)
+    if args.require_trusted:
+        for s in v.signatures:
+            if s["status"] == "unsigned":
+                problems.append(f"revision {s['number']}: unsigned (--require-trusted asks "
+                                f"for a signature by a --trust key)")
+            elif s["trusted"] is False:
+                problems.append(f"revision {s['number']}: signed by {s['signer']} with a key "
+                                f"not among --trust ({s['fingerprint']})")
     for note in v.notes:
         print(f"note      {note}")
-    if v.ok:
+    if not problems:
         print(f"ok        case {v.case_id}: {v.scans} scans and {v.revisions} revisions as "
               f"recorded; head {v.head_sha256 or '-'}")
-        return 0
-    print(f"FAILED    case {v.case_id}: {v.problems[0]}")
-    for p in v.problems[1:]:
-        print(f"          also: {p}")
-    return 1
+    else:
+        print(f"FAILED    case {v.case_id}: {problems[0]}")
+        for p in problems[1:]:
+            print(f"          also: {p}")
+    for s in v.signatures:
+        print(_signature_line(s))
+    return 0 if not problems else 1
 
 
 def _pack(args) -> int:
@@ -299,6 +384,23 @@ def _pack(args) -> int:
     return 0
 
 
+def _keygen(args) -> int:
+    from prosthetics.cases.signing import generate_key, load_signing_key
+
+    pw = (_passphrase(args, confirm=True, env=KEY_PASSPHRASE_ENV, what="Key passphrase")
+          if args.encrypt else None)
+    if pw is None and args.passphrase_file:
+        raise CaseError("--passphrase-file is given without --encrypt; add --encrypt")
+    priv, pub = generate_key(args.name, args.out, passphrase=pw)
+    key = load_signing_key(priv, pw)
+    print(f"wrote     {priv}  (private key of {key.name}, mode 0600, "
+          f"{'passphrase-protected' if pw else 'NOT passphrase-protected'}; keep it outside "
+          f"every case folder)")
+    print(f"wrote     {pub}  (public key: give it to whoever checks your revisions)")
+    print(f"key       {key.fingerprint}  (read it out when you hand the public key over)")
+    return 0
+
+
 def _unpack(args) -> int:
     from prosthetics.cases.package import package_info, unpack_case
 
@@ -310,7 +412,8 @@ def _unpack(args) -> int:
 
 
 _HANDLERS = {"new": _new, "add-scan": _add_scan, "design": _design, "list": _list,
-             "show": _show, "verify": _verify, "pack": _pack, "unpack": _unpack}
+             "show": _show, "verify": _verify, "pack": _pack, "unpack": _unpack,
+             "keygen": _keygen}
 
 
 def cmd_case(args: argparse.Namespace) -> int:
