@@ -20,6 +20,7 @@ naming the path and what to do, and leaves no temporary file behind.
 from __future__ import annotations
 
 import contextlib
+import errno
 import hashlib
 import json
 import os
@@ -71,6 +72,8 @@ DEFAULT_FIX = "free some space or choose a folder you can write to"
 
 
 def _cannot_write(dest: Path, exc: OSError, what: str, fix: str = DEFAULT_FIX) -> OutputError:
+    if exc.errno == errno.ENOSPC:
+        return disk_full_error(dest.parent if what != "output folder" else dest)
     reason = exc.strerror or str(exc)
     return OutputError(f"cannot write the {what} {str(dest)!r} ({reason}); {fix}")
 
@@ -219,6 +222,33 @@ def swap_folder(staging: str | os.PathLike, final: str | os.PathLike, *,
     shutil.rmtree(old, ignore_errors=True)
 
 
+def _tree_bytes(root: Path) -> int:
+    total = 0
+    for dirpath, _dirs, files in os.walk(root):
+        for name in files:
+            with contextlib.suppress(OSError):
+                total += os.lstat(os.path.join(dirpath, name)).st_size
+    return total
+
+
+def disk_full_error(folder: str | os.PathLike, written_bytes: int = 0) -> OutputError:
+    """The one-line error of a full disk: the folder, the space free and the space needed.
+
+    ``written_bytes`` is what the run had written when the disk filled; the run needs
+    more than that, so the message asks for twice as much and 20 MB more (the reports).
+    """
+    folder = Path(folder)
+    probe = folder if folder.exists() else folder.parent
+    try:
+        free_mb = shutil.disk_usage(probe).free / 1e6
+        free = f"{free_mb:.0f} MB free"
+    except OSError:
+        free = "no space left"
+    need_mb = 2.0 * written_bytes / 1e6 + 20.0
+    return OutputError(f"the disk holding {str(folder)!r} is full ({free}; this run needs about "
+                       f"{need_mb:.0f} MB); free some space there or pass another --out")
+
+
 class Staging:
     """An output folder written in one piece.
 
@@ -243,8 +273,11 @@ class Staging:
     def __enter__(self) -> Staging:
         return self
 
-    def __exit__(self, *exc) -> None:
+    def __exit__(self, exc_type, exc, tb) -> None:
+        written = _tree_bytes(self.tmp)
         shutil.rmtree(self.tmp, ignore_errors=True)
+        if isinstance(exc, OSError) and exc.errno == errno.ENOSPC:
+            raise disk_full_error(self.out, written) from None
 
     def publish(self) -> list[Path]:
         """Move every staged file into the output folder; returns their final paths.

@@ -129,7 +129,9 @@ def test_cli_design_on_the_sample_slices(tmp_path, capsys):
     text = capsys.readouterr().out
     assert "slicer    ok" in text
     r = json.loads((out / "report.json").read_text())
-    assert r["input"]["path"] == str(SAMPLE)
+    # The scan is named by an anonymous ID, never by its file name or path.
+    assert r["input"]["scan_id"] == f"S-{r['input']['sha256'][:8].upper()}"
+    assert "path" not in r["input"]
     s = r["checks"]["slicer"]
     assert s["ran"] and s["ok"], s
     assert s["repaired"] is False             # the STL needed no repair
@@ -138,6 +140,17 @@ def test_cli_design_on_the_sample_slices(tmp_path, capsys):
     solid_g = r["checks"]["volume_ml"] * 1.27
     assert 0.6 * solid_g < s["filament_g"] < 1.1 * solid_g
     assert s["print_time_s"] > 3600
+    # The 3MF reads in lib3mf's strict mode, is named by the scan's anonymous ID, and
+    # carries every setting the slice ran with (slicing it gives the same figures: checked
+    # on the insole, whose slice is quicker), but not where the slice placed the part.
+    from prosthetics.printing.threemf import SLICER_CONFIG_PATH, read_3mf
+
+    job = read_3mf(out / "socket.3mf")
+    assert job["metadata"]["Title"] == r["input"]["scan_id"] == job["objects"][0]["name"]
+    cfg = job["attachments"][SLICER_CONFIG_PATH].decode().splitlines()[1:]
+    ran = {k.replace("-", "_"): v.replace("\\", "\\\\").replace("\n", "\\n")
+           for k, v in s["settings"].items() if k not in ("center", "rotate")}
+    assert dict(ln[2:].split(" = ", 1) for ln in cfg) == ran
     # The STEP opens in CadQuery as one valid solid with the STL's volume.
     from prosthetics.geometry.step import read_step_solids
 

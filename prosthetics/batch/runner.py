@@ -46,6 +46,9 @@ from prosthetics.resources import templates_dir
 FIXED_COLUMNS = ("case_id", "scan", "kind", "template", "side")
 REQUIRED_COLUMNS = ("case_id", "scan", "kind")
 _CASE_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
+#: Names the batch itself writes in the output folder: not usable as case IDs (compared
+#: without regard to case, as on the file systems of Windows and macOS).
+RESERVED_NAMES = ("summary.json", "summary.csv")
 
 
 class ManifestError(ProstheticsError, ValueError):
@@ -139,6 +142,9 @@ def read_manifest(path: str | os.PathLike) -> list[CaseSpec]:
         if not _CASE_ID.match(cid):
             raise bad("case_id", f"{cid!r} is not a usable case ID (letters, digits, '.', '_', "
                                  f"'-'; up to 64)")
+        if cid.lower() in RESERVED_NAMES:
+            raise bad("case_id", f"{cid!r} is the name of the batch's own summary file; "
+                                 f"give the case another ID")
         if cid in seen:
             raise bad("case_id", f"{cid!r} is repeated (also {seen[cid]}); case IDs must be "
                                  f"unique")
@@ -225,7 +231,8 @@ def run_product(spec: CaseSpec, out_dir: Path, batch_info: dict) -> dict:
     settings = dict(spec.overrides)
     if spec.side:
         settings.setdefault(product.side_parameter, spec.side)
-    design = product.run(spec.scan, template=spec.template, settings=settings)
+    design = product.run(spec.scan, template=spec.template, settings=settings,
+                         case_id=spec.case_id)
     design.report["batch"] = batch_info
     return product.write(design, out_dir, stem=spec.case_id)
 

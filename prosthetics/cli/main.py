@@ -10,9 +10,12 @@ so that ``prosthetics --help`` and ``--version`` answer at once.
 from __future__ import annotations
 
 import argparse
+import errno
 import json
+import logging
 import sys
 import time
+import warnings
 from pathlib import Path
 
 from prosthetics import __version__
@@ -399,12 +402,45 @@ COMMANDS = {"design": cmd_design, "clean": cmd_clean, "measure": cmd_measure,
             "insole": cmd_insole, "case": cmd_case}
 
 
+def _quiet_libraries() -> None:
+    """Library chatter never reaches the terminal as raw text: trimesh logs a file it cannot
+    parse (with a traceback) before raising, and numpy warns about corrupt numbers; what
+    went wrong is said once, by the error this command prints."""
+    logging.getLogger("trimesh").setLevel(logging.CRITICAL)
+    warnings.simplefilter("ignore")
+
+
+def _os_error_line(exc: OSError) -> str:
+    """One line for a failure of the system while reading or writing."""
+    where = exc.filename or "the output folder"
+    if exc.errno == errno.ENOSPC:
+        return (f"the disk is full while writing {where}; free some space there (or pass "
+                f"another --out) and run again")
+    if exc.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
+        return f"no permission to write {where}; choose a folder you can write to"
+    return f"cannot read or write {where} ({exc.strerror or exc}); check the path and the disk"
+
+
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    with warnings.catch_warnings():
+        _quiet_libraries()
+        return _run(args)
+
+
+def _run(args: argparse.Namespace) -> int:
     try:
         return COMMANDS[args.command](args)
     except ProstheticsError as exc:
         print(f"prosthetics {args.command}: error: {exc}", file=sys.stderr)
+        return 2
+    except MemoryError:
+        print(f"prosthetics {args.command}: error: not enough memory for this scan; close "
+              f"other programs, or decimate the scan (fewer points) and run again",
+              file=sys.stderr)
+        return 2
+    except OSError as exc:
+        print(f"prosthetics {args.command}: error: {_os_error_line(exc)}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         # On a terminal, a new line: the slicer's progress may be on the current one.

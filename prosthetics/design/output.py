@@ -46,7 +46,7 @@ from prosthetics.fileio import (
     sha256_file,
 )
 from prosthetics.printing.bed import bed_placement
-from prosthetics.printing.slicer import check_slice_settings, slice_stl
+from prosthetics.printing.slicer import check_slice_settings, slice_options, slice_stl
 
 __all__ = ["Progress", "OutputPlan", "SliceInterrupted", "stl_row", "bed_transforms",
            "prusaslicer", "slicer_record", "write_outputs"]
@@ -139,6 +139,12 @@ def bed_transforms(report: dict, part: trimesh.Trimesh, printer,
     return part_to_bed, part_to_bed @ orientation.transform
 
 
+def print_job_options(printer, material, **settings) -> dict[str, str]:
+    """PrusaSlicer's options of the slice :func:`prusaslicer` runs with these settings,
+    for a 3MF print job (the part placed on the bed by the file, so not turned here)."""
+    return slice_options(printer, material, **settings)
+
+
 def prusaslicer(printer, material, **settings) -> Callable[..., Any]:
     """The ``slice`` of an :class:`OutputPlan`: PrusaSlicer with these settings.
 
@@ -156,6 +162,15 @@ def prusaslicer(printer, material, **settings) -> Callable[..., Any]:
         return slice_stl(stl, printer, material, **settings, **watch)
 
     return slice_
+
+
+def design_name(report: dict) -> str:
+    """What names a design on its print files and label: its case ID, else the scan's
+    anonymous ID (never the scan's file name, which is often the patient's)."""
+    case = report.get("case")
+    if isinstance(case, str) and case:
+        return case
+    return str((report.get("input") or {}).get("scan_id") or "S-UNKNOWN")
 
 
 def slicer_record(result, warnings: list[str]) -> dict:

@@ -154,8 +154,12 @@ class DesignSession:
 
     def __init__(self, scan_path: str | os.PathLike, *, template: str | os.PathLike | None = None,
                  settings: dict[str, Any] | None = None, units: Units | str | None = None,
-                 landmarks: dict | None = None, rectification: Rectification | None = None):
+                 landmarks: dict | None = None, rectification: Rectification | None = None,
+                 case_id: str | None = None):
         self.scan_path = Path(scan_path)
+        #: The case the design is for (names the report, the print files and the label;
+        #: without it they carry the scan's anonymous ID).
+        self.case_id = case_id or None
         self.preset = resolve_template(template)
         if product_of(self.preset) != "socket":
             raise ParameterError(f"{self.preset.name!r} is an insole preset; run 'prosthetics "
@@ -269,12 +273,14 @@ class DesignSession:
         return dict(zip(marks, pts))
 
     def _template_params(self):
-        """The template group as built: the label's case ID defaulting to the scan's name,
-        and the MPT height from the scan file's own landmarks when the file has one and no
+        """The template group as built: the label's case ID defaulting to the scan's
+        anonymous ID (never its file name, often the patient's), and the MPT height from the scan file's own landmarks when the file has one and no
         height was set."""
         tp = self.groups["template"]
         if getattr(tp, "label", False) and not tp.label_case_id:
-            tp = tp.replace(label_case_id=case_id_from_name(self.scan_path.stem))
+            load = self.results.get("load")
+            tp = tp.replace(label_case_id=case_id_from_name(
+                self.case_id or (load.scan_id if load is not None else "CASE")))
         mpt = self.file_landmarks().get("mid_patellar_tendon")
         if mpt is not None and getattr(tp, "mpt_height_mm", 0.0) is None:
             tp = tp.replace(mpt_height_mm=round(float(mpt[2]), 2))
@@ -379,7 +385,8 @@ def _make_design(session: DesignSession) -> Design:
         "tool": {"name": "prosthetics", "version": __version__},
         "created_utc": _dt.datetime.now(_dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
         "kind": f"{preset.builder}_socket",
-        "input": {"path": str(scan.path), "sha256": scan.sha256, "units": scan.units.value,
+        **({"case": session.case_id} if session.case_id else {}),
+        "input": {"scan_id": scan.scan_id, "sha256": scan.sha256, "units": scan.units.value,
                   "units_source": scan.units_source, "point_count": scan.n_input_points,
                   "is_mesh": scan.is_mesh, "notes": list(scan.notes),
                   "landmarks_mm": {k: np.round(v, 2).tolist()
@@ -427,13 +434,17 @@ def run_design(scan_path: str | os.PathLike, *, template: str | os.PathLike | No
                settings: dict[str, Any] | None = None, units: Units | str | None = None,
                progress: Callable[[str, float], None] | None = None,
                landmarks: dict | None = None,
-               rectification: Rectification | None = None) -> Design:
+               rectification: Rectification | None = None,
+               case_id: str | None = None) -> Design:
     """Run the pipeline on one scan, in memory (see :class:`DesignSession`).
 
     ``landmarks`` (name -> (3,) mm in the design frame) replace the guessed ones;
-    ``rectification`` replays what was set by hand (landmarks, trim points, strokes)."""
+    ``rectification`` replays what was set by hand (landmarks, trim points, strokes);
+    ``case_id`` names the design (report, print files, label) instead of the scan's
+    anonymous ID."""
     session = DesignSession(scan_path, template=template, settings=settings, units=units,
-                            landmarks=landmarks, rectification=rectification)
+                            landmarks=landmarks, rectification=rectification,
+                            case_id=case_id)
     session.update(progress)
     return _make_design(session)
 

@@ -17,9 +17,12 @@ from typing import Any
 import numpy as np
 import trimesh
 
+from prosthetics import __version__
 from prosthetics.design.output import (
     OutputPlan,
     bed_transforms,
+    design_name,
+    print_job_options,
     prusaslicer,
     stl_row,
     write_outputs,
@@ -28,6 +31,7 @@ from prosthetics.design.registry import Product, register_product
 from prosthetics.design.session import Design, run_design, socket_parameter_groups
 from prosthetics.limb.measure import proximal_rim_z
 from prosthetics.printing.profiles import get_material, get_printer
+from prosthetics.printing.threemf import write_3mf
 from prosthetics.reports.html import write_report_html
 from prosthetics.reports.pictures import (
     anatomy_png,
@@ -110,6 +114,8 @@ def write_design(design: Design, out_dir: str | os.PathLike, *, stem: str = "soc
     report = design.report
     exp = design.groups["export"]
     printer = get_printer(exp.printer)
+    material = get_material(exp.material)
+    slice_settings = {"layer_height_mm": exp.layer_height_mm}
     part = design.print_part                # the print files stand as they print
 
     # One placement for the 3MF and the report's picture of the part on the bed.
@@ -119,10 +125,19 @@ def write_design(design: Design, out_dir: str | os.PathLike, *, stem: str = "soc
         rows = []
         if "3mf" in formats:
             # The 3MF is a print job: the part as it prints, on the middle of the bed.
+            # Its settings are those of the design's own slice, so slicing the delivered
+            # file gives the report's filament and time.
             path = folder / f"{stem}.3mf"
-            path.write_bytes(part.copy().apply_transform(to_bed).export(file_type="3mf"))
+            opts = print_job_options(printer, material, **slice_settings)
+            write_3mf(path, part.copy().apply_transform(to_bed),
+                      title=part.metadata.get("name") or design_name(report),
+                      application=f"prosthetics {__version__}",
+                      slicer_options=opts,
+                      metadata={"Description": f"{report.get('kind', 'socket')} "
+                                               f"{design_name(report)}"})
             rows.append(stl_row(path, design.socket, "3mf",
-                                transform_design_to_file=np.round(design_to_bed, 9).tolist()))
+                                transform_design_to_file=np.round(design_to_bed, 9).tolist(),
+                                slicer_settings=opts))
         if "step" in formats:
             # STEP is for CAD: it keeps the design frame.
             path = folder / f"{stem}.step"
@@ -159,8 +174,7 @@ def write_design(design: Design, out_dir: str | os.PathLike, *, stem: str = "soc
         timings["total"] = total
         write_report_html(rep, pics, path)
 
-    slice_ = prusaslicer(printer, get_material(exp.material),
-                         layer_height_mm=exp.layer_height_mm) if exp.slice else None
+    slice_ = prusaslicer(printer, material, **slice_settings) if exp.slice else None
     plan = OutputPlan(stem=stem, part=part, keep_stl="stl" in formats, files=files,
                       slice=slice_, pictures=pictures, write_html=write_html)
     return write_outputs(report, out_dir, plan, progress=progress,

@@ -230,7 +230,7 @@ def compare_scans(path_a: str | os.PathLike, path_b: str | os.PathLike, *, group
         aligned = align_limb(clean_scan(scan, groups["clean"]), groups["align"])
         limbs.append(aligned.mesh)
         transforms.append(aligned.transform @ scan.file_to_mm)
-        inputs.append({"path": str(scan.path), "sha256": scan.sha256, "units": scan.units.value,
+        inputs.append({"scan_id": scan.scan_id, "sha256": scan.sha256, "units": scan.units.value,
                        "point_count": scan.n_input_points})
     comp = compare_limbs(limbs[0], limbs[1], params, groups["measure"].circumference_spacing_mm)
     comp.report = {"a": {**inputs[0], "transform_scan_to_design": np.round(transforms[0], 9).tolist()},

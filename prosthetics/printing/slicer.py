@@ -82,6 +82,7 @@ __all__ = [
     "find_slicer",
     "slicer_version",
     "check_slice_settings",
+    "slice_options",
     "slice_stl",
 ]
 
@@ -361,6 +362,22 @@ def check_slice_settings(printer: Printer | str, material: Material | str, *,
         A profile name is unknown, or a setting is out of range.
     """
     _checked_settings(printer, material, settings, timeout_s)
+
+
+def slice_options(printer: Printer | str, material: Material | str, *,
+                  rotation_deg: float = 0.0, **settings: Any) -> dict[str, str]:
+    """The PrusaSlicer options :func:`slice_stl` runs with for these settings.
+
+    For a print job that carries its own settings (a 3MF): ``settings`` are
+    :func:`slice_stl`'s :class:`SliceSettings` keywords, defaults as there.
+
+    Raises
+    ------
+    ParameterError
+        A profile name is unknown, or a setting is out of range.
+    """
+    printer, material, s = _checked_settings(printer, material, settings, 600.0)
+    return slicer_options(printer, material, s, float(rotation_deg))
 
 
 def _not_installed_message(slicer: str | None) -> str:

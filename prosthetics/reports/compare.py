@@ -30,7 +30,7 @@ def write_comparison(comp: Comparison, out_dir: str | os.PathLike) -> list[str]:
 <style>body{{font-family:sans-serif;max-width:60em;margin:1em auto}}td,th{{padding:2px 10px;
 text-align:right;border-bottom:1px solid #ddd}}img{{max-width:100%}}</style></head><body>
 <h1>Scan comparison</h1>
-<p>A: {esc(r['a']['path'])}<br>B: {esc(r['b']['path'])}</p>
+<p>A: scan {esc(r['a']['scan_id'])}<br>B: scan {esc(r['b']['scan_id'])}</p>
 <table><tr><th>volume A below z = {r['common_top_z_mm']:.0f} mm</th><td>{r['volume_a_ml']:.1f} ml</td></tr>
 <tr><th>volume B below it</th><td>{r['volume_b_ml']:.1f} ml</td></tr>
 <tr><th>change</th><td>{r['volume_change_ml']:+.1f} ml ({r['volume_change_percent']:+.2f} %,

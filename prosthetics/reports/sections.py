@@ -38,10 +38,14 @@ __all__ = [
 
 
 def title_name(report: dict) -> str:
-    """The page's title: the case or name the report gives, else the scan file's stem."""
+    """The page's title: the case or name the report gives, else the scan's anonymous ID
+    (an older report's scan file stem)."""
     for key in ("case", "case_name", "name"):
         if isinstance(report.get(key), str) and report[key]:
             return report[key]
+    scan_id = value_at(report.get("input"), "scan_id")
+    if isinstance(scan_id, str) and scan_id:
+        return scan_id
     path = value_at(report.get("input"), "path")
     if isinstance(path, str) and path:
         return Path(path).stem
@@ -61,7 +65,9 @@ def section_input(report: dict) -> str:
         units_txt += f' <span class="muted">(decided by {esc(src)})</span>'
     kind = inp.get("is_mesh")
     rows = [
-        ("File", f'<span class="mono">{fmt(inp.get("path"))}</span>'),
+        ("Scan", f'<span class="mono">{fmt(inp.get("scan_id"))}</span>'),
+        *([("File in the case", f'<span class="mono">{fmt(inp.get("path"))}</span>')]
+          if inp.get("path") else []),
         ("SHA-256", sha_txt),
         ("Units", units_txt),
         ("Points", fmt(inp.get("point_count"), 0)),

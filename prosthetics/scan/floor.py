@@ -1,4 +1,4 @@
-"""Floor, table and wall removal: RANSAC planes the object stood on or lay against (Open3D).
+"""Floor, table and wall removal: RANSAC planes the object stood on or lay against.
 
 A phone scan holds what the limb or foot stood on or lay against: a floor, a table, a wall.
 :func:`find_floor` finds a candidate plane; :func:`remove_floors` removes up to a given
@@ -33,29 +33,67 @@ def quiet_open3d():
     return o3d
 
 
-#: RANSAC looks for a plane among at most this many points (a seeded random subset); the
-#: inliers are then counted among all of them.  A floor holds thousands of the subset's
-#: points, so the plane found is the same to well within the tolerance, in a fraction of
-#: the time (0.1 s against 0.26 s per plane on 165,000 points).
+#: RANSAC draws this many planes through three points of the scan...
+RANSAC_ITERATIONS = 1000
+#: ...and scores each by its points within the tolerance among at most this many points
+#: (a seeded random subset: a floor holds thousands of them, so the best plane is the same
+#: to well within the tolerance).
 RANSAC_MAX_POINTS = 60_000
+#: Candidate planes scored at once (a block of distances of this many planes times the
+#: subset's points).
+_RANSAC_BLOCK = 100
+
+
+def ransac_plane(points: np.ndarray, tolerance_mm: float, seed: int
+                 ) -> tuple[np.ndarray, float] | None:
+    """The plane holding the most points within ``tolerance_mm``, repeatably.
+
+    Seeded RANSAC in numpy: every candidate is scored (no early stop), ties go to the first
+    drawn, so the same points and seed give the same plane on any machine and under any
+    load (Open3D's parallel RANSAC stops after a number of draws that depends on thread
+    timing, so it can return another plane from one run to the next).  The plane is the
+    best candidate itself: a least-squares refit to its inliers would lean towards the
+    object's points within the tolerance of a floor it stands on.
+
+    Returns
+    -------
+    (normal (3,), offset mm) or None when no three points span a plane.
+    """
+    rng = np.random.default_rng(seed)
+    pts = np.asarray(points, dtype=np.float64)
+    score = pts
+    if len(pts) > RANSAC_MAX_POINTS:
+        score = pts[np.sort(rng.choice(len(pts), RANSAC_MAX_POINTS, replace=False))]
+    tri = score[rng.integers(0, len(score), (RANSAC_ITERATIONS, 3))]
+    normals = np.cross(tri[:, 1] - tri[:, 0], tri[:, 2] - tri[:, 0])
+    length = np.linalg.norm(normals, axis=1)
+    ok = length > 1e-9
+    if not ok.any():
+        return None
+    normals[ok] /= length[ok, None]
+    offsets = -np.einsum("ij,ij->i", normals, tri[:, 0])
+    counts = np.zeros(RANSAC_ITERATIONS, dtype=np.int64)
+    centre = score.mean(axis=0)
+    local = (score - centre).astype(np.float32)
+    off_local = (offsets + normals @ centre).astype(np.float32)
+    nrm32 = normals.astype(np.float32)
+    for i in range(0, RANSAC_ITERATIONS, _RANSAC_BLOCK):
+        d = local @ nrm32[i:i + _RANSAC_BLOCK].T
+        d += off_local[i:i + _RANSAC_BLOCK]
+        counts[i:i + _RANSAC_BLOCK] = (np.abs(d) <= tolerance_mm).sum(axis=0)
+    counts[~ok] = -1
+    best = int(np.argmax(counts))
+    return normals[best], float(offsets[best])
 
 
 def _best_plane(points: np.ndarray, tolerance_mm: float, seed: int, min_spread_mm: float):
     """The RANSAC plane of :func:`find_floor` and its inliers' indices, or None."""
-    o3d = quiet_open3d()
     if len(points) < 50:
         return None
-    sample = points
-    if len(points) > RANSAC_MAX_POINTS:
-        pick = np.random.default_rng(seed).choice(len(points), RANSAC_MAX_POINTS, replace=False)
-        sample = points[np.sort(pick)]
-    o3d.utility.random.seed(seed)
-    pcd = o3d.geometry.PointCloud(o3d.utility.Vector3dVector(sample))
-    plane, _ = pcd.segment_plane(distance_threshold=tolerance_mm, ransac_n=3,
-                                 num_iterations=1000)
-    n = np.asarray(plane[:3], dtype=float)
-    norm = np.linalg.norm(n)
-    n, off = n / norm, float(plane[3]) / norm
+    found = ransac_plane(points, tolerance_mm, seed)
+    if found is None:
+        return None
+    n, off = found
     inliers = np.flatnonzero(np.abs(points @ n + off) <= tolerance_mm)
     if len(inliers) < max(50, 0.03 * len(points)):
         return None

@@ -82,11 +82,25 @@ class Scan:
         return self.faces is not None and len(self.faces) > 0
 
     @property
+    def scan_id(self) -> str:
+        """An anonymous name for the scan: "S-" and the first 8 hex digits of its sha256.
+
+        Reports, print files and labels name a scan by this (or by its case), never by its
+        file name, which is often the patient's.
+        """
+        return anonymous_scan_id(self.sha256)
+
+    @property
     def file_to_mm(self) -> np.ndarray:
         """(4, 4) transform from the file's coordinates to these millimetre coordinates."""
         m = np.eye(4)
         m[:3, :3] *= self.units.to_mm
         return m
+
+
+def anonymous_scan_id(sha256: str) -> str:
+    """"S-" and the first 8 hex digits (upper case) of a scan's sha256; "S-UNKNOWN" without one."""
+    return f"S-{sha256[:8].upper()}" if sha256 else "S-UNKNOWN"
 
 
 def detect_units(points: np.ndarray, name: str = "scan") -> Units:
@@ -223,6 +237,9 @@ def load_scan(path: str | os.PathLike, units: Units | str | None = None) -> Scan
 
     if points.ndim != 2 or len(points) == 0:
         raise ScanError(f"{p.name} holds no points; export the scan again")
+    if points.shape[1] != 3:
+        raise ScanError(f"{p.name} gives points with {points.shape[1]} coordinate(s) instead of "
+                        f"x y z (a file cut short?); export the scan again")
     finite = np.isfinite(points).all(axis=1)
     if not finite.all():
         bad = int((~finite).sum())
@@ -230,11 +247,17 @@ def load_scan(path: str | os.PathLike, units: Units | str | None = None) -> Scan
                         f"the export is corrupt, export the scan again")
     if faces is not None and len(faces) and (faces.min() < 0 or faces.max() >= len(points)):
         raise ScanError(f"{p.name} has faces that index missing vertices; export it again")
+    notes = []
+    if len(points) >= 100:
+        points, faces, colors, normals = _without_far_points(p.name, points, faces, colors,
+                                                             normals, notes)
     if len(points) < 100:
         raise ScanError(f"{p.name} has only {len(points)} point(s); a limb scan needs "
                         f"thousands: scan again")
 
-    notes = []
+    if faces is not None and len(faces) and _all_degenerate(points, faces):
+        raise ScanError(f"{p.name} is a mesh whose {len(faces)} triangles all have zero area "
+                        f"(its points are on a line or repeated); export the scan again")
     if units is not None:
         try:
             u = Units(units) if not isinstance(units, Units) else units
@@ -254,6 +277,51 @@ def load_scan(path: str | os.PathLike, units: Units | str | None = None) -> Scan
                 normals=normals, units=u, units_source=source, path=str(p),
                 sha256=sha256_file(p), n_input_points=len(points), notes=tuple(notes),
                 landmarks={k: np.asarray(v) * u.to_mm for k, v in landmarks.items()})
+
+
+#: A point further from the scan's median than this many times the distance within which
+#: 90 % of the points lie is not part of anything scanned: a corrupt coordinate.
+FAR_POINT_FACTOR = 20.0
+#: More far points than this fraction of the scan (or 10) and the file is refused.
+FAR_POINT_MAX_FRACTION = 0.01
+
+
+def _without_far_points(name: str, points: np.ndarray, faces, colors, normals,
+                        notes: list[str]):
+    """Drop the few points that lie absurdly far from the rest (a corrupt coordinate such
+    as 1e30 would otherwise size every grid of the cleaning); refuse a file with many.
+
+    Faces touching a dropped point are dropped with it.  Returns the arrays, filtered.
+    """
+    centre = np.median(points, axis=0)
+    dist = np.linalg.norm(points - centre, axis=1)
+    reach = float(np.percentile(dist, 90))
+    far = dist > FAR_POINT_FACTOR * max(reach, 1e-9)
+    n_far = int(far.sum())
+    if not n_far:
+        return points, faces, colors, normals
+    if n_far > max(10, FAR_POINT_MAX_FRACTION * len(points)):
+        raise ScanError(f"{name} has {n_far} points more than {FAR_POINT_FACTOR:g} times "
+                        f"further from the scan's middle than the rest (up to "
+                        f"{float(dist.max()):.3g} units): the file is corrupt or holds "
+                        f"several scans; export the scan again")
+    keep = ~far
+    if faces is not None and len(faces):
+        new_index = np.cumsum(keep) - 1
+        faces = new_index[faces[keep[faces].all(axis=1)]]
+    notes.append(f"dropped {n_far} point(s) with corrupt coordinates (up to "
+                 f"{float(dist.max()):.3g} units from the scan)")
+    return (points[keep], faces,
+            colors[keep] if colors is not None and len(colors) == len(keep) else colors,
+            normals[keep] if normals is not None and len(normals) == len(keep) else normals)
+
+
+def _all_degenerate(points: np.ndarray, faces: np.ndarray) -> bool:
+    """True when every triangle has zero area (within float32 rounding, as STL stores)."""
+    tri = points[faces]
+    cross = np.cross(tri[:, 1] - tri[:, 0], tri[:, 2] - tri[:, 0])
+    scale = max(float(np.ptp(points, axis=0).max()), 1e-12)
+    return bool(np.all(np.linalg.norm(cross, axis=1) <= 1e-7 * scale * scale))
 
 
 def _check_stl(p: Path) -> None:

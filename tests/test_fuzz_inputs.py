@@ -1,0 +1,128 @@
+"""Bad files end as the README promises: a measurement, or one line and exit code 2.
+
+Seeded byte-level mutants of small valid PLY (binary and ASCII), STL (binary and ASCII),
+OBJ, GLB and AAOP files run through ``prosthetics measure`` (load, clean, align, measure:
+everything that reads the file), each in its own process: no traceback, no signal, no
+library chatter on stderr, each within 30 s of processor time and 1 GB (see ``tests/fuzz.py``).  The kinds
+of bad file found this way before are kept as named cases.
+"""
+
+from __future__ import annotations
+
+import errno
+from pathlib import Path
+
+import numpy as np
+import pytest
+import trimesh
+
+from prosthetics.cli.main import main as cli_main
+from prosthetics.scan.loaders import load_scan
+
+from . import fuzz
+
+
+@pytest.fixture(scope="module")
+def seeds(tmp_path_factory) -> list[Path]:
+    return fuzz.write_seeds(tmp_path_factory.mktemp("seeds"))
+
+
+def _check(results: list[dict]) -> None:
+    broken = [f"{r['file']}: {fuzz.verdict(r)}" for r in results if fuzz.verdict(r)]
+    assert not broken, "\n".join(broken)
+    # The mutants are not all refused or all measured: both routes are exercised.
+    codes = [r["code"] for r in results]
+    assert codes.count(2) >= len(results) // 4 and codes.count(0) >= 1, codes
+
+
+def test_the_seeds_measure(seeds, tmp_path):
+    results = fuzz.run_mutants(seeds, tmp_path / "runs")
+    assert [r["code"] for r in results] == [0] * len(seeds), [r["stderr"] for r in results]
+
+
+def test_thirty_mutants(seeds, tmp_path):
+    _check(fuzz.run_mutants(fuzz.make_mutants(seeds, 30, tmp_path / "m", seed=1),
+                            tmp_path / "runs"))
+
+
+@pytest.mark.slow
+def test_three_hundred_mutants(seeds, tmp_path):
+    _check(fuzz.run_mutants(fuzz.make_mutants(seeds, 300, tmp_path / "m", seed=2),
+                            tmp_path / "runs"))
+
+
+# ------------------------------------------------------------------ kinds seen before
+
+def _one_line(capsys) -> str:
+    err = [ln for ln in capsys.readouterr().err.splitlines() if ln.strip()]
+    assert len(err) == 1, err
+    return err[0]
+
+
+def test_one_absurd_coordinate_is_dropped_with_a_note(seeds, tmp_path, capsys):
+    cloud = trimesh.load(seeds[0])
+    pts = np.asarray(cloud.vertices).copy()
+    pts[17] = [1e30, 0.0, 0.0]
+    path = tmp_path / "one_far_point.ply"
+    trimesh.PointCloud(pts).export(path)
+    assert cli_main(["measure", str(path), "--json"]) == 0
+    assert capsys.readouterr().err == ""
+    scan = load_scan(path)
+    assert len(scan.points) == len(pts) - 1 and np.abs(scan.points).max() < 1e4
+    assert "dropped 1 point(s) with corrupt coordinates (up to 1e+30 units" in scan.notes[0]
+
+
+def test_many_absurd_coordinates_are_refused(seeds, tmp_path, capsys):
+    pts = np.asarray(trimesh.load(seeds[0]).vertices).copy()
+    pts[::50] *= 1e9                     # 2 % of the points
+    path = tmp_path / "far.ply"
+    trimesh.PointCloud(pts).export(path)
+    assert cli_main(["measure", str(path)]) == 2
+    line = _one_line(capsys)
+    assert "far.ply has 600 points" in line and "export the scan again" in line
+
+
+def test_an_obj_cut_inside_its_vertex_list(seeds, tmp_path, capsys):
+    text = (seeds[4]).read_text()
+    cut = text[:text.index("\nv ", len(text) // 4) + 4]         # ends "v x"
+    path = tmp_path / "cut.obj"
+    path.write_text(cut)
+    assert cli_main(["measure", str(path)]) == 2
+    line = _one_line(capsys)
+    assert line.startswith("prosthetics measure: error: cut.obj") and "again" in line
+
+
+def test_an_stl_of_zero_area_triangles(tmp_path, capsys):
+    rng = np.random.default_rng(0)
+    line = rng.normal(size=(3000, 1)) * [[100.0, 50.0, 20.0]]         # all on one line
+    mesh = trimesh.Trimesh(line, np.arange(3000).reshape(-1, 3), process=False)
+    path = tmp_path / "flat.stl"
+    mesh.export(path)
+    assert cli_main(["measure", str(path)]) == 2
+    assert "triangles all have zero area" in _one_line(capsys)
+
+
+def test_a_full_disk_names_the_folder_and_the_space(tmp_path, capsys, monkeypatch):
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "keep.txt").write_text("earlier work")
+
+    def full(self, *args, **kwargs):
+        raise OSError(errno.ENOSPC, "No space left on device", str(args[0]))
+
+    monkeypatch.setattr(trimesh.Trimesh, "export", full)
+    assert cli_main(["design", "--out", str(out), "--set", "slice=false"]) == 2
+    line = _one_line(capsys)
+    assert f"the disk holding {str(out)!r} is full" in line and "MB free" in line
+    assert "needs about" in line and "--out" in line
+    assert sorted(p.name for p in out.iterdir()) == ["keep.txt"]
+    assert not [p for p in tmp_path.iterdir() if p.name != "out"]
+
+
+def test_a_reserved_name_is_not_a_case_id(tmp_path, capsys):
+    scan = Path(__file__).resolve().parent.parent / "scans" / "transtibial_phone.ply"
+    manifest = tmp_path / "cases.csv"
+    manifest.write_text(f"case_id,scan,kind\nSummary.json,{scan},socket\n")
+    assert cli_main(["batch", str(manifest), "--out", str(tmp_path / "out")]) == 2
+    line = _one_line(capsys)
+    assert "'Summary.json' is the name of the batch's own summary file" in line
