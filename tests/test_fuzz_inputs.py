@@ -3,13 +3,16 @@
 Seeded byte-level mutants of small valid PLY (binary and ASCII), STL (binary and ASCII),
 OBJ, GLB and AAOP files run through ``prosthetics measure`` (load, clean, align, measure:
 everything that reads the file), each in its own process: no traceback, no signal, no
-library chatter on stderr, each within 30 s of processor time and 1 GB (see ``tests/fuzz.py``).  The kinds
-of bad file found this way before are kept as named cases.
+library chatter on stderr, each within 30 s of processor time and 1 GB (see
+``tests/fuzz.py``).  The kinds of bad file found this way before are kept as named cases,
+with a scan of two limbs (refused, naming both, until one is picked).
 """
 
 from __future__ import annotations
 
 import errno
+import json
+import re
 from pathlib import Path
 
 import numpy as np
@@ -126,3 +129,42 @@ def test_a_reserved_name_is_not_a_case_id(tmp_path, capsys):
     assert cli_main(["batch", str(manifest), "--out", str(tmp_path / "out")]) == 2
     line = _one_line(capsys)
     assert "'Summary.json' is the name of the batch's own summary file" in line
+
+
+def _two_limbs(truth: trimesh.Trimesh, tmp_path: Path, gap_mm: float) -> Path:
+    """A phone-like scan of two limbs side by side (the other leg in the scan): the limb
+    and its mirror image ``gap_mm`` apart, standing on one floor."""
+    from prosthetics.scan.phonescan import make_phone_scan, write_ply
+
+    other = truth.copy()
+    other.apply_transform(np.diag([-1.0, 1.0, 1.0, 1.0]))
+    other.invert()
+    lo_a, hi_a = truth.bounds
+    lo_b = other.bounds[0]
+    other.apply_translation([hi_a[0] - lo_b[0] + gap_mm, 0.0, lo_a[2] - lo_b[2]])
+    both = trimesh.util.concatenate([truth, other])
+    ps = make_phone_scan(both, seed=3, n_points=200_000, hand=False, hole_fraction=0.0,
+                         units="mm")
+    path = tmp_path / "two_legs.ply"
+    write_ply(path, ps.points, ps.colors)
+    return path
+
+
+def test_two_limbs_are_named_and_one_can_be_picked(truth_mesh, tmp_path, capsys):
+    path = _two_limbs(truth_mesh, tmp_path, gap_mm=60.0)
+    assert cli_main(["measure", str(path)]) == 2
+    line = _one_line(capsys)
+    assert "the scan holds 2 limb-like objects: 1) " in line and "; 2) " in line
+    assert "--pick N" in line and "crop the scan" in line
+    lengths = [float(x) for x in re.findall(r"(\d+) mm long", line)]
+    assert len(lengths) == 2 and all(abs(v - lengths[0]) < 0.1 * lengths[0] for v in lengths)
+    # Each pick measures one of the two limbs: the same limb, mirrored.
+    volumes = []
+    for n in (1, 2):
+        assert cli_main(["measure", str(path), "--pick", str(n), "--json"]) == 0
+        out = capsys.readouterr()
+        assert out.err == ""
+        volumes.append(json.loads(out.out)["volume_ml"])
+    assert volumes[0] == pytest.approx(volumes[1], rel=0.03)
+    assert cli_main(["measure", str(path), "--pick", "3"]) == 2
+    assert "pick 1 to 2" in _one_line(capsys)

@@ -42,6 +42,22 @@ def _add_common(p: argparse.ArgumentParser) -> None:
                    help="set a parameter (repeatable); see 'prosthetics templates show NAME'")
 
 
+class _PickAction(argparse.Action):
+    """``--pick N``: the same as ``--set pick_object=N``."""
+
+    def __call__(self, parser, namespace, value, option_string=None):
+        settings = list(getattr(namespace, "settings", None) or [])
+        settings.append(f"pick_object={value}")
+        namespace.settings = settings
+
+
+def _add_pick(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--pick", action=_PickAction, metavar="N", type=int,
+                   help="a scan holding two or more limb-like objects is refused, naming "
+                        "them largest first; keep the Nth of them (the same as --set "
+                        "pick_object=N)")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="prosthetics",
                      description="Phone scan of a residual limb to a 3D-printable socket.")
@@ -67,6 +83,7 @@ def build_parser() -> argparse.ArgumentParser:
                    help="comma list of files to write: stl, 3mf, step, aop (default: "
                         "stl,3mf; the same as --set formats=LIST)")
     _add_common(d)
+    _add_pick(d)
 
     c = sub.add_parser("clean", help="scan -> clean limb mesh in the limb frame",
                        description="Clean and align a scan; write the limb surface (mm, limb "
@@ -74,12 +91,14 @@ def build_parser() -> argparse.ArgumentParser:
     c.add_argument("scan")
     c.add_argument("--out", required=True, help="output mesh (.ply, .stl, .obj, .off)")
     _add_common(c)
+    _add_pick(c)
 
     m = sub.add_parser("measure", help="length, volume, circumferences of a scan",
                        description="Clean, align and measure a scan.")
     m.add_argument("scan")
     m.add_argument("--json", action="store_true", help="print JSON")
     _add_common(m)
+    _add_pick(m)
 
     k = sub.add_parser("compare", help="compare two scans of a limb (volume, shape change)",
                        description="Register scan B onto scan A (limb frames, then ICP) and "

@@ -63,6 +63,10 @@ class CleanParams(Params):
                                   help="The cleaned surface is decimated to about this many")
     reconstruct: Reconstruct = param(Reconstruct.AUTO, label="Rebuild surface",
                                      help="auto: keep meshes that are already clean")
+    pick_object: int = param(0, label="Object to keep", min=0, max=9,
+                             help="0: the one limb in the scan (a scan holding two or more "
+                                  "limb-like objects is refused, naming them); N: the Nth "
+                                  "largest of them, as numbered in that message")
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -517,7 +521,25 @@ def _largest_limb(pts: np.ndarray, params: CleanParams, steps: list[dict]) -> np
         raise ScanError("no limb-like object in the scan (no connected surface); scan again "
                         "with the whole residual limb in view")
     counts = np.bincount(labels[valid])
-    best = int(np.argmax(counts))
+    order = np.argsort(-counts, kind="stable")
+    limbs = _limb_like_objects(pts, labels, counts, order)
+    if params.pick_object:
+        if params.pick_object > len(limbs):
+            raise ScanError(f"pick_object = {params.pick_object} but the scan holds "
+                            f"{len(limbs)} limb-like object(s); pick 1 to {max(len(limbs), 1)}"
+                            if limbs else "no limb-like object in the scan to pick; scan the "
+                            "residual limb with all of it in view, or check --units")
+        best = limbs[params.pick_object - 1]
+        how = f"kept object {params.pick_object} of {len(limbs)} limb-like objects (as asked)"
+    else:
+        if len(limbs) > 1:
+            raise ScanError(f"the scan holds {len(limbs)} limb-like objects: "
+                            + "; ".join(f"{i}) {_describe(pts[labels == k])}"
+                                        for i, k in enumerate(limbs, 1))
+                            + "; choose one with --pick N (--set pick_object=N), or crop the "
+                              "scan to one limb")
+        best = int(order[0])
+        how = f"kept the largest of {len(counts)} objects"
     limb = pts[labels == best]
     ok, why = limb_like(limb)
     if not ok:
@@ -525,10 +547,37 @@ def _largest_limb(pts: np.ndarray, params: CleanParams, steps: list[dict]) -> np
                         f"with all of it in view, or check --units")
     n_other = int(len(pts) - len(limb))
     steps.append({"step": "keep limb", "kept": len(limb), "removed": n_other,
-                  "detail": f"kept the largest of {len(counts)} objects; dropped "
-                            f"{len(counts) - 1} others (hands, clutter) and "
+                  "detail": f"{how}; dropped {len(counts) - 1} others (hands, clutter) and "
                             f"{int((~valid).sum())} isolated points"})
     return limb
+
+
+#: An object is a second limb, not a hand or clutter, when it is limb-like and holds at
+#: least this share of the largest object's points.
+SECOND_LIMB_SHARE = 0.35
+
+
+def _limb_like_objects(pts: np.ndarray, labels: np.ndarray, counts: np.ndarray,
+                       order: np.ndarray) -> list[int]:
+    """Labels of the limb-like objects, largest first: the largest if it is limb-like, and
+    the others that are limb-like and at least :data:`SECOND_LIMB_SHARE` of its size."""
+    out = []
+    for k in order:
+        if counts[k] < SECOND_LIMB_SHARE * counts[order[0]]:
+            break
+        if limb_like(pts[labels == k])[0]:
+            out.append(int(k))
+    return out
+
+
+def _describe(points: np.ndarray) -> str:
+    """An object as a person can find it in the scan: its length and where its middle is
+    (mm, the scan file's axes)."""
+    c, a = principal_axis(points)
+    length = float(np.ptp((points - c) @ a))
+    mid = points.mean(axis=0)
+    return (f"{length:.0f} mm long, middle at x = {mid[0]:.0f}, y = {mid[1]:.0f}, "
+            f"z = {mid[2]:.0f} mm ({len(points)} points)")
 
 
 def _reconstructed_surface(limb: np.ndarray, c: np.ndarray, a: np.ndarray,
