@@ -54,3 +54,31 @@ def test_coupler_parameters_are_checked():
         TransradialParams(coupler_thickness_mm=8.0, coupler_insert_depth_mm=8.0)
     with pytest.raises(ParameterError, match="disc edge"):
         TransradialParams(coupler_kind=CouplerKind.BOLTED, coupler_bolt_circle_radius_mm=21.0)
+
+
+def test_points_set_off_the_forearm_are_refused(truth_limb):
+    from prosthetics.sockets.engine import TemplateCache
+    from prosthetics.sockets.rectification import Rectification, Stroke
+
+    kw = dict(grid_rows=40, grid_columns=48)
+    lo, hi = truth_limb.bounds
+    mid = 0.5 * (lo + hi)
+    # A point on the surface, then moved 1 m out and 12 mm out along +X.
+    v = truth_limb.vertices
+    on = v[np.argmax(v[:, 0] - abs(v[:, 2] - mid[2]))]       # the most lateral, mid-height
+    for offset, what in ((1000.0, "stroke 1 (push)"), (12.0, "landmark distal_end")):
+        cache = TemplateCache()
+        far = on + [offset, 0.0, 0.0]
+        cache.rectification = (
+            Rectification(strokes=(Stroke("push", tuple(far), (1.0, 0.0, 0.0), 10.0,
+                                          depth_mm=1.0),))
+            if what.startswith("stroke") else Rectification(landmarks={"distal_end": far}))
+        with pytest.raises(ParameterError) as err:
+            build_transradial(truth_limb, TransradialParams(**kw), cache)
+        msg = str(err.value)
+        assert f"rectification: {what} at" in msg and "off the limb's surface" in msg
+    # Within the tolerance: built.
+    cache = TemplateCache()
+    cache.rectification = Rectification(landmarks={"distal_end": on + [3.0, 0.0, 0.0]})
+    assert solid_checks(build_transradial(truth_limb, TransradialParams(**kw), cache).mesh
+                        )["watertight"]

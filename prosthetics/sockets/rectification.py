@@ -42,9 +42,13 @@ from prosthetics.limb.landmarks import NAMES as LANDMARK_NAMES
 SCHEMA = "prosthetics.rectification/1"
 STROKE_KINDS = ("push", "pull", "smooth")
 TRIM_POINTS = ("anterior", "lateral_wing", "posterior", "medial_wing")
-#: A stroke, protected region, trim point or landmark further than this from the limb's
-#: surface (mm) is off the limb.
+#: A stroke or protected region further than this from the limb's surface (mm) is off the
+#: limb (a stroke is made on the cavity, which a reduction and a push-in zone move inside
+#: the limb)...
 ON_LIMB_TOLERANCE_MM = 15.0
+#: ...and a landmark or trim point further than this (placed on the limb, or on the cavity
+#: just inside it).
+POINT_ON_LIMB_TOLERANCE_MM = 8.0
 
 _TOP_KEYS = {"schema", "side", "landmarks", "confirmed", "trim_points", "strokes", "protect",
              "notes"}
@@ -280,19 +284,23 @@ def check_on_limb(rect: Rectification, distance, tolerance_mm: float = ON_LIMB_T
                   ) -> None:
     """Raise ParameterError when a stroke, protected region, trim point or landmark lies off
     the limb.  ``distance(points (n, 3)) -> (n,)`` is the distance to the limb's surface."""
-    items = [(f"stroke {i} ({s.kind})", s.centre_mm) for i, s in enumerate(rect.strokes, 1)]
-    items += [(f"protected region {i}", r.centre_mm) for i, r in enumerate(rect.protect, 1)]
-    items += [(f"trim point {k}", v) for k, v in rect.trim_points.items()]
-    items += [(f"landmark {k}", v) for k, v in rect.landmarks.items()]
+    point_tol = min(tolerance_mm, POINT_ON_LIMB_TOLERANCE_MM)
+    items = [(f"stroke {i} ({s.kind})", s.centre_mm, tolerance_mm)
+             for i, s in enumerate(rect.strokes, 1)]
+    items += [(f"protected region {i}", r.centre_mm, tolerance_mm)
+              for i, r in enumerate(rect.protect, 1)]
+    items += [(f"trim point {k}", v, point_tol) for k, v in rect.trim_points.items()]
+    items += [(f"landmark {k}", v, point_tol) for k, v in rect.landmarks.items()]
     if not items:
         return
-    d = np.asarray(distance(np.array([v for _, v in items], dtype=float)))
-    i = int(np.argmax(d))
-    if d[i] > tolerance_mm:
-        raise ParameterError(f"rectification: {items[i][0]} at {_fmt(items[i][1])} is "
-                             f"{d[i]:.0f} mm off the limb's surface (at most "
-                             f"{tolerance_mm:g} mm); place it on the limb, in mm in the "
-                             f"design frame")
+    d = np.asarray(distance(np.array([v for _, v, _t in items], dtype=float)))
+    over = d - np.array([t for _, _, t in items])
+    i = int(np.argmax(over))
+    if over[i] > 0:
+        what, where, tol = items[i]
+        raise ParameterError(f"rectification: {what} at {_fmt(where)} is {d[i]:.0f} mm off "
+                             f"the limb's surface (at most {tol:g} mm); place it on the "
+                             f"limb, in mm in the design frame")
 
 
 def _fmt(v) -> str:
