@@ -5,7 +5,8 @@ import shutil
 import numpy as np
 import pytest
 
-from prosthetics.errors import ParameterError
+from prosthetics import cache
+from prosthetics.errors import GeometryError, ParameterError
 from prosthetics.geometry.meshing import SurfaceQuery
 from prosthetics.printing.checks import measure_wall, solid_checks
 from prosthetics.sockets import label as label_module
@@ -238,7 +239,9 @@ def test_left_ptb_on_the_batch_limb_is_one_body_with_its_label_placed(batch_limb
     assert_one_closed_body(d.socket)
     assert d.report["checks"]["watertight"] and d.report["checks"]["bodies"] == 1
     rec = d.report["socket"]["label"]
-    assert rec["text"].startswith("LIMB L\n")
+    # The scan's anonymous ID, never its file name.
+    assert rec["text"].split("\n")[0] == f"{d.report['input']['scan_id']} L"
+    assert d.report["input"]["scan_id"].startswith("S-")
     if rec["placed"]:
         assert not any(w.startswith("label") for w in d.report["warnings"])
         sock = d.socket_result
@@ -259,7 +262,29 @@ def test_trim_at_215_on_the_sample_scan_gives_a_design():
     assert_one_closed_body(d.socket)
     assert d.report["checks"]["watertight"] and d.report["socket"]["trim_anterior_z_mm"] == 215
     rec = d.report["socket"]["label"]
-    assert rec["text"].startswith("TRANSTIBIAL-PHON R\n")
+    assert rec["text"].startswith(f"{d.report['input']['scan_id']} R\n")
     assert rec["placed"] or any(w.startswith("label left off: ") for w in d.report["warnings"])
     if rec["placed"]:
         assert rec["centre_z_mm"] + 0.5 * (LINE_SPACING + 1.0) * 7.0 <= 215 - TRIM_CLEARANCE_MM
+
+
+@pytest.mark.parametrize("failure", [
+    GeometryError("label text 'X' gives no solid; change label_case_id or label_date"),
+    RuntimeError("Font_FontMgr, error: unable to find any font")], ids=["occ", "no font"])
+def test_letters_that_cannot_be_made_leave_the_label_off_not_the_socket(
+        aligned_truth, truth_cache, plain, monkeypatch, failure):
+    # As on a machine with no font installed: CadQuery cannot make the letters.
+    def fails(*_a, **_k):
+        raise failure
+
+    monkeypatch.setenv(cache.CACHE_ENV_VAR, "off")
+    monkeypatch.setattr(label_module, "_TEXT_CACHE", {})
+    monkeypatch.setattr(label_module, "text_solid", fails)
+    p = TranstibialParams(**{**LABEL, "label_case_id": "NOFONT-1"})
+    s = build_transtibial(aligned_truth.mesh, p, truth_cache)
+    assert_one_closed_body(s.mesh)
+    assert s.mesh.volume == pytest.approx(plain.mesh.volume, rel=1e-9)
+    assert s.label["placed"] is False and s.label["places_tried"] == 0
+    (warning,) = s.warnings
+    assert warning.startswith("label left off: its letters could not be made (")
+    assert "install a font" in warning and "label = false" in warning

@@ -37,7 +37,7 @@ import numpy as np
 import trimesh
 
 from prosthetics import cache
-from prosthetics.errors import ParameterError
+from prosthetics.errors import GeometryError, ParameterError
 from prosthetics.geometry import brep
 from prosthetics.geometry.brep import ANGULAR_TOLERANCE_RAD, tessellate
 from prosthetics.geometry.meshing import SurfaceQuery, from_manifold, to_manifold
@@ -602,6 +602,15 @@ def apply_label(mesh: trimesh.Trimesh, p: LabelParams, side: str, default_z_mm: 
         return mesh, None, []
     text, angle, z = _placement(p, side, default_z_mm)
     set_angle, set_z = p.label_angle_deg is not None, p.label_z_mm is not None
+    why = _text_fails(text)
+    if why is not None:
+        # The label is a decoration: without its letters the socket is still the socket.
+        record = {"text": text, "placed": False, "moved": False, "places_tried": 0,
+                  "asked": {"angle_deg": round(angle, 2), "centre_z_mm": round(z, 2),
+                            "set_by_user": set_angle or set_z}, "reason": why}
+        return mesh, record, [f"label left off: its letters could not be made ({why}); "
+                              f"install a font (e.g. the fonts-dejavu package) or set "
+                              f"label = false"]
     found = place_label(mesh, text, angle_deg=angle, centre_z_mm=z, height_mm=p.label_height_mm,
                         depth_mm=p.label_depth_mm, wall=wall, set_angle=set_angle,
                         set_z=set_z)
@@ -634,6 +643,17 @@ def apply_label(mesh: trimesh.Trimesh, p: LabelParams, side: str, default_z_mm: 
     return found.mesh, record, warnings
 
 
+def _text_fails(text: str) -> str | None:
+    """Why the label's letters cannot be made (no usable font, OCC fails), or None."""
+    try:
+        text_mesh(text)
+    except GeometryError as exc:
+        return str(exc).split(";")[0]
+    except (RuntimeError, OSError, ValueError) as exc:   # OCC and font lookups
+        return f"{type(exc).__name__}: {str(exc)[:120] or 'no message'}"
+    return None
+
+
 def _placement(p: LabelParams, side: str, default_z_mm: float) -> tuple[str, float, float]:
     """The label's text, direction (deg) and centre height (mm) as :func:`apply_label` asks."""
     text = label_text(p.label_case_id or "CASE", side, p.label_date)
@@ -653,6 +673,8 @@ def label_footprint(p: LabelParams, side: str, default_z_mm: float) -> dict | No
     if not p.label:
         return None
     text, angle, z = _placement(p, side, default_z_mm)
+    if _text_fails(text) is not None:
+        return None                         # the label will be left off (apply_label says)
     ext = text_mesh(text).extents
     # The box is the text on the wall; the letters' outer faces stand up to
     # UNDERSIDE_RISE_PER_MM x label_depth_mm (at most 3.6 mm) higher, less than any clearance
