@@ -28,7 +28,7 @@ import pyvista as pv
 from PySide6.QtCore import QEvent, QObject, Qt, Signal
 
 from prosthetics.limb.compare import SOCK_PLY_PERCENT
-from prosthetics.limb.landmarks import with_overrides
+from prosthetics.limb.landmarks import LANDMARK_WORDS, TRIM_WORDS, with_overrides
 from prosthetics.sockets.engine import _grid_normals, rectify
 from prosthetics.sockets.rectification import (
     TRIM_POINTS,
@@ -47,16 +47,6 @@ TRIM = (0.45, 0.20, 0.65)
 PROTECT = (0.20, 0.45, 0.85)
 #: A press within this many pixels of a marker grabs it.
 GRAB_PX = 14.0
-
-LANDMARK_WORDS = {"distal_end": "distal end", "distal_tibia": "distal tibia",
-                  "tibial_crest_bottom": "tibial crest (distal)",
-                  "tibial_crest_top": "tibial crest (proximal)",
-                  "mid_patellar_tendon": "mid-patellar tendon", "popliteal_fossa": "popliteal fossa",
-                  "fibular_head": "fibular head", "medial_flare": "medial tibial flare",
-                  "lateral_flare": "lateral tibial flare"}
-TRIM_WORDS = {"anterior": "anterior brim", "medial_wing": "medial wing",
-              "lateral_wing": "lateral wing", "posterior": "posterior cut"}
-
 
 def _side(sock) -> str:
     return getattr(getattr(sock.params, "limb_side", None), "value", "right")

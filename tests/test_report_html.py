@@ -302,3 +302,45 @@ def test_print_bed_picture_shows_overhangs_in_orange():
         (rgb[..., 0] - rgb[..., 2] > 0.3)
     blue = (rgb[..., 2] - rgb[..., 0]) > 0.08
     assert orange.sum() > 200 and blue.sum() > 2000
+
+
+def test_the_rectification_section_says_what_was_done_by_whom(tmp_path):
+    report = {
+        "kind": "transtibial_socket", "input": {"scan_id": "S-0A1B2C3D"},
+        "rectification": {
+            "global": {"reduction_percent": 4.0, "liner_offset_mm": 0.0,
+                       "taper": "full at the anterior trim height, linear to 0 at the distal end"},
+            "zones": [{"zone": "fibular_head", "depth_mm": -3.0, "size_mm": 25.0,
+                       "falloff_mm": 15.0, "landmarks": ["fibular_head"], "kind": "relief"}],
+            "landmarks": {"side": "left",
+                          "points_mm": {"fibular_head": [-48.06, -23.58, 153.48],
+                                        "mid_patellar_tendon": [8.9, 56.7, 183.0],
+                                        "distal_end": [-5.0, 17.1, 0.0]},
+                          "source": {"mid_patellar_tendon": "the fitted shape model",
+                                     "distal_end": "guessed from the shape"}},
+            "volume_below_trim_ml": {"limb": 974.3, "cavity": 954.4},
+            "volume_change_percent": -2.04, "sock_ply_equivalent": -1.86,
+            "hand": {"landmarks": {"fibular_head": [-48.06, -23.58, 153.48]},
+                     "confirmed": ["mid_patellar_tendon"],
+                     "trim_points": {"anterior": [8.9, 56.7, 188.0]},
+                     "strokes_described": ["relieve 2.0 mm over 24 mm",
+                                           "smooth 50% over 30 mm"],
+                     "protect": [{"centre_mm": [0, 0, 50], "radius_mm": 10}]}}}
+    path = tmp_path / "report.html"
+    write_report_html(report, {}, path)
+    page = path.read_text()
+    section = page[page.index("<h2>Rectification</h2>"):page.index("<h2>Template</h2>")]
+    text = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", section))
+    assert "4.0 % of the cross-section area, full at the anterior trim height" in text
+    assert "954.4 ml against the limb's 974.3 ml: -2.0 % (-1.9 sock plies)" in text
+    assert "fibular head relief -3.0 mm 25 mm 15 mm fibular head" in text
+    assert "Landmarks (left side; x, y, z in mm)" in text
+    assert "fibular head -48.1 -23.6 153.5 placed by hand" in text
+    assert ("mid-patellar tendon 8.9 56.7 183.0 the fitted shape model · confirmed by a "
+            "person") in text
+    assert "distal end -5.0 17.1 0.0 guessed from the shape · a guess" in text
+    assert "anterior brim 8.9 56.7 188.0" in text
+    assert text.index("relieve 2.0 mm") < text.index("smooth 50%")
+    assert "1 protected region(s)" in text and "Nothing was shaped by hand" not in text
+    # The page's title is the scan's anonymous ID.
+    assert "<h1>S-0A1B2C3D</h1>" in page

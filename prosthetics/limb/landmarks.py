@@ -30,6 +30,17 @@ class Side(enum.Enum):
 NAMES = ("distal_end", "distal_tibia", "tibial_crest_bottom", "tibial_crest_top",
          "mid_patellar_tendon", "popliteal_fossa", "fibular_head", "medial_flare",
          "lateral_flare")
+#: Each landmark in a clinician's words (window labels, reports).
+LANDMARK_WORDS = {"distal_end": "distal end", "distal_tibia": "distal tibia",
+                  "tibial_crest_bottom": "tibial crest (distal)",
+                  "tibial_crest_top": "tibial crest (proximal)",
+                  "mid_patellar_tendon": "mid-patellar tendon", "popliteal_fossa": "popliteal fossa",
+                  "fibular_head": "fibular head", "medial_flare": "medial tibial flare",
+                  "lateral_flare": "lateral tibial flare"}
+#: The places on the limb a socket's trim line is set through by hand
+#: (:mod:`prosthetics.sockets.rectification`), in a clinician's words.
+TRIM_WORDS = {"anterior": "anterior brim", "medial_wing": "medial wing",
+              "lateral_wing": "lateral wing", "posterior": "posterior cut"}
 
 
 @dataclass(frozen=True, kw_only=True)

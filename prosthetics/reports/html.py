@@ -15,6 +15,7 @@ from __future__ import annotations
 from typing import Any
 
 from prosthetics.fileio import atomic_write_text
+from prosthetics.limb.landmarks import LANDMARK_WORDS, TRIM_WORDS
 from prosthetics.reports.page import (
     CSS,
     MISSING,
@@ -111,6 +112,73 @@ def _section_measurements(report: dict, chart: bytes | None = None) -> str:
     return out
 
 
+def _section_rectification(report: dict) -> str:
+    """What the rectification did to the limb: reduction, zones, landmarks (and where each
+    came from), trim points and brush strokes set by hand, and the volume change in % and
+    sock plies."""
+    rec = report.get("rectification") if isinstance(report.get("rectification"), dict) else {}
+    if not rec:
+        return f'<p class="muted">{MISSING}</p>'
+    glob = rec.get("global") if isinstance(rec.get("global"), dict) else {}
+    vol = rec.get("volume_below_trim_ml") if isinstance(rec.get("volume_below_trim_ml"),
+                                                        dict) else {}
+    change = as_number(rec.get("volume_change_percent"))
+    plies = as_number(rec.get("sock_ply_equivalent"))
+    change_txt = MISSING if change is None else (
+        f"{fmt(vol.get('cavity'), 1, 'ml')} against the limb's {fmt(vol.get('limb'), 1, 'ml')}: "
+        f"{change:+.1f} % ({plies:+.1f} sock plies)" if plies is not None else f"{change:+.1f} %")
+    rows = [("Reduction", f"{fmt(glob.get('reduction_percent'), 1, '%')} of the cross-section "
+                          f"area, {esc(glob.get('taper') or MISSING)}"),
+            ("Liner / clearance", fmt(glob.get("liner_offset_mm"), 1, "mm")),
+            ("Cavity volume below the trim line", change_txt)]
+    out = kv_table(rows)
+    zones = [z for z in rec.get("zones") or [] if isinstance(z, dict)]
+    if zones:
+        out += "<h3>Zones (push-in: load; relief: room over bone)</h3>" + table(
+            ["zone", "kind", "depth", "size", "fall-off", "over"],
+            [[esc(str(z.get("zone", "")).replace("_", " ")), esc(z.get("kind")),
+              fmt(z.get("depth_mm"), 1, "mm"), fmt(z.get("size_mm"), 0, "mm"),
+              fmt(z.get("falloff_mm"), 0, "mm"),
+              esc(", ".join(LANDMARK_WORDS.get(n, n) for n in z.get("landmarks") or []))]
+             for z in zones], numeric={2, 3, 4})
+    else:
+        out += '<p class="muted">No push-in or relief zones.</p>'
+    marks = rec.get("landmarks") if isinstance(rec.get("landmarks"), dict) else {}
+    hand = rec.get("hand") if isinstance(rec.get("hand"), dict) else {}
+    points = marks.get("points_mm") if isinstance(marks.get("points_mm"), dict) else {}
+    source = marks.get("source") if isinstance(marks.get("source"), dict) else {}
+    confirmed = set(marks.get("confirmed") or []) | set(hand.get("confirmed") or [])
+    moved = set((hand.get("landmarks") or {}).keys())
+    if points:
+        def origin(name: str) -> str:
+            if name in moved:
+                return "placed by hand"
+            text = esc(source.get(name) or MISSING)
+            return text + (" · confirmed by a person" if name in confirmed else " · a guess")
+        out += (f"<h3>Landmarks ({esc(marks.get('side') or MISSING)} side; x, y, z in mm)"
+                "</h3>" + table(["landmark", "x", "y", "z", "where from"],
+                                [[esc(LANDMARK_WORDS.get(k, k)),
+                                  *(fmt(c, 1) for c in (v if isinstance(v, list) else [])),
+                                  origin(k)] for k, v in points.items()],
+                                numeric={1, 2, 3}))
+    trim = hand.get("trim_points") if isinstance(hand.get("trim_points"), dict) else {}
+    if trim:
+        out += "<h3>Trim line points set by hand (mm)</h3>" + table(
+            ["point", "x", "y", "z"],
+            [[esc(TRIM_WORDS.get(k, k)), *(fmt(c, 1) for c in v)] for k, v in trim.items()],
+            numeric={1, 2, 3})
+    strokes = [s for s in hand.get("strokes_described") or [] if isinstance(s, str)]
+    protect = hand.get("protect") or []
+    if strokes:
+        out += "<h3>Brush strokes, in order</h3><ol>" + "".join(
+            f"<li>{esc(s)}</li>" for s in strokes) + "</ol>"
+    if protect:
+        out += f"<p>{len(protect)} protected region(s) left alone by the strokes.</p>"
+    if not (trim or strokes or protect or moved):
+        out += '<p class="muted">Nothing was shaped by hand.</p>'
+    return out
+
+
 def _without_total(report: dict) -> dict:
     """The report's timings without a recorded ``total``: the timings table adds the
     stages up itself, and would count it twice."""
@@ -140,6 +208,7 @@ def _build_html(report: dict, pictures: dict[str, bytes]) -> str:
         "<h2>Warnings</h2>", section_warnings(report),
         "<h2>Pictures</h2>", pictures_html(pictures, skip=("circumferences",)),
         "<h2>Measurements</h2>", _section_measurements(report, chart),
+        "<h2>Rectification</h2>", _section_rectification(report),
         "<h2>Template</h2>", section_template(report),
         "<h2>Checks</h2>", section_checks(report),
         "<h2>Outputs</h2>", section_outputs(report),
