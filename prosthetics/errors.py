@@ -38,3 +38,8 @@ class OutputError(ProstheticsError, OSError):
 
 class CaseError(ProstheticsError, ValueError):
     """A case folder cannot be read, written or trusted."""
+
+
+class Terminated(KeyboardInterrupt):
+    """The process was asked to stop (SIGTERM: a workshop's scheduler, ``kill``, a shut
+    down): handled as Ctrl+C is, so that what is running ends cleanly and says so."""

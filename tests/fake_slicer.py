@@ -5,7 +5,8 @@ PrusaSlicer 2.5 it answers ``--help`` with its version, prints ``--info`` lines 
 lines ("20 => Generating perimeters", not in order of their percentages) and writes G-code
 ending in the statistics comments; it takes ``delay_s`` per step.  ``mode`` makes it fail
 ("fail": an error line on stderr, exit 1), hang after its steps ("hang"), or send Ctrl+C
-(SIGINT) to the process that started it after its third step ("sigint").  Each run appends
+(SIGINT, "sigint") or a request to stop (SIGTERM, "sigterm") to the process that started
+it after its third step.  Each run appends
 its process id to ``pids.txt`` beside the script.
 """
 
@@ -41,10 +42,10 @@ steps = [(10, "Processing triangulated mesh"), (20, "Generating perimeters"),
 for i, (pct, step) in enumerate(steps):
     print(f"{{pct}} => {{step}}")
     sys.stdout.flush()
-    if mode == "sigint" and i == 2:
-        os.kill(os.getppid(), signal.SIGINT)
+    if mode in ("sigint", "sigterm") and i == 2:
+        os.kill(os.getppid(), signal.SIGINT if mode == "sigint" else signal.SIGTERM)
     time.sleep(delay)
-if mode in ("hang", "sigint"):
+if mode in ("hang", "sigint", "sigterm"):
     time.sleep(120)
 if mode == "fail":
     print("[2026-01-01 00:00:00.000002] [0x00007f0000000000] [error]   Empty layers "

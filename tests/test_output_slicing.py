@@ -335,6 +335,32 @@ def test_cli_ctrl_c_while_slicing_keeps_the_files(sample_design, tmp_path, monke
     assert _gone(pid)
 
 
+def test_cli_sigterm_while_slicing_keeps_the_files_and_says_so(sample_design, tmp_path,
+                                                                monkeypatch, capsys):
+    import signal
+
+    import prosthetics.design.session as session
+
+    before = signal.getsignal(signal.SIGTERM)
+    # As a workshop's scheduler stopping a run: SIGTERM in the middle of slicing.
+    fake = fake_slicer.install(tmp_path / "bin", monkeypatch, mode="sigterm", delay_s=0.2)
+    monkeypatch.setattr(session, "run_design", lambda *a, **k: with_slicing(sample_design))
+    out = tmp_path / "out"
+    assert main(["design", str(SAMPLE), "--out", str(out)]) == 143
+    err = capsys.readouterr().err
+    assert err == (f"prosthetics design: stopped (SIGTERM) while slicing; the print files and "
+                   f"reports in {out} are complete, and report.json says the slice did not "
+                   f"finish\n")
+    sl = _report(out)["checks"]["slicer"]
+    assert sl["status"] == "interrupted" and "(SIGTERM)" in sl["message"]
+    html = (out / "report.html").read_text(encoding="utf-8")
+    assert "running" not in sl["status"] and "(SIGTERM)" in html
+    (pid,) = fake_slicer.pids(fake)
+    assert _gone(pid)
+    # The handler is this command's only: afterwards SIGTERM is as it was.
+    assert signal.getsignal(signal.SIGTERM) == before
+
+
 # -- case revisions ----------------------------------------------------------------------------
 def test_a_revision_files_the_reports_with_the_slicers_figures(sample_design, tmp_path,
                                                                monkeypatch):

@@ -13,7 +13,9 @@ import argparse
 import errno
 import json
 import logging
+import signal
 import sys
+import threading
 import time
 import warnings
 from pathlib import Path
@@ -21,7 +23,7 @@ from pathlib import Path
 from prosthetics import __version__
 from prosthetics.cli.case import add_case_parser, cmd_case
 from prosthetics.cli.progress import stage_printer
-from prosthetics.errors import ParameterError, ProstheticsError
+from prosthetics.errors import ParameterError, ProstheticsError, Terminated
 from prosthetics.fileio import atomic_write_with
 from prosthetics.params import parse_set_options
 from prosthetics.resources import exports_dir, sample_scan
@@ -194,21 +196,27 @@ def _progress(out: Path):
                                   "Ctrl+C stops PrusaSlicer, the files stay")
 
 
-def _write(write, design, out: Path, progress, command: str) -> dict | None:
-    """``write(design, out, ...)`` with the slicer's progress shown; None when Ctrl+C
-    stopped the slicer after the files were written (that is then said on stderr)."""
+#: Exit codes of a command stopped by Ctrl+C and by SIGTERM (128 + the signal's number).
+EXIT_INTERRUPTED, EXIT_TERMINATED = 130, 143
+
+
+def _write(write, design, out: Path, progress, command: str) -> dict | int:
+    """``write(design, out, ...)`` with the slicer's progress shown; the exit code when
+    Ctrl+C or SIGTERM stopped the slicer after the files were written (that is then said
+    on stderr)."""
     from prosthetics.design.output import SliceInterrupted
 
     try:
         return write(design, out, progress=progress,
                      slice_progress=progress.slicer if progress is not None else None)
-    except SliceInterrupted:
+    except SliceInterrupted as exc:
         if progress is not None:
             progress.end()
-        print(f"prosthetics {command}: interrupted while slicing; the print files and "
+        what = "stopped (SIGTERM)" if exc.terminated else "interrupted"
+        print(f"prosthetics {command}: {what} while slicing; the print files and "
               f"reports in {out} are complete, and report.json says the slice did not finish",
               file=sys.stderr)
-        return None
+        return EXIT_TERMINATED if exc.terminated else EXIT_INTERRUPTED
 
 
 def cmd_design(args) -> int:
@@ -230,8 +238,8 @@ def cmd_design(args) -> int:
                         units=args.units, progress=progress, landmarks=marks,
                         rectification=hand)
     report = _write(write_design, design, out, progress, "design")
-    if report is None:
-        return 130
+    if isinstance(report, int):
+        return report
     m, ch = report["measurements"], report["checks"]
     print(f"scan      {scan}  ({report['input']['units']}, {report['input']['units_source']})")
     print(f"limb      length {m['length_mm']:.1f} mm, volume {m['volume_ml']:.1f} ml, "
@@ -340,8 +348,8 @@ def cmd_insole(args) -> int:
     design = run_insole(scan, template=args.template, settings=settings, units=args.units,
                         progress=progress)
     report = _write(write_insole, design, out, progress, "insole")
-    if report is None:
-        return 130
+    if isinstance(report, int):
+        return report
     m, ch, ins = report["measurements"], report["checks"], report["insole"]
     mm = ins["measured"]
     print(f"scan      {scan}  ({report['input']['units']}, {report['input']['units_source']})")
@@ -440,11 +448,24 @@ def _os_error_line(exc: OSError) -> str:
     return f"cannot read or write {where} ({exc.strerror or exc}); check the path and the disk"
 
 
+def _terminate(_signum, _frame) -> None:
+    raise Terminated()
+
+
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    with warnings.catch_warnings():
-        _quiet_libraries()
-        return _run(args)
+    # SIGTERM ends a command as Ctrl+C does: nothing half-written, a slice in progress
+    # stopped and said so in the reports.
+    old = None
+    if threading.current_thread() is threading.main_thread():
+        old = signal.signal(signal.SIGTERM, _terminate)
+    try:
+        with warnings.catch_warnings():
+            _quiet_libraries()
+            return _run(args)
+    finally:
+        if old is not None:
+            signal.signal(signal.SIGTERM, old)
 
 
 def _run(args: argparse.Namespace) -> int:
@@ -461,11 +482,15 @@ def _run(args: argparse.Namespace) -> int:
     except OSError as exc:
         print(f"prosthetics {args.command}: error: {_os_error_line(exc)}", file=sys.stderr)
         return 2
-    except KeyboardInterrupt:
+    except KeyboardInterrupt as exc:
         # On a terminal, a new line: the slicer's progress may be on the current one.
         lead = "\n" if sys.stderr.isatty() else ""
+        if isinstance(exc, Terminated):
+            print(f"{lead}prosthetics: stopped (SIGTERM); no output was written",
+                  file=sys.stderr)
+            return EXIT_TERMINATED
         print(f"{lead}prosthetics: interrupted; no output was written", file=sys.stderr)
-        return 130
+        return EXIT_INTERRUPTED
 
 
 if __name__ == "__main__":

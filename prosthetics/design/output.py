@@ -38,7 +38,7 @@ from typing import Any
 import numpy as np
 import trimesh
 
-from prosthetics.errors import ProstheticsError
+from prosthetics.errors import ProstheticsError, Terminated
 from prosthetics.fileio import (
     Staging,
     atomic_write_text,
@@ -106,9 +106,11 @@ class SliceInterrupted(KeyboardInterrupt):
     did not finish.
     """
 
-    def __init__(self, out: Path) -> None:
+    def __init__(self, out: Path, *, terminated: bool = False) -> None:
         super().__init__(f"interrupted while slicing; the files in {out} are complete")
         self.out = out
+        #: Stopped by SIGTERM rather than Ctrl+C.
+        self.terminated = terminated
 
 
 def stl_row(path: Path, mesh: trimesh.Trimesh, fmt: str = "stl", frame: str = "print",
@@ -352,14 +354,16 @@ def _slice_published(report: dict, plan: OutputPlan, pictures: dict, out: Path,
     warnings = report["warnings"]
     try:
         result = plan.slice(to_slice, progress=tick, cancel=cancel)
-    except KeyboardInterrupt:
+    except KeyboardInterrupt as exc:
         seconds = time.perf_counter() - t
+        terminated = isinstance(exc, Terminated)
+        how = "the process was asked to stop (SIGTERM)" if terminated else "Ctrl+C"
         # Best effort: a second Ctrl+C or a full disk leaves the reports saying slicing
         # had not finished, which is true.
         with contextlib.suppress(Exception, KeyboardInterrupt):
-            finish(_stopped_record("interrupted", f"slicing was interrupted (Ctrl+C) after "
+            finish(_stopped_record("interrupted", f"slicing was interrupted ({how}) after "
                                                   f"{seconds:.0f} s", seconds, warnings))
-        raise SliceInterrupted(out) from None
+        raise SliceInterrupted(out, terminated=terminated) from None
     except (ProstheticsError, OSError) as exc:
         finish(_stopped_record("failed", f"slicing stopped: {exc}", time.perf_counter() - t,
                                warnings))
