@@ -543,9 +543,18 @@ class CompareWindow(QMainWindow):
                                     f"(+: the current limb is outside the other)")
         f["deviation_range"].setText(f"{d['min']:+.2f} to {d['max']:+.2f} mm; 95 % of the "
                                      f"surface within ± {d['p95']:.2f} mm")
-        rms = "" if reg["rmse_mm"] is None else f", rms {reg['rmse_mm']:.2f} mm"
-        f["registration"].setText(f"limb frames, then ICP: turned {reg['refinement_deg']:.2f}°, "
-                                  f"shifted {reg['refinement_mm']:.2f} mm{rms}")
+        resid = reg.get("residual_rms_mm", reg.get("rmse_mm"))
+        change = reg.get("uniform_change_mm") or {}
+        parts = [f"limb frames, then fitted: turned {reg['refinement_deg']:.2f}°, "
+                 f"moved {reg['refinement_mm']:.2f} mm"]
+        if "distal_end_rise_mm" in reg:
+            parts.append(f"distal end lifted {reg['distal_end_rise_mm']:+.2f} mm")
+        if change:
+            parts.append(f"uniform thinning {change.get('along_normals', 0.0):+.2f} mm")
+        if resid is not None:
+            parts.append(f"residual {resid:.2f} mm (what the pose and a uniform thinning do "
+                         f"not explain)")
+        f["registration"].setText("; ".join(parts))
         rows = r["circumferences"]
         self.table.setRowCount(len(rows))
         for i, c in enumerate(rows):

