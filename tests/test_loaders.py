@@ -170,9 +170,15 @@ def test_ply_cloud_normals_are_read(tmp_path, limb, encoding, tol):
 # ---------------------------------------------------------------------------------------
 
 
-def test_ply_binary_mesh_with_vertex_normals(tmp_path, limb):
-    path = tmp_path / "mesh.ply"
-    write_ply_custom(path, limb.vertices, faces=limb.faces, normals=limb.vertex_normals)
+@pytest.mark.parametrize("encoding, tol", [("ascii", TEXT_TOL_MM), ("binary", FLOAT32_TOL_MM)])
+def test_ply_mesh_with_vertex_normals(tmp_path, limb, encoding, tol):
+    # Normals that differ from what the faces give (rotated), so reading them cannot be
+    # confused with recomputing them.
+    rng = np.random.default_rng(4)
+    normals = rng.normal(size=(len(limb.vertices), 3))
+    normals /= np.linalg.norm(normals, axis=1, keepdims=True)
+    path = tmp_path / f"mesh_{encoding}.ply"
+    write_ply_custom(path, limb.vertices, faces=limb.faces, normals=normals, encoding=encoding)
 
     scan = load_scan(path)
 
@@ -181,8 +187,32 @@ def test_ply_binary_mesh_with_vertex_normals(tmp_path, limb):
     assert scan.is_mesh
     assert scan.faces.dtype == np.int64
     np.testing.assert_array_equal(scan.faces, limb.faces)
-    assert max_err(scan.points, limb.vertices) <= FLOAT32_TOL_MM
+    assert max_err(scan.points, limb.vertices) <= tol
     assert scan.colors is None
+    # Vertex order is kept, so normal i belongs to point i.
+    assert scan.normals is not None and scan.normals.dtype == np.float64
+    assert max_err(scan.normals, normals) <= 1e-6
+
+
+def test_ply_mesh_without_normals_has_none(tmp_path, limb):
+    path = tmp_path / "mesh_plain.ply"
+    write_ply_custom(path, limb.vertices, faces=limb.faces)
+    scan = load_scan(path)
+    assert scan.is_mesh and scan.normals is None
+
+
+def test_ply_mesh_normals_follow_dropped_far_points(tmp_path, limb):
+    points = limb.vertices.copy()
+    points[5] = [1e7, 1e7, 1e7]                  # one corrupt coordinate
+    normals = np.tile([0.0, 0.0, 1.0], (len(points), 1))
+    normals[6] = [1.0, 0.0, 0.0]
+    path = tmp_path / "mesh_far.ply"
+    write_ply_custom(path, points, faces=limb.faces, normals=normals, encoding="ascii")
+
+    scan = load_scan(path)
+
+    assert len(scan.points) == len(points) - 1 and len(scan.normals) == len(scan.points)
+    np.testing.assert_allclose(scan.normals[5], [1.0, 0.0, 0.0])   # old vertex 6
 
 
 # file type for trimesh, file suffix, tolerance, vertices shared (False: STL, 3 per face)

@@ -55,7 +55,7 @@ from prosthetics.cases.store import (
     remove_tree,
     utc_now,
 )
-from prosthetics.cases.verify import verify_case
+from prosthetics.cases.verify import scan_companions, verify_case
 from prosthetics.errors import OutputError
 from prosthetics.fileio import atomic_write_bytes, rename_into_place, temp_dir_beside
 
@@ -142,6 +142,7 @@ def _case_files(case_path: Path, include_personal: bool) -> list[Path]:
     case = open_case(case_path)
     files = [case_path / CASE_FILE]
     files += [case_path / s["file"] for s in case.scans]
+    files += [case_path / c["file"] for s in case.scans for c in scan_companions(s)]
     for r in case.revisions:
         d = case.revision_dir(r["number"])
         files += sorted(p for p in d.iterdir() if p.is_file())
@@ -435,6 +436,7 @@ def _listed_members(members: _Members, tmp: Path) -> set[str]:
     listed = {CASE_FILE, PERSONAL_FILE}
     listed |= {s["file"] for s in case.scans
                if isinstance(s, dict) and isinstance(s.get("file"), str)}
+    listed |= {c["file"] for s in case.scans for c in scan_companions(s)}
     for i in range(1, len(case.revisions) + 1):
         folder = case.revision_dir(i).relative_to(tmp).as_posix()
         rec_name = f"{folder}/{REVISION_FILE}"

@@ -1,5 +1,11 @@
 """Scans in a case: each added once, stored read-only under a neutral name with its sha256.
 
+A textured OBJ comes with its companions: the material files (MTL) its ``mtllib`` lines
+name and the texture images those name (``map_Kd`` and the like).  They are stored beside
+it under neutral names too (``S02.mtl``, ``S02-t1.png``), each with its sha256 and the name
+the OBJ or MTL gives it, in the scan's ``companions`` list.  A USD or E57 scan is one file
+(a .usda/.usdc/.usd that refers to other files is refused: export a .usdz).
+
 Unless told not to, :func:`add_scan` also cleans, aligns and measures the limb with the
 default settings (the design layer's :class:`~prosthetics.design.session.DesignSession`)
 for the case's trends.  The folder, its index and its lock are
@@ -11,7 +17,8 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-from pathlib import Path
+import re
+from pathlib import Path, PurePosixPath
 
 from prosthetics.cases.ids import check_date, find_personal, personal_values
 from prosthetics.cases.store import (
@@ -25,8 +32,16 @@ from prosthetics.cases.store import (
 from prosthetics.design.session import DesignSession
 from prosthetics.errors import CaseError
 from prosthetics.fileio import atomic_write_bytes
+from prosthetics.scan.formats import USD_SUFFIXES, usd_external_files
 
-_SCAN_SUFFIXES = (".ply", ".obj", ".stl", ".glb", ".gltf", ".off", ".xyz", ".txt", ".pts")
+_SCAN_SUFFIXES = (".ply", ".obj", ".stl", ".glb", ".gltf", ".off", ".xyz", ".txt", ".pts",
+                  ".usdz", ".usda", ".usdc", ".usd", ".e57")
+
+#: OBJ lines naming material files, and MTL statements naming a texture (its file name is
+#: the last word, after any options such as ``-s 1 1 1``).
+_MTLLIB_RE = re.compile(rb"^[ \t]*mtllib[ \t]+([^\r\n]*?)[ \t]*\r?$", re.MULTILINE)
+_TEXTURE_RE = re.compile(rb"^[ \t]*(map_[A-Za-z]+|bump|disp|decal|refl|norm)[ \t]+"
+                         rb"([^\r\n]*?)[ \t]*\r?$", re.MULTILINE | re.IGNORECASE)
 
 
 def add_scan(case: Case, scan_path: str | os.PathLike, *, units: str | None = None,
@@ -54,12 +69,22 @@ def add_scan(case: Case, scan_path: str | os.PathLike, *, units: str | None = No
     data = src.read_bytes()
     if suffix == ".gltf":
         _check_self_contained_gltf(data, src.name)
+    if suffix in USD_SUFFIXES and suffix != ".usdz":
+        _check_self_contained_usd(src)
+    companions = _obj_companions(src, data) if suffix == ".obj" else []
     sha = hashlib.sha256(data).hexdigest()
     _check_new_scan(case, sha)
-    leak = find_personal(data, personal_values(case.personal()))
+    personal = personal_values(case.personal())
+    leak = find_personal(data, personal)
     if leak:
         raise CaseError(f"the scan file holds a personal field of the patient ({leak!r}) in "
                         f"its bytes (a header or comment); export it again without it")
+    for name, _path, blob, _material in companions:
+        leak = find_personal(name.encode("utf-8") + b"\n" + blob, personal)
+        if leak:
+            raise CaseError(f"the scan's companion file {name} holds a personal field of the "
+                            f"patient ({leak!r}) in its name or bytes; export it again "
+                            f"without it")
     measurements = None
     if measure:
         measurements = _measure_scan(src, units)
@@ -68,15 +93,24 @@ def add_scan(case: Case, scan_path: str | os.PathLike, *, units: str | None = No
         _check_new_scan(case, sha)
         sid = f"S{len(case.scans) + 1:02d}"
         rel = f"scans/{sid}{suffix}"
-        dest = case.path / rel
-        if dest.exists():                      # left by a save that was interrupted
-            os.chmod(dest, 0o644)
-            dest.unlink()
-        atomic_write_bytes(dest, data, mode=0o444, what="scan")
+        stored = _companion_names(sid, companions)
+        # Companions first, the scan last: a save stopped half way leaves only files that
+        # verify reports as not in the index.
+        files = [(r, c[2]) for r, c in zip(stored, companions)] + [(rel, data)]
+        for name, blob in files:
+            dest = case.path / name
+            if dest.exists():                  # left by a save that was interrupted
+                os.chmod(dest, 0o644)
+                dest.unlink()
+            atomic_write_bytes(dest, blob, mode=0o444, what="scan")
         checkpoint("scan-written")
         entry = {"id": sid, "file": rel, "sha256": sha, "bytes": len(data),
                  "added_utc": utc_now(), "captured_on": captured_on, "units": units,
                  "note": note, "measurements": measurements}
+        if companions:
+            entry["companions"] = [
+                {"file": r, "name": c[0], "sha256": hashlib.sha256(c[2]).hexdigest(),
+                 "bytes": len(c[2])} for r, c in zip(stored, companions)]
         case.scans.append(entry)
         commit_index(case)
     return entry
@@ -99,6 +133,91 @@ def _check_self_contained_gltf(data: bytes, name: str) -> None:
     if any(u and not u.startswith("data:") for u in uris):
         raise CaseError(f"scan {name} keeps its data in other files ({uris[0]!r}); export it "
                         f"as one .glb file and add that")
+
+
+def _check_self_contained_usd(src: Path) -> None:
+    """A .usda/.usdc/.usd that takes layers or assets from other files is not one scan."""
+    others = usd_external_files(src)
+    if others:
+        raise CaseError(f"scan {src.name} takes part of its data from other files "
+                        f"({others[0]!r}); export it as one .usdz file and add that")
+
+
+def _reference(folder: Path, ref: str, what: str, named_by: str, root: Path) -> Path:
+    """The file ``ref`` names, relative to ``folder``: present, and inside ``root`` (the
+    OBJ's folder), so that no other file of the computer can be carried into the case."""
+    clean = ref.strip().strip('"').replace("\\", "/")
+    rel = PurePosixPath(clean)
+    path = folder.joinpath(*rel.parts)
+    if not clean or rel.is_absolute() or ".." in rel.parts or re.match(r"^[A-Za-z]:", clean) \
+            or (path.exists() and not path.resolve().is_relative_to(root.resolve())):
+        raise CaseError(f"{named_by} names its {what} {ref!r} outside its own folder; keep "
+                        f"the OBJ, its MTL and textures in one folder and add it again")
+    if not path.is_file():
+        raise CaseError(f"{named_by} names the {what} {clean!r}, which is missing (looked for "
+                        f"{path}); put it beside {named_by} or export the scan again")
+    return path
+
+
+def _names_in(line: bytes, folder: Path) -> list[str]:
+    """File names on an ``mtllib`` line: the whole line when such a file exists (a name with
+    spaces), else its words."""
+    text = line.decode("utf-8", errors="replace").strip()
+    if (folder / text.replace("\\", "/")).is_file():
+        return [text]
+    return text.split()
+
+
+def _obj_companions(src: Path, data: bytes) -> list[tuple[str, Path, bytes, bool]]:
+    """The MTL files an OBJ names and the textures those name: (name as written, path,
+    bytes, is a material file), each file once, in the order named.
+
+    Raises
+    ------
+    CaseError
+        One of them is missing (naming it and where it was looked for) or lies outside the
+        OBJ's folder.
+    """
+    out: list[tuple[str, Path, bytes, bool]] = []
+    seen: set[Path] = set()
+
+    def add(name: str, path: Path, material: bool) -> bytes:
+        blob = path.read_bytes()
+        key = path.resolve()
+        if key not in seen:
+            seen.add(key)
+            out.append((name, path, blob, material))
+        return blob
+
+    for m in _MTLLIB_RE.finditer(data):
+        for lib in _names_in(m.group(1), src.parent):
+            mtl = _reference(src.parent, lib, "material file", src.name, src.parent)
+            blob = add(lib, mtl, True)
+            for t in _TEXTURE_RE.finditer(blob):
+                words = t.group(2).decode("utf-8", errors="replace").split()
+                if not words:
+                    continue
+                tex = words[-1]
+                add(tex, _reference(mtl.parent, tex, f"texture ({t.group(1).decode()})",
+                                    mtl.name, src.parent), False)
+    return out
+
+
+def _companion_names(sid: str, companions: list[tuple[str, Path, bytes, bool]]) -> list[str]:
+    """Neutral names in scans/ for a scan's companions: ``S02.mtl`` (then ``S02-m2.mtl``...)
+    for material files, ``S02-t1.png``... for textures (the names given often carry the
+    patient's name, as the scan's own does)."""
+    names, n_mtl, n_tex = [], 0, 0
+    for name, _path, _blob, material in companions:
+        ext = re.sub(r"[^a-z0-9]", "", PurePosixPath(name).suffix.lower())[:8]
+        ext = f".{ext}" if ext else ""
+        if material:
+            n_mtl += 1
+            names.append(f"scans/{sid}{'' if n_mtl == 1 else f'-m{n_mtl}'}.mtl")
+        else:
+            n_tex += 1
+            names.append(f"scans/{sid}-t{n_tex}{ext}")
+    return names
 
 
 def _measure_scan(path: Path, units: str | None) -> dict:

@@ -35,6 +35,14 @@ class Verification:
     signatures: list[dict] = field(default_factory=list)
 
 
+def scan_companions(scan: dict) -> list[dict]:
+    """A scan entry's companion files (``file``, ``sha256``...): the material and textures
+    stored with a textured OBJ; none for other scans."""
+    comps = scan.get("companions") if isinstance(scan, dict) else None
+    return [c for c in comps or [] if isinstance(c, dict) and isinstance(c.get("file"), str)
+            and isinstance(c.get("sha256"), str)]
+
+
 def verify_case(path: str | os.PathLike, trusted: dict | None = None) -> Verification:
     """Check every scan, revision record, output file, the hash chain and the signatures.
 
@@ -59,12 +67,14 @@ def verify_case(path: str | os.PathLike, trusted: dict | None = None) -> Verific
     notes: list[str] = []
     scans_by_id = {s["id"]: s for s in case.scans}
     for s in case.scans:
-        p = case.path / s["file"]
-        if not p.is_file():
-            problems.append(f"scan {s['id']} ({s['file']}): removed")
-        elif file_sha256(p) != s["sha256"]:
-            problems.append(f"scan {s['id']} ({s['file']}): changed (its sha256 differs from "
-                            f"the one recorded when it was added)")
+        # The scan's file, and its companions (a textured OBJ's material and textures).
+        for f in [{"file": s["file"], "sha256": s["sha256"]}, *scan_companions(s)]:
+            p = case.path / f["file"]
+            if not p.is_file():
+                problems.append(f"scan {s['id']} ({f['file']}): removed")
+            elif file_sha256(p) != f["sha256"]:
+                problems.append(f"scan {s['id']} ({f['file']}): changed (its sha256 differs "
+                                f"from the one recorded when it was added)")
     records: list[dict | None] = []
     indexed = set()
     for i, entry in enumerate(case.revisions, start=1):
@@ -143,6 +153,7 @@ def verify_case(path: str | os.PathLike, trusted: dict | None = None) -> Verific
                 problems.append(f"revision {p.name.lstrip('0') or p.name}: not in the index "
                                 f"(removed from the index, or a folder added by hand)")
     listed = {s["file"] for s in case.scans}
+    listed |= {c["file"] for s in case.scans for c in scan_companions(s)}
     if (case.path / "scans").is_dir():
         for p in sorted((case.path / "scans").iterdir()):
             if f"scans/{p.name}" not in listed and not p.name.startswith("."):

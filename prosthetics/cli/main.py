@@ -38,7 +38,8 @@ class _Parser(argparse.ArgumentParser):
 
 def _add_common(p: argparse.ArgumentParser) -> None:
     p.add_argument("--units", choices=["mm", "cm", "m"], default=None,
-                   help="unit of the scan file (default: metres for glTF, otherwise decided "
+                   help="unit of the scan file (default: metres for glTF and E57, the stage's "
+                        "metersPerUnit for USD, otherwise decided "
                         "from the size; an ambiguous size is an error)")
     p.add_argument("--set", dest="settings", action="append", metavar="KEY=VALUE", default=[],
                    help="set a parameter (repeatable); see 'prosthetics templates show NAME'")

@@ -1,8 +1,10 @@
 """Load a scan file into millimetres.
 
-Phone apps export PLY, OBJ, STL, GLB/glTF, and point lists; only glTF says its unit (metres,
-by the specification).  For the others the unit is decided from the object's size, and an
-ambiguous size is an error that names ``--units`` rather than a guess.
+Phone apps export PLY, OBJ, STL, GLB/glTF, USDZ and point lists; scanners E57.  glTF and E57
+are metres by their specifications, and a USD stage says its unit (``metersPerUnit``) and its
+up axis (:mod:`prosthetics.scan.formats` reads those two).  For the others the unit is
+decided from the object's size, and an ambiguous size is an error that names ``--units``
+rather than a guess.
 """
 
 from __future__ import annotations
@@ -18,10 +20,18 @@ import trimesh
 from prosthetics.errors import ScanError, ScanNotFoundError, UnitsError
 from prosthetics.fileio import sha256_file
 from prosthetics.scan.aaop import read_aop
+from prosthetics.scan.formats import (
+    E57_SUFFIXES,
+    METERS_PER_UNIT_RANGE,
+    USD_SUFFIXES,
+    NativeScan,
+    read_e57,
+    read_usd,
+)
 
 #: File endings this module reads.
 SUPPORTED_SUFFIXES = (".ply", ".obj", ".stl", ".glb", ".gltf", ".off", ".xyz", ".txt", ".pts",
-                      ".aop")
+                      ".aop") + USD_SUFFIXES + E57_SUFFIXES
 
 
 class Units(enum.Enum):
@@ -59,9 +69,14 @@ class Scan:
     units : Units
         The unit the file was read in.
     units_source : str
-        How the unit was decided ("size", "glTF specification", "--units").
+        How the unit was decided ("size", "glTF specification", "USD metersPerUnit",
+        "E57 specification", "--units").
     path, sha256, n_input_points
         Provenance for the report.
+    file_transform : (4, 4) float64 or None
+        The transform from the file's coordinates to these, when it is more than the unit's
+        scale (a USD stage's up axis turned to +Z, a metersPerUnit such as inches); None
+        otherwise.  :attr:`file_to_mm` returns it.
     """
 
     points: np.ndarray
@@ -76,6 +91,7 @@ class Scan:
     notes: tuple[str, ...] = field(default=())
     #: Named points (mm, the scan's frame) that came with the file (AAOP landmarks).
     landmarks: dict = field(default_factory=dict)
+    file_transform: np.ndarray | None = None
 
     @property
     def is_mesh(self) -> bool:
@@ -93,6 +109,8 @@ class Scan:
     @property
     def file_to_mm(self) -> np.ndarray:
         """(4, 4) transform from the file's coordinates to these millimetre coordinates."""
+        if self.file_transform is not None:
+            return np.array(self.file_transform, dtype=np.float64)
         m = np.eye(4)
         m[:3, :3] *= self.units.to_mm
         return m
@@ -181,14 +199,25 @@ def _read_with_trimesh(path: Path, suffix: str):
     elif isinstance(loaded, trimesh.PointCloud):
         if loaded.colors is not None and len(loaded.colors) == len(points):
             colors = np.asarray(loaded.colors)[:, :3].astype(np.uint8)
-        meta = loaded.metadata.get("_ply_raw", {}) if loaded.metadata else {}
-        vert = meta.get("vertex", {}).get("data") if isinstance(meta, dict) else None
-        # Binary PLY gives a structured array, ascii PLY a dict of columns.
-        names = tuple(vert) if isinstance(vert, dict) else (
-            getattr(getattr(vert, "dtype", None), "names", None) or ())
-        if vert is not None and all(k in names for k in ("nx", "ny", "nz")):
-            normals = np.column_stack([vert["nx"], vert["ny"], vert["nz"]]).astype(np.float64)
+    if suffix == ".ply":
+        normals = _ply_normals(loaded, len(points))
     return points, faces, colors, normals
+
+
+def _ply_normals(loaded, n_points: int) -> np.ndarray | None:
+    """The vertex normals a PLY stores (nx ny nz), in vertex order, for a cloud or a mesh;
+    None when it has none or their count does not match the vertices."""
+    meta = loaded.metadata.get("_ply_raw", {}) if getattr(loaded, "metadata", None) else {}
+    vert = meta.get("vertex", {}).get("data") if isinstance(meta, dict) else None
+    # Binary PLY gives a structured array, ascii PLY a dict of columns.
+    names = tuple(vert) if isinstance(vert, dict) else (
+        getattr(getattr(vert, "dtype", None), "names", None) or ())
+    if vert is None or not all(k in names for k in ("nx", "ny", "nz")):
+        return None
+    normals = np.column_stack([np.ravel(vert[k]) for k in ("nx", "ny", "nz")])
+    if len(normals) != n_points:
+        return None
+    return normals.astype(np.float64)
 
 
 def load_scan(path: str | os.PathLike, units: Units | str | None = None) -> Scan:
@@ -197,11 +226,14 @@ def load_scan(path: str | os.PathLike, units: Units | str | None = None) -> Scan
     Parameters
     ----------
     path
-        PLY (cloud or mesh, ascii or binary), OBJ, STL (ascii or binary), GLB/glTF (scenes are
-        flattened), OFF, AAOP (.aop, a cylindrical grid; its landmarks come with it) or a
-        plain point list (.xyz/.txt/.pts, "x y z [r g b]" per line).
+        PLY (cloud or mesh, ascii or binary; vertex normals kept), OBJ, STL (ascii or binary),
+        GLB/glTF (scenes are flattened), OFF, USD (.usdz/.usda/.usdc/.usd: meshes or points,
+        transforms applied, Y up turned Z up), E57 (every scan placed by its pose), AAOP
+        (.aop, a cylindrical grid; its landmarks come with it) or a plain point list
+        (.xyz/.txt/.pts, "x y z [r g b]" per line).
     units
-        Force the file's unit; None decides from the size (glTF: metres by specification).
+        Force the file's unit; None decides from the size (glTF, E57: metres by
+        specification; USD: the stage's metersPerUnit).
 
     Raises
     ------
@@ -223,7 +255,11 @@ def load_scan(path: str | os.PathLike, units: Units | str | None = None) -> Scan
         _check_stl(p)
 
     landmarks = {}
-    if suffix in (".xyz", ".txt", ".pts"):
+    native: NativeScan | None = None
+    if suffix in USD_SUFFIXES or suffix in E57_SUFFIXES:
+        native = read_usd(p) if suffix in USD_SUFFIXES else read_e57(p)
+        points, faces, colors, normals = native.points, native.faces, native.colors, None
+    elif suffix in (".xyz", ".txt", ".pts"):
         points, colors = _read_xyz(p)
         faces = normals = None
     elif suffix == ".aop":
@@ -247,7 +283,7 @@ def load_scan(path: str | os.PathLike, units: Units | str | None = None) -> Scan
                         f"the export is corrupt, export the scan again")
     if faces is not None and len(faces) and (faces.min() < 0 or faces.max() >= len(points)):
         raise ScanError(f"{p.name} has faces that index missing vertices; export it again")
-    notes = []
+    notes = list(native.notes) if native is not None else []
     if len(points) >= 100:
         points, faces, colors, normals = _without_far_points(p.name, points, faces, colors,
                                                              normals, notes)
@@ -269,14 +305,54 @@ def load_scan(path: str | os.PathLike, units: Units | str | None = None) -> Scan
         u, source = Units.M, "glTF specification"
     elif suffix == ".aop":
         u, source = Units.MM, "AAOP file"
+    elif native is not None:
+        u, source = _native_units(native, points, p.name)
     else:
         u, source = detect_units(points, p.name), "size"
-    extent = np.ptp(points, axis=0).max() * u.to_mm
-    notes.append(f"read as {u.value} ({source}); {extent:.0f} mm across")
-    return Scan(points=points * u.to_mm, faces=faces, colors=colors,
-                normals=normals, units=u, units_source=source, path=str(p),
-                sha256=sha256_file(p), n_input_points=len(points), notes=tuple(notes),
-                landmarks={k: np.asarray(v) * u.to_mm for k, v in landmarks.items()})
+    if native is None:
+        extent = np.ptp(points, axis=0).max() * u.to_mm
+        notes.append(f"read as {u.value} ({source}); {extent:.0f} mm across")
+        return Scan(points=points * u.to_mm, faces=faces, colors=colors,
+                    normals=normals, units=u, units_source=source, path=str(p),
+                    sha256=sha256_file(p), n_input_points=len(points), notes=tuple(notes),
+                    landmarks={k: np.asarray(v) * u.to_mm for k, v in landmarks.items()})
+    # USD and E57 declare their unit, which need not be one of Units (inches), and USD its
+    # up axis: the whole file-to-mm transform is kept with the scan.
+    scale = u.to_mm if source == "--units" else native.meters_per_unit * 1000.0
+    linear = native.axes * scale
+    file_transform = np.eye(4)
+    file_transform[:3, :3] = linear
+    extent = np.ptp(points, axis=0).max() * scale
+    notes.append(f"read as {u.value} ({source}; 1 unit = {scale:g} mm); {extent:.0f} mm across")
+    return Scan(points=points @ linear.T, faces=faces, colors=colors, normals=None, units=u,
+                units_source=source, path=str(p), sha256=sha256_file(p),
+                n_input_points=len(points), notes=tuple(notes), file_transform=file_transform)
+
+
+def _native_units(native: NativeScan, points: np.ndarray, name: str) -> tuple[Units, str]:
+    """The unit a USD or E57 file declares, as the nearest :class:`Units` and its source.
+
+    A USD stage that does not declare its unit is centimetres by USD's rule; when that makes
+    no limb-sized object, the unit is asked for rather than guessed.
+    """
+    mpu = native.meters_per_unit
+    lo, hi = METERS_PER_UNIT_RANGE
+    if not (np.isfinite(mpu) and lo <= mpu <= hi):
+        raise UnitsError(f"{name}: its metersPerUnit is {mpu:g}, not a unit a scan can have "
+                         f"(expected {lo:g} to {hi:g}: 1 for metres, 0.01 for centimetres); "
+                         f"fix the export or pass --units mm, cm or m")
+    mm = mpu * 1000.0
+    if not native.unit_declared:
+        extent = float(np.ptp(points, axis=0).max()) * mm
+        if not _MM_RANGE[0] <= extent <= _MM_RANGE[1]:
+            raise UnitsError(f"{name} does not say its unit (no metersPerUnit; USD then means "
+                             f"centimetres), which makes it {extent:.3g} mm across; pass "
+                             f"--units mm, cm or m")
+    for u in Units:
+        if abs(u.to_mm - mm) <= 1e-5 * mm:
+            return u, native.unit_source
+    # Another unit (inches, feet): named in the source; the scale itself is exact.
+    return Units.M, f"{native.unit_source} {native.meters_per_unit:g} m"
 
 
 #: A point further from the scan's median than this many times the distance within which
