@@ -151,6 +151,12 @@ def test_cli_design_on_the_sample_slices(tmp_path, capsys):
     ran = {k.replace("-", "_"): v.replace("\\", "\\\\").replace("\n", "\\n")
            for k, v in s["settings"].items() if k not in ("center", "rotate")}
     assert dict(ln[2:].split(" = ", 1) for ln in cfg) == ran
+    # The preset's distal fillet keeps the smooth model more than 0.3 mm from the STL, so
+    # the STEP is the printed part's own triangles as flat faces, and a warning says why.
+    step = r["checks"]["step"]
+    assert step["written"] and step["kind"] == "faceted"
+    assert "does not match the STL" in step["why_not_smooth"]
+    assert any(w.startswith("socket.step holds the printed part as ") for w in r["warnings"])
     # The STEP opens in CadQuery as one valid solid with the STL's volume.
     from prosthetics.geometry.step import read_step_solids
 
@@ -158,6 +164,7 @@ def test_cli_design_on_the_sample_slices(tmp_path, capsys):
     stl = trimesh.load(out / "socket.stl")
     assert len(solids) == 1 and solids[0].isValid()
     assert solids[0].Volume() == pytest.approx(stl.volume, rel=0.005)
+    assert b"socket " + r["input"]["scan_id"].encode() in (out / "socket.step").read_bytes()[:4000]
 
 
 def test_session_reruns_only_what_a_change_invalidates(monkeypatch):

@@ -1,5 +1,8 @@
 """Writing a socket design: print files (STL, 3MF), CAD (STEP), AAOP shape files and reports.
 
+The STEP file is the socket's smooth B-rep (:mod:`prosthetics.sockets.brep_socket`), built
+and checked against the written STL in a process of its own, importing CadQuery there only.
+
 The steps every product shares (staging, the STL read back, reports, the atomic move, then
 slicing and the reports rewritten with its figures) are
 :func:`prosthetics.design.output.write_outputs`; this module adds the socket's own files
@@ -9,8 +12,13 @@ and pictures.
 from __future__ import annotations
 
 import dataclasses
+import multiprocessing
 import os
+import time
 from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import TimeoutError as FuturesTimeout
+from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 from typing import Any
 
@@ -29,6 +37,7 @@ from prosthetics.design.output import (
 )
 from prosthetics.design.registry import Product, register_product
 from prosthetics.design.session import Design, run_design, socket_parameter_groups
+from prosthetics.errors import ProstheticsError
 from prosthetics.limb.measure import proximal_rim_z
 from prosthetics.printing.profiles import get_material, get_printer
 from prosthetics.printing.threemf import write_3mf
@@ -77,11 +86,101 @@ def _write_aop_files(design: Design, folder: Path, stem: str) -> list[dict]:
     return out
 
 
-def _write_step(mesh: trimesh.Trimesh, path: Path) -> dict:
-    # The STEP writer loads CadQuery and OCP (seconds): imported only when a STEP is asked for.
-    from prosthetics.geometry.step import write_step
+#: Seconds the STEP's own process may take before the STEP is given up (with a warning).
+STEP_TIMEOUT_S = 600.0
 
-    return write_step(mesh, path)
+
+def _step_case_id(design: Design) -> str:
+    """The name the STEP header gives the part: the case ID, else the label's, else the
+    scan's anonymous ID."""
+    report = design.report
+    label_id = getattr(design.socket_result.params, "label_case_id", "")
+    return str(report.get("case") or label_id or report["input"]["scan_id"])
+
+
+def _build_step(result, stl_path: str, design_to_print, step_path: str, case_id: str,
+                program: str) -> dict:
+    """In the STEP's own process: the socket's B-rep from its design, checked against the
+    STL as written (moved back into the design frame), then the file; raises
+    GeometryError (and writes nothing) when a check fails."""
+    # CadQuery and OCP load here, in the STEP's process only (see the module docstring).
+    from prosthetics.errors import GeometryError
+    from prosthetics.geometry.step import write_solid_step
+    from prosthetics.sockets.brep_socket import check_against_mesh, label_region, socket_brep
+
+    stl = trimesh.load(stl_path, file_type="stl")
+    stl.apply_transform(np.linalg.inv(np.asarray(design_to_print, dtype=float)))
+    t = time.perf_counter()
+    try:
+        solid, made = socket_brep(result)
+        build_s = time.perf_counter() - t
+        t = time.perf_counter()
+        check = check_against_mesh(solid, stl, exclude=label_region(result.label, stl))
+        check_s = time.perf_counter() - t
+        if not check["ok"]:
+            hint = ("; the distal fillet ring is the usual cause: distal_blend_radius_mm = 0 "
+                    "gives a smooth STEP" if made.get("blend") and "distance" in check["why"]
+                    else "")
+            raise GeometryError(f"it does not match the STL: {check['why']}{hint}")
+    except Exception as exc:  # noqa: BLE001 - OCC raises its own types (Standard_Failure...)
+        # The smooth model is not the printed part: the STEP holds the printed part itself,
+        # its triangles as flat faces (what STEP files of sockets were before), and says why.
+        return _faceted_step(stl, step_path, case_id, program, str(exc))
+    written = write_solid_step(solid, step_path, case_id=case_id, program=program)
+    faces: dict[str, int] = {}
+    for f in solid.Faces():
+        faces[f.geomType().lower()] = faces.get(f.geomType().lower(), 0) + 1
+    return {"kind": "smooth", "faces": faces, "build_s": round(build_s, 3),
+            "check_s": round(check_s, 3), "write_s": written["seconds"], "check": check,
+            "made": made}
+
+
+def _faceted_step(stl: trimesh.Trimesh, step_path: str, case_id: str, program: str,
+                  why: str) -> dict:
+    """The STL's own triangles as one STEP solid of flat faces (the same part, exactly)."""
+    from prosthetics.geometry.step import mesh_to_solid, write_solid_step
+
+    t = time.perf_counter()
+    stl.merge_vertices()
+    solid = mesh_to_solid(stl)
+    build_s = time.perf_counter() - t
+    written = write_solid_step(solid, step_path, case_id=case_id, program=program,
+                               surface_curves=False)
+    vol = round(solid.Volume() / 1000.0, 3)
+    return {"kind": "faceted", "faces": {"plane": int(len(stl.faces))},
+            "build_s": round(build_s, 3), "write_s": written["seconds"],
+            "check": {"ok": True, "volume_brep_ml": vol, "why_not_smooth": why},
+            "made": {"warnings": [f"socket.step holds the printed part as {len(stl.faces)} flat "
+                                  f"faces, not the smooth model: {why}"],
+                     "left_off": [], "timings_s": {}}}
+
+
+def _write_step(design: Design, path: Path, stl: Path) -> tuple[dict | None, str | None]:
+    """The socket's STEP file, built in a process of its own; returns its figures, or None
+    and the one-line warning that says why it was not written.
+
+    The B-rep is built with OpenCascade, which can crash the process it runs in: a spawned
+    process keeps that away from the desktop application and the batch worker, and the
+    STL path never waits on it (it is only started when a STEP is asked for).
+    """
+    to_print = design.orientation.transform if design.orientation is not None else np.eye(4)
+    ctx = multiprocessing.get_context("spawn")
+    t = time.perf_counter()
+    try:
+        with ProcessPoolExecutor(max_workers=1, mp_context=ctx) as pool:
+            job = pool.submit(_build_step, design.socket_result, str(stl), to_print,
+                              str(path), _step_case_id(design), f"prosthetics {__version__}")
+            info = job.result(timeout=STEP_TIMEOUT_S)
+    except BrokenProcessPool:
+        return None, "STEP not written: the CAD kernel (OpenCascade) crashed building it"
+    except FuturesTimeout:
+        return None, f"STEP not written: building it took over {STEP_TIMEOUT_S:.0f} s"
+    except ProstheticsError as exc:
+        return None, f"STEP not written: {exc}"
+    except Exception as exc:  # noqa: BLE001 - OCC raises its own types (Standard_Failure...)
+        return None, f"STEP not written: building it failed ({type(exc).__name__}: {exc})"
+    info["seconds"] = round(time.perf_counter() - t, 3)
+    return info, None
 
 
 def write_design(design: Design, out_dir: str | os.PathLike, *, stem: str = "socket",
@@ -139,11 +238,24 @@ def write_design(design: Design, out_dir: str | os.PathLike, *, stem: str = "soc
                                 transform_design_to_file=np.round(design_to_bed, 9).tolist(),
                                 slicer_settings=opts))
         if "step" in formats:
-            # STEP is for CAD: it keeps the design frame.
+            # STEP is for CAD: it keeps the design frame.  It never fails the design: the
+            # smooth model when it matches the STL, else the STL's own triangles as flat
+            # faces (with a warning saying why), else no STEP and a warning.
             path = folder / f"{stem}.step"
-            extra = _write_step(design.socket, path)
-            rows.append(stl_row(path, design.socket, "step", "design",
-                                **{k: v for k, v in extra.items() if k != "bytes"}))
+            info, why = _write_step(design, path, stl)
+            if info is None:
+                report["warnings"].append(why)
+                report["checks"]["step"] = {"written": False, "why": why}
+            else:
+                check = info.pop("check")
+                made = info.pop("made")
+                report["checks"]["step"] = {"written": True, "kind": info["kind"], **check}
+                report["warnings"].extend(made["warnings"])
+                rows.append({"path": path.name, "format": "step", "frame": "design",
+                             "bytes": path.stat().st_size,
+                             "volume_ml": check["volume_brep_ml"],
+                             "left_off": [x["feature"] for x in made["left_off"]],
+                             "timings_s": made["timings_s"], **info})
         if "aop" in formats:
             rows += _write_aop_files(design, folder, stem)
         return rows
