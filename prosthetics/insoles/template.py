@@ -11,8 +11,10 @@ bed.  It is built from:
    full or 3/4 length; :mod:`prosthetics.insoles.outline`), extruded as a CadQuery solid,
    and cut by the top (manifold3d).
 3. **Heel cup**: a CadQuery wall along the rear of the outline, ``heel_cup_wall_mm``
-   thick, cut by a rim surface standing ``heel_cup_depth_mm`` above the heel's contact
-   point (tilted with the rearfoot post, fading out into the midfoot), joined to the body.
+   thick, cut by a band whose top is the rim surface standing ``heel_cup_depth_mm`` above
+   the heel's contact point (tilted with the rearfoot post, fading out into the midfoot)
+   where that stands above the top, and which is buried in the body elsewhere
+   (:func:`wall_band`); joined to the top's slab before the outline's prism trims both.
 4. **Other foot**: a true mirror about the XZ plane, face winding reversed.
 
 The two CadQuery solids, tessellated, are kept in the geometry cache
@@ -98,10 +100,12 @@ class InsoleParams(Params):
                                          "forefoot and toes")
     rearfoot_posting_deg: float = param(0.0, label="Rearfoot posting", unit="deg", min=-10.0,
                                         max=10.0, help="Wedge about the long axis under the "
-                                                       "heel: + medial (varus), - lateral")
+                                                       "heel: + medial (varus), - lateral; "
+                                                       "clinically up to about 8 either way")
     forefoot_posting_deg: float = param(0.0, label="Forefoot posting", unit="deg", min=-10.0,
                                         max=10.0, help="Wedge under the forefoot: + medial, "
-                                                       "- lateral")
+                                                       "- lateral; clinically up to about 6 "
+                                                       "either way")
     met_pad_height_mm: float = param(0.0, label="Metatarsal pad height", unit="mm", min=0.0,
                                      max=8.0)
     met_pad_offset_mm: float = param(12.0, label="Metatarsal pad offset", unit="mm", min=0.0,
@@ -153,8 +157,9 @@ class InsoleResult:
         Outline polygon (before any mirror).
     top : dict
         The top height field: ``xs`` (nx,), ``ys`` (ny,), ``z`` (nx, ny) mm, and the
-        plantar heights ``plantar`` (nx, ny) and the ``follow`` mask where the top is meant
-        to follow the plantar surface.
+        plantar heights ``plantar`` (nx, ny), the ``follow`` mask where the top is meant
+        to follow the plantar surface, the posting ``wedge`` and the arch fill and pad
+        ``pads`` (nx, ny) mm, the heel cup's ``rim`` (nx, ny) mm.
     side : Side
         The foot the insole is for.
     mirrored : bool
@@ -265,19 +270,20 @@ def top_height_field(foot: Foot, p: InsoleParams, outline, fp=None):
     ms = foot.medial_sign
     # Arch fill: a bump under the medial arch, along x a Gaussian about the arch's peak,
     # across from the foot's middle to its medial edge.
+    pads = np.zeros_like(X)
     if p.arch_fill_mm > 0:
         s = _medial_coordinate(X, Y, foot)
         gx = np.exp(-0.5 * ((X - m.arch_x_mm) / (0.12 * L)) ** 2)
         gy = _smoothstep((s + 0.1) / 0.6) * (1.0 - _smoothstep((s - 0.95) / 0.3))
-        T = T + p.arch_fill_mm * gx * gy
+        pads = pads + p.arch_fill_mm * gx * gy
     if p.met_pad_height_mm > 0:
         cx = m.met_heads_x_mm - p.met_pad_offset_mm
         cy = m.ball_centre_y_mm + ms * 0.08 * m.ball_width_mm
         r = np.sqrt(((X - cx) / (p.met_pad_length_mm / 2)) ** 2
                     + ((Y - cy) / (p.met_pad_width_mm / 2)) ** 2)
-        T = T + p.met_pad_height_mm * np.where(r < 1, np.cos(0.5 * np.pi * r) ** 2, 0.0)
+        pads = pads + p.met_pad_height_mm * np.where(r < 1, np.cos(0.5 * np.pi * r) ** 2, 0.0)
     W = _posting(X, Y, foot, p, outline)
-    T = T + W
+    T = T + pads + W
     # Where the top is meant to follow the plantar surface: inside the footprint by 6 mm,
     # below the caps.
     follow = inner & (plantar - p.top_cover_mm < cap - 1.0)
@@ -290,7 +296,7 @@ def top_height_field(foot: Foot, p: InsoleParams, outline, fp=None):
     T_s = ndimage.gaussian_filter(T, 0.7)
     T = np.where(inner, T, T_s)
     return {"xs": xs, "ys": ys, "z": T, "plantar": plantar, "follow": follow, "wedge": W,
-            "rim": R, "heel_centre": heel, "cap": cap}
+            "pads": pads, "rim": R, "heel_centre": heel, "cap": cap}
 
 
 # ------------------------------------------------------------------------------- solids
@@ -375,18 +381,22 @@ def _prism(poly, z0: float, z1: float):
     return cq.Solid.extrudeLinear(face, cq.Vector(0, 0, z1 - z0))
 
 
-def height_field_slab(xs: np.ndarray, ys: np.ndarray, Z: np.ndarray, z_low: float):
-    """Closed mesh under a height field: top (X, Y, Z), flat bottom at ``z_low``, four sides.
+def height_field_slab(xs: np.ndarray, ys: np.ndarray, Z: np.ndarray, z_low):
+    """Closed mesh between two height fields: top (X, Y, Z), bottom (X, Y, z_low), four
+    sides.
 
     Parameters
     ----------
     xs (nx,), ys (ny,) : float, mm
     Z : (nx, ny) float, mm
+    z_low : float or (nx, ny) float, mm
+        A flat bottom, or a bottom height under each node (below ``Z`` everywhere).
     """
     nx, ny = Z.shape
     X, Y = np.meshgrid(xs, ys, indexing="ij")
     top = np.column_stack([X.ravel(), Y.ravel(), Z.ravel()])
-    bot = np.column_stack([X.ravel(), Y.ravel(), np.full(nx * ny, z_low)])
+    bot = np.column_stack([X.ravel(), Y.ravel(),
+                           np.broadcast_to(np.asarray(z_low, dtype=float), (nx, ny)).ravel()])
     idx = np.arange(nx * ny).reshape(nx, ny)
     a, b = idx[:-1, :-1].ravel(), idx[1:, :-1].ravel()
     c, d = idx[1:, 1:].ravel(), idx[:-1, 1:].ravel()
@@ -406,6 +416,35 @@ def height_field_slab(xs: np.ndarray, ys: np.ndarray, Z: np.ndarray, z_low: floa
     return mesh
 
 
+#: The heel cup wall stands on the top only where its rim is at least this much higher
+#: (mm); a rim closer than that to the top is left out.
+RIM_CLEARANCE_MM = 0.05
+#: The wall's band reaches this far down into the body (mm); where there is no rim its
+#: top is half as deep, so the band is buried in the body there.
+WALL_BAND_DEPTH_MM = 0.5
+
+
+def wall_band(T: np.ndarray, rim: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Top and bottom heights (nx, ny) mm of the heel cup wall's band over the grid.
+
+    The wall is the ring of the outline's rear, cut by this band and joined to the body
+    (whose top is ``T``).  The band's top is the rim where the rim stands more than
+    :data:`RIM_CLEARANCE_MM` above ``T``, elsewhere :data:`WALL_BAND_DEPTH_MM` / 2 below
+    ``T``; its bottom is :data:`WALL_BAND_DEPTH_MM` below ``T``.  So the band's surfaces
+    either cross the top at a clear angle or stay inside the body.
+
+    Why: around the heel the top is capped at the rim's own height (the same wedge added),
+    so a wall cut at the rim has its top on the body's top, different from it only by the
+    rounding of two sums, and a bottom on the bed beside the body's.  The union of those
+    near-coincident faces left slivers that did not weld into one closed solid, at posting
+    angles that looked random (rearfoot -8, -6, -3, -2, +4 and +10 degrees failed on the
+    sample foot).
+    """
+    clear = rim > T + RIM_CLEARANCE_MM
+    top = np.where(clear, rim, T - 0.5 * WALL_BAND_DEPTH_MM)
+    return top, T - WALL_BAND_DEPTH_MM
+
+
 def mirror_y(mesh: trimesh.Trimesh) -> trimesh.Trimesh:
     """A true mirror about the XZ plane (y -> -y), with the face winding reversed so the
     normals still point outward."""
@@ -418,10 +457,13 @@ def build_insole(foot: Foot, params: InsoleParams | None = None) -> InsoleResult
     """Fit the insole template to a foot.
 
     The outline and the heel cup's wall are CadQuery solids (prisms of the parametric
-    outline, from the geometry cache when made before: :func:`outline_solids`); the top is a height-field mesh at ``surface_grid_mm`` (the plantar surface,
-    arch fill, pad and posting wedges); manifold3d intersects and joins them.  (A B-spline
-    top through the same grid made OCC's booleans take 20-70 s and return empty or wrong
-    solids: see docs/insole.md.)
+    outline, from the geometry cache when made before: :func:`outline_solids`); the top is
+    a height-field mesh at ``surface_grid_mm`` (the plantar surface, arch fill, pad and
+    posting wedges).  With manifold3d the wall is cut by its band (:func:`wall_band`) and
+    joined to the slab under the top, and the outline's prism trims the two: the
+    insole's side and bottom are the prism's alone.  (A B-spline top through the same grid
+    made OCC's booleans take 20-70 s and return empty or wrong solids: see
+    docs/insole.md.)
 
     Raises
     ------
@@ -457,23 +499,25 @@ def build_insole(foot: Foot, params: InsoleParams | None = None) -> InsoleResult
     t = time.perf_counter()
     ring = rmax = None
     if p.heel_cup_depth_mm > 0:
-        # The wall's outer side 0.02 mm outside the body's: coincident side faces made
-        # slivers that broke the weld of the joined mesh.
-        ring = outline.buffer(0.02, quad_segs=16).difference(
+        # The wall seen from above reaches 0.5 mm outside the outline (the grid reaches at
+        # least 1 mm), which the outline's prism then trims: the insole's side is one
+        # face, never two close ones.
+        ring = outline.buffer(0.5, quad_segs=16).difference(
             outline.buffer(-p.heel_cup_wall_mm, quad_segs=16))
         ring = ring.intersection(shapely.box(-1e3, -1e3, 0.40 * L, 1e3))
         if ring.geom_type == "MultiPolygon":
             ring = max(ring.geoms, key=lambda g: g.area)
-        rmax = float(top["rim"].max()) + 5.0
+        wall_top, wall_bottom = wall_band(T, top["rim"])
+        rmax = float(wall_top.max()) + 5.0
     prism, ring_mesh = outline_solids(outline, z_bot, float(T.max()) + 5.0, ring, rmax)
     timings["outline_solids"] = time.perf_counter() - t
 
     t = time.perf_counter()
-    slab = height_field_slab(xs, ys, T, z_bot - 1.0)
-    body = to_manifold(prism) ^ to_manifold(slab)
+    upper = to_manifold(height_field_slab(xs, ys, T, z_bot - 1.0))
     if ring is not None:
-        rim = height_field_slab(xs, ys, np.maximum(top["rim"], floor_t), z_bot - 1.0)
-        body = body + (to_manifold(ring_mesh) ^ to_manifold(rim))
+        band = height_field_slab(xs, ys, wall_top, wall_bottom)
+        upper = upper + (to_manifold(ring_mesh) ^ to_manifold(band))
+    body = to_manifold(prism) ^ upper
     mesh = from_manifold(body)
     timings["booleans"] = time.perf_counter() - t
     bodies = mesh.split(only_watertight=False)
@@ -488,7 +532,7 @@ def build_insole(foot: Foot, params: InsoleParams | None = None) -> InsoleResult
     metrics = {"volume_ml": round(float(mesh.volume) / 1000, 3),
                "surface_grid_mm": p.surface_grid_mm, **notes}
     if ring is not None:
-        metrics["heel_cup_wall_area_mm2"] = round(ring.area, 1)
+        metrics["heel_cup_wall_area_mm2"] = round(ring.intersection(outline).area, 1)
     return InsoleResult(mesh=mesh, outline_xy=np.asarray(outline.exterior.coords),
                         top=top, side=side, mirrored=mirrored, params=p, metrics=metrics,
                         timings_s={k: round(v, 3) for k, v in timings.items()},
@@ -641,16 +685,19 @@ def measure_insole(res: InsoleResult, foot: Foot, plantar_truth=None, n_max: int
         out["contact_area_cm2"] = round(float(top["follow"].sum()) * g * g / 100.0, 1)
     out["heel_cup_depth_mm"] = round(float(z_rim - z_heel), 3) if p.heel_cup_depth_mm > 0 \
         else 0.0
-    # Posting: the wedge is top minus plantar; its slope across the foot under the rearfoot
-    # (5-25 % of the length) and the forefoot (72-85 %), from a plane fit.
+    # Posting: the wedge is top minus plantar (and minus the arch fill and the pad, whose
+    # flanks would tilt it: a 4 mm fill read as 1 degree more rearfoot post); its slope
+    # across the foot under the rearfoot (5-25 % of the length) and the forefoot
+    # (72-85 %), from a plane fit.
     ms = foot.medial_sign
+    raised = field("pads") if pads else np.zeros(n_max)
     for name, (a, b) in (("rearfoot_posting_deg", (0.05 * L, 0.25 * L)),
                          ("forefoot_posting_deg", (0.72 * L, 0.85 * L))):
         sel = ok & (xy[:, 0] > a) & (xy[:, 0] < b)
         if sel.sum() < 20:
             out[name] = None
             continue
-        wedge = zt[sel] - plantar_here[sel]
+        wedge = zt[sel] - plantar_here[sel] - raised[sel]
         A = np.column_stack([xy[sel, 0], xy[sel, 1], np.ones(sel.sum())])
         coef, *_ = np.linalg.lstsq(A, wedge, rcond=None)
         out[name] = round(float(np.degrees(np.arctan(ms * coef[1]))), 3)
