@@ -72,9 +72,9 @@ DEFAULT_FIX = "free some space or choose a folder you can write to"
 
 
 def _cannot_write(dest: Path, exc: OSError, what: str, fix: str = DEFAULT_FIX) -> OutputError:
-    if exc.errno == errno.ENOSPC:
-        return disk_full_error(dest.parent if what != "output folder" else dest)
     reason = exc.strerror or str(exc)
+    if exc.errno == errno.ENOSPC:
+        reason += f": {_space(dest)}"
     return OutputError(f"cannot write the {what} {str(dest)!r} ({reason}); {fix}")
 
 
@@ -231,22 +231,25 @@ def _tree_bytes(root: Path) -> int:
     return total
 
 
-def disk_full_error(folder: str | os.PathLike, written_bytes: int = 0) -> OutputError:
-    """The one-line error of a full disk: the folder, the space free and the space needed.
-
-    ``written_bytes`` is what the run had written when the disk filled; the run needs
-    more than that, so the message asks for twice as much and 20 MB more (the reports).
-    """
-    folder = Path(folder)
-    probe = folder if folder.exists() else folder.parent
+def _space(folder: Path, written_bytes: int = 0) -> str:
+    """The space free on the disk holding ``folder`` and about what a run needs: twice what
+    it had written when the disk filled, and 20 MB more (the reports)."""
+    probe = folder
+    while not probe.exists() and probe != probe.parent:
+        probe = probe.parent
     try:
-        free_mb = shutil.disk_usage(probe).free / 1e6
-        free = f"{free_mb:.0f} MB free"
+        free = f"{shutil.disk_usage(probe).free / 1e6:.0f} MB free"
     except OSError:
         free = "no space left"
-    need_mb = 2.0 * written_bytes / 1e6 + 20.0
-    return OutputError(f"the disk holding {str(folder)!r} is full ({free}; this run needs about "
-                       f"{need_mb:.0f} MB); free some space there or pass another --out")
+    return f"{free}, about {2.0 * written_bytes / 1e6 + 20.0:.0f} MB needed"
+
+
+def disk_full_error(folder: str | os.PathLike, written_bytes: int = 0) -> OutputError:
+    """The one-line error of a full disk: the folder, the space free and the space needed
+    (``written_bytes``: what the run had written when the disk filled)."""
+    folder = Path(folder)
+    return OutputError(f"the disk holding {str(folder)!r} is full ({_space(folder, written_bytes)}); "
+                       f"free some space there or pass another --out")
 
 
 class Staging:

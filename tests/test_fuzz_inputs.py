@@ -117,7 +117,7 @@ def test_a_full_disk_names_the_folder_and_the_space(tmp_path, capsys, monkeypatc
     assert cli_main(["design", "--out", str(out), "--set", "slice=false"]) == 2
     line = _one_line(capsys)
     assert f"the disk holding {str(out)!r} is full" in line and "MB free" in line
-    assert "needs about" in line and "--out" in line
+    assert "MB needed" in line and "--out" in line
     assert sorted(p.name for p in out.iterdir()) == ["keep.txt"]
     assert not [p for p in tmp_path.iterdir() if p.name != "out"]
 

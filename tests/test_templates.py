@@ -38,7 +38,8 @@ def test_default_preset_gives_one_printable_body(written):
     assert c["stl_file"]["watertight"]
     assert c["min_wall_mm"] >= d.groups["template"].wall_thickness_mm - 0.1 and c["wall_ok"]
     assert r["kind"] == f"{name}_socket" and r["template"]["preset"] == name
-    assert r["socket"]["label"]["text"].startswith(f"{name.upper()}-PHO")
+    # Labelled with the scan's anonymous ID, never its file name.
+    assert r["socket"]["label"]["text"].startswith(f"{r['input']['scan_id']} ")
     assert sorted(p.name for p in out.iterdir()) == ["report.html", "report.json",
                                                      "socket.step", "socket.stl"]
     if find_slicer() is None:
@@ -53,9 +54,16 @@ def test_step_reimports_as_one_solid_with_the_stl_volume(written):
     stl = trimesh.load(out / "socket.stl")
     solids = read_step_solids(out / "socket.step")
     assert len(solids) == 1 and solids[0].isValid()
-    assert solids[0].Volume() == pytest.approx(stl.volume, rel=0.005)
+    # OCC's volume integrated finely (its default is 0.3 % off on dense B-spline faces).
+    from prosthetics.sockets.brep_socket import volume_mm3
+
+    assert volume_mm3(solids[0]) == pytest.approx(stl.volume, rel=0.005)
     step = next(o for o in r["outputs"] if o["format"] == "step")
-    assert step["faces"] == len(stl.faces)
+    if r["checks"]["step"]["kind"] == "faceted":      # the smooth model failed its check
+        assert step["faces"] == {"plane": len(stl.faces)}
+        assert r["checks"]["step"]["why_not_smooth"]
+    else:                                             # a few smooth faces, no triangles
+        assert step["faces"]["bspline"] >= 4 and sum(step["faces"].values()) < 100
 
 
 def test_cleaned_phone_scan_lies_on_the_crop(written):
