@@ -20,7 +20,6 @@ from prosthetics.design.output import (
     OutputPlan,
     bed_transforms,
     design_name,
-    print_job_options,
     prusaslicer,
     stl_row,
     write_outputs,
@@ -47,6 +46,7 @@ from prosthetics.params import apply_settings, param_infos
 from prosthetics.printing.checks import solid_checks
 from prosthetics.printing.orientation import orientation_check
 from prosthetics.printing.profiles import get_material, get_printer
+from prosthetics.printing.slicer import slice_options
 from prosthetics.printing.threemf import write_3mf
 from prosthetics.reports.insole import insole_pictures, write_insole_report_html
 from prosthetics.scan.loaders import Units, load_scan
@@ -219,7 +219,7 @@ def write_insole(design: InsoleDesign, out_dir, *, stem: str | None = None,
         # The 3MF is a print job: the part stands on the bed's middle (PrusaSlicer refuses
         # a part off the bed), with the very settings of the insole's own slice; the STL
         # keeps the print orientation's coordinates.
-        cfg = print_job_options(printer, material, **settings)
+        cfg = slice_options(printer, material, **settings)
         to_bed, design_to_bed = bed_transforms(report, mesh, printer, design.orientation)
         name = mesh.metadata.get("name") or design_name(report)
         write_3mf(tmf, mesh.copy().apply_transform(to_bed), title=name,

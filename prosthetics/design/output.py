@@ -46,7 +46,7 @@ from prosthetics.fileio import (
     sha256_file,
 )
 from prosthetics.printing.bed import bed_placement
-from prosthetics.printing.slicer import check_slice_settings, slice_options, slice_stl
+from prosthetics.printing.slicer import check_slice_settings, slice_stl
 
 __all__ = ["Progress", "OutputPlan", "SliceInterrupted", "stl_row", "bed_transforms",
            "prusaslicer", "slicer_record", "write_outputs"]
@@ -139,12 +139,6 @@ def bed_transforms(report: dict, part: trimesh.Trimesh, printer,
     if orientation is None:
         return part_to_bed, part_to_bed
     return part_to_bed, part_to_bed @ orientation.transform
-
-
-def print_job_options(printer, material, **settings) -> dict[str, str]:
-    """PrusaSlicer's options of the slice :func:`prusaslicer` runs with these settings,
-    for a 3MF print job (the part placed on the bed by the file, so not turned here)."""
-    return slice_options(printer, material, **settings)
 
 
 def prusaslicer(printer, material, **settings) -> Callable[..., Any]:

@@ -30,7 +30,6 @@ from prosthetics.design.output import (
     OutputPlan,
     bed_transforms,
     design_name,
-    print_job_options,
     prusaslicer,
     stl_row,
     write_outputs,
@@ -40,6 +39,7 @@ from prosthetics.design.session import Design, run_design, socket_parameter_grou
 from prosthetics.errors import ProstheticsError
 from prosthetics.limb.measure import proximal_rim_z
 from prosthetics.printing.profiles import get_material, get_printer
+from prosthetics.printing.slicer import slice_options
 from prosthetics.printing.threemf import write_3mf
 from prosthetics.reports.html import write_report_html
 from prosthetics.reports.pictures import (
@@ -227,7 +227,7 @@ def write_design(design: Design, out_dir: str | os.PathLike, *, stem: str = "soc
             # Its settings are those of the design's own slice, so slicing the delivered
             # file gives the report's filament and time.
             path = folder / f"{stem}.3mf"
-            opts = print_job_options(printer, material, **slice_settings)
+            opts = slice_options(printer, material, **slice_settings)
             write_3mf(path, part.copy().apply_transform(to_bed),
                       title=part.metadata.get("name") or design_name(report),
                       application=f"prosthetics {__version__}",
