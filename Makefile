@@ -10,8 +10,11 @@ export UV_NATIVE_TLS := 1
 # Debian packages: Open3D needs libusb, libGL and libgomp at import; PrusaSlicer's command
 # line slices the exported STL to prove it prints; Qt's xcb platform plugin needs the xcb
 # libraries (with one missing Qt aborts with "no Qt platform plugin could be initialized");
-# the desktop tests run on a virtual screen (Xvfb), where VTK renders with Mesa.
+# the desktop tests run on a virtual screen (Xvfb), where VTK renders with Mesa; WeasyPrint
+# lays out the PDF reports with Pango, in Noto fonts (Naskh and Nastaliq for Urdu); the
+# tests read the PDFs back with poppler's pdftotext and pdftoppm.
 APT_PACKAGES := libusb-1.0-0 libgl1 libgomp1 prusa-slicer \
+	libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-noto-core poppler-utils \
 	xvfb xauth libgl1-mesa-dri libegl1 libfontconfig1 fonts-dejavu-core libdbus-1-3 libxrender1 libxi6 \
 	libxcb-icccm4 libxcb-keysyms1 libxcb-image0 libxcb-render-util0 libxcb-xkb1 \
 	libxkbcommon-x11-0 libxcb-cursor0 libxcb-shape0
