@@ -3,7 +3,11 @@
     prosthetics-gui [SCAN | CASE_FOLDER | CASE.case.json]
     prosthetics-gui --screenshot OUT.png [--step template] [--size 1400x900] [SCAN|CASE]
 
-With no argument the sample scan opens.  ``--screenshot`` runs the whole design, shows the
+With no argument the sample scan opens.  ``--config FILE``, ``--lang en|ur``, ``-v`` and
+``-q`` are those of the ``prosthetics`` command; they are read before Qt starts, a bad
+configuration exits 2 with one line, and the language chosen (by ``--lang`` or the
+file) and the configuration file given are left in ``PROSTHETICS_LANG`` and
+``PROSTHETICS_CONFIG`` (and :data:`LANGUAGE`, :data:`CONFIG`) for the window.  ``--screenshot`` runs the whole design, shows the
 chosen step, saves a picture of the window and exits (0 on success, 2 on an error in the
 design, 1 on a time-out).  ``--exit-when-shown`` prints when the window was shown and when
 the interface was built (seconds since the epoch) and exits; the start-up benchmark uses it.
@@ -12,12 +16,19 @@ the interface was built (seconds since the epoch) and exits; the start-up benchm
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import time
 
 STEP_NAMES = ("scan", "clean", "align", "measure", "rectify", "template", "export")
 #: --step aliases
 STEP_ALIASES = {"distance": "rectify", "socket": "template"}
+#: The environment variable that holds the reports' language chosen at start-up.
+LANG_ENV_VAR = "PROSTHETICS_LANG"
+#: The configuration read at start-up, and the language chosen by ``--lang`` or by the
+#: configuration file (None: neither chose one), set by :func:`main`.
+CONFIG = None
+LANGUAGE: str | None = None
 
 
 def _size(text: str) -> tuple[int, int]:
@@ -43,6 +54,14 @@ def build_parser() -> argparse.ArgumentParser:
         description="Desktop application: phone scan of a residual limb to a 3D-printable "
                     "socket.")
     p.add_argument("--version", action="version", version=f"prosthetics-gui {_version()}")
+    p.add_argument("--config", metavar="FILE",
+                   help="configuration file (default: $PROSTHETICS_CONFIG, else the user's "
+                        "config.toml; see 'prosthetics config show')")
+    p.add_argument("--lang", choices=["en", "ur"],
+                   help="language of the reports (overrides the configuration's)")
+    p.add_argument("-v", "--verbose", action="count", default=0,
+                   help="log more on stderr: -v INFO, -vv DEBUG with libraries")
+    p.add_argument("-q", "--quiet", action="store_true", help="log errors only")
     p.add_argument("path", nargs="?", help="scan file, case folder (or its case.json) or "
                                            "single-file case (*.case.json); default: the "
                                            "sample scan")
@@ -66,9 +85,36 @@ def build_parser() -> argparse.ArgumentParser:
     return p
 
 
+def _settings(args) -> int | None:
+    """Read the configuration and set up logging, before Qt starts; 2 (after one line on
+    stderr) when the configuration is unusable."""
+    global CONFIG, LANGUAGE
+    from prosthetics.cli.progress import configure_logging
+    from prosthetics.config import CONFIG_ENV_VAR, load_config
+    from prosthetics.errors import ProstheticsError
+
+    configure_logging(args.verbose, args.quiet)
+    try:
+        CONFIG = load_config(args.config)
+    except ProstheticsError as exc:
+        print(f"prosthetics-gui: error: {exc}", file=sys.stderr)
+        return 2
+    # A language given here or in the file is the launcher's choice; without one the
+    # window keeps its own (the language saved from View > Language).
+    LANGUAGE = args.lang or (CONFIG.language if "report.language" in CONFIG.given else None)
+    if LANGUAGE:
+        os.environ[LANG_ENV_VAR] = LANGUAGE
+    if args.config:
+        os.environ[CONFIG_ENV_VAR] = os.path.abspath(CONFIG.source)
+    return None
+
+
 def main(argv: list[str] | None = None) -> int:
     t_start = time.time()
     args = build_parser().parse_args(argv)
+    rc = _settings(args)
+    if rc is not None:
+        return rc
     from PySide6.QtCore import QTimer
 
     from .mainwindow import MainWindow, qapp

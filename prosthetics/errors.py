@@ -36,6 +36,10 @@ class OutputError(ProstheticsError, OSError):
     """The output folder cannot be written."""
 
 
+class ConfigError(ProstheticsError, ValueError):
+    """The configuration file cannot be read, or a key in it is unknown or wrong."""
+
+
 class CaseError(ProstheticsError, ValueError):
     """A case folder cannot be read, written or trusted."""
 

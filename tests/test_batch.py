@@ -116,7 +116,9 @@ def test_broken_rows_fail_alone_and_reruns_redo_only_what_changed(folder, capsys
     assert "heel_cup_depth_mm = 45 mm is outside its range" in status["impossible"]["error"]
     for cid in good:
         files = sorted(p.name for p in (out / cid).iterdir())
-        assert files == sorted([f"{cid}.stl", f"{cid}.3mf", "report.json", "report.html"])
+        assert files == sorted([f"{cid}.stl", f"{cid}.3mf", "report.json", "report.html",
+                                "report.pdf"])
+        assert sorted(o.split("/")[1] for o in status[cid]["outputs"]) == files
         report = json.loads((out / cid / "report.json").read_text())
         assert report["checks"]["watertight"] and report["batch"]["case_id"] == cid
         assert status[cid]["outputs"][0] == f"{cid}/{cid}.stl"

@@ -44,6 +44,13 @@ def one_line(text: str) -> str:
     return lines[0]
 
 
+@pytest.fixture(autouse=True)
+def no_user_config(tmp_path_factory, monkeypatch):
+    """The commands run with the built-in defaults, never the user's configuration file."""
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path_factory.mktemp("xdg")))
+    monkeypatch.setenv("PROSTHETICS_CONFIG", "")
+
+
 @pytest.fixture
 def stages_guard(monkeypatch):
     """Fail the test if the pipeline gets past cleaning (align, template, writing).
@@ -410,3 +417,25 @@ def test_stage_printer_prints_one_line_per_finished_stage(capsys):
     lines = capsys.readouterr().err.splitlines()
     assert [ln.split()[0] for ln in lines] == ["load", "clean", "align", "export", "report"]
     assert all(ln.rstrip().endswith(" s") for ln in lines)
+
+
+@pytest.mark.parametrize("text, phrase", [
+    ('[print]\nprinter = "ender9"\n', '[print] printer = "ender9" is not a known printer'),
+    ('[report]\nlangauge = "ur"\n', "unknown key 'langauge' in [report]"),
+], ids=["unknown-printer", "unknown-key"])
+def test_design_bad_config_exits_2_before_the_scan_is_read(tmp_path, capsys, stages_guard,
+                                                          text, phrase):
+    config = tmp_path / "clinic.toml"
+    config.write_text(text, encoding="utf-8")
+    scan = make_empty(tmp_path)
+    out_dir = tmp_path / "out"
+    stages_guard("none")
+
+    rc = main(["design", str(scan), "--out", str(out_dir), "--config", str(config)])
+
+    captured = capsys.readouterr()
+    assert rc == 2
+    line = one_line(captured.err)
+    assert line.startswith(f"{DESIGN_ERROR}{config}: ") and phrase in line
+    assert captured.out == ""
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["clinic.toml", "empty.ply"]

@@ -4,8 +4,10 @@ cluster, each case's files in its own folder, and a summary of what failed and w
 from prosthetics.batch.runner import (
     RUNNERS,
     BatchResult,
+    CaseFailed,
     CaseSpec,
     ManifestError,
+    SchedulerError,
     kinds,
     read_manifest,
     run_batch,
@@ -15,5 +17,6 @@ from prosthetics.batch.runner import (
     write_summary,
 )
 
-__all__ = ["RUNNERS", "kinds", "BatchResult", "CaseSpec", "ManifestError", "read_manifest",
-           "run_batch", "run_case", "run_product", "worker_main", "write_summary"]
+__all__ = ["RUNNERS", "kinds", "BatchResult", "CaseFailed", "CaseSpec", "ManifestError",
+           "SchedulerError", "read_manifest", "run_batch", "run_case", "run_product",
+           "worker_main", "write_summary"]

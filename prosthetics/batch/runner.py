@@ -12,7 +12,13 @@ limit is recorded as failed and the others go on.  Each case's files are written
 staging folder and swapped into ``OUT/<case_id>`` only when all of them are complete.
 
 A case is skipped when its folder holds a report whose input hash (scan bytes, kind,
-template preset, side, overrides and tool version) equals the one computed now.
+template preset, side, overrides and tool version) equals the one computed now; its summary
+entry then keeps the figures of the run that made its files (time, volume, slicer figures),
+marked ``reused``.
+
+On a Dask cluster a failed case is a failed (erred) Dask task whose exception,
+:class:`CaseFailed`, says the same one-line reason as the summary; the batch goes on with
+the other cases all the same.
 """
 
 from __future__ import annotations
@@ -53,6 +59,23 @@ RESERVED_NAMES = ("summary.json", "summary.csv")
 
 class ManifestError(ProstheticsError, ValueError):
     """The manifest cannot be used at all (a row and column are named)."""
+
+
+class SchedulerError(ManifestError):
+    """The Dask scheduler cannot be reached or used (the address and what to check named)."""
+
+
+class CaseFailed(ProstheticsError):
+    """A case failed: raised by the task that ran it on a Dask worker, so that Dask counts
+    the task as failed (erred).  Its message is the summary's one-line reason; ``entry`` is
+    the case's summary entry."""
+
+    def __init__(self, reason: str, entry: dict) -> None:
+        super().__init__(reason)
+        self.entry = entry
+
+    def __reduce__(self):           # sent back from the worker: both arguments travel
+        return (type(self), (str(self), self.entry))
 
 
 @dataclasses.dataclass(frozen=True, kw_only=True)
@@ -268,11 +291,10 @@ def run_case(spec: CaseSpec, out_root: str | os.PathLike) -> dict:
         report = RUNNERS.get(spec.kind, run_product)(spec, staging, batch_info)
         final = out_root / spec.case_id
         swap_folder(staging, final)
-        entry["outputs"] = [f"{spec.case_id}/{Path(o['path']).name}"
-                            for o in report.get("outputs", [])]
-        entry["outputs"] += [f"{spec.case_id}/report.json", f"{spec.case_id}/report.html"]
+        entry["outputs"] = case_outputs(report, final, spec.case_id)
         entry["status"] = "ok"
         entry["warnings"] = len(report.get("warnings", []))
+        entry.update(report_figures(report), reused=False)
     except ProstheticsError as exc:
         entry["error"] = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
     except Exception as exc:  # noqa: BLE001 - a batch must go on; the message says it is ours
@@ -284,20 +306,68 @@ def run_case(spec: CaseSpec, out_root: str | os.PathLike) -> dict:
     return entry
 
 
-def previous_entry(spec: CaseSpec, out_root: Path) -> dict | None:
-    """The summary entry of an earlier run whose inputs are unchanged, else None."""
+#: The reports a case folder holds (the PDF only when it could be made).
+REPORT_FILES = ("report.json", "report.html", "report.pdf")
+
+
+def case_outputs(report: dict, folder: Path, case_id: str) -> list[str]:
+    """A case's files, relative to the output folder: the print files its report lists,
+    then the reports that are there."""
+    names = [Path(o["path"]).name for o in report.get("outputs", [])]
+    names += [n for n in REPORT_FILES if n not in names and (folder / n).is_file()]
+    return [f"{case_id}/{n}" for n in names]
+
+
+def report_figures(report: dict) -> dict:
+    """The figures of a case's report that its summary entry shows: the part's volume, and
+    the slicer's print time and filament when it sliced; and when the report was made."""
+    checks = report.get("checks") or {}
+    slicer = checks.get("slicer") or {}
+    sliced = bool(slicer.get("ran") and slicer.get("ok"))
+    return {"volume_ml": checks.get("volume_ml"),
+            "print_time_s": slicer.get("print_time_s") if sliced else None,
+            "filament_g": slicer.get("filament_g") if sliced else None,
+            "made_utc": report.get("created_utc", "")}
+
+
+def earlier_entries(out_root: Path) -> dict[str, dict]:
+    """The entries of the summary an earlier run left in ``out_root``, by case ID."""
+    try:
+        doc = json.loads((out_root / "summary.json").read_text(encoding="utf-8"))
+        return {e["case_id"]: e for e in doc.get("cases", [])
+                if isinstance(e, dict) and "case_id" in e}
+    except (OSError, ValueError, AttributeError, TypeError, KeyError):
+        return {}
+
+
+def previous_entry(spec: CaseSpec, out_root: Path, earlier: dict | None = None) -> dict | None:
+    """The summary entry of an earlier run whose inputs are unchanged, else None.
+
+    The entry is marked ``skipped`` and ``reused``; it keeps the figures of the run that made
+    the files: its time and worker memory from the earlier summary (``earlier``, an entry of
+    it, when its input hash matches), else the design's own time from the report, and the
+    volume and slicer figures from the report.
+    """
     report_path = out_root / spec.case_id / "report.json"
     try:
         report = json.loads(report_path.read_text(encoding="utf-8"))
-        if report.get("batch", {}).get("input_hash") != case_hash(spec):
+        input_hash = report.get("batch", {}).get("input_hash")
+        if input_hash != case_hash(spec):
             return None
-    except (OSError, ValueError, ProstheticsError):
+    except (OSError, ValueError, AttributeError, ProstheticsError):
         return None
-    outputs = [f"{spec.case_id}/{Path(o['path']).name}" for o in report.get("outputs", [])]
-    return {"case_id": spec.case_id, "kind": spec.kind, "status": "skipped", "time_s": 0.0,
-            "outputs": outputs + [f"{spec.case_id}/report.json", f"{spec.case_id}/report.html"],
-            "error": "", "input_hash": report["batch"]["input_hash"],
-            "warnings": len(report.get("warnings", []))}
+    before = earlier if (earlier and earlier.get("input_hash") == input_hash
+                         and earlier.get("status") in ("ok", "skipped")) else {}
+    time_s = before.get("time_s") or (report.get("timings_s") or {}).get("total") or 0.0
+    entry = {"case_id": spec.case_id, "kind": spec.kind, "status": "skipped",
+             "time_s": time_s,
+             "outputs": case_outputs(report, out_root / spec.case_id, spec.case_id),
+             "error": "", "input_hash": input_hash,
+             "warnings": len(report.get("warnings", []))}
+    if before.get("worker_peak_mb") is not None:
+        entry["worker_peak_mb"] = before["worker_peak_mb"]
+    entry.update(report_figures(report), reused=True)
+    return entry
 
 
 # -- worker processes --------------------------------------------------------------------
@@ -464,6 +534,7 @@ class BatchResult:
     wall_time_s: float
     workers: int
     scheduler: str | None
+    dashboard: str | None = None
 
     @property
     def exit_code(self) -> int:
@@ -478,7 +549,8 @@ def run_batch(manifest: str | os.PathLike, out: str | os.PathLike, *, workers: i
               scheduler: str | None = None, force: bool = False, timeout_s: float = 900.0,
               progress: Callable[[dict, int, int], None] | None = None,
               worker_cmd: list[str] | None = None,
-              connect_timeout_s: float = 20.0) -> BatchResult:
+              connect_timeout_s: float = 6.0,
+              notify: Callable[[str], None] | None = None) -> BatchResult:
     """Run every case of a manifest; write the case folders and the summary.
 
     Parameters
@@ -493,8 +565,17 @@ def run_batch(manifest: str | os.PathLike, out: str | os.PathLike, *, workers: i
         Per-case time limit.
     progress
         Called after each case with (entry, done, total).
+    connect_timeout_s
+        How long to wait for the scheduler to answer.
+    notify
+        Called with a line about the run (the scheduler's workers and dashboard).
     """
     t0 = time.perf_counter()
+    if scheduler:
+        # First, so that a wrong address is said within seconds, before the manifest's
+        # scans are read and hashed.
+        need_distributed()
+        check_scheduler(scheduler, connect_timeout_s)
     cases = read_manifest(manifest)
     out_root = Path(out).resolve()
     try:
@@ -516,20 +597,23 @@ def run_batch(manifest: str | os.PathLike, out: str | os.PathLike, *, workers: i
             if progress:
                 progress(entry, done_count, len(cases))
 
+    earlier = {} if force else earlier_entries(out_root)
     for spec in cases:
-        prev = None if force else previous_entry(spec, out_root)
+        prev = None if force else previous_entry(spec, out_root, earlier.get(spec.case_id))
         if prev is not None:
             finish(prev)
         else:
             todo.append(spec)
+    dashboard = None
     if todo:
         if scheduler:
-            _run_on_dask(todo, out_root, scheduler, timeout_s, finish, connect_timeout_s)
+            dashboard = _run_on_dask(todo, out_root, scheduler, timeout_s, finish,
+                                     connect_timeout_s, notify or (lambda line: None))
         else:
             _run_local(todo, out_root, workers, timeout_s, finish, worker_cmd or worker_command())
     result = BatchResult(entries=[entries[c.case_id] for c in cases], manifest=str(manifest),
                          out=str(out_root), wall_time_s=round(time.perf_counter() - t0, 2),
-                         workers=workers, scheduler=scheduler)
+                         workers=workers, scheduler=scheduler, dashboard=dashboard)
     write_summary(result)
     return result
 
@@ -571,48 +655,156 @@ def _run_local(todo: list[CaseSpec], out_root: Path, workers: int, timeout_s: fl
 
 
 def run_case_in_process(spec_dict: dict, out_root: str, timeout_s: float) -> dict:
-    """Run one case in a fresh worker process here (the unit of work on a Dask worker)."""
+    """Run one case in a fresh worker process here (the unit of work on a Dask worker).
+
+    Returns the case's summary entry when it is done; raises :class:`CaseFailed` (the
+    summary's one-line reason, the entry with it) when it failed, so that the Dask task
+    fails too and the scheduler and its dashboard count it."""
     spec = CaseSpec(**spec_dict)
     root = Path(out_root)
     logs = root / ".logs"
     logs.mkdir(parents=True, exist_ok=True)
     worker = _Worker(worker_command(), logs / f"dask-{spec.case_id}.log")
     try:
-        return worker.run(spec, root, timeout_s)
+        entry = worker.run(spec, root, timeout_s)
     finally:
         worker.close()
+    if entry.get("status") == "failed":
+        raise CaseFailed(entry.get("error") or "failed", entry)
+    return entry
 
 
-def _run_on_dask(todo: list[CaseSpec], out_root: Path, address: str, timeout_s: float,
-                 finish: Callable[[dict], None], connect_timeout_s: float) -> None:
+def _one_line(exc: BaseException) -> str:
+    text = " ".join(str(exc).split())
+    return text[:300] if text else type(exc).__name__
+
+
+def need_distributed() -> None:
+    """Raise :class:`ManifestError` saying how to install Dask when it is missing."""
     try:
         # Dask is an optional extra (prosthetics[cluster]), needed only with a scheduler.
-        from distributed import Client, as_completed
+        import distributed  # noqa: F401
     except ImportError:
         raise ManifestError("--scheduler needs Dask distributed; install it with "
                             "pip install 'prosthetics[cluster]'") from None
+
+
+def check_scheduler(address: str, timeout_s: float) -> dict:
+    """Ask the Dask scheduler at ``address`` who it is, within ``timeout_s`` in all.
+
+    Returns its identity (with its workers).  Raises :class:`SchedulerError`, naming the
+    address and what to check, when nothing answers in time, when something that is not a
+    Dask scheduler answers (a web page, another service), or when the address is malformed.
+    A Dask client alone waits without end on a port that answers in another protocol.
+    """
+    # Dask is an optional extra (prosthetics[cluster]), needed only with a scheduler.
+    import asyncio
+
+    from distributed.comm import connect
+    from distributed.security import Security
+
+    phase = ["connect"]
+    # TLS settings, if any, from Dask's configuration, as a Client takes them.
+    connection_args = Security().get_connection_args("client")
+
+    async def ask() -> dict:
+        comm = await connect(address, timeout=timeout_s, **connection_args)
+        phase[0] = "ask"
+        try:
+            await comm.write({"op": "identity", "reply": True})
+            return await comm.read()
+        finally:
+            comm.abort()
+
+    def run() -> dict:
+        return asyncio.run(asyncio.wait_for(ask(), timeout_s))
+
+    check = ("check the address and port (the scheduler's port, 8786 unless it was started "
+             "with another; not the dashboard's), that 'dask scheduler' is running there "
+             "and that no firewall blocks the port")
+    # In a thread of its own, so that a caller's running event loop is no obstacle.
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        try:
+            answer = pool.submit(run).result()
+        except ValueError as exc:
+            if phase[0] == "connect":
+                raise SchedulerError(f"--scheduler {address!r} is not a scheduler address "
+                                     f"({_one_line(exc)}); give it as tcp://HOST:8786") from None
+            answer = exc
+        except (OSError, TimeoutError, asyncio.TimeoutError) as exc:
+            if phase[0] == "connect":
+                why = (f"no answer within {timeout_s:g} s"
+                       if isinstance(exc, (TimeoutError, asyncio.TimeoutError))
+                       or "Timed out" in str(exc) else _one_line(exc))
+                raise SchedulerError(f"cannot reach the Dask scheduler at {address!r} ({why}); "
+                                     f"{check}") from None
+            answer = exc
+        except Exception as exc:  # noqa: BLE001 - whatever the other end sent back
+            answer = exc
+    if not isinstance(answer, dict) or answer.get("type") != "Scheduler":
+        raise SchedulerError(f"cannot reach the Dask scheduler at {address!r}: something "
+                             f"answers there, but not as a Dask scheduler; {check}")
+    return answer
+
+
+def _case_entry(fut, spec: CaseSpec, out_root: Path) -> dict:
+    """The summary entry of a finished Dask task: its result, or the failed case's entry
+    that its :class:`CaseFailed` carries, or a failure that names what went wrong."""
+    if fut.status == "finished":
+        return fut.result()
     try:
-        client = Client(address, timeout=connect_timeout_s)
-    except (OSError, TimeoutError) as exc:
-        raise ManifestError(f"cannot reach the Dask scheduler at {address!r} ({exc}); check "
-                            f"the address") from None
+        exc = fut.exception()
+    except Exception as cancelled:  # noqa: BLE001 - a cancelled task has no exception
+        exc = cancelled
+    if isinstance(exc, CaseFailed):
+        return exc.entry
+    _clean_staging(out_root, spec.case_id)     # left by a worker lost mid-case
+    return _failed(spec, f"the Dask task failed ({type(exc).__name__}: {_one_line(exc)}); "
+                         f"see the Dask worker's log", 0.0)
+
+
+def _run_on_dask(todo: list[CaseSpec], out_root: Path, address: str, timeout_s: float,
+                 finish: Callable[[dict], None], connect_timeout_s: float,
+                 notify: Callable[[str], None]) -> str | None:
+    """Run the cases as Dask tasks at ``address``; returns the dashboard's link."""
+    # Dask is an optional extra (prosthetics[cluster]), needed only with a scheduler.
+    from distributed import Client, as_completed
+
     try:
+        client = Client(address, timeout=connect_timeout_s, set_as_default=False)
+    except Exception as exc:  # noqa: BLE001 - any failure to connect is the same advice
+        raise SchedulerError(f"cannot reach the Dask scheduler at {address!r} "
+                             f"({_one_line(exc)}); check the address and that the scheduler "
+                             f"is running") from None
+    try:
+        dashboard = _dashboard_link(client)
+        n = len(client.nthreads())
+        notify(f"scheduler {address}: {n} worker{'s' if n != 1 else ''}"
+               + ("" if n else " (the cases wait until a worker connects)")
+               + (f"; dashboard {dashboard}" if dashboard else ""))
         futures = {client.submit(run_case_in_process, s.as_dict(), str(out_root), timeout_s,
                                  pure=False, key=f"case-{s.case_id}-{os.urandom(4).hex()}"): s
                    for s in todo}
-        for fut in as_completed(futures):
-            spec = futures[fut]
-            try:
-                finish(fut.result())
-            except Exception as exc:  # noqa: BLE001 - a lost worker fails one case only
-                finish(_failed(spec, f"the Dask worker failed ({type(exc).__name__}: {exc})",
-                               0.0))
+        for fut in as_completed(futures, loop=client.loop):
+            finish(_case_entry(fut, futures[fut], out_root))
     finally:
         client.close()
+    return dashboard
+
+
+def _dashboard_link(client) -> str | None:
+    """The scheduler's dashboard address, None when it runs without one."""
+    try:
+        if "dashboard" not in client.scheduler_info().get("services", {}):
+            return None
+        return client.dashboard_link
+    except Exception:  # noqa: BLE001 - the dashboard is a convenience only
+        return None
 
 
 SUMMARY_FIELDS = ("case_id", "kind", "status", "time_s", "outputs", "error", "input_hash",
-                  "worker_peak_mb")
+                  "worker_peak_mb", "volume_ml", "print_time_s", "filament_g", "reused",
+                  "made_utc")
 
 
 def write_summary(result: BatchResult) -> None:
@@ -621,7 +813,8 @@ def write_summary(result: BatchResult) -> None:
     doc = {"schema": "prosthetics.batch/1", "tool": {"name": "prosthetics",
                                                       "version": __version__},
            "manifest": str(result.manifest), "workers": result.workers,
-           "scheduler": result.scheduler, "wall_time_s": result.wall_time_s,
+           "scheduler": result.scheduler, "dashboard": result.dashboard,
+           "wall_time_s": result.wall_time_s,
            "counts": result.counts(), "cases": result.entries}
     atomic_write_text(out / "summary.json", json.dumps(doc, indent=2))
     buf = io.StringIO()

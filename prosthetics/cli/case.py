@@ -19,7 +19,7 @@ from pathlib import Path
 
 from prosthetics.cases import LEVELS, SIDES, CaseError, find_cases, new_case, open_case, verify_case
 from prosthetics.cases.trends import circumference_change, trends
-from prosthetics.cli.progress import stage_printer
+from prosthetics.cli.progress import cli_progress
 from prosthetics.params import parse_set_options
 
 PASSPHRASE_ENV = "PROSTHETICS_PASSPHRASE"
@@ -214,7 +214,9 @@ def _design(args) -> int:
 
     case = open_case(args.case)
     key = _signing_key(args)
-    progress = stage_printer() if sys.stderr.isatty() else None
+    # The configuration's printer and materials are not applied: a revision starts from
+    # the latest revision's settings, which they would override.
+    progress = cli_progress(getattr(args, "verbose", 0) or 0, bool(getattr(args, "quiet", False)))
     rec = design_revision(case, scan_id=args.scan, template=args.template,
                           settings=parse_set_options(args.settings), units=args.units,
                           author=args.author, note=args.note, progress=progress,

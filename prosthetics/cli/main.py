@@ -1,7 +1,14 @@
-"""Command line: ``prosthetics design|clean|measure|compare|templates|insole|batch|case``.
+"""Command line: ``prosthetics design|clean|measure|compare|templates|insole|batch|case|
+config|completion``.
 
 A bad input or parameter exits 2 with one line on stderr that says what was wrong and how to
 fix it; nothing half-written is left behind.
+
+Every command takes the global options ``--config FILE``, ``--lang en|ur``, ``-v``/``-vv``,
+``-q`` and ``--version``, before or after its name.  The configuration file
+(:mod:`prosthetics.config`) gives defaults under the ``--set`` values; log records go to
+stderr (:func:`prosthetics.cli.progress.configure_logging`), and so does the progress of
+``design`` and ``insole`` (drawn on a terminal; INFO lines with ``-v`` elsewhere).
 
 Each command imports the layers it runs (design, scan, limb, reports, batch) inside itself,
 so that ``prosthetics --help`` and ``--version`` answer at once.
@@ -10,7 +17,9 @@ so that ``prosthetics --help`` and ``--version`` answer at once.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import errno
+import inspect
 import json
 import logging
 import signal
@@ -22,11 +31,24 @@ from pathlib import Path
 
 from prosthetics import __version__
 from prosthetics.cli.case import add_case_parser, cmd_case
-from prosthetics.cli.progress import stage_printer
-from prosthetics.errors import ParameterError, ProstheticsError, Terminated
-from prosthetics.fileio import atomic_write_with
+from prosthetics.cli.progress import cli_progress, configure_logging, stop_live
+from prosthetics.config import (
+    LANGUAGES,
+    TEMPLATE,
+    Config,
+    config_path,
+    load_config,
+    user_config_path,
+)
+from prosthetics.errors import ConfigError, ParameterError, ProstheticsError, Terminated
+from prosthetics.fileio import atomic_write_text, atomic_write_with
 from prosthetics.params import parse_set_options
 from prosthetics.resources import exports_dir, sample_scan
+
+log = logging.getLogger(__name__)
+
+#: The shells ``prosthetics completion`` writes a script for.
+COMPLETION_SHELLS = ("bash", "zsh", "tcsh")
 
 
 class _Parser(argparse.ArgumentParser):
@@ -148,7 +170,106 @@ def build_parser() -> argparse.ArgumentParser:
     t.add_argument("name", nargs="?", help="preset name or PRESET.toml (for show)")
 
     add_case_parser(sub)
+
+    g = sub.add_parser("config", help="show the configuration in force, or write a template",
+                       description="The configuration file gives a clinic's defaults (clinic, "
+                                   "clinician, report language, printer, materials, batch "
+                                   "workers); see docs/config.md.")
+    gs = g.add_subparsers(dest="config_command", required=True, parser_class=_Parser)
+    gs.add_parser("show", help="print the settings in force and the file they came from",
+                  description="Print every setting in force and the file it was read from "
+                              "(--config FILE, PROSTHETICS_CONFIG, or the user's "
+                              "config.toml).")
+    gi = gs.add_parser("init", help="write a commented configuration file",
+                       description="Write a commented template to the user's config.toml "
+                                   "(or to --config FILE); an existing file is kept unless "
+                                   "--force is given.")
+    gi.add_argument("--force", action="store_true", help="replace an existing file")
+
+    cp = sub.add_parser("completion", help="print a shell completion script",
+                        description="Print a completion script for the shell, made from this "
+                                    "command line's own parser; README.md says how to "
+                                    "install it.")
+    cp.add_argument("shell", choices=COMPLETION_SHELLS)
+
+    _add_global_options(parser)
     return parser
+
+
+def _add_global_options(parser: argparse.ArgumentParser, top: bool = True,
+                        seen: set[int] | None = None) -> None:
+    """``--config``, ``--lang``, ``-v``, ``-q`` (and ``--version``) on ``parser`` and every
+    sub-command's parser.  On a sub-command they are stored under ``sub_<name>`` with no
+    default, so that an option given before the command name is not reset by the
+    sub-command's parser (see :func:`_merge_global_options`)."""
+    seen = set() if seen is None else seen
+    if id(parser) in seen:
+        return
+    seen.add(id(parser))
+    pre = "" if top else "sub_"
+
+    def default(value):
+        return value if top else argparse.SUPPRESS
+
+    g = parser.add_argument_group("global options")
+    g.add_argument("--config", dest=pre + "config", metavar="FILE", default=default(None),
+                   help="configuration file (default: $PROSTHETICS_CONFIG, else the user's "
+                        "config.toml; see 'prosthetics config show')")
+    g.add_argument("--lang", dest=pre + "lang", choices=LANGUAGES, default=default(None),
+                   help="language of the reports (overrides the configuration's)")
+    g.add_argument("-v", "--verbose", dest=pre + "verbose", action="count",
+                   default=default(0),
+                   help="say more on stderr: -v the stages and settings (INFO), -vv "
+                        "everything, libraries included (DEBUG)")
+    g.add_argument("-q", "--quiet", dest=pre + "quiet", action="store_true",
+                   default=default(False),
+                   help="print only errors and the results: no progress, no log lines")
+    if not top:
+        g.add_argument("--version", action="version", version=f"prosthetics {__version__}")
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            for child in action.choices.values():
+                _add_global_options(child, top=False, seen=seen)
+
+
+def _merge_global_options(args: argparse.Namespace) -> argparse.Namespace:
+    """Fold the global options given after a command's name into those given before it
+    (after wins; ``-v`` counts add up)."""
+    for name in ("config", "lang", "quiet"):
+        value = vars(args).pop("sub_" + name, None)
+        if value not in (None, False):
+            setattr(args, name, value)
+    args.verbose = (args.verbose or 0) + (vars(args).pop("sub_verbose", None) or 0)
+    return args
+
+
+#: Arguments that complete as file names (positional by dest, options by flag) and as
+#: folder names, in the completion scripts.
+_FILE_POSITIONALS = {"scan", "scan_a", "scan_b", "manifest", "case", "package", "name"}
+_FILE_OPTIONS = {"--out", "--config", "--landmarks", "--rectification", "--template",
+                 "--from-legacy", "--key-passphrase-file", "--passphrase-file", "--sign",
+                 "--trust"}
+_FOLDER_ARGUMENTS = {"--root", "--into", "folder"}
+
+
+def _mark_completions(parser: argparse.ArgumentParser, file: dict, folder: dict,
+                      seen: set[int] | None = None) -> None:
+    """Tell shtab which arguments complete as file and folder names."""
+    seen = set() if seen is None else seen
+    if id(parser) in seen:
+        return
+    seen.add(id(parser))
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            for child in action.choices.values():
+                _mark_completions(child, file, folder, seen)
+            continue
+        names = set(action.option_strings) or {action.dest}
+        if names & _FOLDER_ARGUMENTS:
+            action.complete = folder
+        elif names & _FILE_OPTIONS or (not action.option_strings
+                                       and action.dest in _FILE_POSITIONALS):
+            action.complete = file
 
 
 def _front(args):
@@ -184,32 +305,92 @@ def _print_written(report: dict, out: Path) -> int:
     for o in report["outputs"]:
         print(f"wrote     {o['path']}")
     print(f"wrote     {out / 'report.json'}\nwrote     {out / 'report.html'}")
+    if (out / "report.pdf").is_file():
+        print(f"wrote     {out / 'report.pdf'}")
     for w in report["warnings"]:
         print(f"warning   {w}", file=sys.stderr)
     return 0
 
 
-def _progress(out: Path):
-    """The stage printer of ``design`` and ``insole`` on a terminal, else None."""
-    if not sys.stderr.isatty():
-        return None
-    return stage_printer(on_slice=f"written   {out} (print files and reports); now slicing: "
-                                  "Ctrl+C stops PrusaSlicer, the files stay")
+def _progress(out: Path, args=None):
+    """The progress of ``design`` and ``insole``: drawn on a terminal, INFO log lines
+    elsewhere with ``-v``, none with ``-q`` (or elsewhere without ``-v``)."""
+    return cli_progress(getattr(args, "verbose", 0) or 0, bool(getattr(args, "quiet", False)),
+                        on_slice=f"written   {out} (print files and reports); now slicing: "
+                                 "Ctrl+C stops PrusaSlicer, the files stay")
+
+
+def _config(args) -> Config:
+    """The configuration the command runs with (``--lang`` applied)."""
+    config = getattr(args, "loaded_config", None)
+    if config is None:
+        config = _load_config(args)
+    return config
+
+
+def _load_config(args) -> Config:
+    config = load_config(getattr(args, "config", None))
+    if getattr(args, "lang", None):
+        config = dataclasses.replace(config, language=args.lang)
+    return config
+
+
+def _run_settings(args, config: Config) -> dict:
+    """The ``--set`` values over the configuration's defaults for the run's kind; a
+    default the preset sets itself is left to the preset (``insole_three_quarter_petg``
+    stays PETG whatever the clinic's insole material)."""
+    from prosthetics.design.presets import resolve_template
+
+    settings = parse_set_options(args.settings)
+    preset = resolve_template(args.template)
+    defaults = config.settings_for(preset.builder)
+    for key in [k for k in defaults if k in preset.parameters]:
+        if key not in settings:
+            log.info("%s: the preset %s sets %s = %s; the configuration's %s is not used",
+                     key, preset.name, key, preset.parameters[key], defaults[key])
+        del defaults[key]
+    merged = {**defaults, **settings}
+    log.info("template %s (%s); settings %s", preset.name, preset.builder,
+             ", ".join(f"{k}={v}" for k, v in merged.items()) or "none")
+    if defaults:
+        log.debug("from the configuration: %s", defaults)
+    return merged
+
+
+def _report_options(write, config: Config) -> dict:
+    """What the configuration gives the reports (``record``, ``lang``, ``templates_dir``,
+    ``pdf``), each only to a writer that takes it."""
+    try:
+        params = inspect.signature(write).parameters
+    except (TypeError, ValueError):
+        return {}
+    extra: dict = {}
+    if "record" in params:
+        extra["record"] = config.record()
+    if "lang" in params:
+        extra["lang"] = config.language
+    if "templates_dir" in params and config.report_templates is not None:
+        extra["templates_dir"] = config.report_templates
+    if "pdf" in params:
+        extra["pdf"] = config.pdf
+    return extra
 
 
 #: Exit codes of a command stopped by Ctrl+C and by SIGTERM (128 + the signal's number).
 EXIT_INTERRUPTED, EXIT_TERMINATED = 130, 143
 
 
-def _write(write, design, out: Path, progress, command: str) -> dict | int:
+def _write(write, design, out: Path, progress, command: str, **options) -> dict | int:
     """``write(design, out, ...)`` with the slicer's progress shown; the exit code when
     Ctrl+C or SIGTERM stopped the slicer after the files were written (that is then said
-    on stderr)."""
+    on stderr).  ``options`` go to the writer (``record``, ``lang``)."""
     from prosthetics.design.output import SliceInterrupted
 
+    log.info("writing %s", out)
     try:
         return write(design, out, progress=progress,
-                     slice_progress=progress.slicer if progress is not None else None)
+                     slice_progress=progress.slicer if progress is not None else None,
+                     **options)
     except SliceInterrupted as exc:
         if progress is not None:
             progress.end()
@@ -225,10 +406,11 @@ def cmd_design(args) -> int:
     from prosthetics.design.socket_writer import write_design
     from prosthetics.limb.landmarks import read_landmarks
 
+    config = _config(args)
     scan = Path(args.scan) if args.scan else sample_scan()
     out = Path(args.out) if args.out else exports_dir() / scan.stem
-    progress = _progress(out)
-    settings = parse_set_options(args.settings)
+    settings = _run_settings(args, config)
+    progress = _progress(out, args)
     if args.formats:
         settings["formats"] = args.formats
     from prosthetics.sockets.rectification import read_rectification
@@ -238,7 +420,8 @@ def cmd_design(args) -> int:
     design = run_design(scan, template=args.template, settings=settings,
                         units=args.units, progress=progress, landmarks=marks,
                         rectification=hand)
-    report = _write(write_design, design, out, progress, "design")
+    report = _write(write_design, design, out, progress, "design",
+                    **_report_options(write_design, config))
     if isinstance(report, int):
         return report
     m, ch = report["measurements"], report["checks"]
@@ -340,15 +523,17 @@ def cmd_templates(args) -> int:
 def cmd_insole(args) -> int:
     from prosthetics.design.insole import run_insole, write_insole
 
+    config = _config(args)
     scan = Path(args.scan) if args.scan else sample_scan("foot_phone.ply")
     out = Path(args.out) if args.out else exports_dir() / scan.stem
-    settings = parse_set_options(args.settings)
+    settings = _run_settings(args, config)
     if args.side:
         settings["side"] = args.side
-    progress = _progress(out)
+    progress = _progress(out, args)
     design = run_insole(scan, template=args.template, settings=settings, units=args.units,
                         progress=progress)
-    report = _write(write_insole, design, out, progress, "insole")
+    report = _write(write_insole, design, out, progress, "insole",
+                    **_report_options(write_insole, config))
     if isinstance(report, int):
         return report
     m, ch, ins = report["measurements"], report["checks"], report["insole"]
@@ -380,14 +565,18 @@ def cmd_batch(args) -> int:
         raise ParameterError(f"--timeout {args.timeout:g}: give a number of seconds above 0")
     show = _BatchProgress(sys.stderr)
     result = run_batch(args.manifest, args.out, workers=args.workers, scheduler=args.scheduler,
-                       force=args.force, timeout_s=args.timeout, progress=show)
+                       force=args.force, timeout_s=args.timeout, progress=show,
+                       notify=show.note)
     show.close()
     c = result.counts()
+    where = f" on {result.scheduler}" if result.scheduler else ""
     print(f"{len(result.entries)} cases: {c['ok']} ok, {c['failed']} failed, {c['skipped']} "
-          f"skipped (unchanged) in {result.wall_time_s:.0f} s")
+          f"skipped (unchanged) in {result.wall_time_s:.0f} s{where}")
     for e in result.entries:
         if e["status"] == "failed":
             print(f"failed    {e['case_id']}: {e['error']}")
+    if result.dashboard:
+        print(f"dashboard {result.dashboard}")
     print(f"wrote     {Path(result.out) / 'summary.csv'}\n"
           f"wrote     {Path(result.out) / 'summary.json'}")
     return result.exit_code
@@ -406,8 +595,10 @@ class _BatchProgress:
         self.counts[entry["status"]] += 1
         if not self.tty:
             extra = f": {entry['error']}" if entry["error"] else ""
-            print(f"[{done}/{total}] {entry['case_id']} {entry['status']} "
-                  f"{entry['time_s']:.1f} s{extra}", file=self.stream, flush=True)
+            took = (f"(unchanged; made in {entry['time_s']:.1f} s)" if entry.get("reused")
+                    else f"{entry['time_s']:.1f} s")
+            print(f"[{done}/{total}] {entry['case_id']} {entry['status']} {took}{extra}",
+                  file=self.stream, flush=True)
             return
         elapsed = time.monotonic() - self.t0
         ran = done - self.counts["skipped"]
@@ -420,20 +611,73 @@ class _BatchProgress:
                           f"ETA {int(eta // 60)}:{int(eta % 60):02d} ")
         self.stream.flush()
 
+    def note(self, line: str) -> None:
+        """A line about the run as a whole (the scheduler, its workers and dashboard)."""
+        print(line, file=self.stream, flush=True)
+
     def close(self) -> None:
         if self.tty:
             self.stream.write("\n")
 
 
+def cmd_config(args) -> int:
+    if args.config_command == "init":
+        target = Path(args.config).expanduser() if args.config else user_config_path()
+        if target.exists() and not args.force:
+            raise ConfigError(f"{target} exists and is kept; pass --force to replace it with "
+                              f"a fresh template")
+        atomic_write_text(target, TEMPLATE, what="config file",
+                          fix="pass --config FILE with a path you can write to")
+        print(f"wrote     {target}")
+        return 0
+    config = _config(args)
+    path, why = config_path(args.config)
+    origin = {"--config": "given by --config", "PROSTHETICS_CONFIG": "named by "
+              "PROSTHETICS_CONFIG", "user": "the user's configuration"}.get(why)
+    if path is None:
+        print(f"file      none: the built-in defaults (a file at {user_config_path()} would "
+              f"be read; 'prosthetics config init' writes one)")
+    else:
+        print(f"file      {path} ({origin})")
+    for key, value in config.rows():
+        note = ""
+        if key == "report.language" and getattr(args, "lang", None):
+            note = "  (--lang)"
+        elif path is not None and key not in config.given:
+            note = "  (default)" if value is not None else ""
+        shown = "not set" if value is None else (
+            ("true" if value else "false") if isinstance(value, bool) else value)
+        print(f"{key:<20} {shown}{note}")
+    return 0
+
+
+def cmd_completion(args) -> int:
+    import shtab
+
+    parser = build_parser()
+    _mark_completions(parser, shtab.FILE, shtab.DIRECTORY)
+    script = shtab.complete(parser, shell=args.shell)
+    sys.stdout.write(script if script.endswith("\n") else script + "\n")
+    return 0
+
+
 COMMANDS = {"design": cmd_design, "clean": cmd_clean, "measure": cmd_measure,
             "compare": cmd_compare, "templates": cmd_templates, "batch": cmd_batch,
-            "insole": cmd_insole, "case": cmd_case}
+            "insole": cmd_insole, "case": cmd_case, "config": cmd_config,
+            "completion": cmd_completion}
+
+#: Commands that run without reading the configuration (they must work when it is broken).
+_NO_CONFIG = {"completion"}
 
 
-def _quiet_libraries() -> None:
+def _quiet_libraries(verbosity: int = 0) -> None:
     """Library chatter never reaches the terminal as raw text: trimesh logs a file it cannot
     parse (with a traceback) before raising, and numpy warns about corrupt numbers; what
-    went wrong is said once, by the error this command prints."""
+    went wrong is said once, by the error this command prints.  With ``-vv`` both are
+    shown, as DEBUG and WARNING log records."""
+    if verbosity >= 2:
+        logging.captureWarnings(True)
+        return
     logging.getLogger("trimesh").setLevel(logging.CRITICAL)
     warnings.simplefilter("ignore")
 
@@ -454,7 +698,11 @@ def _terminate(_signum, _frame) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    args = _merge_global_options(build_parser().parse_args(argv))
+    restore_logging = configure_logging(args.verbose, args.quiet)
+    trimesh_level = logging.getLogger("trimesh").level
+    log.debug("prosthetics %s, command line %s", __version__,
+              sys.argv[1:] if argv is None else argv)
     # SIGTERM ends a command as Ctrl+C does: nothing half-written, a slice in progress
     # stopped and said so in the reports.
     old = None
@@ -462,16 +710,36 @@ def main(argv: list[str] | None = None) -> int:
         old = signal.signal(signal.SIGTERM, _terminate)
     try:
         with warnings.catch_warnings():
-            _quiet_libraries()
+            _quiet_libraries(0 if args.quiet else args.verbose)
             return _run(args)
     finally:
         if old is not None:
             signal.signal(signal.SIGTERM, old)
+        logging.captureWarnings(False)
+        logging.getLogger("trimesh").setLevel(trimesh_level)
+        restore_logging()
+
+
+def _prepare(args: argparse.Namespace) -> None:
+    """Read the configuration (a bad one is an error of this command) and apply its
+    defaults to the options that take one."""
+    if args.command in _NO_CONFIG or getattr(args, "config_command", None) == "init":
+        return
+    config = _load_config(args)
+    args.loaded_config = config
+    log.info("configuration: %s", config.source or "none, the built-in defaults")
+    if args.command == "batch" and args.workers is None and config.workers is not None:
+        args.workers = config.workers
+        log.info("batch workers: %d (from the configuration)", config.workers)
 
 
 def _run(args: argparse.Namespace) -> int:
     try:
-        return COMMANDS[args.command](args)
+        try:
+            _prepare(args)
+            return COMMANDS[args.command](args)
+        finally:
+            stop_live()
     except ProstheticsError as exc:
         print(f"prosthetics {args.command}: error: {exc}", file=sys.stderr)
         return 2
