@@ -157,7 +157,8 @@ def test_filed_case_layout_and_chain(filed_case):
     assert rec["report"]["case"] == c.case_id
     assert rec["settings"]["template"]["wall_thickness_mm"] == 5.0
     assert set(rec["files"]) == {f"{c.case_id}-r0002.stl", f"{c.case_id}-r0002.3mf",
-                                 "report.json", "report.html", "record.html"}
+                                 "report.json", "report.html", "report.pdf", "record.html",
+                                 "record.pdf"}
     # The print files carry the case ID only: the STL header and the 3MF object's name.
     stl = (c.revision_dir(2) / f"{c.case_id}-r0002.stl").read_bytes()
     header = f"prosthetics {__version__} case {c.case_id} revision 2 mm"
@@ -192,7 +193,7 @@ def test_measurement_history(filed_case, aligned_truth):
     assert change[1]["mean_change_percent"] == pytest.approx(expected, abs=0.3)
     assert t[1]["volume_ml"] < t[0]["volume_ml"]
     html = (filed_case.revision_dir(3) / "record.html").read_text(encoding="utf-8")
-    for text in (filed_case.case_id, "Revision 3", "sign-off", "Measurement history",
+    for text in (filed_case.case_id, "Revision 3", "Sign-off", "Measurement history",
                  record_sha256(filed_case.revision(2)), "Rectification", "Landmarks",
                  "@media print"):
         assert text in html, text

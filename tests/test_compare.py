@@ -176,7 +176,7 @@ def test_compare_page_says_what_it_measured(truth_mesh, tmp_path):
     assert main(["compare", str(TRUTH_STL), str(path), "--out", str(out)]) == 0
     r = json.loads((out / "compare.json").read_text())
     page = (out / "compare.html").read_text()
-    assert "registration residual" in page and "point-to-surface" in page
+    assert "Registration residual" in page and "point-to-surface" in page
     assert f"at the distal end (within 5 mm of it) {r['deviation_mm']['distal_mean']:+.2f} mm" in page
     assert r["deviation_mm"]["distal_mean"] == pytest.approx(-1.0, abs=0.05)
     assert "tape B (mm)" in page and "convex hull" in page

@@ -158,7 +158,8 @@ def test_files_are_published_before_slicing_and_the_reports_rewritten(sample_des
         if not during:
             # While the slicer runs, the folder already holds every file, complete.
             names = sorted(x.name for x in out.iterdir())
-            assert names == ["report.html", "report.json", "socket.3mf", "socket.stl"]
+            assert names == ["report.html", "report.json", "report.pdf", "socket.3mf",
+                             "socket.stl"]
             assert trimesh.load(out / "socket.stl").is_watertight
             during.append(_report(out))
             during.append({"html": (out / "report.html").read_text(encoding="utf-8")})
@@ -252,7 +253,7 @@ def test_ctrl_c_while_slicing_stops_the_slicer_and_says_so(sample_design, tmp_pa
                "the print files are complete" in w for w in r["warnings"])
     assert not any("had not finished" in w for w in r["warnings"])
     assert "slicing was interrupted" in (out / "report.html").read_text(encoding="utf-8")
-    assert sorted(p.name for p in out.iterdir()) == ["report.html", "report.json",
+    assert sorted(p.name for p in out.iterdir()) == ["report.html", "report.json", "report.pdf",
                                                      "socket.3mf", "socket.stl"]
     assert trimesh.load(out / "socket.stl").is_watertight
     _no_leftovers(out.parent, out)

@@ -84,7 +84,7 @@ def test_write_outputs(sample_design, tmp_path):
     out = tmp_path / "case"
     report = pipeline.write_design(sample_design, out)
     names = sorted(p.name for p in out.iterdir())
-    assert names == ["report.html", "report.json", "socket.3mf", "socket.stl"]
+    assert names == ["report.html", "report.json", "report.pdf", "socket.3mf", "socket.stl"]
     assert [p.name for p in tmp_path.iterdir()] == ["case"]   # no temporary folder left
     stl = (out / "socket.stl").read_bytes()
     n = struct.unpack("<I", stl[80:84])[0]
@@ -151,12 +151,13 @@ def test_cli_design_on_the_sample_slices(tmp_path, capsys):
     ran = {k.replace("-", "_"): v.replace("\\", "\\\\").replace("\n", "\\n")
            for k, v in s["settings"].items() if k not in ("center", "rotate")}
     assert dict(ln[2:].split(" = ", 1) for ln in cfg) == ran
-    # The preset's distal fillet keeps the smooth model more than 0.3 mm from the STL, so
-    # the STEP is the printed part's own triangles as flat faces, and a warning says why.
+    # The STEP is the smooth model, distal fillet ring included, checked against the STL:
+    # B-spline walls, the adapter's exact cylinders and planes, no facets.
     step = r["checks"]["step"]
-    assert step["written"] and step["kind"] == "faceted"
-    assert "does not match the STL" in step["why_not_smooth"]
-    assert any(w.startswith("socket.step holds the printed part as ") for w in r["warnings"])
+    assert step["written"] and step["kind"] == "smooth", step
+    assert step["faces"]["bspline"] >= 3 and step["faces"]["cylinder"] >= 4
+    assert sum(step["faces"].values()) < 300
+    assert not any(w.startswith("socket.step holds the printed part as ") for w in r["warnings"])
     # The STEP opens in CadQuery as one valid solid with the STL's volume.
     from prosthetics.geometry.step import read_step_solids
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import io
 import re
 import subprocess
@@ -169,8 +170,10 @@ def test_full_report_html(tmp_path, pictures):
     assert "generic_220" in text and "220 × 220 × 250 mm" in text
     assert "socket.stl" in text and "120" in text
     assert "abababababab…" in text  # sha256 shortened
-    for name in _full_report()["template"]["parameters"]:
-        assert name in text
+    # Parameters by their clinical label (the code name's words when no label is recorded).
+    for label in ("Wall thickness", "Reduction", "Trim height", "Pin lock"):
+        assert f"<td>{label}</td>" in text
+    assert "wall_thickness_mm" not in text
     assert "251.3" in text and "241.3" in text  # limb and socket circumferences per level
     # Escaping: the warning and the path hold "<" and "&".
     assert "wall below 5 mm at the &lt;distal&gt; end" in text
@@ -329,10 +332,11 @@ def test_the_rectification_section_says_what_was_done_by_whom(tmp_path):
     path = tmp_path / "report.html"
     write_report_html(report, {}, path)
     page = path.read_text()
-    section = page[page.index("<h2>Rectification</h2>"):page.index("<h2>Template</h2>")]
-    text = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", section))
+    section = page[page.index("<h2>Rectification</h2>"):page.index("<h2>Template and")]
+    text = html.unescape(re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", section)))
     assert "4.0 % of the cross-section area, full at the anterior trim height" in text
-    assert "954.4 ml against the limb's 974.3 ml: -2.0 % (-1.9 sock plies)" in text
+    assert "954.4 ml against the limb's 974.3 ml" in text
+    assert "Volume change -2.0 % (-1.9 sock plies)" in text
     assert "fibular head relief -3.0 mm 25 mm 15 mm fibular head" in text
     assert "Landmarks (left side; x, y, z in mm)" in text
     assert "fibular head -48.1 -23.6 153.5 placed by hand" in text
@@ -342,5 +346,51 @@ def test_the_rectification_section_says_what_was_done_by_whom(tmp_path):
     assert "anterior brim 8.9 56.7 188.0" in text
     assert text.index("relieve 2.0 mm") < text.index("smooth 50%")
     assert "1 protected region(s)" in text and "Nothing was shaped by hand" not in text
-    # The page's title is the scan's anonymous ID.
-    assert "<h1>S-0A1B2C3D</h1>" in page
+    # The page's header names the scan by its anonymous ID.
+    assert '<span class="ident">Scan S-0A1B2C3D</span>' in page
+
+
+# -- what every page carries -----------------------------------------------------------------
+def test_header_record_block_auto_values_and_unused_parameters(tmp_path):
+    report = _full_report()
+    report["input"]["scan_id"] = "S-0A1B2C3D"
+    report["record"] = {"clinic": "Clinic <North>", "clinician": "A. Rahman",
+                        "scan_date": "2026-11-20",
+                        "scan_date_source": "the scan file's modification date (UTC)"}
+    report["template"]["parameters"].update({"trim_height_mm": None, "fenestration_count": 0,
+                                             "fenestration_diameter_mm": 10.0})
+    report["template"]["labels"] = {"trim_height_mm": "Anterior trim height",
+                                    "fenestration_count": "Ventilation holes",
+                                    "fenestration_diameter_mm": "Hole diameter"}
+    report["timings_s"] = {"load": 1.0, "clean": 2.0, "total": 3.0}
+    path = tmp_path / "report.html"
+    write_report_html(report, {}, path)
+    page = path.read_text(encoding="utf-8")
+    text = html.unescape(re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", page)))
+    assert "Scan S-0A1B2C3D" in text and "Clinic <North>" in text and "A. Rahman" in text
+    assert "Clinic &lt;North&gt;" in page
+    assert "2026-11-20 (the scan file's modification date (UTC))" in text
+    assert "Anterior trim height 150.0 (auto) mm" in text      # the trim the socket got
+    assert "Ventilation holes 0" in text and "Hole diameter" not in text
+    assert "total 3.00" in text and "total 6.00" not in text    # the total counted once
+    for word in ("Designed by", "Checked by", "Date", "Signature"):
+        assert word in text
+    assert '<html lang="en" dir="ltr">' in page
+
+
+def test_the_insole_page_names_the_case_and_has_a_sign_off(tmp_path):
+    from prosthetics.reports.insole import write_insole_report_html
+
+    path = tmp_path / "report.html"
+    write_insole_report_html({"kind": "insole", "case": "C-0042",
+                              "input": {"scan_id": "S-12345678"}}, {}, path)
+    text = path.read_text(encoding="utf-8")
+    assert "Case C-0042" in text and "Signature" in text
+
+
+def test_limb_views_are_named_for_the_side():
+    assert report_pictures._views("right")[1][0] == "Lateral (from +X)"
+    assert report_pictures._views("left")[1][0] == "Medial (from +X)"
+    # Seen from the front, +X is on the viewer's left: the lateral side of a right limb.
+    assert report_pictures._axis_words(0, True, "right").startswith("← lateral")
+    assert report_pictures._axis_words(1, False, None).endswith("anterior →")

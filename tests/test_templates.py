@@ -40,7 +40,7 @@ def test_default_preset_gives_one_printable_body(written):
     assert r["kind"] == f"{name}_socket" and r["template"]["preset"] == name
     # Labelled with the scan's anonymous ID, never its file name.
     assert r["socket"]["label"]["text"].startswith(f"{r['input']['scan_id']} ")
-    assert sorted(p.name for p in out.iterdir()) == ["report.html", "report.json",
+    assert sorted(p.name for p in out.iterdir()) == ["report.html", "report.json", "report.pdf",
                                                      "socket.step", "socket.stl"]
     if find_slicer() is None:
         pytest.skip("PrusaSlicer is not installed")

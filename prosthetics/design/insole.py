@@ -20,7 +20,9 @@ from prosthetics.design.output import (
     OutputPlan,
     bed_transforms,
     design_name,
+    parameter_labels,
     prusaslicer,
+    record_block,
     stl_row,
     write_outputs,
 )
@@ -49,6 +51,7 @@ from prosthetics.printing.profiles import get_material, get_printer
 from prosthetics.printing.slicer import slice_options
 from prosthetics.printing.threemf import write_3mf
 from prosthetics.reports.insole import insole_pictures, write_insole_report_html
+from prosthetics.reports.templating import check_templates
 from prosthetics.scan.loaders import Units, load_scan
 
 
@@ -193,8 +196,16 @@ def insole_slice_settings(groups: dict, *, supports: bool = False) -> dict:
 
 
 def write_insole(design: InsoleDesign, out_dir, *, stem: str | None = None,
-                 progress=None, slice_progress=None, cancel=None) -> dict:
-    """Write STL, 3MF, report.json and report.html atomically; slice the STL when asked.
+                 progress=None, slice_progress=None, cancel=None,
+                 record: dict | None = None, lang: str | None = None,
+                 templates_dir=None, pdf: bool = True) -> dict:
+    """Write STL, 3MF, report.json, report.html and report.pdf atomically; slice the STL
+    when asked.
+
+    ``record`` gives the reports' clinic, clinician and scan date (the scan file's
+    modification date when not given); ``lang`` their language (default
+    ``record["language"]``, else "en"), ``templates_dir`` a clinic's report templates;
+    ``pdf`` false leaves report.pdf out.
 
     Everything is written to a temporary folder beside ``out_dir`` and moved in only when
     all of it succeeded; then PrusaSlicer slices and both reports are rewritten with its
@@ -204,6 +215,10 @@ def write_insole(design: InsoleDesign, out_dir, *, stem: str | None = None,
     """
     stem = stem or f"insole_{design.insole.side.value}"
     report = design.report
+    report["record"] = record_block(record, getattr(design.scan, "path", None) or None)
+    lang = lang or report["record"].get("language") or "en"
+    check_templates(lang, templates_dir, pages=("insole.html",))   # before any work
+    report.setdefault("template", {})["labels"] = parameter_labels(design.groups)
     mesh = design.insole.mesh
     turned = design.orientation is not None and not design.orientation.is_preferred
     if turned:                              # the print files stand as they print
@@ -231,7 +246,9 @@ def write_insole(design: InsoleDesign, out_dir, *, stem: str | None = None,
     slice_ = prusaslicer(printer, material, **settings) if exp.slice else None
     plan = OutputPlan(stem=stem, part=mesh, files=files, slice=slice_,
                       pictures=lambda: insole_pictures(design),
-                      write_html=write_insole_report_html)
+                      write_html=lambda rep, pics, path: write_insole_report_html(
+                          rep, pics, path, lang=lang, templates_dir=templates_dir),
+                      pdf=pdf)
     return write_outputs(report, out_dir, plan, progress=progress,
                          slice_progress=slice_progress, cancel=cancel)
 

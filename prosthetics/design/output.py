@@ -29,6 +29,7 @@ import json
 import os
 import shutil
 import tempfile
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -38,18 +39,20 @@ from typing import Any
 import numpy as np
 import trimesh
 
-from prosthetics.errors import ProstheticsError, Terminated
+from prosthetics.errors import ParameterError, ProstheticsError, Terminated
 from prosthetics.fileio import (
     Staging,
     atomic_write_text,
     atomic_write_with,
     sha256_file,
 )
+from prosthetics.params import param_infos
 from prosthetics.printing.bed import bed_placement
 from prosthetics.printing.slicer import check_slice_settings, slice_stl
+from prosthetics.reports.templating import preload_pdf, write_pdf
 
 __all__ = ["Progress", "OutputPlan", "SliceInterrupted", "stl_row", "bed_transforms",
-           "prusaslicer", "slicer_record", "write_outputs"]
+           "prusaslicer", "slicer_record", "record_block", "parameter_labels", "write_outputs"]
 
 #: ``progress(stage, fraction)``: the stage's name and the fraction of the whole run done.
 Progress = Callable[[str, float], None] | None
@@ -88,6 +91,10 @@ class OutputPlan:
         ``pictures() -> {name: PNG bytes}`` for the human report.
     write_html
         ``write_html(report, pictures, path)``: the human report.
+    pdf
+        Whether ``report.pdf`` is made from ``report.html`` (WeasyPrint, in a thread of
+        its own while the rest is written).  A PDF that cannot be made never fails the
+        run: it is left out and a warning says why.
     """
 
     stem: str
@@ -97,6 +104,7 @@ class OutputPlan:
     slice: Callable[..., Any] | None
     pictures: Callable[[], dict[str, bytes]]
     write_html: Callable[[dict, dict, Path], None]
+    pdf: bool = True
 
 
 class SliceInterrupted(KeyboardInterrupt):
@@ -213,13 +221,111 @@ def _stopped_record(status: str, message: str, seconds: float,
             "seconds": round(seconds, 3)}
 
 
-def _write_reports(report: dict, pictures: dict, plan: OutputPlan, folder: Path) -> str:
-    """Write ``report.html`` then ``report.json`` into ``folder``, each atomically; returns
-    the JSON text.  (The HTML first: it adds the total to the timings.)"""
+#: What ``record.scan_date_source`` says when the scan date is the file's.
+SCAN_DATE_FROM_FILE = "the scan file's modification date (UTC)"
+
+
+def record_block(record: dict | None, scan_path: str | os.PathLike | None = None) -> dict:
+    """``report["record"]``: clinic, clinician and scan date (and the report's language).
+
+    ``record`` may give ``clinic``, ``clinician`` (text or None), ``scan_date``
+    ("YYYY-MM-DD" or None) and ``language``; without a scan date, the scan file's
+    modification date (UTC) is taken, and ``scan_date_source`` says so.
+
+    Raises
+    ------
+    ParameterError
+        A key that is not one of these, or a value of the wrong kind (one line).
+    """
+    given = dict(record or {})
+    known = ("clinic", "clinician", "scan_date", "language")
+    for key, value in given.items():
+        if key not in known:
+            raise ParameterError(f"record: unknown key {key!r}; use {', '.join(known)}")
+        if value is not None and not isinstance(value, str):
+            raise ParameterError(f"record: {key} must be text or empty, not {value!r}")
+    date = given.get("scan_date") or None
+    if date is not None:
+        try:
+            _dt.date.fromisoformat(date)
+        except ValueError:
+            raise ParameterError(f"record: scan_date {date!r} is not a date; write it as "
+                                 f"YYYY-MM-DD") from None
+    out = {"clinic": given.get("clinic") or None, "clinician": given.get("clinician") or None,
+           "scan_date": date}
+    if date is None and scan_path is not None:
+        with contextlib.suppress(OSError):
+            mtime = os.stat(scan_path).st_mtime
+            out["scan_date"] = _dt.datetime.fromtimestamp(mtime, _dt.timezone.utc).strftime(
+                "%Y-%m-%d")
+            out["scan_date_source"] = SCAN_DATE_FROM_FILE
+    if given.get("language"):
+        out["language"] = given["language"]
+    return out
+
+
+def parameter_labels(groups: dict) -> dict[str, str]:
+    """The clinical label of every parameter of ``groups`` (the template's first), for the
+    reports: ``report["template"]["labels"]``."""
+    order = ["template", *[g for g in groups if g != "template"]]
+    labels: dict[str, str] = {}
+    for g in order:
+        if g in groups:
+            for name, (_f, info) in param_infos(groups[g]).items():
+                labels.setdefault(name, info.label)
+    return labels
+
+
+class _PdfJob:
+    """``report.pdf`` made from ``report.html`` in a thread; :meth:`join` gives the reason
+    it failed, or None."""
+
+    def __init__(self, html: Path, pdf: Path) -> None:
+        self.error: str | None = None
+        self.seconds = 0.0
+        self._thread = threading.Thread(target=self._run, args=(html, pdf),
+                                        name="report-pdf", daemon=True)
+        self._thread.start()
+
+    def _run(self, html: Path, pdf: Path) -> None:
+        t = time.perf_counter()
+        try:
+            write_pdf(html, pdf)
+        except BaseException as exc:  # noqa: BLE001 - the PDF never fails the run
+            self.error = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        self.seconds = time.perf_counter() - t
+
+    def join(self) -> str | None:
+        self._thread.join()
+        return self.error
+
+
+def _write_reports(report: dict, pictures: dict, plan: OutputPlan, folder: Path, *,
+                   pdf: bool | None = None) -> tuple[str, _PdfJob | None]:
+    """Write ``report.html`` then ``report.json`` into ``folder``, each atomically, and
+    start ``report.pdf`` from the HTML in a thread; returns the JSON text and the PDF's
+    job (None without a PDF).  (The HTML first: it adds the total to the timings.)"""
     atomic_write_with(folder / "report.html",
                       lambda tmp: plan.write_html(report, pictures, tmp), what="report")
+    job = _PdfJob(folder / "report.html", folder / "report.pdf") \
+        if (plan.pdf if pdf is None else pdf) else None
     text = json.dumps(report, indent=2)
     atomic_write_text(folder / "report.json", text, what="report")
+    return text, job
+
+
+def _finish_pdf(job: _PdfJob | None, reports: list[dict], pictures: dict, plan: OutputPlan,
+                folder: Path) -> str | None:
+    """Wait for the PDF; when it failed, say why in each of ``reports`` and write the first
+    again (HTML and JSON) without it.  Returns the JSON text when it was written again."""
+    if job is None or (why := job.join()) is None:
+        return None
+    with contextlib.suppress(OSError):
+        (folder / "report.pdf").unlink()
+    note = f"report.pdf not written: {why}"
+    for r in reports:
+        r["warnings"].append(note)
+    text, _ = _write_reports(reports[0], pictures, plan, folder, pdf=False)
     return text
 
 
@@ -260,6 +366,8 @@ def write_outputs(report: dict, out_dir: str | os.PathLike, plan: OutputPlan, *,
         finish.  (Ctrl+C before that leaves no output, as any other failure.)
     """
     timings = report["timings_s"]
+    if plan.pdf:    # WeasyPrint's import overlaps the print files and the pictures
+        threading.Thread(target=preload_pdf, name="load-weasyprint", daemon=True).start()
     work = Path(tempfile.mkdtemp(prefix="prosthetics-to-slice-")) if plan.slice else None
     try:
         with Staging(out_dir) as st:
@@ -286,7 +394,8 @@ def write_outputs(report: dict, out_dir: str | os.PathLike, plan: OutputPlan, *,
             timings["report"] = round(time.perf_counter() - t, 3)
             if work is None:
                 report["checks"]["slicer"] = slicer_record(None, report["warnings"])
-                _write_reports(report, pictures, plan, st.tmp)
+                _, job = _write_reports(report, pictures, plan, st.tmp)
+                _finish_pdf(job, [report], pictures, plan, st.tmp)
             else:
                 # The slicer reads its own copy: the published STL is the user's to move
                 # or open, and the STL may not be one of the outputs at all.
@@ -296,7 +405,8 @@ def write_outputs(report: dict, out_dir: str | os.PathLike, plan: OutputPlan, *,
                 running, note = _running_record(started)
                 pending = {**report, "checks": {**report["checks"], "slicer": running},
                            "warnings": [*report["warnings"], note]}
-                text = _write_reports(pending, pictures, plan, st.tmp)
+                text, job = _write_reports(pending, pictures, plan, st.tmp)
+                text = _finish_pdf(job, [pending], pictures, plan, st.tmp) or text
                 published = hashlib.sha256(text.encode("utf-8")).hexdigest()
             if not plan.keep_stl:
                 stl.unlink()
@@ -339,7 +449,8 @@ def _slice_published(report: dict, plan: OutputPlan, pictures: dict, out: Path,
         except OSError:
             ours = False
         if ours:
-            _write_reports(report, pictures, plan, out)
+            _, job = _write_reports(report, pictures, plan, out)
+            _finish_pdf(job, [report], pictures, plan, out)
         else:
             report["warnings"].append(
                 f"the reports in {out} were replaced while slicing (another run wrote the "

@@ -107,6 +107,8 @@ class Design:
     anatomy: Any = None
     #: What was set by hand (:class:`prosthetics.sockets.rectification.Rectification`), or None.
     rectification: Any = None
+    #: The scan file the design was made from (its date is the reports' scan date).
+    scan_path: Path | None = None
 
     @property
     def print_part(self) -> trimesh.Trimesh:
@@ -427,7 +429,7 @@ def _make_design(session: DesignSession) -> Design:
     return Design(report=report, limb=aligned.mesh, socket=sock.mesh, socket_result=sock,
                   groups=groups, scan_to_design=scan_to_design, warnings=warnings,
                   orientation=check["orientation"], anatomy=aligned.anatomy,
-                  rectification=hand)
+                  rectification=hand, scan_path=session.scan_path)
 
 
 def run_design(scan_path: str | os.PathLike, *, template: str | os.PathLike | None = None,

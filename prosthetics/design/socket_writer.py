@@ -30,7 +30,9 @@ from prosthetics.design.output import (
     OutputPlan,
     bed_transforms,
     design_name,
+    parameter_labels,
     prusaslicer,
+    record_block,
     stl_row,
     write_outputs,
 )
@@ -50,6 +52,7 @@ from prosthetics.reports.pictures import (
     sections_png,
     socket_on_limb_png,
 )
+from prosthetics.reports.templating import check_templates
 from prosthetics.resources import exports_dir, sample_scan
 from prosthetics.scan.aaop import shape_from_mesh, write_aop
 
@@ -187,8 +190,18 @@ def write_design(design: Design, out_dir: str | os.PathLike, *, stem: str = "soc
                  progress: Callable[[str, float], None] | None = None,
                  formats: frozenset[str] | None = None,
                  slice_progress: Callable[[Any], None] | None = None,
-                 cancel: Callable[[], bool] | None = None) -> dict:
+                 cancel: Callable[[], bool] | None = None,
+                 record: dict | None = None, lang: str | None = None,
+                 templates_dir: str | os.PathLike | None = None,
+                 scan_path: str | os.PathLike | None = None, pdf: bool = True) -> dict:
     """Write print files and reports atomically, then slice and add the slicer's figures.
+
+    ``record`` gives the reports' clinic, clinician and scan date (``report["record"]``,
+    :func:`~prosthetics.design.output.record_block`; the scan date defaults to the
+    modification date of ``scan_path``, the scan file, when it is given).  ``lang`` is the
+    reports' language (default ``record["language"]``, else "en") and ``templates_dir`` a
+    clinic's report templates folder; ``report.pdf`` is made from ``report.html`` unless
+    ``pdf`` is false.
 
     ``formats`` is a set of :data:`~prosthetics.design.session.EXPORT_FORMATS` (see
     :func:`~prosthetics.design.session.parse_formats`); default the design's ``formats``
@@ -211,6 +224,11 @@ def write_design(design: Design, out_dir: str | os.PathLike, *, stem: str = "soc
     if formats is None:
         formats = design.groups["export"].format_set
     report = design.report
+    report["record"] = record_block(record, scan_path if scan_path is not None
+                                    else getattr(design, "scan_path", None))
+    lang = lang or report["record"].get("language") or "en"
+    check_templates(lang, templates_dir, pages=("design.html",))   # before any work
+    report["template"]["labels"] = parameter_labels(design.groups)
     exp = design.groups["export"]
     printer = get_printer(exp.printer)
     material = get_material(exp.material)
@@ -260,19 +278,21 @@ def write_design(design: Design, out_dir: str | os.PathLike, *, stem: str = "soc
             rows += _write_aop_files(design, folder, stem)
         return rows
 
+    side = getattr(getattr(design.groups["template"], "limb_side", None), "value", None)
+
     def pictures() -> dict[str, bytes]:
         # Limb and socket decimated once for every picture that draws them; the sections
         # cut the meshes themselves.
         limb, socket = decimate(design.limb), decimate(design.socket)
-        pics = {"socket_on_limb": socket_on_limb_png(limb, socket),
-                "sections": sections_png(design.limb, design.socket)}
+        pics = {"socket_on_limb": socket_on_limb_png(limb, socket, side=side),
+                "sections": sections_png(design.limb, design.socket, side=side)}
         if design.anatomy is not None:
             parts = design.anatomy.parts()
             parts.pop("skin")
             pics["anatomy"] = anatomy_png(
                 limb, parts,
                 {k: v for k, v in design.anatomy.landmarks.items() if k in ANATOMY_SHOWN},
-                trim_z_mm=design.socket_result.trim_anterior_z_mm)
+                trim_z_mm=design.socket_result.trim_anterior_z_mm, side=side)
         drawn_part = socket if design.orientation is None else design.orientation.apply(socket)
         pics["on_the_bed"] = print_bed_png(drawn_part, printer, to_bed)
         pics["circumferences"] = circumference_chart(
@@ -284,11 +304,11 @@ def write_design(design: Design, out_dir: str | os.PathLike, *, stem: str = "soc
         total = round(sum(v for k, v in timings.items() if k != "total"), 3)
         timings.pop("total", None)      # last, also when slicing added a stage
         timings["total"] = total
-        write_report_html(rep, pics, path)
+        write_report_html(rep, pics, path, lang=lang, templates_dir=templates_dir)
 
     slice_ = prusaslicer(printer, material, **slice_settings) if exp.slice else None
     plan = OutputPlan(stem=stem, part=part, keep_stl="stl" in formats, files=files,
-                      slice=slice_, pictures=pictures, write_html=write_html)
+                      slice=slice_, pictures=pictures, write_html=write_html, pdf=pdf)
     return write_outputs(report, out_dir, plan, progress=progress,
                          slice_progress=slice_progress, cancel=cancel)
 
@@ -298,7 +318,7 @@ def design(scan_path: str | os.PathLike | None = None, out_dir: str | os.PathLik
     """Run and write a design; the sample scan and ``exports/<scan name>`` when not given."""
     scan_path = Path(scan_path) if scan_path is not None else sample_scan()
     out_dir = Path(out_dir) if out_dir is not None else exports_dir() / scan_path.stem
-    return write_design(run_design(scan_path, **kwargs), out_dir)
+    return write_design(run_design(scan_path, **kwargs), out_dir, scan_path=scan_path)
 
 
 register_product(Product(name="socket", default_template="transtibial",

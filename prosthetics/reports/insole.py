@@ -1,15 +1,19 @@
-"""The insole's human report: the outline over the footprint, the insole in 3D, and one HTML
-page in the socket report's style (matplotlib Agg only: no Qt, no VTK)."""
+"""The insole's human report: the outline over the footprint, the insole in 3D, and the page
+``insole.html`` in the socket report's style (matplotlib Agg only: no Qt, no VTK)."""
 
 from __future__ import annotations
+
+import os
 
 import numpy as np
 import trimesh
 from matplotlib import colormaps
+from matplotlib.cm import ScalarMappable
+from matplotlib.colors import Normalize
 from matplotlib.figure import Figure
 
 from prosthetics.fileio import atomic_write_text
-from prosthetics.reports.page import CSS, esc, fmt, kv_table, pictures_html, status
+from prosthetics.reports.context import insole_context
 from prosthetics.reports.pictures import (
     SKIN_RGB,
     SOCKET_RGB,
@@ -18,18 +22,9 @@ from prosthetics.reports.pictures import (
     png_bytes,
     project,
 )
-from prosthetics.reports.sections import (
-    orientation_row,
-    section_input,
-    section_outputs,
-    section_template,
-    section_timings,
-    section_warnings,
-    title_name,
-    transform_html,
-)
+from prosthetics.reports.templating import render
 
-__all__ = ["insole_pictures", "write_insole_report_html"]
+__all__ = ["insole_pictures", "insole_report_html", "write_insole_report_html"]
 
 
 def _rot(axis: int, deg: float) -> np.ndarray:
@@ -110,6 +105,10 @@ def insole_view_png(design) -> bytes:
     ax1.axis("off")
     ax1.set_title(f"Insole, {ins.side.value} foot ({ins.mesh.volume / 1000:.0f} ml), "
                   f"coloured by height")
+    bar = fig.colorbar(ScalarMappable(norm=Normalize(-3.0, max(1.0, zc.max())),
+                                      cmap=colormaps["viridis"]),
+                       ax=ax1, fraction=0.03, pad=0.01)
+    bar.set_label("height above the plantar plane (mm)", fontsize=9)
     # Side view from the medial side with the foot's plantar points.
     ms = foot.medial_sign * (-1.0 if ins.mirrored else 1.0)
     toward = np.array([0.0, ms, 0.0])
@@ -127,9 +126,9 @@ def insole_view_png(design) -> bytes:
     ax2.set_aspect("equal")
     ax2.set_xlabel("x (mm)")
     ax2.set_ylabel("z (mm)")
-    ax2.set_title("From the medial side, with the plantar surface")
+    ax2.set_title("From the medial side (heel left, toe right), with the plantar surface")
     ax2.legend(loc="upper right", fontsize=8, markerscale=10)
-    fig.subplots_adjust(left=0.07, right=0.98, bottom=0.08, top=0.95, hspace=0.15)
+    fig.subplots_adjust(left=0.07, right=0.9, bottom=0.08, top=0.95, hspace=0.15)
     return png_bytes(fig)
 
 
@@ -137,83 +136,24 @@ def insole_pictures(design) -> dict[str, bytes]:
     return {"insole": insole_view_png(design), "outline_on_footprint": outline_png(design)}
 
 
-def _section_measurements(report: dict) -> str:
-    m = report.get("measurements") or {}
-    lm = report.get("landmarks") or {}
-    foot = report.get("foot") or {}
-    rows = [("Foot length", fmt(m.get("foot_length_mm"), 1, "mm")),
-            ("Ball width", fmt(m.get("ball_width_mm"), 1, "mm")),
-            ("Heel width", fmt(m.get("heel_width_mm"), 1, "mm")),
-            ("Arch height", fmt(m.get("arch_height_mm"), 1, "mm")),
-            ("Metatarsal heads at", f"x = {fmt(lm.get('met_heads_x_mm'), 1, 'mm')}"),
-            ("Scanned foot", f"{esc(foot.get('scanned_side'))} "
-                             f'<span class="muted">({esc(foot.get("side_source"))})</span>')]
-    return kv_table(rows)
+def insole_report_html(report: dict, pictures: dict[str, bytes], *, lang: str = "en",
+                       templates_dir: str | os.PathLike | None = None) -> str:
+    """The insole report page as text (``insole.html``)."""
+    return render("insole.html", insole_context(report, pictures, lang), lang=lang,
+                  templates_dir=templates_dir)
 
 
-def _section_checks(report: dict) -> str:
-    c = report.get("checks") or {}
-    meas = (report.get("insole") or {}).get("measured") or {}
-    tp = (report.get("template") or {}).get("parameters") or {}
-    length = fmt(c.get("length_mm"), 2, "mm")
-    if c.get("length_expected_mm") is not None:
-        ok = abs(c["length_mm"] - c["length_expected_mm"]) <= 2.0
-        length += f" (foot + margin = {fmt(c['length_expected_mm'], 2, 'mm')}) {status(ok)}"
-    tvp = meas.get("top_vs_plantar_mm")
-    top = (f"mean {fmt(tvp['mean'], 2, 'mm')}, 95 % {fmt(tvp['p95'], 2, 'mm')}, max "
-           f"{fmt(tvp['max'], 2, 'mm')} over {fmt(meas.get('contact_area_cm2'), 0, 'cm²')}"
-           if tvp else "not measured (arch fill or pad set)")
-    rows = [("Watertight", status(c.get("watertight"), "yes", "no")),
-            ("Bodies", fmt(c.get("bodies"), 0) + " " + status(c.get("bodies") == 1)),
-            ("Volume", fmt(c.get("volume_ml"), 1, "ml")),
-            ("Length", length),
-            ("Top vs plantar surface", top),
-            ("Heel cup depth", f"{fmt(meas.get('heel_cup_depth_mm'), 2, 'mm')} (set "
-                               f"{fmt(tp.get('heel_cup_depth_mm'), 1, 'mm')})"),
-            ("Rearfoot posting", f"{fmt(meas.get('rearfoot_posting_deg'), 2, '°')} (set "
-                                 f"{fmt(tp.get('rearfoot_posting_deg'), 1, '°')})"),
-            ("Forefoot posting", f"{fmt(meas.get('forefoot_posting_deg'), 2, '°')} (set "
-                                 f"{fmt(tp.get('forefoot_posting_deg'), 1, '°')})")]
-    pr = c.get("printer") or {}
-    if pr:
-        rows.append(("Printer", f"{status(pr.get('fits'), 'fits', 'does not fit')} — "
-                                f"{esc(pr.get('printer'))}"))
-    if (row := orientation_row(report)) is not None:
-        rows.append(row)
-    sl = c.get("slicer") or {}
-    if sl.get("ran"):
-        txt = (f"{status(sl.get('ok'), 'sliced OK', 'slicing failed')} — {fmt(sl.get('slicer'))}, "
-               f"filament {fmt(sl.get('filament_g'), 1, 'g')}, print time "
-               f"{fmt(sl.get('print_time_text'))}")
-    else:
-        txt = f'not run <span class="muted">({esc(sl.get("message", ""))})</span>'
-    rows.append(("Slicer", txt))
-    return kv_table(rows)
-
-
-def write_insole_report_html(report: dict, pictures: dict[str, bytes], path) -> None:
+def write_insole_report_html(report: dict, pictures: dict[str, bytes], path, *,
+                             lang: str = "en",
+                             templates_dir: str | os.PathLike | None = None) -> None:
     """Write the insole report as one self-contained HTML file (atomically).
 
     Raises
     ------
     OutputError
         The folder or the file cannot be written.
+    ParameterError
+        ``templates_dir`` does not exist, or a template in it is broken.
     """
-    name = title_name(report)
-    body = [
-        f"<h1>{esc(name)}</h1>",
-        f'<p class="sub">insole · created {esc(report.get("created_utc"))}</p>',
-        "<h2>Warnings</h2>", section_warnings(report),
-        "<h2>Pictures</h2>", pictures_html(pictures),
-        "<h2>Measurements</h2>", _section_measurements(report),
-        "<h2>Template</h2>", section_template(report),
-        "<h2>Checks</h2>", _section_checks(report),
-        "<h2>Outputs</h2>", section_outputs(report),
-        "<h2>Input and processing</h2>", section_input(report), transform_html(report),
-        "<h2>Timings</h2>", section_timings(report),
-        f"<footer>prosthetics · report schema {fmt(report.get('schema'))}</footer>",
-    ]
-    text = ("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
-            f"<title>{esc(name)} — insole</title><style>{CSS}</style></head>\n<body>\n"
-            + "\n".join(body) + "\n</body></html>\n")
-    atomic_write_text(path, text, what="report")
+    atomic_write_text(path, insole_report_html(report, pictures, lang=lang,
+                                               templates_dir=templates_dir), what="report")

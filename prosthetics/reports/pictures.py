@@ -32,6 +32,7 @@ from matplotlib.colors import Normalize
 from matplotlib.figure import Figure
 from matplotlib.patches import PathPatch
 from matplotlib.path import Path as MplPath
+from mpl_toolkits.axes_grid1.anchored_artists import AnchoredSizeBar
 from shapely.geometry.polygon import orient
 
 from prosthetics.printing.bed import bed_placement
@@ -78,12 +79,57 @@ _DPI = 110
 _PNG_COMPRESS_LEVEL = 1
 
 # Views: title, direction from the object toward the viewer, screen-horizontal world axis
-# (0 = x, 1 = y) and whether that axis grows to the left on screen.
+# (0 = x, 1 = y) and whether that axis grows to the left on screen.  "Lateral" is the view
+# from +X of a right limb; :func:`_views` names it for the limb's side.
 _VIEWS = (
     ("Anterior (from +Y)", np.array([0.0, 1.0, 0.0]), 0, True),
     ("Lateral (from +X)", np.array([1.0, 0.0, 0.0]), 1, False),
     ("Posterior (from −Y)", np.array([0.0, -1.0, 0.0]), 0, False),
 )
+
+#: Length of the scale bar drawn in the limb views (mm).
+SCALE_BAR_MM = 50.0
+
+
+def _x_words(side: str | None) -> tuple[str, str]:
+    """What +X and -X are on the patient: lateral and medial for a right limb, medial and
+    lateral for a left one, right and left when the side is not known."""
+    side = str(getattr(side, "value", side) or "").lower()
+    if side == "right":
+        return "lateral", "medial"
+    if side == "left":
+        return "medial", "lateral"
+    return "patient's right", "patient's left"
+
+
+def _views(side: str | None) -> tuple:
+    """:data:`_VIEWS` with the view from +X named for the limb's side."""
+    plus_x = _x_words(side)[0]
+    name = plus_x[0].upper() + plus_x[1:] if plus_x in ("lateral", "medial") else "Right side"
+    return (_VIEWS[0], (f"{name} (from +X)", *_VIEWS[1][1:]), _VIEWS[2])
+
+
+def _axis_words(hax: int, flip: bool, side: str | None) -> str:
+    """The x label of a view: the world axis in mm, with the anatomical direction at each
+    end of the screen (``hax`` 0: x, medial/lateral; 1: y, posterior/anterior)."""
+    if hax == 0:
+        plus, minus = _x_words(side)
+    else:
+        plus, minus = "anterior", "posterior"
+    left, right = (plus, minus) if flip else (minus, plus)
+    return f"← {left}     {'xy'[hax]} (mm)     {right} →"
+
+
+def _scale_bar(ax, length_mm: float = SCALE_BAR_MM, fontsize: float = 11) -> None:
+    """A ``length_mm`` scale bar in the axes' lower right corner (data units are mm)."""
+    ax.add_artist(AnchoredSizeBar(ax.transData, length_mm, f"{length_mm:g} mm", "lower right",
+                                  pad=0.3, borderpad=0.4, sep=3, color="#222222",
+                                  frameon=True, size_vertical=0,
+                                  fontproperties={"size": fontsize}))
+    bar = ax.artists[-1] if ax.artists else None
+    if bar is not None and hasattr(bar, "patch"):
+        bar.patch.set_alpha(0.75)
+        bar.patch.set_edgecolor("none")
 
 
 def png_bytes(fig: Figure) -> bytes:
@@ -301,20 +347,27 @@ def _add_triangles(ax, polys: np.ndarray, colors: np.ndarray, **kwargs) -> None:
         ax.add_artist(ShadedTriangles(polys, colors, **kwargs))
 
 
-def _frame_view(ax, lo, hi, hax: int, flip: bool, half_width: float, pad: float, title: str) -> None:
-    """Limits, equal scale, title and label of one orthographic view (mm)."""
+def _frame_view(ax, lo, hi, hax: int, flip: bool, half_width: float, pad: float, title: str,
+                side: str | None = None, scale_bar: bool = True) -> None:
+    """Limits, equal scale, title, label (with the anatomical directions at each end) and
+    scale bar of one orthographic view (mm)."""
     c = 0.5 * (lo[hax] + hi[hax])
     ax.set_xlim((c + half_width, c - half_width) if flip else (c - half_width, c + half_width))
     ax.set_ylim(lo[2] - pad, hi[2] + pad)
     ax.set_aspect("equal", adjustable="box")
     # A title at y = 1 is placed without measuring the tick labels (none are on top).
     ax.set_title(title, fontsize=15, y=1.0)
-    ax.set_xlabel(f"{'xy'[hax]} (mm)", fontsize=13)
+    ax.set_xlabel(_axis_words(hax, flip, side), fontsize=11)
+    if scale_bar:
+        _scale_bar(ax)
 
 
-def socket_on_limb_png(limb: trimesh.Trimesh | None, socket: trimesh.Trimesh | None) -> bytes:
-    """The shaded socket over the limb (mm, limb frame) in the anterior, lateral and
-    posterior views side by side; either mesh may be empty or None.  PNG bytes.
+def socket_on_limb_png(limb: trimesh.Trimesh | None, socket: trimesh.Trimesh | None, *,
+                       side: str | None = None) -> bytes:
+    """The shaded socket over the limb (mm, limb frame) in the anterior, lateral (medial for
+    a left limb: ``side``) and posterior views side by side, each with medial and lateral
+    (or anterior and posterior) at its edges and a 50 mm scale bar; either mesh may be
+    empty or None.  PNG bytes.
 
     Meshes bigger than :data:`MAX_DRAW_FACES` are decimated here; a caller drawing the same
     meshes again passes them decimated (:func:`decimate`) to do that once."""
@@ -336,9 +389,9 @@ def socket_on_limb_png(limb: trimesh.Trimesh | None, socket: trimesh.Trimesh | N
     panel_w = float(np.clip(0.8 * panel_h * aspect, 1.6, 6.0)) + 0.75
     fig = Figure(figsize=(3 * panel_w + 0.4, panel_h))
     axes = fig.subplots(1, 3, sharey=True)
-    for ax, (title, toward, hax, flip) in zip(axes, _VIEWS):
+    for ax, (title, toward, hax, flip) in zip(axes, _views(side)):
         _add_triangles(ax, *project(parts, toward, hax))
-        _frame_view(ax, lo, hi, hax, flip, 0.5 * span_xy + pad, pad, title)
+        _frame_view(ax, lo, hi, hax, flip, 0.5 * span_xy + pad, pad, title, side)
         ax.tick_params(labelsize=12)
         for s in ax.spines.values():
             s.set_color("#bbbbbb")
@@ -424,12 +477,16 @@ def _plane_offset(meshes: list, axis: int) -> float:
     return 0.0 if lo < 0.0 < hi else 0.5 * (lo + hi)
 
 
-def sections_png(limb: trimesh.Trimesh | None, socket: trimesh.Trimesh | None) -> bytes:
+def sections_png(limb: trimesh.Trimesh | None, socket: trimesh.Trimesh | None, *,
+                 side: str | None = None) -> bytes:
     """Sagittal and coronal cuts through the limb axis (mm, limb frame): the socket wall
-    hatched over the limb.  Cut from the meshes as given (not decimated).  PNG bytes."""
+    hatched over the limb, the directions (anterior, medial, lateral for ``side``) at the
+    ends of each axis and a 50 mm scale bar.  Cut from the meshes as given (not
+    decimated).  PNG bytes."""
     fig = Figure(figsize=(10.5, 6.8))
     axes = fig.subplots(1, 2)
-    specs = ((0, "Sagittal section", "y (mm), anterior →"), (1, "Coronal section", "x (mm)"))
+    specs = ((0, "Sagittal section", _axis_words(1, False, side)),
+             (1, "Coronal section, from behind", _axis_words(0, False, side)))
     cuts = []
     for axis, _, _ in specs:
         offset = _plane_offset([limb, socket], axis)
@@ -478,8 +535,9 @@ def sections_png(limb: trimesh.Trimesh | None, socket: trimesh.Trimesh | None) -
         ax.set_aspect("equal", adjustable="box")
         plane = "x" if axis == 0 else "y"
         ax.set_title(f"{title} ({plane} = {offset:.0f} mm)", fontsize=13, y=1.0)
-        ax.set_xlabel(xlabel, fontsize=11)
+        ax.set_xlabel(xlabel, fontsize=10)
         ax.set_ylabel("z (mm), from distal end", fontsize=11)
+        _scale_bar(ax, fontsize=9)
         ax.grid(True, color="#e6e6e6", linewidth=0.6, zorder=-1)
         ax.set_axisbelow(True)
         ax.tick_params(labelsize=10)
@@ -513,8 +571,10 @@ def print_bed_png(part: trimesh.Trimesh, printer, placement: np.ndarray | None =
     height = max(float(mesh.bounds[1, 2]), printer.max_height_mm)
     fig = Figure(figsize=(9.0, 5.2))
     axes = fig.subplots(1, 2, sharey=True)
-    views = (("Front (from −Y)", np.array([0.0, -1.0, 0.0]), 0, printer.bed_x_mm),
-             ("Side (from +X)", np.array([1.0, 0.0, 0.0]), 1, printer.bed_y_mm))
+    # Named by the bed's axes, not the limb's: a part turned to print has its anterior
+    # side wherever the orientation put it.
+    views = (("Bed seen from −Y", np.array([0.0, -1.0, 0.0]), 0, printer.bed_x_mm),
+             ("Bed seen from +X", np.array([1.0, 0.0, 0.0]), 1, printer.bed_y_mm))
     for ax, (title, toward, hax, width) in zip(axes, views):
         _add_triangles(ax, *project(parts, toward, hax))
         ax.plot([0, width], [0, 0], color="#444444", lw=3)
@@ -538,7 +598,8 @@ def print_bed_png(part: trimesh.Trimesh, printer, placement: np.ndarray | None =
     return png_bytes(fig)
 
 
-def render_pictures(limb: trimesh.Trimesh, socket: trimesh.Trimesh) -> dict[str, bytes]:
+def render_pictures(limb: trimesh.Trimesh, socket: trimesh.Trimesh, *,
+                    side: str | None = None) -> dict[str, bytes]:
     """Draw the pictures of the report.
 
     Parameters
@@ -556,8 +617,8 @@ def render_pictures(limb: trimesh.Trimesh, socket: trimesh.Trimesh) -> dict[str,
         the socket wall hatched).
     """
     return {
-        "socket_on_limb": socket_on_limb_png(limb, socket),
-        "sections": sections_png(limb, socket),
+        "socket_on_limb": socket_on_limb_png(limb, socket, side=side),
+        "sections": sections_png(limb, socket, side=side),
     }
 
 
@@ -625,7 +686,7 @@ def circumference_chart(measurements: dict, socket_inner: list | None = None) ->
 
 
 def deviation_png(mesh: trimesh.Trimesh, value_of, *, title: str,
-                  limit_mm: float | None = None) -> bytes:
+                  limit_mm: float | None = None, side: str | None = None) -> bytes:
     """A surface coloured by a signed distance, in the three standard views, with a colour bar.
 
     Parameters
@@ -651,7 +712,7 @@ def deviation_png(mesh: trimesh.Trimesh, value_of, *, title: str,
     fig = Figure(figsize=(12.5, 6.6))
     axes = fig.subplots(1, 3, sharey=True)
     cull = _closed_and_outward(drawn)
-    for ax, (view_title, toward, hax, flip) in zip(axes, _VIEWS):
+    for ax, (view_title, toward, hax, flip) in zip(axes, _views(side)):
         tri = np.asarray(drawn.triangles)
         normals = np.asarray(drawn.face_normals)
         keep = (normals @ toward > -1e-9) if cull else np.ones(len(tri), bool)
@@ -661,7 +722,7 @@ def deviation_png(mesh: trimesh.Trimesh, value_of, *, title: str,
         polys = tri[keep][:, :, [hax, 2]]
         order = np.argsort(tri[keep].mean(axis=1) @ toward, kind="stable")
         _add_triangles(ax, polys[order], colors[order])
-        _frame_view(ax, lo, hi, hax, flip, 0.5 * span_xy + pad, pad, view_title)
+        _frame_view(ax, lo, hi, hax, flip, 0.5 * span_xy + pad, pad, view_title, side)
     axes[0].set_ylabel("z (mm), from distal end", fontsize=12)
     bar = fig.colorbar(ScalarMappable(norm=norm, cmap=cmap), ax=list(axes), shrink=0.8, pad=0.02)
     bar.set_label("deviation (mm): blue outside, red inside", fontsize=12)
@@ -676,7 +737,7 @@ BONE_RGB = {"femur": np.array([0.85, 0.83, 0.74]), "patella": np.array([0.93, 0.
 
 def anatomy_png(limb: trimesh.Trimesh, bones: dict, landmarks: dict | None = None, *,
                 trim_z_mm: float | None = None, title: str = "",
-                truth: dict | None = None) -> bytes:
+                truth: dict | None = None, side: str | None = None) -> bytes:
     """The fitted bones inside the limb (mm, limb frame), from the front and the side.
 
     ``bones``: name -> mesh (femur, patella, tibia, fibula); the limb is drawn as a light,
@@ -685,7 +746,7 @@ def anatomy_png(limb: trimesh.Trimesh, bones: dict, landmarks: dict | None = Non
     (3,) known positions of the same landmarks, drawn as crosses (for judging a fit).
     PNG bytes.
     """
-    views = _VIEWS[:2]
+    views = _views(side)[:2]
     lo, hi = limb.bounds
     span_xy = max(hi[0] - lo[0], hi[1] - lo[1], 1.0)
     span_z = max(hi[2] - lo[2], 1.0)
@@ -723,7 +784,7 @@ def anatomy_png(limb: trimesh.Trimesh, bones: dict, landmarks: dict | None = Non
         for p in (truth or {}).values():
             p = np.asarray(p, dtype=float)
             ax.plot(p[hax], p[2], "x", color="#1b4f9c", markersize=8, mew=2.0, zorder=6)
-        _frame_view(ax, lo, hi, hax, flip, 0.5 * span_xy + pad, pad, vtitle)
+        _frame_view(ax, lo, hi, hax, flip, 0.5 * span_xy + pad, pad, vtitle, side)
         ax.tick_params(labelsize=11)
     if truth:
         axes[1].plot([], [], "o", color="#b3261e", label="fitted")
