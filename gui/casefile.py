@@ -29,6 +29,8 @@ from typing import Any
 from prosthetics.errors import OutputError, ProstheticsError
 from prosthetics.fileio import atomic_write_text
 
+from .language import translate
+
 SCHEMA = "prosthetics.case/1"
 SUFFIX = ".case.json"
 
@@ -85,24 +87,28 @@ def read_case(path: str | os.PathLike) -> Case:
     try:
         data = json.loads(p.read_text(encoding="utf-8"))
     except FileNotFoundError:
-        raise CaseError(f"case file {str(p)!r} does not exist; check the path") from None
+        raise CaseError(translate("CaseFile", "case file {} does not exist; check the path")
+                        .format(repr(str(p)))) from None
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise CaseError(f"case file {p.name} cannot be read ({exc}); open another case or "
-                        f"the scan itself") from None
+        raise CaseError(translate("CaseFile", "case file {} cannot be read ({}); open another "
+                                              "case or the scan itself").format(p.name, exc)
+                        ) from None
     if not isinstance(data, dict) or data.get("schema") != SCHEMA:
-        raise CaseError(f"{p.name} is not a case file of this version (schema "
-                        f"{data.get('schema') if isinstance(data, dict) else None!r}, expected "
-                        f"{SCHEMA!r}); open the scan instead")
+        raise CaseError(translate("CaseFile", "{} is not a case file of this version (schema "
+                                              "{}, expected {}); open the scan instead").format(
+            p.name, repr(data.get("schema") if isinstance(data, dict) else None), repr(SCHEMA)))
     scan = data.get("scan") or {}
     rel = scan.get("path")
     if not rel:
-        raise CaseError(f"{p.name} names no scan file; open the scan instead")
+        raise CaseError(translate("CaseFile", "{} names no scan file; open the scan instead")
+                        .format(p.name))
     candidate = (p.resolve().parent / rel)
     if not candidate.exists() and scan.get("absolute_path"):
         candidate = Path(scan["absolute_path"])
     params = data.get("parameters") or {}
     if not isinstance(params, dict) or not all(isinstance(g, dict) for g in params.values()):
-        raise CaseError(f"{p.name}: 'parameters' must map each group to its values")
+        raise CaseError(translate("CaseFile", "{}: 'parameters' must map each group to its "
+                                              "values").format(p.name))
     return Case(scan_path=candidate.resolve() if candidate.exists() else candidate,
                 sha256=str(scan.get("sha256") or ""), template=str(data.get("template") or
                                                                "transtibial"),

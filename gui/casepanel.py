@@ -16,13 +16,15 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
 )
 
+from .language import translate
+
 
 class CaseTrendsDialog(QDialog):
     """Shows one case folder; :meth:`refresh` re-reads it (after a save)."""
 
     def __init__(self, parent=None):
         super().__init__(parent)
-        self.setWindowTitle("Case trends")
+        self.setWindowTitle(translate("CaseTrends", "Case trends"))
         self.resize(900, 720)
         self.header = QLabel()
         self.header.setWordWrap(True)
@@ -30,8 +32,10 @@ class CaseTrendsDialog(QDialog):
         self.canvas = FigureCanvasQTAgg(self.figure)
         self.canvas.setMinimumHeight(320)
         self.table = QTableWidget(0, 6)
-        self.table.setHorizontalHeaderLabels(["revision", "date (UTC)", "kind", "scan",
-                                              "author", "note"])
+        self.table.setHorizontalHeaderLabels([
+            translate("CaseTrends", "revision"), translate("CaseTrends", "date (UTC)"),
+            translate("CaseTrends", "kind"), translate("CaseTrends", "scan"),
+            translate("CaseTrends", "author"), translate("CaseTrends", "note")])
         self.table.horizontalHeader().setSectionResizeMode(5, QHeaderView.ResizeMode.Stretch)
         self.table.verticalHeader().setVisible(False)
         self.table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
@@ -56,16 +60,18 @@ class CaseTrendsDialog(QDialog):
         ch = {c["scan"]: c for c in circumference_change(self.entries)}
         last = ch.get(self.entries[-1]["scan"]) if self.entries else None
         change = ("" if not last or last["mean_change_percent"] is None or len(self.entries) < 2
-                  else f" Circumference since the first scan: "
-                       f"{last['mean_change_percent']:+.2f} % (mean over {last['levels']} "
-                       f"levels).")
-        state = ("verified" if self.verified.ok
-                 else f"DOES NOT VERIFY: {self.verified.problems[0]}")
+                  else translate("CaseTrends", " Circumference since the first scan: {} % (mean "
+                                               "over {} levels).")
+                  .format(f"{last['mean_change_percent']:+.2f}", last["levels"]))
+        state = (translate("CaseTrends", "verified") if self.verified.ok
+                 else translate("CaseTrends", "DOES NOT VERIFY: {}")
+                 .format(self.verified.problems[0]))
         d = case.data
         self.header.setText(
             f"<b>{case.case_id}</b> · {d.get('side') or '–'} · "
-            f"{(d.get('amputation_level') or '–').replace('_', ' ')} · {len(case.scans)} scans, "
-            f"{len(case.revisions)} revisions · {state}.{change}")
+            f"{(d.get('amputation_level') or '–').replace('_', ' ')} · "
+            + translate("CaseTrends", "{} scans, {} revisions · {}.{}").format(
+                len(case.scans), len(case.revisions), state, change))
         self.figure.clear()
         draw_trends(self.figure, self.entries)
         self.canvas.draw_idle()

@@ -24,7 +24,7 @@ from pathlib import Path
 
 import numpy as np
 import trimesh
-from PySide6.QtCore import QEvent, QObject, Qt, Signal
+from PySide6.QtCore import QT_TRANSLATE_NOOP, QEvent, QObject, Qt, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QApplication,
@@ -55,7 +55,8 @@ from prosthetics.limb.compare import SOCK_PLY_PERCENT, CompareParams, Comparison
 from prosthetics.limb.measure import sections
 
 from .fileactions import SCAN_SUFFIXES
-from .messages import STAGE_TEXT
+from .language import ltr, ltr_number_box, translate
+from .messages import STAGE_TEXT, stage_text
 from .viewport import SKIN, TEXT, VIEW_LABELS, VIEWS, mesh_poly, rings_poly
 from .worker import Job, make_pool
 
@@ -69,8 +70,10 @@ RANGE_MIN_MM, RANGE_MAX_MM = 1.0, 10.0
 OTHER = (0.30, 0.52, 0.92)        # the other limb in the overlay, and its rings
 OTHER_RING = (0.10, 0.25, 0.70)
 STANDARD_VIEWS = ("anterior", "posterior", "right", "left")
-VIEW_BUTTONS = {"anterior": "Anterior", "posterior": "Posterior", "right": "Right (+X)",
-                "left": "Left (−X)"}
+VIEW_BUTTONS = {"anterior": QT_TRANSLATE_NOOP("MainWindow", "Anterior"),
+                "posterior": QT_TRANSLATE_NOOP("MainWindow", "Posterior"),
+                "right": QT_TRANSLATE_NOOP("MainWindow", "Right (+X)"),
+                "left": QT_TRANSLATE_NOOP("MainWindow", "Left (−X)")}
 BAR_TITLE = "Deviation (mm)"
 
 
@@ -127,7 +130,8 @@ def table_spacing_mm(measure_spacing_mm: float) -> float:
 def one_line(exc: BaseException) -> str:
     """The error as one line: the core's message, or the kind of an unexpected error."""
     text = str(exc) if isinstance(exc, ProstheticsError) else \
-        f"unexpected error ({type(exc).__name__}: {exc}); the details are in the terminal"
+        translate("InsoleWindow", "unexpected error ({}); the details are in the "
+                                  "terminal").format(f"{type(exc).__name__}: {exc}")
     return " ".join(text.split())
 
 
@@ -152,7 +156,7 @@ def compare_job(current: Limb, other: Limb, *, template: str | None, settings: d
 
             def progress(stage: str, f: float, f0=f0, f1=f1, name=limb.label) -> None:
                 if stage in STAGE_TEXT and stage != "done":
-                    job.progress(f"{STAGE_TEXT[stage]} ({name})", f0 + (f1 - f0) * f / 0.4)
+                    job.progress(f"{stage_text(stage)} ({name})", f0 + (f1 - f0) * f / 0.4)
 
             s = DesignSession(limb.path, template=template, units=limb.units,
                               settings=other_settings if role == "other" else settings)
@@ -161,7 +165,7 @@ def compare_job(current: Limb, other: Limb, *, template: str | None, settings: d
             timings[role] = round(sum(s.timings.values()), 2)
         if job.cancel():
             raise Cancelled("a newer comparison was asked for")
-        job.progress("Registering the limbs and comparing them", 0.85)
+        job.progress(translate("Compare", "Registering the limbs and comparing them"), 0.85)
         t = time.perf_counter()
         comp = compare_limbs(limbs["other"], limbs["current"], CompareParams(),
                              spacing_mm=spacing_mm)
@@ -209,7 +213,8 @@ class CompareModel(QObject):
         if not Path(other.path).is_file():
             if self._job is None:
                 self.other = other
-            self._fail(f"scan file {str(other.path)!r} does not exist; choose it again")
+            self._fail(translate("Compare", "scan file {} does not exist; choose it again")
+                       .format(repr(str(other.path))))
             return
         if self._job is not None:
             self._next = other
@@ -223,7 +228,7 @@ class CompareModel(QObject):
         job.signals.failed.connect(self._failed)
         self._job = job
         self.busyChanged.emit(True)
-        self.progress.emit(f"Comparing with {other.label}", 0.0)
+        self.progress.emit(translate("Compare", "Comparing with {}").format(other.label), 0.0)
         self._pool.start(job)
 
     def _done(self) -> bool:
@@ -286,7 +291,7 @@ class CompareWindow(QMainWindow):
         self._view = "anterior"
         self._polys: tuple | None = None
         self._closed = False
-        self.setWindowTitle(f"Compare – {model.current.label}")
+        self.setWindowTitle(translate("Compare", "Compare – {}").format(model.current.label))
         self._build()
         model.busyChanged.connect(self._on_busy)
         model.progress.connect(self._on_progress)
@@ -310,18 +315,19 @@ class CompareWindow(QMainWindow):
         lay.addWidget(self.header)
 
         row = QHBoxLayout()
-        row.addWidget(QLabel("Compare with:"))
+        row.addWidget(QLabel(translate("Compare", "Compare with:")))
         self.scan_combo = QComboBox()
-        self.scan_combo.setToolTip("The open case's other scans")
+        self.scan_combo.setToolTip(translate("Compare", "The open case's other scans"))
         for limb in self.case_scans:
             self.scan_combo.addItem(limb.label)
         if not self.case_scans:
-            self.scan_combo.addItem("(no other scan in a case)")
+            self.scan_combo.addItem(translate("Compare", "(no other scan in a case)"))
             self.scan_combo.setEnabled(False)
         self.scan_combo.activated.connect(self._on_combo)
         row.addWidget(self.scan_combo, 1)
-        self.file_button = QPushButton("Other file…")
-        self.file_button.setToolTip("Compare with a scan file of the same limb")
+        self.file_button = QPushButton(translate("Compare", "Other file…"))
+        self.file_button.setToolTip(translate("Compare", "Compare with a scan file of the same "
+                                                         "limb"))
         self.file_button.clicked.connect(self._ask_file)
         row.addWidget(self.file_button)
         lay.addLayout(row)
@@ -333,15 +339,16 @@ class CompareWindow(QMainWindow):
         self.error_label.setVisible(False)
         lay.addWidget(self.error_label)
 
-        view_box = QGroupBox("View")
+        view_box = QGroupBox(translate("Compare", "View"))
         vl = QGridLayout(view_box)
         self.mode_buttons = QButtonGroup(self)
         for col, (mode, text, tip) in enumerate((
-                ("deviation", "Deviation map",
-                 "The current limb coloured by its distance to the other scan (mm)"),
-                ("overlay", "Overlay",
-                 "Both limbs, registered: the current one in skin colour, the other "
-                 "translucent blue"))):
+                ("deviation", translate("Compare", "Deviation map"),
+                 translate("Compare", "The current limb coloured by its distance to the other "
+                                      "scan (mm)")),
+                ("overlay", translate("Compare", "Overlay"),
+                 translate("Compare", "Both limbs, registered: the current one in skin colour, "
+                                      "the other translucent blue")))):
             b = QRadioButton(text)
             b.setToolTip(tip)
             b.setChecked(mode == self.mode)
@@ -349,41 +356,43 @@ class CompareWindow(QMainWindow):
             self.mode_buttons.addButton(b)
             vl.addWidget(b, 0, col)
         self.deviation_button, self.overlay_button = self.mode_buttons.buttons()
-        vl.addWidget(QLabel("Colour range:"), 1, 0)
+        vl.addWidget(QLabel(translate("Compare", "Colour range:")), 1, 0)
         self.range_spin = QDoubleSpinBox()
         self.range_spin.setPrefix("± ")
         self.range_spin.setSuffix(" mm")
+        ltr_number_box(self.range_spin)
         self.range_spin.setDecimals(1)
         self.range_spin.setRange(0.5, 50.0)
         self.range_spin.setSingleStep(0.5)
         self.range_spin.setValue(RANGE_MAX_MM)
-        self.range_spin.setToolTip("The colour bar runs from minus to plus this value; "
-                                   "by default the largest deviation (at most 10 mm)")
+        self.range_spin.setToolTip(translate("Compare", "The colour bar runs from minus to plus "
+                                                        "this value; by default the largest "
+                                                        "deviation (at most 10 mm)"))
         self.range_spin.valueChanged.connect(self._on_range)
         vl.addWidget(self.range_spin, 1, 1)
         views = QHBoxLayout()
         self.view_buttons = {}
         for name in STANDARD_VIEWS:
-            b = QPushButton(VIEW_BUTTONS[name])
-            b.setToolTip(VIEW_LABELS[name])
+            b = QPushButton(translate("MainWindow", VIEW_BUTTONS[name]))
+            b.setToolTip(translate("Viewport", VIEW_LABELS[name]))
             b.clicked.connect(lambda _c=False, n=name: self.set_view(n))
             self.view_buttons[name] = b
             views.addWidget(b)
         vl.addLayout(views, 2, 0, 1, 2)
         lay.addWidget(view_box)
 
-        fig_box = QGroupBox("Change below the common level")
+        fig_box = QGroupBox(translate("Compare", "Change below the common level"))
         grid = QGridLayout(fig_box)
         self.figures: dict[str, QLabel] = {}
         for r, (key, title) in enumerate((
-                ("common_level", "Common level"),
-                ("volume_current", "Volume, current"),
-                ("volume_other", "Volume, other"),
-                ("volume_change", "Change"),
-                ("sock_plies", "Sock plies"),
-                ("deviation_mean", "Deviation"),
-                ("deviation_range", "Range"),
-                ("registration", "Registration"))):
+                ("common_level", translate("Compare", "Common level")),
+                ("volume_current", translate("Compare", "Volume, current")),
+                ("volume_other", translate("Compare", "Volume, other")),
+                ("volume_change", translate("Compare", "Change")),
+                ("sock_plies", translate("Compare", "Sock plies")),
+                ("deviation_mean", translate("Compare", "Deviation")),
+                ("deviation_range", translate("Compare", "Range")),
+                ("registration", translate("Compare", "Registration")))):
             t = QLabel(title)
             t.setStyleSheet("color: #444")
             v = QLabel("–")
@@ -398,12 +407,15 @@ class CompareWindow(QMainWindow):
         grid.setColumnStretch(1, 1)
         lay.addWidget(fig_box)
 
-        table_box = QGroupBox("Circumference by level")
+        table_box = QGroupBox(translate("Compare", "Circumference by level"))
         tl = QVBoxLayout(table_box)
         self.table = QTableWidget(0, 5)
-        self.table.setHorizontalHeaderLabels(["z (mm)", "Other (mm)", "Current (mm)",
-                                              "Change (mm)", "Change (%)"])
-        self.table.setToolTip("Circumference of each limb at heights from its own distal end")
+        self.table.setHorizontalHeaderLabels(["z (mm)", translate("Compare", "Other (mm)"),
+                                              translate("Compare", "Current (mm)"),
+                                              translate("Compare", "Change (mm)"),
+                                              translate("Compare", "Change (%)")])
+        self.table.setToolTip(translate("Compare", "Circumference of each limb at heights from "
+                                                   "its own distal end"))
         self.table.verticalHeader().setVisible(False)
         self.table.verticalHeader().setDefaultSectionSize(
             self.table.fontMetrics().height() + 6)
@@ -440,10 +452,11 @@ class CompareWindow(QMainWindow):
         m = self.model
         other = m.result.other.label if m.result is not None else "–"
         if m.busy and m.other is not None:
-            other += f" (now comparing with {m.other.label})"
+            other += translate("Compare", " (now comparing with {})").format(m.other.label)
         elif m.error and m.other is not None:
-            other = f"{m.other.label} (failed)"
-        self.header.setText(f"<b>Current</b>: {m.current.label}<br><b>Other</b>: {other}")
+            other = translate("Compare", "{} (failed)").format(m.other.label)
+        self.header.setText(translate("Compare", "<b>Current</b>: {}<br><b>Other</b>: {}")
+                            .format(m.current.label, other))
 
     # -- what the user does -------------------------------------------------------------
     def compare_with(self, other: Limb) -> None:
@@ -499,7 +512,7 @@ class CompareWindow(QMainWindow):
         self.error_label.setText(message)
         self.error_label.setToolTip(message)
         self.error_label.setVisible(True)
-        self.status.setText("The comparison failed")
+        self.status.setText(translate("Compare", "The comparison failed"))
         self._polys = None
         self._show_figures(None)
         self._draw()
@@ -515,10 +528,11 @@ class CompareWindow(QMainWindow):
         self.range_spin.setValue(default_range_mm(r.largest_mm))
         self.range_spin.blockSignals(False)
         self._update_header()
-        self.setWindowTitle(f"Compare – {r.current.label} with {r.other.label}")
+        self.setWindowTitle(translate("Compare", "Compare – {} with {}")
+                            .format(r.current.label, r.other.label))
         self._show_figures(r)
         self._draw(fit=True)
-        self.status.setText(f"Compared in {r.seconds:.1f} s")
+        self.status.setText(translate("Compare", "Compared in {} s").format(f"{r.seconds:.1f}"))
 
     # -- figures -----------------------------------------------------------------------
     def _show_figures(self, res: CompareResult | None) -> None:
@@ -531,29 +545,35 @@ class CompareWindow(QMainWindow):
         r = res.report
         d = r["deviation_mm"]
         reg = r["registration"]
-        f["common_level"].setText(f"z = {r['common_top_z_mm']:.0f} mm from the distal end "
-                                  f"(the lower of the two scans' tops)")
+        f["common_level"].setText(translate("Compare", "z = {} mm from the distal end (the lower "
+                                                       "of the two scans' tops)")
+                                  .format(f"{r['common_top_z_mm']:.0f}"))
         # The core compares B (current) against A (other).
-        f["volume_current"].setText(f"{r['volume_b_ml']:.1f} ml")
-        f["volume_other"].setText(f"{r['volume_a_ml']:.1f} ml")
-        f["volume_change"].setText(f"{r['volume_change_ml']:+.1f} ml ({r['volume_change_percent']:+.2f} %)")
-        f["sock_plies"].setText(f"{r['sock_ply_equivalent']:+.2f} (one ply ≈ "
-                                f"{SOCK_PLY_PERCENT:g} % of the volume)")
-        f["deviation_mean"].setText(f"mean {d['mean']:+.2f} mm, median {d['median']:+.2f} mm "
-                                    f"(+: the current limb is outside the other)")
-        f["deviation_range"].setText(f"{d['min']:+.2f} to {d['max']:+.2f} mm; 95 % of the "
-                                     f"surface within ± {d['p95']:.2f} mm")
+        f["volume_current"].setText(ltr(f"{r['volume_b_ml']:.1f} ml"))
+        f["volume_other"].setText(ltr(f"{r['volume_a_ml']:.1f} ml"))
+        f["volume_change"].setText(ltr(f"{r['volume_change_ml']:+.1f} ml ({r['volume_change_percent']:+.2f} %)"))
+        f["sock_plies"].setText(translate("Compare", "{} (one ply ≈ {} % of the volume)").format(
+            ltr(f"{r['sock_ply_equivalent']:+.2f}"), f"{SOCK_PLY_PERCENT:g}"))
+        f["deviation_mean"].setText(translate("Compare", "mean {} mm, median {} mm (+: the "
+                                                         "current limb is outside the other)")
+                                    .format(ltr(f"{d['mean']:+.2f}"), ltr(f"{d['median']:+.2f}")))
+        f["deviation_range"].setText(translate("Compare", "{} to {} mm; 95 % of the surface "
+                                                          "within ± {} mm")
+                                     .format(ltr(f"{d['min']:+.2f}"), ltr(f"{d['max']:+.2f}"),
+                                             f"{d['p95']:.2f}"))
         resid = reg.get("residual_rms_mm", reg.get("rmse_mm"))
         change = reg.get("uniform_change_mm") or {}
-        parts = [f"limb frames, then fitted: turned {reg['refinement_deg']:.2f}°, "
-                 f"moved {reg['refinement_mm']:.2f} mm"]
+        parts = [translate("Compare", "limb frames, then fitted: turned {}°, moved {} mm")
+                 .format(f"{reg['refinement_deg']:.2f}", f"{reg['refinement_mm']:.2f}")]
         if "distal_end_rise_mm" in reg:
-            parts.append(f"distal end lifted {reg['distal_end_rise_mm']:+.2f} mm")
+            parts.append(translate("Compare", "distal end lifted {} mm")
+                         .format(ltr(f"{reg['distal_end_rise_mm']:+.2f}")))
         if change:
-            parts.append(f"uniform thinning {change.get('along_normals', 0.0):+.2f} mm")
+            parts.append(translate("Compare", "uniform thinning {} mm")
+                         .format(ltr(f"{change.get('along_normals', 0.0):+.2f}")))
         if resid is not None:
-            parts.append(f"residual {resid:.2f} mm (what the pose and a uniform thinning do "
-                         f"not explain)")
+            parts.append(translate("Compare", "residual {} mm (what the pose and a uniform "
+                                              "thinning do not explain)").format(f"{resid:.2f}"))
         f["registration"].setText("; ".join(parts))
         rows = r["circumferences"]
         self.table.setRowCount(len(rows))
@@ -562,7 +582,7 @@ class CompareWindow(QMainWindow):
             for j, text in enumerate((f"{c['z_mm']:.0f}", f"{c['a_mm']:.1f}",
                                       f"{c['b_mm']:.1f}", f"{c['change_mm']:+.1f}",
                                       f"{pct:+.1f}")):
-                item = QTableWidgetItem(text)
+                item = QTableWidgetItem(ltr(text))
                 item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
                 self.table.setItem(i, j, item)
 
@@ -667,8 +687,9 @@ class CompareWindow(QMainWindow):
 def ask_scan_file(parent: QWidget, start) -> str:
     """Ask for a scan file of the same limb ("" when cancelled)."""
     pats = " ".join(f"*{s}" for s in SCAN_SUFFIXES)
-    path, _ = QFileDialog.getOpenFileName(parent, "Compare with another scan of the limb",
-                                          str(start), f"Scans ({pats});;All files (*)")
+    path, _ = QFileDialog.getOpenFileName(
+        parent, translate("Compare", "Compare with another scan of the limb"), str(start),
+        translate("FileActions", "Scans ({});;All files (*)").format(pats))
     return path
 
 
@@ -736,7 +757,12 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--screenshot", metavar="PNG")
     ap.add_argument("--size", default="1500x950")
     args = ap.parse_args(argv)
-    app = QApplication.instance() or QApplication(sys.argv[:1])
+    app = QApplication.instance()
+    if app is None:
+        from .language import install_language
+
+        app = QApplication(sys.argv[:1])
+        install_language(app)
     cur = Path(args.current)
     cm = CompareModel(Limb(path=cur, label=cur.name, units=args.units), template=args.template)
     win = CompareWindow(cm)

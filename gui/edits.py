@@ -14,6 +14,8 @@ from typing import Any, Protocol
 
 from PySide6.QtGui import QUndoCommand
 
+from .language import ltr, translate
+
 
 class EditTarget(Protocol):
     """What the commands change: the design model (:class:`.model.DesignModel`)."""
@@ -71,9 +73,10 @@ class SetParams(QUndoCommand):
         names = [self.labels.get(k, k.replace("_", " ")) for k in sorted(new)]
         if len(new) == 1:
             (k, v), = new.items()
-            value = "auto" if v is None else format_value(v, self.units.get(k, ""))
-            return f"Change {names[0]} to {value}"
-        return "Change " + ", ".join(names)
+            value = translate("Edits", "auto") if v is None \
+                else ltr(format_value(v, self.units.get(k, "")))
+            return translate("Edits", "Change {} to {}").format(names[0], value)
+        return translate("Edits", "Change {}").format(", ".join(names))
 
     def id(self) -> int:  # noqa: A003 - Qt API
         return 1001

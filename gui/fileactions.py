@@ -24,6 +24,8 @@ from PySide6.QtWidgets import (
 
 from prosthetics.scan.loaders import SUPPORTED_SUFFIXES
 
+from .language import translate
+
 __all__ = ["FileActions", "app_settings", "ask_revision", "is_case", "SCAN_SUFFIXES",
            "CASE_SUFFIX"]
 
@@ -49,12 +51,13 @@ def ask_revision(parent, title: str, author: str) -> tuple[str, str] | None:
     form = QFormLayout(dlg)
     name = QLineEdit(author)
     name.setObjectName("author")
-    name.setPlaceholderText("e.g. A. Khan, CPO")
+    name.setPlaceholderText(translate("FileActions", "e.g. A. Khan, CPO"))
     note = QLineEdit()
     note.setObjectName("note")
-    form.addRow(QLabel("The record says who designed each revision and why."))
-    form.addRow("Clinician's name:", name)
-    form.addRow("What changed, and why\n(no personal details):", note)
+    form.addRow(QLabel(translate("FileActions",
+                                 "The record says who designed each revision and why.")))
+    form.addRow(translate("FileActions", "Clinician's name:"), name)
+    form.addRow(translate("FileActions", "What changed, and why\n(no personal details):"), note)
     buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Save
                                | QDialogButtonBox.StandardButton.Cancel)
     buttons.accepted.connect(dlg.accept)
@@ -87,7 +90,7 @@ class FileActions:
         if self.model is None:
             self._initial = str(path) if path else ""
             return False
-        if not self.maybe_save("opening another file"):
+        if not self.maybe_save(translate("FileActions", "opening another file")):
             return False
         if path is not None and is_case(path):
             ok = self.model.open_case(path)
@@ -105,13 +108,16 @@ class FileActions:
         m = self.model
         if m is None or m.session is None or m.undo_stack.isClean():
             return True
-        where = (f"case {m.case_folder.name}" if m.case_folder is not None
-                 else "its case file" if m.case_path is not None else "a case")
+        where = (translate("FileActions", "case {}").format(m.case_folder.name)
+                 if m.case_folder is not None
+                 else translate("FileActions", "its case file") if m.case_path is not None
+                 else translate("FileActions", "a case"))
         box = QMessageBox
         answer = box.question(
-            self, "Unsaved changes",
-            f"The design of {m.session.scan_path.name} has changes that are not saved to "
-            f"{where}.\n\nSave them before {doing}?",
+            self, translate("FileActions", "Unsaved changes"),
+            translate("FileActions", "The design of {} has changes that are not saved to "
+                                     "{}.\n\nSave them before {}?")
+            .format(m.session.scan_path.name, where, doing),
             box.StandardButton.Save | box.StandardButton.Discard | box.StandardButton.Cancel,
             box.StandardButton.Save)
         if answer == box.StandardButton.Discard:
@@ -131,14 +137,17 @@ class FileActions:
                     else samples_dir())
         pats = " ".join(f"*{s}" for s in SCAN_SUFFIXES)
         path, _ = QFileDialog.getOpenFileName(
-            self, "Open scan", start, f"Scans ({pats});;Cases (*{CASE_SUFFIX});;All files (*)")
+            self, translate("FileActions", "Open scan"), start,
+            translate("FileActions", "Scans ({});;Cases (*{});;All files (*)")
+            .format(pats, CASE_SUFFIX))
         if path:
             self.open_path(path)
 
     def open_case_dialog(self) -> None:
         path, _ = QFileDialog.getOpenFileName(
-            self, "Open case: choose the case.json in the case folder", "",
-            f"Cases (case.json *{CASE_SUFFIX});;All files (*)")
+            self, translate("FileActions", "Open case: choose the case.json in the case folder"),
+            "", translate("FileActions", "Cases (case.json *{});;All files (*)")
+            .format(CASE_SUFFIX))
         if path:
             self.open_path(path)
 
@@ -148,7 +157,7 @@ class FileActions:
         if self.model is None or self.model.session is None:
             return False
         if self.model.case_folder is not None:
-            asked = self._ask_revision("Save revision")
+            asked = self._ask_revision(translate("FileActions", "Save revision"))
             if asked is None:
                 return False
             author, note = asked
@@ -178,7 +187,7 @@ class FileActions:
     def save_revision(self, *, author: str = "", note: str = "") -> bool:
         ok = self.model.save_revision(author=author or self._last_author(), note=note)
         if ok:
-            self.status.setText("Saving the revision…")
+            self.status.setText(translate("FileActions", "Saving the revision…"))
         return ok
 
     def save_case_as(self) -> bool:
@@ -187,11 +196,11 @@ class FileActions:
         start = str(self.model.case_folder.parent if self.model.case_folder
                     else self.model.session.scan_path.parent)
         root = QFileDialog.getExistingDirectory(
-            self, "Folder to make the case in (the case gets its own folder, named by a new "
-                  "case ID)", start)
+            self, translate("FileActions", "Folder to make the case in (the case gets its own "
+                                           "folder, named by a new case ID)"), start)
         if not root:
             return False
-        asked = self._ask_revision("First revision of the new case")
+        asked = self._ask_revision(translate("FileActions", "First revision of the new case"))
         if asked is None:
             return False
         author, note = asked
@@ -205,14 +214,15 @@ class FileActions:
             return False
         self._add_recent(str(path.resolve() / "case.json"))
         self._on_session_title()
-        self.status.setText(f"Made case {path.name}; saving the first revision…")
+        self.status.setText(translate("FileActions", "Made case {}; saving the first revision…")
+                            .format(path.name))
         return True
 
     def _on_case_saved(self, record: dict, folder: str) -> None:
         self.model.undo_stack.setClean()
         self._add_recent(str(Path(folder).resolve() / "case.json"))
-        self.status.setText(f"Saved revision {record['number']} of case "
-                            f"{record['case']['case_id']}")
+        self.status.setText(translate("FileActions", "Saved revision {} of case {}")
+                            .format(record['number'], record['case']['case_id']))
         self._on_session_title()
         if getattr(self, "trends_dialog", None) is not None and self.trends_dialog.isVisible():
             self.trends_dialog.refresh(folder)
@@ -226,8 +236,9 @@ class FileActions:
         if path is None:
             start = str(m.default_export_dir().with_name(
                 m.session.scan_path.stem + ".rectification.json"))
-            path, _ = QFileDialog.getSaveFileName(self, "Export rectification", start,
-                                                  "Rectification (*.json)")
+            path, _ = QFileDialog.getSaveFileName(
+                self, translate("FileActions", "Export rectification"), start,
+                translate("FileActions", "Rectification (*.json)"))
             if not path:
                 return False
         from prosthetics.errors import ProstheticsError
@@ -239,9 +250,9 @@ class FileActions:
         try:
             m.hand.write(path, side=getattr(side, "value", side))
         except ProstheticsError as exc:
-            self.show_error(str(exc), "Choose another folder.")
+            self.show_error(str(exc), translate("FileActions", "Choose another folder."))
             return False
-        self.status.setText(f"Rectification written to {path}")
+        self.status.setText(translate("FileActions", "Rectification written to {}").format(path))
         return True
 
     def import_rectification(self, path=None) -> bool:
@@ -250,8 +261,9 @@ class FileActions:
         if m is None or m.session is None:
             return False
         if path is None:
-            path, _ = QFileDialog.getOpenFileName(self, "Import rectification", "",
-                                                  "Rectification (*.json)")
+            path, _ = QFileDialog.getOpenFileName(
+                self, translate("FileActions", "Import rectification"), "",
+                translate("FileActions", "Rectification (*.json)"))
             if not path:
                 return False
         from prosthetics.errors import ProstheticsError
@@ -260,27 +272,33 @@ class FileActions:
         try:
             hand = read_rectification(path)
         except ProstheticsError as exc:
-            self.show_error(str(exc), "Export the rectification again from this application.")
+            self.show_error(str(exc), translate("FileActions", "Export the rectification again "
+                                                        "from this application."))
             return False
-        m.set_hand(hand, f"Import the rectification {Path(path).name}")
+        m.set_hand(hand, translate("FileActions", "Import the rectification {}")
+                   .format(Path(path).name))
         return True
 
     def add_scan_dialog(self) -> None:
         if self.model is None or self.model.case_folder is None:
-            self.show_error("no case is open", "Open a case (File > Open case) first.")
+            self.show_error(translate("FileActions", "no case is open"),
+                            translate("FileActions", "Open a case (File > Open case) first."))
             return
         pats = " ".join(f"*{s}" for s in SCAN_SUFFIXES)
-        path, _ = QFileDialog.getOpenFileName(self, "Add scan to case", "",
-                                              f"Scans ({pats});;All files (*)")
+        path, _ = QFileDialog.getOpenFileName(
+            self, translate("FileActions", "Add scan to case"), "",
+            translate("FileActions", "Scans ({});;All files (*)").format(pats))
         if path and self.model.add_scan_to_case(path):
             self._on_session_title()
-            self.status.setText("Scan added to the case; save the case to file the design")
+            self.status.setText(translate("FileActions", "Scan added to the case; save the case "
+                                                          "to file the design"))
 
     def compare_dialog(self) -> None:
         """File > Compare with another scan: this limb against another scan of it in its own
         window (:mod:`.comparewindow`), with the open case's other scans offered there."""
         if self.model is None or self.model.session is None:
-            self.show_error("no scan is open", "Open a scan (File > Open scan) first.")
+            self.show_error(translate("FileActions", "no scan is open"),
+                            translate("FileActions", "Open a scan (File > Open scan) first."))
             return
         from .comparewindow import compare_with
 
@@ -293,8 +311,9 @@ class FileActions:
 
     def show_case_trends(self) -> None:
         if self.model is None or self.model.case_folder is None:
-            self.show_error("no case is open", "Open a case (File > Open case) or make one "
-                                               "(File > Save as new case).")
+            self.show_error(translate("FileActions", "no case is open"),
+                            translate("FileActions", "Open a case (File > Open case) or make "
+                                                     "one (File > Save as new case)."))
             return
         from .casepanel import CaseTrendsDialog
 
@@ -311,7 +330,7 @@ class FileActions:
         if ok:
             self.model.undo_stack.setClean()
             self._add_recent(str(Path(path).resolve()))
-            self.status.setText(f"Saved {path}")
+            self.status.setText(translate("FileActions", "Saved {}").format(path))
         return ok
 
     def _recent(self) -> list[str]:
@@ -330,7 +349,7 @@ class FileActions:
         self.recent_menu.clear()
         items = [p for p in self._recent() if Path(p).exists()]
         if not items:
-            a = self.recent_menu.addAction("(none)")
+            a = self.recent_menu.addAction(translate("FileActions", "(none)"))
             a.setEnabled(False)
         for p in items:
             self.recent_menu.addAction(Path(p).name, lambda p=p: self.open_path(p)).setToolTip(p)

@@ -24,7 +24,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from .language import ltr, ltr_number_box, translate
+
 DEBOUNCE_MS = 150
+
 
 def label_of(row: dict) -> str:
     """The label a person reads for a parameter row."""
@@ -34,7 +37,7 @@ def label_of(row: dict) -> str:
 def format_value(value: Any, unit: str = "") -> str:
     """A parameter's value as a person reads it ("216 mm", "1.5 mm", "-12°")."""
     if isinstance(value, bool):
-        return "yes" if value else "no"
+        return translate("Forms", "yes") if value else translate("Forms", "no")
     if isinstance(value, (int, float)):
         v = float(value)
         text = f"{v:.0f}" if abs(v) >= 20 or v == int(v) else f"{v:.1f}"
@@ -95,10 +98,12 @@ def _tooltip(row: dict) -> str:
     if row.get("help"):
         parts.append(row["help"])
     if row.get("min") is not None and row.get("max") is not None:
-        parts.append(f"Range {row['min']:g} to {row['max']:g} {row.get('unit') or ''}".rstrip())
+        parts.append(translate("Forms", "Range {} to {} {}").format(
+            ltr(f"{row['min']:g}"), ltr(f"{row['max']:g}"), row.get("unit") or "").rstrip())
     if row.get("optional"):
-        parts.append("Automatic when 'auto' is ticked.")
-    parts.append(f"Parameter: {row['name']} (prosthetics design --set {row['name']}=...)")
+        parts.append(translate("Forms", "Automatic when 'auto' is ticked."))
+    parts.append(translate("Forms", "Parameter: {} (prosthetics design --set {}=...)")
+                 .format(row["name"], row["name"]))
     return "\n".join(parts)
 
 
@@ -145,6 +150,7 @@ def _finish_spin(sb, row: dict):
     sb.setAccelerated(True)
     if row.get("unit"):
         sb.setSuffix(f" {row['unit']}")
+    ltr_number_box(sb)
     sb.setMinimumWidth(110)
     _guard(sb)
     return sb
@@ -227,8 +233,9 @@ def make_field(row: dict, named_choices: dict[str, dict[str, str]] | None = None
         lay = QHBoxLayout(box)
         lay.setContentsMargins(0, 0, 0, 0)
         sb = _float_spin(row)
-        auto = QCheckBox("auto")
-        auto.setToolTip("Automatic: the field shows, greyed, the value the last design used")
+        auto = QCheckBox(translate("Forms", "auto"))
+        auto.setToolTip(translate("Forms", "Automatic: the field shows, greyed, the value the "
+                                           "last design used"))
         lay.addWidget(sb, 1)
         lay.addWidget(auto)
 
@@ -239,8 +246,9 @@ def make_field(row: dict, named_choices: dict[str, dict[str, str]] | None = None
             # The spin box's lowest value stands for "automatic" and shows as text, so the
             # bottom of the range is never shown as if it were the value in use.
             used = f.in_use
-            sb.setSpecialValueText("auto" if used is None
-                                   else f"auto ({format_value(used, row.get('unit') or '')})")
+            sb.setSpecialValueText(translate("Forms", "auto") if used is None
+                                   else translate("Forms", "auto ({})").format(
+                                       ltr(format_value(used, row.get("unit") or ""))))
             sb.setValue(sb.minimum())
 
         def put(v, sb=sb, auto=auto):
@@ -352,4 +360,5 @@ class ParamForm(QWidget):
         label = self.layout_.labelForField(f.widget)
         if label is not None:
             label.setEnabled(enabled)
-        f.widget.setToolTip(_tooltip(f.row) + (f"\n\nNot used now: {why}" if why else ""))
+        f.widget.setToolTip(_tooltip(f.row) + ("\n\n" + translate("Forms", "Not used now: {}").format(why)
+                                                 if why else ""))

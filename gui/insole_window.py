@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from PySide6.QtCore import QObject, Qt, Signal
+from PySide6.QtCore import QT_TRANSLATE_NOOP, QObject, Qt, Signal
 from PySide6.QtGui import QKeySequence, QUndoCommand, QUndoStack
 from PySide6.QtWidgets import (
     QApplication,
@@ -35,15 +35,25 @@ from PySide6.QtWidgets import (
 
 from .actions import make_action
 from .forms import ComboBox, ParamForm, format_value, label_of
-from .messages import INSOLE_STAGE_TEXT, SliceClock, writer_progress
+from .language import ltr, translate
+from .messages import INSOLE_STAGE_TEXT, SliceClock, stage_text, writer_progress
 from .worker import Job, make_pool
 
 #: Standard views of the foot frame (+X heel to toe, +Z up): camera direction and view-up.
-INSOLE_VIEWS = {"top": ("Top (plantar surface)", (0.0, 0.0, 1.0), (1.0, 0.0, 0.0), "Ctrl+1"),
-                "medial": ("Side", (0.0, -1.0, 0.0), (0.0, 0.0, 1.0), "Ctrl+2"),
-                "heel": ("From the heel", (-1.0, 0.0, 0.0), (0.0, 0.0, 1.0), "Ctrl+3"),
-                "three_quarter": ("Three-quarter", (-0.6, -1.0, 0.8), (0.0, 0.0, 1.0),
+INSOLE_VIEWS = {"top": (QT_TRANSLATE_NOOP("InsoleWindow", "Top (plantar surface)"), (0.0, 0.0, 1.0), (1.0, 0.0, 0.0), "Ctrl+1"),
+                "medial": (QT_TRANSLATE_NOOP("InsoleWindow", "Side"), (0.0, -1.0, 0.0), (0.0, 0.0, 1.0), "Ctrl+2"),
+                "heel": (QT_TRANSLATE_NOOP("InsoleWindow", "From the heel"), (-1.0, 0.0, 0.0), (0.0, 0.0, 1.0), "Ctrl+3"),
+                "three_quarter": (QT_TRANSLATE_NOOP("InsoleWindow", "Three-quarter"), (-0.6, -1.0, 0.8), (0.0, 0.0, 1.0),
                                   "Ctrl+4")}
+
+
+#: The sides of a foot and an insole as the report names them.
+SIDES = {"left": QT_TRANSLATE_NOOP("InsoleWindow", "left"),
+         "right": QT_TRANSLATE_NOOP("InsoleWindow", "right")}
+
+
+def _side_word(side) -> str:
+    return translate("InsoleWindow", SIDES[side]) if side in SIDES else str(side)
 
 
 class SetInsoleValues(QUndoCommand):
@@ -143,10 +153,12 @@ class InsoleModel(QObject):
         labels = {r["name"]: r for r in self.rows}
         if len(new) == 1:
             (k, v), = new.items()
-            text = (f"Change {label_of(labels[k])} to "
-                    f"{'auto' if v is None else format_value(v, labels[k].get('unit') or '')}")
+            text = translate("Edits", "Change {} to {}").format(
+                label_of(labels[k]), translate("Edits", "auto") if v is None
+                else ltr(format_value(v, labels[k].get("unit") or "")))
         else:
-            text = "Change " + ", ".join(label_of(labels[k]) for k in sorted(new))
+            text = translate("Edits", "Change {}").format(
+                ", ".join(label_of(labels[k]) for k in sorted(new)))
         self.undo_stack.push(SetInsoleValues(self, new, old, text))
 
     def apply(self, values: dict[str, Any]) -> None:
@@ -221,7 +233,8 @@ class InsoleModel(QObject):
         self._mark_stale()
         self.busyChanged.emit(False)
         msg = str(exc) if isinstance(exc, ProstheticsError) else \
-            f"unexpected error ({type(exc).__name__}: {exc}); the details are in the terminal"
+            translate("InsoleWindow", "unexpected error ({}); the details are in the "
+                                      "terminal").format(f"{type(exc).__name__}: {exc}")
         if not isinstance(exc, ProstheticsError):
             print(tb, file=sys.stderr)
         self.errorOccurred.emit(msg)
@@ -251,21 +264,21 @@ class InsoleWindow(QMainWindow):
         from prosthetics.printing.profiles import load_materials, load_printers
 
         self.model = model or InsoleModel(self)
-        self.setWindowTitle("Insole[*] – Prosthetics")
+        self.setWindowTitle(translate("InsoleWindow", "Insole[*] – Prosthetics"))
         split = QSplitter(Qt.Orientation.Horizontal, self)
         left = QWidget()
         lay = QVBoxLayout(left)
         row = QHBoxLayout()
-        self.open_button = QPushButton("Open foot scan…")
-        self.export_button = QPushButton("Export…")
+        self.open_button = QPushButton(translate("InsoleWindow", "Open foot scan…"))
+        self.export_button = QPushButton(translate("InsoleWindow", "Export…"))
         row.addWidget(self.open_button)
         row.addWidget(self.export_button)
         lay.addLayout(row)
-        self.scan_label = QLabel("No scan")
+        self.scan_label = QLabel(translate("InsoleWindow", "No scan"))
         self.scan_label.setWordWrap(True)
         lay.addWidget(self.scan_label)
         prow = QHBoxLayout()
-        prow.addWidget(QLabel("Preset"))
+        prow.addWidget(QLabel(translate("InsoleWindow", "Preset")))
         self.preset = ComboBox()
         self.preset.setObjectName("insole_preset")
         for name, p in list_presets().items():
@@ -301,7 +314,8 @@ class InsoleWindow(QMainWindow):
         self.setCentralWidget(split)
         self.slice_clock = SliceClock(self.statusBar().showMessage, self)
         self._build_menus()
-        self.statusBar().showMessage("Open a foot scan (File > Open foot scan)")
+        self.statusBar().showMessage(translate("InsoleWindow",
+                                               "Open a foot scan (File > Open foot scan)"))
 
         self.open_button.clicked.connect(self._open)
         self.export_button.clicked.connect(self._export)
@@ -313,7 +327,8 @@ class InsoleWindow(QMainWindow):
         self.model.progress.connect(self._progress)
         self.model.errorOccurred.connect(self._error)
         self.model.exportFinished.connect(lambda r, out: self.statusBar().showMessage(
-            f"Wrote {len(r['outputs'])} print files and the reports to {out}"))
+            translate("InsoleWindow", "Wrote {} print files and the reports to {}")
+            .format(len(r["outputs"]), out)))
         self.model.undo_stack.cleanChanged.connect(lambda clean: self.setWindowModified(
             not clean))
         self._update_export()
@@ -324,30 +339,38 @@ class InsoleWindow(QMainWindow):
             return make_action(self, text, slot, key, tip)
 
         mb = self.menuBar()
-        fm = mb.addMenu("&File")
-        self.act_open = act("&Open foot scan…", self._open, QKeySequence.StandardKey.Open,
-                            "Open a foot scan (PLY, OBJ, STL, GLB, OFF, XYZ)")
-        self.act_export = act("&Export…", self._export, "Ctrl+E",
-                              "Write the print files and the reports of the insole shown")
-        self.act_close = act("&Close", self.close, QKeySequence.StandardKey.Close)
+        fm = mb.addMenu(translate("InsoleWindow", "&File"))
+        self.act_open = act(translate("InsoleWindow", "&Open foot scan…"), self._open,
+                            QKeySequence.StandardKey.Open,
+                            translate("InsoleWindow",
+                                      "Open a foot scan (PLY, OBJ, STL, GLB, OFF, XYZ)"))
+        self.act_export = act(translate("InsoleWindow", "&Export…"), self._export, "Ctrl+E",
+                              translate("InsoleWindow", "Write the print files and the reports "
+                                                        "of the insole shown"))
+        self.act_close = act(translate("InsoleWindow", "&Close"), self.close,
+                             QKeySequence.StandardKey.Close)
         for a in (self.act_open, self.act_export):
             fm.addAction(a)
         fm.addSeparator()
         fm.addAction(self.act_close)
-        em = mb.addMenu("&Edit")
-        self.act_undo = self.model.undo_stack.createUndoAction(self, "&Undo")
+        em = mb.addMenu(translate("InsoleWindow", "&Edit"))
+        self.act_undo = self.model.undo_stack.createUndoAction(self,
+                                                               translate("InsoleWindow", "&Undo"))
         self.act_undo.setShortcut(QKeySequence.StandardKey.Undo)
-        self.act_redo = self.model.undo_stack.createRedoAction(self, "&Redo")
+        self.act_redo = self.model.undo_stack.createRedoAction(self,
+                                                               translate("InsoleWindow", "&Redo"))
         self.act_redo.setShortcut(QKeySequence.StandardKey.Redo)
         em.addAction(self.act_undo)
         em.addAction(self.act_redo)
-        vm = mb.addMenu("&View")
+        vm = mb.addMenu(translate("InsoleWindow", "&View"))
         self.view_actions = {}
         for name, (text, _d, _up, key) in INSOLE_VIEWS.items():
-            a = act(text, lambda _c=False, n=name: self.set_view(n), key)
+            a = act(translate("InsoleWindow", text), lambda _c=False, n=name: self.set_view(n),
+                    key)
             self.view_actions[name] = a
             vm.addAction(a)
-        vm.addAction(act("Fit", self._fit, "Ctrl+0", "Reset the zoom to fit the insole"))
+        vm.addAction(act(translate("InsoleWindow", "Fit"), self._fit, "Ctrl+0",
+                         translate("InsoleWindow", "Reset the zoom to fit the insole")))
 
     # -- values and state ----------------------------------------------------------
     def _sync_values(self, names: list) -> None:
@@ -374,28 +397,32 @@ class InsoleWindow(QMainWindow):
         f.in_use = None
         if not f.auto.isChecked():
             return
-        f.spin.setSpecialValueText("auto (foot length)" if outline == "shoe_size"
-                                   else "auto (not used)")
+        f.spin.setSpecialValueText(translate("InsoleWindow", "auto (foot length)")
+                                   if outline == "shoe_size"
+                                   else translate("InsoleWindow", "auto (not used)"))
 
     def export_block_reason(self) -> str:
         """Why Export cannot run now ("" when it can)."""
         m = self.model
         if m.scan_path is None:
-            return "Open a foot scan first (File > Open foot scan)."
+            return translate("InsoleWindow", "Open a foot scan first (File > Open foot scan).")
         if m.busy:
-            return "Wait for the insole to be designed."
+            return translate("InsoleWindow", "Wait for the insole to be designed.")
         if m.design is None:
-            return "No insole yet: the design of this scan failed; change a value."
+            return translate("InsoleWindow", "No insole yet: the design of this scan failed; "
+                                             "change a value.")
         if m.stale:
-            return ("The insole shown was made with other values than the form's (the last "
-                    "change failed or is running): change the value, or undo it (Ctrl+Z).")
+            return translate("InsoleWindow", "The insole shown was made with other values than "
+                                             "the form's (the last change failed or is "
+                                             "running): change the value, or undo it (Ctrl+Z).")
         return ""
 
     def _update_export(self) -> None:
         why = self.export_block_reason()
         for w in (self.export_button, self.act_export):
             w.setEnabled(not why)
-            w.setToolTip(why or "Write the print files and the reports of the insole shown")
+            w.setToolTip(why or translate("InsoleWindow", "Write the print files and the reports "
+                                                          "of the insole shown"))
 
     def _busy(self, busy: bool) -> None:
         if not busy:
@@ -403,43 +430,48 @@ class InsoleWindow(QMainWindow):
         self._update_export()
 
     def _progress(self, stage: str, fraction: float) -> None:
-        text = INSOLE_STAGE_TEXT.get(stage, stage)
+        text = stage_text(stage, INSOLE_STAGE_TEXT)
         self.slice_clock.follow(text, self.model.busy)
         if not self.slice_clock.running():
-            self.statusBar().showMessage(f"{text}… {100 * fraction:.0f} %")
+            self.statusBar().showMessage(f"{text}… {ltr(f'{100 * fraction:.0f} %')}")
 
     def _error(self, message: str) -> None:
         from .messages import humanize
 
         text = humanize(message, self.model.rows)
         if self.model.stale:
-            text += " The insole shown is from the values before; Export is off until a " \
-                    "design succeeds."
-        self.statusBar().showMessage(f"Error: {text}")
-        self.info.setText(f"<p style='color:#b3261e'><b>Error:</b> {html.escape(text)}</p>"
+            text += translate("InsoleWindow", " The insole shown is from the values before; "
+                                              "Export is off until a design succeeds.")
+        self.statusBar().showMessage(translate("InsoleWindow", "Error: {}").format(text))
+        self.info.setText(f"<p style='color:#b3261e'><b>{translate('InsoleWindow', 'Error:')}"
+                          f"</b> {html.escape(text)}</p>"
                           + (self._design_text() if self.model.design is not None else ""))
         self._update_export()
 
     # -- actions ---------------------------------------------------------------------
     def _open(self) -> None:
-        path, _ = QFileDialog.getOpenFileName(self, "Open foot scan", "",
-                                              "Scans (*.ply *.obj *.stl *.glb *.gltf *.off "
-                                              "*.xyz *.txt *.pts)")
+        path, _ = QFileDialog.getOpenFileName(
+            self, translate("InsoleWindow", "Open foot scan"), "",
+            translate("InsoleWindow", "Scans ({})").format(
+                "*.ply *.obj *.stl *.glb *.gltf *.off *.xyz *.txt *.pts"))
         if path:
             self.open(path)
 
     def open(self, path) -> None:
-        self.scan_label.setText(f"<b>Scan</b>: {Path(path).name}")
-        self.setWindowTitle(f"Insole of {Path(path).name}[*] – Prosthetics")
+        self.scan_label.setText(translate("InsoleWindow", "<b>Scan</b>: {}")
+                                .format(html.escape(Path(path).name)))
+        self.setWindowTitle(translate("InsoleWindow", "Insole of {}[*] – Prosthetics")
+                            .format(Path(path).name))
         self.model.open_scan(path)
         self._update_export()
 
     def _export(self) -> None:
         why = self.export_block_reason()
         if why:
-            self.statusBar().showMessage(f"Cannot export: {why}")
+            self.statusBar().showMessage(translate("InsoleWindow", "Cannot export: {}").format(why))
             return
-        out = QFileDialog.getExistingDirectory(self, "Export the insole to")
+        out = QFileDialog.getExistingDirectory(self, translate("InsoleWindow",
+                                                                   "Export the insole to"))
         if out:
             self.model.export(out)
 
@@ -458,8 +490,9 @@ class InsoleWindow(QMainWindow):
         if m.design is not None and not m.undo_stack.isClean():
             box = QMessageBox
             answer = box.question(
-                self, "Insole not exported",
-                "The insole has changes that were not exported. Close it anyway?",
+                self, translate("InsoleWindow", "Insole not exported"),
+                translate("InsoleWindow", "The insole has changes that were not exported. "
+                                          "Close it anyway?"),
                 box.StandardButton.Discard | box.StandardButton.Cancel,
                 box.StandardButton.Cancel)
             if answer != box.StandardButton.Discard:
@@ -472,15 +505,23 @@ class InsoleWindow(QMainWindow):
         m = r["measurements"]
         meas = r["insole"]["measured"]
         tvp = meas.get("top_vs_plantar_mm") or {}
-        closed = "yes" if r["checks"]["watertight"] else "NO (not printable as it is)"
+        closed = translate("InsoleWindow", "yes") if r["checks"]["watertight"] \
+            else translate("InsoleWindow", "NO (not printable as it is)")
+        side = _side_word(r["insole"]["side"])
         return (
-            f"<b>Foot</b> ({r['foot']['scanned_side']}): {m['foot_length_mm']:.1f} mm long, "
-            f"ball {m['ball_width_mm']:.1f}, heel {m['heel_width_mm']:.1f}, arch "
-            f"{m['arch_height_mm']:.1f} mm<br><b>Insole</b> ({r['insole']['side']}"
-            f"{', mirrored' if r['insole']['mirrored'] else ''}): {meas['length_mm']:.1f} mm, "
-            f"{r['checks']['volume_ml']:.0f} ml, closed solid: {closed}, "
-            f"heel cup {meas['heel_cup_depth_mm']:.1f} mm"
-            + (f", top within {tvp['p95']:.2f} mm of the sole (95 % of points)" if tvp else ""))
+            translate("InsoleWindow", "<b>Foot</b> ({}): {} mm long, ball {}, heel {}, arch {} mm")
+            .format(_side_word(r["foot"]["scanned_side"]),
+                    f"{m['foot_length_mm']:.1f}", f"{m['ball_width_mm']:.1f}",
+                    f"{m['heel_width_mm']:.1f}", f"{m['arch_height_mm']:.1f}")
+            + "<br>"
+            + translate("InsoleWindow", "<b>Insole</b> ({}): {} mm, {} ml, closed solid: {}, "
+                                        "heel cup {} mm").format(
+                translate("InsoleWindow", "{}, mirrored").format(side)
+                if r["insole"]["mirrored"] else side,
+                f"{meas['length_mm']:.1f}", f"{r['checks']['volume_ml']:.0f}", closed,
+                f"{meas['heel_cup_depth_mm']:.1f}")
+            + (translate("InsoleWindow", ", top within {} mm of the sole (95 % of points)")
+               .format(f"{tvp['p95']:.2f}") if tvp else ""))
 
     def _show(self) -> None:
         import pyvista as pv
@@ -503,8 +544,9 @@ class InsoleWindow(QMainWindow):
         p.reset_camera()
         p.render()
         self._update_export()
-        self.statusBar().showMessage("Insole ready" + (
-            "" if not self.model.stale else "; a newer change is being designed"))
+        self.statusBar().showMessage(translate("InsoleWindow", "Insole ready") + (
+            "" if not self.model.stale
+            else translate("InsoleWindow", "; a newer change is being designed")))
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -514,7 +556,12 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--screenshot", metavar="PNG")
     ap.add_argument("--size", default="1400x900")
     args = ap.parse_args(argv)
-    app = QApplication.instance() or QApplication(sys.argv[:1])
+    app = QApplication.instance()
+    if app is None:
+        from .language import install_language
+
+        app = QApplication(sys.argv[:1])
+        install_language(app)
     win = InsoleWindow()
     w, h = (int(v) for v in args.size.split("x"))
     win.resize(w, h)

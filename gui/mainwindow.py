@@ -10,7 +10,7 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from PySide6.QtCore import QSize, Qt, QThreadPool, Signal
+from PySide6.QtCore import QT_TRANSLATE_NOOP, QSize, Qt, QThreadPool, Signal
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
     QApplication,
@@ -34,11 +34,20 @@ from PySide6.QtWidgets import (
 
 from .actions import make_action
 from .fileactions import FileActions, app_settings
+from .language import LANGUAGES, current_language, install_language, save_language, translate
 from .messages import SliceClock
 from .worker import Job
 
 STEPS = ("scan", "clean", "align", "measure", "rectify", "template", "export")
-STEP_TITLES = ("Scan", "Clean", "Align", "Measure", "Rectify", "Template", "Export")
+#: The steps' titles (translated where shown, context "Steps").
+STEP_TITLES = (QT_TRANSLATE_NOOP("Steps", "Scan"), QT_TRANSLATE_NOOP("Steps", "Clean"),
+               QT_TRANSLATE_NOOP("Steps", "Align"), QT_TRANSLATE_NOOP("Steps", "Measure"),
+               QT_TRANSLATE_NOOP("Steps", "Rectify"), QT_TRANSLATE_NOOP("Steps", "Template"),
+               QT_TRANSLATE_NOOP("Steps", "Export"))
+
+#: Said in both languages when the language is changed (it applies at the next start).
+LANGUAGE_CHANGE_TEXT = ("The language changes when the application is started again.\n\n"
+                        "زبان اگلی بار ایپلیکیشن کھولنے پر بدل جائے گی۔")
 
 #: Which stage results each step's 3D scene draws (the scene is redrawn when they change).
 SCENE_STAGES = {"scan": {"load", "align"}, "clean": {"load", "align"}, "align": {"align"},
@@ -98,7 +107,7 @@ class MainWindow(FileActions, QMainWindow):
         self.pages: dict = {}
         self._initial: str | None = None
         self._warm_job = None
-        self.setWindowTitle("Prosthetics – socket design")
+        self.setWindowTitle(translate("MainWindow", "Prosthetics – socket design"))
         self.setAcceptDrops(True)
         self._build_skeleton()
 
@@ -107,7 +116,7 @@ class MainWindow(FileActions, QMainWindow):
         self.step_list = QListWidget()
         self.step_list.setObjectName("steps")
         for i, title in enumerate(STEP_TITLES):
-            item = QListWidgetItem(f"{i + 1}  {title}")
+            item = QListWidgetItem(f"{i + 1}  {translate('Steps', title)}")
             item.setSizeHint(QSize(110, 34))
             self.step_list.addItem(item)
         self.step_list.setFixedWidth(118)
@@ -118,7 +127,7 @@ class MainWindow(FileActions, QMainWindow):
         self.step_list.currentRowChanged.connect(self._on_step)
 
         self.stack = PageStack()
-        placeholder = QLabel("Starting…")
+        placeholder = QLabel(translate("MainWindow", "Starting…"))
         placeholder.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.stack.addWidget(placeholder)
         self.scroll = QScrollArea()
@@ -131,7 +140,7 @@ class MainWindow(FileActions, QMainWindow):
         self.view_holder = QWidget()
         vl = QVBoxLayout(self.view_holder)
         vl.setContentsMargins(0, 0, 0, 0)
-        self.view_placeholder = QLabel("Starting the 3D view…")
+        self.view_placeholder = QLabel(translate("MainWindow", "Starting the 3D view…"))
         self.view_placeholder.setAlignment(Qt.AlignmentFlag.AlignCenter)
         vl.addWidget(self.view_placeholder)
 
@@ -157,104 +166,140 @@ class MainWindow(FileActions, QMainWindow):
 
     def _build_actions(self) -> None:
         SP = QStyle.StandardPixmap
-        self.act_open = self._act("&Open scan…", self.open_dialog, QKeySequence.StandardKey.Open,
-                                  "Open a scan file (PLY, OBJ, STL, GLB, OFF, XYZ)",
+        self.act_open = self._act(translate("MainWindow", "&Open scan…"), self.open_dialog,
+                                  QKeySequence.StandardKey.Open,
+                                  translate("MainWindow",
+                                            "Open a scan file (PLY, OBJ, STL, GLB, OFF, XYZ)"),
                                   SP.SP_DialogOpenButton)
-        self.act_open_case = self._act("Open &case…", self.open_case_dialog, "Ctrl+Shift+O",
-                                       "Open a case folder (its case.json) or a single-file "
-                                       "case (*.case.json)")
-        self.act_save = self._act("&Save case", self.save_case, QKeySequence.StandardKey.Save,
-                                  "Save the design as the next revision of the open case",
+        self.act_open_case = self._act(translate("MainWindow", "Open &case…"), self.open_case_dialog,
+                                       "Ctrl+Shift+O",
+                                       translate("MainWindow",
+                                                 "Open a case folder (its case.json) or a "
+                                                 "single-file case (*.case.json)"))
+        self.act_save = self._act(translate("MainWindow", "&Save case"), self.save_case,
+                                  QKeySequence.StandardKey.Save,
+                                  translate("MainWindow", "Save the design as the next revision "
+                                                          "of the open case"),
                                   SP.SP_DialogSaveButton)
-        self.act_save_as = self._act("Save as new &case…", self.save_case_as,
+        self.act_save_as = self._act(translate("MainWindow", "Save as new &case…"), self.save_case_as,
                                      QKeySequence.StandardKey.SaveAs,
-                                     "Make a case folder with this scan and the design as its "
-                                     "first revision")
-        self.act_add_scan = self._act("&Add scan to case…", self.add_scan_dialog, None,
-                                      "Add a later scan of the limb to the open case and design "
-                                      "on it")
-        self.act_trends = self._act("Case &trends…", self.show_case_trends, "Ctrl+T",
-                                    "The open case's scans, revisions and measurement history")
+                                     translate("MainWindow", "Make a case folder with this scan "
+                                                             "and the design as its first "
+                                                             "revision"))
+        self.act_add_scan = self._act(translate("MainWindow", "&Add scan to case…"),
+                                      self.add_scan_dialog, None,
+                                      translate("MainWindow", "Add a later scan of the limb to "
+                                                              "the open case and design on it"))
+        self.act_trends = self._act(translate("MainWindow", "Case &trends…"), self.show_case_trends,
+                                    "Ctrl+T",
+                                    translate("MainWindow", "The open case's scans, revisions "
+                                                            "and measurement history"))
         # Works from the trends window and dialogs too, not only while this window is active.
         self.act_trends.setShortcutContext(Qt.ShortcutContext.ApplicationShortcut)
-        self.act_export = self._act("&Export…", lambda: self.export(), "Ctrl+E",
-                                    "Write the print files and the reports")
-        self.act_quit = self._act("&Quit", self.close, QKeySequence.StandardKey.Quit)
-        self.act_run = self._act("&Run", self._run, "F5",
-                                 "Run what is not up to date (after an error or a cancel)")
-        self.act_cancel = self._act("&Cancel", self._cancel, "Esc",
-                                    "Stop the computation after the current stage")
+        self.act_export = self._act(translate("MainWindow", "&Export…"), lambda: self.export(), "Ctrl+E",
+                                    translate("MainWindow",
+                                              "Write the print files and the reports"))
+        self.act_quit = self._act(translate("MainWindow", "&Quit"), self.close, QKeySequence.StandardKey.Quit)
+        self.act_run = self._act(translate("MainWindow", "&Run"), self._run, "F5",
+                                 translate("MainWindow", "Run what is not up to date (after an "
+                                                         "error or a cancel)"))
+        self.act_cancel = self._act(translate("MainWindow", "&Cancel"), self._cancel, "Esc",
+                                    translate("MainWindow", "Stop the computation after the "
+                                                            "current stage"))
         self.view_actions = {}
-        for name, text, key in (("anterior", "Anterior", "Ctrl+1"),
-                                ("posterior", "Posterior", "Ctrl+2"),
-                                ("right", "Right (+X)", "Ctrl+3"),
-                                ("left", "Left (−X)", "Ctrl+4"),
-                                ("distal", "Distal", "Ctrl+5"),
+        tips = {"anterior": translate("MainWindow", "Camera in front of the limb (+Y), "
+                                                    "looking back"),
+                "posterior": translate("MainWindow", "Camera behind the limb (−Y)"),
+                "right": translate("MainWindow", "Camera on the patient's right (+X): lateral "
+                                                 "for a right limb"),
+                "left": translate("MainWindow", "Camera on the patient's left (−X): lateral "
+                                                "for a left limb"),
+                "distal": translate("MainWindow", "Camera below the distal end (−Z), "
+                                                  "anterior up"),
+                "three_quarter": translate("MainWindow", "Three-quarter view from "
+                                                         "anterior-right")}
+        for name, text, key in (("anterior", translate("MainWindow", "Anterior"), "Ctrl+1"),
+                                ("posterior", translate("MainWindow", "Posterior"), "Ctrl+2"),
+                                ("right", translate("MainWindow", "Right (+X)"), "Ctrl+3"),
+                                ("left", translate("MainWindow", "Left (−X)"), "Ctrl+4"),
+                                ("distal", translate("MainWindow", "Distal"), "Ctrl+5"),
                                 ("three_quarter", "3/4", "Ctrl+6")):
-            tips = {"anterior": "Camera in front of the limb (+Y), looking back",
-                    "posterior": "Camera behind the limb (−Y)",
-                    "right": "Camera on the patient's right (+X): lateral for a right limb",
-                    "left": "Camera on the patient's left (−X): lateral for a left limb",
-                    "distal": "Camera below the distal end (−Z), anterior up",
-                    "three_quarter": "Three-quarter view from anterior-right"}
             self.view_actions[name] = self._act(text, lambda _c=False, n=name: self.set_view(n),
                                                 key, tips[name])
-        self.act_fit = self._act("Fit", self._fit, "Ctrl+0", "Reset the zoom to fit the scene")
+        self.act_fit = self._act(translate("MainWindow", "Fit"), self._fit, "Ctrl+0",
+                                translate("MainWindow", "Reset the zoom to fit the scene"))
 
         mb = self.menuBar()
-        fm = mb.addMenu("&File")
+        fm = mb.addMenu(translate("MainWindow", "&File"))
         fm.addAction(self.act_open)
-        self.recent_menu = fm.addMenu("Open &recent")
+        self.recent_menu = fm.addMenu(translate("MainWindow", "Open &recent"))
         self.recent_menu.aboutToShow.connect(self._fill_recent)
         fm.addAction(self.act_open_case)
         fm.addSeparator()
         fm.addAction(self.act_save)
         fm.addAction(self.act_save_as)
         fm.addAction(self.act_add_scan)
-        self.act_compare = self._act("Co&mpare with another scan…", self.compare_dialog, None,
-                                     "This limb against another scan of it: deviation map, "
-                                     "volume and circumference change")
+        self.act_compare = self._act(translate("MainWindow", "Co&mpare with another scan…"),
+                                     self.compare_dialog, None,
+                                     translate("MainWindow", "This limb against another scan of "
+                                                             "it: deviation map, volume and "
+                                                             "circumference change"))
         fm.addAction(self.act_compare)
         fm.addSeparator()
-        self.act_export_hand = self._act("Export &rectification…", lambda: self.export_rectification(),
-                                         None, "Save the landmarks, trim line and strokes set "
-                                         "by hand (prosthetics design --rectification FILE "
-                                         "replays them)")
-        self.act_import_hand = self._act("&Import rectification…", lambda: self.import_rectification(),
-                                         None, "Apply a saved rectification to this design")
+        self.act_export_hand = self._act(translate("MainWindow", "Export &rectification…"),
+                                         lambda: self.export_rectification(), None,
+                                         translate("MainWindow",
+                                                   "Save the landmarks, trim line and strokes "
+                                                   "set by hand (prosthetics design "
+                                                   "--rectification FILE replays them)"))
+        self.act_import_hand = self._act(translate("MainWindow", "&Import rectification…"),
+                                         lambda: self.import_rectification(), None,
+                                         translate("MainWindow", "Apply a saved rectification "
+                                                                 "to this design"))
         fm.addAction(self.act_export_hand)
         fm.addAction(self.act_import_hand)
         fm.addAction(self.act_export)
         fm.addSeparator()
-        fm.addAction(self._act("New &insole…", self.open_insole, None,
-                               "Design a custom insole from a foot scan (its own window)"))
+        fm.addAction(self._act(translate("MainWindow", "New &insole…"), self.open_insole, None,
+                               translate("MainWindow", "Design a custom insole from a foot scan "
+                                                       "(its own window)")))
         fm.addSeparator()
         fm.addAction(self.act_quit)
-        self.edit_menu = mb.addMenu("&Edit")
-        vm = mb.addMenu("&View")
+        self.edit_menu = mb.addMenu(translate("MainWindow", "&Edit"))
+        vm = mb.addMenu(translate("MainWindow", "&View"))
         for a in self.view_actions.values():
             vm.addAction(a)
         vm.addAction(self.act_fit)
         vm.addSeparator()
         vm.addAction(self.act_trends)
-        dm = mb.addMenu("&Design")
+        vm.addSeparator()
+        self.language_menu = vm.addMenu(translate("MainWindow", "&Language"))
+        self.language_actions = {}
+        for code, name in LANGUAGES.items():
+            a = self.language_menu.addAction(name, lambda _c=False, c=code: self.set_language(c))
+            a.setCheckable(True)
+            a.setChecked(code == current_language())
+            self.language_actions[code] = a
+        dm = mb.addMenu(translate("MainWindow", "&Design"))
         dm.addAction(self.act_run)
         dm.addAction(self.act_cancel)
-        self.tools_menu = getattr(self, "tools_menu", None) or mb.addMenu("&Tools")
+        self.tools_menu = getattr(self, "tools_menu", None) or mb.addMenu(translate("MainWindow", "&Tools"))
         self.tools_menu.addAction(self._act(
-            "&Section and tape…", self.show_section_tape, "Ctrl+Shift+M",
-            "Contours, circumferences and wall thickness at a level; a tape on the limb"))
-        hm = mb.addMenu("&Help")
-        hm.addAction(self._act("&About", self._about))
+            translate("MainWindow", "&Section and tape…"), self.show_section_tape,
+            "Ctrl+Shift+M",
+            translate("MainWindow", "Contours, circumferences and wall thickness at a level; "
+                                    "a tape on the limb")))
+        hm = mb.addMenu(translate("MainWindow", "&Help"))
+        hm.addAction(self._act(translate("MainWindow", "&About"), self._about))
 
-        tb = QToolBar("Main")
+        tb = QToolBar(translate("MainWindow", "Main"))
         tb.setObjectName("main_toolbar")
         tb.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
         tb.addAction(self.act_open)
         tb.addAction(self.act_save)
         tb.addSeparator()
         self.toolbar_undo_at = tb.addSeparator()
-        tb.addWidget(QLabel("  View: "))
+        tb.addWidget(QLabel("  " + translate("MainWindow", "View:") + " "))
         for a in self.view_actions.values():
             tb.addAction(a)
         tb.addAction(self.act_fit)
@@ -268,13 +313,13 @@ class MainWindow(FileActions, QMainWindow):
 
     def _build_status(self) -> None:
         sb = self.statusBar()
-        self.status = QLabel("Starting…")
+        self.status = QLabel(translate("MainWindow", "Starting…"))
         self.progress = QProgressBar()
         self.progress.setRange(0, 100)
         self.progress.setFixedWidth(220)
         self.progress.setTextVisible(False)
         self.progress.setVisible(False)
-        self.cancel_btn = QPushButton("Cancel")
+        self.cancel_btn = QPushButton(translate("MainWindow", "Cancel"))
         self.cancel_btn.setVisible(False)
         self.cancel_btn.clicked.connect(self._cancel)
         self.slice_clock = SliceClock(self.status.setText, self)
@@ -295,8 +340,9 @@ class MainWindow(FileActions, QMainWindow):
 
     def _on_warm_failed(self, _job, exc, tb) -> None:
         print(tb, file=sys.stderr)
-        self.show_error(f"cannot start: {type(exc).__name__}: {exc}",
-                        "Reinstall the application (make setup).")
+        self.show_error(translate("MainWindow", "cannot start: {}").format(
+                            f"{type(exc).__name__}: {exc}"),
+                        translate("MainWindow", "Reinstall the application (make setup)."))
 
     def _on_warm(self, _job, _result) -> None:
         from .model import DesignModel
@@ -316,9 +362,9 @@ class MainWindow(FileActions, QMainWindow):
         m.caseSaved.connect(self._on_case_saved)
         m.undo_stack.cleanChanged.connect(self._on_clean_changed)
 
-        undo = m.undo_stack.createUndoAction(self, "&Undo")
+        undo = m.undo_stack.createUndoAction(self, translate("MainWindow", "&Undo"))
         undo.setShortcut(QKeySequence.StandardKey.Undo)
-        redo = m.undo_stack.createRedoAction(self, "&Redo")
+        redo = m.undo_stack.createRedoAction(self, translate("MainWindow", "&Redo"))
         redo.setShortcut(QKeySequence.StandardKey.Redo)
         undo.setIcon(self.style().standardIcon(QStyle.StandardPixmap.SP_ArrowBack))
         redo.setIcon(self.style().standardIcon(QStyle.StandardPixmap.SP_ArrowForward))
@@ -354,11 +400,21 @@ class MainWindow(FileActions, QMainWindow):
                   self.act_fit, self.act_trends, self.act_add_scan, self.act_compare,
                   *self.view_actions.values()):
             a.setEnabled(True)
+        if self.layoutDirection() == Qt.LayoutDirection.RightToLeft:
+            self._fit_side_panel()
         self._on_step(self.step_list.currentRow())
-        self.status.setText("Ready")
+        self.status.setText(translate("MainWindow", "Ready"))
         self.ready.emit()
         if self._initial is not None:
             self.open_path(self._initial or None)
+
+    def _fit_side_panel(self) -> None:
+        """The side panel as wide as its widest page (Urdu words are wider than English):
+        a page wider than the panel would be cut off on its left."""
+        sb = self.scroll.verticalScrollBar().sizeHint().width()
+        need = max(p.minimumSizeHint().width() for p in self.pages.values()) \
+            + sb + 2 * self.scroll.frameWidth() + 4
+        self.scroll.setMinimumWidth(max(self.scroll.minimumWidth(), need))
 
     def eventFilter(self, obj, ev) -> bool:  # noqa: N802 - Qt API
         from PySide6.QtCore import QEvent
@@ -440,10 +496,12 @@ class MainWindow(FileActions, QMainWindow):
                 case_id = m.case_info().case_id
             except Exception:  # noqa: BLE001 - the title never stops a case opening
                 case_id = m.case_folder.name
-            name = f"Case {case_id} – scan {name}"
+            name = translate("MainWindow", "Case {} – scan {}").format(case_id, name)
         elif m.case_path is not None:
-            name = f"Case file {m.case_path.name} – scan {name}"
-        self.setWindowTitle(f"{name}[*] – Prosthetics socket design")
+            name = translate("MainWindow", "Case file {} – scan {}").format(m.case_path.name,
+                                                                            name)
+        self.setWindowTitle(translate("MainWindow", "{}[*] – Prosthetics socket design")
+                            .format(name))
 
     def _on_session(self) -> None:
         self._on_session_title()
@@ -468,7 +526,7 @@ class MainWindow(FileActions, QMainWindow):
             self.viewport.refresh("preview" if stage == "preview" else stage)
 
     def _on_ready(self) -> None:
-        self.status.setText("Design up to date: every check has run")
+        self.status.setText(translate("MainWindow", "Design up to date: every check has run"))
         self.pages[self.step].refresh()
 
     def _on_clean_changed(self, clean: bool) -> None:
@@ -496,7 +554,7 @@ class MainWindow(FileActions, QMainWindow):
             self.progress.setValue(int(round(100 * fraction)))
 
     def _on_exported(self, report: dict, out: str) -> None:
-        self.status.setText(f"Exported to {out}")
+        self.status.setText(translate("MainWindow", "Exported to {}").format(out))
         self.pages["export"].refresh()
 
     def _run(self) -> None:
@@ -532,23 +590,35 @@ class MainWindow(FileActions, QMainWindow):
         if self.headless:
             print(f"prosthetics-gui: error: {message}", file=sys.stderr)
             return
-        QMessageBox.warning(self, "Prosthetics", f"{text}\n\n{hint}".strip())
+        QMessageBox.warning(self, translate("MainWindow", "Prosthetics"), f"{text}\n\n{hint}".strip())
 
     def show_warning(self, message: str) -> None:
         message = self._words(message)
         if self.headless:
             print(f"prosthetics-gui: warning: {message}", file=sys.stderr)
             return
-        QMessageBox.warning(self, "Prosthetics", message)
+        QMessageBox.warning(self, translate("MainWindow", "Prosthetics"), message)
 
     def _about(self) -> None:
         from prosthetics import __version__
 
-        QMessageBox.about(self, "About", f"prosthetics {__version__}\n\nPhone scan of a "
-                          f"residual limb to a 3D-printable socket. MIT licence.")
+        QMessageBox.about(self, translate("MainWindow", "About"),
+                          translate("MainWindow", "prosthetics {}\n\nPhone scan of a residual "
+                                                  "limb to a 3D-printable socket. MIT licence.")
+                          .format(__version__))
+
+    def set_language(self, code: str) -> None:
+        """View > Language: saved for the next start (said in both languages)."""
+        save_language(code)
+        for c, a in self.language_actions.items():
+            a.setChecked(c == code)
+        if code == current_language() or self.headless:
+            return
+        QMessageBox.information(
+            self, f"{LANGUAGES['en']} / {LANGUAGES['ur']}", LANGUAGE_CHANGE_TEXT)
 
     def closeEvent(self, event) -> None:  # noqa: N802 - Qt API
-        if not self.maybe_save("quitting") or not self._close_insole_windows():
+        if not self.maybe_save(translate("MainWindow", "quitting")) or not self._close_insole_windows():
             event.ignore()
             return
         if self.model is not None:
@@ -565,6 +635,7 @@ def qapp() -> QApplication:
         app = QApplication(sys.argv[:1])
         app.setApplicationName("prosthetics-gui")
         app.setOrganizationName("prosthetics")
+        install_language(app)
     return app
 
 

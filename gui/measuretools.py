@@ -41,6 +41,7 @@ from prosthetics.limb.tape import Tape, TapeMeasure
 from prosthetics.sockets.sections import SocketSection, socket_section
 
 from .chart import LIMB, SOCKET
+from .language import ltr, ltr_number_box, translate
 from .worker import Job, make_pool
 
 OUTER = "#17324d"
@@ -59,7 +60,7 @@ def _private(mesh: trimesh.Trimesh) -> trimesh.Trimesh:
 def _mm(v: float | None, sign: bool = False) -> str:
     if v is None:
         return "—"
-    return f"{v:+.1f} mm" if sign else f"{v:.1f} mm"
+    return ltr(f"{v:+.1f} mm" if sign else f"{v:.1f} mm")
 
 
 
@@ -171,9 +172,9 @@ class SectionTapePanel(QWidget):
         self.note.setStyleSheet("color: #8a5a00")
         lay.addWidget(self.note)
 
-        box = QGroupBox("Section")
+        box = QGroupBox(translate("SectionTape", "Section"))
         g = QGridLayout(box)
-        g.addWidget(QLabel("Level above the distal end"), 0, 0, 1, 2)
+        g.addWidget(QLabel(translate("SectionTape", "Level above the distal end")), 0, 0, 1, 2)
         self.slider = QSlider(Qt.Orientation.Horizontal)
         self.slider.setObjectName("section_slider")
         self.spin = QDoubleSpinBox()
@@ -181,6 +182,7 @@ class SectionTapePanel(QWidget):
         self.spin.setDecimals(1)
         self.spin.setSingleStep(1.0)
         self.spin.setSuffix(" mm")
+        ltr_number_box(self.spin)
         self.spin.setKeyboardTracking(False)
         self.slider.valueChanged.connect(lambda v: self.set_level(float(v)))
         self.spin.valueChanged.connect(lambda v: self.set_level(float(v)))
@@ -188,45 +190,52 @@ class SectionTapePanel(QWidget):
         g.addWidget(self.spin, 1, 1)
         self.mpt_label = QLabel()
         self.mpt_label.setObjectName("mpt_label")
-        self.mpt_btn = QPushButton("Go to MPT")
-        self.mpt_btn.setToolTip("Put the level at the mid-patellar tendon landmark")
+        self.mpt_btn = QPushButton(translate("SectionTape", "Go to MPT"))
+        self.mpt_btn.setToolTip(translate("SectionTape", "Put the level at the mid-patellar "
+                                                         "tendon landmark"))
         self.mpt_btn.clicked.connect(self._go_to_mpt)
         g.addWidget(self.mpt_label, 2, 0)
         g.addWidget(self.mpt_btn, 2, 1)
         self.plot = SectionPlot(box)
         g.addWidget(self.plot, 3, 0, 1, 2)
         self.figures = _value_rows(g, 4, "figure", (
-            ("limb", "Limb circumference"), ("cavity", "Cavity circumference"),
-            ("outer", "Outer circumference"), ("wall", "Wall min / mean / max"),
-            ("area", "Cavity area vs limb")))
-        self.figures["wall"].setToolTip(
-            "Over 360 points along the cavity contour, to the outer contour, in the "
-            "horizontal plane (a sloped wall reads a little thicker)")
-        self.figures["area"].setToolTip("The cavity's area at this level against the limb's: "
-                                        "negative where the limb is compressed")
+            ("limb", translate("SectionTape", "Limb circumference")),
+            ("cavity", translate("SectionTape", "Cavity circumference")),
+            ("outer", translate("SectionTape", "Outer circumference")),
+            ("wall", translate("SectionTape", "Wall min / mean / max")),
+            ("area", translate("SectionTape", "Cavity area vs limb"))))
+        self.figures["wall"].setToolTip(translate(
+            "SectionTape", "Over 360 points along the cavity contour, to the outer contour, in "
+                           "the horizontal plane (a sloped wall reads a little thicker)"))
+        self.figures["area"].setToolTip(translate(
+            "SectionTape", "The cavity's area at this level against the limb's: negative where "
+                           "the limb is compressed"))
         g.setColumnStretch(1, 1)
         lay.addWidget(box)
 
-        box = QGroupBox("Tape")
+        box = QGroupBox(translate("SectionTape", "Tape"))
         g = QGridLayout(box)
         row = QHBoxLayout()
-        self.pick_btn = QPushButton("Pick two points")
+        self.pick_btn = QPushButton(translate("SectionTape", "Pick two points"))
         self.pick_btn.setObjectName("tape_pick")
         self.pick_btn.setCheckable(True)
-        self.pick_btn.setToolTip("The next two left clicks on the limb in the 3D view set A "
-                                 "and B (through the socket)")
+        self.pick_btn.setToolTip(translate("SectionTape", "The next two left clicks on the limb "
+                                                          "in the 3D view set A and B (through "
+                                                          "the socket)"))
         self.pick_btn.toggled.connect(self._toggle_picking)
-        self.clear_btn = QPushButton("Clear")
+        self.clear_btn = QPushButton(translate("SectionTape", "Clear"))
         self.clear_btn.clicked.connect(self.clear_tape)
         row.addWidget(self.pick_btn)
         row.addWidget(self.clear_btn)
         row.addStretch(1)
         g.addLayout(row, 0, 0, 1, 2)
-        self.tape_status = QLabel("Press “Pick two points”, then click A and B on the limb.")
+        self.tape_status = QLabel(translate("SectionTape", "Press “Pick two points”, then click "
+                                                           "A and B on the limb."))
         self.tape_status.setWordWrap(True)
         g.addWidget(self.tape_status, 1, 0, 1, 2)
         self.tape_labels = _value_rows(g, 2, "tape", (
-            ("geodesic", "Along the surface"), ("straight", "Straight"),
+            ("geodesic", translate("SectionTape", "Along the surface")),
+            ("straight", translate("SectionTape", "Straight")),
             ("a", "A  (x, y, z)"), ("b", "B  (x, y, z)")))
         for key in ("geodesic", "straight"):
             f = self.tape_labels[key].font()
@@ -285,14 +294,16 @@ class SectionTapePanel(QWidget):
             w.setEnabled(ok)
         if not ok:
             self.pick_btn.setChecked(False)
-            self.note.setText("The section and the tape work on the limb in its own frame: "
-                              "on the Align to Export steps, once the limb is aligned.")
+            self.note.setText(translate("SectionTape", "The section and the tape work on the "
+                                                       "limb in its own frame: on the Align to "
+                                                       "Export steps, once the limb is "
+                                                       "aligned."))
             self.note.show()
             self.viewport.show_section_plane(None)
             self.viewport.show_tape(None)
             return
         self.note.setVisible(self.model.socket is None)
-        self.note.setText("No socket yet: the limb's contour only.")
+        self.note.setText(translate("SectionTape", "No socket yet: the limb's contour only."))
         limb = self.model.aligned.mesh
         top = float(limb.vertices[:, 2].max())
         for w in (self.slider, self.spin):
@@ -309,8 +320,9 @@ class SectionTapePanel(QWidget):
         for w in (self.slider, self.spin):
             w.blockSignals(False)
         mpt = self.mpt_z_mm()
-        self.mpt_label.setText(f"MPT at {mpt:.1f} mm" if mpt is not None
-                               else "MPT: no landmark yet")
+        self.mpt_label.setText(translate("SectionTape", "MPT at {} mm").format(f"{mpt:.1f}")
+                               if mpt is not None
+                               else translate("SectionTape", "MPT: no landmark yet"))
         self.mpt_btn.setEnabled(mpt is not None)
         self.viewport.show_section_plane(self._z_mm)
         self.viewport.show_tape(self._tape_points())
@@ -348,17 +360,19 @@ class SectionTapePanel(QWidget):
 
         def circ(c, what):
             if c is None:
-                return "—" if what != "limb" or s.limb is not None else "not reached"
-            return _mm(c.circumference_mm) if c.closed else "open (trim line)"
+                return "—" if what != "limb" or s.limb is not None \
+                    else translate("SectionTape", "not reached")
+            return _mm(c.circumference_mm) if c.closed \
+                else translate("SectionTape", "open (trim line)")
 
         self.figures["limb"].setText(circ(s.limb, "limb"))
         self.figures["cavity"].setText(circ(s.cavity, "cavity"))
         self.figures["outer"].setText(circ(s.outer, "outer"))
         w = s.wall
         self.figures["wall"].setText("—" if w is None else
-                                     f"{w.min_mm:.1f} / {w.mean_mm:.1f} / {w.max_mm:.1f} mm")
+                                     ltr(f"{w.min_mm:.1f} / {w.mean_mm:.1f} / {w.max_mm:.1f} mm"))
         a = s.cavity_area_change_percent
-        self.figures["area"].setText("—" if a is None else f"{a:+.1f} %")
+        self.figures["area"].setText("—" if a is None else ltr(f"{a:+.1f} %"))
         self.sectionShown.emit(s)
 
     # -- the tape ------------------------------------------------------------------------
@@ -371,7 +385,7 @@ class SectionTapePanel(QWidget):
                 return
             self.picking = True
             self.picks = []
-            self.tape_status.setText("Click point A on the limb (1 of 2)…")
+            self.tape_status.setText(translate("SectionTape", "Click point A on the limb (1 of 2)…"))
             self._request_tape(None)           # set the solver up while the user aims
         else:
             self.picking = False
@@ -379,7 +393,7 @@ class SectionTapePanel(QWidget):
             if len(self.picks) == 1:
                 self.picks = []
                 self.viewport.show_tape(self._tape_points())
-                self.tape_status.setText("Picking stopped.")
+                self.tape_status.setText(translate("SectionTape", "Picking stopped."))
 
     def pick(self, point) -> None:
         """A point (3,) mm picked on the limb: A, then B (then the tape is measured)."""
@@ -394,11 +408,11 @@ class SectionTapePanel(QWidget):
             for v in self.tape_labels.values():
                 v.setText("—")
             self.tape_labels["a"].setText(self._xyz(p))
-            self.tape_status.setText("Click point B on the limb (2 of 2)…")
+            self.tape_status.setText(translate("SectionTape", "Click point B on the limb (2 of 2)…"))
             self.viewport.show_tape(p[None])
             return
         self.tape_labels["b"].setText(self._xyz(p))
-        self.tape_status.setText("Measuring…")
+        self.tape_status.setText(translate("SectionTape", "Measuring…"))
         self.pick_btn.setChecked(False)
         self._request_tape((self.picks[0], self.picks[1]))
 
@@ -408,7 +422,8 @@ class SectionTapePanel(QWidget):
         self.tape = None
         for v in self.tape_labels.values():
             v.setText("—")
-        self.tape_status.setText("Press “Pick two points”, then click A and B on the limb.")
+        self.tape_status.setText(translate("SectionTape", "Press “Pick two points”, then click "
+                                                          "A and B on the limb."))
         self.viewport.show_tape(None)
 
     def _tape_points(self) -> np.ndarray | None:
@@ -420,7 +435,7 @@ class SectionTapePanel(QWidget):
 
     @staticmethod
     def _xyz(p) -> str:
-        return f"{p[0]:.1f}, {p[1]:.1f}, {p[2]:.1f} mm"
+        return ltr(f"{p[0]:.1f}, {p[1]:.1f}, {p[2]:.1f} mm")
 
     def _show_tape(self, t: Tape) -> None:
         self.tape = t
@@ -429,9 +444,10 @@ class SectionTapePanel(QWidget):
         self.tape_labels["straight"].setText(_mm(t.straight_mm))
         self.tape_labels["a"].setText(self._xyz(t.a_mm))
         self.tape_labels["b"].setText(self._xyz(t.b_mm))
-        how = "" if t.method == "edge_flip" else \
-            " (along the mesh's edges: the surface is not manifold, so a little long)"
-        self.tape_status.setText(f"Tape from A to B{how}.")
+        self.tape_status.setText(
+            translate("SectionTape", "Tape from A to B.") if t.method == "edge_flip"
+            else translate("SectionTape", "Tape from A to B (along the mesh's edges: the "
+                                          "surface is not manifold, so a little long)."))
         self.viewport.show_tape(t.path_mm)
         self.tapeShown.emit(t)
 
@@ -491,7 +507,7 @@ class SectionTapePanel(QWidget):
     def _on_failed(self, job: Job, exc, _tb) -> None:
         self._finish(job)
         if job.kind == "tape":
-            self.tape_status.setText(f"Cannot measure: {exc}")
+            self.tape_status.setText(translate("SectionTape", "Cannot measure: {}").format(exc))
         else:
             self.plot.show_section(None, f"cannot cut the section: {exc}")
         self._next()
@@ -524,7 +540,7 @@ class SectionTapeDock(QDockWidget):
     """The panel in a dock on the right of the main window."""
 
     def __init__(self, window):
-        super().__init__("Section and tape", window)
+        super().__init__(translate("SectionTape", "Section and tape"), window)
         self.setObjectName("section_tape_dock")
         self.panel = SectionTapePanel(window)
         scroll = QScrollArea()

@@ -8,7 +8,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from PySide6.QtCore import QObject, QTimer
+from PySide6.QtCore import QT_TRANSLATE_NOOP, QObject, QTimer
 
 from prosthetics.errors import (
     GeometryError,
@@ -20,24 +20,41 @@ from prosthetics.errors import (
 )
 
 from .casefile import CaseError
+from .language import translate
 
 __all__ = ["STAGE_TEXT", "INSOLE_STAGE_TEXT", "error_hint", "writer_progress", "humanize",
-           "SLICE_TEXT", "SliceClock"]
+           "SLICE_TEXT", "SliceClock", "stage_text"]
 
-#: Status-bar text of each stage a job reports (``job.progress``), by stage name.
-STAGE_TEXT = {"load": "Reading the scan", "clean": "Cleaning the scan",
-              "align": "Aligning the limb", "measure": "Measuring the limb",
-              "template": "Building the socket", "preview": "Preview of the socket",
-              "check": "Checking the socket", "export": "Writing the print files",
-              "slice": "Slicing with PrusaSlicer (the files are written)",
-              "report": "Writing the report",
-              "views": "Preparing the views", "done": "Done"}
+#: Status-bar text of each stage a job reports (``job.progress``), by stage name (in
+#: English; :func:`stage_text` translates).
+STAGE_TEXT = {"load": QT_TRANSLATE_NOOP("Messages", "Reading the scan"),
+              "clean": QT_TRANSLATE_NOOP("Messages", "Cleaning the scan"),
+              "align": QT_TRANSLATE_NOOP("Messages", "Aligning the limb"),
+              "measure": QT_TRANSLATE_NOOP("Messages", "Measuring the limb"),
+              "template": QT_TRANSLATE_NOOP("Messages", "Building the socket"),
+              "preview": QT_TRANSLATE_NOOP("Messages", "Preview of the socket"),
+              "check": QT_TRANSLATE_NOOP("Messages", "Checking the socket"),
+              "export": QT_TRANSLATE_NOOP("Messages", "Writing the print files"),
+              "slice": QT_TRANSLATE_NOOP("Messages",
+                                         "Slicing with PrusaSlicer (the files are written)"),
+              "report": QT_TRANSLATE_NOOP("Messages", "Writing the report"),
+              "views": QT_TRANSLATE_NOOP("Messages", "Preparing the views"),
+              "done": QT_TRANSLATE_NOOP("Messages", "Done")}
 
 
 #: The insole's stages (``run_insole`` and its writer), in the same words.
-INSOLE_STAGE_TEXT = {**STAGE_TEXT, "load": "Reading the foot scan",
-                     "foot": "Finding the foot and its sole", "template": "Building the insole",
-                     "check": "Checking the insole", "design": "Designing the insole"}
+INSOLE_STAGE_TEXT = {**STAGE_TEXT, "load": QT_TRANSLATE_NOOP("Messages", "Reading the foot scan"),
+                     "foot": QT_TRANSLATE_NOOP("Messages", "Finding the foot and its sole"),
+                     "template": QT_TRANSLATE_NOOP("Messages", "Building the insole"),
+                     "check": QT_TRANSLATE_NOOP("Messages", "Checking the insole"),
+                     "design": QT_TRANSLATE_NOOP("Messages", "Designing the insole")}
+
+
+def stage_text(stage: str, table: dict | None = None) -> str:
+    """The status text of ``stage`` (from ``table``, default :data:`STAGE_TEXT`) in the
+    language installed; an unknown stage as given."""
+    text = (STAGE_TEXT if table is None else table).get(stage)
+    return translate("Messages", text) if text else stage
 
 #: The start of the status text while PrusaSlicer runs (the window adds the time taken).
 SLICE_TEXT = STAGE_TEXT["slice"]
@@ -62,13 +79,14 @@ class SliceClock(QObject):
     def follow(self, text: str, busy: bool) -> None:
         """Take a progress text: a slicing one starts (or updates) the clock, any other
         stops it."""
-        if not busy or not text.startswith(SLICE_TEXT):
+        head = next((h for h in (stage_text("slice"), SLICE_TEXT) if text.startswith(h)), None)
+        if not busy or head is None:
             self.stop()
             return
         if self._start is None:
             self._start = time.monotonic()
             self._timer.start()
-        rest = text[len(SLICE_TEXT):].lstrip(": ")
+        rest = text[len(head):].lstrip(": ")
         # PrusaSlicer's own line starts with its clock ("23 s, 20 %: ..."): ours is shown.
         self._detail = re.sub(r"^\d+ s,?\s*", "", rest)
         self._tick()
@@ -82,7 +100,8 @@ class SliceClock(QObject):
         if self._start is None:
             return
         took = time.monotonic() - self._start
-        self._show(f"{SLICE_TEXT}: {took:.0f} s so far"
+        self._show(translate("Messages", "{}: {} s so far").format(stage_text("slice"),
+                                                                     f"{took:.0f}")
                    + (f" ({self._detail})" if self._detail else "") + "…")
 
 
@@ -112,7 +131,7 @@ def writer_progress(job) -> tuple[Callable[[str, float], None], Callable[[Any], 
     latest: dict[str, str] = {}
 
     def slice_progress(p: Any) -> None:
-        latest["slice"] = f"{STAGE_TEXT['slice']}: {p.describe()}"
+        latest["slice"] = f"{stage_text('slice')}: {p.describe()}"
 
     def progress(stage: str, fraction: float) -> None:
         job.progress(latest.get(stage, stage), fraction)
@@ -123,17 +142,20 @@ def writer_progress(job) -> tuple[Callable[[str, float], None], Callable[[Any], 
 def error_hint(exc: BaseException) -> str:
     """What the user can do about an error, beyond the message itself."""
     if isinstance(exc, CaseError):
-        return "Open the scan itself with File > Open scan."
+        return translate("Messages", "Open the scan itself with File > Open scan.")
     if isinstance(exc, ParameterError):
-        return "Change the value, or use Edit > Undo (Ctrl+Z) to go back to the previous one."
+        return translate("Messages", "Change the value, or use Edit > Undo (Ctrl+Z) to go back "
+                                     "to the previous one.")
     if isinstance(exc, (ScanError, ScanNotFoundError)):
-        return "Open another scan (File > Open scan), or set its units on the Scan page."
+        return translate("Messages", "Open another scan (File > Open scan), or set its units "
+                                     "on the Scan page.")
     if isinstance(exc, GeometryError):
-        return ("Change the parameter named in the message, or check the scan on the Clean "
-                "and Align pages.")
+        return translate("Messages", "Change the parameter named in the message, or check the "
+                                     "scan on the Clean and Align pages.")
     if isinstance(exc, OutputError):
-        return "Choose another output folder on the Export page."
+        return translate("Messages", "Choose another output folder on the Export page.")
     if isinstance(exc, ProstheticsError):
         return ""
-    return ("This is a bug in the program. The details were printed on the terminal; "
-            "please report them. Your last change can be undone with Ctrl+Z.")
+    return translate("Messages", "This is a bug in the program. The details were printed on "
+                                 "the terminal; please report them. Your last change can be "
+                                 "undone with Ctrl+Z.")

@@ -42,7 +42,8 @@ from .edits import (
 )
 from .forms import label_of
 from .jobs import QUICK_PARAMS, export_job, revision_job, sync_job
-from .messages import STAGE_TEXT, error_hint
+from .language import translate
+from .messages import error_hint, stage_text
 from .worker import Job, make_pool, run_until
 
 
@@ -192,10 +193,11 @@ class DesignModel(QObject):
             return
         new = (self.session.scan_path, self.template_name, units, self.groups)
         old = (self.session.scan_path, self.template_name, self.units, self.groups)
-        words = {None: "automatic (from the size)", "mm": "millimetres", "cm": "centimetres",
-                 "m": "metres"}
-        self.undo_stack.push(ChangeSpec(self, f"Read the scan in {words.get(units, units)}",
-                                        new, old))
+        words = {None: translate("Model", "automatic (from the size)"),
+                 "mm": translate("Model", "millimetres"), "cm": translate("Model", "centimetres"),
+                 "m": translate("Model", "metres")}
+        self.undo_stack.push(ChangeSpec(self, translate("Model", "Read the scan in {}")
+                                        .format(words.get(units, units)), new, old))
 
     def set_preset(self, name: str) -> None:
         """Switch the template preset: its template values; other settings are kept."""
@@ -214,7 +216,8 @@ class DesignModel(QObject):
             return
         new = (self.session.scan_path, name, self.units, groups)
         old = (self.session.scan_path, self.template_name, self.units, self.groups)
-        self.undo_stack.push(ChangeSpec(self, f"Switch the preset to {preset.label}", new, old))
+        self.undo_stack.push(ChangeSpec(self, translate("Model", "Switch the preset to {}")
+                                        .format(preset.label), new, old))
 
     def _apply_spec(self, scan_path, template, units, groups) -> None:
         old = self.session
@@ -246,8 +249,10 @@ class DesignModel(QObject):
         """Open a scan (the sample when None) with a fresh design and an empty undo stack."""
         p = Path(path) if path is not None else sample_scan()
         if not p.exists():
-            self.errorOccurred.emit(f"scan file {str(p)!r} does not exist",
-                                    "Choose the file again with File > Open scan.")
+            self.errorOccurred.emit(translate("Model", "scan file {} does not exist")
+                                    .format(repr(str(p))),
+                                    translate("Model", "Choose the file again with File > Open "
+                                                       "scan."))
             return False
         try:
             s = DesignSession(p, template=template, settings=settings, units=units)
@@ -278,8 +283,10 @@ class DesignModel(QObject):
             return False
         if not case.scan_path.exists():
             self.errorOccurred.emit(
-                f"the case's scan {str(case.scan_path)!r} does not exist",
-                "Put the scan back beside the case file, or open the scan itself.")
+                translate("Model", "the case's scan {} does not exist")
+                .format(repr(str(case.scan_path))),
+                translate("Model", "Put the scan back beside the case file, or open the scan "
+                                   "itself."))
             return False
         ok = self.open_scan(case.scan_path, template=case.template, settings=case.settings(),
                             units=case.units, sha256=case.sha256, landmarks=case.landmarks)
@@ -326,8 +333,9 @@ class DesignModel(QObject):
         if ok:
             self.case_folder = case.path
             if not v.ok:
-                self.warningOccurred.emit(f"Case {case.case_id} does not verify: "
-                                          f"{v.problems[0]}. Check it before designing on.")
+                self.warningOccurred.emit(
+                    translate("Model", "Case {} does not verify: {}. Check it before designing "
+                                       "on.").format(case.case_id, v.problems[0]))
         return ok
 
     def add_scan_to_case(self, path: str | Path) -> bool:
@@ -466,7 +474,7 @@ class DesignModel(QObject):
             self._queued_export = None
             self._queued_revision = None
             self._job.cancel.set()
-            self.progress.emit("Cancelling after the current stage…", -1.0)
+            self.progress.emit(translate("Model", "Cancelling after the current stage…"), -1.0)
 
     def export(self, out_dir: str | Path) -> None:
         """Design (what is stale) and write the print files and reports into ``out_dir``."""
@@ -544,7 +552,7 @@ class DesignModel(QObject):
 
     def _on_progress(self, job: Job, stage: str, fraction: float) -> None:
         if self._mine(job) and not job.cancel():
-            self.progress.emit(STAGE_TEXT.get(stage, stage), fraction)
+            self.progress.emit(stage_text(stage), fraction)
 
     def _on_partial(self, job: Job, payload: dict) -> None:
         if job.info.get("session") is not self.session:
@@ -559,8 +567,9 @@ class DesignModel(QObject):
             self.socket_is_preview = False
             if self._expect_sha and r.sha256 != self._expect_sha:
                 self.warningOccurred.emit(
-                    f"The scan file {Path(r.path).name} has changed since the case was saved "
-                    f"(its sha256 differs). The design now uses the file as it is.")
+                    translate("Model", "The scan file {} has changed since the case was saved "
+                                       "(its sha256 differs). The design now uses the file as "
+                                       "it is.").format(Path(r.path).name))
             self._expect_sha = None
         elif st == "clean":
             self.cleaned = r
@@ -591,10 +600,10 @@ class DesignModel(QObject):
         self.busyChanged.emit(False)
         if job.kind == "export" and job.info.get("session") is self.session:
             self.report, self.export_dir = result, job.info["out"]
-            self.progress.emit("Exported", 1.0)
+            self.progress.emit(translate("Model", "Exported"), 1.0)
             self.exportFinished.emit(result, str(job.info["out"]))
         elif job.kind == "revision":
-            self.progress.emit(f"Saved revision {result['number']}", 1.0)
+            self.progress.emit(translate("Model", "Saved revision {}").format(result["number"]), 1.0)
             self.caseSaved.emit(result, str(job.info["out"]))
         else:
             self.progress.emit("", 1.0)
@@ -609,16 +618,18 @@ class DesignModel(QObject):
         mine = job.info.get("session") is self.session
         if isinstance(exc, Cancelled):
             if self._user_cancelled:
-                self.progress.emit("Cancelled: press F5 (Design > Run) to continue", 0.0)
+                self.progress.emit(translate("Model", "Cancelled: press F5 (Design > Run) to continue"),
+                                   0.0)
             self._user_cancelled = False
         elif mine:
             if not isinstance(exc, ProstheticsError):
                 print(tb, file=sys.stderr)
-                msg = f"unexpected error: {type(exc).__name__}: {exc}"
+                msg = translate("Model", "unexpected error: {}").format(
+                    f"{type(exc).__name__}: {exc}")
             else:
                 msg = str(exc)
             self._halted = True
-            self.progress.emit("Stopped: " + msg, 0.0)
+            self.progress.emit(translate("Model", "Stopped: {}").format(msg), 0.0)
             self.errorOccurred.emit(msg, error_hint(exc))
         self._pump()
 

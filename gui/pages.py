@@ -9,7 +9,7 @@ from __future__ import annotations
 import html
 from pathlib import Path
 
-from PySide6.QtCore import Qt, QUrl, Signal
+from PySide6.QtCore import QT_TRANSLATE_NOOP, Qt, QUrl, Signal
 from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import (
     QCheckBox,
@@ -31,11 +31,19 @@ from PySide6.QtWidgets import (
 from prosthetics.sockets.zones import ZONES
 
 from .forms import ComboBox, ParamForm
+from .language import is_right_to_left, ltr_number_box, translate
+from .language import ltr as _ltr
 from .messages import humanize
 
 STEPS = ("scan", "clean", "align", "measure", "rectify", "template", "export")
-STEP_TITLES = {"scan": "Scan", "clean": "Clean", "align": "Align", "measure": "Measure",
-               "rectify": "Rectify", "template": "Template", "export": "Export"}
+#: The steps' titles (translated where shown, context "Steps").
+STEP_TITLES = {"scan": QT_TRANSLATE_NOOP("Steps", "Scan"),
+               "clean": QT_TRANSLATE_NOOP("Steps", "Clean"),
+               "align": QT_TRANSLATE_NOOP("Steps", "Align"),
+               "measure": QT_TRANSLATE_NOOP("Steps", "Measure"),
+               "rectify": QT_TRANSLATE_NOOP("Steps", "Rectify"),
+               "template": QT_TRANSLATE_NOOP("Steps", "Template"),
+               "export": QT_TRANSLATE_NOOP("Steps", "Export")}
 RECTIFY_PARAMS = ["reduction_percent", "liner_offset_mm"]
 LANDMARK_PARAMS = ["limb_side", "mpt_height_mm", "zone_falloff_mm"]
 ZONE_PARAMS = [f"{zone}_{what}" for zone in ZONES for what in ("depth_mm", "size_mm")]
@@ -51,6 +59,10 @@ FORMAT_WORDS = {"stl": "STL", "3mf": "3MF", "step": "STEP (CAD)", "aop": "AAOP"}
 TRIANGLE_STEPS = frozenset({"keep mesh", "reconstruct", "hole fill", "decimate"})
 
 
+def _unit_words() -> dict:
+    return {"points": translate("Pages", "points"), "triangles": translate("Pages", "triangles")}
+
+
 def clean_step_unit(step: dict) -> str:
     """What a cleaning step's kept and removed numbers count: "points" or "triangles"."""
     return str(step.get("unit") or ("triangles" if step.get("step") in TRIANGLE_STEPS
@@ -61,14 +73,22 @@ def anterior_text(aligned) -> str:
     """What the anterior angle of the alignment means, in words."""
     g = float(aligned.anterior_guess_deg)
     fit = getattr(aligned, "anatomy", None)
-    source = (f"the anatomy (a fitted model of limbs and their bones, confidence "
-              f"{fit.confidence:.0%}; the bones in the view are its suggestion)"
-              if fit is not None else "the shape of the limb's sections")
-    turn = ("the scan's +Y" if abs(g) < 0.5 else
-            f"rotated {abs(g):.0f}° {'counter-clockwise' if g > 0 else 'clockwise'} (seen from "
-            f"proximal) from the scan's +Y")
-    return f"Anterior direction found from {source}: {turn}; the limb is turned so that it " \
-           f"faces +Y."
+    if fit is not None:
+        source = translate("Pages", "the anatomy (a fitted model of limbs and their bones, "
+                                    "confidence {}; the bones in the view are its suggestion)"
+                           ).format(f"{fit.confidence:.0%}")
+    else:
+        source = translate("Pages", "the shape of the limb's sections")
+    if abs(g) < 0.5:
+        turn = translate("Pages", "the scan's +Y")
+    elif g > 0:
+        turn = translate("Pages", "rotated {}° counter-clockwise (seen from proximal) from the "
+                                  "scan's +Y").format(f"{abs(g):.0f}")
+    else:
+        turn = translate("Pages", "rotated {}° clockwise (seen from proximal) from the "
+                                  "scan's +Y").format(f"{abs(g):.0f}")
+    return translate("Pages", "Anterior direction found from {}: {}; the limb is turned so "
+                              "that it faces +Y.").format(source, turn)
 
 
 def _label(text: str = "", *, rich: bool = False) -> QLabel:
@@ -78,6 +98,17 @@ def _label(text: str = "", *, rich: bool = False) -> QLabel:
     lab.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
     lab.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Minimum)
     return lab
+
+
+def _text(text: str) -> str:
+    """Plain words put into rich text (the apostrophes kept as they are)."""
+    return html.escape(text, quote=False)
+
+
+def _cells(*cells: str) -> tuple[str, ...]:
+    """A table row's cells in reading order, laid out right to left in Urdu (Qt lays out
+    the columns of rich-text tables left to right whatever the language)."""
+    return cells[::-1] if is_right_to_left() else cells
 
 
 def _ok(flag) -> str:
@@ -99,14 +130,15 @@ class Page(QWidget):
         self.forms: list[ParamForm] = []
         self.lay = QVBoxLayout(self)
         self.lay.setContentsMargins(10, 8, 10, 8)
-        title = QLabel(STEP_TITLES[self.step])
+        title = QLabel(translate("Steps", STEP_TITLES[self.step]))
+        title.setObjectName("page_title")
         f = title.font()
         f.setPointSizeF(f.pointSizeF() * 1.35)
         f.setBold(True)
         title.setFont(f)
         self.lay.addWidget(title)
         if self.intro:
-            intro = _label(self.intro)
+            intro = _label(translate("Pages", self.intro))
             intro.setStyleSheet("color: #444;")
             self.lay.addWidget(intro)
         self.build()
@@ -171,33 +203,39 @@ class Page(QWidget):
 
 class ScanPage(Page):
     step = "scan"
-    intro = ("The scan file as read. Its unit is decided from its size unless you choose "
-             "one. Open a scan with File > Open scan, drop a file on the window, or open a "
-             "saved case.")
+    intro = QT_TRANSLATE_NOOP("Pages", "The scan file as read. Its unit is decided from its size "
+                                       "unless you choose one. Open a scan with File > Open "
+                                       "scan, drop a file on the window, or open a saved case.")
     openRequested = Signal()
 
     def build(self) -> None:
-        btn = QPushButton("Open scan…")
+        btn = QPushButton(translate("Pages", "Open scan…"))
         btn.clicked.connect(self.openRequested)
         self.lay.addWidget(btn)
-        box = QGroupBox("File")
+        box = QGroupBox(translate("Pages", "File"))
         form = QFormLayout(box)
         self.info = {}
-        for key, label in (("file", "File"), ("kind", "Content"), ("points", "Points"),
-                           ("units", "Units"), ("sha", "SHA-256"), ("notes", "Notes")):
+        for key, label in (("file", translate("Pages", "File")),
+                           ("kind", translate("Pages", "Content")),
+                           ("points", translate("Pages", "Points")),
+                           ("units", translate("Pages", "Units")), ("sha", "SHA-256"),
+                           ("notes", translate("Pages", "Notes"))):
             lab = _label()
             self.info[key] = lab
             form.addRow(label, lab)
         self.units = ComboBox()
         self.units.setObjectName("units")
-        for text, val in (("automatic (from the size)", None), ("millimetres", "mm"),
-                          ("centimetres", "cm"), ("metres", "m")):
+        for text, val in ((translate("Pages", "automatic (from the size)"), None),
+                          (translate("Pages", "millimetres"), "mm"),
+                          (translate("Pages", "centimetres"), "cm"),
+                          (translate("Pages", "metres"), "m")):
             self.units.addItem(text, val)
-        self.units.setToolTip("The unit of the scan file's coordinates; automatic decides from "
-                              "the object's size (glTF files are always metres)")
+        self.units.setToolTip(translate("Pages", "The unit of the scan file's coordinates; "
+                                                 "automatic decides from the object's size "
+                                                 "(glTF files are always metres)"))
         self.units.currentIndexChanged.connect(
             lambda _i: self.model.set_units(self.units.currentData()))
-        form.addRow("Read as", self.units)
+        form.addRow(translate("Pages", "Read as"), self.units)
         self.lay.addWidget(box)
 
     def refresh(self, stage=None) -> None:
@@ -214,8 +252,10 @@ class ScanPage(Page):
             for k in ("kind", "points", "units", "sha", "notes"):
                 self.info[k].setText("…")
             return
-        self.info["kind"].setText(("mesh, " if scan.is_mesh else "point cloud, ")
-                                  + ("with colours" if scan.colors is not None else "no colours"))
+        self.info["kind"].setText(
+            (translate("Pages", "mesh, ") if scan.is_mesh else translate("Pages", "point cloud, "))
+            + (translate("Pages", "with colours") if scan.colors is not None
+               else translate("Pages", "no colours")))
         self.info["points"].setText(f"{scan.n_input_points:,}")
         self.info["units"].setText(f"{scan.units.value} ({scan.units_source})")
         self.info["sha"].setText(scan.sha256[:16] + "…")
@@ -225,15 +265,17 @@ class ScanPage(Page):
 
 class CleanPage(Page):
     step = "clean"
-    intro = ("Removes the floor, hands, clutter and stray points, then rebuilds a closed "
-             "limb surface. In the view: left the scan as read (red: removed), right the "
-             "cleaned surface.")
+    intro = QT_TRANSLATE_NOOP("Pages", "Removes the floor, hands, clutter and stray points, then "
+                                       "rebuilds a closed limb surface. In the view: left the "
+                                       "scan as read (red: removed), right the cleaned surface.")
 
     def build(self) -> None:
         self.form = self.add_form([r["name"] for r in self.model.rows() if r["group"] == "clean"])
         self.table = QTableWidget(0, 4)
         self.table.setObjectName("clean_steps")
-        self.table.setHorizontalHeaderLabels(["step", "kept", "removed", "counted in"])
+        self.table.setHorizontalHeaderLabels([translate("Pages", "step"), translate("Pages", "kept"),
+                                              translate("Pages", "removed"),
+                                              translate("Pages", "counted in")])
         hh = self.table.horizontalHeader()
         hh.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         hh.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
@@ -242,8 +284,8 @@ class CleanPage(Page):
         # Every row shows: the page scrolls, not a small box inside it.
         self.table.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.table.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        self.lay.addWidget(_label("What each step kept and removed (hover a row for "
-                                  "details):"))
+        self.lay.addWidget(_label(translate("Pages", "What each step kept and removed (hover a "
+                                                     "row for details):")))
         self.lay.addWidget(self.table)
         self._fit_table()
 
@@ -266,7 +308,7 @@ class CleanPage(Page):
                                           | Qt.AlignmentFlag.AlignVCenter)
                 item.setToolTip(str(st.get("detail", "")))
                 self.table.setItem(i, j, item)
-            unit = QTableWidgetItem(clean_step_unit(st))
+            unit = QTableWidgetItem(_unit_words().get(clean_step_unit(st), clean_step_unit(st)))
             unit.setToolTip(str(st.get("detail", "")))
             self.table.setItem(i, 3, unit)
         self.table.resizeRowsToContents()
@@ -275,11 +317,13 @@ class CleanPage(Page):
 
 class AlignPage(Page):
     step = "align"
-    intro = ("The limb's long axis becomes +Z (distal end at z = 0) and anterior +Y. For a "
-             "below-knee limb a statistical model of limbs and their bones is fitted to the "
-             "scan and gives the anterior, the landmarks and the trim at mid-patella; "
-             "otherwise the shape of the sections does. Turn it with the anterior rotation if "
-             "the guess is wrong (check it with the Distal view).")
+    intro = QT_TRANSLATE_NOOP("Pages", "The limb's long axis becomes +Z (distal end at z = 0) and "
+                                       "anterior +Y. For a below-knee limb a statistical model "
+                                       "of limbs and their bones is fitted to the scan and gives "
+                                       "the anterior, the landmarks and the trim at mid-patella; "
+                                       "otherwise the shape of the sections does. Turn it with "
+                                       "the anterior rotation if the guess is wrong (check it "
+                                       "with the Distal view).")
 
     def build(self) -> None:
         self.add_form([r["name"] for r in self.model.rows() if r["group"] == "align"])
@@ -292,20 +336,24 @@ class AlignPage(Page):
             self.info.setText("")
             return
         self.info.setText(anterior_text(a) + "\n"
-                          f"Axis tilt from the scan's principal axis: {a.axis_tilt_deg:.1f}°"
-                          + ("".join(f"\nWarning: {humanize(w, self.model.rows())}"
+                          + translate("Pages", "Axis tilt from the scan's principal axis: {}°")
+                          .format(f"{a.axis_tilt_deg:.1f}")
+                          + ("".join("\n" + translate("Pages", "Warning: {}")
+                                     .format(humanize(w, self.model.rows()))
                                      for w in a.warnings)))
-        self.info.setToolTip(
+        self.info.setToolTip(translate(
+            "Pages",
             "The scan's own axes say nothing about which way the limb faces. The program "
             "finds the front of the limb (anterior) and turns the limb about its long axis so "
             "that the front points to +Y. The angle is how far it turned, seen from proximal "
             "(from above). If the front is wrong (check the tibial crest in the Distal view, "
-            "Ctrl+5), turn it with Anterior rotation.")
+            "Ctrl+5), turn it with Anterior rotation."))
 
 
 class MeasurePage(Page):
     step = "measure"
-    intro = "Circumferences at each level from the distal end, length and volume."
+    intro = QT_TRANSLATE_NOOP("Pages", "Circumferences at each level from the distal end, length "
+                                       "and volume.")
 
     def build(self) -> None:
         from .chart import MeasureChart
@@ -315,10 +363,12 @@ class MeasurePage(Page):
         self.lay.addWidget(self.chart, 1)
         self.info = _label()
         self.lay.addWidget(self.info)
-        self.lay.addWidget(_label("Circumference at each level:"))
+        self.lay.addWidget(_label(translate("Pages", "Circumference at each level:")))
         self.table = QTableWidget(0, 3)
         self.table.setObjectName("circumferences")
-        self.table.setHorizontalHeaderLabels(["height (mm)", "limb (mm)", "socket cavity (mm)"])
+        self.table.setHorizontalHeaderLabels([translate("Pages", "height (mm)"),
+                                              translate("Pages", "limb (mm)"),
+                                              translate("Pages", "socket cavity (mm)")])
         self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
         self.table.verticalHeader().setVisible(False)
         self.table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
@@ -351,26 +401,29 @@ class MeasurePage(Page):
         if meas is None:
             self.info.setText("")
             return
-        self.info.setText(f"Length {meas.length_mm:.1f} mm, volume {meas.volume_ml:.1f} ml "
-                          f"(closed at z = {meas.volume_top_z_mm:.0f} mm, the top of the "
-                          f"scan), {len(meas.levels)} levels")
+        self.info.setText(translate("Pages", "Length {} mm, volume {} ml (closed at z = {} mm, "
+                                             "the top of the scan), {} levels")
+                          .format(f"{meas.length_mm:.1f}", f"{meas.volume_ml:.1f}",
+                                  f"{meas.volume_top_z_mm:.0f}", len(meas.levels)))
 
 
 class RectifyPage(Page):
     step = "rectify"
-    intro = ("Shapes the cavity from the limb: the reduction (compression: the "
-             "cross-section area at the trim line made smaller by this much), tapered "
-             "to 0 at the distal end, regional zones on the landmarks (push-in where the "
-             "limb bears load, relief over bone) and the liner allowance. The view colours "
-             "the cavity by its distance to the limb.")
+    intro = QT_TRANSLATE_NOOP("Pages", "Shapes the cavity from the limb: the reduction "
+                                       "(compression: the cross-section area at the trim line "
+                                       "made smaller by this much), tapered to 0 at the distal "
+                                       "end, regional zones on the landmarks (push-in where the "
+                                       "limb bears load, relief over bone) and the liner "
+                                       "allowance. The view colours the cavity by its distance "
+                                       "to the limb.")
 
     def build(self) -> None:
         self.shaper = None
         self.add_form(RECTIFY_PARAMS)
         self.tools_box = self._build_tools()
         self.lay.addWidget(self.tools_box)
-        self.add_form(LANDMARK_PARAMS, "Landmarks")
-        self.add_form(ZONE_PARAMS, "Zones: depth (push-in +, relief −) and size")
+        self.add_form(LANDMARK_PARAMS, translate("Pages", "Landmarks"))
+        self.add_form(ZONE_PARAMS, translate("Pages", "Zones: depth (push-in +, relief −) and size"))
         self.info = _label(rich=True)
         self.lay.addWidget(self.info)
         self.model.handChanged.connect(self._hand_changed)
@@ -380,11 +433,11 @@ class RectifyPage(Page):
 
         from .shaping import TOOLS
 
-        box = QGroupBox("Shape on the model (left button in the view)")
+        box = QGroupBox(translate("Pages", "Shape on the model (left button in the view)"))
         grid = QGridLayout(box)
         self.tool_buttons = QButtonGroup(box)
         for i, (name, text) in enumerate(TOOLS.items()):
-            b = QRadioButton(text)
+            b = QRadioButton(translate("Shaper", text))
             b.setObjectName(f"tool_{name}")
             b.setChecked(name == "view")
             self.tool_buttons.addButton(b, i)
@@ -393,10 +446,10 @@ class RectifyPage(Page):
             grid.addWidget(b, i // 3, i % 3)
         self.brush = {}
         for j, (key, text, lo, hi, val, unit) in enumerate((
-                ("radius_mm", "Radius", 2.0, 60.0, 12.0, " mm"),
-                ("depth_mm", "Depth", 0.1, 10.0, 2.0, " mm"),
-                ("falloff_mm", "Fall-off", 0.0, 40.0, 10.0, " mm"),
-                ("strength", "Smooth strength", 0.05, 1.0, 0.5, ""))):
+                ("radius_mm", translate("Pages", "Radius"), 2.0, 60.0, 12.0, " mm"),
+                ("depth_mm", translate("Pages", "Depth"), 0.1, 10.0, 2.0, " mm"),
+                ("falloff_mm", translate("Pages", "Fall-off"), 0.0, 40.0, 10.0, " mm"),
+                ("strength", translate("Pages", "Smooth strength"), 0.05, 1.0, 0.5, ""))):
             sb = QDoubleSpinBox()
             sb.setObjectName(f"brush_{key}")
             sb.setRange(lo, hi)
@@ -404,6 +457,7 @@ class RectifyPage(Page):
             sb.setSingleStep(0.05 if key == "strength" else 0.5)
             sb.setValue(val)
             sb.setSuffix(unit)
+            ltr_number_box(sb)
             sb.valueChanged.connect(lambda v, k=key: self.shaper is not None
                                     and setattr(self.shaper, k, float(v)))
             grid.addWidget(QLabel(text), 3 + j, 0)
@@ -413,9 +467,12 @@ class RectifyPage(Page):
         self.live.setObjectName("live_volume")
         grid.addWidget(self.live, 7, 0, 1, 3)
         row = QHBoxLayout()
-        for text, slot, name in (("Confirm landmarks", self._confirm_all, "confirm_landmarks"),
-                                 ("Remove last stroke", self._drop_last, "drop_stroke"),
-                                 ("Clear", self._clear_strokes, "clear_strokes")):
+        for text, slot, name in ((translate("Pages", "Confirm landmarks"), self._confirm_all,
+                                  "confirm_landmarks"),
+                                 (translate("Pages", "Remove last stroke"), self._drop_last,
+                                  "drop_stroke"),
+                                 (translate("Pages", "Clear"), self._clear_strokes,
+                                  "clear_strokes")):
             b = QPushButton(text)
             b.setObjectName(name)
             b.clicked.connect(slot)
@@ -434,8 +491,9 @@ class RectifyPage(Page):
 
     def _show_live(self, fig: dict) -> None:
         self.live.setText(
-            f"Cavity volume {fig['volume_change_percent']:+.1f} % against the limb to the "
-            f"trim line ({fig['sock_plies']:+.1f} sock plies)")
+            translate("Pages", "Cavity volume {} % against the limb to the trim line ({} sock "
+                               "plies)").format(f"{fig['volume_change_percent']:+.1f}",
+                                                _ltr(f"{fig['sock_plies']:+.1f}")))
 
     def _confirm_all(self) -> None:
         if self.shaper is None:
@@ -444,30 +502,34 @@ class RectifyPage(Page):
         names = set(self.shaper.landmark_points()) - set(h.confirmed) - set(h.landmarks)
         if names:
             self.model.set_hand(h.replace(confirmed=h.confirmed | names),
-                                f"Confirm {len(names)} guessed landmarks")
+                                translate("Pages", "Confirm {} guessed landmarks")
+                                .format(len(names)))
 
     def _drop_last(self) -> None:
         h = self.model.hand
         if h.strokes:
             self.model.set_hand(h.replace(strokes=h.strokes[:-1]),
-                                f"Remove the stroke \"{h.strokes[-1].describe()}\"")
+                                translate("Pages", "Remove the stroke \"{}\"")
+                                .format(h.strokes[-1].describe()))
 
     def _clear_strokes(self) -> None:
         h = self.model.hand
         if h.strokes or h.protect:
             self.model.set_hand(h.replace(strokes=(), protect=()),
-                                f"Remove all {len(h.strokes)} strokes and the protected regions")
+                                translate("Pages", "Remove all {} strokes and the protected "
+                                          "regions").format(len(h.strokes)))
 
     def _hand_changed(self) -> None:
         h = self.model.hand
         lines = [f"{i}. {s.describe()}" for i, s in enumerate(h.strokes, 1)]
         if h.protect:
-            lines.append(f"{len(h.protect)} protected region(s)")
+            lines.append(translate("Pages", "{} protected region(s)").format(len(h.protect)))
         if h.trim_points:
-            lines.append("Trim line set by hand at: " + ", ".join(
+            lines.append(translate("Pages", "Trim line set by hand at: ") + ", ".join(
                 f"{k.replace('_', ' ')} {v[2]:.0f} mm" for k, v in h.trim_points.items()))
         self.hand_list.setText("<br>".join(html.escape(x) for x in lines) if lines else
-                               "<span style='color:#777'>No strokes yet.</span>")
+                               "<span style='color:#777'>" + _text(translate("Pages", "No strokes yet."))
+                               + "</span>")
 
     def refresh(self, stage=None) -> None:
         sv = self.model.socket_view
@@ -478,33 +540,40 @@ class RectifyPage(Page):
             self.info.setText("")
             return
         st = sv.stats()
+        rows = ((translate("Pages", "Limb volume below the trim"),
+                 f"{sv.limb_volume_below_trim_ml:.1f} ml"),
+                (translate("Pages", "Cavity volume below the trim"),
+                 f"{sv.cavity_volume_below_trim_ml:.1f} ml"),
+                (translate("Pages", "Cavity volume smaller than the limb's by"),
+                 f"{sv.reduction_percent:.1f} %"),
+                (translate("Pages", "Cavity to limb, below the trim"),
+                 translate("Pages", "{} to {} mm").format(f"{st['min']:+.1f}", f"{st['max']:+.1f}")))
         self.info.setText(
-            f"<table cellspacing=3>"
-            f"<tr><td>Limb volume below the trim</td><td align=right>"
-            f"{sv.limb_volume_below_trim_ml:.1f} ml</td></tr>"
-            f"<tr><td>Cavity volume below the trim</td><td align=right>"
-            f"{sv.cavity_volume_below_trim_ml:.1f} ml</td></tr>"
-            f"<tr><td>Cavity volume smaller than the limb's by</td><td align=right>"
-            f"{sv.reduction_percent:.1f} %</td></tr>"
-            f"<tr><td>Cavity to limb, below the trim</td><td align=right>{st['min']:+.1f} to "
-            f"{st['max']:+.1f} mm</td></tr></table>"
-            f"<p style='color:#555'>Red: the cavity is inside the limb's surface (compressed); "
-            f"blue: it is outside (room). The area reduction above is set at the trim line "
-            f"and tapers to 0 at the distal end, so the volume shrinks by less."
-            f"{' Preview.' if sv.preview else ''}</p>")
+            "<table cellspacing=3>"
+            + "".join("<tr>" + "".join(_cells(f"<td>{_text(a)}</td>",
+                                              f"<td align=right>{_ltr(_text(b))}</td>"))
+                      + "</tr>" for a, b in rows)
+            + "</table><p style='color:#555'>"
+            + _text(translate("Pages", "Red: the cavity is inside the limb's surface "
+                                             "(compressed); blue: it is outside (room). The area "
+                                             "reduction above is set at the trim line and tapers "
+                                             "to 0 at the distal end, so the volume shrinks by "
+                                             "less."))
+            + (_text(translate("Pages", " Preview.")) if sv.preview else "") + "</p>")
 
 
 class TemplatePage(Page):
     step = "template"
-    intro = ("The socket fitted to the rectified limb: walls, trim line (anterior height and "
-             "the lower posterior cut for knee flexion) and the distal 4-hole adapter.")
+    intro = QT_TRANSLATE_NOOP("Pages", "The socket fitted to the rectified limb: walls, trim line "
+                                       "(anterior height and the lower posterior cut for knee "
+                                       "flexion) and the distal 4-hole adapter.")
     seeThroughChanged = Signal(bool)
 
     def build(self) -> None:
         from prosthetics.design.presets import list_presets
 
         row = QHBoxLayout()
-        row.addWidget(QLabel("Preset"))
+        row.addWidget(QLabel(translate("Pages", "Preset")))
         self.preset = ComboBox()
         self.preset.setObjectName("preset")
         for name, p in list_presets().items():
@@ -525,7 +594,7 @@ class TemplatePage(Page):
         self.checks.setMinimumHeight(2 * self.checks.fontMetrics().lineSpacing() + 4)
         self.info.setMinimumHeight(2 * self.info.fontMetrics().lineSpacing() + 4)
         self.lay.addWidget(self.checks)
-        self.see = QCheckBox("See-through socket")
+        self.see = QCheckBox(translate("Pages", "See-through socket"))
         self.see.toggled.connect(self.seeThroughChanged)
         self.lay.addWidget(self.see)
         rows = [r["name"] for r in self.model.rows() if r["group"] == "template"]
@@ -537,18 +606,18 @@ class TemplatePage(Page):
         rest = [n for n in rows
                 if n not in set(adapter + grid + walls + holes + alignment + RECTIFY_PARAMS
                                 + LANDMARK_PARAMS + ZONE_PARAMS)]
-        self.walls = self.add_form(walls + rest, "Walls and trim line")
-        self.add_form(holes, "Ventilation holes")
-        self.add_form(alignment, "Alignment (socket to the distal interface)")
-        self.add_form(adapter, "Distal adapter (4-hole)")
-        self.add_form(grid, "Sampling grid")
+        self.walls = self.add_form(walls + rest, translate("Pages", "Walls and trim line"))
+        self.add_form(holes, translate("Pages", "Ventilation holes"))
+        self.add_form(alignment, translate("Pages", "Alignment (socket to the distal interface)"))
+        self.add_form(adapter, translate("Pages", "Distal adapter (4-hole)"))
+        self.add_form(grid, translate("Pages", "Sampling grid"))
 
     def update_enabled(self) -> None:
         try:
             by_hand = self.model.value("trim_height_mm") is not None
         except KeyError:
             return
-        why = "the anterior trim height is set by hand" if by_hand else ""
+        why = translate("Pages", "the anterior trim height is set by hand") if by_hand else ""
         for name in ("trim_below_scan_top_mm", "trim_above_mpt_mm"):
             for form in self.forms:
                 form.set_enabled_field(name, not by_hand, why)
@@ -560,7 +629,8 @@ class TemplatePage(Page):
         new = [r["name"] for r in self.model.rows()
                if r["group"] == "template" and r["name"] not in shown]
         if new:
-            self.add_form(new, f"{self.model.template_name}: more parameters")
+            self.add_form(new, translate("Pages", "{}: more parameters")
+                          .format(self.model.template_name))
 
     def refresh(self, stage=None) -> None:
         m = self.model
@@ -569,13 +639,16 @@ class TemplatePage(Page):
         if m.check is not None and not m.socket_is_preview and (stage == "check" or m.is_current()):
             self.checks.setText(checks_line(m.check["checks"]))
         elif m.socket is not None and m.cancelled:
-            note = " (showing a preview on a coarser grid)" if m.socket_is_preview else ""
-            self.checks.setText(f"<span style='color:#8a5a00'>Checks: not run, cancelled{note}. "
-                                f"Press F5 (Design &gt; Run) to build the socket and check "
-                                f"it.</span>")
+            note = translate("Pages", " (showing a preview on a coarser grid)") \
+                if m.socket_is_preview else ""
+            self.checks.setText("<span style='color:#8a5a00'>" + _text(
+                translate("Pages", "Checks: not run, cancelled{}. Press F5 (Design > Run) to "
+                                   "build the socket and check it.").format(note)) + "</span>")
         elif m.socket is not None:
-            note = " (showing a preview on a coarser grid)" if m.socket_is_preview else ""
-            self.checks.setText(f"<span style='color:#777'>Checks: running…{note}</span>")
+            note = translate("Pages", " (showing a preview on a coarser grid)") \
+                if m.socket_is_preview else ""
+            self.checks.setText("<span style='color:#777'>" + _text(
+                translate("Pages", "Checks: running…{}").format(note)) + "</span>")
         self.preset.blockSignals(True)
         self.preset.setCurrentIndex(max(0, self.preset.findData(m.template_name)))
         self.preset.blockSignals(False)
@@ -584,17 +657,21 @@ class TemplatePage(Page):
             self.info.setText("")
             return
         top = m.measurements.volume_top_z_mm if m.measurements is not None else None
-        text = (f"Anterior trim at {s.trim_anterior_z_mm:.1f} mm, lowest (posterior) "
-                f"{s.trim_lowest_z_mm:.1f} mm" + (f"; top of the scan {top:.0f} mm" if top else "")
-                + f"\n{len(s.mesh.faces):,} triangles"
-                + (f", {m.socket_volume_ml:.1f} ml of material" if m.socket_volume_ml else ""))
+        text = (translate("Pages", "Anterior trim at {} mm, lowest (posterior) {} mm")
+                .format(f"{s.trim_anterior_z_mm:.1f}", f"{s.trim_lowest_z_mm:.1f}")
+                + (translate("Pages", "; top of the scan {} mm").format(f"{top:.0f}")
+                   if top else "")
+                + "\n" + translate("Pages", "{} triangles").format(f"{len(s.mesh.faces):,}")
+                + (translate("Pages", ", {} ml of material").format(f"{m.socket_volume_ml:.1f}")
+                   if m.socket_volume_ml else ""))
         self.info.setText(text)
 
 
 class ExportPage(Page):
     step = "export"
-    intro = ("Print files (binary STL, 3MF), report.json and report.html for the patient's "
-             "file, written together into the output folder.")
+    intro = QT_TRANSLATE_NOOP("Pages", "Print files (binary STL, 3MF), report.json and "
+                                       "report.html for the patient's file, written together "
+                                       "into the output folder.")
     exportRequested = Signal(str)
 
     def build(self) -> None:
@@ -608,16 +685,16 @@ class ExportPage(Page):
                       named_choices=named,
                       multi_choices={"formats": {k: FORMAT_WORDS.get(k, k)
                                                  for k in EXPORT_FORMATS}})
-        box = QGroupBox("Output folder")
+        box = QGroupBox(translate("Pages", "Output folder"))
         bl = QHBoxLayout(box)
         self.out = QLineEdit()
         self.out.setObjectName("output_folder")
         bl.addWidget(self.out, 1)
-        browse = QPushButton("Choose…")
+        browse = QPushButton(translate("Pages", "Choose…"))
         browse.clicked.connect(self._browse)
         bl.addWidget(browse)
         self.lay.addWidget(box)
-        self.export_btn = QPushButton("Export")
+        self.export_btn = QPushButton(translate("Pages", "Export"))
         self.export_btn.setObjectName("export_button")
         f = self.export_btn.font()
         f.setBold(True)
@@ -628,13 +705,14 @@ class ExportPage(Page):
         self.checks = _label(rich=True)
         self.checks.setObjectName("checks")
         self.lay.addWidget(self.checks)
-        self.open_btn = QPushButton("Open output folder")
+        self.open_btn = QPushButton(translate("Pages", "Open output folder"))
         self.open_btn.setEnabled(False)
         self.open_btn.clicked.connect(self.open_folder)
         self.lay.addWidget(self.open_btn)
 
     def _browse(self) -> None:
-        d = QFileDialog.getExistingDirectory(self, "Output folder", self.out.text())
+        d = QFileDialog.getExistingDirectory(self, translate("Pages", "Output folder"),
+                                             self.out.text())
         if d:
             self.out.setText(d)
 
@@ -654,9 +732,10 @@ class ExportPage(Page):
         warnings = rep["warnings"] if rep else (m.check["warnings"] if m.check else [])
         self.open_btn.setEnabled(m.export_dir is not None)
         if ch is None:
-            self.checks.setText("<i>Checks not run: cancelled. Press F5 (Design &gt; Run) to "
-                                "build the socket and check it.</i>" if m.cancelled else
-                                "<i>Checks follow once the socket is built.</i>")
+            self.checks.setText("<i>" + _text(
+                translate("Pages", "Checks not run: cancelled. Press F5 (Design > Run) to "
+                                   "build the socket and check it.") if m.cancelled else
+                translate("Pages", "Checks follow once the socket is built.")) + "</i>")
             return
         self.checks.setText(checks_html(ch, warnings, rep, m.export_dir))
 
@@ -665,45 +744,54 @@ def checks_line(ch: dict) -> str:
     """The main checks on one line (Template page)."""
     pr = ch.get("printer") or {}
     wall = ch.get("min_wall_mm")
-    return (f"Checks: {_ok(ch.get('watertight'))} watertight &nbsp; "
-            f"{_ok(ch.get('bodies') == 1)} one body &nbsp; "
-            f"{_ok(ch.get('wall_ok'))} thinnest wall {wall if wall is not None else '?'} mm "
-            f"&nbsp; {_ok(pr.get('fits'))} fits {html.escape(str(pr.get('printer', '')))}")
+    return translate("Pages", "Checks: {} watertight &nbsp; {} one body &nbsp; {} thinnest "
+                              "wall {} mm &nbsp; {} fits {}").format(
+        _ok(ch.get("watertight")), _ok(ch.get("bodies") == 1), _ok(ch.get("wall_ok")),
+        wall if wall is not None else "?", _ok(pr.get("fits")),
+        html.escape(str(pr.get("printer", ""))))
 
 
 def checks_html(ch: dict, warnings: list, report: dict | None, out_dir: Path | None) -> str:
     """The checks as a small HTML table (and the slicer's figures after an export)."""
     pr = ch.get("printer") or {}
     wall = ch.get("min_wall_mm")
-    rows = [("Watertight", _ok(ch.get("watertight")), ""),
-            ("One body", _ok(ch.get("bodies") == 1),
-             f"{ch.get('bodies')} bod{'y' if ch.get('bodies') == 1 else 'ies'}"),
-            ("Thinnest wall", _ok(ch.get("wall_ok")),
-             f"{wall if wall is not None else '?'} mm (asked {ch.get('wall_required_mm', 0):g})"),
-            ("Fits the printer", _ok(pr.get("fits")),
+    bodies = ch.get("bodies")
+    rows = [(translate("Pages", "Watertight"), _ok(ch.get("watertight")), ""),
+            (translate("Pages", "One body"), _ok(bodies == 1),
+             (translate("Pages", "{} body") if bodies == 1 else translate("Pages", "{} bodies"))
+             .format(bodies)),
+            (translate("Pages", "Thinnest wall"), _ok(ch.get("wall_ok")),
+             translate("Pages", "{} mm (asked {})").format(
+                 wall if wall is not None else "?", f"{ch.get('wall_required_mm', 0):g}")),
+            (translate("Pages", "Fits the printer"), _ok(pr.get("fits")),
              f"{html.escape(str(pr.get('printer', '')))}"
              + (f": {html.escape(pr.get('reason') or '')}" if not pr.get("fits") else "")
-             + (f", turned {pr.get('rotation_deg'):g}°" if pr.get("fits") and
-                pr.get("rotation_deg") else ""))]
+             + (translate("Pages", ", turned {}°").format(f"{pr.get('rotation_deg'):g}")
+                if pr.get("fits") and pr.get("rotation_deg") else ""))]
     if pr.get("orientation"):
-        rows.append(("Printed", _ok(True), f"{html.escape(str(pr['orientation']))}, "
-                                           f"~{pr.get('support_ml', 0):.0f} ml support"))
+        rows.append((translate("Pages", "Printed"), _ok(True),
+                     translate("Pages", "{}, ~{} ml support").format(
+                         html.escape(str(pr["orientation"])), f"{pr.get('support_ml', 0):.0f}")))
     sl = ch.get("slicer")
     if report is not None and sl is not None:
         if sl.get("ran") and sl.get("ok"):
-            rows.append(("Sliced (PrusaSlicer)", _ok(True),
-                         f"{sl.get('filament_g')} g of filament, {sl.get('print_time_text')}"))
+            rows.append((translate("Pages", "Sliced (PrusaSlicer)"), _ok(True),
+                         translate("Pages", "{} g of filament, {}").format(
+                             sl.get("filament_g"), sl.get("print_time_text"))))
         else:
-            rows.append(("Sliced (PrusaSlicer)", _ok(False if sl.get("ran") else None),
-                         html.escape(str(sl.get("message") or "not run"))))
+            rows.append((translate("Pages", "Sliced (PrusaSlicer)"),
+                         _ok(False if sl.get("ran") else None),
+                         html.escape(str(sl.get("message") or translate("Pages", "not run")))))
     out = ["<table cellspacing=4>"]
     for name, mark, detail in rows:
-        out.append(f"<tr><td>{mark}</td><td><b>{name}</b></td><td>{detail}</td></tr>")
+        out.append("<tr>" + "".join(_cells(f"<td>{mark}</td>", f"<td><b>{name}</b></td>",
+                                           f"<td>{detail}</td>")) + "</tr>")
     out.append("</table>")
     if report is not None:
         files = ", ".join(Path(o["path"]).name for o in report.get("outputs", []))
-        out.append(f"<p>Written to <b>{html.escape(str(out_dir))}</b>: {html.escape(files)}, "
-                   f"report.json, report.html</p>")
+        out.append("<p>" + translate("Pages", "Written to <b>{}</b>: {}, report.json, "
+                                              "report.html").format(html.escape(str(out_dir)),
+                                                                    html.escape(files)) + "</p>")
     for w in warnings:
         out.append(f"<p style='color:#8a5a00'>⚠ {html.escape(str(w))}</p>")
     return "".join(out)

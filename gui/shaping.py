@@ -25,7 +25,7 @@ import time
 
 import numpy as np
 import pyvista as pv
-from PySide6.QtCore import QEvent, QObject, Qt, Signal
+from PySide6.QtCore import QT_TRANSLATE_NOOP, QEvent, QObject, Qt, Signal
 
 from prosthetics.limb.compare import SOCK_PLY_PERCENT
 from prosthetics.limb.landmarks import LANDMARK_WORDS, TRIM_WORDS, with_overrides
@@ -39,8 +39,16 @@ from prosthetics.sockets.rectification import (
     trim_with_points,
 )
 
-TOOLS = {"view": "Turn the view", "landmarks": "Move landmarks", "trim": "Trim line",
-         "push": "Push in", "pull": "Relieve", "smooth": "Smooth", "protect": "Protect"}
+from .language import translate
+
+#: The shaping tools by name (translated where shown, context "Shaper").
+TOOLS = {"view": QT_TRANSLATE_NOOP("Shaper", "Turn the view"),
+         "landmarks": QT_TRANSLATE_NOOP("Shaper", "Move landmarks"),
+         "trim": QT_TRANSLATE_NOOP("Shaper", "Trim line"),
+         "push": QT_TRANSLATE_NOOP("Shaper", "Push in"),
+         "pull": QT_TRANSLATE_NOOP("Shaper", "Relieve"),
+         "smooth": QT_TRANSLATE_NOOP("Shaper", "Smooth"),
+         "protect": QT_TRANSLATE_NOOP("Shaper", "Protect")}
 GUESS = (0.95, 0.55, 0.10)
 CONFIRMED = (0.10, 0.60, 0.25)
 TRIM = (0.45, 0.20, 0.65)
@@ -309,25 +317,28 @@ class Shaper(QObject):
             moved = float(np.linalg.norm(d["at"] - d["start"]))
             if moved < 0.5:
                 m.set_hand(h.replace(confirmed=h.confirmed | {name}),
-                           f"Confirm the {LANDMARK_WORDS.get(name, name)} landmark")
+                           translate("Shaper", "Confirm the {} landmark")
+                           .format(LANDMARK_WORDS.get(name, name)))
             else:
                 m.set_hand(h.replace(landmarks={**h.landmarks, name: tuple(d["at"])}),
-                           f"Move the {LANDMARK_WORDS.get(name, name)} landmark "
-                           f"{moved:.0f} mm")
+                           translate("Shaper", "Move the {} landmark {} mm")
+                           .format(LANDMARK_WORDS.get(name, name), f"{moved:.0f}"))
         elif d["kind"] == "trim":
             name = d["name"]
             dz = float(d["at"][2] - d["start"][2])
             m.set_hand(h.replace(trim_points={**h.trim_points, name: tuple(d["at"])}),
-                       f"Move the {TRIM_WORDS[name]} of the trim line "
-                       f"{'up' if dz >= 0 else 'down'} {abs(dz):.0f} mm")
+                       (translate("Shaper", "Move the {} of the trim line up {} mm") if dz >= 0
+                        else translate("Shaper", "Move the {} of the trim line down {} mm"))
+                       .format(TRIM_WORDS[name], f"{abs(dz):.0f}"))
         elif d["kind"] == "protect":
             m.set_hand(h.replace(protect=(*h.protect, *d["regions"])),
-                       f"Protect a region {2 * self.radius_mm:.0f} mm across")
+                       translate("Shaper", "Protect a region {} mm across")
+                       .format(f"{2 * self.radius_mm:.0f}"))
         else:
             strokes = d["strokes"]
             words = strokes[0].describe()
             if len(strokes) > 1:
-                words += f" ({len(strokes)} dabs)"
+                words += translate("Shaper", " ({} dabs)").format(len(strokes))
             m.set_hand(h.replace(strokes=(*h.strokes, *strokes)), words[:1].upper() + words[1:])
 
     def show_hand(self) -> None:

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import numpy as np
 import pyvista as pv
-from PySide6.QtCore import Signal
+from PySide6.QtCore import QT_TRANSLATE_NOOP, Signal
 from PySide6.QtWidgets import QVBoxLayout, QWidget
 from pyvistaqt import QtInteractor
 
@@ -34,9 +34,14 @@ VIEWS = {
     "distal": ((0.0, 0.0, -1.0), (0.0, 1.0, 0.0)),
     "three_quarter": ((0.55, 1.0, 0.35), (0.0, 0.0, 1.0)),
 }
-VIEW_LABELS = {"anterior": "Anterior", "posterior": "Posterior", "right": "Patient's right (+X)",
-               "left": "Patient's left (-X)", "distal": "Distal (from below)",
-               "three_quarter": "Three-quarter"}
+#: The standard views' names (in English in the 3D view, whose text cannot lay out Urdu;
+#: translated in widgets, context "Viewport").
+VIEW_LABELS = {"anterior": QT_TRANSLATE_NOOP("Viewport", "Anterior"),
+               "posterior": QT_TRANSLATE_NOOP("Viewport", "Posterior"),
+               "right": QT_TRANSLATE_NOOP("Viewport", "Patient's right (+X)"),
+               "left": QT_TRANSLATE_NOOP("Viewport", "Patient's left (-X)"),
+               "distal": QT_TRANSLATE_NOOP("Viewport", "Distal (from below)"),
+               "three_quarter": QT_TRANSLATE_NOOP("Viewport", "Three-quarter")}
 
 
 def mesh_poly(vertices: np.ndarray, faces: np.ndarray) -> pv.PolyData:
