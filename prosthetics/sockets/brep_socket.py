@@ -438,6 +438,29 @@ def _sewn_solid(faces, what: str) -> cq.Solid:
     return solid if volume_mm3(solid) > 0 else cq.Solid(solid.wrapped.Reversed())
 
 
+#: Fuzzy values (mm) tried in turn for the union with the distal fillet ring.
+BLEND_FUZZY_MM = (1e-4, 1e-2, 1e-3)
+
+
+def _fused_blend(end, blend, pedestal, distal):
+    """``end`` (the wall's distal end and the pedestal) united with the fillet ring.
+
+    OCC's union can return ``end`` unchanged, the ring silently dropped (on the sample limb
+    the plain union did, and the wall was then 1.5 mm off the STL's ring): a union that
+    adds no volume is tried again with another fuzzy value, then as the pedestal and the
+    ring first; if none adds the ring, the last is kept and the check against the STL
+    refuses it."""
+    before = volume_mm3(end)
+    least = 1e-3 * volume_mm3(blend)
+    out = end
+    for tol in BLEND_FUZZY_MM:
+        out = end.fuse(blend, tol=tol)
+        if volume_mm3(out) - before > least and len(out.Solids()) == 1:
+            return out
+    out = distal.fuse(pedestal.fuse(blend, tol=BLEND_FUZZY_MM[0]), tol=BLEND_FUZZY_MM[0])
+    return out
+
+
 def socket_brep(res) -> tuple[cq.Solid, dict]:
     """The socket of a design as one B-rep solid (design frame, mm).
 
@@ -479,7 +502,7 @@ def socket_brep(res) -> tuple[cq.Solid, dict]:
     # the outer wall's distal pole (all at once, that touch left the block a second solid).
     end = distal.fuse(parts["pedestal"])
     if parts["blend"] is not None:
-        end = end.fuse(parts["blend"], tol=1e-4)
+        end = _fused_blend(end, parts["blend"], parts["pedestal"], distal)
     end = end.fuse(parts["block"]).cut(parts["cutters"])
     holes = _fenestration_cutters(res.fenestrations)
     if holes:
