@@ -197,12 +197,14 @@ def test_cli_refuses_bad_rectification_files_in_one_line(tmp_path, limb):
 
 
 def test_patient_record_lists_the_strokes_and_trim_points():
-    from prosthetics.cases.record import _rectification_html
+    from prosthetics.reports.context import Fmt, rectification
+    from prosthetics.reports.templating import render
 
     hand = {"strokes": [{"kind": "push", "centre_mm": [1.0, 62.5, 110.0]}],
             "strokes_described": ["push in 3.0 mm over 24 mm"],
             "trim_points": {"medial_wing": [-44.0, 0.0, 228.0]}, "protect": [{}]}
-    html = _rectification_html({"global": {}, "hand": hand})
+    rect = rectification({"rectification": {"global": {}, "hand": hand}}, Fmt("en"))
+    html = render("_rectification.html", {"rectification": rect})
     assert "push in 3.0 mm over 24 mm" in html and "62.5" in html and "110.0" in html
     assert "medial wing" in html and "228.0" in html
-    assert "1 region(s) protected" in html
+    assert "1 protected region(s)" in html
