@@ -286,29 +286,59 @@ def _front(args):
     return scan, cleaned, aligned, groups
 
 
-def _print_written(report: dict, out: Path) -> int:
+def _result_words(lang: str):
+    """``gettext`` of the reports' catalogue for ``lang``: the result lines of ``design`` and
+    ``insole`` are written in the reports' language (errors stay English)."""
+    from prosthetics.reports.i18n import gettext_for
+
+    return gettext_for(lang)
+
+
+def _line(word: str, text: str) -> str:
+    """A result line: its word in a column of ten, then ``text``."""
+    return f"{word:<9} {text}"
+
+
+def _flag(_, value) -> str:
+    """True or False as the result lines print them."""
+    return _("True") if value is True else _("False") if value is False else str(value)
+
+
+def _side(_, side) -> str:
+    """A foot's side (left, right) as the result lines print it."""
+    return _("left") if side == "left" else _("right") if side == "right" else str(side)
+
+
+def _print_written(report: dict, out: Path, lang: str = "en") -> int:
     """The slicer's result, the files written and the warnings (design and insole)."""
+    _ = _result_words(lang)
     sl = report["checks"].get("slicer", {})
     pr = report["checks"].get("printer") or {}
     if pr:
-        print(f"printer   {pr.get('printer')}: "
-              + ("fits" if pr.get("fits") else f"does NOT fit: {pr.get('reason')}")
-              + (f"; printed {pr['orientation']}, support about {pr.get('support_ml', 0):.0f} ml"
-                 if pr.get("orientation") else ""))
+        fit = (_("%(printer)s: fits") if pr.get("fits")
+               else _("%(printer)s: does NOT fit: %(reason)s"))
+        print(_line(_("printer"), fit % {"printer": pr.get("printer"), "reason": pr.get("reason")}
+                    + (_("; printed %(orientation)s, support about %(support)s ml") % {
+                        "orientation": pr["orientation"],
+                        "support": f"{pr.get('support_ml', 0):.0f}"}
+                       if pr.get("orientation") else "")))
     if sl.get("ok"):
-        print(f"slicer    ok: {sl.get('filament_g')} g of filament, print time "
-              f"{sl.get('print_time_text')} (sliced in {sl.get('seconds') or 0:.0f} s)")
+        print(_line(_("slicer"), _("ok: %(filament)s g of filament, print time %(time)s (sliced "
+                                   "in %(seconds)s s)") % {
+            "filament": sl.get("filament_g"), "time": sl.get("print_time_text"),
+            "seconds": f"{sl.get('seconds') or 0:.0f}"}))
     elif sl.get("ran"):
-        print(f"slicer    FAILED: {sl.get('message')}")
+        print(_line(_("slicer"), _("FAILED: %(message)s") % {"message": sl.get("message")}))
     else:
-        print(f"slicer    not run: {sl.get('message')}")
+        print(_line(_("slicer"), _("not run: %(message)s") % {"message": sl.get("message")}))
     for o in report["outputs"]:
-        print(f"wrote     {o['path']}")
-    print(f"wrote     {out / 'report.json'}\nwrote     {out / 'report.html'}")
+        print(_line(_("wrote"), str(o["path"])))
+    print(_line(_("wrote"), str(out / "report.json")))
+    print(_line(_("wrote"), str(out / "report.html")))
     if (out / "report.pdf").is_file():
-        print(f"wrote     {out / 'report.pdf'}")
+        print(_line(_("wrote"), str(out / "report.pdf")))
     for w in report["warnings"]:
-        print(f"warning   {w}", file=sys.stderr)
+        print(_line(_("warning"), str(w)), file=sys.stderr)
     return 0
 
 
@@ -425,13 +455,20 @@ def cmd_design(args) -> int:
     if isinstance(report, int):
         return report
     m, ch = report["measurements"], report["checks"]
-    print(f"scan      {scan}  ({report['input']['units']}, {report['input']['units_source']})")
-    print(f"limb      length {m['length_mm']:.1f} mm, volume {m['volume_ml']:.1f} ml, "
-          f"{len(m['circumferences'])} circumferences")
-    print(f"socket    {ch['triangles']} triangles, {ch['volume_ml']:.1f} ml, watertight "
-          f"{ch['watertight']}, bodies {ch['bodies']}, thinnest wall {ch['min_wall_mm']} mm "
-          f"(asked {ch['wall_required_mm']:g})")
-    return _print_written(report, out)
+    _ = _result_words(config.language)
+    print(_line(_("scan"), f"{scan}  ({report['input']['units']}, "
+                           f"{report['input']['units_source']})"))
+    print(_line(_("limb"), _("length %(length)s mm, volume %(volume)s ml, %(count)s "
+                             "circumferences") % {
+        "length": f"{m['length_mm']:.1f}", "volume": f"{m['volume_ml']:.1f}",
+        "count": len(m["circumferences"])}))
+    print(_line(_("socket"), _("%(triangles)s triangles, %(volume)s ml, watertight "
+                               "%(watertight)s, bodies %(bodies)s, thinnest wall %(wall)s mm "
+                               "(asked %(asked)s)") % {
+        "triangles": ch["triangles"], "volume": f"{ch['volume_ml']:.1f}",
+        "watertight": _flag(_, ch["watertight"]), "bodies": ch["bodies"],
+        "wall": ch["min_wall_mm"], "asked": f"{ch['wall_required_mm']:g}"}))
+    return _print_written(report, out, config.language)
 
 
 def cmd_clean(args) -> int:
@@ -538,14 +575,22 @@ def cmd_insole(args) -> int:
         return report
     m, ch, ins = report["measurements"], report["checks"], report["insole"]
     mm = ins["measured"]
-    print(f"scan      {scan}  ({report['input']['units']}, {report['input']['units_source']})")
-    print(f"foot      {report['foot']['scanned_side']}, length {m['foot_length_mm']:.1f} mm, "
-          f"ball {m['ball_width_mm']:.1f} mm, heel {m['heel_width_mm']:.1f} mm, arch "
-          f"{m['arch_height_mm']:.1f} mm")
-    print(f"insole    {ins['side']}{' (mirrored)' if ins['mirrored'] else ''}, length "
-          f"{mm['length_mm']:.1f} mm, {ch['volume_ml']:.1f} ml, watertight {ch['watertight']}, "
-          f"bodies {ch['bodies']}, heel cup {mm['heel_cup_depth_mm']} mm")
-    return _print_written(report, out)
+    _ = _result_words(config.language)
+    print(_line(_("scan"), f"{scan}  ({report['input']['units']}, "
+                           f"{report['input']['units_source']})"))
+    print(_line(_("foot"), _("%(side)s, length %(length)s mm, ball %(ball)s mm, heel %(heel)s "
+                             "mm, arch %(arch)s mm") % {
+        "side": _side(_, report["foot"]["scanned_side"]), "length": f"{m['foot_length_mm']:.1f}",
+        "ball": f"{m['ball_width_mm']:.1f}", "heel": f"{m['heel_width_mm']:.1f}",
+        "arch": f"{m['arch_height_mm']:.1f}"}))
+    print(_line(_("insole"), _("%(side)s%(mirrored)s, length %(length)s mm, %(volume)s ml, "
+                               "watertight %(watertight)s, bodies %(bodies)s, heel cup "
+                               "%(cup)s mm") % {
+        "side": _side(_, ins["side"]), "mirrored": _(" (mirrored)") if ins["mirrored"] else "",
+        "length": f"{mm['length_mm']:.1f}", "volume": f"{ch['volume_ml']:.1f}",
+        "watertight": _flag(_, ch["watertight"]), "bodies": ch["bodies"],
+        "cup": mm["heel_cup_depth_mm"]}))
+    return _print_written(report, out, config.language)
 
 
 class _UsageError(ProstheticsError, ValueError):

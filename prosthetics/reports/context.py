@@ -3,7 +3,12 @@ turned into plain lists and dicts of text, numbers already formatted for the lan
 
 A table row is a dict with ``label``, ``value`` and ``unit`` (and ``ok``: True, False or None
 for a check, ``note`` for a remark in small print).  Labels are English, marked with
-:func:`~prosthetics.reports.i18n.N_` for extraction; the templates translate them.  A value
+:func:`~prosthetics.reports.i18n.N_` for extraction; the templates translate them.  The
+phrases a value is written in ("12.0 mm anterior, 8.0 mm posterior") are translated here
+(:meth:`Fmt.gettext`, ``%(name)s`` placeholders, so a language may put the words in its own order);
+what the core says in words (a warning, a cleaning step's detail, the slicer's message, a
+print orientation's reason) stays as written.  On a right-to-left page a number with its unit
+is a left-to-right isolate (U+2066 ... U+2069), so "12.0 mm" never reads "mm 12.0".  A value
 that was chosen automatically prints as the value and "(auto)"; a missing one as "—".
 
 Lengths in millimetres, volumes in millilitres, areas in cm², angles in degrees, times in
@@ -18,8 +23,9 @@ from typing import Any
 
 import numpy as np
 
+from prosthetics.errors import ParameterError
 from prosthetics.limb.landmarks import LANDMARK_WORDS, TRIM_WORDS
-from prosthetics.reports.i18n import N_, format_number
+from prosthetics.reports.i18n import N_, direction, format_number, gettext_for
 
 __all__ = ["MISSING", "AUTO", "Fmt", "as_number", "header", "parameter_rows",
            "pipeline_rows", "check_rows", "rectification", "measurements", "output_rows",
@@ -29,9 +35,37 @@ __all__ = ["MISSING", "AUTO", "Fmt", "as_number", "header", "parameter_rows",
 #: What a missing value shows as.
 MISSING = "—"
 #: What follows a value chosen automatically.
-AUTO = "(auto)"
+AUTO = N_("(auto)")
+#: The direction of what the core writes in words (warnings, cleaning steps): English, so
+#: it stays left to right on a right-to-left page (``core_dir`` of every page's context).
+CORE_DIR = "ltr"
 #: Units as printed, by the unit a parameter records.
 _UNIT_TEXT = {"deg": "°", "percent": "%"}
+#: Left-to-right isolate around a number and its unit on a right-to-left page.
+_LRI, _PDI = "\u2066", "\u2069"
+
+#: Words the pages print through the catalogue that are written elsewhere: the report's
+#: kind, where a scan date came from, the landmarks' and the trim points' names
+#: (:data:`~prosthetics.limb.landmarks.LANDMARK_WORDS`, ``TRIM_WORDS``).
+_ELSEWHERE = (
+    N_("transtibial socket"), N_("transradial socket"), N_("transfemoral socket"),
+    N_("insole"), N_("scan comparison"), N_("design"), N_("left"), N_("right"),
+    N_("the scan file's modification date (UTC)"),
+    N_("distal end"), N_("distal tibia"), N_("tibial crest (distal)"),
+    N_("tibial crest (proximal)"), N_("mid-patellar tendon"), N_("popliteal fossa"),
+    N_("fibular head"), N_("medial tibial flare"), N_("lateral tibial flare"),
+    N_("anterior brim"), N_("medial wing"), N_("lateral wing"), N_("posterior cut"),
+)
+#: The sides a parameter names, translated where a value is one.
+_SIDES = ("left", "right")
+#: The processing groups' titles, by group.
+_GROUP_TITLES = {"clean": N_("cleaning"), "align": N_("alignment"),
+                 "measure": N_("measuring"), "export": N_("export")}
+#: The stages of the timings, by their key in ``timings_s``.
+_STAGE_WORDS = {"load": N_("load"), "clean": N_("clean"), "align": N_("align"),
+                "measure": N_("measure"), "template": N_("template"), "check": N_("check"),
+                "export": N_("export"), "slice": N_("slice"), "report": N_("report"),
+                "foot": N_("foot"), "pdf": N_("PDF")}
 
 
 def as_number(value: Any) -> float | None:
@@ -60,16 +94,43 @@ class Fmt:
 
     def __init__(self, lang: str = "en") -> None:
         self.lang = lang
+        self.rtl = direction(lang) == "rtl"
+        try:
+            self._gettext = gettext_for(lang)
+        except ParameterError:      # no catalogue: the writer says so; the words stay English
+            self._gettext = str
+        #: What follows a value chosen automatically, in the page's language.
+        self.auto = self.gettext(AUTO)
+
+    def gettext(self, text: str, **values: Any) -> str:
+        """``text`` in the page's language, ``values`` put in its ``%(name)s`` places (the
+        name is gettext's, so Babel collects the text into the catalogue)."""
+        if not text:
+            return text
+        out = self._gettext(text)
+        return out % values if values else out
+
+    def iso(self, text: str) -> str:
+        """``text`` (a number and its unit) kept left to right on a right-to-left page."""
+        return f"{_LRI}{text}{_PDI}" if self.rtl and text and text != MISSING else text
+
+    def words(self, value: Any) -> str:
+        """What the core wrote in words (English: a reason, a way up, a taper), kept in one
+        left-to-right piece when it stands in a right-to-left phrase; "—" when missing."""
+        return self.iso(self.text(value))
 
     def num(self, value: Any, digits: int = 1, unit: str = "") -> str:
         """``value`` with ``digits`` decimals and ``unit``; "—" when missing."""
+        return self.iso(self._num(value, digits, unit))
+
+    def _num(self, value: Any, digits: int = 1, unit: str = "") -> str:
         f = as_number(value)
         if f is None:
             if isinstance(value, (list, tuple)) and value:
-                return " × ".join(self.num(v, digits) for v in value) + (f" {unit}" if unit
-                                                                          else "")
+                return " × ".join(self._num(v, digits) for v in value) + (f" {unit}" if unit
+                                                                           else "")
             if isinstance(value, bool):
-                return "yes" if value else "no"
+                return self.gettext("yes") if value else self.gettext("no")
             return MISSING if value in (None, "") else str(value)
         if isinstance(value, (int, np.integer)) and not isinstance(value, bool):
             digits = 0
@@ -80,13 +141,13 @@ class Fmt:
         f = as_number(value)
         if f is None:
             return MISSING
-        text = self.num(abs(f), digits, unit)
-        return ("+" if f >= 0 else "-") + text
+        text = self._num(abs(f), digits, unit)
+        return self.iso(("+" if f >= 0 else "-") + text)
 
     def value(self, value: Any, unit: str = "") -> str:
         """A parameter's value: numbers to 4 significant figures, enums and text as given."""
         if isinstance(value, bool):
-            return "yes" if value else "no"
+            return self.gettext("yes") if value else self.gettext("no")
         f = as_number(value)
         if f is not None:
             if isinstance(value, (int, np.integer)):
@@ -95,12 +156,18 @@ class Fmt:
             text = format_number(f, digits, self.lang)
             if "." in text:
                 text = text.rstrip("0").rstrip(".")
-            return f"{text} {unit}".strip()
+            return self.iso(f"{text} {unit}".strip())
         if isinstance(value, (list, tuple)):
             return ", ".join(self.value(v) for v in value) + (f" {unit}" if unit else "")
         if value is None or value == "":
             return MISSING
         return " / ".join(str(value).replace("_", " ").splitlines())
+
+    def side(self, value: Any) -> str:
+        """A parameter's value, a side (left, right) in the page's language."""
+        if isinstance(value, str) and value in _SIDES:
+            return self.gettext(value)
+        return self.value(value)
 
     def text(self, value: Any) -> str:
         return MISSING if value in (None, "") else str(value)
@@ -239,14 +306,14 @@ def _param_rows(params: dict, units: dict, labels: dict, auto: dict, f: Fmt,
         if is_auto:
             chosen, digits = auto.get(name, (None, 0))
             if chosen in (None, ""):
-                text = AUTO
+                text = f.auto
             elif as_number(chosen) is not None:
-                text = f"{f.num(chosen, digits)} {AUTO}"
+                text = f"{f.num(chosen, digits)} {f.auto}"
             else:
-                text = f"{f.value(chosen)} {AUTO}"
+                text = f"{f.side(chosen)} {f.auto}"
         else:
-            text = f.value(value)
-        rows.append(row(_label(name, labels), text, unit if text != AUTO else "",
+            text = f.side(value)
+        rows.append(row(_label(name, labels), text, unit if text != f.auto else "",
                         name=name, auto=is_auto))
     return rows
 
@@ -275,11 +342,12 @@ def pipeline_rows(report: dict, f: Fmt) -> list[dict]:
         if group == "align" and align.get("anterior_source") == "automatic guess":
             for r in rows:
                 if r["name"] == "anterior_rotation_deg":
-                    r["value"] = (f"{f.num(align.get('anterior_guess_deg'), 1, '°')} {AUTO}"
+                    r["value"] = (f"{f.num(align.get('anterior_guess_deg'), 1, '°')} {f.auto}"
                                   + (f" + {r['value']}" if as_number(
                                       params.get("anterior_rotation_deg")) else ""))
                     r["unit"] = ""
-        out.append({"group": group, "rows": rows})
+        out.append({"group": group, "title": f.gettext(_GROUP_TITLES.get(group, group)),
+                    "rows": rows})
     return out
 
 
@@ -289,26 +357,36 @@ def _orientation(report: dict, f: Fmt) -> dict | None:
     po = part.get("print_orientation") if isinstance(part, dict) else None
     if not isinstance(po, dict):
         return None
-    value = (f"{f.text(po.get('description'))}: {f.text(po.get('reason'))}; build height "
-             f"{f.num(po.get('height_mm'), 0, 'mm')}, {f.num(po.get('bed_contact_cm2'), 0, 'cm²')}"
-             f" on the bed, support about {f.num(po.get('support_ml'), 0, 'ml')}")
+    way = f.iso(f"{f.text(po.get('description'))}: {f.text(po.get('reason'))}")
+    value = f.gettext("%(way)s; build height %(height)s, %(contact)s on the bed, support "
+                      "about %(support)s", way=way, height=f.num(po.get("height_mm"), 0, "mm"),
+                      contact=f.num(po.get("bed_contact_cm2"), 0, "cm²"),
+                      support=f.num(po.get("support_ml"), 0, "ml"))
     alts = [a for a in po.get("alternatives") or [] if isinstance(a, dict)]
-    note = ("Compared: " + "; ".join(
-        f"{f.text(a.get('description'))} {f.num(a.get('support_ml'), 0, 'ml')} of support"
-        + ("" if a.get("fits_printer") else " (does not fit)") for a in alts)) if alts else ""
+    ways = []
+    for a in alts:
+        way = f.gettext("%(way)s %(support)s of support", way=f.words(a.get("description")),
+                        support=f.num(a.get("support_ml"), 0, "ml"))
+        if not a.get("fits_printer"):
+            way += " " + f.gettext("(does not fit)")
+        ways.append(way)
+    note = f.gettext("Compared: %(ways)s", ways="; ".join(ways)) if ways else ""
     return row(N_("Print orientation"), value, note=note)
 
 
 def _slicer(checks: dict, f: Fmt) -> dict:
     sl = _dict(checks, "slicer")
     if sl.get("ran") and sl.get("ok") is not None:
-        value = (f"{'sliced OK' if sl.get('ok') else 'slicing failed'}: "
-                 f"{f.text(sl.get('slicer'))}, filament {f.num(sl.get('filament_g'), 1, 'g')}, "
-                 f"print time {f.text(sl.get('print_time_text'))}")
+        result = f.gettext("sliced OK") if sl.get("ok") else f.gettext("slicing failed")
+        value = f.gettext("%(result)s: %(slicer)s, filament %(filament)s, print time %(time)s",
+                          result=result,
+                          slicer=f.words(sl.get("slicer")),
+                          filament=f.num(sl.get("filament_g"), 1, "g"),
+                          time=f.iso(f.text(sl.get("print_time_text"))))
         return row(N_("Slicer"), value, ok=bool(sl.get("ok")), note=sl.get("message") or "")
     reason = sl.get("message") or sl.get("reason") or ""
-    return row(N_("Slicer"), "not run" if sl.get("status") != "running" else "running",
-               note=reason)
+    return row(N_("Slicer"), f.gettext("not run") if sl.get("status") != "running"
+               else f.gettext("running"), note=reason)
 
 
 def check_rows(report: dict, f: Fmt) -> list[dict]:
@@ -321,22 +399,26 @@ def check_rows(report: dict, f: Fmt) -> list[dict]:
                 ok=checks.get("volume_positive"))]
     if "min_wall_mm" in checks or "wall_required_mm" in checks:
         rows.append(row(N_("Minimum wall"),
-                        f"{f.num(checks.get('min_wall_mm'), 2, 'mm')} (required ≥ "
-                        f"{f.num(checks.get('wall_required_mm'), 2, 'mm')})",
+                        f.gettext("%(wall)s (required ≥ %(required)s)",
+                                  wall=f.num(checks.get("min_wall_mm"), 2, "mm"),
+                                  required=f.num(checks.get("wall_required_mm"), 2, "mm")),
                         ok=checks.get("wall_ok")))
     stl = _dict(checks, "stl_file")
     if stl:
+        state = f.gettext("watertight") if stl.get("watertight") else f.gettext("not watertight")
         rows.append(row(N_("STL file read back"),
-                        f"{'watertight' if stl.get('watertight') else 'not watertight'}, "
-                        f"{f.num(stl.get('volume_ml'), 1, 'ml')}", ok=stl.get("watertight")))
+                        f"{state}, {f.num(stl.get('volume_ml'), 1, 'ml')}",
+                        ok=stl.get("watertight")))
     pr = _dict(checks, "printer")
     if pr:
-        detail = [f"printer {f.text(pr.get('printer'))}",
-                  f"bed {f.num(pr.get('bed_mm'), 0, 'mm')}",
-                  f"part {f.num(pr.get('part_mm'), 0, 'mm')}"]
+        detail = [f.gettext("printer %(name)s", name=f.text(pr.get("printer"))),
+                  f.gettext("bed %(size)s", size=f.num(pr.get("bed_mm"), 0, "mm")),
+                  f.gettext("part %(size)s", size=f.num(pr.get("part_mm"), 0, "mm"))]
         if as_number(pr.get("rotation_deg")):
-            detail.append(f"turned {f.num(pr.get('rotation_deg'), 0, '°')}")
-        rows.append(row(N_("Printer"), ("fits" if pr.get("fits") else "does not fit") + ": "
+            detail.append(f.gettext("turned %(angle)s",
+                                    angle=f.num(pr.get("rotation_deg"), 0, "°")))
+        fits = f.gettext("fits") if pr.get("fits") else f.gettext("does not fit")
+        rows.append(row(N_("Printer"), fits + ": "
                         + ", ".join(detail), ok=pr.get("fits"), note=pr.get("reason") or ""))
     if (o := _orientation(report, f)) is not None:
         rows.append(o)
@@ -356,22 +438,27 @@ def rectification(report: dict, f: Fmt) -> dict:
     change = as_number(rec.get("volume_change_percent"))
     plies = as_number(rec.get("sock_ply_equivalent"))
     sock = _dict(report, "socket")
-    rows = [row(N_("Reduction"), f"{f.num(glob.get('reduction_percent'), 1, '%')} of the "
-                                 f"cross-section area, {f.text(glob.get('taper'))}"),
+    rows = [row(N_("Reduction"), f.gettext("%(reduction)s of the cross-section area, %(taper)s",
+                                           reduction=f.num(glob.get("reduction_percent"), 1, "%"),
+                                           taper=f.words(glob.get("taper")))),
             row(N_("Liner / clearance"), f.num(glob.get("liner_offset_mm"), 1, "mm")),
-            row(N_("Trim line"), f"{f.num(sock.get('trim_anterior_z_mm'), 1, 'mm')} anterior, "
-                                 f"{f.num(sock.get('trim_lowest_z_mm'), 1, 'mm')} posterior "
-                                 f"(above the distal end)")
+            row(N_("Trim line"), f.gettext("%(anterior)s anterior, %(posterior)s posterior "
+                                           "(above the distal end)",
+                                           anterior=f.num(sock.get("trim_anterior_z_mm"), 1, "mm"),
+                                           posterior=f.num(sock.get("trim_lowest_z_mm"), 1, "mm")))
             if sock else None,
             row(N_("Cavity volume below the trim line"),
-                f"{f.num(vol.get('cavity'), 1, 'ml')} against the limb's "
-                f"{f.num(vol.get('limb'), 1, 'ml')}"),
+                f.gettext("%(cavity)s against the limb's %(limb)s",
+                          cavity=f.num(vol.get("cavity"), 1, "ml"),
+                          limb=f.num(vol.get("limb"), 1, "ml"))),
             row(N_("Volume change"), MISSING if change is None else
-                f"{f.signed(change, 1, '%')} ({f.signed(plies, 1)} sock plies)")]
+                f.gettext("%(change)s (%(plies)s sock plies)", change=f.signed(change, 1, "%"),
+                          plies=f.signed(plies, 1)))]
     zones = [{"zone": str(z.get("zone", "")).replace("_", " "), "kind": f.text(z.get("kind")),
               "depth": f.num(z.get("depth_mm"), 1, "mm"), "size": f.num(z.get("size_mm"), 0, "mm"),
               "falloff": f.num(z.get("falloff_mm"), 0, "mm"),
-              "over": ", ".join(LANDMARK_WORDS.get(n, n) for n in z.get("landmarks") or [])}
+              "over": ", ".join(f.gettext(LANDMARK_WORDS.get(n, n))
+                                for n in z.get("landmarks") or [])}
              for z in _list(rec, "zones") if isinstance(z, dict)]
     marks = _dict(rec, "landmarks")
     hand = _dict(rec, "hand")
@@ -382,14 +469,15 @@ def rectification(report: dict, f: Fmt) -> dict:
 
     def origin(name: str) -> str:
         if name in moved:
-            return "placed by hand"
-        return f.text(source.get(name)) + (" · confirmed by a person" if name in confirmed
-                                           else " · a guess")
+            return f.gettext("placed by hand")
+        return f.words(source.get(name)) + " · " + (f.gettext("confirmed by a person")
+                                                    if name in confirmed else f.gettext("a guess"))
 
-    landmarks = [{"name": LANDMARK_WORDS.get(k, k.replace("_", " ")),
+    landmarks = [{"name": f.gettext(LANDMARK_WORDS.get(k, k.replace("_", " "))),
                   "xyz": [f.num(c, 1) for c in (v if isinstance(v, list) else [])],
                   "origin": origin(k)} for k, v in points.items()]
-    trim = [{"name": TRIM_WORDS.get(k, k.replace("_", " ")), "xyz": [f.num(c, 1) for c in v]}
+    trim = [{"name": f.gettext(TRIM_WORDS.get(k, k.replace("_", " "))),
+             "xyz": [f.num(c, 1) for c in v]}
             for k, v in _dict(hand, "trim_points").items() if isinstance(v, list)]
     words = [s for s in hand.get("strokes_described") or [] if isinstance(s, str)]
     strokes = []
@@ -399,7 +487,7 @@ def rectification(report: dict, f: Fmt) -> dict:
                         "xyz": [f.num(c, 1) for c in s.get("centre_mm") or []]})
     protect = len(hand.get("protect") or [])
     return {"present": True, "rows": [r for r in rows if r is not None], "zones": zones,
-            "side": f.text(marks.get("side")), "landmarks": landmarks, "trim": trim,
+            "side": f.gettext(f.text(marks.get("side"))), "landmarks": landmarks, "trim": trim,
             "strokes": strokes, "protect": protect,
             "by_hand": bool(trim or strokes or protect or moved)}
 
@@ -411,13 +499,15 @@ def measurements(report: dict, f: Fmt) -> dict:
     sock = _dict(report, "socket")
     vol = f.num(meas.get("volume_ml"), 1, "ml")
     rows = [row(N_("Length"), f.num(meas.get("length_mm"), 1, "mm")),
-            row(N_("Volume"), vol, note=(f"up to z = {f.num(meas.get('volume_top_z_mm'), 0, 'mm')}"
-                                         if as_number(meas.get("volume_top_z_mm")) is not None
-                                         else ""))]
+            row(N_("Volume"), vol, note=(
+                f.gettext("up to %(level)s",
+                          level=f.iso("z = " + f.num(meas.get("volume_top_z_mm"), 0, "mm")))
+                if as_number(meas.get("volume_top_z_mm")) is not None else ""))]
     if sock:
-        rows += [row(N_("Trim height"), f"{f.num(sock.get('trim_anterior_z_mm'), 1, 'mm')} "
-                                        f"anterior, {f.num(sock.get('trim_lowest_z_mm'), 1, 'mm')}"
-                                        " posterior"),
+        rows += [row(N_("Trim height"),
+                     f.gettext("%(anterior)s anterior, %(posterior)s posterior",
+                               anterior=f.num(sock.get("trim_anterior_z_mm"), 1, "mm"),
+                               posterior=f.num(sock.get("trim_lowest_z_mm"), 1, "mm"))),
                  row(N_("Limb volume below the posterior trim"),
                      f.num(sock.get("limb_volume_below_trim_ml"), 1, "ml")),
                  row(N_("Socket inner volume below it"),
@@ -425,10 +515,13 @@ def measurements(report: dict, f: Fmt) -> dict:
         fen = sock.get("fenestrations")
         if isinstance(fen, dict):
             rows.append(row(N_("Ventilation holes"),
-                            f"{f.num(fen.get('placed'), 0)} of {f.num(fen.get('asked'), 0)} "
-                            f"asked, {f.num(fen.get('diameter_mm'), 1, 'mm')}; open "
-                            f"{f.num(fen.get('open_area_cm2'), 1, 'cm²')} "
-                            f"({f.num(fen.get('open_fraction_percent'), 1, '%')} of the wall)"))
+                            f.gettext("%(placed)s of %(asked)s asked, %(diameter)s; open %(area)s "
+                                      "(%(fraction)s of the wall)",
+                                      placed=f.num(fen.get("placed"), 0),
+                                      asked=f.num(fen.get("asked"), 0),
+                                      diameter=f.num(fen.get("diameter_mm"), 1, "mm"),
+                                      area=f.num(fen.get("open_area_cm2"), 1, "cm²"),
+                                      fraction=f.num(fen.get("open_fraction_percent"), 1, "%"))))
     levels: dict[float, dict[str, Any]] = {}
 
     def put(items: list, fields: dict[str, str]) -> None:
@@ -470,7 +563,8 @@ def timing_rows(report: dict, f: Fmt) -> dict:
     """Seconds per stage and the total: the recorded total when there is one (never added
     to the stages again), else their sum."""
     tim = _dict(report, "timings_s")
-    stages = [{"stage": k, "s": f.num(v, 2)} for k, v in tim.items() if k != "total"]
+    stages = [{"stage": f.gettext(_STAGE_WORDS[k]) if k in _STAGE_WORDS else k, "s": f.num(v, 2)}
+              for k, v in tim.items() if k != "total"]
     total = as_number(tim.get("total"))
     if total is None:
         total = sum(v for v in (as_number(x) for x in tim.values()) if v is not None)
@@ -483,7 +577,7 @@ def input_context(report: dict, f: Fmt) -> dict:
     sha = inp.get("sha256")
     units = f.text(inp.get("units"))
     if inp.get("units_source"):
-        units += f" (decided by {inp['units_source']})"
+        units += " " + f.gettext("(decided by %(source)s)", source=f.words(inp["units_source"]))
     kind = inp.get("is_mesh")
     rows = [row(N_("Scan"), f.text(inp.get("scan_id")), mono=True)]
     if inp.get("path"):
@@ -492,7 +586,8 @@ def input_context(report: dict, f: Fmt) -> dict:
                  mono=True),
              row(N_("Units"), units),
              row(N_("Points"), f.num(inp.get("point_count"), 0)),
-             row(N_("Type"), MISSING if kind is None else ("mesh" if kind else "point cloud"))]
+             row(N_("Type"), MISSING if kind is None else (f.gettext("mesh") if kind
+                                                           else f.gettext("point cloud")))]
     cleaning = _dict(report, "cleaning")
     steps = [{"step": f.text(s.get("step")), "removed": f.num(s.get("removed"), 0),
               "kept": f.num(s.get("kept"), 0), "detail": f.text(s.get("detail"))}
@@ -502,14 +597,15 @@ def input_context(report: dict, f: Fmt) -> dict:
     if align:
         rot = f.num(align.get("anterior_rotation_deg"), 1, "°")
         if align.get("anterior_source") == "automatic guess":
-            rot = f"{f.num(align.get('anterior_guess_deg'), 1, '°')} {AUTO}" + (
-                f" + {rot} by hand" if as_number(align.get("anterior_rotation_deg")) else "")
+            rot = f"{f.num(align.get('anterior_guess_deg'), 1, '°')} {f.auto}" + (
+                " + " + f.gettext("%(angle)s by hand", angle=rot)
+                if as_number(align.get("anterior_rotation_deg")) else "")
         axis = align.get("axis") or align.get("axis_dir_scan")
         align_rows = [row(N_("Anterior rotation"), rot),
                       row(N_("Long axis (scan frame)"),
-                          ", ".join(f"{as_number(a):.3f}" if as_number(a) is not None else MISSING
-                                    for a in axis) if isinstance(axis, list) and axis
-                          else MISSING)]
+                          f.iso(", ".join(f"{as_number(a):.3f}" if as_number(a) is not None
+                                          else MISSING for a in axis))
+                          if isinstance(axis, list) and axis else MISSING)]
     transform = ""
     try:
         arr = np.asarray(report.get("transform_scan_to_design"), dtype=float)
@@ -531,27 +627,28 @@ def warnings(report: dict) -> list[str]:
 
 # -- pictures ----------------------------------------------------------------------------
 _CAPTIONS = {
-    "socket_on_limb": "Socket (blue-grey) on the limb (skin colour): anterior, lateral or medial "
-                      "and posterior views, orthographic, mm, with a 50 mm scale bar.",
-    "sections": "Sagittal and coronal sections through the limb axis; socket wall hatched.",
-    "on_the_bed": "The part as it prints, on the printer's bed (views along the bed's axes, "
-                  "mm): overhangs the slicer supports in orange; the dashed line is the "
-                  "printer's build height.",
-    "anatomy": "The bones of the statistical shape model (OpenLimbTT) fitted to the scanned "
-               "skin, with the bony landmarks the design uses and the anterior trim (dashed). "
-               "A suggestion to check, not a measurement of this limb's bones.",
-    "circumferences": "Circumference of the limb (and of the socket's inner surface) by height "
-                      "above the distal end.",
-    "insole": "The insole, coloured by its height above the plantar plane (mm), and from the "
-              "medial side with the scanned foot.",
-    "outline_on_footprint": "The insole outline over the plantar height map of the scanned "
-                            "foot (mm).",
-    "deviation": "Deviation of scan B from scan A (mm): blue where B lies outside A.",
-    "scan_and_socket": "The limb as scanned (skin colour, after cleaning and alignment) with "
-                       "the socket of this revision: anterior, lateral or medial and posterior "
-                       "views, mm.",
-    "trends": "Limb volume below the common level and circumference profile of every scan "
-              "of the case up to this revision; this revision's scan drawn bold.",
+    "socket_on_limb": N_("Socket (blue-grey) on the limb (skin colour): anterior, lateral or "
+                         "medial and posterior views, orthographic, mm, with a 50 mm scale "
+                         "bar."),
+    "sections": N_("Sagittal and coronal sections through the limb axis; socket wall hatched."),
+    "on_the_bed": N_("The part as it prints, on the printer's bed (views along the bed's axes,"
+                     " mm): overhangs the slicer supports in orange; the dashed line is the "
+                     "printer's build height."),
+    "anatomy": N_("The bones of the statistical shape model (OpenLimbTT) fitted to the scanned"
+                  " skin, with the bony landmarks the design uses and the anterior trim "
+                  "(dashed). A suggestion to check, not a measurement of this limb's bones."),
+    "circumferences": N_("Circumference of the limb (and of the socket's inner surface) by "
+                         "height above the distal end."),
+    "insole": N_("The insole, coloured by its height above the plantar plane (mm), and from "
+                 "the medial side with the scanned foot."),
+    "outline_on_footprint": N_("The insole outline over the plantar height map of the scanned "
+                               "foot (mm)."),
+    "deviation": N_("Deviation of scan B from scan A (mm): blue where B lies outside A."),
+    "scan_and_socket": N_("The limb as scanned (skin colour, after cleaning and alignment) "
+                          "with the socket of this revision: anterior, lateral or medial and "
+                          "posterior views, mm."),
+    "trends": N_("Limb volume below the common level and circumference profile of every scan "
+                 "of the case up to this revision; this revision's scan drawn bold."),
 }
 
 
@@ -594,6 +691,7 @@ def design_context(report: dict, pics: dict, lang: str = "en") -> dict:
     f = Fmt(lang)
     kind = str(report.get("kind") or "socket").replace("_", " ")
     return {"page": header(report, kind, f), "warnings": warnings(report),
+            "core_dir": CORE_DIR,
             "pictures": pictures(pics), "measurements": measurements(report, f),
             "rectification": rectification(report, f),
             "template": _template_names(report, f),
@@ -614,8 +712,9 @@ def insole_context(report: dict, pics: dict, lang: str = "en") -> dict:
                  row(N_("Ball width"), f.num(m.get("ball_width_mm"), 1, "mm")),
                  row(N_("Heel width"), f.num(m.get("heel_width_mm"), 1, "mm")),
                  row(N_("Arch height"), f.num(m.get("arch_height_mm"), 1, "mm")),
-                 row(N_("Metatarsal heads at"), f"x = {f.num(lm.get('met_heads_x_mm'), 1, 'mm')}"),
-                 row(N_("Scanned foot"), f.text(foot.get("scanned_side")),
+                 row(N_("Metatarsal heads at"),
+                     f.iso(f"x = {f.num(lm.get('met_heads_x_mm'), 1, 'mm')}")),
+                 row(N_("Scanned foot"), f.gettext(f.text(foot.get("scanned_side"))),
                      note=foot.get("side_source") or "")]
     c = _dict(report, "checks")
     meas = _dict(_dict(report, "insole"), "measured")
@@ -624,32 +723,40 @@ def insole_context(report: dict, pics: dict, lang: str = "en") -> dict:
     ok = None
     if as_number(c.get("length_expected_mm")) is not None and as_number(c.get("length_mm")):
         ok = abs(c["length_mm"] - c["length_expected_mm"]) <= 2.0
-        length += f" (foot + margin = {f.num(c['length_expected_mm'], 2, 'mm')})"
+        length += " " + f.gettext("(foot + margin = %(length)s)",
+                                  length=f.num(c["length_expected_mm"], 2, "mm"))
     tvp = _dict(meas, "top_vs_plantar_mm")
-    top = (f"mean {f.num(tvp.get('mean'), 2, 'mm')}, 95 % {f.num(tvp.get('p95'), 2, 'mm')}, "
-           f"max {f.num(tvp.get('max'), 2, 'mm')} over "
-           f"{f.num(meas.get('contact_area_cm2'), 0, 'cm²')}"
-           if tvp else "not measured (arch fill or pad set)")
+    top = (f.gettext("mean %(mean)s, 95 %% %(p95)s, max %(max)s over %(area)s",
+                     mean=f.num(tvp.get("mean"), 2, "mm"), p95=f.num(tvp.get("p95"), 2, "mm"),
+                     max=f.num(tvp.get("max"), 2, "mm"),
+                     area=f.num(meas.get("contact_area_cm2"), 0, "cm²"))
+           if tvp else f.gettext("not measured (arch fill or pad set)"))
+
+    def against(measured: str, given: str) -> str:
+        return f.gettext("%(measured)s (set %(given)s)", measured=measured, given=given)
+
     checks = [row(N_("Watertight"), f.num(c.get("watertight")), ok=c.get("watertight")),
               row(N_("Bodies"), f.num(c.get("bodies"), 0),
                   ok=None if c.get("bodies") is None else c.get("bodies") == 1),
               row(N_("Volume"), f.num(c.get("volume_ml"), 1, "ml")),
               row(N_("Length"), length, ok=ok),
               row(N_("Top against the plantar surface"), top),
-              row(N_("Heel cup depth"), f"{f.num(meas.get('heel_cup_depth_mm'), 2, 'mm')} "
-                                        f"(set {f.num(tp.get('heel_cup_depth_mm'), 1, 'mm')})"),
-              row(N_("Rearfoot posting"), f"{f.num(meas.get('rearfoot_posting_deg'), 2, '°')} "
-                                          f"(set {f.num(tp.get('rearfoot_posting_deg'), 1, '°')})"),
-              row(N_("Forefoot posting"), f"{f.num(meas.get('forefoot_posting_deg'), 2, '°')} "
-                                          f"(set {f.num(tp.get('forefoot_posting_deg'), 1, '°')})")]
+              row(N_("Heel cup depth"), against(f.num(meas.get("heel_cup_depth_mm"), 2, "mm"),
+                                                f.num(tp.get("heel_cup_depth_mm"), 1, "mm"))),
+              row(N_("Rearfoot posting"), against(f.num(meas.get("rearfoot_posting_deg"), 2, "°"),
+                                                  f.num(tp.get("rearfoot_posting_deg"), 1, "°"))),
+              row(N_("Forefoot posting"), against(f.num(meas.get("forefoot_posting_deg"), 2, "°"),
+                                                  f.num(tp.get("forefoot_posting_deg"), 1, "°")))]
     pr = _dict(c, "printer")
     if pr:
-        checks.append(row(N_("Printer"), ("fits" if pr.get("fits") else "does not fit") + ": "
+        fits = f.gettext("fits") if pr.get("fits") else f.gettext("does not fit")
+        checks.append(row(N_("Printer"), fits + ": "
                           + f.text(pr.get("printer")), ok=pr.get("fits")))
     if (o := _orientation(report, f)) is not None:
         checks.append(o)
     checks.append(_slicer(c, f))
     return {"page": header(report, "insole", f), "warnings": warnings(report),
+            "core_dir": CORE_DIR,
             "pictures": pictures(pics, order=("insole", "outline_on_footprint")),
             "measurements": meas_rows, "template": _template_names(report, f),
             "parameters": parameter_rows(report, f), "pipeline": pipeline_rows(report, f),
@@ -664,29 +771,38 @@ def compare_context(r: dict, png: bytes | None, lang: str = "en") -> dict:
     dev = _dict(r, "deviation_mm")
     reg = _dict(r, "registration")
     change = _dict(reg, "uniform_change_mm")
-    fitted = (f"; fitted uniform change {f.signed(change.get('along_normals'), 2, 'mm')} along "
-              f"the skin's normals and {f.signed(change.get('away_from_axis'), 2, 'mm')} away "
-              f"from the axis, B's distal end {f.signed(reg.get('distal_end_rise_mm'), 2, 'mm')}"
-              " along the axis from A's" if change else "")
+    fitted = ("; " + f.gettext("fitted uniform change %(normals)s along the skin's normals and "
+                               "%(axis)s away from the axis, B's distal end %(rise)s along the "
+                               "axis from A's",
+                               normals=f.signed(change.get("along_normals"), 2, "mm"),
+                               axis=f.signed(change.get("away_from_axis"), 2, "mm"),
+                               rise=f.signed(reg.get("distal_end_rise_mm"), 2, "mm"))
+              if change else "")
     distal = ("" if dev.get("distal_mean") is None else
-              f", at the distal end (within {f.num(dev.get('distal_within_mm'), 0, 'mm')} of "
-              f"it) {f.signed(dev.get('distal_mean'), 2, 'mm')}")
+              ", " + f.gettext("at the distal end (within %(within)s of it) %(mean)s",
+                               within=f.num(dev.get("distal_within_mm"), 0, "mm"),
+                               mean=f.signed(dev.get("distal_mean"), 2, "mm")))
     a, b = _dict(r, "a"), _dict(r, "b")
     rows = [row(N_("Scan A"), f.text(a.get("scan_id")), mono=True),
             row(N_("Scan B"), f.text(b.get("scan_id")), mono=True),
-            row(N_("Common level"), f"z = {f.num(r.get('common_top_z_mm'), 0, 'mm')} above each "
-                                    "limb's distal end"),
+            row(N_("Common level"), f.gettext("%(level)s above each limb's distal end",
+                                              level=f.iso("z = " + f.num(r.get("common_top_z_mm"),
+                                                                         0, "mm")))),
             row(N_("Volume A below the level"), f.num(r.get("volume_a_ml"), 1, "ml")),
             row(N_("Volume B below the level"), f.num(r.get("volume_b_ml"), 1, "ml")),
-            row(N_("Volume change"), f"{f.signed(r.get('volume_change_ml'), 1, 'ml')} "
-                                     f"({f.signed(r.get('volume_change_percent'), 2, '%')}, "
-                                     f"{f.signed(r.get('sock_ply_equivalent'), 2)} sock plies)"),
+            row(N_("Volume change"), f.gettext("%(change)s (%(percent)s, %(plies)s sock plies)",
+                                         change=f.signed(r.get("volume_change_ml"), 1, "ml"),
+                                         percent=f.signed(r.get("volume_change_percent"), 2, "%"),
+                                         plies=f.signed(r.get("sock_ply_equivalent"), 2))),
             row(N_("Deviation of B from A"),
-                f"mean {f.signed(dev.get('mean'), 2, 'mm')}, 95th percentile of |d| "
-                f"{f.num(dev.get('p95'), 2, 'mm')}, range {f.signed(dev.get('min'), 2)} to "
-                f"{f.signed(dev.get('max'), 2, 'mm')}{distal}"),
-            row(N_("Registration"), f"{f.text(reg.get('method'))}{fitted}"),
-            row(N_("Registration residual"), f"{f.num(reg.get('residual_rms_mm'), 2, 'mm')} RMS",
+                f.gettext("mean %(mean)s, 95th percentile of |d| %(p95)s, range %(min)s to %(max)s",
+                          mean=f.signed(dev.get("mean"), 2, "mm"),
+                          p95=f.num(dev.get("p95"), 2, "mm"),
+                          min=f.signed(dev.get("min"), 2), max=f.signed(dev.get("max"), 2, "mm"))
+                + distal),
+            row(N_("Registration"), f"{f.words(reg.get('method'))}{fitted}"),
+            row(N_("Registration residual"),
+                f.gettext("%(rms)s RMS", rms=f.num(reg.get("residual_rms_mm"), 2, "mm")),
                 note=reg.get("residual_measures") or "")]
     levels = [{"z": f.num(c.get("z_mm"), 0), "a": f.num(c.get("a_mm"), 1),
                "b": f.num(c.get("b_mm"), 1), "change": f.signed(c.get("change_mm"), 1),
@@ -699,4 +815,5 @@ def compare_context(r: dict, png: bytes | None, lang: str = "en") -> dict:
               "schema": r.get("schema")}
     return {"page": header(report, "scan comparison", f), "rows": rows, "levels": levels,
             "pictures": pictures({"deviation": png} if png else {}), "warnings": warnings(r),
+            "core_dir": CORE_DIR,
             "report": r}

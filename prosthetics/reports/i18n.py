@@ -3,14 +3,22 @@
 A catalogue is ``prosthetics/locale/<lang>/LC_MESSAGES/prosthetics.po``, read with Babel and
 compiled in memory (no ``.mo`` file is shipped or written); English is the templates' own
 text.  Numbers are formatted by Babel for the language, always with Western digits.
+
+The parameters' clinical labels (``param(..., label="...")`` in the parameter classes) are
+translated through the same catalogue when a page shows them; :func:`extract_python` puts
+them into ``prosthetics.pot`` beside the strings marked with ``_()``, ``gettext()`` and
+``N_()`` (``babel.cfg`` names it as the extraction method of the Python modules).
 """
 
 from __future__ import annotations
 
+import ast
 import functools
 import gettext
 import io
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 from babel import Locale, UnknownLocaleError
 from babel.messages.mofile import write_mo
@@ -20,7 +28,8 @@ from babel.support import Translations
 
 from prosthetics.errors import ParameterError
 
-__all__ = ["LOCALE_DIR", "RTL_LANGUAGES", "N_", "direction", "translations", "format_number"]
+__all__ = ["LOCALE_DIR", "RTL_LANGUAGES", "N_", "direction", "translations", "gettext_for",
+           "format_number", "extract_python"]
 
 #: Where the catalogues are: ``<lang>/LC_MESSAGES/prosthetics.po``, and ``prosthetics.pot``.
 LOCALE_DIR = Path(__file__).resolve().parent.parent / "locale"
@@ -71,6 +80,18 @@ def translations(lang: str) -> gettext.NullTranslations:
         raise ParameterError(f"cannot read the catalogue {po}: {exc}".splitlines()[0]) from None
 
 
+def gettext_for(lang: str) -> Callable[[str], str]:
+    """``gettext`` of ``lang``'s catalogue (the one the report pages use): a function from
+    the English text to the language's; English, or a text the catalogue lacks, as given.
+
+    Raises
+    ------
+    ParameterError
+        No catalogue for ``lang``.
+    """
+    return translations(str(lang or "en")).gettext
+
+
 @functools.lru_cache(maxsize=16)
 def _locale(lang: str) -> Locale:
     try:
@@ -88,3 +109,32 @@ def format_number(value: float, digits: int, lang: str = "en", *,
         group = digits == 0
     pattern = ("#,##0" if group else "0") + ("." + "0" * digits if digits > 0 else "")
     return format_decimal(value, format=pattern, locale=_locale(lang), numbering_system="latn")
+
+
+#: The keyword arguments of a parameter's definition whose text a report page shows.
+_PARAM_TEXT_KEYWORDS = ("label",)
+
+
+def extract_python(fileobj: Any, keywords: Any, comment_tags: Any,
+                   options: dict) -> Iterator[tuple[int, str | None, Any, list[str]]]:
+    """Babel's Python extractor, and the clinical labels of the parameters: the text given
+    as ``label="..."`` to :func:`prosthetics.params.param` (``babel.cfg``:
+    ``[prosthetics.reports.i18n.extract_python: prosthetics/**.py]``)."""
+    from babel.messages.extract import extract_python as babel_extract_python
+
+    data = fileobj.read()
+    yield from babel_extract_python(io.BytesIO(data), keywords, comment_tags, options)
+    try:
+        tree = ast.parse(data)
+    except (SyntaxError, ValueError):
+        return
+    for node in ast.walk(tree):
+        if not isinstance(node, ast.Call):
+            continue
+        name = getattr(node.func, "id", None) or getattr(node.func, "attr", None)
+        if name != "param":
+            continue
+        for kw in node.keywords:
+            if (kw.arg in _PARAM_TEXT_KEYWORDS and isinstance(kw.value, ast.Constant)
+                    and isinstance(kw.value.value, str) and kw.value.value):
+                yield kw.value.lineno, None, kw.value.value, ["parameter label"]
