@@ -491,3 +491,21 @@ def test_one_writer_at_a_time(tmp_path):
     with pytest.raises(CaseError, match="export it as one .glb file"):
         add_scan(case, gltf, measure=False)
     assert np.isclose(len(open_case(case.path).scans), 1)
+
+
+def test_a_revision_reports_the_clinic_and_the_scan_capture_date(tmp_path, sample_design):
+    """Filed with the clinic's configuration, the revision's report.json, record and PDFs
+    name the clinic and clinician, and the scan date is the case's capture date."""
+    case = new_case(tmp_path, side="right", amputation_level="transtibial")
+    add_scan(case, SAMPLE, measure=False, captured_on="2026-03-01")
+    record = add_design(case, sample_design, author="R. Prosthetist",
+                        reports={"record": {"clinic": "Clinic of Lahore", "clinician": "A. Khan",
+                                            "language": "en"}, "lang": "en"})
+    folder = case.revision_dir(record["number"])
+    rep = json.loads((folder / "report.json").read_text())
+    assert rep["record"]["clinic"] == "Clinic of Lahore"
+    assert rep["record"]["clinician"] == "A. Khan"
+    assert rep["record"]["scan_date"] == "2026-03-01" and "scan_date_source" not in rep["record"]
+    html = (folder / "record.html").read_text()
+    assert "Clinic of Lahore" in html and "A. Khan" in html
+    assert "record.pdf" in record["files"] and "report.pdf" in record["files"]

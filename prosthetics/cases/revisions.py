@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import copy
 import dataclasses
+import inspect
 import json
 import os
 from pathlib import Path
@@ -40,7 +41,8 @@ from prosthetics.fileio import rename_into_place, temp_dir_beside, write_json
 
 def add_design(case: Case, design, *, author: str = "", note: str = "", progress=None,
                write=None, part: str = "socket", body: str = "limb",
-               slice_progress=None, signing_key: SigningKey | None = None) -> dict:
+               slice_progress=None, signing_key: SigningKey | None = None,
+               reports: dict | None = None) -> dict:
     """File a design (from :func:`prosthetics.design.session.run_design`) as the next revision.
 
     The print files and reports are written by ``write`` (default
@@ -67,6 +69,10 @@ def add_design(case: Case, design, *, author: str = "", note: str = "", progress
         Signs the revision's entry in the chain
         (:func:`prosthetics.cases.signing.load_signing_key`); its public key is kept in
         case.json.  None files the revision unsigned.
+    reports
+        What the reports are written with (the clinic's configuration): ``record`` (clinic,
+        clinician), ``lang``, ``templates_dir`` and ``pdf``, each optional; given to
+        ``write`` when it takes them, and to the patient record.
 
     Returns
     -------
@@ -93,11 +99,13 @@ def add_design(case: Case, design, *, author: str = "", note: str = "", progress
         try:
             design, mesh = _named_for_case(design, case, number, scan, part)
             watch = {"slice_progress": slice_progress} if slice_progress is not None else {}
+            watch.update(_taken_by(write, _with_scan_date(reports, scan)))
             filed = _write_outputs(design, write, staging, case, number, scan, progress,
                                    watch)
             record = _revision_record(case, design, filed, scan, number, author, note)
             checkpoint("outputs-written")
-            _write_record(case, record, getattr(design, body, None), mesh, staging)
+            _write_record(case, record, getattr(design, body, None), mesh, staging,
+                          reports or {})
             _move_into_place(staging, case.revision_dir(number))
             checkpoint("revision-renamed")
         except BaseException:
@@ -195,9 +203,34 @@ def _revision_record(case: Case, design, filed: dict, scan: dict, number: int, a
     }
 
 
-def _write_record(case: Case, record: dict, body_mesh, part_mesh, staging: Path) -> None:
-    """Write record.html, hash every file into ``record["files"]``, write revision.json."""
-    write_record_html(case, record, body_mesh, part_mesh, staging / RECORD_FILE)
+def _with_scan_date(reports: dict | None, scan: dict) -> dict:
+    """The report options with the scan's capture date (as the case holds it) as the
+    reports' scan date, unless one is given."""
+    out = dict(reports or {})
+    record = dict(out.get("record") or {})
+    if not record.get("scan_date") and scan.get("captured_on"):
+        record["scan_date"] = scan["captured_on"]
+    if record:
+        out["record"] = record
+    return out
+
+
+def _taken_by(write, options: dict) -> dict:
+    """The report ``options`` that ``write`` takes (by its signature)."""
+    try:
+        params = inspect.signature(write).parameters
+    except (TypeError, ValueError):
+        return {}
+    return {k: v for k, v in options.items() if k in params and v is not None}
+
+
+def _write_record(case: Case, record: dict, body_mesh, part_mesh, staging: Path,
+                  reports: dict) -> None:
+    """Write record.html (and record.pdf), hash every file into ``record["files"]``, write
+    revision.json."""
+    write_record_html(case, record, body_mesh, part_mesh, staging / RECORD_FILE,
+                      **{k: v for k, v in reports.items()
+                         if k in ("lang", "templates_dir", "pdf") and v is not None})
     record["files"] = {p.name: file_sha256(p) for p in sorted(staging.iterdir())
                        if p.is_file()}
     write_json(staging / REVISION_FILE, record, mode=0o644, what="revision record")
@@ -245,13 +278,13 @@ def _relative_report(report: dict, scan_rel: str, case_id: str) -> dict:
 def design_revision(case: Case, *, scan_id: str | None = None, template: str | None = None,
                     settings: dict | None = None, units: str | None = None, author: str = "",
                     note: str = "", progress=None, slice_progress=None,
-                    signing_key: SigningKey | None = None) -> dict:
+                    signing_key: SigningKey | None = None, reports: dict | None = None) -> dict:
     """Run the design pipeline on a scan of the case and file it as the next revision.
 
     With no ``template`` and no ``units``, the latest revision's template, settings and
     units are the starting point (so a redesign changes only what is asked); ``settings``
-    are applied on top.  ``progress``, ``slice_progress`` and ``signing_key`` as
-    :func:`add_design`.
+    are applied on top.  ``progress``, ``slice_progress``, ``signing_key`` and ``reports``
+    as :func:`add_design`.
     """
     scan = case.scan(scan_id)
     base: dict = {}
@@ -278,7 +311,7 @@ def design_revision(case: Case, *, scan_id: str | None = None, template: str | N
                         settings={**base, **(settings or {})}, units=units, progress=progress,
                         case_id=case.case_id)
     return add_design(case, design, author=author, note=note, progress=progress,
-                      slice_progress=slice_progress, signing_key=signing_key)
+                      slice_progress=slice_progress, signing_key=signing_key, reports=reports)
 
 
 __all__ = ["add_design", "design_revision"]

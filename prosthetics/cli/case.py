@@ -209,6 +209,20 @@ def _signing_key(args):
     return load_signing_key(args.sign, pw)
 
 
+def _report_options(args) -> dict:
+    """The clinic, clinician, language, templates and PDF the configuration gives the
+    revision's reports and record (``--lang`` over the file's language)."""
+    import dataclasses
+
+    from prosthetics.config import load_config
+
+    config = getattr(args, "loaded_config", None) or load_config(getattr(args, "config", None))
+    if getattr(args, "lang", None):
+        config = dataclasses.replace(config, language=args.lang)
+    return {"record": config.record(), "lang": config.language,
+            "templates_dir": config.report_templates, "pdf": config.pdf}
+
+
 def _design(args) -> int:
     from prosthetics.cases import design_revision
 
@@ -220,7 +234,7 @@ def _design(args) -> int:
     rec = design_revision(case, scan_id=args.scan, template=args.template,
                           settings=parse_set_options(args.settings), units=args.units,
                           author=args.author, note=args.note, progress=progress,
-                          signing_key=key)
+                          signing_key=key, reports=_report_options(args))
     rep = rec["report"]
     ch, m = rep["checks"], rep["measurements"]
     folder = case.revision_dir(rec["number"])
