@@ -1,6 +1,7 @@
 """Scan comparison: registration, signed deviation, volume and circumference change."""
 
 import json
+import subprocess
 
 import numpy as np
 import pytest
@@ -103,9 +104,14 @@ def test_cli_compare_json_and_outputs(tmp_path, capsys):
     r = json.loads(capsys.readouterr().out)
     assert r["volume_change_percent"] == pytest.approx(-3.0, abs=0.2)
     assert set(r["deviation_mm"]) >= {"mean", "p95"}
-    assert sorted(p.name for p in out.iterdir()) == ["compare.html", "compare.json", "deviation.png"]
+    assert sorted(p.name for p in out.iterdir()) == ["compare.html", "compare.json",
+                                                     "compare.pdf", "deviation.png"]
     assert (out / "deviation.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     assert "sock plies" in (out / "compare.html").read_text()
+    # The PDF is the same page: its text has the volume change in sock plies.
+    text = subprocess.run(["pdftotext", str(out / "compare.pdf"), "-"], capture_output=True,
+                          text=True, check=True).stdout
+    assert "sock plies" in text and (out / "compare.pdf").read_bytes()[:5] == b"%PDF-"
     assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []
 
 

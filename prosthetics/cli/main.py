@@ -512,7 +512,10 @@ def cmd_compare(args) -> int:
 
     groups = parameter_groups(resolve_template("transtibial"), parse_set_options(args.settings))
     comp = compare_scans(args.scan_a, args.scan_b, groups=groups, units=args.units)
-    written = write_comparison(comp, args.out) if args.out else []
+    config = _config(args)
+    written = write_comparison(comp, args.out, lang=config.language,
+                               templates_dir=config.report_templates,
+                               pdf=config.pdf) if args.out else []
     r = comp.report
     if args.json:
         print(json.dumps(r, indent=2))
