@@ -534,7 +534,8 @@ def sections_png(limb: trimesh.Trimesh | None, socket: trimesh.Trimesh | None, *
         ax.set_ylim(zlo - pad, zhi + pad)
         ax.set_aspect("equal", adjustable="box")
         plane = "x" if axis == 0 else "y"
-        ax.set_title(f"{title} ({plane} = {offset:.0f} mm)", fontsize=13, y=1.0)
+        # Two lines: on a narrow limb the panel is narrower than the title on one.
+        ax.set_title(f"{title}\n({plane} = {offset:.0f} mm)", fontsize=12, y=1.0)
         ax.set_xlabel(xlabel, fontsize=10)
         ax.set_ylabel("z (mm), from distal end", fontsize=11)
         _scale_bar(ax, fontsize=9)
