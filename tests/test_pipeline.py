@@ -155,8 +155,8 @@ def test_cli_design_on_the_sample_slices(tmp_path, capsys):
     # B-spline walls, the adapter's exact cylinders and planes, no facets.
     step = r["checks"]["step"]
     assert step["written"] and step["kind"] == "smooth", step
-    assert step["faces"]["bspline"] >= 3 and step["faces"]["cylinder"] >= 4
-    assert sum(step["faces"].values()) < 300
+    faces = next(o for o in r["outputs"] if o["format"] == "step")["faces"]
+    assert faces["bspline"] >= 3 and faces["cylinder"] >= 4 and sum(faces.values()) < 300
     assert not any(w.startswith("socket.step holds the printed part as ") for w in r["warnings"])
     # The STEP opens in CadQuery as one valid solid with the STL's volume.
     from prosthetics.geometry.step import read_step_solids
@@ -164,7 +164,10 @@ def test_cli_design_on_the_sample_slices(tmp_path, capsys):
     solids = read_step_solids(out / "socket.step")
     stl = trimesh.load(out / "socket.stl")
     assert len(solids) == 1 and solids[0].isValid()
-    assert solids[0].Volume() == pytest.approx(stl.volume, rel=0.005)
+    # OCC's volume integrated finely (its default is 0.5 % off on dense B-spline faces).
+    from prosthetics.sockets.brep_socket import volume_mm3
+
+    assert volume_mm3(solids[0]) == pytest.approx(stl.volume, rel=0.005)
     assert b"socket " + r["input"]["scan_id"].encode() in (out / "socket.step").read_bytes()[:4000]
 
 

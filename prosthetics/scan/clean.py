@@ -17,14 +17,21 @@ from pathlib import Path
 
 import numpy as np
 import trimesh
+from scipy import ndimage
 from scipy.interpolate import RBFInterpolator
 from scipy.sparse import coo_matrix
-from scipy.sparse.csgraph import connected_components
+from scipy.sparse.csgraph import connected_components, dijkstra
 from scipy.spatial import cKDTree
 
 from prosthetics.errors import ScanError
 from prosthetics.params import Params, param
-from prosthetics.scan.floor import FloorRemoval, RefusedPlane, quiet_open3d, remove_floors
+from prosthetics.scan.floor import (
+    FloorRemoval,
+    RefusedPlane,
+    quiet_open3d,
+    ransac_plane,
+    remove_floors,
+)
 from prosthetics.scan.loaders import Scan
 
 #: Largest share of the limb's points a floor, table or wall removal may take (the part of
@@ -63,6 +70,11 @@ class CleanParams(Params):
                                   help="The cleaned surface is decimated to about this many")
     reconstruct: Reconstruct = param(Reconstruct.AUTO, label="Rebuild surface",
                                      help="auto: keep meshes that are already clean")
+    proximal_cut_mm: float = param(0.0, label="Proximal cut", unit="mm", min=0.0, max=1000.0,
+                                   help="Height of the plane that cuts the limb from the "
+                                   "thigh, from the distal end along the limb's axis; 0: "
+                                   "found from the scan (where the thigh bends away at the "
+                                   "knee, or where it widens above a straight knee)")
     pick_object: int = param(0, label="Object to keep", min=0, max=9,
                              help="0: the one limb in the scan (a scan holding two or more "
                                   "limb-like objects is refused, naming them); N: the Nth "
@@ -89,6 +101,10 @@ class CleanResult:
     reconstructed: bool
     steps: list = field(default_factory=list)
     warnings: list = field(default_factory=list)
+    #: Where the limb was cut from the thigh, in the scan's coordinates (mm): ``point``
+    #: and ``normal`` (pointing proximally) of the plane, ``height_mm`` from the distal end
+    #: along the limb's axis, and ``rule``; None when the scan held no thigh to cut.
+    proximal_cut: dict | None = None
 
 
 # ----------------------------------------------------------------------------- helpers
@@ -301,6 +317,340 @@ def refit_holes(mesh: trimesh.Trimesh, points: np.ndarray, c: np.ndarray, a: np.
     return out, int(len(idx)), float(mesh.area_faces[moved_faces].sum())
 
 
+# ----------------------------------------------------------------------------- the knee
+#
+# A scan may hold the thigh above the residual limb.  The limb is cut from it by a plane
+# across the shank's axis, at the first of two signs of the knee (rule in docs/design.md):
+# - the thigh bends away: the centres of the sections, followed along the surface from
+#   the distal tip, leave the shank's axis; the cut goes where that bend begins;
+# - the thigh widens above a straight knee: above a stretch where the limb stops growing
+#   (the knee), the sections grow by more than THIGH_FLARE within FLARE_SPAN_MM.
+
+#: Voxel size (mm) of the surface graph that measures distances along the limb.
+GRAPH_VOXEL_MM = 4.0
+#: Width (mm) of the bands of equal distance from the distal tip.
+BAND_MM = 6.0
+#: The centreline turning by this much (degrees) is the knee bending...
+BEND_DEG = 30.0
+#: The thigh above a straight knee is this much wider than the knee within FLARE_SPAN_MM...
+THIGH_FLARE = 1.15
+FLARE_SPAN_MM = 80.0
+#: ...and the knee below it grew less than this share over the 60 mm under it.
+KNEE_PLATEAU = 0.10
+#: A thigh is cut off only when this much of it (mm along the surface) is in view above the
+#: knee: a residual limb's own open rim, ragged or flaring, is not a thigh.
+THIGH_SEEN_MM = 200.0
+
+
+@dataclass(frozen=True)
+class KneeCut:
+    """The plane that cuts the limb from the thigh (scan coordinates, mm)."""
+
+    point: np.ndarray       # (3,) on the shank's axis
+    normal: np.ndarray      # (3,) unit, distal to proximal
+    tip: np.ndarray         # (3,) the distal tip
+    height_mm: float        # from the distal tip along ``normal``
+    rule: str               # "bend", "flare" or "set"
+    detail: str
+
+    def as_dict(self) -> dict:
+        return {"point_mm": [round(float(v), 3) for v in self.point],
+                "normal": [round(float(v), 6) for v in self.normal],
+                "height_mm": round(float(self.height_mm), 1), "rule": self.rule,
+                "detail": self.detail}
+
+
+def _circle(uv: np.ndarray) -> tuple[np.ndarray, float]:
+    """Least-squares circle through 2D points (robust to a missing arc): centre, radius."""
+    a = np.column_stack([2 * uv, np.ones(len(uv))])
+    sol = np.linalg.lstsq(a, (uv ** 2).sum(axis=1), rcond=None)[0]
+    return sol[:2], float(np.sqrt(max(sol[2] + sol[:2] @ sol[:2], 0.0)))
+
+
+def _plane_axes(a: np.ndarray) -> np.ndarray:
+    e = np.eye(3)[int(np.argmin(np.abs(a)))]
+    u = np.cross(a, e)
+    u /= np.linalg.norm(u)
+    return np.column_stack([u, np.cross(a, u)])
+
+
+def distance_from_tip(points: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Distance along the surface (mm) of each point from the distal tip, and the tip (3,).
+
+    The two ends of the object furthest apart along its surface are its ends; the distal
+    one is closed all round 40-70 mm in, and the narrower of two such ends.
+    Points not joined to the object get ``inf``.
+    """
+    cen, group = voxel_groups(points, GRAPH_VOXEL_MM)
+    pairs = cKDTree(cen).query_pairs(1.9 * GRAPH_VOXEL_MM, output_type="ndarray")
+    w = np.linalg.norm(cen[pairs[:, 0]] - cen[pairs[:, 1]], axis=1)
+    graph = coo_matrix((w, (pairs[:, 0], pairs[:, 1])), shape=(len(cen), len(cen))).tocsr()
+    _k, lab = connected_components(graph, directed=False)
+    start = int(np.argmax(lab == np.argmax(np.bincount(lab))))
+    far = lambda d: int(np.argmax(np.where(np.isfinite(d), d, -1.0)))  # noqa: E731
+    e1 = far(dijkstra(graph, directed=False, indices=start))
+    d1 = dijkstra(graph, directed=False, indices=e1)
+    e2 = far(d1)
+    d2 = dijkstra(graph, directed=False, indices=e2)
+
+    def end(d, e):
+        """How closed the end is (share of 12 sectors round the ring 40-70 mm from it)
+        and how wide (median distance of that ring's points from its middle)."""
+        sel = (d > 40.0) & (d < 70.0)
+        if sel.sum() < 10:
+            return 0.0, np.inf
+        p = cen[sel]
+        mid = p.mean(axis=0)
+        axis = mid - cen[e]
+        axis /= max(np.linalg.norm(axis), 1e-9)
+        uv = (p - mid) @ _plane_axes(axis)
+        sectors = np.unique(((np.arctan2(uv[:, 1], uv[:, 0]) + np.pi) / (2 * np.pi) * 12)
+                            .astype(int) % 12)
+        return len(sectors) / 12.0, float(np.median(np.linalg.norm(p - mid, axis=1)))
+
+    (c1, w1), (c2, w2) = end(d1, e1), end(d2, e2)
+    # The distal end is closed all round (a piece of furniture left on the thigh is not);
+    # of two closed ends, the narrower (the thigh, or a scan's open rim, is wider).
+    first = c1 > c2 + 0.2 or (abs(c1 - c2) <= 0.2 and w1 <= w2)
+    d, tip = (d1, e1) if first else (d2, e2)
+    return d[group], cen[tip]
+
+
+def _bands(points: np.ndarray, g: np.ndarray, a: np.ndarray):
+    """Bands of equal distance from the tip: their distance (k,), circle centres (k, 3)
+    in the plane across ``a``, radii (k,) and angular cover (k,) of 12 sectors."""
+    basis = _plane_axes(a)
+    uv = points @ basis
+    along = points @ a
+    out_g, out_c, out_r, out_cov = [], [], [], []
+    top = np.nanmax(np.where(np.isfinite(g), g, np.nan))
+    for lo in np.arange(0.0, top, BAND_MM):
+        sel = (g >= lo) & (g < lo + BAND_MM)
+        if sel.sum() < 30:
+            continue
+        centre, r = _circle(uv[sel])
+        d = uv[sel] - centre
+        sectors = np.unique(((np.arctan2(d[:, 1], d[:, 0]) + np.pi) / (2 * np.pi) * 12)
+                            .astype(int) % 12)
+        out_g.append(lo + BAND_MM / 2)
+        out_c.append(basis @ centre + a * along[sel].mean())
+        # The radius as the distance from the band's own middle: a band of a bent limb
+        # is tilted to the first axis, and its circle across that axis is not round.
+        p = points[sel]
+        out_r.append(min(r, float(np.median(np.linalg.norm(p - p.mean(axis=0), axis=1)))))
+        out_cov.append(len(sectors) / 12.0)
+    return np.array(out_g), np.array(out_c).reshape(-1, 3), np.array(out_r), np.array(out_cov)
+
+
+def _line(centres: np.ndarray, hint: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Least-squares line through points: a point on it and its unit direction (along
+    ``hint``)."""
+    mean = centres.mean(axis=0)
+    d = np.linalg.svd(centres - mean)[2][0]
+    return mean, (d if d @ hint > 0 else -d)
+
+
+#: The shank's axis at a band is fitted to the band centres this far (mm) below it.
+AXIS_WINDOW_MM = 130.0
+
+
+def find_knee(points: np.ndarray, height_mm: float = 0.0) -> KneeCut | None:
+    """The plane that cuts the limb from the thigh, or None when the scan shows no thigh.
+
+    Bands of equal distance along the surface from the distal tip are followed up the
+    limb; their circle centres trace its centreline, their radii its width.  ``height_mm``
+    > 0 sets the cut's height from the distal tip along the shank's axis instead.
+    """
+    if len(points) < 500:
+        return None
+    g, tip = distance_from_tip(points)
+    ok = np.isfinite(g)
+    pts, g = points[ok], g[ok]
+    # Bands across a first axis (tip to the points 30-130 mm up), then across the axis
+    # of the centres so found: a band's plane follows the limb.
+    sel = (g > 30.0) & (g < 130.0)
+    if sel.sum() < 100:
+        return None
+    a = pts[sel].mean(axis=0) - tip
+    a /= np.linalg.norm(a)
+    bg, bc, br, cov = _bands(pts, g, a)
+    if len(bg) < 10:
+        return None
+    first = (bg > 30.0) & (bg < 130.0)
+    if first.sum() < 4:
+        return None
+    p0, a = _line(bc[first], a)
+    bg, bc, br, cov = _bands(pts, g, a)
+
+    def axis_below(gk, gap=2 * BAND_MM):
+        win = (bg >= max(50.0, gk - gap - AXIS_WINDOW_MM)) & (bg <= gk - gap)
+        if win.sum() < 4:
+            win = (bg > 30.0) & (bg < 130.0)
+        return _line(bc[win], a)
+
+    def plane(k, rule, detail):
+        q, n = axis_below(bg[k])
+        centre = q + n * float((bc[k] - q) @ n)
+        return KneeCut(point=centre, normal=n, tip=tip, height_mm=float((centre - tip) @ n),
+                       rule=rule, detail=detail)
+
+    if height_mm > 0:
+        # The band whose centre stands ``height_mm`` above the tip along the local axis.
+        q, n = axis_below(bg[-1])
+        for _ in range(2):
+            k = int(np.argmin(np.abs((bc - tip) @ n - height_mm)))
+            q, n = axis_below(bg[k])
+        centre = tip + n * height_mm
+        return KneeCut(point=centre, normal=n, tip=tip, height_mm=float(height_mm),
+                       rule="set", detail=f"set at {height_mm:.0f} mm from the distal end")
+    cuts = []
+    # The bend: the centreline's direction over the 60 mm above a band turns from that over
+    # the 60 mm below it by BEND_DEG or more (a limb's own sections wander up to ~25
+    # degrees); in view for THIGH_SEEN_MM above (not the scan's ragged rim).
+    top = float(bg.max())
+    turn = np.zeros(len(bg))
+    for k in np.flatnonzero((bg >= 170.0) & (bg + 70.0 <= top - THIGH_SEEN_MM / 2)):
+        lo = (bg >= bg[k] - 70.0) & (bg <= bg[k] - 10.0)
+        hi = (bg >= bg[k] + 10.0) & (bg <= bg[k] + 70.0)
+        if lo.sum() >= 5 and hi.sum() >= 5:
+            d1, d2 = _line(bc[lo], a)[1], _line(bc[hi], a)[1]
+            turn[k] = np.degrees(np.arccos(np.clip(d1 @ d2, -1.0, 1.0)))
+    if (turn >= BEND_DEG).any():
+        k0 = int(np.argmax(turn >= BEND_DEG))
+        kp = k0 + int(np.argmax(np.r_[np.diff((turn[k0:] >= BEND_DEG).astype(int)), -1] < 0))
+        kp = k0 + int(np.argmax(turn[k0:kp + 1]))
+        # The peak stands about half the bend's arc above where it begins; the centreline
+        # bends on a circle of about 1.2 knee radii.
+        r_knee = float(np.median(br[max(0, kp - 12):kp - 6])) if kp > 6 else float(br[kp])
+        gb = bg[kp] - 0.6 * r_knee * np.radians(turn[kp]) - 10.0
+        kc = int(np.argmin(np.abs(bg - gb)))
+        cuts.append((bg[kc], kc, "bend", f"the thigh bends away at the knee by about "
+                     f"{turn[kp]:.0f} degrees or more"))
+    # The flare of a thigh above a knee that stopped growing.
+    full = cov >= 0.9
+    if full.sum() >= 10:
+        gs, rs = bg[full], br[full]
+        rr = lambda x: np.interp(x, gs, rs)  # noqa: E731
+        cand = (gs >= 130.0) & (gs + THIGH_SEEN_MM <= top)
+        if cand.any():
+            gc = gs[cand]
+            grows = rr(gc + FLARE_SPAN_MM) / rr(gc)
+            below = (rr(gc) - rr(gc - 60.0)) / rr(gc)
+            # Measured, not bridged: complete bands near each level compared (a hole
+            # makes its bands partial, and bridging it can fake a plateau).
+            have = lambda x: np.abs(gs[:, None] - x[None, :]).min(axis=0) <= 2 * BAND_MM  # noqa: E731
+            good = ((grows >= THIGH_FLARE) & (below <= KNEE_PLATEAU) & have(gc - 60.0)
+                    & have(gc + 60.0) & have(gc + FLARE_SPAN_MM))
+            if good.any():
+                # The highest run of them (a shank can flare above a straight lower part
+                # too), and in it where the growth quickens most: the thigh's flare begins.
+                idx = np.flatnonzero(good)
+                run = idx[idx > np.r_[idx[0] - 1, idx[np.flatnonzero(np.diff(idx) > 1)]][-1]]
+                run = run[gc[run] >= gc[run[0]]]
+                score = (rr(gc + 60.0) - rr(gc)) - (rr(gc) - rr(gc - 60.0))
+                gk = float(gc[run[int(np.argmax(score[run]))]])
+                kc = int(np.argmin(np.abs(bg - gk)))
+                cuts.append((bg[kc], kc, "flare", "the thigh widens above the knee"))
+    if not cuts:
+        return None
+    _g, kc, rule, detail = min(cuts)
+    return plane(kc, rule, detail)
+
+
+def _below_plane(points: np.ndarray, cut: KneeCut, gap_mm: float) -> np.ndarray:
+    """The points below the cut that hang together with the distal tip ((n,) bool)."""
+    below = (points - cut.point) @ cut.normal < 0
+    idx = np.flatnonzero(below)
+    if not len(idx):
+        return below
+    cen, group = voxel_groups(points[idx], gap_mm / 3.0)
+    pairs = cKDTree(cen).query_pairs(gap_mm, output_type="ndarray")
+    graph = coo_matrix((np.ones(len(pairs)), (pairs[:, 0], pairs[:, 1])),
+                       shape=(len(cen), len(cen)))
+    _k, lab = connected_components(graph, directed=False)
+    tip_group = lab[int(cKDTree(cen).query(cut.tip)[1])]
+    out = np.zeros(len(points), dtype=bool)
+    out[idx[lab[group] == tip_group]] = True
+    return out
+
+
+def _off_surface(points: np.ndarray, axis, tolerance_mm: float = 8.0) -> np.ndarray:
+    """Points standing off the limb's surface ((n,) bool): a hand pressed on the limb.
+
+    In each 6 mm band of height about the axis, the skin is the innermost layer: the
+    innermost points of 5 degree sectors are fitted with a smooth closed curve (radius
+    against angle, four harmonics: a limb's section is roughly triangular), dropping
+    those more than 4 mm outside it and fitting again, so that a hand over a patch the
+    phone saw no skin through is bridged.  Points more than ``tolerance_mm`` outside the
+    curve stand off the surface.  The distal dome (within a distal radius of the tip) is
+    left alone."""
+    p0, a = axis
+    t, r, ang, _ = cylindrical(points, p0, a)
+    t0 = t.min()
+    r_distal = float(np.median(r[t < t0 + 30.0])) if (t < t0 + 30.0).any() else 30.0
+    side = t > t0 + r_distal
+    out = np.zeros(len(points), dtype=bool)
+    if side.sum() < 100:
+        return out
+    band = np.floor((t - t0) / 6.0).astype(np.int64)
+    sector = (((ang + np.pi) / (2 * np.pi)) * 72).astype(np.int64) % 72
+    key = np.where(side, band * 72 + sector, -1)
+    # The third innermost point of each cell, not one stray inside the limb.
+    order = np.lexsort((r, key))
+    ks, rs = key[order], r[order]
+    start = np.flatnonzero(np.r_[True, ks[1:] != ks[:-1]])
+    count = np.diff(np.r_[start, len(ks)])
+    pick = start + np.minimum(2, count - 1)
+    cell_key, cell_r = ks[pick], rs[pick]
+    valid = cell_key >= 0
+    cell_key, cell_r = cell_key[valid], cell_r[valid]
+    cell_band, cell_ang = cell_key // 72, (cell_key % 72 + 0.5) / 72 * 2 * np.pi - np.pi
+
+    def design(th):
+        return np.column_stack([np.ones_like(th)] + [f(k * th) for k in (1, 2, 3, 4)
+                                                     for f in (np.cos, np.sin)])
+
+    bands = np.unique(cell_band)
+    fits: dict[int, np.ndarray] = {}
+    for b in bands:
+        m = cell_band == b
+        if m.sum() < 24:
+            continue
+        x, y = design(cell_ang[m]), cell_r[m]
+        use = np.ones(len(y), dtype=bool)
+        for _ in range(5):
+            coef = np.linalg.lstsq(x[use], y[use], rcond=None)[0]
+            res = y - x @ coef
+            nxt = res < 4.0
+            if nxt.sum() < 24 or (nxt == use).all():
+                break
+            use = nxt
+        fits[int(b)] = coef
+    # A second layer: more than the tolerance outside the skin seen in the same cell.
+    cell_of = np.full(int(key.max()) + 2, np.inf)
+    cell_of[cell_key] = cell_r
+    layered = side & (r > cell_of[key] + tolerance_mm)
+    if layered.sum() < 200:
+        return out
+    # Beyond the band's smooth curve: a hand where the skin under it was not seen, or a
+    # bump of the limb itself (the patella); only what joins a second layer goes.
+    beyond = np.zeros(len(points), dtype=bool)
+    for b, coef in fits.items():
+        # Within a band the skin's radius changes with height as much as between bands.
+        near = [fits[k][0] for k in (b - 1, b + 1) if k in fits]
+        slope = max((abs(v - coef[0]) for v in near), default=0.0)
+        pts_b = np.flatnonzero(side & (band == b))
+        beyond[pts_b] = r[pts_b] > design(ang[pts_b]) @ coef + tolerance_mm + slope
+    cand = np.flatnonzero(layered | beyond)
+    pairs = cKDTree(points[cand]).query_pairs(4.0, output_type="ndarray")
+    graph = coo_matrix((np.ones(len(pairs)), (pairs[:, 0], pairs[:, 1])),
+                       shape=(len(cand), len(cand)))
+    _k, lab = connected_components(graph, directed=False)
+    hit = np.unique(lab[layered[cand]])
+    out[cand[np.isin(lab, hit)]] = True
+    return out
+
+
 # ----------------------------------------------------------------------------- stage
 
 
@@ -358,9 +708,9 @@ def clean_scan(scan: Scan, params: CleanParams | None = None) -> CleanResult:
         steps.append({"step": "inspect mesh", "kept": len(scan.points), "removed": 0,
                       "detail": f"mesh has {why}; rebuilt from its surface"})
 
-    pts = _filtered_points(scan, params, steps, warnings)
+    pts, floors = _filtered_points(scan, params, steps, warnings)
     try:
-        limb = _largest_limb(pts, params, steps)
+        limb, cut = _largest_limb(pts, params, steps, floors)
     except ScanError as err:
         if warnings:
             # A floor left in because it touches the limb is the likelier cause: say so.
@@ -370,10 +720,13 @@ def clean_scan(scan: Scan, params: CleanParams | None = None) -> CleanResult:
         raise
     c, a = principal_axis(limb)
     a = orient_axis_distal_to_proximal(limb, c, a)
-    mesh = _reconstructed_surface(limb, c, a, params, steps)
+    if cut is not None and a @ cut.normal < 0:
+        a = -a
+    limb = _without_touching_objects(limb, c, a, steps)
+    mesh = _reconstructed_surface(limb, c, a, params, steps, cut)
     mesh = _finished_surface(mesh, limb, c, a, params, steps)
     return CleanResult(mesh=mesh, axis_point=c, axis_dir=a, reconstructed=True, steps=steps,
-                       warnings=warnings)
+                       warnings=warnings, proximal_cut=None if cut is None else cut.as_dict())
 
 
 def _kept_mesh(scan: Scan, steps: list[dict], warnings: list[str]) -> CleanResult:
@@ -404,11 +757,12 @@ def _kept_mesh(scan: Scan, steps: list[dict], warnings: list[str]) -> CleanResul
 
 
 def _filtered_points(scan: Scan, params: CleanParams, steps: list[dict],
-                     warnings: list[str]) -> np.ndarray:
+                     warnings: list[str]) -> tuple[np.ndarray, FloorRemoval | None]:
     """The scan's points (a mesh sampled evenly), downsampled, without strays and floors.
 
-    Returns (n, 3) mm; each step is added to ``steps``, a floor left in because it
-    touches the limb to ``warnings``.
+    Returns (n, 3) mm and the floor removal (its planes tell a foot standing on a floor);
+    each step is added to ``steps``, a floor left in because it touches the limb to
+    ``warnings``.
 
     Raises
     ------
@@ -447,16 +801,74 @@ def _filtered_points(scan: Scan, params: CleanParams, steps: list[dict],
     # Floors and tables, possibly several (a table and a wall): up to three planes, each
     # only where it reaches beyond the limb, and never cutting into the limb.
     floors = remove_floors(pts, params.floor_tolerance_mm, params.floor_clearance_mm,
-                           max_planes=3, max_object_share=MAX_FLOOR_LIMB_SHARE, colors=colors)
+                           max_planes=3, max_object_share=MAX_FLOOR_LIMB_SHARE, colors=colors,
+                           strip_touching=True)
     pts = floors.points
     if floors.planes or any(r.reason != "through the object" for r in floors.refused):
         steps.append({"step": "floor", "kept": len(pts), "removed": floors.removed,
                       "detail": _floor_detail(floors),
                       "planes": floors.planes_as_lists()})
     warnings.extend(_floor_warning(r) for r in floors.touching)
+    pts = _without_slabs(pts, params.floor_tolerance_mm, steps)
     if len(pts) < 500:
         raise ScanError("no limb-like object in the scan (only a flat surface was found); "
                         "scan the limb itself, with the whole residual limb in view")
+    return pts, floors
+
+
+#: A flat region holding a disc this wide (mm) is furniture (a chair's seat, a stump
+#: support), never skin: a limb has no flat region that wide.
+SLAB_MM = 120.0
+
+
+def _without_slabs(pts: np.ndarray, tolerance_mm: float, steps: list[dict],
+                   max_planes: int = 2) -> np.ndarray:
+    """The points without wide flat regions the floor removal leaves in because the limb
+    reaches past their plane (a chair's seat under the thigh, the shank hanging in front
+    of it).
+
+    Only the plane's filled regions go (its points in 10 mm cells that survive an opening
+    of 3 cells), not the thin ring where the plane slices through the limb."""
+    cell = 10.0
+    removed = 0
+    for k in range(max_planes):
+        if len(pts) < 1000:
+            break
+        found = ransac_plane(pts, tolerance_mm, seed=11 + k)
+        if found is None:
+            break
+        nrm, off = found
+        on = np.abs(pts @ nrm + off) <= tolerance_mm
+        if on.sum() < 500:
+            break
+        e = np.eye(3)[int(np.argmin(np.abs(nrm)))]
+        u = np.cross(nrm, e)
+        u /= np.linalg.norm(u)
+        uv = pts[on] @ np.column_stack([u, np.cross(nrm, u)])
+        lo = uv.min(axis=0)
+        ij = np.floor((uv - lo) / cell).astype(np.int64)
+        occ = np.zeros(tuple(ij.max(axis=0) + 1), dtype=bool)
+        occ[ij[:, 0], ij[:, 1]] = True
+        occ = ndimage.binary_closing(occ, iterations=1)
+        filled = ndimage.binary_opening(occ, iterations=3)
+        lab, n = ndimage.label(filled)
+        if not n:
+            break
+        # Wide both ways: the region holds a disc SLAB_MM across (a bounding box would
+        # also take a long diagonal strip, where the plane grazes the limb and thigh).
+        depth = ndimage.distance_transform_edt(filled)
+        inner = ndimage.maximum(depth, lab, index=np.arange(1, n + 1))
+        wide = [i + 1 for i, v in enumerate(np.atleast_1d(inner)) if 2 * v * cell >= SLAB_MM]
+        if not wide:
+            break
+        drop_on = np.isin(lab[ij[:, 0], ij[:, 1]], wide)
+        drop = np.flatnonzero(on)[drop_on]
+        removed += len(drop)
+        pts = np.delete(pts, drop, axis=0)
+    if removed:
+        steps.append({"step": "furniture", "kept": len(pts), "removed": removed,
+                      "detail": f"flat regions over {SLAB_MM:.0f} mm wide that the limb "
+                                f"reaches past (a chair's seat, a support)"})
     return pts
 
 
@@ -497,17 +909,35 @@ def voxel_groups(points: np.ndarray, size_mm: float) -> tuple[np.ndarray, np.nda
     return centroids / counts[:, None], group
 
 
-def _largest_limb(pts: np.ndarray, params: CleanParams, steps: list[dict]) -> np.ndarray:
-    """The largest object of the points (DBSCAN), which must be limb-like; (m, 3) mm.
+@dataclass
+class _Candidate:
+    """An object of the scan that may be the limb: its points, its part below the knee
+    (the limb, when the object holds a thigh) and whether it stands on a foot."""
+
+    label: int
+    points: np.ndarray
+    limb: np.ndarray
+    cut: KneeCut | None
+    foot: bool = False
+
+
+def _largest_limb(pts: np.ndarray, params: CleanParams, steps: list[dict],
+                  floors: FloorRemoval | None = None) -> tuple[np.ndarray, KneeCut | None]:
+    """The limb among the objects of the points (DBSCAN): (m, 3) mm, and where it was cut
+    from the thigh (None when the scan shows no thigh).
 
     The clustering runs on the centroids of voxels a third of the cluster gap across, with
     its density threshold scaled to the voxels (10 points within the gap at the cleaned
-    cloud's spacing); each point takes its voxel's object.
+    cloud's spacing); each point takes its voxel's object.  Each large object is cut at
+    its knee (:func:`find_knee`); the limb-like ones are candidates.  With several, the
+    residual limb is the one that does not stand on a foot, or the one much larger than the
+    others (a hand, clutter); when that is not clear the scan is refused, naming them.
 
     Raises
     ------
     ScanError
-        When there is no connected surface, or the largest object is not limb-like.
+        When there is no connected surface, no limb-like object, or several and no clear
+        residual limb among them.
     """
     o3d = quiet_open3d()
     size = max(params.cluster_gap_mm * CLUSTER_VOXEL_SHARE, params.voxel_size_mm)
@@ -522,7 +952,7 @@ def _largest_limb(pts: np.ndarray, params: CleanParams, steps: list[dict]) -> np
                         "with the whole residual limb in view")
     counts = np.bincount(labels[valid])
     order = np.argsort(-counts, kind="stable")
-    limbs = _limb_like_objects(pts, labels, counts, order)
+    limbs = _limb_like_objects(pts, labels, counts, order, params, floors)
     if params.pick_object:
         if params.pick_object > len(limbs):
             raise ScanError(f"pick_object = {params.pick_object} but the scan holds "
@@ -531,43 +961,173 @@ def _largest_limb(pts: np.ndarray, params: CleanParams, steps: list[dict]) -> np
                             "residual limb with all of it in view, or check --units")
         best = limbs[params.pick_object - 1]
         how = f"kept object {params.pick_object} of {len(limbs)} limb-like objects (as asked)"
-    else:
-        if len(limbs) > 1:
-            raise ScanError(f"the scan holds {len(limbs)} limb-like objects: "
-                            + "; ".join(f"{i}) {_describe(pts[labels == k])}"
-                                        for i, k in enumerate(limbs, 1))
-                            + "; choose one with --pick N (--set pick_object=N), or crop the "
-                              "scan to one limb")
-        best = int(order[0])
+    elif len(limbs) > 1:
+        best, how = _residual_limb(limbs)
+    elif limbs:
+        best = limbs[0]
         how = f"kept the largest of {len(counts)} objects"
-    limb = pts[labels == best]
+    else:
+        # Nothing limb-like: say why the largest object is not.
+        big = pts[labels == order[0]]
+        cut = find_knee(big, params.proximal_cut_mm)
+        best = _Candidate(int(order[0]), big, big if cut is None else
+                          big[_below_plane(big, cut, params.cluster_gap_mm)], cut)
+        how = f"kept the largest of {len(counts)} objects"
+    limb = best.limb
     ok, why = limb_like(limb)
     if not ok:
         raise ScanError(f"no limb-like object in the scan ({why}); scan the residual limb "
                         f"with all of it in view, or check --units")
-    n_other = int(len(pts) - len(limb))
-    steps.append({"step": "keep limb", "kept": len(limb), "removed": n_other,
+    n_other = int(len(pts) - len(best.points))
+    steps.append({"step": "keep limb", "kept": len(best.points), "removed": n_other,
                   "detail": f"{how}; dropped {len(counts) - 1} others (hands, clutter) and "
                             f"{int((~valid).sum())} isolated points"})
-    return limb
+    if best.cut is not None:
+        c = best.cut
+        steps.append({"step": "proximal cut", "kept": len(limb),
+                      "removed": int(len(best.points) - len(limb)),
+                      "detail": f"{c.detail}: cut {c.height_mm:.0f} mm from the distal end "
+                                f"(set proximal_cut_mm to move it)",
+                      "plane": c.as_dict()})
+    return limb, best.cut
+
+
+def _residual_limb(limbs: list[_Candidate]) -> tuple[_Candidate, str]:
+    """The residual limb among several limb-like objects, when it is clear.
+
+    Raises
+    ------
+    ScanError
+        Naming the objects, when it is not.
+    """
+    footless = [c for c in limbs if not c.foot]
+    biggest = max(len(c.limb) for c in limbs)
+    # Never a hand for a limb: the one without a foot holds half the points of the largest.
+    if len(footless) == 1 and len(footless[0].limb) >= 0.5 * biggest:
+        others = len(limbs) - 1
+        return footless[0], (f"kept the residual limb; dropped {others} other leg(s) standing "
+                             f"on a foot")
+    # A residual limb is shorter than a whole shank: one at most RESIDUAL_MAX_MM long
+    # among others over SHANK_MIN_MM (their feet out of view, or too thin to tell).
+    length = {id(c): _length(c.limb) for c in footless}
+    short = [c for c in footless if length[id(c)] <= RESIDUAL_MAX_MM]
+    if (len(short) == 1 and len(short[0].limb) >= 0.5 * biggest
+            and all(length[id(c)] >= SHANK_MIN_MM for c in footless if c is not short[0])):
+        return short[0], (f"kept the residual limb ({length[id(short[0])]:.0f} mm long); dropped "
+                          f"{len(limbs) - 1} other leg(s) (whole shanks over "
+                          f"{SHANK_MIN_MM:.0f} mm long, or standing on a foot)")
+    sizes = sorted((len(c.limb) for c in footless), reverse=True)
+    if len(sizes) > 1 and sizes[0] >= SOLE_LIMB_RATIO * sizes[1]:
+        best = max(footless, key=lambda c: len(c.limb))
+        return best, (f"kept the largest of {len(limbs)} limb-like objects (the others are "
+                      f"under 1/{SOLE_LIMB_RATIO:g} of its size: a hand or clutter)")
+    raise ScanError(f"the scan holds {len(limbs)} limb-like objects: "
+                    + "; ".join(f"{i}) {_describe(c.limb)}"
+                                + (", standing on a foot" if c.foot else "")
+                                for i, c in enumerate(limbs, 1))
+                    + "; choose one with --pick N (--set pick_object=N), or crop the "
+                      "scan to one limb")
 
 
 #: An object is a second limb, not a hand or clutter, when it is limb-like and holds at
 #: least this share of the largest object's points.
 SECOND_LIMB_SHARE = 0.35
+#: Among limb-like objects none of which stands on a foot, the residual limb is the one
+#: with at least this many times the points of the next (a hand or clutter beside it).
+SOLE_LIMB_RATIO = 2.0
+#: A residual limb below the knee is at most RESIDUAL_MAX_MM long; an intact shank with its
+#: foot (the other leg) at least SHANK_MIN_MM.
+RESIDUAL_MAX_MM, SHANK_MIN_MM = 330.0, 380.0
+
+
+def _length(points: np.ndarray) -> float:
+    """Length (mm) of an object along its principal axis."""
+    c, a = principal_axis(points)
+    return float(np.ptp((points - c) @ a))
+
+
+#: A foot: the object's points within FOOT_HEIGHT_MM of a floor spread over at least
+#: FOOT_LENGTH_MM, and the object rises at least STANDING_MM from it (a leg standing on
+#: it, not a limb lying along a table).
+FOOT_HEIGHT_MM, FOOT_LENGTH_MM, STANDING_MM = 70.0, 140.0, 250.0
+
+
+def _has_foot(points: np.ndarray) -> bool:
+    """Whether one end of a leg-like object is a foot: across its long axis, the 100 mm
+    at either end reach FOOT_LENGTH_MM or more (2nd to 98th percentile), where a
+    residual limb's end or a knee is at most about 130 mm across (a foot 250 mm long,
+    thinned far from the phone's path, measured 144 mm there)."""
+    c, a = principal_axis(points)
+    t = (points - c) @ a
+    uv = (points - c) @ _plane_axes(a)
+    for end in (t < t.min() + 100.0, t > t.max() - 100.0):
+        if end.sum() < 50:
+            continue
+        q = uv[end] - uv[end].mean(axis=0)
+        d = np.linalg.svd(q, full_matrices=False)[2]
+        lo, hi = np.percentile(q @ d.T, [2, 98], axis=0)
+        if (hi - lo).max() >= FOOT_LENGTH_MM:
+            return True
+    return False
+
+
+def _stands_on_foot(points: np.ndarray, floors: FloorRemoval | None,
+                    limb: np.ndarray | None = None) -> bool:
+    """Whether an object stands on a foot: on one of the floors found in the scan, or by
+    the shape of its part below the knee (``limb``) when the floor was too sparse to find
+    (:func:`_has_foot`; a thigh's end is as wide as a foot is long)."""
+    if limb is not None and len(limb) >= 500 and _has_foot(limb):
+        return True
+    if floors is None:
+        return False
+    planes = list(floors.planes) + [(r.normal, r.offset) for r in floors.touching]
+    for normal, offset in planes:
+        h = points @ normal + offset
+        low = points[(h > -5.0) & (h < FOOT_HEIGHT_MM)]
+        if len(low) < 50 or h.max() < STANDING_MM:
+            continue
+        e = np.eye(3)[int(np.argmin(np.abs(normal)))]
+        u = np.cross(normal, e)
+        u /= np.linalg.norm(u)
+        uv = low @ np.column_stack([u, np.cross(normal, u)])
+        uv = uv - uv.mean(axis=0)
+        spread = np.linalg.svd(uv, full_matrices=False)[2]
+        extent = np.ptp(uv @ spread.T, axis=0)
+        if extent.max() >= FOOT_LENGTH_MM:
+            return True
+    return False
 
 
 def _limb_like_objects(pts: np.ndarray, labels: np.ndarray, counts: np.ndarray,
-                       order: np.ndarray) -> list[int]:
-    """Labels of the limb-like objects, largest first: the largest if it is limb-like, and
-    the others that are limb-like and at least :data:`SECOND_LIMB_SHARE` of its size."""
+                       order: np.ndarray, params: CleanParams | None = None,
+                       floors: FloorRemoval | None = None) -> list[_Candidate]:
+    """The limb-like objects, largest first: each of the objects holding at least
+    :data:`SECOND_LIMB_SHARE` of the largest one's points, cut at its knee, when what is
+    left below the knee is limb-like."""
+    params = params or CleanParams()
     out = []
     for k in order:
         if counts[k] < SECOND_LIMB_SHARE * counts[order[0]]:
             break
-        if limb_like(pts[labels == k])[0]:
-            out.append(int(k))
+        obj = pts[labels == k]
+        cut = find_knee(obj, params.proximal_cut_mm)
+        limb = obj if cut is None else obj[_below_plane(obj, cut, params.cluster_gap_mm)]
+        if limb_like(limb)[0]:
+            out.append(_Candidate(int(k), obj, limb, cut, _stands_on_foot(obj, floors, limb)))
     return out
+
+
+def _without_touching_objects(limb: np.ndarray, c: np.ndarray, a: np.ndarray,
+                              steps: list[dict]) -> np.ndarray:
+    """The limb's points without those standing off its surface (a hand pressed on it)."""
+    off = _off_surface(limb, (c, a))
+    if not off.any():
+        return limb
+    steps.append({"step": "touching objects", "kept": int((~off).sum()),
+                  "removed": int(off.sum()),
+                  "detail": "points standing more than 8 mm off the limb's surface (a hand "
+                            "or an object touching it)"})
+    return limb[~off]
 
 
 def _describe(points: np.ndarray) -> str:
@@ -581,8 +1141,11 @@ def _describe(points: np.ndarray) -> str:
 
 
 def _reconstructed_surface(limb: np.ndarray, c: np.ndarray, a: np.ndarray,
-                           params: CleanParams, steps: list[dict]) -> trimesh.Trimesh:
-    """Screened Poisson surface of the limb's points, cut at the open proximal end.
+                           params: CleanParams, steps: list[dict],
+                           cut: KneeCut | None = None) -> trimesh.Trimesh:
+    """Screened Poisson surface of the limb's points, cut at the open proximal end (at
+    the knee's plane 1 mm below it when the limb was cut from the thigh: a hole near the
+    knee would look like the open end to the coverage rule).
 
     Normals point outward from the axis through ``c`` along ``a`` (distal to proximal);
     the invented cap over the open end and anything below the distal tip are cut off.
@@ -603,8 +1166,12 @@ def _reconstructed_surface(limb: np.ndarray, c: np.ndarray, a: np.ndarray,
     n_rec = len(mesh.faces)
     # Poisson closes the open proximal end with an invented cap: cut where the scan stops
     # covering the whole circumference, and below the distal tip.
-    t_cut = _proximal_cut(limb, c, a) - 1.0
-    mesh = mesh.slice_plane(c + a * t_cut, -a)
+    if cut is not None:
+        mesh = mesh.slice_plane(cut.point - cut.normal, -cut.normal)
+        t_cut = float((cut.point - cut.normal - c) @ a)
+    else:
+        t_cut = _proximal_cut(limb, c, a) - 1.0
+        mesh = mesh.slice_plane(c + a * t_cut, -a)
     mesh = mesh.slice_plane(c + a * (t.min() - 3.0), a)
     mesh, dropped = _largest_component(mesh)
     steps.append({"step": "reconstruct", "kept": int(len(mesh.faces)),

@@ -347,7 +347,8 @@ def remove_floors(points: np.ndarray, tolerance_mm: float, clearance_mm: float, 
                   max_beyond_fraction: float = 0.05, min_outside_share: float = 0.3,
                   max_object_share: float | None = None, outline_cell_mm: float = 5.0,
                   outline_margin_mm: float = 10.0, max_refused: int = 3,
-                  colors: np.ndarray | None = None, seed: int = 0) -> FloorRemoval:
+                  colors: np.ndarray | None = None, seed: int = 0,
+                  strip_touching: bool = False) -> FloorRemoval:
     """Remove floors, tables and walls (up to ``max_planes``) with everything beyond them.
 
     Each plane found by :func:`find_floor` is weighed against the rest of the scan, and is
@@ -404,6 +405,11 @@ def remove_floors(points: np.ndarray, tolerance_mm: float, clearance_mm: float, 
         a plane, the plane's points in the object's colour are counted as the object's.
     seed : int
         RANSAC seed.
+    strip_touching : bool
+        A plane left in because it touches the object still loses what lies outside the
+        object's outline on it (and beyond it there): the floor around the limb and the
+        other foot standing on it, so that it no longer joins them into one object.  The
+        object and the plane's patch within its outline stay.
 
     Returns
     -------
@@ -446,6 +452,12 @@ def remove_floors(points: np.ndarray, tolerance_mm: float, clearance_mm: float, 
                 if verdict.object_share > max_object_share:
                     verdict.reason = "takes the object"
                 keep |= spare
+        if verdict.reason == "takes the object" and strip_touching:
+            # Keep the object whole, and the plane only within its outline.
+            strip = ~inside & (sd <= clearance_mm)
+            out.removed += int(strip.sum())
+            pts, searched, sd = pts[~strip], searched[~strip], sd[~strip]
+            cols = None if cols is None else cols[~strip]
         if verdict.reason:
             out.refused.append(verdict)
             if verdict.reason == "through the object":

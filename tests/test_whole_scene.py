@@ -1,0 +1,158 @@
+"""Whole scenes: the thigh, the other leg, a chair and a touching hand in a phone scan.
+
+The generator's scenes keep the truth (the residual limb below the knee joint line); the
+cleaning must cut the limb at the knee, keep the residual limb and never the other leg.
+"""
+
+import numpy as np
+import pytest
+import trimesh
+
+from prosthetics.errors import ScanError
+from prosthetics.geometry.meshing import SurfaceQuery
+from prosthetics.scan.clean import CleanParams, clean_scan
+from prosthetics.scan.loaders import load_scan
+from prosthetics.scan.phonescan import (
+    CHAIR,
+    OTHER_LEG,
+    THIGH,
+    make_phone_scan,
+    make_scene_mesh,
+    parse_scene,
+    write_ply,
+)
+
+pytest.importorskip("open3d")
+
+POINTS = 80_000
+
+
+def _run(truth, tmp_path, scene, seed, params=None, mesh=False, points=POINTS):
+    if mesh:
+        ps = make_scene_mesh(truth, seed=seed, scene=scene)
+        path = tmp_path / f"{scene}_{seed}.glb"
+        ps.export(path)
+    else:
+        ps = make_phone_scan(truth, seed=seed, n_points=points, scene=scene)
+        path = tmp_path / f"{scene}_{seed}.ply"
+        write_ply(path, ps.points, ps.colors)
+    scan = load_scan(path)
+    cleaned = clean_scan(scan, params)
+    truth_to_scan = scan.file_to_mm @ ps.truth_to_file
+    return ps, scan, cleaned, truth_to_scan
+
+
+def _knee_height(truth, ps, t2s, cut):
+    """The truth's knee line, as a height from its distal end along the cut's normal."""
+    pts = trimesh.transform_points(truth.vertices, t2s)
+    rim = pts[truth.vertices[:, 2] > ps.knee_z_mm - 1.0]
+    return float((rim @ cut["normal"]).mean() - (pts @ cut["normal"]).min())
+
+
+def _limb_error(cleaned, truth, ps, t2s):
+    """Distances (mm) from the cleaned limb below the knee line to the truth."""
+    back = np.linalg.inv(t2s)
+    v = cleaned.mesh.sample(20_000)
+    below = trimesh.transform_points(v, back)[:, 2] < ps.knee_z_mm - 5.0
+    return SurfaceQuery(truth.copy().apply_transform(t2s)).distance(v[below]), below.mean()
+
+
+def test_scene_names():
+    assert parse_scene("today") == frozenset()
+    assert parse_scene("knee_flexed+other_leg") == {"knee_flexed", "other_leg"}
+    with pytest.raises(ValueError, match="unknown scene"):
+        parse_scene("kitchen")
+    with pytest.raises(ValueError, match="straight or a flexed"):
+        parse_scene("whole_leg+knee_flexed")
+
+
+def test_today_is_unchanged_and_not_cut(truth_mesh):
+    a = make_phone_scan(truth_mesh, seed=4, n_points=20_000)
+    b = make_phone_scan(truth_mesh, seed=4, n_points=20_000, scene="today")
+    assert np.array_equal(a.points, b.points) and a.scene == "today"
+    assert a.knee_z_mm == pytest.approx(truth_mesh.vertices[:, 2].max())
+
+
+def test_whole_scene_keeps_its_truth(truth_mesh):
+    ps = make_phone_scan(truth_mesh, seed=2, n_points=POINTS,
+                         scene="knee_flexed+other_leg+hand")
+    assert {THIGH, OTHER_LEG, CHAIR} <= set(np.unique(ps.labels))
+    # The limb's points lie on the truth laid into the file (noise aside).
+    limb = trimesh.transform_points(ps.points[ps.labels == 0], np.linalg.inv(ps.truth_to_file))
+    d = SurfaceQuery(truth_mesh).distance(limb)
+    assert np.median(d) < 0.6
+    # The thigh starts at the knee line and rises above it.
+    thigh = trimesh.transform_points(ps.points[ps.labels == THIGH], np.linalg.inv(ps.truth_to_file))
+    assert np.quantile(thigh[:, 2], 0.01) > ps.knee_z_mm - 5.0
+
+
+@pytest.mark.parametrize("scene,seed", [("whole_leg", 1), ("whole_leg", 5),
+                                        ("knee_flexed", 3), ("knee_flexed", 9)])
+def test_the_limb_is_cut_at_the_knee(truth_mesh, tmp_path, scene, seed):
+    ps, scan, cleaned, t2s = _run(truth_mesh, tmp_path, scene, seed)
+    cut = cleaned.proximal_cut
+    assert cut is not None and cut["rule"] in ("bend", "flare")
+    assert abs(cut["height_mm"] - _knee_height(truth_mesh, ps, t2s, cut)) < 20.0
+    steps = {s["step"]: s for s in cleaned.steps}
+    assert steps["proximal cut"]["plane"] == cut
+    d, share = _limb_error(cleaned, truth_mesh, ps, t2s)
+    assert share > 0.85          # little of the thigh is left above the knee
+    assert d.mean() < 0.5 and np.percentile(d, 95) < 2.0
+
+
+def test_a_scan_without_a_thigh_is_not_cut(truth_mesh, tmp_path):
+    _ps, _scan, cleaned, _t = _run(truth_mesh, tmp_path, "today", 3)
+    assert cleaned.proximal_cut is None
+    assert "proximal cut" not in {s["step"] for s in cleaned.steps}
+
+
+def test_the_cut_can_be_set(truth_mesh, tmp_path):
+    params = CleanParams(proximal_cut_mm=225.0)
+    ps, scan, cleaned, t2s = _run(truth_mesh, tmp_path, "whole_leg", 2, params)
+    cut = cleaned.proximal_cut
+    assert cut["rule"] == "set" and cut["height_mm"] == pytest.approx(225.0)
+    n = np.asarray(cut["normal"])
+    h = cleaned.mesh.vertices @ n
+    assert h.max() - h.min() == pytest.approx(225.0, abs=6.0)
+
+
+@pytest.mark.parametrize("seed", [1, 4])
+def test_the_other_leg_is_never_chosen(truth_mesh, tmp_path, seed):
+    # The other foot is told by the floor it stands on: enough points to keep the floor.
+    ps, scan, cleaned, t2s = _run(truth_mesh, tmp_path, "other_leg", seed, points=150_000)
+    other = trimesh.transform_points(ps.points[ps.labels == OTHER_LEG], scan.file_to_mm)
+    assert SurfaceQuery(cleaned.mesh).distance(other).min() > 20.0
+    d, _share = _limb_error(cleaned, truth_mesh, ps, t2s)
+    assert d.mean() < 0.5
+    steps = {s["step"]: s for s in cleaned.steps}
+    assert "standing on a foot" in steps["keep limb"]["detail"]
+
+
+def test_a_touching_hand_is_taken_off(truth_mesh, tmp_path):
+    ps, scan, cleaned, t2s = _run(truth_mesh, tmp_path, "hand", 2)
+    hand = trimesh.transform_points(ps.points[ps.labels == 2], scan.file_to_mm)
+    d_hand = SurfaceQuery(cleaned.mesh).distance(hand)
+    # The palm pressed on the skin stays on it; the rest of the hand is gone.
+    assert np.percentile(d_hand, 50) > 8.0
+    d, _share = _limb_error(cleaned, truth_mesh, ps, t2s)
+    assert d.mean() < 0.4 and np.percentile(d, 95) < 2.0
+
+
+def test_a_mesh_scene_with_separate_parts(truth_mesh, tmp_path):
+    ps, scan, cleaned, t2s = _run(truth_mesh, tmp_path, "knee_flexed+hand", 4, mesh=True)
+    assert cleaned.proximal_cut is not None
+    d, share = _limb_error(cleaned, truth_mesh, ps, t2s)
+    assert share > 0.85 and d.mean() < 0.5
+
+
+def test_two_legs_without_feet_are_refused_with_a_choice(truth_mesh, tmp_path):
+    other = truth_mesh.copy()
+    other.apply_transform(np.diag([-1.0, 1.0, 1.0, 1.0]))
+    other.invert()
+    other.apply_translation([truth_mesh.bounds[1, 0] - other.bounds[0, 0] + 60.0, 0, 0])
+    both = trimesh.util.concatenate([truth_mesh, other])
+    ps = make_phone_scan(both, seed=3, n_points=POINTS, hand=False, hole_fraction=0.0)
+    path = tmp_path / "two.ply"
+    write_ply(path, ps.points, ps.colors)
+    with pytest.raises(ScanError, match=r"2 limb-like objects: 1\) .*--pick N"):
+        clean_scan(load_scan(path))
