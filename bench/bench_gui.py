@@ -12,6 +12,10 @@ Without a display it runs itself again under ``xvfb-run``.  Measures, on the sam
   of ``--repeats`` moves of one drag each, on the Rectify step of an idle design;
 - ``full_update_s``: from the release of a drag to the checked socket (the model current
   again), median of 5 releases;
+- ``section_plane_drag_ms``: from a mouse-move event on the section plane (Section and
+  tape panel, Template step) to the frame rendered with the plane at its new level, the
+  median of ``--repeats`` moves of 1 mm; ``section_release_ms``: from the release to the
+  whole section shown at the level reached;
 - baselines in the same process: a trim-height edit in the form, from the edit to the
   previewed socket drawn (``form_trim_preview_ms``), and ``session.update()`` of the
   template and the checks (``session_full_update_s``), with the ratios of the above to them.
@@ -98,8 +102,10 @@ def hand_speed(repeats: int) -> dict:
         drag("landmarks", m2, on_limb([m2 + [0.0, 0.0, -1.0 - k]]))
     res["full_update_s"] = statistics.median(releases)
     sh.set_tool("view")
+    res.update(plane_speed(win, repeats, spin_until))
 
-    # Baselines in the same process.
+    # Baselines in the same process (the panel closed: the template's redraws as before).
+    win.section_tape.close()
     marks: dict = {}
     win.select_step("template")
     spin_until(m.is_current)
@@ -122,9 +128,36 @@ def hand_speed(repeats: int) -> dict:
         s.update()
         base.append(time.perf_counter() - t0)
     res["session_full_update_s"] = statistics.median(base)
+    m.undo_stack.setClean()          # closing asks to save the shaped design otherwise
     win.close()
     app.processEvents()
     return res
+
+
+def plane_speed(win, repeats: int, spin_until) -> dict:
+    """The section plane dragged up the limb on the Template step (see the module notes)."""
+    from prosthetics_gui.measuretools import show_panel, timed_plane_drag
+
+    win.select_step("template")
+    spin_until(win.model.is_current)
+    win.set_view("three_quarter")
+    panel = show_panel(win).panel
+    panel.set_level(90.0)
+    spin_until(lambda: panel.wait_idle() and panel.section is not None
+               and panel.section.z_mm == 90.0, 60)
+    vp = win.viewport
+    ox, oy, _ = vp.section_widget.GetOrigin()
+    b = vp._limb_poly().bounds
+    x = ox + 0.5 * (b[1] - b[0]) + 12.0
+    shown: list = []
+    panel.sectionShown.connect(lambda s: shown.append((time.perf_counter(), s.z_mm)))
+    moves = timed_plane_drag(vp, (x, oy, 90.0), [(x, oy, 90.0 + k + 1.0)
+                                                 for k in range(repeats)], pause_s=0.02)
+    t_release = time.perf_counter()
+    level = panel.level_mm
+    spin_until(lambda: shown and shown[-1][1] == level and panel.wait_idle(), 60)
+    return {"section_plane_drag_ms": statistics.median(moves),
+            "section_release_ms": 1000.0 * (shown[-1][0] - t_release)}
 
 
 def main(argv=None) -> int:
@@ -158,6 +191,9 @@ def main(argv=None) -> int:
     print(f"full update (release -> checked socket), median of 5: {res['full_update_s']:.2f} s"
           f"  = {res['full_update_vs_session']:.2f} x session.update() of template + check "
           f"({res['session_full_update_s']:.2f} s)")
+    print(f"section plane, median of {args.repeats} moves (mouse event -> frame rendered): "
+          f"{res['section_plane_drag_ms']:.1f} ms; release -> whole section shown: "
+          f"{res['section_release_ms']:.0f} ms")
     return 0
 
 

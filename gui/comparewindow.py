@@ -8,8 +8,11 @@ From the main window: File > Compare with another scan… (the open case's other
 offered in the window; otherwise a file is asked for).  The current limb is the main
 window's aligned limb; the other scan is read, cleaned and aligned with the same settings,
 then the core's :func:`~prosthetics.limb.compare.compare_limbs` registers the current limb
-onto it, in a worker thread (:class:`CompareModel`).  The deviation is signed: positive where
-the current limb lies outside the other.  Widgets only draw what the job returned.
+onto it, in a worker thread (:class:`CompareModel`): reading and cleaning a raw scan takes
+seconds, and the window answers meanwhile, with a busy bar, the stage in the status line and
+Cancel (Esc).  Cancel frees the window at once; the job stops at the end of the stage it is
+in and its result is dropped.  The deviation is signed: positive where the current limb lies
+outside the other.  Widgets only draw what the job returned.
 """
 
 from __future__ import annotations
@@ -25,6 +28,7 @@ from pathlib import Path
 import numpy as np
 import trimesh
 from PySide6.QtCore import QT_TRANSLATE_NOOP, QEvent, QObject, Qt, Signal
+from PySide6.QtGui import QKeySequence
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QApplication,
@@ -180,12 +184,15 @@ def compare_job(current: Limb, other: Limb, *, template: str | None, settings: d
 
 class CompareModel(QObject):
     """The comparison's state: the current limb, the other scan, the last result; runs the
-    comparison in its own worker thread (a newer request cancels the running one)."""
+    comparison in its own worker thread.  A newer request, or :meth:`cancel`, lets the
+    running job go: it is told to stop at its next stage and whatever it returns is
+    dropped, while the model is free at once."""
 
     busyChanged = Signal(bool)
     progress = Signal(str, float)
     resultReady = Signal()
     errorOccurred = Signal(str)
+    cancelled = Signal()
 
     def __init__(self, current: Limb, *, template: str | None = None,
                  settings: dict | None = None, spacing_mm: float = TABLE_SPACING_MM,
@@ -200,15 +207,21 @@ class CompareModel(QObject):
         self.error: str | None = None
         self._pool = make_pool(self)
         self._job: Job | None = None
-        self._next: Limb | None = None
+        #: Jobs let go (cancelled or replaced) that have not ended yet.
+        self._abandoned: set[Job] = set()
         self._stopped = False
 
     @property
     def busy(self) -> bool:
+        """A comparison is running for the window (not counting one let go)."""
         return self._job is not None
 
+    def settled(self) -> bool:
+        """Nothing runs at all, a cancelled job included (for the tests)."""
+        return self._job is None and not self._abandoned
+
     def compare(self, other: Limb) -> None:
-        """Compare the current limb with ``other`` (after the running comparison stops)."""
+        """Compare the current limb with ``other`` (a running comparison is let go)."""
         self.error = None
         if not Path(other.path).is_file():
             if self._job is None:
@@ -216,40 +229,59 @@ class CompareModel(QObject):
             self._fail(translate("Compare", "scan file {} does not exist; choose it again")
                        .format(repr(str(other.path))))
             return
-        if self._job is not None:
-            self._next = other
-            self._job.cancel.set()
-            return
+        was_busy = self._job is not None
+        self._let_go()
         self.other = other
         job = Job("compare", compare_job(self.current, other, template=self.template,
-                                         settings=self.settings, spacing_mm=self.spacing_mm))
-        job.signals.progress.connect(lambda _j, s, f: self.progress.emit(s, f))
+                                         settings=self.settings, spacing_mm=self.spacing_mm),
+                  other=other)
+        job.signals.progress.connect(self._on_progress)
         job.signals.finished.connect(self._finished)
         job.signals.failed.connect(self._failed)
         self._job = job
-        self.busyChanged.emit(True)
+        if not was_busy:
+            self.busyChanged.emit(True)
         self.progress.emit(translate("Compare", "Comparing with {}").format(other.label), 0.0)
         self._pool.start(job)
 
-    def _done(self) -> bool:
-        """The job ended: start the queued request, if any (True when one started)."""
-        self._job = None
-        nxt, self._next = self._next, None
-        if nxt is not None:
-            self.compare(nxt)
-            return True
+    def cancel(self) -> bool:
+        """Stop the running comparison (False when none runs): the window is free at once,
+        the job stops at its next stage and its result is dropped; the last result stays."""
+        if self._job is None:
+            return False
+        self._let_go()
         self.busyChanged.emit(False)
-        return False
+        self.cancelled.emit()
+        return True
+
+    def _let_go(self) -> None:
+        job, self._job = self._job, None
+        if job is not None:
+            job.cancel.set()
+            self._abandoned.add(job)
+
+    def _on_progress(self, job: Job, stage: str, fraction: float) -> None:
+        if job is self._job:
+            self.progress.emit(stage, fraction)
+
+    def _ended(self, job: Job) -> bool:
+        """``job`` ended: True when it is the one the window waits for (now done)."""
+        self._abandoned.discard(job)
+        if job is not self._job or self._stopped:
+            return False
+        self._job = None
+        self.busyChanged.emit(False)
+        return True
 
     def _finished(self, job: Job, result: CompareResult) -> None:
-        if self._done() or self._stopped:
+        if not self._ended(job):
             return
         self.result = result
         self.resultReady.emit()
 
     def _failed(self, job: Job, exc: BaseException, tb: str) -> None:
-        other = self.other
-        if self._done() or self._stopped or isinstance(exc, Cancelled):
+        other = job.info.get("other")
+        if not self._ended(job) or isinstance(exc, Cancelled):
             return
         if not isinstance(exc, ProstheticsError):
             print(tb, file=sys.stderr)
@@ -274,7 +306,6 @@ class CompareModel(QObject):
     def shutdown(self) -> None:
         """Ask the running comparison to stop (at its next stage); its result is dropped."""
         self._stopped = True
-        self._next = None
         if self._job is not None:
             self._job.cancel.set()
 
@@ -297,6 +328,7 @@ class CompareWindow(QMainWindow):
         model.progress.connect(self._on_progress)
         model.resultReady.connect(self._on_result)
         model.errorOccurred.connect(self._on_error)
+        model.cancelled.connect(self._on_cancelled)
         self._show_figures(None)
         self._draw()
         if parent is not None:
@@ -439,13 +471,23 @@ class CompareWindow(QMainWindow):
         self.setCentralWidget(split)
 
         self.status = QLabel("")
+        self.status.setObjectName("compare_status")
+        # A busy bar (the stages of reading and cleaning a scan report no fraction of
+        # their own): it moves while the worker runs, the status line names the stage.
         self.progress_bar = QProgressBar()
-        self.progress_bar.setRange(0, 100)
-        self.progress_bar.setFixedWidth(220)
+        self.progress_bar.setRange(0, 0)
+        self.progress_bar.setFixedWidth(180)
         self.progress_bar.setTextVisible(False)
         self.progress_bar.setVisible(False)
+        self.cancel_button = QPushButton(translate("Compare", "Cancel"))
+        self.cancel_button.setObjectName("compare_cancel")
+        self.cancel_button.setToolTip(translate("Compare", "Stop the comparison (Esc)"))
+        self.cancel_button.setShortcut(QKeySequence(Qt.Key.Key_Escape))
+        self.cancel_button.clicked.connect(self.model.cancel)
+        self.cancel_button.setVisible(False)
         self.statusBar().addWidget(self.status, 1)
         self.statusBar().addPermanentWidget(self.progress_bar)
+        self.statusBar().addPermanentWidget(self.cancel_button)
         self._update_header()
 
     def _update_header(self) -> None:
@@ -501,12 +543,20 @@ class CompareWindow(QMainWindow):
     # -- model signals -----------------------------------------------------------------
     def _on_busy(self, busy: bool) -> None:
         self.progress_bar.setVisible(busy)
+        self.cancel_button.setVisible(busy)
         self._update_header()
+        if not busy and self.model.result is None and self.model.error is None:
+            self._draw()
 
     def _on_progress(self, text: str, fraction: float) -> None:
         self._update_header()
         self.status.setText(text + "…")
-        self.progress_bar.setValue(int(round(100 * max(0.0, min(1.0, fraction)))))
+        self.progress_bar.setToolTip(f"{100 * max(0.0, min(1.0, fraction)):.0f} %")
+
+    def _on_cancelled(self) -> None:
+        self.status.setText(translate("Compare", "Comparison cancelled; choose a scan to "
+                                                 "compare again"))
+        self._update_header()
 
     def _on_error(self, message: str) -> None:
         self.error_label.setText(message)

@@ -3,8 +3,13 @@
 A level (mm above the distal end) shows the contours of the limb, the socket's cavity and
 its outer wall there, with their circumferences, the wall thickness round the axis and the
 cavity's area against the limb's (``prosthetics.sockets.sections``); the level is drawn in
-the 3D view as a translucent disc.  The tape measures between two points picked on the limb,
-along the surface and straight (``prosthetics.limb.tape``), and draws its path in the view.
+the 3D view as a translucent disc, with a plane widget held normal to the limb's axis: the
+plane dragged up or down the limb (left button) moves the level.  While it moves, the
+figures follow at whole millimetres, a section at most every :data:`DRAG_UPDATE_MS` (the
+newest level replacing one that waits; the plot, a few tenths of a second to draw, waits);
+on release the whole section is shown at the level reached, to a tenth of a millimetre.
+The tape measures between two points picked on the limb, along the surface and straight
+(``prosthetics.limb.tape``), and draws its path in the view.
 
 Both are computed in a pool thread of the panel's own (sections take about 10 ms; the tape's
 solver about 0.2 s to set up on a limb, then about 15 ms a measurement): on private copies
@@ -17,13 +22,16 @@ tape is first asked for, before the clicks.
 from __future__ import annotations
 
 import dataclasses
+import time
 
 import numpy as np
 import trimesh
 from matplotlib.backends.backend_qtagg import FigureCanvasQTAgg
 from matplotlib.figure import Figure
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QEvent, QPointF, Qt, QTimer, Signal
+from PySide6.QtGui import QMouseEvent
 from PySide6.QtWidgets import (
+    QApplication,
     QDockWidget,
     QDoubleSpinBox,
     QGridLayout,
@@ -42,7 +50,7 @@ from prosthetics.sockets.sections import SocketSection, socket_section
 
 from .chart import LIMB, SOCKET
 from .language import ltr, ltr_number_box, translate
-from .worker import Job, make_pool
+from .worker import Job, make_pool, run_until
 
 OUTER = "#17324d"
 WALL_FILL = "#c9d8ea"
@@ -50,6 +58,8 @@ THIN = "#c0392b"
 #: Steps whose view is in the limb frame: the panel works there.
 STEPS_IN_LIMB_FRAME = ("align", "measure", "rectify", "template", "export")
 MPT = "mid_patellar_tendon"
+#: While the section plane is dragged, a section is asked for at most this often (ms).
+DRAG_UPDATE_MS = 120
 
 
 def _private(mesh: trimesh.Trimesh) -> trimesh.Trimesh:
@@ -159,7 +169,15 @@ class SectionTapePanel(QWidget):
         self._running: Job | None = None
         self._queue: list = []           # at most one section request and one tape request
         self._jobs: set = set()
+        #: How many sections were shown while the plane was being dragged (for the tests).
+        self.drag_sections = 0
+        self._drag_z: float | None = None
+        self._drag_timer = QTimer(self)
+        self._drag_timer.setSingleShot(True)
+        self._drag_timer.setInterval(DRAG_UPDATE_MS)
+        self._drag_timer.timeout.connect(self._drag_section)
         self._build()
+        self.viewport.sectionDragged.connect(self._on_plane_dragged)
         self.model.stageReady.connect(self._on_stage)
         self.model.sessionChanged.connect(self._on_session)
         window.step_list.currentRowChanged.connect(lambda _row: self.refresh())
@@ -182,6 +200,8 @@ class SectionTapePanel(QWidget):
         self.spin.setDecimals(1)
         self.spin.setSingleStep(1.0)
         self.spin.setSuffix(" mm")
+        self.spin.setToolTip(translate("SectionTape", "Or drag the plane in the 3D view up and "
+                                                      "down the limb"))
         ltr_number_box(self.spin)
         self.spin.setKeyboardTracking(False)
         self.slider.valueChanged.connect(lambda v: self.set_level(float(v)))
@@ -328,8 +348,10 @@ class SectionTapePanel(QWidget):
         self.viewport.show_tape(self._tape_points())
         self._request_section()
 
-    def set_level(self, z_mm: float) -> None:
-        """Show the section at ``z_mm`` (mm above the distal end)."""
+    def set_level(self, z_mm: float, *, dragging: bool = False) -> None:
+        """Show the section at ``z_mm`` (mm above the distal end).  ``dragging``: the plane
+        is being dragged there; the plane follows at once, the section at most every
+        :data:`DRAG_UPDATE_MS`."""
         z = float(z_mm)
         if self._z_mm is not None and abs(z - self._z_mm) < 1e-9:
             return
@@ -340,6 +362,31 @@ class SectionTapePanel(QWidget):
             w.blockSignals(False)
         if self.active and self.in_limb_frame():
             self.viewport.show_section_plane(z)
+            if dragging:
+                self._drag_z = z
+                if not self._drag_timer.isActive():
+                    self._drag_timer.start()
+            else:
+                self._drag_z = None
+                self._drag_timer.stop()
+                self._request_section()
+
+    def _on_plane_dragged(self, z_mm: float, released: bool) -> None:
+        """The plane in the view moved to ``z_mm``: whole millimetres while it moves, a
+        tenth of a millimetre where it is let go."""
+        if not (self.active and self.in_limb_frame()):
+            return
+        top = self.spin.maximum()
+        z = min(max(float(z_mm), 0.0), top)
+        if released:
+            self._z_mm = None              # the section at the release is always asked for
+            self.set_level(round(z, 1))
+        else:
+            self.set_level(float(round(z)), dragging=True)
+
+    def _drag_section(self) -> None:
+        """The throttled section of the dragged plane's newest level."""
+        if self._drag_z is not None and self._z_mm == self._drag_z:
             self._request_section()
 
     @property
@@ -352,11 +399,16 @@ class SectionTapePanel(QWidget):
             self.set_level(round(mpt, 1))
 
     def _show_section(self, s: SocketSection) -> None:
-        if self._z_mm is None or abs(s.z_mm - self._z_mm) > 1e-6:
-            return              # a newer level is on its way
+        if self._drag_z is None and (self._z_mm is None or abs(s.z_mm - self._z_mm) > 1e-6):
+            return              # a newer level is on its way (while dragging: shown anyway)
         self.section = s
-        note = "" if s.limb is not None else "the limb does not reach this level"
-        self.plot.show_section(s, note)
+        if self._drag_z is not None:
+            # While the plane moves, the figures only: drawing the plot takes a few tenths
+            # of a second, the frames of the view come first.  It follows on release.
+            self.drag_sections += 1
+        else:
+            note = "" if s.limb is not None else "the limb does not reach this level"
+            self.plot.show_section(s, note)
 
         def circ(c, what):
             if c is None:
@@ -566,3 +618,35 @@ def show_panel(window) -> SectionTapeDock | None:
     dock.raise_()
     dock.panel.set_active(True)
     return dock
+
+
+def timed_plane_drag(viewport, start, path, pause_s: float = 0.0) -> list[float]:
+    """Drag the section plane of ``viewport`` from world point ``start`` (on the plane)
+    through world points ``path`` by sending mouse events to the view, the event loop
+    running ``pause_s`` between moves; returns each move's time from event to rendered
+    frame (ms).  For the benchmark and the tests."""
+    w = viewport.plotter
+    ren = w.renderer
+
+    def send(kind, point) -> None:
+        ren.SetWorldPoint(*[float(c) for c in point], 1.0)
+        ren.WorldToDisplay()
+        x, y, _ = ren.GetDisplayPoint()
+        dpr = w.devicePixelRatioF()
+        x, y = x / dpr, w.height() - 1 - y / dpr
+        held = Qt.MouseButton.NoButton if kind == QEvent.Type.MouseButtonRelease \
+            else Qt.MouseButton.LeftButton
+        QApplication.sendEvent(w, QMouseEvent(kind, QPointF(x, y), QPointF(x, y),
+                                              Qt.MouseButton.LeftButton, held,
+                                              Qt.KeyboardModifier.NoModifier))
+
+    times = []
+    send(QEvent.Type.MouseButtonPress, start)
+    for q in path:
+        t0 = time.perf_counter()
+        send(QEvent.Type.MouseMove, q)
+        times.append(1000.0 * (time.perf_counter() - t0))
+        if pause_s > 0:
+            run_until(lambda: False, pause_s)
+    send(QEvent.Type.MouseButtonRelease, path[-1] if len(path) else start)
+    return times

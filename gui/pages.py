@@ -481,11 +481,18 @@ class RectifyPage(Page):
         self.hand_list = _label(rich=True)
         self.hand_list.setObjectName("hand_list")
         grid.addWidget(self.hand_list, 9, 0, 1, 3)
+        self.trim_heights = _label(rich=True)
+        self.trim_heights.setObjectName("trim_heights")
+        self.trim_heights.setToolTip(translate(
+            "Pages", "Height of each control point of the trim line above the distal end, "
+                     "and above (+) or below (−) the mid-patellar tendon landmark (MPT)"))
+        grid.addWidget(self.trim_heights, 10, 0, 1, 3)
         return box
 
     def attach_shaper(self, shaper) -> None:
         self.shaper = shaper
         shaper.liveChanged.connect(self._show_live)
+        shaper.trimHeightsChanged.connect(self._show_trim_heights)
         for key, sb in self.brush.items():
             setattr(shaper, key, float(sb.value()))
 
@@ -494,6 +501,30 @@ class RectifyPage(Page):
             translate("Pages", "Cavity volume {} % against the limb to the trim line ({} sock "
                                "plies)").format(f"{fig['volume_change_percent']:+.1f}",
                                                 _ltr(f"{fig['sock_plies']:+.1f}")))
+
+    def _show_trim_heights(self, heights: dict) -> None:
+        """The trim line's control points with their heights (the shaper's
+        ``trim_heights()``), as shown in the view: live while one is dragged."""
+        from .shaping import TRIM_POINT_WORDS
+
+        def mm(v: float, sign: bool = False) -> str:
+            return "<td align=right>" + _ltr(_text(
+                (f"{v:+.1f}" if sign else f"{v:.1f}") + "\u00a0mm")) + "</td>"
+
+        rows = []
+        for name, h in heights.items():
+            mpt = h.get("mpt_mm")
+            rows.append("<tr>" + "".join(_cells(
+                f"<td>{_text(translate('Shaper', TRIM_POINT_WORDS.get(name, name)))}</td>",
+                mm(h["distal_mm"]), mm(mpt, True) if mpt is not None else "<td>—</td>"))
+                + "</tr>")
+        titles = (translate("Pages", "Trim line"), translate("Pages", "Above the distal end"),
+                  translate("Pages", "From the MPT"))
+        head = "<tr>" + "".join(_cells(*(
+            f"<th align={'right' if i or is_right_to_left() else 'left'}>{_text(t)}</th>"
+            for i, t in enumerate(titles)))) + "</tr>"
+        self.trim_heights.setText(
+            f"<table cellspacing=2 cellpadding=1>{head}{''.join(rows)}</table>" if rows else "")
 
     def _confirm_all(self) -> None:
         if self.shaper is None:

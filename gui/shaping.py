@@ -7,7 +7,10 @@ and the protected regions.  With a tool chosen on the Rectify page, the left mou
 works on the model instead of turning it:
 
 - **Move landmarks**: drag a marker over the limb; its zones follow at once.
-- **Trim line**: drag a control point over the limb; the line follows through it.
+- **Trim line**: drag a control point over the limb; the line follows through it.  Each
+  point is labelled in the view with its height above the distal end and against the MPT
+  (mid-patellar tendon landmark, when the design has one), and the Rectify page lists them;
+  both follow the point while it moves.
 - **Push in / Relieve / Smooth**: click (or drag) on the limb: each dab is a stroke of the
   brush's radius, depth and fall-off; **Protect** marks a region strokes leave alone.
 
@@ -49,21 +52,42 @@ TOOLS = {"view": QT_TRANSLATE_NOOP("Shaper", "Turn the view"),
          "pull": QT_TRANSLATE_NOOP("Shaper", "Relieve"),
          "smooth": QT_TRANSLATE_NOOP("Shaper", "Smooth"),
          "protect": QT_TRANSLATE_NOOP("Shaper", "Protect")}
+#: The trim line's control points by name (translated where shown, context "Shaper").
+TRIM_POINT_WORDS = {"anterior": QT_TRANSLATE_NOOP("Shaper", "Anterior brim"),
+                    "medial_wing": QT_TRANSLATE_NOOP("Shaper", "Medial wing"),
+                    "lateral_wing": QT_TRANSLATE_NOOP("Shaper", "Lateral wing"),
+                    "posterior": QT_TRANSLATE_NOOP("Shaper", "Posterior cut")}
+#: The distal end's height in the limb frame (its origin: docs/architecture.md).
+DISTAL_Z_MM = 0.0
 GUESS = (0.95, 0.55, 0.10)
 CONFIRMED = (0.10, 0.60, 0.25)
 TRIM = (0.45, 0.20, 0.65)
 PROTECT = (0.20, 0.45, 0.85)
 #: A press within this many pixels of a marker grabs it.
 GRAB_PX = 14.0
+#: A trim point's height label stands this far out from the limb (mm).
+LABEL_OUT_MM = 6.0
+#: The landmark the trim points' heights are also given against.
+MPT = "mid_patellar_tendon"
 
 def _side(sock) -> str:
     return getattr(getattr(sock.params, "limb_side", None), "value", "right")
+
+
+def trim_height_text(height: dict) -> str:
+    """A trim point's heights as the 3D view labels it (VTK draws English only):
+    "212 mm, MPT +15 mm" (mm above the distal end, and above (+) or below the MPT)."""
+    text = f"{height['distal_mm']:.0f} mm"
+    if height.get("mpt_mm") is not None:
+        text += f", MPT {height['mpt_mm']:+.0f} mm"
+    return text
 
 
 class Shaper(QObject):
     """The tools that work on the model in the Rectify view (see the module notes)."""
 
     liveChanged = Signal(dict)     # volume change and what is being dragged, while it moves
+    trimHeightsChanged = Signal(dict)  # name -> trim_heights() row, drawn and while dragged
     frameDrawn = Signal(str)       # a live frame was rendered: "landmark", "trim", "stroke"
     toolChanged = Signal(str)
 
@@ -130,6 +154,20 @@ class Shaper(QObject):
             a = trim_point_angle_deg(name, _side(sock))
             j = int(np.argmin(np.abs((ang - a + 180.0) % 360.0 - 180.0)))
             out[name] = top[j].copy()
+        return out
+
+    def trim_heights(self, points: dict | None = None, marks: dict | None = None) -> dict:
+        """Each trim point's height: name -> {"z_mm", "distal_mm" (above the distal end,
+        z = 0 of the limb frame), "mpt_mm" (above the MPT landmark; None without one)}, for
+        ``points`` (default: as shown) against the landmarks ``marks`` (default: as shown)."""
+        points = self.trim_points() if points is None else points
+        marks = self.landmark_points() if marks is None else marks
+        mpt = marks.get(MPT)
+        out = {}
+        for name, p in points.items():
+            z = float(p[2])
+            out[name] = {"z_mm": z, "distal_mm": z - DISTAL_Z_MM,
+                         "mpt_mm": None if mpt is None else z - float(mpt[2])}
         return out
 
     # -- the cavity, live ------------------------------------------------------------------
@@ -277,11 +315,14 @@ class Shaper(QObject):
             rows, pole = self.cavity(self.model.hand, {d["name"]: p})
             self._show_cavity(rows, pole)
             self._move_marker("landmark_points", d["name"], p)
+            if d["name"] == MPT:
+                self._draw_trim_heights(marks={**self.landmark_points(), MPT: p})
             self._render("landmark")
         elif d["kind"] == "trim":
             d["at"] = p
             self._draw_trim_line(self._trim_line_through(d["name"], p))
             self._move_marker("trim_points", d["name"], p)
+            self._draw_trim_heights({**self.trim_points(), d["name"]: p})
             self._render("trim")
         elif d["kind"] == "stroke":
             if d["last"] is None or np.linalg.norm(p - d["last"]) >= 0.5 * self.radius_mm:
@@ -398,6 +439,25 @@ class Shaper(QObject):
         self.vp.plotter.add_mesh(pv.lines_from_points(np.vstack([loop, loop[:1]])),
                                  color=TRIM, line_width=4, name="trim_line", render=False)
 
+    def _draw_trim_heights(self, points: dict | None = None,
+                           marks: dict | None = None) -> None:
+        """Label each trim point with its heights (:func:`trim_height_text`), and tell the
+        page (``trimHeightsChanged``).  A label stands a few millimetres out from the limb
+        beside its point and shows only from where the point can be seen (the posterior
+        cut's does not print over the front of the limb)."""
+        heights = self.trim_heights(points, marks)
+        points = self.trim_points() if points is None else points
+        names = list(heights)
+        at = np.array([points[k] for k in names], dtype=float)
+        out = at[:, :2] / np.maximum(np.linalg.norm(at[:, :2], axis=1, keepdims=True), 1e-9)
+        at[:, :2] += LABEL_OUT_MM * out
+        self.vp.plotter.add_point_labels(
+            at, [trim_height_text(heights[k]) for k in names], font_size=10, bold=True,
+            text_color=TRIM, shape_color="white", shape_opacity=0.8, show_points=False,
+            always_visible=False, tolerance=0.01, name="trim_heights", pickable=False,
+            reset_camera=False, render=False)
+        self.trimHeightsChanged.emit(heights)
+
     def _draw_protect(self, regions) -> None:
         for i, r in enumerate(regions):
             self.vp.plotter.add_mesh(
@@ -434,6 +494,7 @@ class Shaper(QObject):
         p.add_mesh(poly, color=TRIM, point_size=18, render_points_as_spheres=True,
                    name="trim_points", render=False)
         self._draw_trim_line(m.socket.grid.limb_points[-1])
+        self._draw_trim_heights(tp, marks)
         for i, r in enumerate(m.hand.protect):
             p.add_mesh(pv.Sphere(radius=r.radius_mm, center=r.centre_mm, theta_resolution=16,
                                  phi_resolution=12), color=PROTECT, opacity=0.25,

@@ -10,6 +10,7 @@ import pyvista as pv
 from PySide6.QtCore import QT_TRANSLATE_NOOP, Signal
 from PySide6.QtWidgets import QVBoxLayout, QWidget
 from pyvistaqt import QtInteractor
+from vtkmodules.vtkCommonCore import vtkCommand
 
 SKIN = (0.91, 0.72, 0.60)
 BONE_COLOURS = {"femur": (0.85, 0.83, 0.74), "patella": (0.93, 0.78, 0.35),
@@ -73,6 +74,9 @@ class Viewport(QWidget):
     """A pyvistaqt interactor showing the current step."""
 
     rendered = Signal(str)     # what was drawn: a step name, or "preview"/"socket"
+    #: The section plane dragged in the view: its level (mm above the distal end), and
+    #: whether the button was released (False while it moves).
+    sectionDragged = Signal(float, bool)
 
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
@@ -436,12 +440,116 @@ class Viewport(QWidget):
     _SECTION_ACTORS = ("section_plane", "section_rim", "section_label-labels")
     _TAPE_ACTORS = ("tape_path", "tape_ends-points", "tape_ends-labels")
 
+    SECTION_EDGE = (0.65, 0.45, 0.0)
+    #: The plane widget's own square (where a press grabs it), faint under the disc.
+    SECTION_GRAB_OPACITY = 0.08
+
     def show_section_plane(self, z_mm: float | None) -> None:
         """A translucent disc across the limb at height ``z_mm`` (mm above the distal end),
-        or none; it stays over redraws of the scene on the steps in the limb frame."""
+        or none; it stays over redraws of the scene on the steps in the limb frame.  With
+        the disc comes a plane widget held normal to the limb's axis: dragging the plane
+        (left button) moves it along the axis and reports ``sectionDragged``."""
         self._hook_overlays()
         self._section_z_mm = None if z_mm is None else float(z_mm)
+        if self._section_z_mm is not None and self._plane_dragging and self._follow_drag():
+            return
         self._draw_overlays(force=True)
+
+    @property
+    def section_widget(self):
+        """The plane widget (a ``vtkImplicitPlaneWidget``) while the section is shown."""
+        return getattr(self, "_plane_widget", None)
+
+    def _follow_drag(self) -> bool:
+        """While the plane is dragged: move the drawn disc and its label to the level
+        without building them again (the widget renders the frame).  False when they are
+        not drawn."""
+        actors = self.plotter.renderer.actors
+        if not all(n in actors for n in ("section_plane", "section_rim")) \
+                or self._section_drawn is None:
+            return False
+        (cx, cy, z0), r = self._section_drawn
+        z = self._section_z_mm
+        for name in ("section_plane", "section_rim"):
+            actors[name].SetPosition(0.0, 0.0, z - z0)
+        self._section_label(cx + r, cy, z)
+        return True
+
+    def _section_label(self, x: float, y: float, z: float) -> None:
+        self.plotter.add_point_labels(np.array([[x, y, z]]), [f"z = {z:.0f} mm"],
+                                      font_size=12, shape_color="white", shape_opacity=0.8,
+                                      show_points=False, always_visible=True,
+                                      name="section_label", pickable=False,
+                                      reset_camera=False, render=False)
+
+    def _place_plane_widget(self, centre, r: float, z: float) -> None:
+        """The plane widget over the disc: made (or made again for another limb), or moved
+        to ``z``."""
+        b = self._limb_poly().bounds
+        bounds = (centre[0] - r, centre[0] + r, centre[1] - r, centre[1] + r,
+                  float(b[4]), float(b[5]))
+        w = self._plane_widget
+        if w is not None and self._plane_bounds == bounds:
+            if not self._plane_dragging:
+                w.SetOrigin(centre[0], centre[1], z)
+            return
+        self._drop_plane_widget()
+        w = self.plotter.add_plane_widget(
+            None, normal="z", origin=(centre[0], centre[1], z), bounds=bounds, factor=1.0,
+            color=self.SECTION_EDGE, assign_to_axis="z", origin_translation=False,
+            outline_translation=False, implicit=True, test_callback=False,
+            interaction_event="always", outline_opacity=0.0)
+        # pyvista shows the plane only while it is dragged: here it is the handle.
+        w.RemoveObservers(vtkCommand.StartInteractionEvent)
+        w.RemoveObservers(vtkCommand.EndInteractionEvent)
+        w.RemoveObservers(vtkCommand.InteractionEvent)
+        w.SetDrawPlane(True)
+        w.ScaleEnabledOff()                  # the right button zooms, as everywhere
+        w.GetPlaneProperty().SetColor(self.SECTION_COLOUR)
+        w.GetPlaneProperty().SetOpacity(self.SECTION_GRAB_OPACITY)
+        w.GetSelectedPlaneProperty().SetColor(self.SECTION_COLOUR)
+        w.GetSelectedPlaneProperty().SetOpacity(0.2)
+        edges = w.GetEdgesProperty()
+        edges.SetColor(self.SECTION_EDGE)
+        edges.SetLineWidth(1.5)
+        # The widget colours its edges by the cut's scalars (red): its own colour instead.
+        props = self.plotter.renderer.GetViewProps()
+        for i in range(props.GetNumberOfItems()):
+            prop = props.GetItemAsObject(i)
+            if prop.IsA("vtkActor") and prop.GetProperty() is edges:
+                prop.GetMapper().ScalarVisibilityOff()
+        w.AddObserver(vtkCommand.StartInteractionEvent,
+                      lambda *_a: self._on_plane_event("start"))
+        w.AddObserver(vtkCommand.InteractionEvent, lambda *_a: self._on_plane_event("move"))
+        w.AddObserver(vtkCommand.EndInteractionEvent,
+                      lambda *_a: self._on_plane_event("end"))
+        self._plane_widget, self._plane_bounds = w, bounds
+
+    def _drop_plane_widget(self) -> bool:
+        w = getattr(self, "_plane_widget", None)
+        if w is None:
+            return False
+        w.Off()
+        w.RemoveAllObservers()
+        widgets = self.plotter.widgets.plane_widgets
+        if w in widgets:
+            widgets.remove(w)
+        self._plane_widget, self._plane_bounds = None, None
+        self._plane_dragging = False
+        return True
+
+    def _on_plane_event(self, kind: str) -> None:
+        w = self._plane_widget
+        if w is None:
+            return
+        if kind in ("start", "end"):
+            # While the plane moves, the anti-aliasing pass (about two thirds of a frame in
+            # software rendering) is left out, as while the shaping tools drag.
+            self._plane_dragging = kind == "start"
+            self.plotter.renderer.SetUseFXAA(not self._plane_dragging)
+        if kind == "start":
+            return
+        self.sectionDragged.emit(float(w.GetOrigin()[2]), kind == "end")
 
     def show_tape(self, path_points: np.ndarray | None) -> None:
         """A tape along ``path_points`` (k, 3) mm, its ends marked A and B (one point: A
@@ -491,6 +599,10 @@ class Viewport(QWidget):
         if not getattr(self, "_overlays_hooked", False):
             self._overlays_hooked = True
             self._section_z_mm = None
+            self._section_drawn = None
+            self._plane_widget = None
+            self._plane_bounds = None
+            self._plane_dragging = False
             self._tape_path = None
             self._pick_callback = None
             self.rendered.connect(lambda _what: self._draw_overlays(force=False))
@@ -508,6 +620,8 @@ class Viewport(QWidget):
         if not here or z is None:
             for name in self._SECTION_ACTORS:
                 changed |= bool(name in actors and p.remove_actor(name, render=False))
+            changed |= self._drop_plane_widget()
+            self._section_drawn = None
         elif force or "section_plane" not in actors:
             b = self._limb_poly().bounds
             c = (0.5 * (b[0] + b[1]), 0.5 * (b[2] + b[3]), z)
@@ -516,12 +630,11 @@ class Viewport(QWidget):
                                c_res=96), color=self.SECTION_COLOUR, opacity=0.35,
                        name="section_plane", pickable=False, reset_camera=False, render=False)
             p.add_mesh(pv.Circle(radius=r, resolution=96).translate(c, inplace=False),
-                       style="wireframe", color=(0.65, 0.45, 0.0), line_width=2,
+                       style="wireframe", color=self.SECTION_EDGE, line_width=2,
                        name="section_rim", pickable=False, reset_camera=False, render=False)
-            p.add_point_labels(np.array([[c[0] + r, c[1], z]]), [f"z = {z:.0f} mm"],
-                               font_size=12, shape_color="white", shape_opacity=0.8,
-                               show_points=False, always_visible=True, name="section_label",
-                               pickable=False, reset_camera=False, render=False)
+            self._section_label(c[0] + r, c[1], z)
+            self._section_drawn = (c, r)
+            self._place_plane_widget(c, r, z)
             changed = True
         if not here or path is None:
             for name in self._TAPE_ACTORS:
@@ -542,5 +655,5 @@ class Viewport(QWidget):
             changed = True
         if self._pick_callback is not None:
             self._only_limb_pickable()
-        if changed:
+        if changed and not self._plane_dragging:      # the widget renders while it moves
             p.render()

@@ -90,232 +90,248 @@
 <context>
     <name>Compare</name>
     <message>
-        <location filename="../comparewindow.py" line="168"/>
+        <location filename="../comparewindow.py" line="172"/>
         <source>Registering the limbs and comparing them</source>
         <translation>دونوں اعضاء کو ایک دوسرے پر بٹھا کر موازنہ کیا جا رہا ہے</translation>
     </message>
     <message>
-        <location filename="../comparewindow.py" line="216"/>
+        <location filename="../comparewindow.py" line="229"/>
         <source>scan file {} does not exist; choose it again</source>
+        <extracomment>Jobs let go (cancelled or replaced) that have not ended yet.</extracomment>
         <translation>اسکین فائل {} موجود نہیں؛ اسے دوبارہ چنیں</translation>
     </message>
     <message>
-        <location filename="../comparewindow.py" line="231"/>
+        <location filename="../comparewindow.py" line="244"/>
         <source>Comparing with {}</source>
         <translation>{} سے موازنہ</translation>
     </message>
     <message>
-        <location filename="../comparewindow.py" line="294"/>
+        <location filename="../comparewindow.py" line="325"/>
         <source>Compare – {}</source>
         <translation>موازنہ – {}</translation>
     </message>
     <message>
-        <location filename="../comparewindow.py" line="318"/>
+        <location filename="../comparewindow.py" line="350"/>
         <source>Compare with:</source>
         <translation>موازنہ کس سے:</translation>
     </message>
     <message>
-        <location filename="../comparewindow.py" line="320"/>
+        <location filename="../comparewindow.py" line="352"/>
         <source>The open case&apos;s other scans</source>
         <translation>کھلے کیس کے دوسرے اسکین</translation>
     </message>
     <message>
-        <location filename="../comparewindow.py" line="324"/>
+        <location filename="../comparewindow.py" line="356"/>
         <source>(no other scan in a case)</source>
         <translation>(کیس میں کوئی اور اسکین نہیں)</translation>
     </message>
     <message>
-        <location filename="../comparewindow.py" line="328"/>
+        <location filename="../comparewindow.py" line="360"/>
         <source>Other file…</source>
         <translation>دوسری فائل…</translation>
     </message>
     <message>
-        <location filename="../comparewindow.py" line="329"/>
+        <location filename="../comparewindow.py" line="361"/>
         <source>Compare with a scan file of the same limb</source>
         <translation>اسی عضو کی کسی اسکین فائل سے موازنہ کریں</translation>
     </message>
     <message>
-        <location filename="../comparewindow.py" line="342"/>
+        <location filename="../comparewindow.py" line="374"/>
         <source>View</source>
         <translation>منظر</translation>
     </message>
     <message>
-        <location filename="../comparewindow.py" line="346"/>
+        <location filename="../comparewindow.py" line="378"/>
         <source>Deviation map</source>
         <translation>فرق کا نقشہ</translation>
     </message>
     <message>
-        <location filename="../comparewindow.py" line="347"/>
+        <location filename="../comparewindow.py" line="379"/>
         <source>The current limb coloured by its distance to the other scan (mm)</source>
         <translation>موجودہ عضو، دوسرے اسکین سے اس کے فاصلے کے مطابق رنگا ہوا (mm)</translation>
     </message>
     <message>
-        <location filename="../comparewindow.py" line="349"/>
+        <location filename="../comparewindow.py" line="381"/>
         <source>Overlay</source>
         <translation>ایک دوسرے پر</translation>
     </message>
     <message>
-        <location filename="../comparewindow.py" line="350"/>
+        <location filename="../comparewindow.py" line="382"/>
         <source>Both limbs, registered: the current one in skin colour, the other translucent blue</source>
         <translation>دونوں اعضاء ایک دوسرے پر بٹھائے ہوئے: موجودہ جلد کے رنگ میں، دوسرا نیم شفاف نیلا</translation>
     </message>
     <message>
-        <location filename="../comparewindow.py" line="359"/>
+        <location filename="../comparewindow.py" line="391"/>
         <source>Colour range:</source>
         <translation>رنگوں کی حد:</translation>
     </message>
     <message>
-        <location filename="../comparewindow.py" line="368"/>
+        <location filename="../comparewindow.py" line="400"/>
         <source>The colour bar runs from minus to plus this value; by default the largest deviation (at most 10 mm)</source>
         <translation>رنگ کی پٹی اس قدر کے منفی سے مثبت تک جاتی ہے؛ طے شدہ طور پر سب سے بڑا فرق (زیادہ سے زیادہ 10 mm)</translation>
     </message>
     <message>
-        <location filename="../comparewindow.py" line="384"/>
+        <location filename="../comparewindow.py" line="416"/>
         <source>Change below the common level</source>
         <translation>مشترکہ سطح سے نیچے تبدیلی</translation>
     </message>
     <message>
-        <location filename="../comparewindow.py" line="388"/>
+        <location filename="../comparewindow.py" line="420"/>
         <source>Common level</source>
         <translation>مشترکہ سطح</translation>
     </message>
     <message>
-        <location filename="../comparewindow.py" line="389"/>
+        <location filename="../comparewindow.py" line="421"/>
         <source>Volume, current</source>
         <translation>حجم، موجودہ</translation>
     </message>
     <message>
-        <location filename="../comparewindow.py" line="390"/>
+        <location filename="../comparewindow.py" line="422"/>
         <source>Volume, other</source>
         <translation>حجم، دوسرا</translation>
     </message>
     <message>
-        <location filename="../comparewindow.py" line="391"/>
+        <location filename="../comparewindow.py" line="423"/>
         <source>Change</source>
         <translation>تبدیلی</translation>
     </message>
     <message>
-        <location filename="../comparewindow.py" line="392"/>
+        <location filename="../comparewindow.py" line="424"/>
         <source>Sock plies</source>
         <translation>جراب کی تہیں</translation>
     </message>
     <message>
-        <location filename="../comparewindow.py" line="393"/>
+        <location filename="../comparewindow.py" line="425"/>
         <source>Deviation</source>
         <translation>فرق</translation>
     </message>
     <message>
-        <location filename="../comparewindow.py" line="394"/>
+        <location filename="../comparewindow.py" line="426"/>
         <source>Range</source>
         <translation>حد</translation>
     </message>
     <message>
-        <location filename="../comparewindow.py" line="395"/>
+        <location filename="../comparewindow.py" line="427"/>
         <source>Registration</source>
         <translation>بٹھانا (رجسٹریشن)</translation>
     </message>
     <message>
-        <location filename="../comparewindow.py" line="410"/>
+        <location filename="../comparewindow.py" line="442"/>
         <source>Circumference by level</source>
         <translation>ہر سطح پر گھیر</translation>
     </message>
     <message>
-        <location filename="../comparewindow.py" line="413"/>
+        <location filename="../comparewindow.py" line="445"/>
         <source>Other (mm)</source>
         <translation>دوسرا (mm)</translation>
     </message>
     <message>
-        <location filename="../comparewindow.py" line="414"/>
+        <location filename="../comparewindow.py" line="446"/>
         <source>Current (mm)</source>
         <translation>موجودہ (mm)</translation>
     </message>
     <message>
-        <location filename="../comparewindow.py" line="415"/>
+        <location filename="../comparewindow.py" line="447"/>
         <source>Change (mm)</source>
         <translation>تبدیلی (mm)</translation>
     </message>
     <message>
-        <location filename="../comparewindow.py" line="416"/>
+        <location filename="../comparewindow.py" line="448"/>
         <source>Change (%)</source>
         <translation>تبدیلی (%)</translation>
     </message>
     <message>
-        <location filename="../comparewindow.py" line="417"/>
+        <location filename="../comparewindow.py" line="449"/>
         <source>Circumference of each limb at heights from its own distal end</source>
         <translation>ہر عضو کا گھیر، اس کے اپنے نچلے سرے سے مختلف اونچائیوں پر</translation>
     </message>
     <message>
-        <location filename="../comparewindow.py" line="455"/>
+        <location filename="../comparewindow.py" line="482"/>
+        <source>Cancel</source>
+        <translation>منسوخ کریں</translation>
+    </message>
+    <message>
+        <location filename="../comparewindow.py" line="484"/>
+        <source>Stop the comparison (Esc)</source>
+        <translation>موازنہ روک دیں (Esc)</translation>
+    </message>
+    <message>
+        <location filename="../comparewindow.py" line="497"/>
         <source> (now comparing with {})</source>
         <translation> (اب {} سے موازنہ ہو رہا ہے)</translation>
     </message>
     <message>
-        <location filename="../comparewindow.py" line="457"/>
+        <location filename="../comparewindow.py" line="499"/>
         <source>{} (failed)</source>
         <translation>{} (ناکام)</translation>
     </message>
     <message>
-        <location filename="../comparewindow.py" line="458"/>
+        <location filename="../comparewindow.py" line="500"/>
         <source>&lt;b&gt;Current&lt;/b&gt;: {}&lt;br&gt;&lt;b&gt;Other&lt;/b&gt;: {}</source>
         <translation>&lt;b&gt;موجودہ&lt;/b&gt;: {}&lt;br&gt;&lt;b&gt;دوسرا&lt;/b&gt;: {}</translation>
     </message>
     <message>
-        <location filename="../comparewindow.py" line="515"/>
+        <location filename="../comparewindow.py" line="557"/>
+        <source>Comparison cancelled; choose a scan to compare again</source>
+        <translation>موازنہ منسوخ ہو گیا؛ دوبارہ موازنے کے لیے اسکین چنیں</translation>
+    </message>
+    <message>
+        <location filename="../comparewindow.py" line="565"/>
         <source>The comparison failed</source>
         <translation>موازنہ ناکام رہا</translation>
     </message>
     <message>
-        <location filename="../comparewindow.py" line="531"/>
+        <location filename="../comparewindow.py" line="581"/>
         <source>Compare – {} with {}</source>
         <translation>موازنہ – {} بمقابلہ {}</translation>
     </message>
     <message>
-        <location filename="../comparewindow.py" line="535"/>
+        <location filename="../comparewindow.py" line="585"/>
         <source>Compared in {} s</source>
         <translation>موازنہ {} s میں مکمل</translation>
     </message>
     <message>
-        <location filename="../comparewindow.py" line="548"/>
+        <location filename="../comparewindow.py" line="598"/>
         <source>z = {} mm from the distal end (the lower of the two scans&apos; tops)</source>
         <translation>نچلے سرے سے z = {} mm (دونوں اسکینوں کے اوپری سروں میں سے نچلا)</translation>
     </message>
     <message>
-        <location filename="../comparewindow.py" line="555"/>
+        <location filename="../comparewindow.py" line="605"/>
         <source>{} (one ply ≈ {} % of the volume)</source>
         <translation>{} (ایک تہہ ≈ حجم کا {} %)</translation>
     </message>
     <message>
-        <location filename="../comparewindow.py" line="557"/>
+        <location filename="../comparewindow.py" line="607"/>
         <source>mean {} mm, median {} mm (+: the current limb is outside the other)</source>
         <translation>اوسط {} mm، وسطانیہ {} mm (+: موجودہ عضو دوسرے سے باہر ہے)</translation>
     </message>
     <message>
-        <location filename="../comparewindow.py" line="560"/>
+        <location filename="../comparewindow.py" line="610"/>
         <source>{} to {} mm; 95 % of the surface within ± {} mm</source>
         <translation>{} سے {} mm تک؛ سطح کا 95 % حصہ ± {} mm کے اندر</translation>
     </message>
     <message>
-        <location filename="../comparewindow.py" line="566"/>
+        <location filename="../comparewindow.py" line="616"/>
         <source>limb frames, then fitted: turned {}°, moved {} mm</source>
         <translation>عضو کے فریم، پھر بٹھایا گیا: {}° گھمایا، {} mm سرکایا</translation>
     </message>
     <message>
-        <location filename="../comparewindow.py" line="569"/>
+        <location filename="../comparewindow.py" line="619"/>
         <source>distal end lifted {} mm</source>
         <translation>نچلا سرا {} mm اٹھایا گیا</translation>
     </message>
     <message>
-        <location filename="../comparewindow.py" line="572"/>
+        <location filename="../comparewindow.py" line="622"/>
         <source>uniform thinning {} mm</source>
         <translation>یکساں پتلا پن {} mm</translation>
     </message>
     <message>
-        <location filename="../comparewindow.py" line="575"/>
+        <location filename="../comparewindow.py" line="625"/>
         <source>residual {} mm (what the pose and a uniform thinning do not explain)</source>
         <translation>باقی فرق {} mm (جس کی وضاحت وضع اور یکساں پتلا پن نہیں کرتے)</translation>
     </message>
     <message>
-        <location filename="../comparewindow.py" line="691"/>
+        <location filename="../comparewindow.py" line="741"/>
         <source>Compare with another scan of the limb</source>
         <translation>عضو کے کسی دوسرے اسکین سے موازنہ کریں</translation>
     </message>
@@ -345,7 +361,7 @@
 <context>
     <name>FileActions</name>
     <message>
-        <location filename="../comparewindow.py" line="692"/>
+        <location filename="../comparewindow.py" line="742"/>
         <location filename="../fileactions.py" line="290"/>
         <source>Scans ({});;All files (*)</source>
         <translation>اسکین ({});;تمام فائلیں (*)</translation>
@@ -592,7 +608,7 @@ Save them before {}?</source>
 <context>
     <name>InsoleWindow</name>
     <message>
-        <location filename="../comparewindow.py" line="133"/>
+        <location filename="../comparewindow.py" line="137"/>
         <location filename="../insole_window.py" line="236"/>
         <source>unexpected error ({}); the details are in the terminal</source>
         <translation>غیر متوقع خرابی ({})؛ تفصیل ٹرمینل میں ہے</translation>
@@ -849,26 +865,26 @@ Save them before {}?</source>
 <context>
     <name>MainWindow</name>
     <message>
-        <location filename="../comparewindow.py" line="73"/>
+        <location filename="../comparewindow.py" line="77"/>
         <location filename="../mainwindow.py" line="221"/>
         <source>Anterior</source>
         <extracomment>Spacing of the circumference table: the measure spacing, in steps of about this. The colour bar&apos;s default range follows the largest deviation, within these bounds (mm).</extracomment>
         <translation>سامنے</translation>
     </message>
     <message>
-        <location filename="../comparewindow.py" line="74"/>
+        <location filename="../comparewindow.py" line="78"/>
         <location filename="../mainwindow.py" line="222"/>
         <source>Posterior</source>
         <translation>پیچھے</translation>
     </message>
     <message>
-        <location filename="../comparewindow.py" line="75"/>
+        <location filename="../comparewindow.py" line="79"/>
         <location filename="../mainwindow.py" line="223"/>
         <source>Right (+X)</source>
         <translation>دایاں (+X)</translation>
     </message>
     <message>
-        <location filename="../comparewindow.py" line="76"/>
+        <location filename="../comparewindow.py" line="80"/>
         <location filename="../mainwindow.py" line="224"/>
         <source>Left (−X)</source>
         <translation>بایاں (−X)</translation>
@@ -1701,270 +1717,290 @@ Phone scan of a residual limb to a 3D-printable socket. MIT licence.</source>
         <translation>صاف کریں</translation>
     </message>
     <message>
-        <location filename="../pages.py" line="494"/>
+        <location filename="../pages.py" line="486"/>
+        <source>Height of each control point of the trim line above the distal end, and above (+) or below (−) the mid-patellar tendon landmark (MPT)</source>
+        <translation>ٹرم لائن کے ہر کنٹرول پوائنٹ کی اونچائی: نچلے سرے سے اوپر، اور وسط پٹیلر ٹینڈن کے نشان (MPT) سے اوپر (+) یا نیچے (−)</translation>
+    </message>
+    <message>
+        <location filename="../pages.py" line="501"/>
         <source>Cavity volume {} % against the limb to the trim line ({} sock plies)</source>
         <translation>ٹرم لائن تک کیویٹی کا حجم عضو کے مقابلے میں {} % ({} جراب کی تہیں)</translation>
     </message>
     <message>
-        <location filename="../pages.py" line="505"/>
+        <location filename="../pages.py" line="521"/>
+        <source>Trim line</source>
+        <translation>ٹرم لائن</translation>
+    </message>
+    <message>
+        <location filename="../pages.py" line="521"/>
+        <source>Above the distal end</source>
+        <translation>نچلے سرے سے اوپر</translation>
+    </message>
+    <message>
+        <location filename="../pages.py" line="522"/>
+        <source>From the MPT</source>
+        <translation>MPT سے</translation>
+    </message>
+    <message>
+        <location filename="../pages.py" line="536"/>
         <source>Confirm {} guessed landmarks</source>
         <translation>{} اندازہ شدہ نشانات کی تصدیق کریں</translation>
     </message>
     <message>
-        <location filename="../pages.py" line="512"/>
+        <location filename="../pages.py" line="543"/>
         <source>Remove the stroke &quot;{}&quot;</source>
         <translation>اسٹروک &quot;{}&quot; ہٹائیں</translation>
     </message>
     <message>
-        <location filename="../pages.py" line="519"/>
+        <location filename="../pages.py" line="550"/>
         <source>Remove all {} strokes and the protected regions</source>
         <translation>تمام {} اسٹروک اور محفوظ علاقے ہٹائیں</translation>
     </message>
     <message>
-        <location filename="../pages.py" line="526"/>
+        <location filename="../pages.py" line="557"/>
         <source>{} protected region(s)</source>
         <translation>{} محفوظ علاقے</translation>
     </message>
     <message>
-        <location filename="../pages.py" line="528"/>
+        <location filename="../pages.py" line="559"/>
         <source>Trim line set by hand at: </source>
         <translation>ہاتھ سے مقرر کی گئی ٹرم لائن: </translation>
     </message>
     <message>
-        <location filename="../pages.py" line="531"/>
+        <location filename="../pages.py" line="562"/>
         <source>No strokes yet.</source>
         <translation>ابھی کوئی اسٹروک نہیں۔</translation>
     </message>
     <message>
-        <location filename="../pages.py" line="543"/>
+        <location filename="../pages.py" line="574"/>
         <source>Limb volume below the trim</source>
         <translation>ٹرم سے نیچے عضو کا حجم</translation>
     </message>
     <message>
-        <location filename="../pages.py" line="545"/>
+        <location filename="../pages.py" line="576"/>
         <source>Cavity volume below the trim</source>
         <translation>ٹرم سے نیچے کیویٹی کا حجم</translation>
     </message>
     <message>
-        <location filename="../pages.py" line="547"/>
+        <location filename="../pages.py" line="578"/>
         <source>Cavity volume smaller than the limb&apos;s by</source>
         <translation>کیویٹی کا حجم عضو کے حجم سے اتنا کم</translation>
     </message>
     <message>
-        <location filename="../pages.py" line="549"/>
+        <location filename="../pages.py" line="580"/>
         <source>Cavity to limb, below the trim</source>
         <translation>کیویٹی سے عضو تک، ٹرم سے نیچے</translation>
     </message>
     <message>
-        <location filename="../pages.py" line="550"/>
+        <location filename="../pages.py" line="581"/>
         <source>{} to {} mm</source>
         <translation>{} سے {} mm</translation>
     </message>
     <message>
-        <location filename="../pages.py" line="557"/>
+        <location filename="../pages.py" line="588"/>
         <source>Red: the cavity is inside the limb&apos;s surface (compressed); blue: it is outside (room). The area reduction above is set at the trim line and tapers to 0 at the distal end, so the volume shrinks by less.</source>
         <translation>سرخ: کیویٹی عضو کی سطح کے اندر ہے (دبی ہوئی)؛ نیلا: یہ باہر ہے (گنجائش)۔ اوپر دی گئی رقبے کی کمی ٹرم لائن پر مقرر ہوتی ہے اور نچلے سرے پر گھٹ کر 0 ہو جاتی ہے، اس لیے حجم اس سے کم گھٹتا ہے۔</translation>
     </message>
     <message>
-        <location filename="../pages.py" line="562"/>
+        <location filename="../pages.py" line="593"/>
         <source> Preview.</source>
         <translation> پیش منظر۔</translation>
     </message>
     <message>
-        <location filename="../pages.py" line="567"/>
+        <location filename="../pages.py" line="598"/>
         <source>The socket fitted to the rectified limb: walls, trim line (anterior height and the lower posterior cut for knee flexion) and the distal 4-hole adapter.</source>
         <translation>تصحیح شدہ عضو پر بٹھایا گیا ساکٹ: دیواریں، ٹرم لائن (سامنے کی اونچائی اور گھٹنا موڑنے کے لیے پیچھے کا نچلا کٹ) اور نیچے کا 4 سوراخ والا اڈاپٹر۔</translation>
     </message>
     <message>
-        <location filename="../pages.py" line="576"/>
+        <location filename="../pages.py" line="607"/>
         <source>Preset</source>
         <translation>پری سیٹ</translation>
     </message>
     <message>
-        <location filename="../pages.py" line="597"/>
+        <location filename="../pages.py" line="628"/>
         <source>See-through socket</source>
         <translation>شفاف ساکٹ</translation>
     </message>
     <message>
-        <location filename="../pages.py" line="609"/>
+        <location filename="../pages.py" line="640"/>
         <source>Walls and trim line</source>
         <translation>دیواریں اور ٹرم لائن</translation>
     </message>
     <message>
-        <location filename="../pages.py" line="610"/>
+        <location filename="../pages.py" line="641"/>
         <source>Ventilation holes</source>
         <translation>ہوا کے سوراخ</translation>
     </message>
     <message>
-        <location filename="../pages.py" line="611"/>
+        <location filename="../pages.py" line="642"/>
         <source>Alignment (socket to the distal interface)</source>
         <translation>الائنمنٹ (ساکٹ سے نچلے جوڑ تک)</translation>
     </message>
     <message>
-        <location filename="../pages.py" line="612"/>
+        <location filename="../pages.py" line="643"/>
         <source>Distal adapter (4-hole)</source>
         <translation>نچلا اڈاپٹر (4 سوراخ)</translation>
     </message>
     <message>
-        <location filename="../pages.py" line="613"/>
+        <location filename="../pages.py" line="644"/>
         <source>Sampling grid</source>
         <translation>نمونہ گیری کا گرڈ</translation>
     </message>
     <message>
-        <location filename="../pages.py" line="620"/>
+        <location filename="../pages.py" line="651"/>
         <source>the anterior trim height is set by hand</source>
         <translation>سامنے کی ٹرم اونچائی ہاتھ سے مقرر کی گئی ہے</translation>
     </message>
     <message>
-        <location filename="../pages.py" line="632"/>
+        <location filename="../pages.py" line="663"/>
         <source>{}: more parameters</source>
         <translation>{}: مزید پیرامیٹر</translation>
     </message>
     <message>
-        <location filename="../pages.py" line="642"/>
-        <location filename="../pages.py" line="648"/>
+        <location filename="../pages.py" line="673"/>
+        <location filename="../pages.py" line="679"/>
         <source> (showing a preview on a coarser grid)</source>
         <translation> (موٹے گرڈ پر پیش منظر دکھایا جا رہا ہے)</translation>
     </message>
     <message>
-        <location filename="../pages.py" line="645"/>
+        <location filename="../pages.py" line="676"/>
         <source>Checks: not run, cancelled{}. Press F5 (Design &gt; Run) to build the socket and check it.</source>
         <translation>جانچ: نہیں چلی، منسوخ{}۔ ساکٹ بنانے اور جانچنے کے لیے F5 (ڈیزائن &gt; چلائیں) دبائیں۔</translation>
     </message>
     <message>
-        <location filename="../pages.py" line="651"/>
+        <location filename="../pages.py" line="682"/>
         <source>Checks: running…{}</source>
         <translation>جانچ: جاری ہے…{}</translation>
     </message>
     <message>
-        <location filename="../pages.py" line="660"/>
+        <location filename="../pages.py" line="691"/>
         <source>Anterior trim at {} mm, lowest (posterior) {} mm</source>
         <translation>سامنے کی ٹرم {} mm پر، سب سے نیچی (پیچھے) {} mm</translation>
     </message>
     <message>
-        <location filename="../pages.py" line="662"/>
+        <location filename="../pages.py" line="693"/>
         <source>; top of the scan {} mm</source>
         <translation>؛ اسکین کا اوپری سرا {} mm</translation>
     </message>
     <message>
-        <location filename="../pages.py" line="664"/>
+        <location filename="../pages.py" line="695"/>
         <source>{} triangles</source>
         <translation>{} مثلث</translation>
     </message>
     <message>
-        <location filename="../pages.py" line="665"/>
+        <location filename="../pages.py" line="696"/>
         <source>, {} ml of material</source>
         <translation>، {} ml مواد</translation>
     </message>
     <message>
-        <location filename="../pages.py" line="672"/>
+        <location filename="../pages.py" line="703"/>
         <source>Print files (binary STL, 3MF), report.json and report.html for the patient&apos;s file, written together into the output folder.</source>
         <translation>پرنٹ فائلیں (binary STL، 3MF)، مریض کی فائل کے لیے report.json اور report.html، سب ایک ساتھ آؤٹ پٹ فولڈر میں لکھی جاتی ہیں۔</translation>
     </message>
     <message>
-        <location filename="../pages.py" line="688"/>
-        <location filename="../pages.py" line="714"/>
+        <location filename="../pages.py" line="719"/>
+        <location filename="../pages.py" line="745"/>
         <source>Output folder</source>
         <translation>آؤٹ پٹ فولڈر</translation>
     </message>
     <message>
-        <location filename="../pages.py" line="693"/>
+        <location filename="../pages.py" line="724"/>
         <source>Choose…</source>
         <translation>چنیں…</translation>
     </message>
     <message>
-        <location filename="../pages.py" line="697"/>
+        <location filename="../pages.py" line="728"/>
         <source>Export</source>
         <translation>برآمد کریں</translation>
     </message>
     <message>
-        <location filename="../pages.py" line="708"/>
+        <location filename="../pages.py" line="739"/>
         <source>Open output folder</source>
         <translation>آؤٹ پٹ فولڈر کھولیں</translation>
     </message>
     <message>
-        <location filename="../pages.py" line="736"/>
+        <location filename="../pages.py" line="767"/>
         <source>Checks not run: cancelled. Press F5 (Design &gt; Run) to build the socket and check it.</source>
         <translation>جانچ نہیں چلی: منسوخ۔ ساکٹ بنانے اور جانچنے کے لیے F5 (ڈیزائن &gt; چلائیں) دبائیں۔</translation>
     </message>
     <message>
-        <location filename="../pages.py" line="738"/>
+        <location filename="../pages.py" line="769"/>
         <source>Checks follow once the socket is built.</source>
         <translation>ساکٹ بننے کے بعد جانچ ہوگی۔</translation>
     </message>
     <message>
-        <location filename="../pages.py" line="747"/>
+        <location filename="../pages.py" line="778"/>
         <source>Checks: {} watertight &amp;nbsp; {} one body &amp;nbsp; {} thinnest wall {} mm &amp;nbsp; {} fits {}</source>
         <translation>جانچ: {} بند (واٹر ٹائٹ) &amp;nbsp; {} ایک ٹکڑا &amp;nbsp; {} سب سے پتلی دیوار {} mm &amp;nbsp; {} {} میں سماتا ہے</translation>
     </message>
     <message>
-        <location filename="../pages.py" line="759"/>
+        <location filename="../pages.py" line="790"/>
         <source>Watertight</source>
         <translation>بند (واٹر ٹائٹ)</translation>
     </message>
     <message>
-        <location filename="../pages.py" line="760"/>
+        <location filename="../pages.py" line="791"/>
         <source>One body</source>
         <translation>ایک ٹکڑا</translation>
     </message>
     <message>
-        <location filename="../pages.py" line="761"/>
+        <location filename="../pages.py" line="792"/>
         <source>{} body</source>
         <translation>{} ٹکڑا</translation>
     </message>
     <message>
-        <location filename="../pages.py" line="761"/>
+        <location filename="../pages.py" line="792"/>
         <source>{} bodies</source>
         <translation>{} ٹکڑے</translation>
     </message>
     <message>
-        <location filename="../pages.py" line="763"/>
+        <location filename="../pages.py" line="794"/>
         <source>Thinnest wall</source>
         <translation>سب سے پتلی دیوار</translation>
     </message>
     <message>
-        <location filename="../pages.py" line="764"/>
+        <location filename="../pages.py" line="795"/>
         <source>{} mm (asked {})</source>
         <translation>{} mm (مطلوب {})</translation>
     </message>
     <message>
-        <location filename="../pages.py" line="766"/>
+        <location filename="../pages.py" line="797"/>
         <source>Fits the printer</source>
         <translation>پرنٹر میں سماتا ہے</translation>
     </message>
     <message>
-        <location filename="../pages.py" line="769"/>
+        <location filename="../pages.py" line="800"/>
         <source>, turned {}°</source>
         <translation>، {}° گھمایا گیا</translation>
     </message>
     <message>
-        <location filename="../pages.py" line="772"/>
+        <location filename="../pages.py" line="803"/>
         <source>Printed</source>
         <translation>پرنٹ کی سمت</translation>
     </message>
     <message>
-        <location filename="../pages.py" line="773"/>
+        <location filename="../pages.py" line="804"/>
         <source>{}, ~{} ml support</source>
         <translation>{}، تقریباً {} ml سہارا (سپورٹ)</translation>
     </message>
     <message>
-        <location filename="../pages.py" line="778"/>
-        <location filename="../pages.py" line="782"/>
+        <location filename="../pages.py" line="809"/>
+        <location filename="../pages.py" line="813"/>
         <source>Sliced (PrusaSlicer)</source>
         <translation>سلائس شدہ (PrusaSlicer)</translation>
     </message>
     <message>
-        <location filename="../pages.py" line="779"/>
+        <location filename="../pages.py" line="810"/>
         <source>{} g of filament, {}</source>
         <translation>{} g فلامنٹ، {}</translation>
     </message>
     <message>
-        <location filename="../pages.py" line="784"/>
+        <location filename="../pages.py" line="815"/>
         <source>not run</source>
         <translation>نہیں چلا</translation>
     </message>
     <message>
-        <location filename="../pages.py" line="792"/>
+        <location filename="../pages.py" line="823"/>
         <source>Written to &lt;b&gt;{}&lt;/b&gt;: {}, report.json, report.html</source>
         <translation>&lt;b&gt;{}&lt;/b&gt; میں لکھا گیا: {}، report.json، report.html</translation>
     </message>
@@ -2241,164 +2277,169 @@ Phone scan of a residual limb to a 3D-printable socket. MIT licence.</source>
 <context>
     <name>SectionTape</name>
     <message>
-        <location filename="../measuretools.py" line="175"/>
+        <location filename="../measuretools.py" line="193"/>
         <source>Section</source>
-        <extracomment>Steps whose view is in the limb frame: the panel works there. What is drawn: name -&gt; list of (k, 2) polylines (for the tests).</extracomment>
+        <extracomment>Steps whose view is in the limb frame: the panel works there. While the section plane is dragged, a section is asked for at most this often (ms). What is drawn: name -&gt; list of (k, 2) polylines (for the tests). How many sections were shown while the plane was being dragged (for the tests).</extracomment>
         <translation>تراش</translation>
     </message>
     <message>
-        <location filename="../measuretools.py" line="177"/>
+        <location filename="../measuretools.py" line="195"/>
         <source>Level above the distal end</source>
         <translation>نچلے سرے سے اوپر سطح</translation>
     </message>
     <message>
-        <location filename="../measuretools.py" line="193"/>
+        <location filename="../measuretools.py" line="203"/>
+        <source>Or drag the plane in the 3D view up and down the limb</source>
+        <translation>یا 3D منظر میں تراش کی سطح کو عضو کے ساتھ اوپر نیچے گھسیٹیں</translation>
+    </message>
+    <message>
+        <location filename="../measuretools.py" line="213"/>
         <source>Go to MPT</source>
         <translation>MPT پر جائیں</translation>
     </message>
     <message>
-        <location filename="../measuretools.py" line="194"/>
+        <location filename="../measuretools.py" line="214"/>
         <source>Put the level at the mid-patellar tendon landmark</source>
         <translation>سطح کو وسط پٹیلر ٹینڈن (MPT) کے نشان پر رکھیں</translation>
     </message>
     <message>
-        <location filename="../measuretools.py" line="202"/>
+        <location filename="../measuretools.py" line="222"/>
         <source>Limb circumference</source>
         <translation>عضو کا گھیر</translation>
     </message>
     <message>
-        <location filename="../measuretools.py" line="203"/>
+        <location filename="../measuretools.py" line="223"/>
         <source>Cavity circumference</source>
         <translation>کیویٹی کا گھیر</translation>
     </message>
     <message>
-        <location filename="../measuretools.py" line="204"/>
+        <location filename="../measuretools.py" line="224"/>
         <source>Outer circumference</source>
         <translation>بیرونی گھیر</translation>
     </message>
     <message>
-        <location filename="../measuretools.py" line="205"/>
+        <location filename="../measuretools.py" line="225"/>
         <source>Wall min / mean / max</source>
         <translation>دیوار کم از کم / اوسط / زیادہ سے زیادہ</translation>
     </message>
     <message>
-        <location filename="../measuretools.py" line="206"/>
+        <location filename="../measuretools.py" line="226"/>
         <source>Cavity area vs limb</source>
         <translation>کیویٹی کا رقبہ بمقابلہ عضو</translation>
     </message>
     <message>
-        <location filename="../measuretools.py" line="207"/>
+        <location filename="../measuretools.py" line="227"/>
         <source>Over 360 points along the cavity contour, to the outer contour, in the horizontal plane (a sloped wall reads a little thicker)</source>
         <translation>کیویٹی کے خاکے پر 360 نقاط سے بیرونی خاکے تک، افقی سطح میں (ڈھلوان دیوار کچھ موٹی پڑھی جاتی ہے)</translation>
     </message>
     <message>
-        <location filename="../measuretools.py" line="210"/>
+        <location filename="../measuretools.py" line="230"/>
         <source>The cavity&apos;s area at this level against the limb&apos;s: negative where the limb is compressed</source>
         <translation>اس سطح پر کیویٹی کا رقبہ عضو کے رقبے کے مقابلے میں: جہاں عضو دبایا گیا ہو وہاں منفی</translation>
     </message>
     <message>
-        <location filename="../measuretools.py" line="216"/>
+        <location filename="../measuretools.py" line="236"/>
         <source>Tape</source>
         <translation>فیتہ</translation>
     </message>
     <message>
-        <location filename="../measuretools.py" line="219"/>
+        <location filename="../measuretools.py" line="239"/>
         <source>Pick two points</source>
         <translation>دو نقاط چنیں</translation>
     </message>
     <message>
-        <location filename="../measuretools.py" line="222"/>
+        <location filename="../measuretools.py" line="242"/>
         <source>The next two left clicks on the limb in the 3D view set A and B (through the socket)</source>
         <translation>3D منظر میں عضو پر اگلے دو بائیں کلک A اور B مقرر کرتے ہیں (ساکٹ کے آر پار)</translation>
     </message>
     <message>
-        <location filename="../measuretools.py" line="226"/>
+        <location filename="../measuretools.py" line="246"/>
         <source>Clear</source>
         <translation>صاف کریں</translation>
     </message>
     <message>
-        <location filename="../measuretools.py" line="232"/>
-        <location filename="../measuretools.py" line="425"/>
+        <location filename="../measuretools.py" line="252"/>
+        <location filename="../measuretools.py" line="477"/>
         <source>Press “Pick two points”, then click A and B on the limb.</source>
         <translation>“دو نقاط چنیں” دبائیں، پھر عضو پر A اور B پر کلک کریں۔</translation>
     </message>
     <message>
-        <location filename="../measuretools.py" line="237"/>
+        <location filename="../measuretools.py" line="257"/>
         <source>Along the surface</source>
         <translation>سطح کے ساتھ ساتھ</translation>
     </message>
     <message>
-        <location filename="../measuretools.py" line="238"/>
+        <location filename="../measuretools.py" line="258"/>
         <source>Straight</source>
         <translation>سیدھا</translation>
     </message>
     <message>
-        <location filename="../measuretools.py" line="297"/>
+        <location filename="../measuretools.py" line="317"/>
         <source>The section and the tape work on the limb in its own frame: on the Align to Export steps, once the limb is aligned.</source>
         <translation>تراش اور فیتہ عضو کے اپنے فریم میں کام کرتے ہیں: سیدھ سے برآمد تک کے مراحل میں، عضو کی سیدھ ہو جانے کے بعد۔</translation>
     </message>
     <message>
-        <location filename="../measuretools.py" line="306"/>
+        <location filename="../measuretools.py" line="326"/>
         <source>No socket yet: the limb&apos;s contour only.</source>
         <translation>ابھی کوئی ساکٹ نہیں: صرف عضو کا خاکہ۔</translation>
     </message>
     <message>
-        <location filename="../measuretools.py" line="323"/>
+        <location filename="../measuretools.py" line="343"/>
         <source>MPT at {} mm</source>
         <translation>MPT {} mm پر</translation>
     </message>
     <message>
-        <location filename="../measuretools.py" line="325"/>
+        <location filename="../measuretools.py" line="345"/>
         <source>MPT: no landmark yet</source>
         <translation>MPT: ابھی کوئی نشان نہیں</translation>
     </message>
     <message>
-        <location filename="../measuretools.py" line="364"/>
+        <location filename="../measuretools.py" line="416"/>
         <source>not reached</source>
         <translation>یہاں تک نہیں پہنچتا</translation>
     </message>
     <message>
-        <location filename="../measuretools.py" line="366"/>
+        <location filename="../measuretools.py" line="418"/>
         <source>open (trim line)</source>
         <translation>کھلا (ٹرم لائن)</translation>
     </message>
     <message>
-        <location filename="../measuretools.py" line="388"/>
+        <location filename="../measuretools.py" line="440"/>
         <source>Click point A on the limb (1 of 2)…</source>
         <translation>عضو پر نقطہ A پر کلک کریں (2 میں سے 1)…</translation>
     </message>
     <message>
-        <location filename="../measuretools.py" line="396"/>
+        <location filename="../measuretools.py" line="448"/>
         <source>Picking stopped.</source>
         <translation>چننا روک دیا گیا۔</translation>
     </message>
     <message>
-        <location filename="../measuretools.py" line="411"/>
+        <location filename="../measuretools.py" line="463"/>
         <source>Click point B on the limb (2 of 2)…</source>
         <translation>عضو پر نقطہ B پر کلک کریں (2 میں سے 2)…</translation>
     </message>
     <message>
-        <location filename="../measuretools.py" line="415"/>
+        <location filename="../measuretools.py" line="467"/>
         <source>Measuring…</source>
         <translation>پیمائش ہو رہی ہے…</translation>
     </message>
     <message>
-        <location filename="../measuretools.py" line="448"/>
+        <location filename="../measuretools.py" line="500"/>
         <source>Tape from A to B.</source>
         <translation>A سے B تک فیتہ۔</translation>
     </message>
     <message>
-        <location filename="../measuretools.py" line="449"/>
+        <location filename="../measuretools.py" line="501"/>
         <source>Tape from A to B (along the mesh&apos;s edges: the surface is not manifold, so a little long).</source>
         <translation>A سے B تک فیتہ (میش کے کناروں کے ساتھ: سطح درست طور پر بند نہیں، اس لیے کچھ لمبا)۔</translation>
     </message>
     <message>
-        <location filename="../measuretools.py" line="510"/>
+        <location filename="../measuretools.py" line="562"/>
         <source>Cannot measure: {}</source>
         <translation>پیمائش نہیں ہو سکتی: {}</translation>
     </message>
     <message>
-        <location filename="../measuretools.py" line="543"/>
+        <location filename="../measuretools.py" line="595"/>
         <source>Section and tape</source>
         <translation>تراش اور فیتہ</translation>
     </message>
@@ -2406,68 +2447,89 @@ Phone scan of a residual limb to a 3D-printable socket. MIT licence.</source>
 <context>
     <name>Shaper</name>
     <message>
-        <location filename="../shaping.py" line="45"/>
+        <location filename="../shaping.py" line="48"/>
         <source>Turn the view</source>
         <translation>منظر گھمائیں</translation>
     </message>
     <message>
-        <location filename="../shaping.py" line="46"/>
+        <location filename="../shaping.py" line="49"/>
         <source>Move landmarks</source>
         <translation>نشانات ہلائیں</translation>
     </message>
     <message>
-        <location filename="../shaping.py" line="47"/>
+        <location filename="../shaping.py" line="50"/>
         <source>Trim line</source>
         <translation>ٹرم لائن</translation>
     </message>
     <message>
-        <location filename="../shaping.py" line="48"/>
+        <location filename="../shaping.py" line="51"/>
         <source>Push in</source>
         <translation>اندر دبائیں</translation>
     </message>
     <message>
-        <location filename="../shaping.py" line="49"/>
+        <location filename="../shaping.py" line="52"/>
         <source>Relieve</source>
         <translation>گنجائش دیں</translation>
     </message>
     <message>
-        <location filename="../shaping.py" line="50"/>
+        <location filename="../shaping.py" line="53"/>
         <source>Smooth</source>
         <translation>ہموار کریں</translation>
     </message>
     <message>
-        <location filename="../shaping.py" line="51"/>
+        <location filename="../shaping.py" line="54"/>
         <source>Protect</source>
         <translation>محفوظ رکھیں</translation>
     </message>
     <message>
-        <location filename="../shaping.py" line="320"/>
+        <location filename="../shaping.py" line="56"/>
+        <source>Anterior brim</source>
+        <extracomment>The trim line&apos;s control points by name (translated where shown, context &quot;Shaper&quot;).</extracomment>
+        <translation>سامنے کا کنارہ</translation>
+    </message>
+    <message>
+        <location filename="../shaping.py" line="57"/>
+        <source>Medial wing</source>
+        <translation>اندرونی بازو</translation>
+    </message>
+    <message>
+        <location filename="../shaping.py" line="58"/>
+        <source>Lateral wing</source>
+        <translation>بیرونی بازو</translation>
+    </message>
+    <message>
+        <location filename="../shaping.py" line="59"/>
+        <source>Posterior cut</source>
+        <translation>پیچھے کا کٹ</translation>
+    </message>
+    <message>
+        <location filename="../shaping.py" line="361"/>
         <source>Confirm the {} landmark</source>
-        <extracomment>A press within this many pixels of a marker grabs it.</extracomment>
+        <extracomment>The distal end&apos;s height in the limb frame (its origin: docs/architecture.md). A press within this many pixels of a marker grabs it. A trim point&apos;s height label stands this far out from the limb (mm). The landmark the trim points&apos; heights are also given against.</extracomment>
         <translation>نشان {} کی تصدیق کریں</translation>
     </message>
     <message>
-        <location filename="../shaping.py" line="324"/>
+        <location filename="../shaping.py" line="365"/>
         <source>Move the {} landmark {} mm</source>
         <translation>نشان {} کو {} mm ہلائیں</translation>
     </message>
     <message>
-        <location filename="../shaping.py" line="330"/>
+        <location filename="../shaping.py" line="371"/>
         <source>Move the {} of the trim line up {} mm</source>
         <translation>ٹرم لائن کا {} {} mm اوپر کریں</translation>
     </message>
     <message>
-        <location filename="../shaping.py" line="331"/>
+        <location filename="../shaping.py" line="372"/>
         <source>Move the {} of the trim line down {} mm</source>
         <translation>ٹرم لائن کا {} {} mm نیچے کریں</translation>
     </message>
     <message>
-        <location filename="../shaping.py" line="335"/>
+        <location filename="../shaping.py" line="376"/>
         <source>Protect a region {} mm across</source>
         <translation>{} mm چوڑا علاقہ محفوظ رکھیں</translation>
     </message>
     <message>
-        <location filename="../shaping.py" line="341"/>
+        <location filename="../shaping.py" line="382"/>
         <source> ({} dabs)</source>
         <translation> ({} ضربیں)</translation>
     </message>
@@ -2521,33 +2583,33 @@ Phone scan of a residual limb to a 3D-printable socket. MIT licence.</source>
 <context>
     <name>Viewport</name>
     <message>
-        <location filename="../viewport.py" line="39"/>
+        <location filename="../viewport.py" line="40"/>
         <source>Anterior</source>
         <extracomment>The caption&apos;s last line when a preview is shown and the full build was cancelled. Standard views: direction from the focal point to the camera, and the view-up vector. Design frame: +Z proximal, +Y anterior, +X the patient&apos;s right. The standard views&apos; names (in English in the 3D view, whose text cannot lay out Urdu; translated in widgets, context &quot;Viewport&quot;).</extracomment>
         <translation>سامنے</translation>
     </message>
     <message>
-        <location filename="../viewport.py" line="40"/>
+        <location filename="../viewport.py" line="41"/>
         <source>Posterior</source>
         <translation>پیچھے</translation>
     </message>
     <message>
-        <location filename="../viewport.py" line="41"/>
+        <location filename="../viewport.py" line="42"/>
         <source>Patient&apos;s right (+X)</source>
         <translation>مریض کی دائیں طرف (+X)</translation>
     </message>
     <message>
-        <location filename="../viewport.py" line="42"/>
+        <location filename="../viewport.py" line="43"/>
         <source>Patient&apos;s left (-X)</source>
         <translation>مریض کی بائیں طرف (-X)</translation>
     </message>
     <message>
-        <location filename="../viewport.py" line="43"/>
+        <location filename="../viewport.py" line="44"/>
         <source>Distal (from below)</source>
         <translation>نیچے سے</translation>
     </message>
     <message>
-        <location filename="../viewport.py" line="44"/>
+        <location filename="../viewport.py" line="45"/>
         <source>Three-quarter</source>
         <translation>ترچھا منظر</translation>
     </message>

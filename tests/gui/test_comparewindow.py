@@ -19,7 +19,8 @@ import pytest
 if not os.environ.get("DISPLAY"):
     pytest.skip("the GUI tests need a display: run them under xvfb-run", allow_module_level=True)
 
-from PySide6.QtCore import QTimer  # noqa: E402
+from PySide6.QtCore import Qt, QTimer  # noqa: E402
+from PySide6.QtTest import QTest  # noqa: E402
 from PySide6.QtWidgets import QFileDialog  # noqa: E402
 
 from .conftest import spin, wait_until  # noqa: E402
@@ -234,3 +235,56 @@ def test_a_case_offers_its_other_scans(main, copies, tmp_path, monkeypatch):
     pct = number(win.figures["volume_change"].text(), r"\(([+-]\d+\.\d+) %\)")
     assert pct == pytest.approx(VOLUME_PERCENT, abs=0.5)
     assert "S01" in win.header.text() and "S02" in win.header.text()
+
+
+def test_cleaning_a_raw_scan_leaves_the_window_free_and_cancel_stops_it(main):
+    """The sample's raw phone scan as the other scan: it is read and cleaned in the worker
+    while a 20 ms timer keeps ticking in the window; Cancel frees the window at once and the
+    job stops at the end of the stage it is in, its result dropped."""
+    from prosthetics.design.session import Cancelled
+    from prosthetics_gui.messages import stage_text
+
+    win = main.compare_window
+    m = win.model
+    wait_until(m.settled, TIMEOUT, "earlier comparisons to end")
+    before = m.result
+    ticks: list[tuple[float, str]] = []
+    timer = QTimer()
+    timer.setInterval(20)
+    timer.timeout.connect(lambda: ticks.append((time.monotonic(), win.status.text())))
+    timer.start()
+    try:
+        win.compare_file(SAMPLE)
+        assert m.busy and win.cancel_button.isVisible() and win.progress_bar.isVisible()
+        assert win.progress_bar.maximum() == 0                      # a busy bar
+        job = m._job
+        ended: list = []
+        job.signals.failed.connect(lambda _j, exc, _tb: ended.append(exc))
+        job.signals.finished.connect(lambda _j, res: ended.append(res))
+        cleaning = stage_text("clean")
+        wait_until(lambda: cleaning in win.status.text(), TIMEOUT, "the cleaning to start")
+        t_clean = time.monotonic()
+        spin(1.0)                                                    # a second of cleaning
+        assert not ended, "the sample's cleaning took under a second: nothing to cancel"
+        t0 = time.monotonic()
+        QTest.mouseClick(win.cancel_button, Qt.MouseButton.LeftButton)
+        freed = time.monotonic() - t0
+        assert not m.busy and freed < 0.2
+        assert not win.cancel_button.isVisible() and not win.progress_bar.isVisible()
+        assert "cancelled" in win.status.text() and "\n" not in win.status.text()
+        assert not win.error_label.isVisible()
+        wait_until(m.settled, TIMEOUT, "the cancelled job to stop")
+    finally:
+        timer.stop()
+    # The window ticked all along: no gap in the cleaning over half a second.
+    during = [t for t, text in ticks if t >= t_clean and t <= t0]
+    gaps = np.diff(during)
+    assert len(during) > 20 and gaps.max() < 0.5, f"the window froze for {gaps.max():.2f} s"
+    # The job ended with Cancelled (before aligning), and nothing of it was shown.
+    assert len(ended) == 1 and isinstance(ended[0], Cancelled), ended
+    assert "align" in str(ended[0])
+    assert m.result is before and m.error is None and not win.error_label.isVisible()
+    assert "cancelled" in win.status.text()
+    # The window compares again afterwards.
+    win.compare_file(SAMPLE.with_name("missing.ply"))
+    assert "does not exist" in win.error_label.text()

@@ -196,3 +196,101 @@ def test_hiding_the_panel_takes_its_drawing_away(window):
     panel_action(window).trigger()
     spin(0.1)
     assert dock.isVisible() and "section_plane" in window.viewport.plotter.renderer.actors
+
+
+def test_dragging_the_plane_moves_the_section(window):
+    """The plane in the view, dragged up the limb: the section follows while it moves (fewer
+    sections than moves), and on release shows the core's section at the level reached."""
+    import re
+
+    from prosthetics.sockets.sections import socket_section
+    from prosthetics_gui.measuretools import timed_plane_drag
+
+    m, vp = window.model, window.viewport
+    panel_action(window).trigger()
+    panel = window.section_tape.panel
+    window.select_step("template")
+    window.set_view("three_quarter")
+    panel.set_level(90.0)
+    wait_until(settled(panel, 90.0), 30, "the section at 90 mm")
+    spin(0.1)
+    w = vp.section_widget
+    assert w is not None and w.GetEnabled()
+    assert w.GetNormal() == pytest.approx((0.0, 0.0, 1.0))
+    ox, oy, oz = w.GetOrigin()
+    assert oz == pytest.approx(90.0)
+    # A point of the plane's square beside the limb, pushed up in 24 moves of 2.5 mm.
+    b = vp._limb_poly().bounds
+    x = ox + 0.5 * (b[1] - b[0]) + 12.0
+    shown, requested = [], []
+    panel.sectionShown.connect(shown.append)
+    real = panel._request_section
+
+    def counting():
+        requested.append(panel.level_mm)
+        real()
+
+    panel._request_section = counting
+    try:
+        moves = timed_plane_drag(vp, (x, oy, 90.0), [(x, oy, 90.0 + 2.5 * k)
+                                                      for k in range(1, 25)], pause_s=0.01)
+    finally:
+        panel._request_section = real
+        panel.sectionShown.disconnect(shown.append)
+    level = panel.level_mm
+    assert level == pytest.approx(round(w.GetOrigin()[2], 1))
+    assert level > 120.0, f"the plane moved only to {level} mm"
+    assert (w.GetOrigin()[0], w.GetOrigin()[1]) == pytest.approx((ox, oy))   # along z only
+    # While it moved the figures followed, at whole millimetres; then the release's level.
+    assert panel.drag_sections >= 1 and len(requested) >= 3
+    assert all(float(z).is_integer() for z in requested[:-1]) and requested[-1] == level
+    assert len(moves) == 24 and max(moves) < 2000.0, f"a move took {max(moves):.0f} ms"
+    wait_until(settled(panel, level), 30, "the section at the release")
+    core = socket_section(m.aligned.mesh, m.socket, level)
+    for key, c in (("limb", core.limb), ("cavity", core.cavity), ("outer", core.outer)):
+        shown_mm = float(re.match(r"([\d.]+) mm", panel.figures[key].text()).group(1))
+        assert shown_mm == pytest.approx(c.circumference_mm, abs=0.5), key
+    assert panel.section.limb.circumference_mm == pytest.approx(core.limb.circumference_mm,
+                                                                abs=0.5)
+    assert panel.spin.value() == pytest.approx(level) and panel.slider.value() == round(level)
+    actors = vp.plotter.renderer.actors
+    disc = actors["section_plane"]
+    assert disc.GetMapper().GetInput().GetBounds()[4] + disc.GetPosition()[2] == \
+        pytest.approx(level, abs=1e-3)
+    shots = os.environ.get("PROSTHETICS_TEST_SHOTS")
+    if shots:
+        from pathlib import Path
+
+        spin(0.3)
+        window.grab().save(str(Path(shots) / "gui_section_plane.png"))
+
+
+def test_a_fast_drag_asks_for_few_sections(window):
+    """Plane moves coming faster than DRAG_UPDATE_MS (no event processed between them): one
+    section for the burst, at its newest level, while it moves; one on release."""
+    from prosthetics_gui.measuretools import DRAG_UPDATE_MS
+
+    panel = window.section_tape.panel
+    vp = window.viewport
+    panel.set_level(100.0)
+    wait_until(settled(panel, 100.0), 30, "the section at 100 mm")
+    requested = []
+    real = panel._request_section
+
+    def counting():
+        requested.append(panel.level_mm)
+        real()
+
+    panel._request_section = counting
+    try:
+        for k in range(1, 31):                     # 30 moves of 1 mm, one after the other
+            vp.sectionDragged.emit(100.0 + k + 0.3, False)
+        assert requested == [] and panel.level_mm == 130.0       # the plane, at once
+        spin(3 * DRAG_UPDATE_MS / 1000.0)
+        assert requested == [130.0]                # the newest level, once
+        vp.sectionDragged.emit(131.26, True)
+        assert requested == [130.0, 131.3]
+    finally:
+        panel._request_section = real
+    wait_until(settled(panel, 131.3), 30, "the section at the release")
+    assert panel.spin.value() == pytest.approx(131.3)

@@ -161,3 +161,87 @@ def test_saved_rectification_replays_through_the_command_line(window, tmp_path):
     ours = m.session.design().report["socket"]["inner_circumferences"]
     assert [c["mm"] for c in rep["socket"]["inner_circumferences"]] == pytest.approx(
         [c["mm"] for c in ours], abs=0.02)
+
+
+def _label_texts(actor) -> list[str]:
+    """The texts of a point-labels actor of the view (as VTK draws them)."""
+    hierarchy = actor.GetMapper().GetInputAlgorithm()
+    source = hierarchy.GetInputAlgorithm()              # the visible points, when filtered
+    data = source.GetInputDataObject(0, 0) if source.IsA("vtkSelectVisiblePoints") \
+        else hierarchy.GetInputDataObject(0, 0)
+    arr = data.GetPointData().GetAbstractArray(hierarchy.GetLabelArrayName() or "labels")
+    return [arr.GetValue(i) for i in range(arr.GetNumberOfValues())]
+
+
+def _row(name: str, distal_mm: float, mpt_mm: float) -> str:
+    """A trim point's row in the page's table, as the page writes it (in English)."""
+    from prosthetics_gui.shaping import TRIM_POINT_WORDS
+
+    return (f"<tr><td>{TRIM_POINT_WORDS[name]}</td>"
+            f"<td align=right>{distal_mm:.1f}\u00a0mm</td>"
+            f"<td align=right>{mpt_mm:+.1f}\u00a0mm</td></tr>")
+
+
+def test_trim_point_heights_follow_the_drag(window):
+    """Each trim point is labelled in the view and listed on the page with its height above
+    the distal end and against the MPT, both following the point while it is dragged."""
+    from prosthetics_gui.shaping import timed_drag
+
+    m, sh = window.model, window.shaper
+    page = window.pages["rectify"]
+    wait_until(m.is_current, 120, "the design")
+    distal = float(np.asarray(m.aligned.mesh.vertices)[:, 2].min())
+    mpt = float(sh.landmark_points()["mid_patellar_tendon"][2])
+    # As drawn: four labels, and four rows on the page, from the points' own heights.
+    tp = sh.trim_points()
+    texts = _label_texts(window.viewport.plotter.renderer.actors["trim_heights-labels"])
+    assert len(texts) == len(tp) == 4
+    for text, (name, p) in zip(texts, tp.items()):
+        assert text == f"{p[2] - distal:.0f} mm, MPT {p[2] - mpt:+.0f} mm", name
+    rows = page.trim_heights.text()
+    assert "Above the distal end" in rows and "From the MPT" in rows
+    for name, p in tp.items():
+        assert _row(name, p[2] - distal, p[2] - mpt) in rows, name
+
+    # Dragged 12 mm up in steps: every frame drawn shows the height where the point is.
+    a = tp["anterior"]
+    path = _on_limb(sh, [a + [0.0, 0.0, 1.5 * k] for k in range(1, 9)])
+    frames: list = []
+
+    def seen(what):
+        if what == "trim" and sh._drag is not None:
+            actor = window.viewport.plotter.renderer.actors["trim_heights-labels"]
+            frames.append((float(sh._drag["at"][2]), _label_texts(actor)[0],
+                           page.trim_heights.text()))
+
+    sh.frameDrawn.connect(seen)
+    try:
+        timed_drag(sh, a, path, "trim")
+    finally:
+        sh.frameDrawn.disconnect(seen)
+        sh.set_tool("view")
+    assert len(frames) == len(path) + 1                  # the press, then each move
+    assert frames[-1][0] - frames[0][0] > 8.0             # it moved, and the text with it
+    assert len({f[1] for f in frames}) >= 4
+    for z, label, rows in frames:
+        assert label == f"{z - distal:.0f} mm, MPT {z - mpt:+.0f} mm"
+        assert _row("anterior", z - distal, z - mpt) in rows
+    wait_until(m.is_current, 120, "the socket with the moved trim point")
+    z_end = frames[-1][0]
+    assert m.hand.trim_points["anterior"][2] == pytest.approx(z_end)
+    # After the rebuild the label still reads the hand-set height.
+    texts = _label_texts(window.viewport.plotter.renderer.actors["trim_heights-labels"])
+    assert texts[list(tp).index("anterior")] == f"{z_end - distal:.0f} mm, MPT {z_end - mpt:+.0f} mm"
+    shots = os.environ.get("PROSTHETICS_TEST_SHOTS")
+    if shots:
+        window.set_view("anterior")
+        page_scroll = page.parentWidget()
+        while page_scroll is not None and not hasattr(page_scroll, "ensureWidgetVisible"):
+            page_scroll = page_scroll.parentWidget()
+        if page_scroll is not None:
+            page_scroll.ensureWidgetVisible(page.trim_heights)
+        spin(0.3)
+        window.grab().save(str(Path(shots) / "gui_trim_heights.png"))
+    m.undo_stack.undo()
+    wait_until(m.is_current, 120, "the undone trim point")
+    assert "anterior" not in m.hand.trim_points
