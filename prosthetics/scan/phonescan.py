@@ -150,19 +150,8 @@ def make_phone_scan(truth: trimesh.Trimesh, *, seed: int, n_points: int = 150_00
         colors.append(np.clip(np.array([118, 116, 120]) + rng.normal(0, 12, (n_floor, 3)), 0, 255))
 
     if hand:
-        ang = rng.uniform(0, 2 * np.pi)
-        outward = np.array([np.cos(ang), np.sin(ang), 0.0])
-        hz = zlo + rng.uniform(0.55, 0.75) * (zhi - zlo)
-        near = np.abs(truth.vertices[:, 2] - hz) < 40
-        reach = (truth.vertices[near] - truth.vertices.mean(axis=0)) @ outward
-        centre = truth.vertices.mean(axis=0) * np.array([1, 1, 0]) + np.array([0, 0, hz])
-        centre = centre + outward * (reach.max() + rng.uniform(20.0, 30.0))
-        hp = _hand_points(centre, outward, np.array([0.0, 0.0, 1.0]), n_hand, rng)
-        # Keep a clear gap to the limb: the hand steadies the limb near it, not on it.
-        gap = rng.uniform(15.0, 25.0)
-        near_d = cKDTree(truth.vertices).query(hp)[0].min()
-        if near_d < gap:
-            hp = hp + outward * (gap - near_d + 2.0)
+        # The hand steadies the limb near it, not on it.
+        hp = _spaced_hand(truth, rng, n_hand)
         parts.append(hp)
         labels.append(np.full(len(hp), 2, np.int8))
         colors.append(np.clip(np.array([214, 170, 140]) + rng.normal(0, 10, (len(hp), 3)), 0, 255))
