@@ -394,6 +394,7 @@ class MainWindow(FileActions, QMainWindow):
         self.shaper = Shaper(self.viewport, m, self)
         self.viewport.shaper = self.shaper
         self.pages["rectify"].attach_shaper(self.shaper)
+        self.pages["clean"].attach_viewport(self.viewport)
         self.view_holder.layout().replaceWidget(self.view_placeholder, self.viewport)
         self.view_placeholder.deleteLater()
         for a in (self.act_save, self.act_save_as, self.act_export, self.act_run,

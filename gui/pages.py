@@ -284,10 +284,78 @@ class CleanPage(Page):
         # Every row shows: the page scrolls, not a small box inside it.
         self.table.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.table.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        # The cut from the thigh (shown only when the scan has one, or one is set).
+        self.cut_box = box = QGroupBox(translate("Pages", "Proximal cut"))
+        row = QHBoxLayout(box)
+        row.setContentsMargins(8, 2, 8, 2)
+        self.cut_text = _label()
+        self.cut_text.setObjectName("proximal_cut_text")
+        row.addWidget(self.cut_text, 1)
+        self.cut_auto = QPushButton(translate("Pages", "Find automatically"))
+        self.cut_auto.setObjectName("proximal_cut_auto")
+        self.cut_auto.setToolTip(translate("Pages", "Let the cleaning find where to cut the "
+                                                    "limb from the thigh again (Proximal cut "
+                                                    "0 mm)"))
+        self.cut_auto.clicked.connect(lambda: self.set_proximal_cut(0.0))
+        row.addWidget(self.cut_auto, 0, Qt.AlignmentFlag.AlignVCenter)
+        self.lay.addWidget(box)
         self.lay.addWidget(_label(translate("Pages", "What each step kept and removed (hover a "
                                                      "row for details):")))
         self.lay.addWidget(self.table)
         self._fit_table()
+        self._show_cut()
+
+    def attach_viewport(self, viewport) -> None:
+        """The proximal cut dragged in the 3D view sets the Proximal cut parameter."""
+        viewport.cutDragged.connect(self.on_cut_dragged)
+
+    def on_cut_dragged(self, height_mm: float, released: bool) -> None:
+        """The cut's plane in the view moved to ``height_mm`` (mm from the distal end along
+        the limb's axis): the page follows while it moves; on release the parameter is set
+        to the whole millimetre and the design is cleaned again from there."""
+        if released:
+            self.set_proximal_cut(float(round(height_mm)))
+        else:
+            self.cut_text.setText(translate("Pages", "Moving the proximal cut to {} mm from "
+                                                     "the distal end; let go to clean the "
+                                                     "scan again there.")
+                                  .format(f"{height_mm:.0f}"))
+
+    def set_proximal_cut(self, height_mm: float) -> bool:
+        """Set the cleaning's proximal cut (mm from the distal end; 0: found automatically)
+        through the model's edits (undoable); the design is updated from the cleaning."""
+        if not self.model.groups:
+            return False
+        ok = self.model.edit({"proximal_cut_mm": float(height_mm)})
+        self._show_cut()
+        return ok
+
+    def _show_cut(self) -> None:
+        m = self.model
+        try:
+            value = float(m.value("proximal_cut_mm")) if m.groups else 0.0
+        except KeyError:
+            value = 0.0
+        self.cut_auto.setEnabled(value > 0)
+        c = m.cleaned
+        cut = getattr(c, "proximal_cut", None) if c is not None else None
+        self.cut_box.setVisible(value > 0 or cut is not None)
+        if c is None:
+            text = translate("Pages", "Set to {} mm; the cleaning follows.").format(
+                f"{value:.0f}") if value > 0 else ""
+        elif cut is None:
+            text = translate("Pages", "None: the scan shows no knee or thigh above the limb.")
+        else:
+            h = f"{float(cut['height_mm']):.0f}"
+            if cut.get("rule") == "set":
+                text = translate("Pages", "{} mm from the distal end, set by hand. Drag the "
+                                          "blue disc in the view to move it.").format(h)
+            else:
+                text = translate("Pages", "{} mm from the distal end, found automatically. "
+                                          "Drag the blue disc in the view to move it.").format(h)
+            if value > 0 and abs(value - float(cut["height_mm"])) > 0.5:
+                text += " " + translate("Pages", "Moving to {} mm…").format(f"{value:.0f}")
+        self.cut_text.setText(text)
 
     def _fit_table(self) -> None:
         t = self.table
@@ -295,7 +363,13 @@ class CleanPage(Page):
         h += sum(t.rowHeight(i) for i in range(t.rowCount()))
         t.setFixedHeight(h)
 
+    def sync_values(self, names=None) -> None:
+        super().sync_values(names)
+        if hasattr(self, "cut_text"):
+            self._show_cut()
+
     def refresh(self, stage=None) -> None:
+        self._show_cut()
         c = self.model.cleaned
         steps = c.steps if c is not None else []
         self.table.setRowCount(len(steps))

@@ -70,6 +70,104 @@ def rings_poly(levels) -> pv.PolyData:
     return poly
 
 
+class DragPlane:
+    """A plane widget (``vtkImplicitPlaneWidget``) over a disc drawn in the view, held at
+    its normal: a press on it (left button) moves it along that normal only.  While it
+    moves and where it is let go, ``on_drag(origin, released)`` is called with its origin
+    ((3,) mm).  The section plane and the cleaning's proximal cut are each one of these."""
+
+    #: The widget's own square (where a press grabs it), faint under the disc.
+    GRAB_OPACITY = 0.08
+
+    def __init__(self, viewport: Viewport, colour, edge, on_drag, axis: str | None = None):
+        self.viewport = viewport
+        self.colour, self.edge, self.on_drag, self.axis = colour, edge, on_drag, axis
+        self.widget = None
+        self.bounds = None
+        self.normal = None
+        self.dragging = False
+
+    def place(self, origin, normal, bounds) -> None:
+        """Make the widget (or make it again for another box or normal), or move it to
+        ``origin``."""
+        normal = tuple(float(v) for v in normal)
+        bounds = tuple(float(v) for v in bounds)
+        w = self.widget
+        if w is not None and self.bounds == bounds and self.normal == normal:
+            if not self.dragging:
+                w.SetOrigin(*[float(v) for v in origin])
+            return
+        self.drop()
+        plotter = self.viewport.plotter
+        w = plotter.add_plane_widget(
+            None, normal=self.axis or normal, origin=tuple(float(v) for v in origin),
+            bounds=bounds, factor=1.0, color=self.edge, assign_to_axis=self.axis,
+            origin_translation=False, outline_translation=False, implicit=True,
+            test_callback=False, interaction_event="always", outline_opacity=0.0,
+            normal_rotation=self.axis is not None)
+        # pyvista shows the plane only while it is dragged: here it is the handle.
+        w.RemoveObservers(vtkCommand.StartInteractionEvent)
+        w.RemoveObservers(vtkCommand.EndInteractionEvent)
+        w.RemoveObservers(vtkCommand.InteractionEvent)
+        if self.axis is None:
+            w.SetNormal(*normal)
+        w.SetDrawPlane(True)
+        w.ScaleEnabledOff()                  # the right button zooms, as everywhere
+        w.GetPlaneProperty().SetColor(self.colour)
+        w.GetPlaneProperty().SetOpacity(self.GRAB_OPACITY)
+        w.GetSelectedPlaneProperty().SetColor(self.colour)
+        w.GetSelectedPlaneProperty().SetOpacity(0.2)
+        edges = w.GetEdgesProperty()
+        edges.SetColor(self.edge)
+        edges.SetLineWidth(1.5)
+        # The widget colours its edges by the cut's scalars (red): its own colour instead.
+        # A normal not along an axis is held by hiding the arrow that would turn it.
+        props = plotter.renderer.GetViewProps()
+        for i in range(props.GetNumberOfItems()):
+            prop = props.GetItemAsObject(i)
+            if not prop.IsA("vtkActor"):
+                continue
+            if prop.GetProperty() is edges:
+                prop.GetMapper().ScalarVisibilityOff()
+            elif self.axis is None and prop.GetProperty() is w.GetNormalProperty():
+                prop.PickableOff()
+                prop.VisibilityOff()
+        w.AddObserver(vtkCommand.StartInteractionEvent, lambda *_a: self._on_event("start"))
+        w.AddObserver(vtkCommand.InteractionEvent, lambda *_a: self._on_event("move"))
+        w.AddObserver(vtkCommand.EndInteractionEvent, lambda *_a: self._on_event("end"))
+        self.widget, self.bounds, self.normal = w, bounds, normal
+
+    def drop(self) -> bool:
+        w = self.widget
+        if w is None:
+            return False
+        w.Off()
+        w.RemoveAllObservers()
+        widgets = self.viewport.plotter.widgets.plane_widgets
+        if w in widgets:
+            widgets.remove(w)
+        self.widget, self.bounds, self.normal = None, None, None
+        if self.dragging:
+            self.dragging = False
+            self.viewport.plotter.renderer.SetUseFXAA(True)
+        return True
+
+    def _on_event(self, kind: str) -> None:
+        w = self.widget
+        if w is None:
+            return
+        if kind in ("start", "end"):
+            # While the plane moves, the anti-aliasing pass (about two thirds of a frame in
+            # software rendering) is left out, as while the shaping tools drag.
+            self.dragging = kind == "start"
+            self.viewport.plotter.renderer.SetUseFXAA(not self.dragging)
+        if kind == "start":
+            return
+        if self.axis is None and np.abs(np.subtract(w.GetNormal(), self.normal)).max() > 1e-6:
+            w.SetNormal(*self.normal)        # moved along its normal only
+        self.on_drag(np.asarray(w.GetOrigin(), dtype=float), kind == "end")
+
+
 class Viewport(QWidget):
     """A pyvistaqt interactor showing the current step."""
 
@@ -77,6 +175,9 @@ class Viewport(QWidget):
     #: The section plane dragged in the view: its level (mm above the distal end), and
     #: whether the button was released (False while it moves).
     sectionDragged = Signal(float, bool)
+    #: The cleaning's proximal cut dragged in the Clean view: its height (mm from the
+    #: distal end along the limb's axis), and whether the button was released.
+    cutDragged = Signal(float, bool)
 
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
@@ -104,6 +205,16 @@ class Viewport(QWidget):
         self._cache: dict = {}
         #: The shaping tools (:class:`.shaping.Shaper`), drawn over the Rectify scene.
         self.shaper = None
+        self._section_drag = DragPlane(self, self.SECTION_COLOUR, self.SECTION_EDGE,
+                                       lambda o, released: self.sectionDragged.emit(
+                                           float(o[2]), released), axis="z")
+        self._cut_drag = DragPlane(self, self.CUT_COLOUR, self.CUT_EDGE, self._on_cut_moved)
+        #: The proximal cut drawn in the Clean view (design frame): ``centre`` (3,),
+        #: ``normal`` (3,), ``height_mm`` as the cleaning found or was set it, ``radius``,
+        #: ``rule``; None when none is drawn.
+        self.cut_shown: dict | None = None
+        #: The height the drawn cut stands at now (moves while it is dragged).
+        self.cut_height_mm: float | None = None
 
     # -- data ------------------------------------------------------------------------
     def _poly_of(self, key_obj, make):
@@ -146,11 +257,15 @@ class Viewport(QWidget):
         for title in list(p.scalar_bars.keys()):
             p.remove_scalar_bar(title, render=False)
         frame, lines = "design", []
+        self.cut_shown = None
         if m is None or m.session is None:
             lines.append("No scan open: File > Open scan, or drop a scan file here")
         else:
             build = getattr(self, f"_scene_{self.step}")
             frame, lines = build(m)
+        if self.cut_shown is None:
+            self._cut_drag.drop()
+            self.cut_height_mm = None
         self.caption_lines = list(lines)
         p.add_text("\n".join(lines), position="upper_left", font_size=10, color=TEXT,
                    name="caption", render=False)
@@ -231,9 +346,122 @@ class Viewport(QWidget):
             shape_opacity=0.8, show_points=False, name="labels", always_visible=True, render=False)
         n_removed = int(raw.removed.sum()) if raw.removed is not None else 0
         tri = len(m.aligned.mesh.faces)
-        return "clean", [f"Left: the scan as read, {len(raw.points):,} points; red: "
-                         f"{n_removed:,} removed (floor, hand, strays)",
-                         f"Right: the cleaned limb surface, {tri:,} triangles"]
+        lines = [f"Left: the scan as read, {len(raw.points):,} points; red: "
+                 f"{n_removed:,} removed (floor, hand, strays)",
+                 f"Right: the cleaned limb surface, {tri:,} triangles"]
+        if self._add_proximal_cut(m, raw):
+            lines.append("Blue disc: the proximal cut from the thigh; drag it (left button) "
+                         "to move it along the limb's axis")
+        return "clean", lines
+
+    # -- the cleaning's proximal cut (Clean view) --------------------------------------
+    CUT_COLOUR = (0.22, 0.48, 0.90)
+    CUT_EDGE = (0.08, 0.24, 0.58)
+    #: The lowest cut the drag sets (mm from the distal end): below, no limb is left.
+    CUT_MIN_MM = 40.0
+
+    @staticmethod
+    def proximal_cut_in_design(m) -> dict | None:
+        """The cleaning's proximal cut in the design frame (the frame of the Clean view's
+        points): ``centre`` (3,), unit ``normal`` (3,) pointing proximally, ``height_mm``
+        from the distal end along it and ``rule``; None when the scan held no thigh."""
+        cut = getattr(m.cleaned, "proximal_cut", None) if m.cleaned is not None else None
+        if not cut or m.aligned is None:
+            return None
+        t = np.asarray(m.aligned.transform, dtype=float)
+        n = t[:3, :3] @ np.asarray(cut["normal"], dtype=float)
+        return {"centre": t[:3, :3] @ np.asarray(cut["point_mm"], dtype=float) + t[:3, 3],
+                "normal": n / np.linalg.norm(n), "height_mm": float(cut["height_mm"]),
+                "rule": str(cut.get("rule", ""))}
+
+    def _add_proximal_cut(self, m, raw) -> bool:
+        """A translucent disc where the cleaning cut the limb from the thigh, across the
+        scan as read, labelled with its height, and a plane widget over it that drags it
+        along its normal (``cutDragged``).  False (nothing drawn) without a cut."""
+        cut = self.proximal_cut_in_design(m)
+        if cut is None:
+            return False
+        c, n = cut["centre"], cut["normal"]
+        pts = np.asarray(raw.points, dtype=float)
+        d = pts - c
+        along = d @ n
+        radial = np.linalg.norm(d - np.outer(along, n), axis=1)
+        limb = np.asarray(m.aligned.mesh.vertices, dtype=float)
+        r_limb = float(np.linalg.norm((limb - c) - np.outer((limb - c) @ n, n), axis=1).max())
+        near = (np.abs(along) < 10.0) & (radial < 2.0 * r_limb + 40.0)
+        r = (float(np.percentile(radial[near], 98)) if near.sum() > 20 else r_limb) + 20.0
+        p = self.plotter
+        p.add_mesh(pv.Disc(center=c, inner=0.0, outer=r, normal=n, r_res=1, c_res=96),
+                   color=self.CUT_COLOUR, opacity=0.4, name="cut_plane", pickable=False,
+                   reset_camera=False, render=False)
+        p.add_mesh(pv.Disc(center=c, inner=r - 0.01, outer=r, normal=n, r_res=1, c_res=96)
+                   .extract_feature_edges(boundary_edges=True, feature_edges=False,
+                                          manifold_edges=False, non_manifold_edges=False),
+                   color=self.CUT_EDGE, line_width=2.5, name="cut_rim", pickable=False,
+                   reset_camera=False, render=False)
+        self.cut_shown = {**cut, "radius": r}
+        self.cut_height_mm = cut["height_mm"]
+        self._cut_label(c, cut["height_mm"])
+        # The widget's box: the disc's width across, from low on the limb to the top of
+        # the scan (the thigh) along the axis.
+        top = float(max(pts[:, 2].max(), limb[:, 2].max()))
+        lo = self.CUT_MIN_MM
+        self._cut_drag.place(c, n, (c[0] - r, c[0] + r, c[1] - r, c[1] + r, lo, top))
+        return True
+
+    def _cut_label(self, centre, height_mm: float) -> None:
+        cut = self.cut_shown
+        n = cut["normal"]
+        # Beside the disc's rim on the patient's right (+X: the viewer's left from the
+        # front), reading away from the disc.
+        side = np.cross(n, (0.0, 1.0, 0.0))
+        side = side / (np.linalg.norm(side) or 1.0)
+        if side[0] < 0:
+            side = -side
+        at = np.asarray(centre, dtype=float) + side * (cut["radius"] + 5.0)
+        self.plotter.add_point_labels(
+            at[None], [f"Proximal cut: {height_mm:.0f} mm from the distal end"],
+            font_size=14, text_color="black", shape=None, background_color="white",
+            background_opacity=0.85, show_points=False, always_visible=True,
+            name="cut_label", pickable=False,
+            justification_horizontal="right", reset_camera=False, render=False)
+
+    def _on_cut_moved(self, origin, released: bool) -> None:
+        """The cut's plane widget moved to ``origin``: the disc and its label follow; the
+        new height (mm from the distal end along the cut's normal) is reported."""
+        cut = self.cut_shown
+        if cut is None:
+            return
+        n = cut["normal"]
+        h = cut["height_mm"] + float((np.asarray(origin) - cut["centre"]) @ n)
+        top = self._cut_drag.bounds[5] if self._cut_drag.bounds else h
+        h = float(min(max(h, self.CUT_MIN_MM), cut["height_mm"] + top - cut["centre"][2]))
+        shift = n * (h - cut["height_mm"])
+        actors = self.plotter.renderer.actors
+        for name in ("cut_plane", "cut_rim"):
+            if name in actors:
+                actors[name].SetPosition(*shift)
+        self._cut_label(cut["centre"] + shift, h)
+        self.cut_height_mm = h
+        if not self._cut_drag.dragging:
+            self.plotter.render()            # (the widget renders while it moves)
+        self.cutDragged.emit(h, bool(released))
+
+    @property
+    def cut_widget(self):
+        """The proximal cut's plane widget while the cut is drawn."""
+        return self._cut_drag.widget
+
+    def move_cut(self, height_mm: float, released: bool = True) -> None:
+        """Move the drawn proximal cut to ``height_mm`` as a drag there would (for the
+        tests and the keyboard): the widget, the disc and ``cutDragged``."""
+        cut = self.cut_shown
+        w = self._cut_drag.widget
+        if cut is None or w is None:
+            return
+        o = cut["centre"] + cut["normal"] * (float(height_mm) - cut["height_mm"])
+        w.SetOrigin(*[float(v) for v in o])
+        self._on_cut_moved(np.asarray(w.GetOrigin(), dtype=float), released)
 
     def _axis(self, m, length: float) -> None:
         self.plotter.add_mesh(pv.Line((0, 0, -15.0), (0, 0, length + 25.0)), color=AXIS,
@@ -441,8 +669,6 @@ class Viewport(QWidget):
     _TAPE_ACTORS = ("tape_path", "tape_ends-points", "tape_ends-labels")
 
     SECTION_EDGE = (0.65, 0.45, 0.0)
-    #: The plane widget's own square (where a press grabs it), faint under the disc.
-    SECTION_GRAB_OPACITY = 0.08
 
     def show_section_plane(self, z_mm: float | None) -> None:
         """A translucent disc across the limb at height ``z_mm`` (mm above the distal end),
@@ -451,14 +677,15 @@ class Viewport(QWidget):
         (left button) moves it along the axis and reports ``sectionDragged``."""
         self._hook_overlays()
         self._section_z_mm = None if z_mm is None else float(z_mm)
-        if self._section_z_mm is not None and self._plane_dragging and self._follow_drag():
+        if self._section_z_mm is not None and self._section_drag.dragging \
+                and self._follow_drag():
             return
         self._draw_overlays(force=True)
 
     @property
     def section_widget(self):
         """The plane widget (a ``vtkImplicitPlaneWidget``) while the section is shown."""
-        return getattr(self, "_plane_widget", None)
+        return self._section_drag.widget
 
     def _follow_drag(self) -> bool:
         """While the plane is dragged: move the drawn disc and its label to the level
@@ -483,73 +710,17 @@ class Viewport(QWidget):
                                       reset_camera=False, render=False)
 
     def _place_plane_widget(self, centre, r: float, z: float) -> None:
-        """The plane widget over the disc: made (or made again for another limb), or moved
-        to ``z``."""
+        """The section's plane widget over the disc: made (or made again for another
+        limb), or moved to ``z``."""
         b = self._limb_poly().bounds
-        bounds = (centre[0] - r, centre[0] + r, centre[1] - r, centre[1] + r,
-                  float(b[4]), float(b[5]))
-        w = self._plane_widget
-        if w is not None and self._plane_bounds == bounds:
-            if not self._plane_dragging:
-                w.SetOrigin(centre[0], centre[1], z)
-            return
-        self._drop_plane_widget()
-        w = self.plotter.add_plane_widget(
-            None, normal="z", origin=(centre[0], centre[1], z), bounds=bounds, factor=1.0,
-            color=self.SECTION_EDGE, assign_to_axis="z", origin_translation=False,
-            outline_translation=False, implicit=True, test_callback=False,
-            interaction_event="always", outline_opacity=0.0)
-        # pyvista shows the plane only while it is dragged: here it is the handle.
-        w.RemoveObservers(vtkCommand.StartInteractionEvent)
-        w.RemoveObservers(vtkCommand.EndInteractionEvent)
-        w.RemoveObservers(vtkCommand.InteractionEvent)
-        w.SetDrawPlane(True)
-        w.ScaleEnabledOff()                  # the right button zooms, as everywhere
-        w.GetPlaneProperty().SetColor(self.SECTION_COLOUR)
-        w.GetPlaneProperty().SetOpacity(self.SECTION_GRAB_OPACITY)
-        w.GetSelectedPlaneProperty().SetColor(self.SECTION_COLOUR)
-        w.GetSelectedPlaneProperty().SetOpacity(0.2)
-        edges = w.GetEdgesProperty()
-        edges.SetColor(self.SECTION_EDGE)
-        edges.SetLineWidth(1.5)
-        # The widget colours its edges by the cut's scalars (red): its own colour instead.
-        props = self.plotter.renderer.GetViewProps()
-        for i in range(props.GetNumberOfItems()):
-            prop = props.GetItemAsObject(i)
-            if prop.IsA("vtkActor") and prop.GetProperty() is edges:
-                prop.GetMapper().ScalarVisibilityOff()
-        w.AddObserver(vtkCommand.StartInteractionEvent,
-                      lambda *_a: self._on_plane_event("start"))
-        w.AddObserver(vtkCommand.InteractionEvent, lambda *_a: self._on_plane_event("move"))
-        w.AddObserver(vtkCommand.EndInteractionEvent,
-                      lambda *_a: self._on_plane_event("end"))
-        self._plane_widget, self._plane_bounds = w, bounds
+        self._section_drag.place((centre[0], centre[1], z), (0.0, 0.0, 1.0),
+                                 (centre[0] - r, centre[0] + r, centre[1] - r, centre[1] + r,
+                                  float(b[4]), float(b[5])))
 
-    def _drop_plane_widget(self) -> bool:
-        w = getattr(self, "_plane_widget", None)
-        if w is None:
-            return False
-        w.Off()
-        w.RemoveAllObservers()
-        widgets = self.plotter.widgets.plane_widgets
-        if w in widgets:
-            widgets.remove(w)
-        self._plane_widget, self._plane_bounds = None, None
-        self._plane_dragging = False
-        return True
-
-    def _on_plane_event(self, kind: str) -> None:
-        w = self._plane_widget
-        if w is None:
-            return
-        if kind in ("start", "end"):
-            # While the plane moves, the anti-aliasing pass (about two thirds of a frame in
-            # software rendering) is left out, as while the shaping tools drag.
-            self._plane_dragging = kind == "start"
-            self.plotter.renderer.SetUseFXAA(not self._plane_dragging)
-        if kind == "start":
-            return
-        self.sectionDragged.emit(float(w.GetOrigin()[2]), kind == "end")
+    @property
+    def _plane_dragging(self) -> bool:
+        """A plane of the view (the section or the proximal cut) is being dragged."""
+        return self._section_drag.dragging or self._cut_drag.dragging
 
     def show_tape(self, path_points: np.ndarray | None) -> None:
         """A tape along ``path_points`` (k, 3) mm, its ends marked A and B (one point: A
@@ -600,9 +771,6 @@ class Viewport(QWidget):
             self._overlays_hooked = True
             self._section_z_mm = None
             self._section_drawn = None
-            self._plane_widget = None
-            self._plane_bounds = None
-            self._plane_dragging = False
             self._tape_path = None
             self._pick_callback = None
             self.rendered.connect(lambda _what: self._draw_overlays(force=False))
@@ -620,7 +788,7 @@ class Viewport(QWidget):
         if not here or z is None:
             for name in self._SECTION_ACTORS:
                 changed |= bool(name in actors and p.remove_actor(name, render=False))
-            changed |= self._drop_plane_widget()
+            changed |= self._section_drag.drop()
             self._section_drawn = None
         elif force or "section_plane" not in actors:
             b = self._limb_poly().bounds

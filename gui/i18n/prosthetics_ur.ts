@@ -1177,48 +1177,48 @@ Save them before {}?</source>
         <translation>دوبارہ کریں</translation>
     </message>
     <message>
-        <location filename="../mainwindow.py" line="406"/>
+        <location filename="../mainwindow.py" line="407"/>
         <source>Ready</source>
         <translation>تیار</translation>
     </message>
     <message>
-        <location filename="../mainwindow.py" line="499"/>
+        <location filename="../mainwindow.py" line="500"/>
         <source>Case {} – scan {}</source>
         <translation>کیس {} – اسکین {}</translation>
     </message>
     <message>
-        <location filename="../mainwindow.py" line="501"/>
+        <location filename="../mainwindow.py" line="502"/>
         <source>Case file {} – scan {}</source>
         <translation>کیس فائل {} – اسکین {}</translation>
     </message>
     <message>
-        <location filename="../mainwindow.py" line="503"/>
+        <location filename="../mainwindow.py" line="504"/>
         <source>{}[*] – Prosthetics socket design</source>
         <translation>{}[*] – Prosthetics ساکٹ ڈیزائن</translation>
     </message>
     <message>
-        <location filename="../mainwindow.py" line="529"/>
+        <location filename="../mainwindow.py" line="530"/>
         <source>Design up to date: every check has run</source>
         <translation>ڈیزائن تازہ ہے: ہر جانچ مکمل ہو چکی</translation>
     </message>
     <message>
-        <location filename="../mainwindow.py" line="557"/>
+        <location filename="../mainwindow.py" line="558"/>
         <source>Exported to {}</source>
         <translation>{} میں برآمد ہو گیا</translation>
     </message>
     <message>
-        <location filename="../mainwindow.py" line="593"/>
-        <location filename="../mainwindow.py" line="600"/>
+        <location filename="../mainwindow.py" line="594"/>
+        <location filename="../mainwindow.py" line="601"/>
         <source>Prosthetics</source>
         <translation>Prosthetics</translation>
     </message>
     <message>
-        <location filename="../mainwindow.py" line="605"/>
+        <location filename="../mainwindow.py" line="606"/>
         <source>About</source>
         <translation>تعارف</translation>
     </message>
     <message>
-        <location filename="../mainwindow.py" line="606"/>
+        <location filename="../mainwindow.py" line="607"/>
         <source>prosthetics {}
 
 Phone scan of a residual limb to a 3D-printable socket. MIT licence.</source>
@@ -1227,7 +1227,7 @@ Phone scan of a residual limb to a 3D-printable socket. MIT licence.</source>
 بقیہ عضو کے فون اسکین سے 3D پرنٹ کے قابل ساکٹ۔ MIT لائسنس۔</translation>
     </message>
     <message>
-        <location filename="../mainwindow.py" line="621"/>
+        <location filename="../mainwindow.py" line="622"/>
         <source>quitting</source>
         <translation>باہر نکلنے</translation>
     </message>
@@ -1607,400 +1607,445 @@ Phone scan of a residual limb to a 3D-printable socket. MIT licence.</source>
         <translation>گنتی کی اکائی</translation>
     </message>
     <message>
-        <location filename="../pages.py" line="287"/>
+        <location filename="../pages.py" line="288"/>
+        <source>Proximal cut</source>
+        <translation>اوپری کٹ</translation>
+    </message>
+    <message>
+        <location filename="../pages.py" line="294"/>
+        <source>Find automatically</source>
+        <translation>خودکار طور پر تلاش کریں</translation>
+    </message>
+    <message>
+        <location filename="../pages.py" line="296"/>
+        <source>Let the cleaning find where to cut the limb from the thigh again (Proximal cut 0 mm)</source>
+        <translation>صفائی کو دوبارہ خود تلاش کرنے دیں کہ عضو کو ران سے کہاں کاٹنا ہے (اوپری کٹ 0 mm)</translation>
+    </message>
+    <message>
+        <location filename="../pages.py" line="302"/>
         <source>What each step kept and removed (hover a row for details):</source>
         <translation>ہر قدم نے کیا رکھا اور کیا ہٹایا (تفصیل کے لیے قطار پر ماؤس رکھیں):</translation>
     </message>
     <message>
-        <location filename="../pages.py" line="320"/>
+        <location filename="../pages.py" line="319"/>
+        <source>Moving the proximal cut to {} mm from the distal end; let go to clean the scan again there.</source>
+        <translation>اوپری کٹ کو نچلے سرے سے {} mm پر لے جایا جا رہا ہے؛ وہاں اسکین دوبارہ صاف کرنے کے لیے چھوڑ دیں۔</translation>
+    </message>
+    <message>
+        <location filename="../pages.py" line="344"/>
+        <source>Set to {} mm; the cleaning follows.</source>
+        <translation>{} mm پر مقرر؛ صفائی اس کے بعد ہوگی۔</translation>
+    </message>
+    <message>
+        <location filename="../pages.py" line="347"/>
+        <source>None: the scan shows no knee or thigh above the limb.</source>
+        <translation>کوئی نہیں: اسکین میں عضو کے اوپر گھٹنا یا ران نظر نہیں آتی۔</translation>
+    </message>
+    <message>
+        <location filename="../pages.py" line="351"/>
+        <source>{} mm from the distal end, set by hand. Drag the blue disc in the view to move it.</source>
+        <translation>نچلے سرے سے {} mm، ہاتھ سے مقرر کیا گیا۔ اسے ہلانے کے لیے منظر میں نیلی ٹکیہ کو گھسیٹیں۔</translation>
+    </message>
+    <message>
+        <location filename="../pages.py" line="354"/>
+        <source>{} mm from the distal end, found automatically. Drag the blue disc in the view to move it.</source>
+        <translation>نچلے سرے سے {} mm، خودکار طور پر تلاش کیا گیا۔ اسے ہلانے کے لیے منظر میں نیلی ٹکیہ کو گھسیٹیں۔</translation>
+    </message>
+    <message>
+        <location filename="../pages.py" line="357"/>
+        <source>Moving to {} mm…</source>
+        <translation>{} mm پر لے جایا جا رہا ہے…</translation>
+    </message>
+    <message>
+        <location filename="../pages.py" line="394"/>
         <source>The limb&apos;s long axis becomes +Z (distal end at z = 0) and anterior +Y. For a below-knee limb a statistical model of limbs and their bones is fitted to the scan and gives the anterior, the landmarks and the trim at mid-patella; otherwise the shape of the sections does. Turn it with the anterior rotation if the guess is wrong (check it with the Distal view).</source>
         <translation>عضو کا لمبا محور +Z بنتا ہے (نچلا سرا z = 0 پر) اور سامنے کا رخ +Y۔ گھٹنے سے نیچے کے عضو کے لیے اعضاء اور ان کی ہڈیوں کا شماریاتی ماڈل اسکین پر بٹھایا جاتا ہے جو سامنے کا رخ، نشانات اور وسط پٹیلا پر ٹرم بتاتا ہے؛ ورنہ یہ تراشوں کی شکل سے طے ہوتا ہے۔ اگر اندازہ غلط ہو تو سامنے کی گردش سے گھمائیں (نیچے سے منظر میں جانچیں)۔</translation>
     </message>
     <message>
-        <location filename="../pages.py" line="339"/>
+        <location filename="../pages.py" line="413"/>
         <source>Axis tilt from the scan&apos;s principal axis: {}°</source>
         <translation>اسکین کے بنیادی محور سے محور کا جھکاؤ: {}°</translation>
     </message>
     <message>
-        <location filename="../pages.py" line="341"/>
+        <location filename="../pages.py" line="415"/>
         <source>Warning: {}</source>
         <translation>انتباہ: {}</translation>
     </message>
     <message>
-        <location filename="../pages.py" line="344"/>
+        <location filename="../pages.py" line="418"/>
         <source>The scan&apos;s own axes say nothing about which way the limb faces. The program finds the front of the limb (anterior) and turns the limb about its long axis so that the front points to +Y. The angle is how far it turned, seen from proximal (from above). If the front is wrong (check the tibial crest in the Distal view, Ctrl+5), turn it with Anterior rotation.</source>
         <translation>اسکین کے اپنے محور یہ نہیں بتاتے کہ عضو کا رخ کس طرف ہے۔ پروگرام عضو کا اگلا حصہ (سامنے) تلاش کرتا ہے اور عضو کو اس کے لمبے محور پر گھماتا ہے تاکہ سامنے کا رخ +Y کی طرف ہو۔ زاویہ بتاتا ہے کہ کتنا گھمایا گیا، اوپر سے دیکھنے پر۔ اگر سامنے کا رخ غلط ہو (نیچے سے منظر میں پنڈلی کی ہڈی کا ابھار جانچیں، Ctrl+5) تو Anterior rotation سے گھمائیں۔</translation>
     </message>
     <message>
-        <location filename="../pages.py" line="355"/>
+        <location filename="../pages.py" line="429"/>
         <source>Circumferences at each level from the distal end, length and volume.</source>
         <translation>نچلے سرے سے ہر سطح پر گھیر، لمبائی اور حجم۔</translation>
     </message>
     <message>
-        <location filename="../pages.py" line="366"/>
+        <location filename="../pages.py" line="440"/>
         <source>Circumference at each level:</source>
         <translation>ہر سطح پر گھیر:</translation>
     </message>
     <message>
-        <location filename="../pages.py" line="369"/>
+        <location filename="../pages.py" line="443"/>
         <source>height (mm)</source>
         <translation>اونچائی (mm)</translation>
     </message>
     <message>
-        <location filename="../pages.py" line="370"/>
+        <location filename="../pages.py" line="444"/>
         <source>limb (mm)</source>
         <translation>عضو (mm)</translation>
     </message>
     <message>
-        <location filename="../pages.py" line="371"/>
+        <location filename="../pages.py" line="445"/>
         <source>socket cavity (mm)</source>
         <translation>ساکٹ کیویٹی (mm)</translation>
     </message>
     <message>
-        <location filename="../pages.py" line="404"/>
+        <location filename="../pages.py" line="478"/>
         <source>Length {} mm, volume {} ml (closed at z = {} mm, the top of the scan), {} levels</source>
         <translation>لمبائی {} mm، حجم {} ml (z = {} mm پر بند، اسکین کا اوپری سرا)، {} سطحیں</translation>
     </message>
     <message>
-        <location filename="../pages.py" line="412"/>
+        <location filename="../pages.py" line="486"/>
         <source>Shapes the cavity from the limb: the reduction (compression: the cross-section area at the trim line made smaller by this much), tapered to 0 at the distal end, regional zones on the landmarks (push-in where the limb bears load, relief over bone) and the liner allowance. The view colours the cavity by its distance to the limb.</source>
         <translation>عضو سے ساکٹ کیویٹی کی شکل بناتا ہے: کمی (دباؤ: ٹرم لائن پر تراش کا رقبہ اتنا چھوٹا کیا جاتا ہے)، جو نچلے سرے پر گھٹ کر 0 ہو جاتی ہے، نشانات پر علاقائی زون (جہاں عضو وزن اٹھاتا ہے وہاں دباؤ، ہڈی پر گنجائش) اور لائنر کی گنجائش۔ منظر کیویٹی کو عضو سے اس کے فاصلے کے مطابق رنگتا ہے۔</translation>
     </message>
     <message>
-        <location filename="../pages.py" line="425"/>
+        <location filename="../pages.py" line="499"/>
         <source>Landmarks</source>
         <translation>نشانات</translation>
     </message>
     <message>
-        <location filename="../pages.py" line="426"/>
+        <location filename="../pages.py" line="500"/>
         <source>Zones: depth (push-in +, relief −) and size</source>
         <translation>زون: گہرائی (دباؤ +، گنجائش −) اور سائز</translation>
     </message>
     <message>
-        <location filename="../pages.py" line="436"/>
+        <location filename="../pages.py" line="510"/>
         <source>Shape on the model (left button in the view)</source>
         <translation>ماڈل پر شکل دیں (منظر میں بایاں بٹن)</translation>
     </message>
     <message>
-        <location filename="../pages.py" line="449"/>
+        <location filename="../pages.py" line="523"/>
         <source>Radius</source>
         <translation>رداس</translation>
     </message>
     <message>
-        <location filename="../pages.py" line="450"/>
+        <location filename="../pages.py" line="524"/>
         <source>Depth</source>
         <translation>گہرائی</translation>
     </message>
     <message>
-        <location filename="../pages.py" line="451"/>
+        <location filename="../pages.py" line="525"/>
         <source>Fall-off</source>
         <translation>بتدریج کمی</translation>
     </message>
     <message>
-        <location filename="../pages.py" line="452"/>
+        <location filename="../pages.py" line="526"/>
         <source>Smooth strength</source>
         <translation>ہمواری کی شدت</translation>
     </message>
     <message>
-        <location filename="../pages.py" line="470"/>
+        <location filename="../pages.py" line="544"/>
         <source>Confirm landmarks</source>
         <translation>نشانات کی تصدیق کریں</translation>
     </message>
     <message>
-        <location filename="../pages.py" line="472"/>
+        <location filename="../pages.py" line="546"/>
         <source>Remove last stroke</source>
         <translation>آخری اسٹروک ہٹائیں</translation>
     </message>
     <message>
-        <location filename="../pages.py" line="474"/>
+        <location filename="../pages.py" line="548"/>
         <source>Clear</source>
         <translation>صاف کریں</translation>
     </message>
     <message>
-        <location filename="../pages.py" line="486"/>
+        <location filename="../pages.py" line="560"/>
         <source>Height of each control point of the trim line above the distal end, and above (+) or below (−) the mid-patellar tendon landmark (MPT)</source>
         <translation>ٹرم لائن کے ہر کنٹرول پوائنٹ کی اونچائی: نچلے سرے سے اوپر، اور وسط پٹیلر ٹینڈن کے نشان (MPT) سے اوپر (+) یا نیچے (−)</translation>
     </message>
     <message>
-        <location filename="../pages.py" line="501"/>
+        <location filename="../pages.py" line="575"/>
         <source>Cavity volume {} % against the limb to the trim line ({} sock plies)</source>
         <translation>ٹرم لائن تک کیویٹی کا حجم عضو کے مقابلے میں {} % ({} جراب کی تہیں)</translation>
     </message>
     <message>
-        <location filename="../pages.py" line="521"/>
+        <location filename="../pages.py" line="595"/>
         <source>Trim line</source>
         <translation>ٹرم لائن</translation>
     </message>
     <message>
-        <location filename="../pages.py" line="521"/>
+        <location filename="../pages.py" line="595"/>
         <source>Above the distal end</source>
         <translation>نچلے سرے سے اوپر</translation>
     </message>
     <message>
-        <location filename="../pages.py" line="522"/>
+        <location filename="../pages.py" line="596"/>
         <source>From the MPT</source>
         <translation>MPT سے</translation>
     </message>
     <message>
-        <location filename="../pages.py" line="536"/>
+        <location filename="../pages.py" line="610"/>
         <source>Confirm {} guessed landmarks</source>
         <translation>{} اندازہ شدہ نشانات کی تصدیق کریں</translation>
     </message>
     <message>
-        <location filename="../pages.py" line="543"/>
+        <location filename="../pages.py" line="617"/>
         <source>Remove the stroke &quot;{}&quot;</source>
         <translation>اسٹروک &quot;{}&quot; ہٹائیں</translation>
     </message>
     <message>
-        <location filename="../pages.py" line="550"/>
+        <location filename="../pages.py" line="624"/>
         <source>Remove all {} strokes and the protected regions</source>
         <translation>تمام {} اسٹروک اور محفوظ علاقے ہٹائیں</translation>
     </message>
     <message>
-        <location filename="../pages.py" line="557"/>
+        <location filename="../pages.py" line="631"/>
         <source>{} protected region(s)</source>
         <translation>{} محفوظ علاقے</translation>
     </message>
     <message>
-        <location filename="../pages.py" line="559"/>
+        <location filename="../pages.py" line="633"/>
         <source>Trim line set by hand at: </source>
         <translation>ہاتھ سے مقرر کی گئی ٹرم لائن: </translation>
     </message>
     <message>
-        <location filename="../pages.py" line="562"/>
+        <location filename="../pages.py" line="636"/>
         <source>No strokes yet.</source>
         <translation>ابھی کوئی اسٹروک نہیں۔</translation>
     </message>
     <message>
-        <location filename="../pages.py" line="574"/>
+        <location filename="../pages.py" line="648"/>
         <source>Limb volume below the trim</source>
         <translation>ٹرم سے نیچے عضو کا حجم</translation>
     </message>
     <message>
-        <location filename="../pages.py" line="576"/>
+        <location filename="../pages.py" line="650"/>
         <source>Cavity volume below the trim</source>
         <translation>ٹرم سے نیچے کیویٹی کا حجم</translation>
     </message>
     <message>
-        <location filename="../pages.py" line="578"/>
+        <location filename="../pages.py" line="652"/>
         <source>Cavity volume smaller than the limb&apos;s by</source>
         <translation>کیویٹی کا حجم عضو کے حجم سے اتنا کم</translation>
     </message>
     <message>
-        <location filename="../pages.py" line="580"/>
+        <location filename="../pages.py" line="654"/>
         <source>Cavity to limb, below the trim</source>
         <translation>کیویٹی سے عضو تک، ٹرم سے نیچے</translation>
     </message>
     <message>
-        <location filename="../pages.py" line="581"/>
+        <location filename="../pages.py" line="655"/>
         <source>{} to {} mm</source>
         <translation>{} سے {} mm</translation>
     </message>
     <message>
-        <location filename="../pages.py" line="588"/>
+        <location filename="../pages.py" line="662"/>
         <source>Red: the cavity is inside the limb&apos;s surface (compressed); blue: it is outside (room). The area reduction above is set at the trim line and tapers to 0 at the distal end, so the volume shrinks by less.</source>
         <translation>سرخ: کیویٹی عضو کی سطح کے اندر ہے (دبی ہوئی)؛ نیلا: یہ باہر ہے (گنجائش)۔ اوپر دی گئی رقبے کی کمی ٹرم لائن پر مقرر ہوتی ہے اور نچلے سرے پر گھٹ کر 0 ہو جاتی ہے، اس لیے حجم اس سے کم گھٹتا ہے۔</translation>
     </message>
     <message>
-        <location filename="../pages.py" line="593"/>
+        <location filename="../pages.py" line="667"/>
         <source> Preview.</source>
         <translation> پیش منظر۔</translation>
     </message>
     <message>
-        <location filename="../pages.py" line="598"/>
+        <location filename="../pages.py" line="672"/>
         <source>The socket fitted to the rectified limb: walls, trim line (anterior height and the lower posterior cut for knee flexion) and the distal 4-hole adapter.</source>
         <translation>تصحیح شدہ عضو پر بٹھایا گیا ساکٹ: دیواریں، ٹرم لائن (سامنے کی اونچائی اور گھٹنا موڑنے کے لیے پیچھے کا نچلا کٹ) اور نیچے کا 4 سوراخ والا اڈاپٹر۔</translation>
     </message>
     <message>
-        <location filename="../pages.py" line="607"/>
+        <location filename="../pages.py" line="681"/>
         <source>Preset</source>
         <translation>پری سیٹ</translation>
     </message>
     <message>
-        <location filename="../pages.py" line="628"/>
+        <location filename="../pages.py" line="702"/>
         <source>See-through socket</source>
         <translation>شفاف ساکٹ</translation>
     </message>
     <message>
-        <location filename="../pages.py" line="640"/>
+        <location filename="../pages.py" line="714"/>
         <source>Walls and trim line</source>
         <translation>دیواریں اور ٹرم لائن</translation>
     </message>
     <message>
-        <location filename="../pages.py" line="641"/>
+        <location filename="../pages.py" line="715"/>
         <source>Ventilation holes</source>
         <translation>ہوا کے سوراخ</translation>
     </message>
     <message>
-        <location filename="../pages.py" line="642"/>
+        <location filename="../pages.py" line="716"/>
         <source>Alignment (socket to the distal interface)</source>
         <translation>الائنمنٹ (ساکٹ سے نچلے جوڑ تک)</translation>
     </message>
     <message>
-        <location filename="../pages.py" line="643"/>
+        <location filename="../pages.py" line="717"/>
         <source>Distal adapter (4-hole)</source>
         <translation>نچلا اڈاپٹر (4 سوراخ)</translation>
     </message>
     <message>
-        <location filename="../pages.py" line="644"/>
+        <location filename="../pages.py" line="718"/>
         <source>Sampling grid</source>
         <translation>نمونہ گیری کا گرڈ</translation>
     </message>
     <message>
-        <location filename="../pages.py" line="651"/>
+        <location filename="../pages.py" line="725"/>
         <source>the anterior trim height is set by hand</source>
         <translation>سامنے کی ٹرم اونچائی ہاتھ سے مقرر کی گئی ہے</translation>
     </message>
     <message>
-        <location filename="../pages.py" line="663"/>
+        <location filename="../pages.py" line="737"/>
         <source>{}: more parameters</source>
         <translation>{}: مزید پیرامیٹر</translation>
     </message>
     <message>
-        <location filename="../pages.py" line="673"/>
-        <location filename="../pages.py" line="679"/>
+        <location filename="../pages.py" line="747"/>
+        <location filename="../pages.py" line="753"/>
         <source> (showing a preview on a coarser grid)</source>
         <translation> (موٹے گرڈ پر پیش منظر دکھایا جا رہا ہے)</translation>
     </message>
     <message>
-        <location filename="../pages.py" line="676"/>
+        <location filename="../pages.py" line="750"/>
         <source>Checks: not run, cancelled{}. Press F5 (Design &gt; Run) to build the socket and check it.</source>
         <translation>جانچ: نہیں چلی، منسوخ{}۔ ساکٹ بنانے اور جانچنے کے لیے F5 (ڈیزائن &gt; چلائیں) دبائیں۔</translation>
     </message>
     <message>
-        <location filename="../pages.py" line="682"/>
+        <location filename="../pages.py" line="756"/>
         <source>Checks: running…{}</source>
         <translation>جانچ: جاری ہے…{}</translation>
     </message>
     <message>
-        <location filename="../pages.py" line="691"/>
+        <location filename="../pages.py" line="765"/>
         <source>Anterior trim at {} mm, lowest (posterior) {} mm</source>
         <translation>سامنے کی ٹرم {} mm پر، سب سے نیچی (پیچھے) {} mm</translation>
     </message>
     <message>
-        <location filename="../pages.py" line="693"/>
+        <location filename="../pages.py" line="767"/>
         <source>; top of the scan {} mm</source>
         <translation>؛ اسکین کا اوپری سرا {} mm</translation>
     </message>
     <message>
-        <location filename="../pages.py" line="695"/>
+        <location filename="../pages.py" line="769"/>
         <source>{} triangles</source>
         <translation>{} مثلث</translation>
     </message>
     <message>
-        <location filename="../pages.py" line="696"/>
+        <location filename="../pages.py" line="770"/>
         <source>, {} ml of material</source>
         <translation>، {} ml مواد</translation>
     </message>
     <message>
-        <location filename="../pages.py" line="703"/>
+        <location filename="../pages.py" line="777"/>
         <source>Print files (binary STL, 3MF), report.json and report.html for the patient&apos;s file, written together into the output folder.</source>
         <translation>پرنٹ فائلیں (binary STL، 3MF)، مریض کی فائل کے لیے report.json اور report.html، سب ایک ساتھ آؤٹ پٹ فولڈر میں لکھی جاتی ہیں۔</translation>
     </message>
     <message>
-        <location filename="../pages.py" line="719"/>
-        <location filename="../pages.py" line="745"/>
+        <location filename="../pages.py" line="793"/>
+        <location filename="../pages.py" line="819"/>
         <source>Output folder</source>
         <translation>آؤٹ پٹ فولڈر</translation>
     </message>
     <message>
-        <location filename="../pages.py" line="724"/>
+        <location filename="../pages.py" line="798"/>
         <source>Choose…</source>
         <translation>چنیں…</translation>
     </message>
     <message>
-        <location filename="../pages.py" line="728"/>
+        <location filename="../pages.py" line="802"/>
         <source>Export</source>
         <translation>برآمد کریں</translation>
     </message>
     <message>
-        <location filename="../pages.py" line="739"/>
+        <location filename="../pages.py" line="813"/>
         <source>Open output folder</source>
         <translation>آؤٹ پٹ فولڈر کھولیں</translation>
     </message>
     <message>
-        <location filename="../pages.py" line="767"/>
+        <location filename="../pages.py" line="841"/>
         <source>Checks not run: cancelled. Press F5 (Design &gt; Run) to build the socket and check it.</source>
         <translation>جانچ نہیں چلی: منسوخ۔ ساکٹ بنانے اور جانچنے کے لیے F5 (ڈیزائن &gt; چلائیں) دبائیں۔</translation>
     </message>
     <message>
-        <location filename="../pages.py" line="769"/>
+        <location filename="../pages.py" line="843"/>
         <source>Checks follow once the socket is built.</source>
         <translation>ساکٹ بننے کے بعد جانچ ہوگی۔</translation>
     </message>
     <message>
-        <location filename="../pages.py" line="778"/>
+        <location filename="../pages.py" line="852"/>
         <source>Checks: {} watertight &amp;nbsp; {} one body &amp;nbsp; {} thinnest wall {} mm &amp;nbsp; {} fits {}</source>
         <translation>جانچ: {} بند (واٹر ٹائٹ) &amp;nbsp; {} ایک ٹکڑا &amp;nbsp; {} سب سے پتلی دیوار {} mm &amp;nbsp; {} {} میں سماتا ہے</translation>
     </message>
     <message>
-        <location filename="../pages.py" line="790"/>
+        <location filename="../pages.py" line="864"/>
         <source>Watertight</source>
         <translation>بند (واٹر ٹائٹ)</translation>
     </message>
     <message>
-        <location filename="../pages.py" line="791"/>
+        <location filename="../pages.py" line="865"/>
         <source>One body</source>
         <translation>ایک ٹکڑا</translation>
     </message>
     <message>
-        <location filename="../pages.py" line="792"/>
+        <location filename="../pages.py" line="866"/>
         <source>{} body</source>
         <translation>{} ٹکڑا</translation>
     </message>
     <message>
-        <location filename="../pages.py" line="792"/>
+        <location filename="../pages.py" line="866"/>
         <source>{} bodies</source>
         <translation>{} ٹکڑے</translation>
     </message>
     <message>
-        <location filename="../pages.py" line="794"/>
+        <location filename="../pages.py" line="868"/>
         <source>Thinnest wall</source>
         <translation>سب سے پتلی دیوار</translation>
     </message>
     <message>
-        <location filename="../pages.py" line="795"/>
+        <location filename="../pages.py" line="869"/>
         <source>{} mm (asked {})</source>
         <translation>{} mm (مطلوب {})</translation>
     </message>
     <message>
-        <location filename="../pages.py" line="797"/>
+        <location filename="../pages.py" line="871"/>
         <source>Fits the printer</source>
         <translation>پرنٹر میں سماتا ہے</translation>
     </message>
     <message>
-        <location filename="../pages.py" line="800"/>
+        <location filename="../pages.py" line="874"/>
         <source>, turned {}°</source>
         <translation>، {}° گھمایا گیا</translation>
     </message>
     <message>
-        <location filename="../pages.py" line="803"/>
+        <location filename="../pages.py" line="877"/>
         <source>Printed</source>
         <translation>پرنٹ کی سمت</translation>
     </message>
     <message>
-        <location filename="../pages.py" line="804"/>
+        <location filename="../pages.py" line="878"/>
         <source>{}, ~{} ml support</source>
         <translation>{}، تقریباً {} ml سہارا (سپورٹ)</translation>
     </message>
     <message>
-        <location filename="../pages.py" line="809"/>
-        <location filename="../pages.py" line="813"/>
+        <location filename="../pages.py" line="883"/>
+        <location filename="../pages.py" line="887"/>
         <source>Sliced (PrusaSlicer)</source>
         <translation>سلائس شدہ (PrusaSlicer)</translation>
     </message>
     <message>
-        <location filename="../pages.py" line="810"/>
+        <location filename="../pages.py" line="884"/>
         <source>{} g of filament, {}</source>
         <translation>{} g فلامنٹ، {}</translation>
     </message>
     <message>
-        <location filename="../pages.py" line="815"/>
+        <location filename="../pages.py" line="889"/>
         <source>not run</source>
         <translation>نہیں چلا</translation>
     </message>
     <message>
-        <location filename="../pages.py" line="823"/>
+        <location filename="../pages.py" line="897"/>
         <source>Written to &lt;b&gt;{}&lt;/b&gt;: {}, report.json, report.html</source>
         <translation>&lt;b&gt;{}&lt;/b&gt; میں لکھا گیا: {}، report.json، report.html</translation>
     </message>
