@@ -6,7 +6,8 @@
 
 The cases are those of ``bench/anatomy_cases.py``: limbs of the OpenLimbTT shape model with
 their bones ("openlimb"), and legs cropped from the Visible Human skins ("bodies", anterior
-truth only).  Each becomes a seeded phone-like scan (metres, random pose, floor, hand,
+truth only; the design's leg templates, cropped from the same two bodies, are left one body
+out: a case of one body is fitted with the other's).  Each becomes a seeded phone-like scan (metres, random pose, floor, hand,
 strays, noise, a hole), written to a temporary PLY and run through
 :class:`prosthetics.design.session.DesignSession` with the transtibial template (and
 ``limb_side=left`` for a left leg); the truth is laid into the design frame with
@@ -43,6 +44,8 @@ without it the checks of a whole design run as well, so a failure there shows.
 from __future__ import annotations
 
 import argparse
+import contextlib
+import functools
 import json
 import os
 import queue
@@ -64,6 +67,7 @@ sys.path.insert(0, str(ROOT / "bench"))
 from anatomy_cases import GROUPS, make_case  # noqa: E402
 
 from prosthetics.design.session import STAGES, DesignSession  # noqa: E402
+from prosthetics.limb import align as align_module  # noqa: E402
 from prosthetics.limb.measure import proximal_rim_z  # noqa: E402
 from prosthetics.scan.phonescan import write_ply  # noqa: E402
 
@@ -103,6 +107,23 @@ def plane_loss_percent(cleaned, limb_mm: np.ndarray, clearance_mm: float) -> flo
     return float(100.0 * lost.mean())
 
 
+@contextlib.contextmanager
+def _held_out(case):
+    """Leave one body out: while a case cropped from a Visible Human body runs, the design's
+    leg templates (:mod:`prosthetics.limb.crop_models`, cropped from both bodies) are the
+    other body's only, so no case is fitted with a template of its own skin."""
+    if case.group != "bodies":
+        yield
+        return
+    other = {"VH_M": "VH_F", "VH_F": "VH_M"}[case.source]
+    original = align_module.fit_limb_templates
+    align_module.fit_limb_templates = functools.partial(original, templates=(other,))
+    try:
+        yield
+    finally:
+        align_module.fit_limb_templates = original
+
+
 def run_case(group: str, seed: int, quick: bool, n_points: int) -> dict:
     """Make one case, run the design on its phone-like scan, and measure it (a worker's job)."""
     t0 = time.perf_counter()
@@ -121,14 +142,15 @@ def run_case(group: str, seed: int, quick: bool, n_points: int) -> dict:
             write_ply(path, ps.points, ps.colors)
             s = DesignSession(path, template="transtibial",
                               settings={"limb_side": "left"} if case.side == "left" else {})
-            for until in ("align", "template", *(() if quick else ("check",))):
-                where = "design"
-                s.update(until=until)
-                where = f"figures after {until}"
-                if until == "align":
-                    _align_figures(row, s, case, ps)
-                elif until == "template":
-                    _template_figures(row, s, case)
+            with _held_out(case):
+                for until in ("align", "template", *(() if quick else ("check",))):
+                    where = "design"
+                    s.update(until=until)
+                    where = f"figures after {until}"
+                    if until == "align":
+                        _align_figures(row, s, case, ps)
+                    elif until == "template":
+                        _template_figures(row, s, case)
     except Exception as exc:  # one case's failure is a figure; the others go on
         if where == "design":
             where = next((st for st in STAGES if st not in s.results), "design")
@@ -154,9 +176,18 @@ def _align_figures(row: dict, s, case, ps) -> None:
     limb_mm = limb @ s.results["load"].file_to_mm[:3, :3].T
     row["plane_loss_pct"] = plane_loss_percent(s.results["clean"], limb_mm,
                                                s.groups["clean"].floor_clearance_mm)
-    anatomy = s.results["align"].details.get("anatomy", {}) or {}
-    row["method"] = anatomy.get("method")
-    row["confidence"] = anatomy.get("confidence")
+    details = s.results["align"].details
+    anatomy = details.get("anatomy", {}) or {}
+    template = details.get("template", {}) or {}
+    # Where the anterior came from: the shape model, the leg templates (when the model fits
+    # poorly) or the sections' shape; the confidence of the fit that was used.
+    row["method"] = details.get("anterior_method")
+    row["confidence"] = (template if template.get("used") else anatomy).get("confidence")
+    row["model_fit"] = {k: anatomy.get(k) for k in ("method", "residual_mean_mm", "rival_ratio")}
+    if template:
+        row["template_fit"] = {k: template.get(k) for k in (
+            "model", "anterior_deg", "template_anteriors_deg", "residual_mean_mm", "rival_ratio",
+            "confidence", "elbow_bend_deg")}
     row["knee_fit"] = anatomy.get("knee_in_view")
     fib = (anatomy.get("points_mm") or {}).get("fibular_head")
     marks = case.landmarks

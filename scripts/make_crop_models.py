@@ -78,13 +78,22 @@ KINDS = crop_models.CROP_KINDS
 #: Template crops, mm along the limb's axis from the elbow (forearm) or the crotch (thigh):
 #: (distal end below the reference, proximal end above it; negative: below).  The forearm
 #: below the elbow is given as a share of the wrist-to-elbow length.
-TEMPLATE_CROP = {"transradial": (0.85, 100.0), "transfemoral": (0.85, -10.0)}
+TEMPLATE_CROP = {"transradial": (0.85, 100.0), "transfemoral": (0.85, -10.0),
+                 "transtibial": (0.55, 110.0)}
 #: Ranges of the evaluation crops (seeded): forearm kept 0.35-0.75 of its length below the
 #: elbow, open 50-90 mm above it; thigh kept to 0.65-0.85 of the crotch-to-knee length,
 #: open 15-40 mm under the crotch (shorter thighs are about as wide as they are long, which
 #: the cleaning takes for a non-limb).
-EVAL_BELOW = {"transradial": (0.35, 0.75), "transfemoral": (0.65, 0.85)}
-EVAL_ABOVE = {"transradial": (50.0, 90.0), "transfemoral": (-40.0, -15.0)}
+EVAL_BELOW = {"transradial": (0.35, 0.75), "transfemoral": (0.65, 0.85),
+              "transtibial": (0.22, 0.42)}
+EVAL_ABOVE = {"transradial": (50.0, 90.0), "transfemoral": (-40.0, -15.0),
+              "transtibial": (70.0, 120.0)}
+#: The knee joint's height as a share of stature (Drillis and Contini 1966), and the ankle's:
+#: the skin alone does not show the joint line, so the leg's template is placed by these.
+KNEE_SHARE_OF_STATURE = 0.285
+ANKLE_SHARE_OF_STATURE = 0.039
+#: Where the leg's axis is taken: the section centres this far under and over the knee (mm).
+LEG_AXIS_MM = (150.0, 100.0)
 #: Ring grid of the templates (columns around, mm between rings): compact and fine enough.
 TEMPLATE_COLUMNS = 64
 TEMPLATE_STEP_MM = 4.0
@@ -186,7 +195,31 @@ def limb_axis(body: trimesh.Trimesh, kind: str) -> dict:
         # The proximal cut lies 15 mm (in height) under the crotch.
         ref = p + info["top_below_crotch_mm"] / axis[1] * axis
         return {"ref": ref, "axis": axis, "length_mm": info["crotch_to_knee_mm"]}
+    if kind == "transtibial":
+        return _leg_axis(body)
     raise ValueError(f"kind {kind!r} is not one of {', '.join(KINDS)}")
+
+
+def _leg_axis(body: trimesh.Trimesh) -> dict:
+    """The right leg's axis about the knee (see :func:`limb_axis`): the line between the
+    leg's section centres :data:`LEG_AXIS_MM` under and over the knee joint, whose height is
+    :data:`KNEE_SHARE_OF_STATURE`; the length is the knee-to-ankle height."""
+    v = body.vertices
+    y0, stature = float(v[:, 1].min()), float(np.ptp(v[:, 1]))
+    x_right = float(np.median(v[:, 0])) - 0.08 * stature
+    up = np.array([0.0, 1.0, 0.0])
+    knee_y = y0 + KNEE_SHARE_OF_STATURE * stature
+    ends = []
+    for y in (knee_y - LEG_AXIS_MM[0], knee_y + LEG_AXIS_MM[1]):
+        near = np.array([x_right, y, 0.0])
+        c = mlc._loop_centre(body, up, near, near)
+        if c is None:
+            raise RuntimeError(f"no right leg section at {y - y0:.0f} mm above the floor")
+        ends.append(c)
+    axis = (ends[1] - ends[0]) / np.linalg.norm(ends[1] - ends[0])
+    ref = ends[0] + (knee_y - ends[0][1]) / axis[1] * axis
+    return {"ref": ref, "axis": axis,
+            "length_mm": (KNEE_SHARE_OF_STATURE - ANKLE_SHARE_OF_STATURE) * stature}
 
 
 def crop(body_name: str, kind: str, side: str, below: float, above_mm: float, *,
@@ -221,7 +254,8 @@ def crop(body_name: str, kind: str, side: str, below: float, above_mm: float, *,
     v[:, 2] -= z0
     skin = trimesh.Trimesh(v, mesh.faces, process=False)
     info = {"body": body_name, "kind": kind, "side": side,
-            "reference": "elbow" if kind == "transradial" else "crotch",
+            "reference": {"transradial": "elbow", "transfemoral": "crotch",
+                          "transtibial": "knee joint"}[kind],
             "reference_z_mm": round(-z0 + below * ax["length_mm"], 2),
             "kept_below_reference_mm": round(below * ax["length_mm"], 1),
             "open_above_reference_mm": round(above_mm, 1),
@@ -240,9 +274,13 @@ def template_landmarks(v: np.ndarray, kind: str, reference_z: float) -> dict[str
     most medial (-X) and lateral (+X) vertices within 10 mm under to 30 mm over it.
     Thigh: the greater trochanter region is the most lateral vertex of the top 60 mm; the
     ischial tuberosity region the most posterior-medial one (along (-X - Y) / sqrt 2) of the
-    top 20 mm (the brim).
+    top 20 mm (the brim).  Leg (``reference_z``: the knee joint's level): the patella
+    region is the most anterior vertex from 10 mm under to 50 mm over the joint.
     """
     z = v[:, 2]
+    if kind == "transtibial":
+        knee = v[(z > reference_z - 10.0) & (z < reference_z + 50.0)]
+        return {"patella_region": knee[np.argmax(knee[:, 1])]}
     if kind == "transradial":
         olec = v[(z > reference_z - 30.0) & (z < reference_z + 20.0)]
         epi = v[(z > reference_z - 10.0) & (z < reference_z + 30.0)]

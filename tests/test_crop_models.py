@@ -1,5 +1,5 @@
-"""The transradial and transfemoral templates (limbs cropped from the Visible Human skins):
-fitted to a limb of the other body, whose anterior is known.
+"""The transradial, transfemoral and transtibial templates (limbs cropped from the Visible
+Human skins): fitted to a limb of the other body, whose anterior is known.
 
 The held-out limbs are the other body's own templates (crops of its skin in the limb frame,
 +Y anterior), shortened from the distal end and turned about the long axis.  The figures
@@ -89,7 +89,20 @@ def test_a_mirrored_forearm_is_found_to_be_a_left_one():
     assert not left.other_side_better
 
 
-@pytest.mark.parametrize("kind,radius", [("transradial", 40.0), ("transfemoral", 80.0)])
+def test_the_leg_template_of_one_body_finds_the_anterior_of_a_bent_knee():
+    # The male left leg (its knee bent about 17 degrees) shortened by 110 mm and turned by
+    # 150 deg, against the female templates (straight knees): the template bends at the knee.
+    limb, marks = held_out("transtibial", "VH_M", "left", 150.0, 110.0, mirror=True)
+    fit = fit_limb_template(limb, "transtibial", side="left", templates=("VH_F",))
+    assert fit.side == "left" and fit.confident
+    assert abs(_angle(fit.anterior_deg, 150.0)) < 15.0
+    assert fit.residual_mean_mm < 3.0 and fit.rival_ratio > 1.2
+    assert set(fit.landmarks) == set(LANDMARK_NAMES["transtibial"])
+    assert np.linalg.norm(fit.landmarks["patella_region"] - marks["patella_region"]) < 30.0
+
+
+@pytest.mark.parametrize("kind,radius", [("transradial", 40.0), ("transfemoral", 80.0),
+                                         ("transtibial", 55.0)])
 def test_a_shape_that_is_not_a_limb_is_not_trusted(kind, radius):
     # A round-ended cylinder of the limb's size: no side is anterior.
     cap = trimesh.creation.capsule(height=220.0, radius=radius, count=[48, 48])
@@ -118,7 +131,7 @@ def test_the_fit_turns_with_the_frame_and_reports_itself(forearm_fit):
 
 def test_other_kinds_have_no_template():
     cap = trimesh.creation.capsule(height=200.0, radius=45.0)
-    assert fit_limb_template(cap, "transtibial") is None
+    assert fit_limb_template(cap, "insole") is None
     with pytest.raises(ValueError):
         fit_limb_template(cap, "transradial", side="up")
 
@@ -140,8 +153,46 @@ def test_the_templates_ship_as_right_limbs_with_their_attribution():
                 # +X lateral, +Y anterior: the olecranon behind, the epicondyles either side.
                 assert m["olecranon"][1] < -30.0
                 assert m["medial_epicondyle"][0] < -30.0 < 30.0 < m["lateral_epicondyle"][0]
+            elif kind == "transtibial":
+                # The patella's front: forward, near the middle, over the knee joint.
+                assert m["patella_region"][1] > 60.0 and abs(m["patella_region"][0]) < 20.0
+                # (the joint line is placed by a share of stature: within about 15 mm)
+                assert -15.0 < m["patella_region"][2] - t.reference_z_mm < 50.0
             else:
                 assert m["greater_trochanter"][0] > 80.0
                 assert m["ischial_tuberosity"][0] < -40.0 and m["ischial_tuberosity"][1] < -40.0
     notes = (ROOT / "prosthetics" / "limb" / "models" / "CROPS.md").read_text()
     assert "CC BY 4.0" in notes and "Kristen Browne" in notes
+
+
+@pytest.mark.slow
+def test_a_leg_the_shape_model_does_not_fit_takes_its_anterior_from_the_leg_templates(
+        tmp_path, monkeypatch):
+    # The female's whole right leg about the knee (calf and thigh: no residual limb the
+    # transtibial shape model knows), turned by 100 deg, as a phone scan; the design's leg
+    # templates are the male's only (one body left out).
+    import functools
+
+    from prosthetics.design.session import DesignSession
+    from prosthetics.limb import align as align_module
+    from prosthetics.scan.phonescan import make_phone_scan, write_ply
+
+    tpl = next(t for t in load_templates("transtibial") if t.name == "VH_F right")
+    mesh = tpl.mesh("right")
+    skin = trimesh.Trimesh(mesh.vertices[:, :] @ _rot_z(100.0).T, mesh.faces, process=False)
+    monkeypatch.setattr(align_module, "fit_limb_templates", functools.partial(
+        align_module.fit_limb_templates, templates=("VH_M",)))
+    scan = make_phone_scan(skin, seed=4, n_points=80_000)
+    path = tmp_path / "leg.ply"
+    write_ply(path, scan.points, scan.colors)
+    s = DesignSession(path, template="transtibial")
+    s.update(until="align")
+    align = s.results["align"]
+    assert not align.details["anatomy"]["used"]
+    assert align.details["anterior_method"] == "limb template"
+    assert align.details["template"]["used"] and "VH_M" in align.details["template"]["model"]
+    truth_to_design = s.scan_to_design @ scan.truth_to_file
+    a = truth_to_design[:3, :3] @ _rot_z(100.0) @ np.array([0.0, 1.0, 0.0])
+    assert abs(np.degrees(np.arctan2(-a[0], a[1]))) < 15.0
+    assert any("leg templates fitted to the limb's shape instead" in w for w in align.warnings)
+    assert any("does not tell its side" in w for w in align.warnings)

@@ -51,9 +51,11 @@ class AlignResult:
     warnings: list = field(default_factory=list)
     #: The shape model fitted to the limb (limb frame), when the limb has one and it fits.
     anatomy: AnatomyFit | None = None
-    #: The limb templates fitted to a forearm or thigh (limb frame), when they fit.
+    #: The limb templates fitted to a forearm or thigh, or to a leg the shape model does not
+    #: fit (limb frame), when they fit.
     template_fit: CropFit | None = None
-    #: Both sides' fits in the axis-aligned frame before the anterior turn (for reuse).
+    #: Both sides' fits in the axis-aligned frame before the anterior turn (for reuse); for
+    #: a limb with a shape model, the templates' fits under ``"templates"`` once made.
     fits: dict | None = None
 
 
@@ -168,6 +170,27 @@ def _choose_fit(fits: dict[str, AnatomyFit], side: str) -> tuple[AnatomyFit, lis
     return asked, []
 
 
+def _template_warnings(crop: CropFit | None, anatomy: str, side: str, *,
+                       poor: bool) -> list[str]:
+    """What to tell the user about a limb-template fit: the other side fits clearly better,
+    or (``poor``) the templates fit poorly and the sections' shape is used."""
+    out = []
+    if crop is None:
+        return out
+    if crop.other_side_better:
+        other = "left" if side == "right" else "right"
+        limb_word = "arm" if anatomy == "transradial" else "leg"
+        out.append(f"the limb's shape fits a {other} {limb_word} better than a {side} one "
+                   f"(template fit {crop.other_side_residual_mm:.1f} mm against "
+                   f"{crop.residual_mean_mm:.1f} mm): set limb_side={other} if it is a "
+                   f"{other} {limb_word}")
+    if poor and not crop.confident:
+        out.append(f"the limb templates fit this limb poorly (mean distance "
+                   f"{crop.residual_mean_mm:.1f} mm, rival turn ratio {crop.rival_ratio:.2f}): "
+                   f"anterior is guessed from the sections' shape instead; check it")
+    return out
+
+
 def align_limb(cleaned: CleanResult, params: AlignParams | None = None, *,
                anatomy: str | None = None, side: str = "right",
                fits: dict[str, AnatomyFit] | None = None) -> AlignResult:
@@ -196,30 +219,29 @@ def align_limb(cleaned: CleanResult, params: AlignParams | None = None, *,
     fit = crop = None
     if params.auto_anterior:
         m = trimesh.Trimesh(trimesh.transform_points(mesh.vertices, T), mesh.faces, process=False)
-        if anatomy in CROP_KINDS:
-            fits = fits if fits is not None else fit_limb_templates(m, anatomy)
-            crop = fits[side] if fits is not None else None
-            if crop is not None and crop.other_side_better:
-                other = "left" if side == "right" else "right"
-                limb_word = "arm" if anatomy == "transradial" else "leg"
-                warnings.append(f"the limb's shape fits a {other} {limb_word} better than a {side} "
-                                f"one (template fit {crop.other_side_residual_mm:.1f} mm against "
-                                f"{crop.residual_mean_mm:.1f} mm): set limb_side={other} if it is "
-                                f"a {other} {limb_word}")
-            if crop is not None and not crop.confident:
-                warnings.append(f"the limb templates fit this limb poorly (mean distance "
-                                f"{crop.residual_mean_mm:.1f} mm, rival turn ratio "
-                                f"{crop.rival_ratio:.2f}): anterior is guessed from the sections' "
-                                f"shape instead; check it")
-        elif anatomy in SHAPE_MODELS:
-            fits = fits if fits is not None else fit_anatomy(m)
+        if anatomy in SHAPE_MODELS:
+            fits = dict(fits) if fits is not None else fit_anatomy(m)
             fit, lines = _choose_fit(fits, side)
             warnings.extend(lines)
+            if not fit.confident and anatomy in CROP_KINDS:
+                # A limb the shape model does not know (a long one with a full calf, a bent
+                # knee): the templates cropped from whole legs are the second opinion.
+                if "templates" not in fits:
+                    fits["templates"] = fit_limb_templates(m, anatomy)
+                crop = (fits["templates"] or {}).get(side)
             if not fit.confident:
+                instead = ("the anterior comes from leg templates fitted to the limb's shape "
+                           "instead" if crop is not None and crop.confident else
+                           "anterior is guessed from the sections' shape instead; check it")
                 warnings.append(
                     f"the shape model fits this limb poorly (mean distance "
                     f"{fit.residual_mean_mm:.1f} mm, rival turn ratio {fit.rival_ratio:.2f}): "
-                    f"anterior is guessed from the sections' shape instead; check it")
+                    f"{instead}")
+            warnings.extend(_template_warnings(crop, anatomy, side, poor=False))
+        elif anatomy in CROP_KINDS:
+            fits = fits if fits is not None else fit_limb_templates(m, anatomy)
+            crop = fits[side] if fits is not None else None
+            warnings.extend(_template_warnings(crop, anatomy, side, poor=True))
         if fit is not None and fit.confident:
             guess = fit.anterior_deg
             method = "shape model"
@@ -255,8 +277,9 @@ def align_limb(cleaned: CleanResult, params: AlignParams | None = None, *,
         source = {"shape model": "the fitted shape model of the limb's anatomy",
                   "limb template": "limb templates fitted to the limb's shape"}.get(
                       details.get("anterior_method"), "the shape of the sections")
-        if details.get("anterior_method") == "limb template" and anatomy == "transfemoral":
-            source += f" (a thigh's shape does not tell its side: this assumes a {side} leg)"
+        if details.get("anterior_method") == "limb template" and anatomy != "transradial":
+            what = "a thigh's" if anatomy == "transfemoral" else "the leg's"
+            source += f" ({what} shape does not tell its side: this assumes a {side} leg)"
         warnings.append(f"anterior (+Y) is an automatic guess from {source}; check it in the "
                         f"pictures and set anterior_rotation_deg if it is off")
     return AlignResult(mesh=out, transform=T, anterior_guess_deg=guess, axis_tilt_deg=tilt,

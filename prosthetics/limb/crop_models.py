@@ -1,4 +1,5 @@
-"""The anterior and landmarks of a transradial or transfemoral limb, from templates fitted to
+"""The anterior and landmarks of a transradial or transfemoral limb (and of a transtibial one
+the shape model of :mod:`prosthetics.limb.anatomy` fits poorly), from templates fitted to
 its skin.
 
 No statistical shape model of these residual limbs is at hand, so the templates are limbs
@@ -11,7 +12,10 @@ rules:
 - forearm (``transradial``): the olecranon (the most posterior point of the elbow region),
   the medial and lateral epicondyles (the elbow's widest points medially and laterally);
 - thigh (``transfemoral``): the greater trochanter region (the most lateral point of the
-  proximal thigh) and the ischial tuberosity region (posterior-medial at the proximal brim).
+  proximal thigh) and the ischial tuberosity region (posterior-medial at the proximal brim);
+- leg (``transtibial``): the knee and the calf, the patella region (the most anterior point
+  over the knee joint); the template bends at the knee, and its search starts its top at
+  the limb's top and above it (a leg scan's top lies anywhere from the knee up the thigh).
 
 How a template is fitted, on an aligned limb (+Z proximal, distal end at z = 0, anterior
 unknown): the robust point-to-plane Gauss-Newton of :mod:`prosthetics.limb.anatomy` (Tukey
@@ -71,23 +75,31 @@ from prosthetics.limb.anatomy import (
 #: The templates' data (shipped in the package), made by ``scripts/make_crop_models.py``.
 TEMPLATE_FILE = Path(__file__).parent / "models" / "crops.npz"
 #: Limbs with templates.
-CROP_KINDS = ("transradial", "transfemoral")
+CROP_KINDS = ("transradial", "transfemoral", "transtibial")
 #: Landmarks of each kind, read off the templates' skin.
 LANDMARK_NAMES = {"transradial": ("olecranon", "medial_epicondyle", "lateral_epicondyle"),
-                  "transfemoral": ("greater_trochanter", "ischial_tuberosity")}
+                  "transfemoral": ("greater_trochanter", "ischial_tuberosity"),
+                  "transtibial": ("patella_region",)}
 #: Below this the fit is used (mean robust residual, mm).
-MAX_RESIDUAL_MM = 3.0
+MAX_RESIDUAL_MM = {"transradial": 3.0, "transfemoral": 3.0,
+                   # Another body's whole leg, knee and calf, lies further from a limb than a
+                   # forearm or thigh does: held-out legs fitted at 2.3-3.05 mm.
+                   "transtibial": 3.5}
 #: The fit's turn must beat the best turn at least 40 degrees away by this (residual ratio).
 MIN_RIVAL_RATIO = 1.1
 #: Per kind, how much smaller the other side's residual must be to say the limb looks like
 #: the other side (None: the templates cannot tell the sides apart; see the docstring).
-SIDE_RATIO = {"transradial": 1.1, "transfemoral": None}
+SIDE_RATIO = {"transradial": 1.1, "transfemoral": None, "transtibial": None}
 #: Share of the limb's points the fit must use.
 MIN_INLIER_FRACTION = 0.5
 #: Per kind, the band under the limb's top whose points do not pull (mm).
-BRIM_BAND_MM = {"transradial": 0.0, "transfemoral": 60.0}
+BRIM_BAND_MM = {"transradial": 0.0, "transfemoral": 60.0, "transtibial": 30.0}
 #: How far the template's top may lie from the limb's top (a soft prior, mm).
-TOP_SD_MM = 30.0
+TOP_SD_MM = {"transradial": 30.0, "transfemoral": 30.0, "transtibial": 30.0}
+#: Per kind, where the coarse search starts the template's top, above the limb's top (mm):
+#: a leg scan's top lies anywhere from just over the knee to well up the thigh, and a
+#: template started far below its place can settle with the knee at the calf.
+START_SHIFTS_MM = {"transradial": (0.0,), "transfemoral": (0.0,), "transtibial": (0.0, 40.0)}
 #: Model and limb points of the coarse search.
 _COARSE_MODEL_POINTS = 1500
 _COARSE_POINTS = 600
@@ -96,9 +108,9 @@ _COARSE_POINTS = 600
 _PRIOR_SCALE = 100.0
 _PRIOR_GIRTH = 50.0
 _PRIOR_BEND = 30.0
-#: Kinds whose template bends at a hinge (the elbow: flexion and carrying angle), and the
-#: largest bend (rad).
-HINGED = ("transradial",)
+#: Kinds whose template bends at a hinge (the elbow: flexion and carrying angle; the knee:
+#: flexion and varus/valgus), and the largest bend (rad).
+HINGED = ("transradial", "transtibial")
 _MAX_BEND = np.radians(30.0)
 
 
@@ -169,7 +181,8 @@ class CropTemplate:
                 near = np.abs(mesh.vertices[:, 2] - self.reference_z_mm) < 3.0
                 hinge = np.array([*mesh.vertices[near, :2].mean(axis=0), self.reference_z_mm])
             self._prepared[key] = _Prepared(v=v, n=n, tree=cKDTree(v),
-                                            top=float(mesh.vertices[:, 2].max()), hinge=hinge)
+                                            top=float(mesh.vertices[:, 2].max()), hinge=hinge,
+                                            top_sd_mm=TOP_SD_MM[self.kind])
         return self._prepared[key]
 
 
@@ -201,7 +214,7 @@ class CropFit:
     Attributes
     ----------
     kind : str
-        ``"transradial"`` or ``"transfemoral"``.
+        One of :data:`CROP_KINDS`.
     template : str
         The template that fitted best (body and limb, e.g. ``"VH_F left"``).
     side : str
@@ -253,7 +266,7 @@ class CropFit:
 
     @property
     def confident(self) -> bool:
-        return (self.residual_mean_mm <= MAX_RESIDUAL_MM and self.rival_ratio >= MIN_RIVAL_RATIO
+        return (self.residual_mean_mm <= MAX_RESIDUAL_MM[self.kind] and self.rival_ratio >= MIN_RIVAL_RATIO
                 and self.inlier_fraction >= MIN_INLIER_FRACTION)
 
     @property
@@ -266,7 +279,8 @@ class CropFit:
     @property
     def confidence(self) -> float:
         """0-1: from the residual (1 at <= 1.5 mm, 0 at the limit) and the rival margin."""
-        return fit_confidence(self.residual_mean_mm, self.rival_ratio, 1.5, MAX_RESIDUAL_MM)
+        return fit_confidence(self.residual_mean_mm, self.rival_ratio, 1.5,
+                              MAX_RESIDUAL_MM[self.kind])
 
     def turned(self, deg: float) -> CropFit:
         """The same fit after the limb frame is turned by ``deg`` about +Z."""
@@ -316,6 +330,8 @@ class _Prepared:
     top: float
     #: (3,) the elbow's hinge point (the section centre at the elbow), or None.
     hinge: np.ndarray | None = None
+    #: How far the template's top may lie from the limb's top (a soft prior, mm).
+    top_sd_mm: float = 30.0
 
     def bend_points(self, p: np.ndarray, bend: np.ndarray) -> np.ndarray:
         """Template points (n, 3) with the part above the hinge turned by the rotation
@@ -434,13 +450,13 @@ def _fit(tp: _Prepared, pts: np.ndarray, top: float, st: _Pose, iterations: int)
         g = jac.T @ (w * r)
         weight = max(float(w.sum()), 1.0)
         # The template's top (its axis point there) near the limb's top: one pseudo-
-        # observation, weighted as TOP_SD_MM against the data's noise.
+        # observation, weighted as the kind's TOP_SD_MM against the data's noise.
         xt = st.s * np.array([0.0, 0.0, tp.top]) @ st.R.T + st.t - centre
         jt = np.zeros(k)
         jt[0:3] = np.cross(xt, [0.0, 0.0, 1.0])
         jt[5] = 1.0
         jt[6] = xt[2]
-        wt = weight * sigma ** 2 / TOP_SD_MM ** 2 / 20.0
+        wt = weight * sigma ** 2 / tp.top_sd_mm ** 2 / 20.0
         a += wt * np.outer(jt, jt)
         g += wt * (xt[2] + centre[2] - top) * jt
         reg = np.zeros(k)
@@ -488,16 +504,19 @@ def _distinct(entries: list, n: int) -> list:
 
 def _search(tpls: list[CropTemplate], side: str, pts: np.ndarray, coarse: np.ndarray,
             top: float, hints: dict) -> tuple[list, list]:
-    """Twelve coarse turns of every template on one side, then each template's two best
+    """Twelve coarse turns (from each of the kind's starting heights) of every template on
+    one side, then each template's two best
     distinct turns refined.  Returns the refined (cheapest first) and the coarse (pose,
     template) entries."""
     found, refined = [], []
     for tpl in tpls:
         tp = tpl.prepared(side, thin=True)
         mine = []
-        for turn in np.arange(0.0, 360.0, 30.0):
-            st = _start(tp, pts[coarse], top, turn, hints[tpl.name])
-            mine.append((_fit(tp, pts[coarse], top, st, 8), tpl))
+        for shift in START_SHIFTS_MM[tpl.kind]:
+            for turn in np.arange(0.0, 360.0, 30.0):
+                st = _start(tp, pts[coarse], top, turn, hints[tpl.name])
+                st.t[2] += shift
+                mine.append((_fit(tp, pts[coarse], top, st, 8), tpl))
         found += mine
         refined += [(_fit(tpl.prepared(side, thin=False), pts, top, st.copy(), 10), tpl)
                     for st, tpl in _distinct(mine, 2)]
@@ -516,7 +535,7 @@ def fit_limb_templates(limb: trimesh.Trimesh, kind: str, *,
     limb
         The limb's surface, mm, on its long axis; its turn about the axis is unknown.
     kind
-        ``"transradial"`` or ``"transfemoral"``; any other kind has no template (None).
+        One of :data:`CROP_KINDS`; any other kind has no template (None).
     templates
         Bodies whose templates to use (``("VH_M",)``...); default all of them.
     n_points, seed
@@ -574,6 +593,16 @@ def _side_fit(kind: str, side: str, results: dict, pts: np.ndarray, pulling: np.
         if far:
             st, t = min(far, key=lambda e: e[0].cost)
             rivals = [_fit(t.prepared(side, thin=False), pulling, top, st.copy(), 10)]
+    # ...and the best pose itself turned a quarter, a half and three quarters round and
+    # refined alike: on a shape with no front (a cylinder) one of them fits as well.
+    tp = tpl.prepared(side, thin=False)
+    for deg in (90.0, 180.0, 270.0):
+        st = best.copy()
+        axis_xy = st.t[:2] + st.s * st.R[:2, :2] @ tp.v[:, :2].mean(axis=0)
+        turn_r = rot_z(deg)
+        st.R = turn_r @ st.R
+        st.t = np.array([*(turn_r[:2, :2] @ (st.t[:2] - axis_xy) + axis_xy), st.t[2]])
+        rivals.append(_fit(tp, pulling, top, st, 10))
     rival = min((q.cost for q in rivals if abs(angle_diff(turn_of(q), turn)) > 40),
                 default=np.inf)
     ratio = float(np.sqrt(rival / best.cost)) if best.cost > 0 else np.inf
