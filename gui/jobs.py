@@ -26,7 +26,8 @@ __all__ = ["QUICK_PARAMS", "SETTLE_S", "sync_job", "export_job", "revision_job"]
 QUICK_PARAMS = frozenset({
     "trim_height_mm", "trim_below_scan_top_mm", "reduction_percent", "wall_thickness_mm",
     "liner_offset_mm", "distal_wall_thickness_mm", "posterior_trim_drop_mm",
-    "posterior_cut_width_deg", "zone_falloff_mm",
+    "posterior_cut_width_deg", "wing_above_condyles_mm", "posterior_below_crease_mm",
+    "zone_falloff_mm",
     *(f"{zone}_{what}" for zone in ZONES for what in ("depth_mm", "size_mm")),
     # The socket's alignment over its distal interface moves cached parts, rebuilds none.
     "socket_flexion_deg", "socket_adduction_deg", "socket_anterior_offset_mm",

@@ -49,7 +49,8 @@ LANDMARK_PARAMS = ["limb_side", "mpt_height_mm", "zone_falloff_mm"]
 ZONE_PARAMS = [f"{zone}_{what}" for zone in ZONES for what in ("depth_mm", "size_mm")]
 TRIM_PARAMS = ["wall_thickness_mm", "distal_wall_thickness_mm", "trim_height_mm",
                "trim_above_mpt_mm",
-               "trim_below_scan_top_mm", "posterior_trim_drop_mm", "posterior_cut_width_deg"]
+               "trim_below_scan_top_mm", "wing_above_condyles_mm", "posterior_below_crease_mm",
+               "posterior_trim_drop_mm", "posterior_cut_width_deg"]
 
 
 #: The file formats as the Export page names them.

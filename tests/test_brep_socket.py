@@ -110,11 +110,13 @@ def test_step_reads_back_and_takes_a_fillet_and_an_offset(socket, brep, tmp_path
     back = read_step_solids(path)
     assert len(back) == 1 and BRepCheck_Analyzer(back[0].wrapped).IsValid()
     assert bs.volume_mm3(back[0]) == pytest.approx(bs.volume_mm3(solid), rel=1e-6)
-    # The brim's outer edge: the closed edge round the top of the outer wall.
+    # The brim's outer edge: the closed edge round the top of the outer wall (its spline
+    # may pass a hair above the grid's highest point where the brim peaks, as the
+    # anatomical trim does at mid-patella).
     top = max(socket.grid.outer[-1, :, 2])
     edges = [e for e in back[0].Edges() if e.IsClosed()
              and abs(e.Center().z - socket.grid.outer[-1, :, 2].mean()) < 2.0
-             and e.BoundingBox().zmax <= top + 1e-3]
+             and e.BoundingBox().zmax <= top + 0.1]
     assert edges
     fillet = BRepFilletAPI_MakeFillet(back[0].wrapped)
     fillet.Add(1.0, edges[0].wrapped)

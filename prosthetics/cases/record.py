@@ -179,12 +179,17 @@ def _trim_rows(rep: dict, f: Fmt) -> list[dict]:
     how = ("set" if params.get("trim_height_mm") is not None else
            "from the anatomy (auto)" if params.get("trim_above_mpt_mm") is not None
            or "mpt_height_mm" in params else "(auto)")
-    return [{"label": N_("Anterior trim height"),
+    rows = [{"label": N_("Anterior trim height"),
              "value": f"{f.num(sock.get('trim_anterior_z_mm'), 1, 'mm')} {how}".strip()},
             {"label": N_("Lowest (posterior) trim height"),
-             "value": f.num(sock.get("trim_lowest_z_mm"), 1, "mm")},
-            {"label": N_("Posterior trim drop"),
-             "value": f.num(params.get("posterior_trim_drop_mm"), 1, "mm")}]
+             "value": f.num(sock.get("trim_lowest_z_mm"), 1, "mm")}]
+    # A brim placed from the anatomy (its posterior from the popliteal crease) did not use
+    # the fixed drop; the rectification section lists its heights and their sources.
+    posterior = (sock.get("brim") or {}).get("posterior") or {}
+    if "landmark_z_mm" not in posterior:
+        rows.append({"label": N_("Posterior trim drop"),
+                     "value": f.num(params.get("posterior_trim_drop_mm"), 1, "mm")})
+    return rows
 
 
 def record_context(case, record: dict, scan_picture: bytes | None, trend_png: bytes | None,

@@ -426,6 +426,8 @@ def _make_design(session: DesignSession) -> Design:
     }
     fen = getattr(sock, "fenestrations", None)
     report["socket"]["fenestrations"] = fen.as_dict() if fen is not None else None
+    if getattr(sock, "brim", None):
+        report["socket"]["brim"] = sock.brim
     return Design(report=report, limb=aligned.mesh, socket=sock.mesh, socket_result=sock,
                   groups=groups, scan_to_design=scan_to_design, warnings=warnings,
                   orientation=check["orientation"], anatomy=aligned.anatomy,

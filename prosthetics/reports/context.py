@@ -447,6 +447,7 @@ def rectification(report: dict, f: Fmt) -> dict:
                                            anterior=f.num(sock.get("trim_anterior_z_mm"), 1, "mm"),
                                            posterior=f.num(sock.get("trim_lowest_z_mm"), 1, "mm")))
             if sock else None,
+            _brim_row(_dict(sock, "brim"), f),
             row(N_("Cavity volume below the trim line"),
                 f.gettext("%(cavity)s against the limb's %(limb)s",
                           cavity=f.num(vol.get("cavity"), 1, "ml"),
@@ -490,6 +491,15 @@ def rectification(report: dict, f: Fmt) -> dict:
             "side": f.gettext(f.text(marks.get("side"))), "landmarks": landmarks, "trim": trim,
             "strokes": strokes, "protect": protect,
             "by_hand": bool(trim or strokes or protect or moved)}
+
+
+def _brim_row(brim: dict, f: Fmt) -> dict | None:
+    """The brim's height at each trim control point and where it came from."""
+    parts = [f.gettext("%(point)s %(height)s (%(source)s)",
+                       point=f.gettext(TRIM_WORDS.get(k, k.replace("_", " "))),
+                       height=f.num(v.get("z_mm"), 1, "mm"), source=f.words(v.get("from")))
+             for k, v in brim.items() if isinstance(v, dict)]
+    return row(N_("Brim heights"), "; ".join(parts)) if parts else None
 
 
 # -- measurements ------------------------------------------------------------------------

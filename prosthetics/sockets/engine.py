@@ -98,6 +98,9 @@ class SocketResult:
     fenestrations: Fenestrations | None = None
     timings_s: dict = field(default_factory=dict)
     warnings: list = field(default_factory=list)
+    #: The brim's height at each trim control point and where it came from (name ->
+    #: {"z_mm", "angle_deg", "from", ...}), for templates that record it.
+    brim: dict = field(default_factory=dict)
 
     def inner_volume_below_ml(self, z_mm: float) -> float:
         """Volume of the socket's cavity below height ``z_mm`` (ml)."""
