@@ -136,7 +136,11 @@ class _Translator(QTranslator):
 
     def translate(self, context, source, disambiguation=None, n=-1):
         text = super().translate(context, source, disambiguation, n)
-        return embed_numbers(text) if text else text
+        # None, not "", when the catalogue lacks the text: Qt then asks the next translator
+        # and falls back to the source. An empty string would be taken as the translation
+        # (Qt's own words went blank, and its "%1" texts printed "QString::arg: Argument
+        # missing").
+        return embed_numbers(text) if text else None
 
 
 # The translators installed by install_language (kept alive, removed on a change).

@@ -221,3 +221,31 @@ def test_a_port_that_answers_but_is_no_scheduler_is_a_clear_error(folder):
     finally:
         server.shutdown()
         server.server_close()
+
+
+def test_a_scheduler_without_workers_stops_the_batch_after_the_wait(folder, capsys):
+    """No worker joins within --worker-wait: one line naming the address, the wait and the
+    'dask worker' command; exit 2; no case folder, summary or output folder left."""
+    manifest = write_manifest(folder, [{"case_id": "a", "scan": "limb.stl", "kind": "socket",
+                                        **FAST}])
+    out = folder / "out"
+    cl = distributed.LocalCluster(n_workers=0, processes=True, host="127.0.0.1",
+                                  dashboard_address="127.0.0.1:0")
+    try:
+        address = cl.scheduler_address
+        t0 = time.monotonic()
+        rc = main(["batch", str(manifest), "--out", str(out), "--scheduler", address,
+                   "--worker-wait", "2"])
+        took = time.monotonic() - t0
+    finally:
+        cl.close()
+    err = capsys.readouterr().err.splitlines()
+    assert rc == 2 and 2 <= took < 15, (rc, took)
+    assert err[0].startswith(f"scheduler {address}: 0 workers (waiting up to 2 s for one to "
+                             f"join)")
+    assert err[-1] == (f"prosthetics batch: error: no Dask worker joined the scheduler at "
+                       f"{address} within 2 s; start one with 'dask worker {address}' on a "
+                       f"machine that sees the scans and the output folder, then run the "
+                       f"batch again (or wait longer with --worker-wait SECONDS); no case "
+                       f"was run")
+    assert len(err) == 2 and not out.exists()

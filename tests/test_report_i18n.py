@@ -4,6 +4,7 @@ prints the result lines in Urdu."""
 
 from __future__ import annotations
 
+import json
 import re
 import shutil
 import subprocess
@@ -17,6 +18,7 @@ from babel.messages.pofile import read_po
 from prosthetics.limb.landmarks import LANDMARK_WORDS, TRIM_WORDS
 from prosthetics.reports import i18n, templating
 from prosthetics.reports.context import Fmt, design_context
+from prosthetics.reports.warnings_i18n import translate_warning
 
 from .conftest import SAMPLE
 
@@ -160,6 +162,50 @@ def test_the_urdu_context_translates_composed_values(sample_design):
     assert "اگلا" in rows["Trim height"] and "پچھلا" in rows["Trim height"]
     assert all(g["title"] for g in ctx["pipeline"])
     assert ctx["core_dir"] == "ltr"
+
+
+def test_the_urdu_design_report_shows_the_usual_warnings_and_cleaning_steps_in_urdu(urdu_design):
+    out, report = urdu_design
+    page = (out / "report.html").read_text(encoding="utf-8")
+    # report.json keeps the core's English (a contract); the page translates.
+    saved = json.loads((out / "report.json").read_text(encoding="utf-8"))["warnings"]
+    assert any(w.startswith("anterior (+Y) is an automatic guess from") for w in saved)
+    wall = next(w for w in saved if w.startswith("wall_thickness_mm = "))
+    assert "lasted a year in" in wall
+    assert "اگلی سمت" in page and "سے خودکار اندازہ ہے" in page
+    assert "\u2066anterior_rotation_deg\u2069 مقرر کریں" in page
+    value, need = re.match(r"wall_thickness_mm = (\S+) is below the (\S+) mm", wall).groups()
+    assert (f"\u2066wall_thickness_mm = {value}\u2069 اس \u2066{need} mm\u2069 سے کم ہے"
+            in page)                                          # the numbers, kept as written
+    assert "is an automatic guess" not in page and "lasted a year" not in page
+    # The cleaning steps' names in Urdu; their details stay English.
+    assert "بکھرے نقاط" in page and "سطح کی تعمیرِ نو" in page
+    assert "stray points" not in page
+
+
+def test_known_warnings_are_translated_with_their_numbers_and_unknown_ones_stay_english():
+    ur, en = Fmt("ur"), Fmt("en")
+    known = {
+        "wall_thickness_mm = 3: FDM socket walls of 3 mm failed in active users (patellar "
+        "tendon, popliteal area); 6 mm walls lasted a year": ["wall_thickness_mm = 3", "3 mm",
+                                                              "6 mm", "ٹوٹ گئیں"],
+        "distal_wall_thickness_mm = 4.5 is below 6 mm; most FDM socket failures are at the "
+        "distal end and the adapter": ["distal_wall_thickness_mm = 4.5", "6 mm", "اڈاپٹر"],
+        "trim line 5 mm thick: a band of about 7 mm (trim_band_thickness_mm) cut the stress "
+        "there by about a quarter": ["5 mm", "7 mm", "ٹرم لائن"],
+        "anterior (+Y) is an automatic guess from limb templates fitted to the limb's shape "
+        "(a thigh's shape does not tell its side: this assumes a left leg); check it in the "
+        "pictures and set anterior_rotation_deg if it is off": ["+Y", "بائیں ٹانگ", "ران"],
+    }
+    for text, parts in known.items():
+        urdu = translate_warning(text, ur)
+        assert urdu.startswith("\u2067") and urdu.endswith("\u2069"), urdu
+        assert all(f"\u2066{p}\u2069" in urdu or p in urdu for p in parts), urdu
+        assert translate_warning(text, en) == text
+    for text in ("anterior (+Y) is an automatic guess from a new method; check it in the "
+                 "pictures and set anterior_rotation_deg if it is off",
+                 "scan has 3 holes larger than 20 mm"):
+        assert translate_warning(text, ur) == text
 
 
 # -- (c) the command line --------------------------------------------------------------------

@@ -23,6 +23,7 @@ the other cases all the same.
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import dataclasses
 import hashlib
@@ -63,6 +64,14 @@ class ManifestError(ProstheticsError, ValueError):
 
 class SchedulerError(ManifestError):
     """The Dask scheduler cannot be reached or used (the address and what to check named)."""
+
+
+class NoWorkers(SchedulerError):
+    """The Dask scheduler has had no worker for the time the batch waits for one."""
+
+
+#: How long a batch on a scheduler without workers waits for one to join (seconds).
+WORKER_WAIT_S = 120.0
 
 
 class CaseFailed(ProstheticsError):
@@ -550,7 +559,8 @@ def run_batch(manifest: str | os.PathLike, out: str | os.PathLike, *, workers: i
               progress: Callable[[dict, int, int], None] | None = None,
               worker_cmd: list[str] | None = None,
               connect_timeout_s: float = 6.0,
-              notify: Callable[[str], None] | None = None) -> BatchResult:
+              notify: Callable[[str], None] | None = None,
+              worker_wait_s: float = WORKER_WAIT_S) -> BatchResult:
     """Run every case of a manifest; write the case folders and the summary.
 
     Parameters
@@ -569,6 +579,9 @@ def run_batch(manifest: str | os.PathLike, out: str | os.PathLike, *, workers: i
         How long to wait for the scheduler to answer.
     notify
         Called with a line about the run (the scheduler's workers and dashboard).
+    worker_wait_s
+        With a scheduler that has no worker: how long to wait for one to join before the
+        batch stops with a :class:`SchedulerError` (no case run, no summary written).
     """
     t0 = time.perf_counter()
     if scheduler:
@@ -578,6 +591,7 @@ def run_batch(manifest: str | os.PathLike, out: str | os.PathLike, *, workers: i
         check_scheduler(scheduler, connect_timeout_s)
     cases = read_manifest(manifest)
     out_root = Path(out).resolve()
+    made_out = not out_root.exists()
     try:
         out_root.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
@@ -607,8 +621,15 @@ def run_batch(manifest: str | os.PathLike, out: str | os.PathLike, *, workers: i
     dashboard = None
     if todo:
         if scheduler:
-            dashboard = _run_on_dask(todo, out_root, scheduler, timeout_s, finish,
-                                     connect_timeout_s, notify or (lambda line: None))
+            try:
+                dashboard = _run_on_dask(todo, out_root, scheduler, timeout_s, finish,
+                                         connect_timeout_s, notify or (lambda line: None),
+                                         worker_wait_s)
+            except NoWorkers:
+                if made_out:                    # nothing was written: leave no empty folder
+                    with contextlib.suppress(OSError):
+                        out_root.rmdir()
+                raise
         else:
             _run_local(todo, out_root, workers, timeout_s, finish, worker_cmd or worker_command())
     result = BatchResult(entries=[entries[c.case_id] for c in cases], manifest=str(manifest),
@@ -765,8 +786,12 @@ def _case_entry(fut, spec: CaseSpec, out_root: Path) -> dict:
 
 def _run_on_dask(todo: list[CaseSpec], out_root: Path, address: str, timeout_s: float,
                  finish: Callable[[dict], None], connect_timeout_s: float,
-                 notify: Callable[[str], None]) -> str | None:
-    """Run the cases as Dask tasks at ``address``; returns the dashboard's link."""
+                 notify: Callable[[str], None],
+                 worker_wait_s: float = WORKER_WAIT_S) -> str | None:
+    """Run the cases as Dask tasks at ``address``; returns the dashboard's link.
+
+    With no worker at the scheduler, waits ``worker_wait_s`` for one to join, then raises
+    :class:`NoWorkers` before any case is submitted."""
     # Dask is an optional extra (prosthetics[cluster]), needed only with a scheduler.
     from distributed import Client, as_completed
 
@@ -780,8 +805,10 @@ def _run_on_dask(todo: list[CaseSpec], out_root: Path, address: str, timeout_s: 
         dashboard = _dashboard_link(client)
         n = len(client.nthreads())
         notify(f"scheduler {address}: {n} worker{'s' if n != 1 else ''}"
-               + ("" if n else " (the cases wait until a worker connects)")
+               + ("" if n else f" (waiting up to {worker_wait_s:g} s for one to join)")
                + (f"; dashboard {dashboard}" if dashboard else ""))
+        if not n:
+            _wait_for_a_worker(client, address, worker_wait_s)
         futures = {client.submit(run_case_in_process, s.as_dict(), str(out_root), timeout_s,
                                  pure=False, key=f"case-{s.case_id}-{os.urandom(4).hex()}"): s
                    for s in todo}
@@ -790,6 +817,25 @@ def _run_on_dask(todo: list[CaseSpec], out_root: Path, address: str, timeout_s: 
     finally:
         client.close()
     return dashboard
+
+
+def _wait_for_a_worker(client, address: str, wait_s: float) -> None:
+    """Return when a worker has joined the scheduler; :class:`NoWorkers` after ``wait_s``."""
+    deadline = time.monotonic() + max(0.0, wait_s)
+    while True:
+        try:
+            if client.nthreads():
+                return
+        except Exception as exc:  # noqa: BLE001 - the scheduler went away while waiting
+            raise SchedulerError(f"lost the Dask scheduler at {address!r} while waiting for a "
+                                 f"worker ({_one_line(exc)}); check that it is running") from None
+        if time.monotonic() >= deadline:
+            raise NoWorkers(f"no Dask worker joined the scheduler at {address} within "
+                            f"{wait_s:g} s; start one with 'dask worker {address}' on a "
+                            f"machine that sees the scans and the output folder, then run the "
+                            f"batch again (or wait longer with --worker-wait SECONDS); no "
+                            f"case was run")
+        time.sleep(min(0.5, max(0.05, deadline - time.monotonic())))
 
 
 def _dashboard_link(client) -> str | None:

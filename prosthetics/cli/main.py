@@ -150,6 +150,9 @@ def build_parser() -> argparse.ArgumentParser:
                    help="redo cases whose inputs and parameters have not changed")
     b.add_argument("--timeout", type=float, default=900.0, metavar="SECONDS",
                    help="per-case time limit (default 900)")
+    b.add_argument("--worker-wait", type=float, default=120.0, metavar="SECONDS",
+                   help="with --scheduler: how long to wait for a worker when the scheduler "
+                        "has none; then stop, exit 2, no case run (default 120)")
 
     i = sub.add_parser("insole", help="foot scan -> insole print files and report",
                        description="Clean and align a foot scan (+X heel to toe, +Z up, plantar "
@@ -611,10 +614,13 @@ def cmd_batch(args) -> int:
         raise ParameterError(f"--workers {args.workers}: give 1 or more")
     if args.timeout <= 0:
         raise ParameterError(f"--timeout {args.timeout:g}: give a number of seconds above 0")
+    if not args.worker_wait >= 0:
+        raise ParameterError(f"--worker-wait {args.worker_wait:g}: give a number of seconds, 0 "
+                             f"or more")
     show = _BatchProgress(sys.stderr)
     result = run_batch(args.manifest, args.out, workers=args.workers, scheduler=args.scheduler,
                        force=args.force, timeout_s=args.timeout, progress=show,
-                       notify=show.note)
+                       notify=show.note, worker_wait_s=args.worker_wait)
     show.close()
     c = result.counts()
     where = f" on {result.scheduler}" if result.scheduler else ""

@@ -26,6 +26,7 @@ import numpy as np
 from prosthetics.errors import ParameterError
 from prosthetics.limb.landmarks import LANDMARK_WORDS, TRIM_WORDS
 from prosthetics.reports.i18n import N_, direction, format_number, gettext_for
+from prosthetics.reports.warnings_i18n import translate_warning
 
 __all__ = ["MISSING", "AUTO", "Fmt", "as_number", "header", "parameter_rows",
            "pipeline_rows", "check_rows", "rectification", "measurements", "output_rows",
@@ -66,6 +67,13 @@ _STAGE_WORDS = {"load": N_("load"), "clean": N_("clean"), "align": N_("align"),
                 "measure": N_("measure"), "template": N_("template"), "check": N_("check"),
                 "export": N_("export"), "slice": N_("slice"), "report": N_("report"),
                 "foot": N_("foot"), "pdf": N_("PDF")}
+
+#: The cleaning steps' names (``prosthetics.scan.clean``, ``prosthetics.insoles.foot``); a
+#: step's ``detail`` stays in the core's English.
+_CLEAN_STEPS = frozenset((
+    N_("inspect mesh"), N_("keep mesh"), N_("downsample"), N_("stray points"), N_("floor"),
+    N_("furniture"), N_("keep limb"), N_("proximal cut"), N_("touching objects"),
+    N_("reconstruct"), N_("hole fill"), N_("decimate"), N_("keep foot"), N_("frame")))
 
 
 def as_number(value: Any) -> float | None:
@@ -599,7 +607,8 @@ def input_context(report: dict, f: Fmt) -> dict:
              row(N_("Type"), MISSING if kind is None else (f.gettext("mesh") if kind
                                                            else f.gettext("point cloud")))]
     cleaning = _dict(report, "cleaning")
-    steps = [{"step": f.text(s.get("step")), "removed": f.num(s.get("removed"), 0),
+    steps = [{"step": f.gettext(s["step"]) if s.get("step") in _CLEAN_STEPS
+              else f.text(s.get("step")), "removed": f.num(s.get("removed"), 0),
               "kept": f.num(s.get("kept"), 0), "detail": f.text(s.get("detail"))}
              for s in _list(cleaning, "steps") if isinstance(s, dict)]
     align = _dict(report, "alignment")
@@ -630,9 +639,12 @@ def input_context(report: dict, f: Fmt) -> dict:
             "alignment": align_rows, "transform": transform}
 
 
-def warnings(report: dict) -> list[str]:
+def warnings(report: dict, f: Fmt | None = None) -> list[str]:
+    """The report's warnings; with ``f``, the known ones in its language
+    (:mod:`prosthetics.reports.warnings_i18n`), the others in the core's English."""
     w = report.get("warnings") if isinstance(report, dict) else None
-    return [str(x) for x in w if x not in (None, "")] if isinstance(w, list) else []
+    out = [str(x) for x in w if x not in (None, "")] if isinstance(w, list) else []
+    return [translate_warning(x, f) for x in out] if f is not None else out
 
 
 # -- pictures ----------------------------------------------------------------------------
@@ -700,7 +712,7 @@ def design_context(report: dict, pics: dict, lang: str = "en") -> dict:
     report = report if isinstance(report, dict) else {}
     f = Fmt(lang)
     kind = str(report.get("kind") or "socket").replace("_", " ")
-    return {"page": header(report, kind, f), "warnings": warnings(report),
+    return {"page": header(report, kind, f), "warnings": warnings(report, f),
             "core_dir": CORE_DIR,
             "pictures": pictures(pics), "measurements": measurements(report, f),
             "rectification": rectification(report, f),
@@ -765,7 +777,7 @@ def insole_context(report: dict, pics: dict, lang: str = "en") -> dict:
     if (o := _orientation(report, f)) is not None:
         checks.append(o)
     checks.append(_slicer(c, f))
-    return {"page": header(report, "insole", f), "warnings": warnings(report),
+    return {"page": header(report, "insole", f), "warnings": warnings(report, f),
             "core_dir": CORE_DIR,
             "pictures": pictures(pics, order=("insole", "outline_on_footprint")),
             "measurements": meas_rows, "template": _template_names(report, f),
@@ -824,6 +836,6 @@ def compare_context(r: dict, png: bytes | None, lang: str = "en") -> dict:
               "record": r.get("record"), "tool": r.get("tool"), "created_utc": r.get("created_utc"),
               "schema": r.get("schema")}
     return {"page": header(report, "scan comparison", f), "rows": rows, "levels": levels,
-            "pictures": pictures({"deviation": png} if png else {}), "warnings": warnings(r),
+            "pictures": pictures({"deviation": png} if png else {}), "warnings": warnings(r, f),
             "core_dir": CORE_DIR,
             "report": r}

@@ -8,6 +8,7 @@ insole window in Urdu (gui_urdu_main.png, gui_urdu_insole.png)."""
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -87,6 +88,24 @@ def test_catalogue_holds_every_string_translated(tmp_path):
         + "\n".join(wrong_fields)
 
 
+#: Qt's numbered places ("%1", "%L2") and the plural count ("%n") of a text, which
+#: QString::arg() and translate(..., n) fill.
+_QT_PLACE = re.compile(r"%L?(\d+|n)")
+
+
+def test_every_translation_keeps_the_qt_placeholders_of_its_source():
+    """A translation with other %N than its source makes QString::arg() print "Argument
+    missing" (or drop a value): Qt's own words in this catalogue are filled that way."""
+    wrong = []
+    for (context, source), tr in _messages(TS).items():
+        text = (tr.text or "") if tr is not None else ""
+        if tr is None or tr.get("type") in ("unfinished", "vanished", "obsolete") or not text:
+            continue
+        if sorted(_QT_PLACE.findall(source or "")) != sorted(_QT_PLACE.findall(text)):
+            wrong.append(f"{context}: {source!r} -> {text!r}")
+    assert not wrong, "translations with other %N places than the English:\n" + "\n".join(wrong)
+
+
 def test_compiled_catalogue_is_up_to_date(tmp_path):
     made = tmp_path / "made.qm"
     subprocess.run([_tool("pyside6-lrelease"), str(TS), "-qm", str(made)], check=True,
@@ -155,6 +174,20 @@ def _close(win) -> None:
     win.model.undo_stack.setClean()
     win.close()
     spin(0.1)
+
+
+@needs_display
+@pytest.mark.gui
+def test_words_the_urdu_catalogue_lacks_stay_as_qt_has_them(urdu):
+    """Qt's own texts that the catalogue does not hold keep their source: not "" (F5 in
+    the menus came out blank and "QString::arg: Argument missing" was printed twice)."""
+    from PySide6.QtCore import QCoreApplication
+    from PySide6.QtGui import QKeySequence
+
+    assert QCoreApplication.translate("QShortcut", "F%1") == "F%1"
+    assert QCoreApplication.translate("QProgressBar", "%p%") == "%p%"
+    assert QKeySequence("F5").toString() == "F5"
+    assert QCoreApplication.translate("QPlatformTheme", "Cancel") not in ("", "Cancel")
 
 
 @needs_display

@@ -1,0 +1,137 @@
+"""The core's most frequent warnings in the page's language.
+
+The core writes its warnings in English, and ``report.json`` keeps them so (the file is a
+contract).  A page in another language translates, when it is made, the warnings an
+ordinary scan gives: each known warning is matched as a whole by a pattern whose named
+groups are its values, and shown as a catalogue message (marked with
+:func:`~prosthetics.reports.i18n.N_`) with those values in its ``%(name)s`` places.  The
+numbers are kept as the core wrote them; setting names, material names and numbers with
+their units are kept left to right.  A warning no pattern knows, or one whose words the
+catalogue lacks, stays English.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+from prosthetics.reports.i18n import N_
+
+if TYPE_CHECKING:
+    from prosthetics.reports.context import Fmt
+
+__all__ = ["translate_warning"]
+
+#: Right-to-left isolate around a translated warning, which stands in a left-to-right list.
+_RLI, _PDI = "\u2067", "\u2069"
+_NUM = r"-?\d+(?:\.\d+)?(?:e[+-]?\d+)?"
+
+#: Where the anterior guess came from (``prosthetics.limb.align``).
+_SOURCES = (N_("the fitted shape model of the limb's anatomy"),
+            N_("limb templates fitted to the limb's shape"), N_("the shape of the sections"))
+#: Why a limb template cannot tell the side, by whose shape it is.
+_SIDE_NOTES = {"a thigh's": N_("(a thigh's shape does not tell its side: this assumes a "
+                               "%(side)s leg)"),
+               "the leg's": N_("(the leg's shape does not tell its side: this assumes a "
+                               "%(side)s leg)")}
+_SIDE_NOTE = re.compile(r"(?P<source>.+?) \((?P<whose>a thigh's|the leg's) shape does not tell "
+                        r"its side: this assumes a (?P<side>left|right) leg\)")
+
+
+class _Untranslated(Exception):
+    """The catalogue lacks a message of the warning: it stays English."""
+
+
+def _tr(f: Fmt, msgid: str, **values: str) -> str:
+    """``msgid`` in ``f``'s language with ``values``; :class:`_Untranslated` if it lacks."""
+    if f.gettext(msgid) == msgid:
+        raise _Untranslated(msgid)
+    return f.gettext(msgid, **values)
+
+
+def _source(text: str, f: Fmt) -> str | None:
+    """The anterior guess's source in the page's language; None when it is not known."""
+    note = ""
+    if (m := _SIDE_NOTE.fullmatch(text)) is not None:
+        text = m["source"]
+        note = " " + _tr(f, _SIDE_NOTES[m["whose"]], side=f.side(m["side"]))
+    if text not in _SOURCES:
+        return None
+    return _tr(f, text) + note
+
+
+def _anterior(m: re.Match, f: Fmt) -> str | None:
+    source = _source(m["source"], f)
+    if source is None:
+        return None
+    return _tr(f, N_("anterior (%(axis)s) is an automatic guess from %(source)s; check it "
+                        "in the pictures and set %(setting)s if it is off"),
+                     axis=f.iso("+Y"), source=source, setting=f.iso("anterior_rotation_deg"))
+
+
+def _wall_below(m: re.Match, f: Fmt) -> str:
+    return _tr(f, N_("%(setting)s is below the %(need)s that lasted a year in %(material)s; "
+                        "use %(need)s for an active user"),
+                     setting=f.iso(f"wall_thickness_mm = {m['wall']}"),
+                     need=f.iso(f"{m['need']} mm"), material=f.iso(m["material"]))
+
+
+def _wall_failed(m: re.Match, f: Fmt) -> str:
+    return _tr(f, N_("%(setting)s: FDM socket walls of %(failed)s failed in active users "
+                        "(patellar tendon, popliteal area); %(good)s walls lasted a year"),
+                     setting=f.iso(f"wall_thickness_mm = {m['wall']}"),
+                     failed=f.iso(f"{m['failed']} mm"), good=f.iso(f"{m['good']} mm"))
+
+
+def _distal_wall(m: re.Match, f: Fmt) -> str:
+    return _tr(f, N_("%(setting)s is below %(need)s; most FDM socket failures are at the "
+                        "distal end and the adapter"),
+                     setting=f.iso(f"distal_wall_thickness_mm = {m['distal']}"),
+                     need=f.iso(f"{m['need']} mm"))
+
+
+def _trim_band(m: re.Match, f: Fmt) -> str:
+    return _tr(f, N_("trim line %(band)s thick: a band of about %(good)s (%(setting)s) cut "
+                        "the stress there by about a quarter"),
+                     band=f.iso(f"{m['band']} mm"), good=f.iso(f"{m['good']} mm"),
+                     setting=f.iso("trim_band_thickness_mm"))
+
+
+#: The known warnings: the whole English text (``prosthetics.limb.align``,
+#: ``prosthetics.sockets.strength``) and what makes it in the page's language.
+_KNOWN: tuple[tuple[re.Pattern, Callable[[re.Match, Fmt], str | None]], ...] = (
+    (re.compile(r"anterior \(\+Y\) is an automatic guess from (?P<source>.+); check it in the "
+                r"pictures and set anterior_rotation_deg if it is off"), _anterior),
+    (re.compile(rf"wall_thickness_mm = (?P<wall>{_NUM}) is below the (?P<need>{_NUM}) mm that "
+                r"lasted a year in (?P<material>.+?); use (?P=need) mm for an active user"),
+     _wall_below),
+    (re.compile(rf"wall_thickness_mm = (?P<wall>{_NUM}): FDM socket walls of (?P<failed>{_NUM}) "
+                r"mm failed in active users \(patellar tendon, popliteal area\); "
+                rf"(?P<good>{_NUM}) mm walls lasted a year"), _wall_failed),
+    (re.compile(rf"distal_wall_thickness_mm = (?P<distal>{_NUM}) is below (?P<need>{_NUM}) mm; "
+                r"most FDM socket failures are at the distal end and the adapter"),
+     _distal_wall),
+    (re.compile(rf"trim line (?P<band>{_NUM}) mm thick: a band of about (?P<good>{_NUM}) mm "
+                r"\(trim_band_thickness_mm\) cut the stress there by about a quarter"),
+     _trim_band),
+)
+
+
+def translate_warning(text: str, f: Fmt) -> str:
+    """``text``, a warning the core wrote, in ``f``'s language when it is a known one whose
+    words the catalogue has (on a right-to-left page isolated right to left, as it stands in
+    a left-to-right list); otherwise ``text`` as it is."""
+    if f.lang.split("_")[0].split("-")[0].lower() == "en":
+        return text
+    for pattern, make in _KNOWN:
+        if (m := pattern.fullmatch(text)) is None:
+            continue
+        try:
+            out = make(m, f)
+        except _Untranslated:
+            return text
+        if out is None:
+            return text
+        return f"{_RLI}{out}{_PDI}" if f.rtl else out
+    return text
