@@ -8,19 +8,27 @@ only through the job's signals (``job.progress``, ``job.partial``).
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import Callable
 from pathlib import Path
 
+from prosthetics.config import Config, load_config
+from prosthetics.design.output import options_taken_by
 from prosthetics.design.session import STAGES, Cancelled, DesignSession
 from prosthetics.design.socket_writer import write_design
+from prosthetics.errors import ConfigError
 from prosthetics.sockets.zones import ZONES
 
 from . import viewdata
+from .language import current_language
 from .messages import writer_progress
 from .worker import Job
 
-__all__ = ["QUICK_PARAMS", "SETTLE_S", "sync_job", "export_job", "revision_job"]
+__all__ = ["QUICK_PARAMS", "SETTLE_S", "sync_job", "export_job", "revision_job",
+           "report_options"]
+
+log = logging.getLogger(__name__)
 
 #: Template parameters that the fast preview shows (the rest rebuild the full socket).
 QUICK_PARAMS = frozenset({
@@ -109,6 +117,20 @@ def sync_job(s: DesignSession, diff: dict, quick: bool, shown: dict,
     return fn
 
 
+def report_options() -> dict:
+    """What the reports the window writes take from the configuration (the file the window
+    started with: ``PROSTHETICS_CONFIG``, else the user's): the clinic, clinician, report
+    templates and PDF, in the window's language.  A configuration that cannot be read now
+    (edited since the start) gives the defaults, with a line in the log: the clinic's name
+    is never a reason for an export to fail."""
+    try:
+        config = load_config(None)
+    except ConfigError as exc:
+        log.warning("the configuration is not used for this report: %s", exc)
+        config = Config()
+    return config.report_options(lang=current_language())
+
+
 def export_job(s: DesignSession, diff: dict, out: Path, shown: dict,
                hand=None) -> Callable[[Job], dict]:
     """Bring the design up to date, then write the print files and reports into ``out``
@@ -118,7 +140,7 @@ def export_job(s: DesignSession, diff: dict, out: Path, shown: dict,
         _apply_and_run(s, diff, job, shown, hand=hand)
         progress, slice_progress = writer_progress(job)
         return write_design(s.design(), out, progress=progress, slice_progress=slice_progress,
-                            cancel=job.cancel)
+                            cancel=job.cancel, **options_taken_by(write_design, report_options()))
     return fn
 
 
@@ -132,5 +154,6 @@ def revision_job(s: DesignSession, diff: dict, rv: dict, shown: dict,
         _apply_and_run(s, diff, job, shown, hand=hand)
         progress, slice_progress = writer_progress(job)
         return add_design(open_case(rv["folder"]), s.design(), author=rv["author"],
-                          note=rv["note"], progress=progress, slice_progress=slice_progress)
+                          note=rv["note"], progress=progress, slice_progress=slice_progress,
+                          reports=report_options())
     return fn

@@ -108,6 +108,15 @@ class Config:
         """Who made a design and the report's language, for the reports."""
         return {"clinic": self.clinic, "clinician": self.clinician, "language": self.language}
 
+    def report_options(self, lang: str | None = None) -> dict:
+        """What the reports take from the configuration: ``record`` (clinic, clinician,
+        language), ``lang`` (``lang`` over the file's language), ``templates_dir`` and
+        ``pdf``, as keyword arguments of the writers (see
+        :func:`prosthetics.design.output.options_taken_by`)."""
+        language = lang or self.language
+        return {"record": {**self.record(), "language": language}, "lang": language,
+                "templates_dir": self.report_templates, "pdf": self.pdf}
+
     def rows(self) -> list[tuple[str, Any]]:
         """``("table.key", value)`` for every key, in the file's order (None: not set)."""
         return [(f"{table}.{key}", getattr(self, spec[0]))

@@ -226,7 +226,7 @@ def record_context(case, record: dict, scan_picture: bytes | None, trend_png: by
              {"label": N_("Previous revision's record"),
               "value": f"sha256 {record.get('previous_sha256') or 'none (first revision)'}",
               "mono": True}]
-    return {"page": page, "about": about, "warnings": warnings(rep), "pictures": pics,
+    return {"page": page, "about": about, "warnings": warnings(rep, f), "pictures": pics,
             "measurements": _record_measurements(rep, f), "history": _trend_context(entries, f),
             "rectification": rectification(rep, f), "trim": _trim_rows(rep, f),
             "parameters": parameter_rows(rep, f),

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import copy
 import dataclasses
-import inspect
 import json
 import os
 from pathlib import Path
@@ -33,6 +32,7 @@ from prosthetics.cases.store import (
     remove_tree,
     utc_now,
 )
+from prosthetics.design.output import options_taken_by
 from prosthetics.design.session import parameter_groups, resolve_template, run_design
 from prosthetics.design.socket_writer import write_design
 from prosthetics.errors import CaseError
@@ -99,7 +99,7 @@ def add_design(case: Case, design, *, author: str = "", note: str = "", progress
         try:
             design, mesh = _named_for_case(design, case, number, scan, part)
             watch = {"slice_progress": slice_progress} if slice_progress is not None else {}
-            watch.update(_taken_by(write, _with_scan_date(reports, scan)))
+            watch.update(options_taken_by(write, _with_scan_date(reports, scan)))
             filed = _write_outputs(design, write, staging, case, number, scan, progress,
                                    watch)
             record = _revision_record(case, design, filed, scan, number, author, note)
@@ -213,15 +213,6 @@ def _with_scan_date(reports: dict | None, scan: dict) -> dict:
     if record:
         out["record"] = record
     return out
-
-
-def _taken_by(write, options: dict) -> dict:
-    """The report ``options`` that ``write`` takes (by its signature)."""
-    try:
-        params = inspect.signature(write).parameters
-    except (TypeError, ValueError):
-        return {}
-    return {k: v for k, v in options.items() if k in params and v is not None}
 
 
 def _write_record(case: Case, record: dict, body_mesh, part_mesh, staging: Path,

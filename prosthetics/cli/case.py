@@ -212,15 +212,10 @@ def _signing_key(args):
 def _report_options(args) -> dict:
     """The clinic, clinician, language, templates and PDF the configuration gives the
     revision's reports and record (``--lang`` over the file's language)."""
-    import dataclasses
-
     from prosthetics.config import load_config
 
     config = getattr(args, "loaded_config", None) or load_config(getattr(args, "config", None))
-    if getattr(args, "lang", None):
-        config = dataclasses.replace(config, language=args.lang)
-    return {"record": config.record(), "lang": config.language,
-            "templates_dir": config.report_templates, "pdf": config.pdf}
+    return config.report_options(lang=getattr(args, "lang", None))
 
 
 def _design(args) -> int:

@@ -19,7 +19,6 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import errno
-import inspect
 import json
 import logging
 import signal
@@ -390,25 +389,6 @@ def _run_settings(args, config: Config) -> dict:
     return merged
 
 
-def _report_options(write, config: Config) -> dict:
-    """What the configuration gives the reports (``record``, ``lang``, ``templates_dir``,
-    ``pdf``), each only to a writer that takes it."""
-    try:
-        params = inspect.signature(write).parameters
-    except (TypeError, ValueError):
-        return {}
-    extra: dict = {}
-    if "record" in params:
-        extra["record"] = config.record()
-    if "lang" in params:
-        extra["lang"] = config.language
-    if "templates_dir" in params and config.report_templates is not None:
-        extra["templates_dir"] = config.report_templates
-    if "pdf" in params:
-        extra["pdf"] = config.pdf
-    return extra
-
-
 #: Exit codes of a command stopped by Ctrl+C and by SIGTERM (128 + the signal's number).
 EXIT_INTERRUPTED, EXIT_TERMINATED = 130, 143
 
@@ -435,6 +415,7 @@ def _write(write, design, out: Path, progress, command: str, **options) -> dict 
 
 
 def cmd_design(args) -> int:
+    from prosthetics.design.output import options_taken_by
     from prosthetics.design.session import run_design
     from prosthetics.design.socket_writer import write_design
     from prosthetics.limb.landmarks import read_landmarks
@@ -454,7 +435,7 @@ def cmd_design(args) -> int:
                         units=args.units, progress=progress, landmarks=marks,
                         rectification=hand)
     report = _write(write_design, design, out, progress, "design",
-                    **_report_options(write_design, config))
+                    **options_taken_by(write_design, config.report_options()))
     if isinstance(report, int):
         return report
     m, ch = report["measurements"], report["checks"]
@@ -565,6 +546,7 @@ def cmd_templates(args) -> int:
 
 def cmd_insole(args) -> int:
     from prosthetics.design.insole import run_insole, write_insole
+    from prosthetics.design.output import options_taken_by
 
     config = _config(args)
     scan = Path(args.scan) if args.scan else sample_scan("foot_phone.ply")
@@ -576,7 +558,7 @@ def cmd_insole(args) -> int:
     design = run_insole(scan, template=args.template, settings=settings, units=args.units,
                         progress=progress)
     report = _write(write_insole, design, out, progress, "insole",
-                    **_report_options(write_insole, config))
+                    **options_taken_by(write_insole, config.report_options()))
     if isinstance(report, int):
         return report
     m, ch, ins = report["measurements"], report["checks"], report["insole"]

@@ -25,6 +25,7 @@ from __future__ import annotations
 import contextlib
 import datetime as _dt
 import hashlib
+import inspect
 import json
 import os
 import shutil
@@ -479,3 +480,13 @@ def _slice_published(report: dict, plan: OutputPlan, pictures: dict, out: Path,
                                time.perf_counter() - t, warnings))
         raise
     finish(slicer_record(result, warnings))
+
+
+def options_taken_by(write, options: dict) -> dict:
+    """The ``options`` (name -> value) that the writer ``write`` takes as keyword arguments
+    (by its signature), leaving out those that are None."""
+    try:
+        params = inspect.signature(write).parameters
+    except (TypeError, ValueError):
+        return {}
+    return {k: v for k, v in options.items() if k in params and v is not None}
