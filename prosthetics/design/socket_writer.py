@@ -292,7 +292,9 @@ def write_design(design: Design, out_dir: str | os.PathLike, *, stem: str = "soc
             pics["anatomy"] = anatomy_png(
                 limb, parts,
                 {k: v for k, v in design.anatomy.landmarks.items() if k in ANATOMY_SHOWN},
-                trim_z_mm=design.socket_result.trim_anterior_z_mm, side=side)
+                trim_z_mm=design.socket_result.trim_anterior_z_mm, side=side,
+                brim=getattr(getattr(design.socket_result, "grid", None), "limb_points",
+                             np.zeros((0, 0, 3)))[-1:].reshape(-1, 3))
         drawn_part = socket if design.orientation is None else design.orientation.apply(socket)
         pics["on_the_bed"] = print_bed_png(drawn_part, printer, to_bed)
         pics["circumferences"] = circumference_chart(

@@ -657,8 +657,9 @@ _CAPTIONS = {
                      " mm): overhangs the slicer supports in orange; the dashed line is the "
                      "printer's build height."),
     "anatomy": N_("The bones of the statistical shape model (OpenLimbTT) fitted to the scanned"
-                  " skin, with the bony landmarks the design uses and the anterior trim "
-                  "(dashed). A suggestion to check, not a measurement of this limb's bones."),
+                  " skin, with the bony landmarks the design uses and the socket's brim "
+                  "(solid on the near side, dashed on the far side). A suggestion to check, "
+                  "not a measurement of this limb's bones."),
     "circumferences": N_("Circumference of the limb (and of the socket's inner surface) by "
                          "height above the distal end."),
     "insole": N_("The insole, coloured by its height above the plantar plane (mm), and from "

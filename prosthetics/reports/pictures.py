@@ -736,16 +736,39 @@ BONE_RGB = {"femur": np.array([0.85, 0.83, 0.74]), "patella": np.array([0.93, 0.
             "tibia": np.array([0.88, 0.86, 0.78]), "fibula": np.array([0.72, 0.80, 0.62])}
 
 
+def _draw_loop(ax, loop: np.ndarray, toward: np.ndarray, hax: int, flip: bool) -> None:
+    """A closed loop (n, 3) seen along ``toward``: its near half solid, its far half dashed,
+    named "brim" over its leftmost near point (clear of the landmarks' names, which run to
+    the right of their dots)."""
+    closed = np.vstack([loop, loop[:1]])
+    depth = closed @ toward
+    near = depth >= np.median(depth)
+    for keep, style, width in ((near, "-", 1.8), (~near, "--", 1.1)):
+        seg = np.where(keep[:-1] & keep[1:], 1.0, np.nan)
+        xs = np.column_stack([closed[:-1, hax], closed[1:, hax], seg * np.nan]).ravel()
+        ys = np.column_stack([closed[:-1, 2] * seg, closed[1:, 2] * seg, seg * np.nan]).ravel()
+        ax.plot(xs, ys, style, color=SOCKET_EDGE, linewidth=width, zorder=3)
+    shown = closed[:-1][near[:-1]]
+    if len(shown):
+        # (``flip``: the view's horizontal axis runs right to left.)
+        p = shown[int(np.argmax(shown[:, hax]) if flip else np.argmin(shown[:, hax]))]
+        ax.annotate("brim", (p[hax], p[2]), xytext=(0, 7), textcoords="offset points",
+                    color=SOCKET_EDGE, fontsize=10, zorder=4)
+
+
 def anatomy_png(limb: trimesh.Trimesh, bones: dict, landmarks: dict | None = None, *,
                 trim_z_mm: float | None = None, title: str = "",
-                truth: dict | None = None, side: str | None = None) -> bytes:
+                truth: dict | None = None, side: str | None = None,
+                brim: np.ndarray | None = None) -> bytes:
     """The fitted bones inside the limb (mm, limb frame), from the front and the side.
 
     ``bones``: name -> mesh (femur, patella, tibia, fibula); the limb is drawn as a light,
     see-through skin over them.  ``landmarks``: name -> (3,) bone points, drawn as dots with
-    their names; ``trim_z_mm``: the anterior trim height, a dashed line; ``truth``: name ->
-    (3,) known positions of the same landmarks, drawn as crosses (for judging a fit).
-    PNG bytes.
+    their names; ``trim_z_mm``: the anterior trim height, a dashed line; ``brim``: (n, 3) the
+    socket's brim round the limb (a closed loop), drawn instead of that line, solid on the
+    near side and dashed on the far one, so the wings over the condyles and the posterior
+    cut show against the bones; ``truth``: name -> (3,) known positions of the same
+    landmarks, drawn as crosses (for judging a fit).  PNG bytes.
     """
     views = _views(side)[:2]
     lo, hi = limb.bounds
@@ -771,7 +794,9 @@ def anatomy_png(limb: trimesh.Trimesh, bones: dict, landmarks: dict | None = Non
         # layer looks like two sheets at 8 %.
         _add_triangles(ax, *project([(skin, SKIN_RGB, skin_cull)], toward, hax),
                        alpha=0.13, zorder=2)
-        if trim_z_mm is not None:
+        if brim is not None and len(brim) > 2:
+            _draw_loop(ax, np.asarray(brim, dtype=float), toward, hax, flip)
+        elif trim_z_mm is not None:
             ax.axhline(trim_z_mm, color=SOCKET_EDGE, linestyle="--", linewidth=1.4, zorder=3)
             ax.text(0.02, trim_z_mm + 2, "anterior trim", color=SOCKET_EDGE, fontsize=10,
                     transform=ax.get_yaxis_transform(), zorder=4)
