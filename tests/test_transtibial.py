@@ -186,3 +186,11 @@ def test_trim_above_the_scan_is_a_parameter_error(limb):
         build_transtibial(limb, TranstibialParams(trim_height_mm=400.0))
     with pytest.raises(ParameterError, match="posterior trim"):
         build_transtibial(limb, TranstibialParams(trim_height_mm=50.0, posterior_trim_drop_mm=30.0))
+
+
+def test_a_limb_with_the_thigh_still_on_is_refused_with_how_to_cut_it(limb):
+    # The knee cut not found: the limb runs on up the thigh (here stretched to 560 mm).
+    long_limb = limb.copy()
+    long_limb.vertices[:, 2] *= 560.0 / float(limb.vertices[:, 2].max())
+    with pytest.raises(ParameterError, match=r"runs 5\d\d mm up.*set proximal_cut_mm"):
+        build_transtibial(long_limb, TranstibialParams())

@@ -51,6 +51,9 @@ MIN_POSTERIOR_DROP_MM = 5.0
 #: ...and no lower than this under the MPT (mm): lower, the posterior wall no longer holds
 #: the limb against the patellar tendon.
 POSTERIOR_FLOOR_BELOW_MPT_MM = 40.0
+#: A limb longer than this from its distal end (mm) holds the thigh: the longest residual
+#: tibiae (about 300 mm of an intact 440 mm) with the knee and 100 mm of thigh stay under it.
+LONGEST_LIMB_MM = 480.0
 #: No brim comes closer than this to the distal end (mm).
 LOWEST_BRIM_MM = 40.0
 
@@ -136,6 +139,12 @@ def build_transtibial(limb: trimesh.Trimesh, params: TranstibialParams | None = 
     timings: dict[str, float] = {}
     t0 = time.perf_counter()
     cache = (cache or TemplateCache()).for_limb(limb)
+    if cache.rim_z > LONGEST_LIMB_MM:
+        raise ParameterError(
+            f"the scanned limb runs {cache.rim_z:.0f} mm up from its distal end, longer than "
+            f"a below-knee limb with its knee ({LONGEST_LIMB_MM:g} mm): the thigh is in the scan "
+            f"and no knee was found to cut it off; set proximal_cut_mm to the knee's height "
+            f"(or drag the proximal cut in the window's Clean step)")
     if p.mpt_height_mm is not None and p.mpt_height_mm > cache.rim_z - 30.0:
         raise ParameterError(f"mpt_height_mm = {p.mpt_height_mm:g} is above the scanned limb "
                              f"(its landmarks need {cache.rim_z - 30.0:.0f} mm or less); lower "
