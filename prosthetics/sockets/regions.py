@@ -186,48 +186,18 @@ def distal_blend(outer: np.ndarray, outer_pole: np.ndarray, block_radius_mm: flo
     return closed_oriented(ring_pts.reshape(-1, 3), np.vstack(faces))
 
 
-#: How far the cavity is pushed out (mm) when the booleans over the shell's inner face, which
-#: the cavity's surface shares, leave a zero-thickness fin: the retry cuts the shell's inner
-#: face 0.01 mm deeper, far below anything a printer makes.
-CAVITY_NUDGE_MM = 0.01
-
-
 def join_interface(shell: trimesh.Trimesh, cavity: trimesh.Trimesh, block: trimesh.Trimesh,
                    cutters: trimesh.Trimesh, extra: list | tuple = (),
                    holes=None) -> trimesh.Trimesh:
     """(shell + extra + block) - cavity - cutters - holes as one closed body (manifold3d).
 
-    ``holes`` is a manifold3d Manifold (the ventilation holes' union) or None.  The shell's
-    inner face is the cavity's surface: where manifold3d leaves a zero-thickness fin on it
-    (seen once in a dozen whole legs, where a calf bulges over a narrower distal end), the
-    join is made again with the cavity pushed out by :data:`CAVITY_NUDGE_MM`.
+    ``holes`` is a manifold3d Manifold (the ventilation holes' union) or None.
 
     Raises
     ------
     GeometryError
         When a part is not closed or the result is not one body.
-    ParameterError
-        When the result is still not closed (the outer wall folds over itself).
     """
-    mesh = _joined(shell, cavity, block, cutters, extra, holes)
-    if mesh.is_watertight:
-        return mesh
-    nudged = trimesh.Trimesh(cavity.vertices + CAVITY_NUDGE_MM * cavity.vertex_normals,
-                             cavity.faces, process=False)
-    mesh = _joined(shell, nudged, block, cutters, extra, holes)
-    if not mesh.is_watertight:
-        # Seen when thick offsets fold the outer wall over itself (a thick distal wall plus
-        # a thick liner allowance over a small dome): the union pinches where it folds.
-        raise ParameterError(
-            "the socket's outer wall folds over itself (the union is not a closed surface); "
-            "reduce distal_wall_thickness_mm, wall_thickness_mm or liner_offset_mm, or the "
-            "distal blend")
-    return mesh
-
-
-def _joined(shell: trimesh.Trimesh, cavity: trimesh.Trimesh, block: trimesh.Trimesh,
-            cutters: trimesh.Trimesh, extra, holes) -> trimesh.Trimesh:
-    """The booleans of :func:`join_interface`, as a mesh (closed or not)."""
     try:
         body = to_manifold(shell) + to_manifold(block)
         for e in extra:
@@ -252,4 +222,12 @@ def _joined(shell: trimesh.Trimesh, cavity: trimesh.Trimesh, block: trimesh.Trim
         raise GeometryError(f"socket came out as {len(pieces)} bodies (volumes "
                             f"{', '.join(f'{v / 1000:.1f}' for v in vols[:4])} ml); check the "
                             f"adapter parameters against the limb's size")
-    return from_manifold(body)
+    mesh = from_manifold(body)
+    if not mesh.is_watertight:
+        # Seen when thick offsets fold the outer wall over itself (a thick distal wall plus
+        # a thick liner allowance over a small dome): the union pinches where it folds.
+        raise ParameterError(
+            "the socket's outer wall folds over itself (the union is not a closed surface); "
+            "reduce distal_wall_thickness_mm, wall_thickness_mm or liner_offset_mm, or the "
+            "distal blend")
+    return mesh
