@@ -293,8 +293,7 @@ def write_design(design: Design, out_dir: str | os.PathLike, *, stem: str = "soc
                 limb, parts,
                 {k: v for k, v in design.anatomy.landmarks.items() if k in ANATOMY_SHOWN},
                 trim_z_mm=design.socket_result.trim_anterior_z_mm, side=side,
-                brim=getattr(getattr(design.socket_result, "grid", None), "limb_points",
-                             np.zeros((0, 0, 3)))[-1:].reshape(-1, 3))
+                brim=design.socket_result.grid.limb_points[-1])
         drawn_part = socket if design.orientation is None else design.orientation.apply(socket)
         pics["on_the_bed"] = print_bed_png(drawn_part, printer, to_bed)
         pics["circumferences"] = circumference_chart(

@@ -53,6 +53,20 @@ def settled(panel, z=None):
     return ok
 
 
+def section_requests(panel, monkeypatch) -> list[float]:
+    """The levels of the sections ``panel`` asks its worker for, in order, from now to the
+    end of the test (its request method wrapped, put back after the test)."""
+    requested: list[float] = []
+    real = panel._request_section
+
+    def counting():
+        requested.append(panel.level_mm)
+        real()
+
+    monkeypatch.setattr(panel, "_request_section", counting)
+    return requested
+
+
 def test_menu_opens_the_panel_with_the_cores_figures(window):
     from prosthetics.sockets.sections import socket_section
 
@@ -198,7 +212,7 @@ def test_hiding_the_panel_takes_its_drawing_away(window):
     assert dock.isVisible() and "section_plane" in window.viewport.plotter.renderer.actors
 
 
-def test_dragging_the_plane_moves_the_section(window):
+def test_dragging_the_plane_moves_the_section(window, monkeypatch):
     """The plane in the view, dragged up the limb: the section follows while it moves (fewer
     sections than moves), and on release shows the core's section at the level reached."""
     import re
@@ -222,20 +236,13 @@ def test_dragging_the_plane_moves_the_section(window):
     # A point of the plane's square beside the limb, pushed up in 24 moves of 2.5 mm.
     b = vp._limb_poly().bounds
     x = ox + 0.5 * (b[1] - b[0]) + 12.0
-    shown, requested = [], []
+    shown = []
     panel.sectionShown.connect(shown.append)
-    real = panel._request_section
-
-    def counting():
-        requested.append(panel.level_mm)
-        real()
-
-    panel._request_section = counting
+    requested = section_requests(panel, monkeypatch)
     try:
         moves = timed_plane_drag(vp, (x, oy, 90.0), [(x, oy, 90.0 + 2.5 * k)
                                                       for k in range(1, 25)], pause_s=0.01)
     finally:
-        panel._request_section = real
         panel.sectionShown.disconnect(shown.append)
     level = panel.level_mm
     assert level == pytest.approx(round(w.GetOrigin()[2], 1))
@@ -265,7 +272,7 @@ def test_dragging_the_plane_moves_the_section(window):
         window.grab().save(str(Path(shots) / "gui_section_plane.png"))
 
 
-def test_a_fast_drag_asks_for_few_sections(window):
+def test_a_fast_drag_asks_for_few_sections(window, monkeypatch):
     """Plane moves coming faster than DRAG_UPDATE_MS (no event processed between them): one
     section for the burst, at its newest level, while it moves; one on release."""
     from prosthetics_gui.measuretools import DRAG_UPDATE_MS
@@ -274,23 +281,13 @@ def test_a_fast_drag_asks_for_few_sections(window):
     vp = window.viewport
     panel.set_level(100.0)
     wait_until(settled(panel, 100.0), 30, "the section at 100 mm")
-    requested = []
-    real = panel._request_section
-
-    def counting():
-        requested.append(panel.level_mm)
-        real()
-
-    panel._request_section = counting
-    try:
-        for k in range(1, 31):                     # 30 moves of 1 mm, one after the other
-            vp.sectionDragged.emit(100.0 + k + 0.3, False)
-        assert requested == [] and panel.level_mm == 130.0       # the plane, at once
-        spin(3 * DRAG_UPDATE_MS / 1000.0)
-        assert requested == [130.0]                # the newest level, once
-        vp.sectionDragged.emit(131.26, True)
-        assert requested == [130.0, 131.3]
-    finally:
-        panel._request_section = real
+    requested = section_requests(panel, monkeypatch)
+    for k in range(1, 31):                         # 30 moves of 1 mm, one after the other
+        vp.sectionDragged.emit(100.0 + k + 0.3, False)
+    assert requested == [] and panel.level_mm == 130.0           # the plane, at once
+    spin(3 * DRAG_UPDATE_MS / 1000.0)
+    assert requested == [130.0]                    # the newest level, once
+    vp.sectionDragged.emit(131.26, True)
+    assert requested == [130.0, 131.3]
     wait_until(settled(panel, 131.3), 30, "the section at the release")
     assert panel.spin.value() == pytest.approx(131.3)
