@@ -20,7 +20,7 @@ import numpy as np
 import trimesh
 
 from prosthetics.errors import GeometryError, ParameterError
-from prosthetics.geometry.meshing import closed_oriented, from_manifold, to_manifold
+from prosthetics.geometry.meshing import SurfaceQuery, closed_oriented, from_manifold, to_manifold
 from prosthetics.params import Params, param
 
 
@@ -186,18 +186,91 @@ def distal_blend(outer: np.ndarray, outer_pole: np.ndarray, block_radius_mm: flo
     return closed_oriented(ring_pts.reshape(-1, 3), np.vstack(faces))
 
 
+#: How far the cavity is pushed out (mm) when the booleans over the shell's inner face, which
+#: the cavity's surface shares, pinch the body there: the join made again cuts the shell's
+#: inner face 0.01 mm deeper, far below anything a printer makes.
+CAVITY_NUDGE_MM = 0.01
+#: The wall (mm) that must stand between a pinch and the socket's outer surface for the
+#: pinch to be taken for the shared face's artefact (and the join made again); a pinch
+#: closer to the outside is the outer wall folding into the cavity, and is refused.
+PINCH_WALL_MM = 1.0
+
+
 def join_interface(shell: trimesh.Trimesh, cavity: trimesh.Trimesh, block: trimesh.Trimesh,
                    cutters: trimesh.Trimesh, extra: list | tuple = (),
                    holes=None) -> trimesh.Trimesh:
     """(shell + extra + block) - cavity - cutters - holes as one closed body (manifold3d).
 
-    ``holes`` is a manifold3d Manifold (the ventilation holes' union) or None.
+    ``holes`` is a manifold3d Manifold (the ventilation holes' union) or None.  The shell's
+    inner face is the cavity's surface: where manifold3d pinches the body on that shared
+    face (two sheets touching along an edge; seen on a whole leg whose calf bulges over a
+    narrower distal end) while the wall there is sound (:data:`PINCH_WALL_MM` or more to the
+    outer surface), the join is made again with the cavity pushed out by
+    :data:`CAVITY_NUDGE_MM`.
 
     Raises
     ------
     GeometryError
         When a part is not closed or the result is not one body.
+    ParameterError
+        When the result is not closed and the outer wall folds into the cavity (or the join
+        made again is still not closed).
     """
+    mesh = _joined(shell, cavity, block, cutters, extra, holes)
+    if mesh.is_watertight:
+        return mesh
+    ends = _pinch_ends(mesh)
+    if _wall_near(shell, cavity, ends) >= PINCH_WALL_MM:
+        nudged = trimesh.Trimesh(cavity.vertices + CAVITY_NUDGE_MM * cavity.vertex_normals,
+                                 cavity.faces, process=False)
+        mesh = _joined(shell, nudged, block, cutters, extra, holes)
+        # Where the cavity folds over itself (a dimpled distal dome) the second join is
+        # closed but leaves a fin a hundredth of a millimetre thick: refused too.
+        if mesh.is_watertight and _thinnest_near(mesh, ends) >= PINCH_WALL_MM:
+            return mesh
+    # Seen when thick offsets fold the outer wall over itself (a thick distal wall plus
+    # a thick liner allowance over a small dome): the union pinches where it folds.
+    raise ParameterError(
+        "the socket's outer wall folds over itself (the union is not a closed surface); "
+        "reduce distal_wall_thickness_mm, wall_thickness_mm or liner_offset_mm, or the "
+        "distal blend")
+
+
+def _pinch_ends(mesh: trimesh.Trimesh) -> np.ndarray:
+    """The ends (n, 3) of ``mesh``'s edges not shared by exactly two faces."""
+    edges, counts = np.unique(mesh.edges_sorted, axis=0, return_counts=True)
+    return mesh.vertices[np.unique(edges[counts != 2])]
+
+
+def _wall_near(shell: trimesh.Trimesh, cavity: trimesh.Trimesh, points: np.ndarray) -> float:
+    """The least distance (mm) from ``points`` to the shell's outer surface (its faces off
+    the cavity's surface); 0 when there are no points or no such face."""
+    off = SurfaceQuery(cavity).distance(shell.vertices) > CAVITY_NUDGE_MM
+    outer = shell.faces[np.all(off[shell.faces], axis=1)]
+    if not len(points) or not len(outer):
+        return 0.0
+    return float(SurfaceQuery(trimesh.Trimesh(shell.vertices, outer, process=False))
+                 .distance(points).min())
+
+
+def _thinnest_near(mesh: trimesh.Trimesh, points: np.ndarray, radius_mm: float = 10.0) -> float:
+    """The thinnest material (mm) under ``mesh``'s faces within ``radius_mm`` of ``points``:
+    from each face's centre, inward along its normal to the next surface."""
+    from scipy.spatial import cKDTree
+
+    centres = mesh.triangles_center
+    near = np.flatnonzero(cKDTree(points).query(centres, distance_upper_bound=radius_mm)[0]
+                          < np.inf)
+    if not len(near):
+        return np.inf
+    n = mesh.face_normals[near]
+    start = centres[near] - 1e-4 * n
+    return float(SurfaceQuery(mesh).cast(start, -n).min() + 1e-4)
+
+
+def _joined(shell: trimesh.Trimesh, cavity: trimesh.Trimesh, block: trimesh.Trimesh,
+            cutters: trimesh.Trimesh, extra, holes) -> trimesh.Trimesh:
+    """The booleans of :func:`join_interface`, as a mesh (closed or not)."""
     try:
         body = to_manifold(shell) + to_manifold(block)
         for e in extra:
@@ -222,12 +295,4 @@ def join_interface(shell: trimesh.Trimesh, cavity: trimesh.Trimesh, block: trime
         raise GeometryError(f"socket came out as {len(pieces)} bodies (volumes "
                             f"{', '.join(f'{v / 1000:.1f}' for v in vols[:4])} ml); check the "
                             f"adapter parameters against the limb's size")
-    mesh = from_manifold(body)
-    if not mesh.is_watertight:
-        # Seen when thick offsets fold the outer wall over itself (a thick distal wall plus
-        # a thick liner allowance over a small dome): the union pinches where it folds.
-        raise ParameterError(
-            "the socket's outer wall folds over itself (the union is not a closed surface); "
-            "reduce distal_wall_thickness_mm, wall_thickness_mm or liner_offset_mm, or the "
-            "distal blend")
-    return mesh
+    return from_manifold(body)
