@@ -22,7 +22,7 @@ from PySide6.QtWidgets import (
     QMessageBox,
 )
 
-from prosthetics.scan.loaders import SUPPORTED_SUFFIXES
+from prosthetics.scan.formats import SUPPORTED_SUFFIXES
 
 from .language import translate
 

@@ -9,6 +9,7 @@ only through the job's signals (``job.progress``, ``job.partial``).
 from __future__ import annotations
 
 import logging
+import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -25,7 +26,7 @@ from .language import current_language
 from .messages import writer_progress
 from .worker import Job
 
-__all__ = ["QUICK_PARAMS", "SETTLE_S", "sync_job", "export_job", "revision_job",
+__all__ = ["QUICK_PARAMS", "SETTLE_S", "Prestart", "sync_job", "export_job", "revision_job",
            "report_options"]
 
 log = logging.getLogger(__name__)
@@ -46,14 +47,49 @@ QUICK_PARAMS = frozenset({
 SETTLE_S = 0.25
 
 
+class Prestart:
+    """The first stages of a scan's design (reading and cleaning), started in a thread of
+    its own while the window is still importing its 3D view and building its pages.
+
+    The model adopts :attr:`session` for the scan it opens first and its first job
+    :meth:`wait` s for this thread: the session is used by one thread at a time.  An error
+    is not kept here: the model's own run meets it again and shows it.
+    """
+
+    UNTIL = "clean"
+
+    def __init__(self, path: str | Path):
+        self.path = Path(path).resolve()
+        self.session = DesignSession(self.path)
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="prestart", daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        try:
+            self.session.update(cancel=self._stop.is_set, until=self.UNTIL)
+        except Exception as exc:  # noqa: BLE001 - met again (and shown) by the model's job
+            log.debug("prestart stopped: %s", exc)
+
+    def wait(self) -> None:
+        self._thread.join()
+
+    def stop(self) -> None:
+        """Stop after the current stage (the scan opened was another one)."""
+        self._stop.set()
+
+
 def _reporter(session: DesignSession, job: Job, shown: dict[str, int]) -> Callable[[], None]:
     """A function that sends the stage results (and their views) the GUI lacks.
 
     ``shown`` maps each stage to the ``id`` of the result the GUI shows already.
     """
     sent: dict[str, int] = dict(shown)
+    raw_due: list = []
 
-    def flush() -> None:
+    def flush(final: bool = False) -> None:
+        """Send what is new; the raw points in the design frame (0.3-0.5 s to mark the
+        removed ones) wait for ``final``, so that they do not hold up the socket."""
         for st in STAGES:
             r = session.results.get(st)
             if r is None or sent.get(st) == id(r):
@@ -63,11 +99,14 @@ def _reporter(session: DesignSession, job: Job, shown: dict[str, int]) -> Callab
             if st == "load":
                 payload["raw"] = viewdata.raw_view(session)
             elif st == "align":
-                payload["raw"] = viewdata.raw_view(session)
+                raw_due[:] = [r]
             elif st == "template":
                 payload["socket_view"] = viewdata.socket_view(session, r, preview=False)
                 payload["volume_ml"] = float(r.mesh.volume) / 1000.0
             job.partial(payload)
+        if final and raw_due and session.results.get("align") is raw_due[0]:
+            job.partial({"stage": "raw", "result": raw_due.pop(),
+                         "raw": viewdata.raw_view(session)})
     return flush
 
 
@@ -88,7 +127,7 @@ def _apply_and_run(s: DesignSession, diff: dict, job: Job, shown: dict,
     if before_update is not None:
         before_update()
     s.update(progress=progress, cancel=job.cancel, until="check")
-    flush()
+    flush(final=True)
 
 
 def sync_job(s: DesignSession, diff: dict, quick: bool, shown: dict,

@@ -33,7 +33,7 @@ from PySide6.QtWidgets import (
 )
 
 from .actions import make_action
-from .fileactions import FileActions, app_settings
+from .fileactions import FileActions, app_settings, is_case
 from .language import LANGUAGES, current_language, install_language, save_language, translate
 from .messages import SliceClock
 from .worker import Job
@@ -50,21 +50,38 @@ LANGUAGE_CHANGE_TEXT = ("The language changes when the application is started ag
                         "زبان اگلی بار ایپلیکیشن کھولنے پر بدل جائے گی۔")
 
 #: Which stage results each step's 3D scene draws (the scene is redrawn when they change).
-SCENE_STAGES = {"scan": {"load", "align"}, "clean": {"load", "align"}, "align": {"align"},
+SCENE_STAGES = {"scan": {"load", "raw"}, "clean": {"load", "align", "raw"}, "align": {"align"},
                 "measure": {"align", "measure"}, "rectify": {"socket_view", "template", "align"},
                 "template": {"preview", "template", "align"},
                 "export": {"preview", "template", "align"}}
 
 
-def _warm_up(_job) -> None:
-    """Import what the model, pages and 3D view need, off the GUI thread."""
+def _warm_up(_job, initial: str | None = None):
+    """Import what the model, pages and 3D view need, off the GUI thread.
+
+    With ``initial`` (a scan's path, "" for the sample) the scan's reading and cleaning
+    start as soon as the core is imported, beside the 3D view's imports and the pages'
+    building; returns that :class:`~.jobs.Prestart` (or None).
+    """
+    import prosthetics.design.session  # noqa: F401
+    from prosthetics.errors import ProstheticsError
+    from prosthetics.resources import sample_scan
+
+    from .jobs import Prestart
+
+    pre = None
+    if initial is not None and not is_case(initial or "-"):
+        try:
+            pre = Prestart(initial or sample_scan())
+        except (ProstheticsError, OSError):
+            pre = None                  # opened (and its error shown) the usual way
     import matplotlib.figure  # noqa: F401
     import pyvista  # noqa: F401
     import pyvistaqt  # noqa: F401
     from matplotlib.backends import backend_qtagg  # noqa: F401
 
-    import prosthetics.design.session  # noqa: F401
     import prosthetics.printing.slicer  # noqa: F401
+    return pre
 
 
 class PageStack(QStackedWidget):
@@ -332,7 +349,8 @@ class MainWindow(FileActions, QMainWindow):
         """Import the heavy modules in a worker, then build the UI and open ``path`` (the
         sample scan when None and ``open_sample``)."""
         self._initial = path if path is not None else ("" if open_sample else None)
-        job = Job("warm-up", _warm_up)
+        initial = self._initial
+        job = Job("warm-up", lambda j: _warm_up(j, initial))
         job.signals.finished.connect(self._on_warm)
         job.signals.failed.connect(self._on_warm_failed)
         self._warm_job = job
@@ -344,12 +362,13 @@ class MainWindow(FileActions, QMainWindow):
                             f"{type(exc).__name__}: {exc}"),
                         translate("MainWindow", "Reinstall the application (make setup)."))
 
-    def _on_warm(self, _job, _result) -> None:
+    def _on_warm(self, _job, prestart) -> None:
         from .model import DesignModel
         from .pages import PAGES
         from .viewport import Viewport
 
         self.model = m = DesignModel(self)
+        m.prestart = prestart
         m.sessionChanged.connect(self._on_session)
         m.paramsChanged.connect(self._on_params)
         m.stageReady.connect(self._on_stage)

@@ -84,6 +84,11 @@ class DesignModel(QObject):
         self.cancelled = False
         self._pending_names: set[str] = set()   # applied to the session, socket not rebuilt
         self._ready_sent = False
+        #: A design started before the model existed (:class:`~.jobs.Prestart`), adopted by
+        #: :meth:`open_scan` when it opens that scan; then the session's first job waits
+        #: for it (``_wait_first``: the session and the wait).
+        self.prestart = None
+        self._wait_first: tuple | None = None
         self._clear_results()
 
     # -- displayed results -----------------------------------------------------------
@@ -254,8 +259,16 @@ class DesignModel(QObject):
                                     translate("Model", "Choose the file again with File > Open "
                                                        "scan."))
             return False
+        pre, self.prestart = self.prestart, None
         try:
-            s = DesignSession(p, template=template, settings=settings, units=units)
+            if pre is not None and pre.path == p.resolve() and template is None \
+                    and not settings and units is None:
+                s = pre.session
+                self._wait_first = (s, pre.wait)
+            else:
+                if pre is not None:
+                    pre.stop()
+                s = DesignSession(p, template=template, settings=settings, units=units)
         except ProstheticsError as exc:
             self.errorOccurred.emit(str(exc), error_hint(exc))
             return False
@@ -536,6 +549,14 @@ class DesignModel(QObject):
         return {k: id(v) for k, v in shown.items() if v is not None}
 
     def _start(self, job: Job) -> None:
+        if self._wait_first is not None and job.info.get("session") is self._wait_first[0]:
+            (_s, wait), self._wait_first = self._wait_first, None
+            fn = job.fn
+
+            def after_prestart(j: Job, fn=fn, wait=wait):
+                wait()
+                return fn(j)
+            job.fn = after_prestart
         job.signals.progress.connect(self._on_progress)
         job.signals.partial.connect(self._on_partial)
         job.signals.finished.connect(self._on_finished)
@@ -560,7 +581,9 @@ class DesignModel(QObject):
         st, r = payload["stage"], payload["result"]
         if "raw" in payload and payload["raw"] is not None:
             self.raw = payload["raw"]
-        if st == "load":
+        if st == "raw":
+            pass                    # the raw points in the design frame, after the socket
+        elif st == "load":
             self.scan = r
             self.cleaned = self.aligned = self.measurements = self.check = None
             self.socket = self.socket_view = None

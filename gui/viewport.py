@@ -35,6 +35,9 @@ VIEWS = {
     "distal": ((0.0, 0.0, -1.0), (0.0, 1.0, 0.0)),
     "three_quarter": ((0.55, 1.0, 0.35), (0.0, 0.0, 1.0)),
 }
+#: How far above the horizontal the Clean step's first view looks when it shows the
+#: proximal cut's disc, deg.
+CUT_VIEW_ELEVATION_DEG = 20.0
 #: The standard views' names (in English in the 3D view, whose text cannot lay out Urdu;
 #: translated in widgets, context "Viewport").
 VIEW_LABELS = {"anterior": QT_TRANSLATE_NOOP("Viewport", "Anterior"),
@@ -279,6 +282,13 @@ class Viewport(QWidget):
                 self._need_fit = False
                 self.set_view("anterior" if frame in ("clean", "scan") else "three_quarter",
                               render=False)
+                if self.cut_shown is not None and self._view == "anterior":
+                    # The proximal cut's disc is level: seen from a little above, not
+                    # edge-on, so that it can be seen and grabbed.
+                    cam = p.camera
+                    cam.Elevation(CUT_VIEW_ELEVATION_DEG)
+                    cam.OrthogonalizeViewUp()
+                    p.reset_camera()
             elif self._need_fit:
                 self._need_fit = False
                 p.reset_camera()

@@ -11,6 +11,7 @@ from __future__ import annotations
 import dataclasses
 import difflib
 import enum
+import functools
 import math
 import typing
 from dataclasses import dataclass, field
@@ -43,9 +44,16 @@ def param_infos(cls_or_obj: Any) -> dict[str, tuple[dataclasses.Field, ParamInfo
             if "param" in f.metadata}
 
 
+@functools.cache
+def _type_hints(cls: type) -> dict[str, Any]:
+    # Resolving the string annotations is slow (a few ms per class), and forms and
+    # settings ask for every field in turn.
+    return typing.get_type_hints(cls)
+
+
 def param_type(cls: type, name: str) -> tuple[bool, Any]:
     """Whether field ``name`` of a parameter class may be None, and its value type."""
-    tp = typing.get_type_hints(cls)[name]
+    tp = _type_hints(cls)[name]
     args = typing.get_args(tp)
     if type(None) in args:
         return True, next(a for a in args if a is not type(None))

@@ -30,6 +30,9 @@ from prosthetics.errors import ScanError
 #: File endings of USD stages (a .usdz is a zip package that the stage opens directly).
 USD_SUFFIXES = (".usdz", ".usda", ".usdc", ".usd")
 E57_SUFFIXES = (".e57",)
+#: Every file ending the scan loaders read (here, so that a file dialog need not import them).
+SUPPORTED_SUFFIXES = (".ply", ".obj", ".stl", ".glb", ".gltf", ".off", ".xyz", ".txt", ".pts",
+                      ".aop") + USD_SUFFIXES + E57_SUFFIXES
 
 #: metersPerUnit a limb scan can sensibly have: 0.1 mm to 10 m per unit (the common ones are
 #: 0.001, 0.01, 0.0254 and 1).  Anything else is a broken export, not a unit.
@@ -418,5 +421,5 @@ def read_e57(path: Path) -> NativeScan:
                       notes=(note,))
 
 
-__all__ = ["E57_SUFFIXES", "METERS_PER_UNIT_RANGE", "USD_SUFFIXES", "NativeScan", "length_text", "fan_triangles", "quiet_stderr",
+__all__ = ["E57_SUFFIXES", "METERS_PER_UNIT_RANGE", "SUPPORTED_SUFFIXES", "USD_SUFFIXES", "NativeScan", "length_text", "fan_triangles", "quiet_stderr",
            "read_e57", "read_usd", "usd_external_files"]

@@ -23,15 +23,12 @@ from prosthetics.scan.aaop import read_aop
 from prosthetics.scan.formats import (
     E57_SUFFIXES,
     METERS_PER_UNIT_RANGE,
+    SUPPORTED_SUFFIXES,
     USD_SUFFIXES,
     NativeScan,
     read_e57,
     read_usd,
 )
-
-#: File endings this module reads.
-SUPPORTED_SUFFIXES = (".ply", ".obj", ".stl", ".glb", ".gltf", ".off", ".xyz", ".txt", ".pts",
-                      ".aop") + USD_SUFFIXES + E57_SUFFIXES
 
 
 class Units(enum.Enum):
