@@ -328,6 +328,9 @@ def refit_holes(mesh: trimesh.Trimesh, points: np.ndarray, c: np.ndarray, a: np.
 
 #: Voxel size (mm) of the surface graph that measures distances along the limb.
 GRAPH_VOXEL_MM = 4.0
+#: An end of an object whose section 40-70 mm in is this many times as wide as it is thick
+#: is a hand's (2.3-2.6 measured on phone-like scans), not a limb's distal end (1.2-1.4).
+FLAT_END_ASPECT = 2.0
 #: Width (mm) of the bands of equal distance from the distal tip.
 BAND_MM = 6.0
 #: The centreline turning by this much (degrees) is the knee bending...
@@ -378,8 +381,10 @@ def distance_from_tip(points: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Distance along the surface (mm) of each point from the distal tip, and the tip (3,).
 
     The two ends of the object furthest apart along its surface are its ends; the distal
-    one is closed all round 40-70 mm in, and the narrower of two such ends.
-    Points not joined to the object get ``inf``.
+    one is closed all round 40-70 mm in, and of two such ends the round one when the other
+    is flat (a hand holding the limb: its section there is :data:`FLAT_END_ASPECT` times
+    as wide as it is thick), else the narrower.  Points not joined to the object get
+    ``inf``.
     """
     cen, group = voxel_groups(points, GRAPH_VOXEL_MM)
     pairs = cKDTree(cen).query_pairs(1.9 * GRAPH_VOXEL_MM, output_type="ndarray")
@@ -394,11 +399,12 @@ def distance_from_tip(points: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     d2 = dijkstra(graph, directed=False, indices=e2)
 
     def end(d, e):
-        """How closed the end is (share of 12 sectors round the ring 40-70 mm from it)
-        and how wide (median distance of that ring's points from its middle)."""
+        """How closed the end is (share of 12 sectors round the ring 40-70 mm from it),
+        how wide (median distance of that ring's points from its middle) and how flat
+        (the ring's width over its thickness)."""
         sel = (d > 40.0) & (d < 70.0)
         if sel.sum() < 10:
-            return 0.0, np.inf
+            return 0.0, np.inf, 1.0
         p = cen[sel]
         mid = p.mean(axis=0)
         axis = mid - cen[e]
@@ -406,12 +412,18 @@ def distance_from_tip(points: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         uv = (p - mid) @ _plane_axes(axis)
         sectors = np.unique(((np.arctan2(uv[:, 1], uv[:, 0]) + np.pi) / (2 * np.pi) * 12)
                             .astype(int) % 12)
-        return len(sectors) / 12.0, float(np.median(np.linalg.norm(p - mid, axis=1)))
+        ev = np.linalg.eigvalsh(np.cov(uv.T))
+        flat = float(np.sqrt(ev[1] / max(ev[0], 1e-9)))
+        return len(sectors) / 12.0, float(np.median(np.linalg.norm(p - mid, axis=1))), flat
 
-    (c1, w1), (c2, w2) = end(d1, e1), end(d2, e2)
+    (c1, w1, f1), (c2, w2, f2) = end(d1, e1), end(d2, e2)
     # The distal end is closed all round (a piece of furniture left on the thigh is not);
-    # of two closed ends, the narrower (the thigh, or a scan's open rim, is wider).
-    first = c1 > c2 + 0.2 or (abs(c1 - c2) <= 0.2 and w1 <= w2)
+    # of two closed ends, the round one when the other is a hand's flat one, else the
+    # narrower (the thigh, or a scan's open rim, is wider).
+    if abs(c1 - c2) <= 0.2 and (f1 >= FLAT_END_ASPECT) != (f2 >= FLAT_END_ASPECT):
+        first = f1 < f2
+    else:
+        first = c1 > c2 + 0.2 or (abs(c1 - c2) <= 0.2 and w1 <= w2)
     d, tip = (d1, e1) if first else (d2, e2)
     return d[group], cen[tip]
 
@@ -574,24 +586,19 @@ def _below_plane(points: np.ndarray, cut: KneeCut, gap_mm: float) -> np.ndarray:
     return out
 
 
-def _off_surface(points: np.ndarray, axis, tolerance_mm: float = 8.0) -> np.ndarray:
-    """Points standing off the limb's surface ((n,) bool): a hand pressed on the limb.
+#: How far (mm) from the points a first pass took for a hand its second pass looks for the
+#: rest of it (fingers the first pass left, standing over skin the phone did not see).
+HAND_REACH_MM = 15.0
+#: How far (mm) outside the second pass's curves a point joined to the hand stands to go.
+HAND_TOLERANCE_MM = 4.0
 
-    In each 6 mm band of height about the axis, the skin is the innermost layer: the
-    innermost points of 5 degree sectors are fitted with a smooth closed curve (radius
-    against angle, four harmonics: a limb's section is roughly triangular), dropping
-    those more than 4 mm outside it and fitting again, so that a hand over a patch the
-    phone saw no skin through is bridged.  Points more than ``tolerance_mm`` outside the
-    curve stand off the surface.  The distal dome (within a distal radius of the tip) is
-    left alone."""
-    p0, a = axis
-    t, r, ang, _ = cylindrical(points, p0, a)
-    t0 = t.min()
-    r_distal = float(np.median(r[t < t0 + 30.0])) if (t < t0 + 30.0).any() else 30.0
-    side = t > t0 + r_distal
-    out = np.zeros(len(points), dtype=bool)
-    if side.sum() < 100:
-        return out
+
+def _band_curves(t: np.ndarray, r: np.ndarray, ang: np.ndarray, side: np.ndarray,
+                 t0: float) -> tuple[np.ndarray, np.ndarray, dict[int, np.ndarray]]:
+    """Each point's cell key (6 mm band x 5 degree sector; -1 off ``side``), the skin's
+    radius in each cell (the third innermost point), and each band's smooth closed curve
+    (coefficients of :func:`_harmonics`, fitted to the cells' radii again without those
+    more than 4 mm outside it, so that a hand over unseen skin is bridged)."""
     band = np.floor((t - t0) / 6.0).astype(np.int64)
     sector = (((ang + np.pi) / (2 * np.pi)) * 72).astype(np.int64) % 72
     key = np.where(side, band * 72 + sector, -1)
@@ -605,18 +612,12 @@ def _off_surface(points: np.ndarray, axis, tolerance_mm: float = 8.0) -> np.ndar
     valid = cell_key >= 0
     cell_key, cell_r = cell_key[valid], cell_r[valid]
     cell_band, cell_ang = cell_key // 72, (cell_key % 72 + 0.5) / 72 * 2 * np.pi - np.pi
-
-    def design(th):
-        return np.column_stack([np.ones_like(th)] + [f(k * th) for k in (1, 2, 3, 4)
-                                                     for f in (np.cos, np.sin)])
-
-    bands = np.unique(cell_band)
     fits: dict[int, np.ndarray] = {}
-    for b in bands:
+    for b in np.unique(cell_band):
         m = cell_band == b
         if m.sum() < 24:
             continue
-        x, y = design(cell_ang[m]), cell_r[m]
+        x, y = _harmonics(cell_ang[m]), cell_r[m]
         use = np.ones(len(y), dtype=bool)
         for _ in range(5):
             coef = np.linalg.lstsq(x[use], y[use], rcond=None)[0]
@@ -626,28 +627,98 @@ def _off_surface(points: np.ndarray, axis, tolerance_mm: float = 8.0) -> np.ndar
                 break
             use = nxt
         fits[int(b)] = coef
-    # A second layer: more than the tolerance outside the skin seen in the same cell.
-    cell_of = np.full(int(key.max()) + 2, np.inf)
+    cell_of = np.full(int(max(key.max(), 0)) + 2, np.inf)
     cell_of[cell_key] = cell_r
+    return key, cell_of, fits
+
+
+def _harmonics(th: np.ndarray) -> np.ndarray:
+    """Radius against angle with four harmonics (a limb's section is roughly triangular)."""
+    return np.column_stack([np.ones_like(th)] + [f(k * th) for k in (1, 2, 3, 4)
+                                                 for f in (np.cos, np.sin)])
+
+
+def _beyond_curves(r: np.ndarray, ang: np.ndarray, band: np.ndarray, which: np.ndarray,
+                   fits: dict[int, np.ndarray], tolerance_mm: float) -> np.ndarray:
+    """Points of ``which`` more than ``tolerance_mm`` outside their band's curve."""
+    beyond = np.zeros(len(r), dtype=bool)
+    if not fits:
+        return beyond
+    have = np.array(sorted(fits))
+    for b in np.unique(band[which]):
+        # A band without a curve of its own (too few cells) takes the nearest band's
+        # within 48 mm.
+        k = int(have[np.argmin(np.abs(have - b))])
+        if abs(k - b) > 8:
+            continue
+        coef = fits[k]
+        # Within a band the skin's radius changes with height as much as between bands.
+        near = [fits[j][0] for j in (k - 1, k + 1) if j in fits]
+        slope = max((abs(v - coef[0]) for v in near), default=0.0)
+        pts_b = np.flatnonzero(which & (band == b))
+        beyond[pts_b] = r[pts_b] > _harmonics(ang[pts_b]) @ coef + tolerance_mm + slope
+    return beyond
+
+
+def _joined_to(points: np.ndarray, cand: np.ndarray, seeds: np.ndarray,
+               link_mm: float = 4.0) -> list[np.ndarray]:
+    """The pieces (indices into ``points``, largest first) of ``cand`` that join, in steps
+    of ``link_mm``, a point of ``cand`` marked in ``seeds`` ((len(cand),) bool)."""
+    pairs = cKDTree(points[cand]).query_pairs(link_mm, output_type="ndarray")
+    graph = coo_matrix((np.ones(len(pairs)), (pairs[:, 0], pairs[:, 1])),
+                       shape=(len(cand), len(cand)))
+    _k, lab = connected_components(graph, directed=False)
+    pieces = [cand[lab == k] for k in np.unique(lab[seeds])]
+    return sorted(pieces, key=len, reverse=True)
+
+
+def _off_surface(points: np.ndarray, axis, tolerance_mm: float = 8.0) -> np.ndarray:
+    """Points standing off the limb's surface ((n,) bool): a hand pressed on the limb.
+
+    In each 6 mm band of height about the axis, the skin is the innermost layer: the
+    innermost points of 5 degree sectors are fitted with a smooth closed curve (radius
+    against angle, four harmonics: a limb's section is roughly triangular), dropping
+    those more than 4 mm outside it and fitting again, so that a hand over a patch the
+    phone saw no skin through is bridged.  Points more than ``tolerance_mm`` outside the
+    curve stand off the surface when they join a second layer (points outside the skin
+    seen in the same cell).  A second pass fits the curves again without what the first
+    took and without the points within :data:`HAND_REACH_MM` of it (where the hand lay,
+    the skin under it unseen), and takes the points within that reach, more than
+    :data:`HAND_TOLERANCE_MM` outside those curves, that join what the first took: the
+    fingers over unseen skin.  The distal dome (within a distal
+    radius of the tip) is left alone."""
+    p0, a = axis
+    t, r, ang, _ = cylindrical(points, p0, a)
+    t0 = t.min()
+    r_distal = float(np.median(r[t < t0 + 30.0])) if (t < t0 + 30.0).any() else 30.0
+    side = t > t0 + r_distal
+    out = np.zeros(len(points), dtype=bool)
+    if side.sum() < 100:
+        return out
+    band = np.floor((t - t0) / 6.0).astype(np.int64)
+    key, cell_of, fits = _band_curves(t, r, ang, side, t0)
+    # A second layer: more than the tolerance outside the skin seen in the same cell.
     layered = side & (r > cell_of[key] + tolerance_mm)
     if layered.sum() < 200:
         return out
     # Beyond the band's smooth curve: a hand where the skin under it was not seen, or a
     # bump of the limb itself (the patella); only what joins a second layer goes.
-    beyond = np.zeros(len(points), dtype=bool)
-    for b, coef in fits.items():
-        # Within a band the skin's radius changes with height as much as between bands.
-        near = [fits[k][0] for k in (b - 1, b + 1) if k in fits]
-        slope = max((abs(v - coef[0]) for v in near), default=0.0)
-        pts_b = np.flatnonzero(side & (band == b))
-        beyond[pts_b] = r[pts_b] > design(ang[pts_b]) @ coef + tolerance_mm + slope
+    beyond = _beyond_curves(r, ang, band, side, fits, tolerance_mm)
     cand = np.flatnonzero(layered | beyond)
-    pairs = cKDTree(points[cand]).query_pairs(4.0, output_type="ndarray")
-    graph = coo_matrix((np.ones(len(pairs)), (pairs[:, 0], pairs[:, 1])),
-                       shape=(len(cand), len(cand)))
-    _k, lab = connected_components(graph, directed=False)
-    hit = np.unique(lab[layered[cand]])
-    out[cand[np.isin(lab, hit)]] = True
+    pieces = _joined_to(points, cand, layered[cand])
+    if not pieces:
+        return out
+    for piece in pieces:
+        out[piece] = True
+    # Second pass, about the largest piece (the hand; a smaller one can be a fold of the
+    # skin the curves do not follow): the curves without it and the skin it hid.
+    hand = np.zeros(len(points), dtype=bool)
+    hand[pieces[0]] = True
+    near = cKDTree(points[hand]).query(points, distance_upper_bound=HAND_REACH_MM)[0] < np.inf
+    _key, _cells, fits2 = _band_curves(t, r, ang, side & ~near & ~out, t0)
+    beyond2 = _beyond_curves(r, ang, band, side & near & ~out, fits2, HAND_TOLERANCE_MM)
+    cand = np.flatnonzero(hand | beyond2)
+    out[_joined_to(points, cand, hand[cand])[0]] = True
     return out
 
 
