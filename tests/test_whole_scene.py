@@ -175,3 +175,16 @@ def test_a_hand_below_the_limb_is_not_taken_for_its_distal_end(truth_mesh, tmp_p
     assert cleaned.proximal_cut is None
     d, share = _limb_error(cleaned, truth_mesh, ps, t2s)
     assert share > 0.9
+
+
+def test_chair_remains_joined_to_the_thigh_do_not_hide_the_distal_end(truth_mesh, tmp_path):
+    # Seed 3 at 150,000 points: both ends furthest apart along the surface lie on what is
+    # left of the chair (neither closed all round); the third end, furthest from both, is
+    # the limb's closed round distal end.  Taken from a chair leg, no knee was found and
+    # the design was refused as a limb 532 mm long.
+    ps, scan, cleaned, t2s = _run(truth_mesh, tmp_path, "knee_flexed", 3, points=150_000)
+    cut = cleaned.proximal_cut
+    assert cut is not None
+    assert abs(cut["height_mm"] - _knee_height(truth_mesh, ps, t2s, cut)) < 20.0
+    d, share = _limb_error(cleaned, truth_mesh, ps, t2s)
+    assert share > 0.85 and d.mean() < 0.5

@@ -331,6 +331,8 @@ GRAPH_VOXEL_MM = 4.0
 #: An end of an object whose section 40-70 mm in is this many times as wide as it is thick
 #: is a hand's (2.3-2.6 measured on phone-like scans), not a limb's distal end (1.2-1.4).
 FLAT_END_ASPECT = 2.0
+#: An end whose ring 40-70 mm in covers this share of 12 sectors round it is closed.
+CLOSED_END = 0.8
 #: Width (mm) of the bands of equal distance from the distal tip.
 BAND_MM = 6.0
 #: The centreline turning by this much (degrees) is the knee bending...
@@ -383,8 +385,9 @@ def distance_from_tip(points: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     The two ends of the object furthest apart along its surface are its ends; the distal
     one is closed all round 40-70 mm in, and of two such ends the round one when the other
     is flat (a hand holding the limb: its section there is :data:`FLAT_END_ASPECT` times
-    as wide as it is thick), else the narrower.  Points not joined to the object get
-    ``inf``.
+    as wide as it is thick), else the narrower.  When neither is closed, a third end (the
+    point furthest from both) is the distal one if it is closed and round.  Points not
+    joined to the object get ``inf``.
     """
     cen, group = voxel_groups(points, GRAPH_VOXEL_MM)
     pairs = cKDTree(cen).query_pairs(1.9 * GRAPH_VOXEL_MM, output_type="ndarray")
@@ -425,6 +428,15 @@ def distance_from_tip(points: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     else:
         first = c1 > c2 + 0.2 or (abs(c1 - c2) <= 0.2 and w1 <= w2)
     d, tip = (d1, e1) if first else (d2, e2)
+    if max(c1, c2) < CLOSED_END:
+        # Neither end is closed: both lie on what the limb touches (a chair's remains
+        # left joined to the thigh).  The point furthest from both is a third end; a
+        # closed, round one is the distal end.
+        e3 = far(np.minimum(d1, d2))
+        d3 = dijkstra(graph, directed=False, indices=e3)
+        c3, _w3, f3 = end(d3, e3)
+        if c3 >= CLOSED_END and f3 < FLAT_END_ASPECT:
+            d, tip = d3, e3
     return d[group], cen[tip]
 
 
