@@ -95,6 +95,7 @@ def test_the_limb_is_cut_at_the_knee(truth_mesh, tmp_path, scene, seed):
     assert abs(cut["height_mm"] - _knee_height(truth_mesh, ps, t2s, cut)) < 20.0
     steps = {s["step"]: s for s in cleaned.steps}
     assert steps["proximal cut"]["plane"] == cut
+    assert not any(w.startswith("a hand or an object") for w in cleaned.warnings)
     d, share = _limb_error(cleaned, truth_mesh, ps, t2s)
     assert share > 0.85          # little of the thigh is left above the knee
     assert d.mean() < 0.5 and np.percentile(d, 95) < 2.0
@@ -165,6 +166,9 @@ def test_fingers_over_unseen_skin_are_taken_off_with_the_hand(truth_mesh, tmp_pa
     ps, scan, cleaned, t2s = _run(truth_mesh, tmp_path, "hand", 6, points=150_000)
     d, share = _limb_error(cleaned, truth_mesh, ps, t2s)
     assert share > 0.9 and d.mean() < 0.4 and np.percentile(d, 95) < 2.0
+    # The user is told where the hand was: the skin under it is bridged, not seen.
+    said = [w for w in cleaned.warnings if w.startswith("a hand or an object touching")]
+    assert len(said) == 1 and "mm above the distal end" in said[0]
 
 
 def test_a_hand_below_the_limb_is_not_taken_for_its_distal_end(truth_mesh, tmp_path):

@@ -805,7 +805,7 @@ def clean_scan(scan: Scan, params: CleanParams | None = None) -> CleanResult:
     a = orient_axis_distal_to_proximal(limb, c, a)
     if cut is not None and a @ cut.normal < 0:
         a = -a
-    limb = _without_touching_objects(limb, c, a, steps)
+    limb = _without_touching_objects(limb, c, a, steps, warnings)
     mesh = _reconstructed_surface(limb, c, a, params, steps, cut)
     mesh = _finished_surface(mesh, limb, c, a, params, steps)
     return CleanResult(mesh=mesh, axis_point=c, axis_dir=a, reconstructed=True, steps=steps,
@@ -1201,8 +1201,10 @@ def _limb_like_objects(pts: np.ndarray, labels: np.ndarray, counts: np.ndarray,
 
 
 def _without_touching_objects(limb: np.ndarray, c: np.ndarray, a: np.ndarray,
-                              steps: list[dict]) -> np.ndarray:
-    """The limb's points without those standing off its surface (a hand pressed on it)."""
+                              steps: list[dict], warnings: list[str]) -> np.ndarray:
+    """The limb's points without those standing off its surface (a hand pressed on it),
+    with a warning saying where: the skin under a hand is seldom seen, and the surface
+    there is bridged from around it."""
     off = _off_surface(limb, (c, a))
     if not off.any():
         return limb
@@ -1210,6 +1212,13 @@ def _without_touching_objects(limb: np.ndarray, c: np.ndarray, a: np.ndarray,
                   "removed": int(off.sum()),
                   "detail": "points standing more than 8 mm off the limb's surface (a hand "
                             "or an object touching it)"})
+    t = (limb - c) @ a
+    lo, hi = np.percentile(t[off], [2, 98]) - t.min()
+    warnings.append(
+        f"a hand or an object touching the limb was taken off ({int(off.sum())} points, "
+        f"{lo:.0f}-{hi:.0f} mm above the distal end); the skin under it is bridged from "
+        f"around it: check the limb's shape there, or scan again without touching the "
+        f"part to be fitted")
     return limb[~off]
 
 
