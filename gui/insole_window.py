@@ -36,7 +36,13 @@ from PySide6.QtWidgets import (
 from .actions import make_action
 from .forms import ComboBox, ParamForm, format_value, label_of
 from .language import ltr, translate
-from .messages import INSOLE_STAGE_TEXT, SliceClock, stage_text, writer_progress
+from .messages import (
+    INSOLE_STAGE_TEXT,
+    SliceClock,
+    error_text,
+    stage_text,
+    writer_progress,
+)
 from .worker import Job, make_pool
 
 #: Standard views of the foot frame (+X heel to toe, +Z up): camera direction and view-up.
@@ -232,7 +238,7 @@ class InsoleModel(QObject):
         self._job = None
         self._mark_stale()
         self.busyChanged.emit(False)
-        msg = str(exc) if isinstance(exc, ProstheticsError) else \
+        msg = error_text(exc) if isinstance(exc, ProstheticsError) else \
             translate("InsoleWindow", "unexpected error ({}); the details are in the "
                                       "terminal").format(f"{type(exc).__name__}: {exc}")
         if not isinstance(exc, ProstheticsError):

@@ -20,9 +20,9 @@ from prosthetics.errors import (
 )
 
 from .casefile import CaseError
-from .language import translate
+from .language import current_language, translate
 
-__all__ = ["STAGE_TEXT", "INSOLE_STAGE_TEXT", "error_hint", "writer_progress", "humanize",
+__all__ = ["STAGE_TEXT", "INSOLE_STAGE_TEXT", "error_hint", "error_text", "writer_progress", "humanize",
            "SLICE_TEXT", "SliceClock", "stage_text"]
 
 #: Status-bar text of each stage a job reports (``job.progress``), by stage name (in
@@ -137,6 +137,15 @@ def writer_progress(job) -> tuple[Callable[[str, float], None], Callable[[Any], 
         job.progress(latest.get(stage, stage), fraction)
 
     return progress, slice_progress
+
+
+def error_text(exc: BaseException) -> str:
+    """An error's one-line message in the window's language: a message of the reports'
+    catalogue in Urdu when the window is (file names, numbers and setting names kept left
+    to right); else, or when the catalogue lacks it, the English line ``str(exc)``."""
+    from prosthetics.reports.errors_i18n import error_line
+
+    return error_line(exc, current_language())
 
 
 def error_hint(exc: BaseException) -> str:

@@ -43,7 +43,7 @@ from .edits import (
 from .forms import label_of
 from .jobs import QUICK_PARAMS, export_job, revision_job, sync_job
 from .language import translate
-from .messages import error_hint, stage_text
+from .messages import error_hint, error_text, stage_text
 from .worker import Job, make_pool, run_until
 
 
@@ -160,7 +160,7 @@ class DesignModel(QObject):
         try:
             new_groups = apply_settings(self.groups, {k: to_setting(v) for k, v in changes.items()})
         except ProstheticsError as exc:
-            self.errorOccurred.emit(str(exc), error_hint(exc))
+            self.errorOccurred.emit(error_text(exc), error_hint(exc))
             self.paramsChanged.emit(list(changes))      # the forms put the old value back
             return False
         old_vals, new_vals = flat_values(self.groups), flat_values(new_groups)
@@ -217,7 +217,7 @@ class DesignModel(QObject):
                 if k not in preset.parameters}
             groups = parameter_groups(preset, keep)
         except ProstheticsError as exc:
-            self.errorOccurred.emit(str(exc), error_hint(exc))
+            self.errorOccurred.emit(error_text(exc), error_hint(exc))
             return
         new = (self.session.scan_path, name, self.units, groups)
         old = (self.session.scan_path, self.template_name, self.units, self.groups)
@@ -230,7 +230,7 @@ class DesignModel(QObject):
             s = DesignSession(scan_path, template=template, settings=settings_of(groups),
                               units=units)
         except ProstheticsError as exc:
-            self.errorOccurred.emit(str(exc), error_hint(exc))
+            self.errorOccurred.emit(error_text(exc), error_hint(exc))
             return
         if old is not None and old.scan_path == s.scan_path and old.units == s.units:
             # Same scan read the same way: the stages before the template stay valid while
@@ -270,7 +270,7 @@ class DesignModel(QObject):
                     pre.stop()
                 s = DesignSession(p, template=template, settings=settings, units=units)
         except ProstheticsError as exc:
-            self.errorOccurred.emit(str(exc), error_hint(exc))
+            self.errorOccurred.emit(error_text(exc), error_hint(exc))
             return False
         self.case_path = None
         self.case_folder = None
@@ -292,7 +292,7 @@ class DesignModel(QObject):
         try:
             case = read_case(path)
         except ProstheticsError as exc:
-            self.errorOccurred.emit(str(exc), error_hint(exc))
+            self.errorOccurred.emit(error_text(exc), error_hint(exc))
             return False
         if not case.scan_path.exists():
             self.errorOccurred.emit(
@@ -339,7 +339,7 @@ class DesignModel(QObject):
                     settings.setdefault("limb_side", case.data["side"])
             units = units or scan.get("units")
         except ProstheticsError as exc:
-            self.errorOccurred.emit(str(exc), error_hint(exc))
+            self.errorOccurred.emit(error_text(exc), error_hint(exc))
             return False
         ok = self.open_scan(case.path / scan["file"], template=template, settings=settings,
                             units=units, sha256=scan["sha256"], rectification=hand)
@@ -362,7 +362,7 @@ class DesignModel(QObject):
         try:
             entry = add_scan(open_case(folder), path, units=self.units, measure=False)
         except ProstheticsError as exc:
-            self.errorOccurred.emit(str(exc), error_hint(exc))
+            self.errorOccurred.emit(error_text(exc), error_hint(exc))
             return False
         ok = self.open_scan(folder / entry["file"], template=self.template_name,
                             settings=settings_of(self.groups), units=self.units,
@@ -404,7 +404,7 @@ class DesignModel(QObject):
                             amputation_level=amputation_level or "transtibial")
             add_scan(case, self.session.scan_path, units=self.units, measure=False)
         except ProstheticsError as exc:
-            self.errorOccurred.emit(str(exc), error_hint(exc))
+            self.errorOccurred.emit(error_text(exc), error_hint(exc))
             return None
         self.case_path = None
         self.case_folder = case.path
@@ -435,7 +435,7 @@ class DesignModel(QObject):
         try:
             self.case_path = write_case(path, self.case())
         except ProstheticsError as exc:
-            self.errorOccurred.emit(str(exc), error_hint(exc))
+            self.errorOccurred.emit(error_text(exc), error_hint(exc))
             return False
         return True
 
@@ -650,7 +650,7 @@ class DesignModel(QObject):
                 msg = translate("Model", "unexpected error: {}").format(
                     f"{type(exc).__name__}: {exc}")
             else:
-                msg = str(exc)
+                msg = error_text(exc)
             self._halted = True
             self.progress.emit(translate("Model", "Stopped: {}").format(msg), 0.0)
             self.errorOccurred.emit(msg, error_hint(exc))

@@ -52,7 +52,7 @@ else:                                   # Python 3.10
 
 import platformdirs
 
-from prosthetics.errors import ConfigError, ParameterError
+from prosthetics.errors import N_, ConfigError, ParameterError
 
 #: The environment variable that names a configuration file.
 CONFIG_ENV_VAR = "PROSTHETICS_CONFIG"
@@ -142,15 +142,16 @@ def config_path(path: str | os.PathLike | None = None) -> tuple[Path | None, str
     if path is not None and str(path) != "":
         p = Path(path).expanduser()
         if not p.exists():
-            raise ConfigError(f"config file {p} does not exist; check the path, or run "
-                              f"'prosthetics config init --config {p}' to write one")
+            raise ConfigError.of(N_("config file %(path)s does not exist; check the path, or "
+                                    "run %(command)s to write one"),
+                                 path=p, command=f"'prosthetics config init --config {p}'")
         return p, "--config"
     env = os.environ.get(CONFIG_ENV_VAR, "")
     if env:
         p = Path(env).expanduser()
         if not p.exists():
-            raise ConfigError(f"config file {p} (from {CONFIG_ENV_VAR}) does not exist; fix "
-                              f"or unset {CONFIG_ENV_VAR}")
+            raise ConfigError.of(N_("config file %(path)s (from %(var)s) does not exist; fix "
+                                    "or unset %(var)s"), path=p, var=CONFIG_ENV_VAR)
         return p, CONFIG_ENV_VAR
     p = user_config_path()
     return (p, "user") if p.exists() else (None, "defaults")
@@ -171,45 +172,75 @@ def load_config(path: str | os.PathLike | None = None) -> Config:
     if p is None:
         return Config()
     if p.is_dir():
-        raise ConfigError(f"config file {p} is a folder; give the path of a .toml file")
+        raise ConfigError.of(N_("config file %(path)s is a folder; give the path of a .toml "
+                                "file"), path=p)
     try:
         data = tomllib.loads(p.read_text(encoding="utf-8"))
     except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"{p} is not valid TOML ({exc}); fix the syntax, or run "
-                          f"'prosthetics config init --force' for a fresh file") from None
+        raise ConfigError.of(N_("%(path)s is not valid TOML (%(reason)s); fix the syntax, or "
+                                "run %(command)s for a fresh file"), path=p, reason=exc,
+                             command="'prosthetics config init --force'") from None
     except UnicodeDecodeError:
-        raise ConfigError(f"{p} is not UTF-8 text; save it as UTF-8") from None
+        raise ConfigError.of(N_("%(path)s is not UTF-8 text; save it as UTF-8"),
+                             path=p) from None
     except OSError as exc:
-        raise ConfigError(f"cannot read config file {p} ({exc.strerror or exc}); check its "
-                          f"permissions") from None
+        raise ConfigError.of(N_("cannot read config file %(path)s (%(reason)s); check its "
+                                "permissions"), path=p, reason=exc.strerror or exc) from None
     values: dict[str, Any] = {"source": p}
     given: set[str] = set()
     for table, body in data.items():
         if table not in SCHEMA:
             owner = next((t for t, keys in SCHEMA.items() if table in keys), None)
             if owner is not None and not isinstance(body, dict):
-                raise ConfigError(f"{p}: {table} = {body!r} is outside a table; write it "
-                                  f"under [{owner}]")
-            raise ConfigError(f"{p}: unknown table [{table}]{_did_you_mean(table, SCHEMA)}; "
-                              f"the tables are {', '.join(f'[{t}]' for t in SCHEMA)}")
+                raise ConfigError.of(N_("%(path)s: %(setting)s is outside a table; write it "
+                                        "under %(table)s"), path=p,
+                                     setting=f"{table} = {body!r}", table=f"[{owner}]")
+            tables = ", ".join(f"[{t}]" for t in SCHEMA)
+            if (near := _closest(table, SCHEMA)) is not None:
+                raise ConfigError.of(N_("%(path)s: unknown table %(table)s (did you mean "
+                                        "%(near)s?); the tables are %(tables)s"),
+                                     path=p, table=f"[{table}]", near=repr(near), tables=tables)
+            raise ConfigError.of(N_("%(path)s: unknown table %(table)s; the tables are "
+                                    "%(tables)s"), path=p, table=f"[{table}]", tables=tables)
         if not isinstance(body, dict):
-            raise ConfigError(f"{p}: {table} = {body!r} must be a table; write [{table}] on "
-                              f"its own line and its keys under it")
+            raise ConfigError.of(N_("%(path)s: %(setting)s must be a table; write %(table)s "
+                                    "on its own line and its keys under it"),
+                                 path=p, setting=f"{table} = {body!r}", table=f"[{table}]")
         for key, value in body.items():
             if key not in SCHEMA[table]:
                 keys = SCHEMA[table]
-                raise ConfigError(f"{p}: unknown key {key!r} in [{table}]"
-                                  f"{_did_you_mean(key, keys)}; the keys of [{table}] are "
-                                  f"{', '.join(keys)}")
+                if (near := _closest(key, keys)) is not None:
+                    raise ConfigError.of(N_("%(path)s: unknown key %(key)s in %(table)s (did "
+                                            "you mean %(near)s?); the keys of %(table)s are "
+                                            "%(keys)s"), path=p, key=repr(key),
+                                         table=f"[{table}]", near=repr(near),
+                                         keys=", ".join(keys))
+                raise ConfigError.of(N_("%(path)s: unknown key %(key)s in %(table)s; the keys "
+                                        "of %(table)s are %(keys)s"), path=p, key=repr(key),
+                                     table=f"[{table}]", keys=", ".join(keys))
             name, kind, example = SCHEMA[table][key]
             values[name] = _check(p, table, key, value, kind, example)
             given.add(f"{table}.{key}")
     return Config(**values, given=frozenset(given))
 
 
-def _did_you_mean(word: str, known) -> str:
+def _closest(word: str, known) -> str | None:
+    """The known name closest to ``word`` (a misspelling's), or None."""
     close = difflib.get_close_matches(word, list(known), n=1)
-    return f" (did you mean {close[0]!r}?)" if close else ""
+    return close[0] if close else None
+
+
+#: The error of a printer or material the profiles lack, by (kind, a close name is known).
+_UNKNOWN_PROFILE = {
+    ("printer", True): N_("%(setting)s is not a known printer (did you mean %(near)s?); write "
+                          "one of %(names)s (or add it to %(file)s)"),
+    ("printer", False): N_("%(setting)s is not a known printer; write one of %(names)s (or add "
+                           "it to %(file)s)"),
+    ("material", True): N_("%(setting)s is not a known material (did you mean %(near)s?); "
+                           "write one of %(names)s (or add it to %(file)s)"),
+    ("material", False): N_("%(setting)s is not a known material; write one of %(names)s (or "
+                            "add it to %(file)s)"),
+}
 
 
 def _check(p: Path, table: str, key: str, value: Any, kind: str, example: str) -> Any:
@@ -217,29 +248,35 @@ def _check(p: Path, table: str, key: str, value: Any, kind: str, example: str) -
     where = f"{p}: [{table}] {key} = {_toml(value)}"
     if kind == "bool":
         if not isinstance(value, bool):
-            raise ConfigError(f"{where} is not true or false; write {key} = {example}")
+            raise ConfigError.of(N_("%(setting)s is not true or false; write %(example)s"),
+                                 setting=where, example=f"{key} = {example}")
         return value
     if kind == "workers":
         if isinstance(value, bool) or not isinstance(value, int):
-            raise ConfigError(f"{where} is not a whole number; write {key} = {example}")
+            raise ConfigError.of(N_("%(setting)s is not a whole number; write %(example)s"),
+                                 setting=where, example=f"{key} = {example}")
         if value < 1:
-            raise ConfigError(f"{where}: give 1 or more, e.g. {key} = {example}")
+            raise ConfigError.of(N_("%(setting)s: give 1 or more, e.g. %(example)s"),
+                                 setting=where, example=f"{key} = {example}")
         return value
     if not isinstance(value, str):
-        raise ConfigError(f"{where} is not text; write it in quotes, e.g. {key} = {example}")
+        raise ConfigError.of(N_("%(setting)s is not text; write it in quotes, e.g. "
+                                "%(example)s"), setting=where, example=f"{key} = {example}")
     if kind == "language":
         if value.lower() not in LANGUAGES:
-            raise ConfigError(f"{where} is not a language of the reports; write {key} = "
-                              f"\"en\" (English) or {key} = \"ur\" (Urdu)")
+            raise ConfigError.of(N_("%(setting)s is not a language of the reports; write "
+                                    "%(english)s (English) or %(urdu)s (Urdu)"),
+                                 setting=where, english=f'{key} = "en"', urdu=f'{key} = "ur"')
         return value.lower()
     if kind == "folder":
         folder = Path(value).expanduser()
         if not folder.is_absolute():
             folder = p.parent / folder
         if not folder.is_dir():
-            raise ConfigError(f"{where}: the folder {folder} does not exist; make it, or write "
-                              f"the path of a folder of report templates (relative to "
-                              f"{p.parent})")
+            raise ConfigError.of(N_("%(setting)s: the folder %(folder)s does not exist; make "
+                                    "it, or write the path of a folder of report templates "
+                                    "(relative to %(base)s)"),
+                                 setting=where, folder=folder, base=p.parent)
         return folder
     if kind in ("printer", "material"):
         from prosthetics.printing.profiles import load_materials, load_printers
@@ -250,9 +287,10 @@ def _check(p: Path, table: str, key: str, value: Any, kind: str, example: str) -
             raise ConfigError(f"{where}: the {kind}s cannot be read ({exc})") from None
         match = next((name for name in known if name.lower() == value.lower()), None)
         if match is None:
-            raise ConfigError(f"{where} is not a known {kind}"
-                              f"{_did_you_mean(value, known)}; write one of "
-                              f"{', '.join(known)} (or add it to templates/{kind}s.toml)")
+            near = _closest(value, known)
+            raise ConfigError.of(_UNKNOWN_PROFILE[kind, near is not None], setting=where,
+                                 near=repr(near), names=", ".join(known),
+                                 file=f"templates/{kind}s.toml")
         return match
     return value
 

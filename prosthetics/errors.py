@@ -3,13 +3,70 @@
 Every error a user can cause derives from :class:`ProstheticsError` and also from the
 builtin that fits (``ValueError``, ``FileNotFoundError``...), so callers can catch either.
 Messages are one line: what was wrong, what was expected, and how to fix it.
+
+A message a clinic meets often is raised as a catalogue message with its values,
+``raise ScanError.of(N_("%(name)s holds no points; export the scan again"), name=name)``:
+``str(exc)`` is the English line (the message with its values in place), and
+:meth:`ProstheticsError.translated` gives it in the language of a ``gettext``
+(:func:`prosthetics.reports.errors_i18n.error_line` does it for a language's catalogue).
+The values are text as the English line shows them (a file name, ``3 mm``, a setting's name).
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
+from types import MappingProxyType
+from typing import TypeVar
+
+_E = TypeVar("_E", bound="ProstheticsError")
+
+__all__ = ["N_", "ProstheticsError", "ScanError", "ScanNotFoundError", "UnitsError",
+           "ParameterError", "GeometryError", "OutputError", "ConfigError", "CaseError",
+           "Terminated"]
+
+
+def N_(text: str) -> str:  # noqa: N802 - the usual name of gettext's no-op marker
+    """Mark ``text`` for extraction into the catalogue without translating it here (the
+    modules below the reports mark their error messages with it)."""
+    return text
+
 
 class ProstheticsError(Exception):
     """Base class for every error caused by the input or the parameters."""
+
+    #: The English catalogue message with ``%(name)s`` places when raised with :meth:`of`;
+    #: None for a line written as plain text (it stays English in every language).
+    msgid: str | None = None
+    #: The values of the message's places, as text.
+    values: Mapping[str, str] = MappingProxyType({})
+
+    @classmethod
+    def of(cls: type[_E], msgid: str, /, **values: object) -> _E:
+        """The error whose line is ``msgid`` (a catalogue message, marked ``N_()``) with
+        ``values`` in its ``%(name)s`` places; ``str()`` of it is that English line."""
+        texts = {k: str(v) for k, v in values.items()}
+        err = cls(msgid % texts if texts else msgid)
+        err.msgid = msgid
+        err.values = texts
+        return err
+
+    def translated(self, gettext: Callable[[str], str],
+                   value: Callable[[str], str] = str) -> str:
+        """The line in ``gettext``'s language, each value passed through ``value`` (on a
+        right-to-left line: kept left to right); the English line when the error has no
+        catalogue message or the catalogue lacks it."""
+        english = str(self)
+        if self.msgid is None:
+            return english
+        text = gettext(self.msgid)
+        if not text or text == self.msgid:
+            return english
+        if not self.values:
+            return text
+        try:
+            return text % {k: value(v) for k, v in self.values.items()}
+        except (KeyError, TypeError, ValueError):     # a catalogue entry that does not fit
+            return english
 
 
 class ScanError(ProstheticsError, ValueError):

@@ -17,7 +17,7 @@ import typing
 from dataclasses import dataclass, field
 from typing import Any
 
-from .errors import ParameterError
+from .errors import N_, ParameterError
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -70,14 +70,16 @@ class Params:
                 continue
             if isinstance(value, (int, float)):
                 if not math.isfinite(value):
-                    raise ParameterError(f"{name} = {value} is not a finite number; give a value"
-                                         f" in [{info.min}, {info.max}] {info.unit}".rstrip())
+                    raise ParameterError.of(
+                        N_("%(setting)s is not a finite number; give a value in %(range)s"),
+                        setting=f"{name} = {value}",
+                        range=f"[{info.min}, {info.max}] {info.unit}".rstrip())
                 if (info.min is not None and value < info.min) or (
                         info.max is not None and value > info.max):
-                    raise ParameterError(
-                        f"{name} = {value:g} {info.unit} is outside its range "
-                        f"[{info.min:g}, {info.max:g}] {info.unit}; set a value inside it".replace(
-                            "  ", " "))
+                    raise ParameterError.of(
+                        N_("%(setting)s is outside its range %(range)s; set a value inside it"),
+                        setting=f"{name} = {value:g} {info.unit}".rstrip(),
+                        range=f"[{info.min:g}, {info.max:g}] {info.unit}")
 
     @classmethod
     def coerce(cls, name: str, text: Any) -> Any:
@@ -103,11 +105,14 @@ class Params:
                 return float(text)
             return tp(text)
         except (ValueError, TypeError):
-            choices = ""
+            setting, kind = f"{name} = {text!r}", getattr(tp, "__name__", tp)
             if isinstance(tp, type) and issubclass(tp, enum.Enum):
-                choices = " (one of: " + ", ".join(m.value for m in tp) + ")"
-            raise ParameterError(f"{name} = {text!r} is not a valid {getattr(tp, '__name__', tp)}"
-                                 f"{choices}; fix the value") from None
+                raise ParameterError.of(
+                    N_("%(setting)s is not a valid %(type)s (one of: %(choices)s); fix the "
+                       "value"), setting=setting, type=kind,
+                    choices=", ".join(m.value for m in tp)) from None
+            raise ParameterError.of(N_("%(setting)s is not a valid %(type)s; fix the value"),
+                                    setting=setting, type=kind) from None
 
     def replace(self, **changes: Any) -> Params:
         """A copy with some fields changed (validated again)."""
@@ -138,9 +143,11 @@ def apply_settings(groups: dict[str, Params], settings: dict[str, Any]) -> dict[
     for key, value in settings.items():
         if key not in owners:
             near = difflib.get_close_matches(key, owners, n=3)
-            hint = f"; did you mean {', '.join(near)}?" if near else \
-                "; run 'prosthetics templates show NAME' for the list"
-            raise ParameterError(f"unknown parameter {key!r}{hint}")
+            if near:
+                raise ParameterError.of(N_("unknown parameter %(key)s; did you mean %(names)s?"),
+                                        key=repr(key), names=", ".join(near))
+            raise ParameterError.of(N_("unknown parameter %(key)s; run 'prosthetics templates "
+                                       "show NAME' for the list"), key=repr(key))
         gname = owners[key]
         changes[gname][key] = type(groups[gname]).coerce(key, value)
     return {g: (groups[g].replace(**c) if c else groups[g]) for g, c in changes.items()}
@@ -151,10 +158,12 @@ def parse_set_options(items: list[str] | None) -> dict[str, str]:
     out: dict[str, str] = {}
     for item in items or []:
         if "=" not in item:
-            raise ParameterError(f"--set {item!r} has no '='; write it as --set KEY=VALUE")
+            raise ParameterError.of(N_("--set %(item)s has no '='; write it as --set "
+                                       "KEY=VALUE"), item=repr(item))
         key, value = item.split("=", 1)
         key = key.strip()
         if not key:
-            raise ParameterError(f"--set {item!r} has no key; write it as --set KEY=VALUE")
+            raise ParameterError.of(N_("--set %(item)s has no key; write it as --set "
+                                       "KEY=VALUE"), item=repr(item))
         out[key] = value.strip()
     return out

@@ -290,7 +290,7 @@ def _front(args):
 
 def _result_words(lang: str):
     """``gettext`` of the reports' catalogue for ``lang``: the result lines of ``design`` and
-    ``insole`` are written in the reports' language (errors stay English)."""
+    ``insole`` are written in the reports' language (and the error lines, :func:`_error_line`)."""
     from prosthetics.reports.i18n import gettext_for
 
     return gettext_for(lang)
@@ -769,6 +769,18 @@ def _prepare(args: argparse.Namespace) -> None:
         log.info("batch workers: %d (from the configuration)", config.workers)
 
 
+def _error_line(exc: ProstheticsError, args: argparse.Namespace) -> str:
+    """``exc``'s line in the language of the reports (the configuration's, ``--lang``; the
+    English line when the configuration could not be read and no ``--lang`` was given)."""
+    config = getattr(args, "loaded_config", None)
+    lang = getattr(args, "lang", None) or (config.language if config is not None else "en")
+    if not lang or lang == "en" or exc.msgid is None:
+        return str(exc)
+    from prosthetics.reports.errors_i18n import error_line
+
+    return error_line(exc, lang, embedded=True)
+
+
 def _run(args: argparse.Namespace) -> int:
     try:
         try:
@@ -777,7 +789,7 @@ def _run(args: argparse.Namespace) -> int:
         finally:
             stop_live()
     except ProstheticsError as exc:
-        print(f"prosthetics {args.command}: error: {exc}", file=sys.stderr)
+        print(f"prosthetics {args.command}: error: {_error_line(exc, args)}", file=sys.stderr)
         return 2
     except MemoryError:
         print(f"prosthetics {args.command}: error: not enough memory for this scan; close "

@@ -8,6 +8,8 @@ The parameters' clinical labels (``param(..., label="...")`` in the parameter cl
 translated through the same catalogue when a page shows them; :func:`extract_python` puts
 them into ``prosthetics.pot`` beside the strings marked with ``_()``, ``gettext()`` and
 ``N_()`` (``babel.cfg`` names it as the extraction method of the Python modules).
+``N_`` is :func:`prosthetics.errors.N_`, which the core's modules mark their most frequent
+error messages with (:mod:`prosthetics.reports.errors_i18n` shows them in a language).
 """
 
 from __future__ import annotations
@@ -26,7 +28,7 @@ from babel.messages.pofile import read_po
 from babel.numbers import format_decimal
 from babel.support import Translations
 
-from prosthetics.errors import ParameterError
+from prosthetics.errors import N_, ParameterError
 
 __all__ = ["LOCALE_DIR", "RTL_LANGUAGES", "N_", "direction", "translations", "gettext_for",
            "format_number", "extract_python"]
@@ -37,11 +39,6 @@ LOCALE_DIR = Path(__file__).resolve().parent.parent / "locale"
 RTL_LANGUAGES = frozenset({"ur", "ar", "fa"})
 #: The catalogue's domain (file name).
 DOMAIN = "prosthetics"
-
-
-def N_(text: str) -> str:  # noqa: N802 - the usual name of gettext's no-op marker
-    """Mark ``text`` for extraction without translating it here: the page translates it."""
-    return text
 
 
 def _base(lang: str) -> str:

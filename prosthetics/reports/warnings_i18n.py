@@ -98,8 +98,58 @@ def _trim_band(m: re.Match, f: Fmt) -> str:
                      setting=f.iso("trim_band_thickness_mm"))
 
 
+def _touching(m: re.Match, f: Fmt) -> str:
+    return _tr(f, N_("a hand or an object touching the limb was taken off (%(points)s points, "
+                        "%(span)s above the distal end); the skin under it is bridged from "
+                        "around it: check the limb's shape there, or scan again without "
+                        "touching the part to be fitted"),
+               points=f.iso(m["points"]), span=f.iso(f"{m['lo']}-{m['hi']} mm"))
+
+
+def _knee_out(m: re.Match, f: Fmt) -> str:
+    return _tr(f, N_("the knee is not in the scan (its top, %(rim)s, is below mid-patella at "
+                        "about %(z)s): the anterior trim is %(below)s under the scan's top; set "
+                        "%(setting)s if the socket should reach higher"),
+               rim=f.iso(f"{m['rim']} mm"), z=f.iso(f"{m['z']} mm"),
+               below=f.iso(f"{m['below']} mm"), setting=f.iso("trim_height_mm"))
+
+
+def _trim_over_top(m: re.Match, f: Fmt) -> str:
+    return _tr(f, N_("the anterior trim %(above)s above the MPT (%(z)s) is above the top of the "
+                        "scan (%(rim)s): trimmed %(below)s under the scan's top instead"),
+               above=f.iso(f"{m['above']} mm"), z=f.iso(f"{m['z']} mm"),
+               rim=f.iso(f"{m['rim']} mm"), below=f.iso(f"{m['below']} mm"))
+
+
+def _thin_wall(m: re.Match, f: Fmt) -> str:
+    return _tr(f, N_("thinnest wall measured %(wall)s, below the %(asked)s asked"),
+               wall=f.iso(f"{m['wall']} mm"), asked=f.iso(f"{m['asked']} mm"))
+
+
+#: A limb's kind in the templates' warnings.
+_LIMB_WORDS = {"leg": N_("leg"), "arm": N_("arm")}
+
+
+def _other_side(m: re.Match, f: Fmt) -> str:
+    return _tr(f, N_("the limb's shape fits a %(other)s %(limb)s better than a %(side)s one "
+                        "(template fit %(fit_other)s against %(fit)s): set %(setting)s if it is "
+                        "a %(other)s %(limb)s"),
+               other=f.side(m["other"]), side=f.side(m["side"]),
+               limb=_tr(f, _LIMB_WORDS[m["limb"]]),
+               fit_other=f.iso(f"{m['fit_other']} mm"), fit=f.iso(f"{m['fit']} mm"),
+               setting=f.iso(f"limb_side={m['other']}"))
+
+
+def _templates_poor(m: re.Match, f: Fmt) -> str:
+    return _tr(f, N_("the limb templates fit this limb poorly (mean distance %(mean)s, rival "
+                        "turn ratio %(ratio)s): anterior is guessed from the sections' shape "
+                        "instead; check it"),
+               mean=f.iso(f"{m['mean']} mm"), ratio=f.iso(m["ratio"]))
+
+
 #: The known warnings: the whole English text (``prosthetics.limb.align``,
-#: ``prosthetics.sockets.strength``) and what makes it in the page's language.
+#: ``prosthetics.sockets.strength``, ``prosthetics.scan.clean``,
+#: ``prosthetics.sockets.transtibial``, ``prosthetics.design.session``) and what makes it in the page's language.
 _KNOWN: tuple[tuple[re.Pattern, Callable[[re.Match, Fmt], str | None]], ...] = (
     (re.compile(r"anterior \(\+Y\) is an automatic guess from (?P<source>.+); check it in the "
                 r"pictures and set anterior_rotation_deg if it is off"), _anterior),
@@ -115,6 +165,26 @@ _KNOWN: tuple[tuple[re.Pattern, Callable[[re.Match, Fmt], str | None]], ...] = (
     (re.compile(rf"trim line (?P<band>{_NUM}) mm thick: a band of about (?P<good>{_NUM}) mm "
                 r"\(trim_band_thickness_mm\) cut the stress there by about a quarter"),
      _trim_band),
+    (re.compile(r"a hand or an object touching the limb was taken off \((?P<points>\d+) points, "
+                r"(?P<lo>\d+)-(?P<hi>\d+) mm above the distal end\); the skin under it is "
+                r"bridged from around it: check the limb's shape there, or scan again without "
+                r"touching the part to be fitted"), _touching),
+    (re.compile(rf"the knee is not in the scan \(its top, (?P<rim>{_NUM}) mm, is below "
+                rf"mid-patella at about (?P<z>{_NUM}) mm\): the anterior trim is "
+                rf"(?P<below>{_NUM}) mm under the scan's top; set trim_height_mm if the socket "
+                r"should reach higher"), _knee_out),
+    (re.compile(rf"the anterior trim (?P<above>{_NUM}) mm above the MPT \((?P<z>{_NUM}) mm\) "
+                rf"is above the top of the scan \((?P<rim>{_NUM}) mm\): trimmed "
+                rf"(?P<below>{_NUM}) mm under the scan's top instead"), _trim_over_top),
+    (re.compile(rf"thinnest wall measured (?P<wall>{_NUM}|None) mm, below the "
+                rf"(?P<asked>{_NUM}) mm asked"), _thin_wall),
+    (re.compile(rf"the limb's shape fits a (?P<other>left|right) (?P<limb>leg|arm) better than "
+                rf"a (?P<side>left|right) one \(template fit (?P<fit_other>{_NUM}) mm against "
+                rf"(?P<fit>{_NUM}) mm\): set limb_side=(?P=other) if it is a (?P=other) "
+                r"(?P=limb)"), _other_side),
+    (re.compile(rf"the limb templates fit this limb poorly \(mean distance (?P<mean>{_NUM}) mm, "
+                rf"rival turn ratio (?P<ratio>{_NUM})\): anterior is guessed from the "
+                r"sections' shape instead; check it"), _templates_poor),
 )
 
 

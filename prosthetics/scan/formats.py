@@ -25,7 +25,7 @@ from pathlib import Path
 
 import numpy as np
 
-from prosthetics.errors import ScanError
+from prosthetics.errors import N_, ScanError
 
 #: File endings of USD stages (a .usdz is a zip package that the stage opens directly).
 USD_SUFFIXES = (".usdz", ".usda", ".usdc", ".usd")
@@ -45,6 +45,13 @@ Y_UP_TO_Z_UP = np.array([[1.0, 0.0, 0.0], [0.0, 0.0, -1.0], [0.0, 1.0, 0.0]])
 #: USD's fallback when a stage does not author metersPerUnit (centimetres; see
 #: UsdGeomGetStageMetersPerUnit in the USD documentation).
 USD_DEFAULT_METERS_PER_UNIT = 0.01
+
+#: The error of a file the format's library cannot open (``kind``: USD, E57).
+_READ_FAILED = N_("%(name)s could not be read as %(kind)s (%(reason)s); check the file is "
+                  "complete and export it again")
+#: The error of a file that opened but whose data cannot be read.
+_DATA_FAILED = N_("%(name)s: its %(kind)s data could not be read (%(reason)s); check the file "
+                  "is complete and export it again")
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -196,18 +203,18 @@ def read_usd(path: Path) -> NativeScan:
         try:
             stage = Usd.Stage.Open(str(path), Usd.Stage.LoadAll)
         except Exception as exc:      # Tf.ErrorException and its kin
-            raise ScanError(f"{name} could not be read as USD ({_first_reason(exc, path)}); check "
-                            f"the file is complete and export it again") from None
+            raise ScanError.of(_READ_FAILED, name=name, kind="USD",
+                               reason=_first_reason(exc, path)) from None
         if stage is None:
-            raise ScanError(f"{name} could not be read as USD; check the file is complete and "
-                            f"export it again")
+            raise ScanError.of(N_("%(name)s could not be read as USD; check the file is "
+                                  "complete and export it again"), name=name)
         try:
             return _read_stage(stage, name, Usd, UsdGeom)
         except ScanError:
             raise
         except Exception as exc:      # a layer that opened but whose data cannot be read
-            raise ScanError(f"{name}: its USD data could not be read ({_first_reason(exc, path)}); "
-                            f"check the file is complete and export it again") from None
+            raise ScanError.of(_DATA_FAILED, name=name, kind="USD",
+                               reason=_first_reason(exc, path)) from None
 
 
 def _read_stage(stage, name: str, Usd, UsdGeom) -> NativeScan:
@@ -243,12 +250,15 @@ def _read_stage(stage, name: str, Usd, UsdGeom) -> NativeScan:
         counts = np.asarray(mesh.GetFaceVertexCountsAttr().Get(time) or [], dtype=np.int64)
         idx = np.asarray(mesh.GetFaceVertexIndicesAttr().Get(time) or [], dtype=np.int64)
         if int(counts.sum()) != len(idx) or (counts < 0).any():
-            raise ScanError(f"{name}: mesh {prim.GetPath()} has {len(idx)} face vertex indices "
-                            f"but its face vertex counts add up to {int(counts.sum())}; the "
-                            f"export is corrupt, export the scan again")
+            raise ScanError.of(N_("%(name)s: mesh %(mesh)s has %(count)s face vertex indices "
+                                  "but its face vertex counts add up to %(total)s; the export "
+                                  "is corrupt, export the scan again"),
+                               name=name, mesh=prim.GetPath(), count=len(idx),
+                               total=int(counts.sum()))
         if len(idx) and (idx.min() < 0 or idx.max() >= len(local)):
-            raise ScanError(f"{name}: mesh {prim.GetPath()} has faces that index missing "
-                            f"vertices; export the scan again")
+            raise ScanError.of(N_("%(name)s: mesh %(mesh)s has faces that index missing "
+                                  "vertices; export the scan again"),
+                               name=name, mesh=prim.GetPath())
         tri = fan_triangles(counts, idx)
         left = mesh.GetOrientationAttr().Get(time) == UsdGeom.Tokens.leftHanded
         mirrored = np.linalg.det(m[:3, :3]) < 0
@@ -270,8 +280,9 @@ def _read_stage(stage, name: str, Usd, UsdGeom) -> NativeScan:
         cols = [p[1] for p in point_parts]
         what = f"{len(point_parts)} point set(s), {len(points)} points"
     else:
-        raise ScanError(f"{name} holds no mesh or points (no visible UsdGeom.Mesh or "
-                        f"UsdGeom.Points prim); export the scan as a mesh or point cloud")
+        raise ScanError.of(N_("%(name)s holds no mesh or points (no visible UsdGeom.Mesh or "
+                              "UsdGeom.Points prim); export the scan as a mesh or point cloud"),
+                           name=name)
     colors = np.vstack(cols) if all(c is not None for c in cols) else None
 
     if up == "Y":
@@ -279,8 +290,8 @@ def _read_stage(stage, name: str, Usd, UsdGeom) -> NativeScan:
     elif up == "Z":
         axes, axis_note = np.eye(3), "Z up, kept"
     else:
-        raise ScanError(f"{name}: the stage's upAxis is {up!r}; USD allows only Y or Z: fix "
-                        f"the export")
+        raise ScanError.of(N_("%(name)s: the stage's upAxis is %(axis)s; USD allows only Y or "
+                              "Z: fix the export"), name=name, axis=repr(up))
     unit_note = f"1 unit = {length_text(mpu)}" + ("" if declared else
                                                   " (metersPerUnit not set: USD's default)")
     notes.insert(0, f"USD stage: {axis_note}, {unit_note}; {what}")
@@ -378,13 +389,13 @@ def read_e57(path: Path) -> NativeScan:
         try:
             e57 = pye57.E57(str(path), mode="r")
         except Exception as exc:      # libE57 raises its own exception types
-            raise ScanError(f"{name} could not be read as E57 ({_first_reason(exc, path)}); check "
-                            f"the file is complete and export it again") from None
+            raise ScanError.of(_READ_FAILED, name=name, kind="E57",
+                               reason=_first_reason(exc, path)) from None
         try:
             n_scans = e57.scan_count
             if n_scans == 0:
-                raise ScanError(f"{name} holds no scans (its data3D list is empty); export "
-                                f"the point cloud again with its scans")
+                raise ScanError.of(N_("%(name)s holds no scans (its data3D list is empty); "
+                                      "export the point cloud again with its scans"), name=name)
             parts, cols, n_posed = [], [], 0
             for i in range(n_scans):
                 header = e57.get_header(i)
@@ -406,9 +417,9 @@ def read_e57(path: Path) -> NativeScan:
         except ScanError:
             raise
         except Exception as exc:
-            raise ScanError(f"{name}: its E57 point data could not be read "
-                            f"({_first_reason(exc, path)}); check the file is complete and export "
-                            f"it again") from None
+            raise ScanError.of(N_("%(name)s: its E57 point data could not be read (%(reason)s); "
+                                  "check the file is complete and export it again"),
+                               name=name, reason=_first_reason(exc, path)) from None
         finally:
             with contextlib.suppress(Exception):
                 e57.close()

@@ -17,7 +17,7 @@ from pathlib import Path
 import numpy as np
 import trimesh
 
-from prosthetics.errors import ScanError, ScanNotFoundError, UnitsError
+from prosthetics.errors import N_, ScanError, ScanNotFoundError, UnitsError
 from prosthetics.fileio import sha256_file
 from prosthetics.scan.aaop import read_aop
 from prosthetics.scan.formats import (
@@ -29,6 +29,9 @@ from prosthetics.scan.formats import (
     read_e57,
     read_usd,
 )
+
+#: The error of a file that holds no points (a point list, or any other kind).
+_NO_POINTS = N_("%(name)s holds no points; export the scan again")
 
 
 class Units(enum.Enum):
@@ -133,13 +136,16 @@ def detect_units(points: np.ndarray, name: str = "scan") -> Units:
     if _MM_RANGE[0] <= extent <= _MM_RANGE[1]:
         return Units.MM
     if extent < _METRES_RANGE[0]:
-        raise UnitsError(f"{name} is {extent:.3g} units across: too small for a limb in metres "
-                         f"or millimetres; pass --units m, cm or mm if the scale is right")
+        raise UnitsError.of(N_("%(name)s is %(extent)s units across: too small for a limb in "
+                               "metres or millimetres; pass --units m, cm or mm if the scale "
+                               "is right"), name=name, extent=f"{extent:.3g}")
     if _METRES_RANGE[1] < extent < _MM_RANGE[0]:
-        raise UnitsError(f"{name} is {extent:.3g} units across: could be centimetres or an "
-                         f"odd scale; pass --units mm, cm or m")
-    raise UnitsError(f"{name} is {extent:.3g} units across: too large for a limb in "
-                     f"millimetres; pass --units mm, cm or m if the scale is right")
+        raise UnitsError.of(N_("%(name)s is %(extent)s units across: could be centimetres or "
+                               "an odd scale; pass --units mm, cm or m"),
+                            name=name, extent=f"{extent:.3g}")
+    raise UnitsError.of(N_("%(name)s is %(extent)s units across: too large for a limb in "
+                           "millimetres; pass --units mm, cm or m if the scale is right"),
+                        name=name, extent=f"{extent:.3g}")
 
 
 def _read_xyz(path: Path) -> tuple[np.ndarray, np.ndarray | None]:
@@ -151,13 +157,14 @@ def _read_xyz(path: Path) -> tuple[np.ndarray, np.ndarray | None]:
         try:
             data = np.loadtxt(path, comments=("#", "//"), delimiter=",", ndmin=2)
         except ValueError as exc:
-            raise ScanError(f"{path.name} is not a list of numbers (x y z per line): {exc}; "
-                            f"export the scan as PLY, OBJ or STL") from None
+            raise ScanError.of(N_("%(name)s is not a list of numbers (x y z per line): "
+                                  "%(reason)s; export the scan as PLY, OBJ or STL"),
+                               name=path.name, reason=exc) from None
     if data.size == 0:
-        raise ScanError(f"{path.name} holds no points; export the scan again")
+        raise ScanError.of(_NO_POINTS, name=path.name)
     if data.shape[1] < 3:
-        raise ScanError(f"{path.name} has {data.shape[1]} column(s); a point list needs x y z "
-                        f"per line")
+        raise ScanError.of(N_("%(name)s has %(count)s column(s); a point list needs x y z per "
+                              "line"), name=path.name, count=data.shape[1])
     colors = None
     if data.shape[1] >= 6:
         c = data[:, 3:6]
@@ -173,8 +180,9 @@ def _read_with_trimesh(path: Path, suffix: str):
             loaded = trimesh.load(fh, file_type=kind, process=False)
     except Exception as exc:  # trimesh raises many kinds for malformed files
         reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-        raise ScanError(f"{path.name} could not be read as {kind.upper()} ({reason[:120]}); "
-                        f"check the file is complete and export it again") from None
+        raise ScanError.of(N_("%(name)s could not be read as %(kind)s (%(reason)s); check the "
+                              "file is complete and export it again"),
+                           name=path.name, kind=kind.upper(), reason=reason[:120]) from None
     if isinstance(loaded, trimesh.Scene):
         geoms = [g for g in loaded.dump(concatenate=False)
                  if isinstance(g, (trimesh.Trimesh, trimesh.PointCloud))]
@@ -184,7 +192,8 @@ def _read_with_trimesh(path: Path, suffix: str):
         elif geoms:
             loaded = trimesh.PointCloud(np.vstack([g.vertices for g in geoms]))
         else:
-            raise ScanError(f"{path.name} holds no mesh or points; export the scan again")
+            raise ScanError.of(N_("%(name)s holds no mesh or points; export the scan again"),
+                               name=path.name)
     points = np.asarray(loaded.vertices, dtype=np.float64)
     faces = colors = normals = None
     if isinstance(loaded, trimesh.Trimesh) and len(loaded.faces):
@@ -239,15 +248,19 @@ def load_scan(path: str | os.PathLike, units: Units | str | None = None) -> Scan
     """
     p = Path(path)
     if not p.exists():
-        raise ScanNotFoundError(f"scan {str(p)!r} does not exist; check the path")
+        raise ScanNotFoundError.of(N_("scan %(path)s does not exist; check the path"),
+                                   path=repr(str(p)))
     if p.is_dir():
-        raise ScanError(f"{str(p)!r} is a folder; give a scan file ({', '.join(SUPPORTED_SUFFIXES)})")
+        raise ScanError.of(N_("%(path)s is a folder; give a scan file (%(suffixes)s)"),
+                           path=repr(str(p)), suffixes=", ".join(SUPPORTED_SUFFIXES))
     suffix = p.suffix.lower()
     if suffix not in SUPPORTED_SUFFIXES:
-        raise ScanError(f"{p.name}: unknown file type {suffix or '(none)'!r}; supported: "
-                        f"{', '.join(SUPPORTED_SUFFIXES)}")
+        raise ScanError.of(N_("%(name)s: unknown file type %(suffix)s; supported: "
+                              "%(suffixes)s"), name=p.name, suffix=repr(suffix or "(none)"),
+                           suffixes=", ".join(SUPPORTED_SUFFIXES))
     if p.stat().st_size == 0:
-        raise ScanError(f"{p.name} is empty (0 bytes); export the scan again")
+        raise ScanError.of(N_("%(name)s is empty (0 bytes); export the scan again"),
+                           name=p.name)
     if suffix == ".stl":
         _check_stl(p)
 
@@ -269,34 +282,38 @@ def load_scan(path: str | os.PathLike, units: Units | str | None = None) -> Scan
         points, faces, colors, normals = _read_with_trimesh(p, suffix)
 
     if points.ndim != 2 or len(points) == 0:
-        raise ScanError(f"{p.name} holds no points; export the scan again")
+        raise ScanError.of(_NO_POINTS, name=p.name)
     if points.shape[1] != 3:
-        raise ScanError(f"{p.name} gives points with {points.shape[1]} coordinate(s) instead of "
-                        f"x y z (a file cut short?); export the scan again")
+        raise ScanError.of(N_("%(name)s gives points with %(count)s coordinate(s) instead of "
+                              "x y z (a file cut short?); export the scan again"),
+                           name=p.name, count=points.shape[1])
     finite = np.isfinite(points).all(axis=1)
     if not finite.all():
         bad = int((~finite).sum())
-        raise ScanError(f"{p.name} has {bad} point(s) with NaN or infinite coordinates; "
-                        f"the export is corrupt, export the scan again")
+        raise ScanError.of(N_("%(name)s has %(count)s point(s) with NaN or infinite "
+                              "coordinates; the export is corrupt, export the scan again"),
+                           name=p.name, count=bad)
     if faces is not None and len(faces) and (faces.min() < 0 or faces.max() >= len(points)):
-        raise ScanError(f"{p.name} has faces that index missing vertices; export it again")
+        raise ScanError.of(N_("%(name)s has faces that index missing vertices; export it "
+                              "again"), name=p.name)
     notes = list(native.notes) if native is not None else []
     if len(points) >= 100:
         points, faces, colors, normals = _without_far_points(p.name, points, faces, colors,
                                                              normals, notes)
     if len(points) < 100:
-        raise ScanError(f"{p.name} has only {len(points)} point(s); a limb scan needs "
-                        f"thousands: scan again")
+        raise ScanError.of(N_("%(name)s has only %(count)s point(s); a limb scan needs "
+                              "thousands: scan again"), name=p.name, count=len(points))
 
     if faces is not None and len(faces) and _all_degenerate(points, faces):
-        raise ScanError(f"{p.name} is a mesh whose {len(faces)} triangles all have zero area "
-                        f"(its points are on a line or repeated); export the scan again")
+        raise ScanError.of(N_("%(name)s is a mesh whose %(count)s triangles all have zero "
+                              "area (its points are on a line or repeated); export the scan "
+                              "again"), name=p.name, count=len(faces))
     if units is not None:
         try:
             u = Units(units) if not isinstance(units, Units) else units
         except ValueError:
-            raise UnitsError(f"units {units!r} is not one of mm, cm, m; pass --units mm, cm "
-                             f"or m") from None
+            raise UnitsError.of(N_("units %(units)s is not one of mm, cm, m; pass --units mm, "
+                                   "cm or m"), units=repr(units)) from None
         source = "--units"
     elif suffix in (".glb", ".gltf"):
         u, source = Units.M, "glTF specification"
@@ -335,16 +352,18 @@ def _native_units(native: NativeScan, points: np.ndarray, name: str) -> tuple[Un
     mpu = native.meters_per_unit
     lo, hi = METERS_PER_UNIT_RANGE
     if not (np.isfinite(mpu) and lo <= mpu <= hi):
-        raise UnitsError(f"{name}: its metersPerUnit is {mpu:g}, not a unit a scan can have "
-                         f"(expected {lo:g} to {hi:g}: 1 for metres, 0.01 for centimetres); "
-                         f"fix the export or pass --units mm, cm or m")
+        raise UnitsError.of(N_("%(name)s: its metersPerUnit is %(mpu)s, not a unit a scan can "
+                               "have (expected %(lo)s to %(hi)s: 1 for metres, 0.01 for "
+                               "centimetres); fix the export or pass --units mm, cm or m"),
+                            name=name, mpu=f"{mpu:g}", lo=f"{lo:g}", hi=f"{hi:g}")
     mm = mpu * 1000.0
     if not native.unit_declared:
         extent = float(np.ptp(points, axis=0).max()) * mm
         if not _MM_RANGE[0] <= extent <= _MM_RANGE[1]:
-            raise UnitsError(f"{name} does not say its unit (no metersPerUnit; USD then means "
-                             f"centimetres), which makes it {extent:.3g} mm across; pass "
-                             f"--units mm, cm or m")
+            raise UnitsError.of(N_("%(name)s does not say its unit (no metersPerUnit; USD "
+                                   "then means centimetres), which makes it %(size)s across; "
+                                   "pass --units mm, cm or m"),
+                                name=name, size=f"{extent:.3g} mm")
     for u in Units:
         if abs(u.to_mm - mm) <= 1e-5 * mm:
             return u, native.unit_source
@@ -374,10 +393,11 @@ def _without_far_points(name: str, points: np.ndarray, faces, colors, normals,
     if not n_far:
         return points, faces, colors, normals
     if n_far > max(10, FAR_POINT_MAX_FRACTION * len(points)):
-        raise ScanError(f"{name} has {n_far} points more than {FAR_POINT_FACTOR:g} times "
-                        f"further from the scan's middle than the rest (up to "
-                        f"{float(dist.max()):.3g} units): the file is corrupt or holds "
-                        f"several scans; export the scan again")
+        raise ScanError.of(N_("%(name)s has %(count)s points more than %(factor)s times "
+                              "further from the scan's middle than the rest (up to %(reach)s "
+                              "units): the file is corrupt or holds several scans; export the "
+                              "scan again"), name=name, count=n_far,
+                           factor=f"{FAR_POINT_FACTOR:g}", reach=f"{float(dist.max()):.3g}")
     keep = ~far
     if faces is not None and len(faces):
         new_index = np.cumsum(keep) - 1
@@ -413,6 +433,8 @@ def _check_stl(p: Path) -> None:
         if b"facet" in sample or size < 4096:
             return
     if size >= 84:
-        raise ScanError(f"{p.name} is not a valid STL (binary size does not match its triangle "
-                        f"count, and it is not ascii 'solid ... facet'); export it again")
-    raise ScanError(f"{p.name} is too short to be an STL ({size} bytes); export it again")
+        raise ScanError.of(N_("%(name)s is not a valid STL (binary size does not match its "
+                              "triangle count, and it is not ascii 'solid ... facet'); export "
+                              "it again"), name=p.name)
+    raise ScanError.of(N_("%(name)s is too short to be an STL (%(size)s bytes); export it "
+                          "again"), name=p.name, size=size)

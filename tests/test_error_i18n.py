@@ -1,0 +1,131 @@
+"""The error lines in the user's language: a catalogue error keeps its English line as
+``str()``, shows in Urdu through :func:`~prosthetics.reports.errors_i18n.error_line` with its
+values left to right, stays English when the catalogue lacks it, and the command line
+prints it in Urdu with ``--lang ur`` (exit 2)."""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from prosthetics.errors import N_, ParameterError, ProstheticsError, ScanError, ScanNotFoundError
+from prosthetics.params import apply_settings
+from prosthetics.reports import i18n
+from prosthetics.reports.errors_i18n import error_line
+from prosthetics.scan.loaders import load_scan
+
+ROOT = Path(__file__).resolve().parent.parent
+URDU = re.compile(r"[\u0600-\u06FF]")
+LRI, RLI, PDI = "\u2066", "\u2067", "\u2069"
+
+
+@pytest.fixture(autouse=True)
+def _fresh_catalogues():
+    i18n.translations.cache_clear()
+    yield
+    i18n.translations.cache_clear()
+
+
+def _missing_scan_error(tmp_path) -> ScanNotFoundError:
+    with pytest.raises(ScanNotFoundError) as info:
+        load_scan(tmp_path / "leg_scan_7.ply")
+    return info.value
+
+
+def test_the_english_line_is_unchanged(tmp_path):
+    exc = _missing_scan_error(tmp_path)
+    assert str(exc) == f"scan {str(tmp_path / 'leg_scan_7.ply')!r} does not exist; check the path"
+    assert exc.msgid == "scan %(path)s does not exist; check the path"
+    assert error_line(exc, "en") == str(exc)
+    assert isinstance(exc, FileNotFoundError) and isinstance(exc, ProstheticsError)
+
+
+def test_an_error_in_urdu_keeps_its_values_left_to_right(tmp_path):
+    (tmp_path / "leg.ply").write_bytes(b"")
+    with pytest.raises(ScanError) as info:
+        load_scan(tmp_path / "leg.ply")
+    line = error_line(info.value, "ur")
+    assert URDU.search(line), line
+    assert f"{LRI}leg.ply{PDI}" in line
+    assert "export" not in line
+
+    exc = ScanError.of(N_("%(name)s is %(extent)s units across: too large for a limb in "
+                          "millimetres; pass --units mm, cm or m if the scale is right"),
+                       name="stump.obj", extent="2.5e+04")
+    line = error_line(exc, "ur")
+    assert URDU.search(line) and f"{LRI}stump.obj{PDI}" in line and f"{LRI}2.5e+04{PDI}" in line
+    # after an English prefix (the command line), the whole line is isolated right to left
+    assert error_line(exc, "ur", embedded=True) == f"{RLI}{line}{PDI}"
+
+
+def test_an_out_of_range_setting_keeps_the_setting_and_its_unit():
+    from prosthetics.sockets.transtibial import TranstibialParams
+
+    with pytest.raises(ParameterError) as info:
+        TranstibialParams(wall_thickness_mm=0.5)
+    english = str(info.value)
+    assert english.startswith("wall_thickness_mm = 0.5 mm is outside its range [")
+    line = error_line(info.value, "ur")
+    assert URDU.search(line) and f"{LRI}wall_thickness_mm = 0.5 mm{PDI}" in line
+
+
+def test_a_message_without_a_catalogue_entry_stays_english():
+    plain = ScanError("something the catalogue never saw")
+    assert error_line(plain, "ur") == str(plain)
+    unknown = ScanError.of("%(name)s is not in any catalogue", name="a.ply")
+    assert str(unknown) == "a.ply is not in any catalogue"
+    assert error_line(unknown, "ur") == "a.ply is not in any catalogue"
+    assert error_line(ValueError("x"), "ur") == "x"
+
+
+def test_an_unknown_parameter_in_urdu_keeps_its_name():
+    from prosthetics.design.presets import parameter_groups, resolve_template
+
+    groups = parameter_groups(resolve_template("transtibial"), {})
+    with pytest.raises(ParameterError) as info:
+        apply_settings(groups, {"wall_thicknes_mm": "4"})
+    assert str(info.value).startswith("unknown parameter 'wall_thicknes_mm'; did you mean ")
+    line = error_line(info.value, "ur")
+    assert URDU.search(line), line
+    assert f"{LRI}'wall_thicknes_mm'{PDI}" in line and "wall_thickness_mm" in line
+
+
+def test_the_command_line_prints_a_missing_scan_in_urdu(tmp_path):
+    env_config = tmp_path / "config.toml"
+    env_config.write_text("", encoding="utf-8")
+    proc = subprocess.run(
+        [sys.executable, "-m", "prosthetics", "design", "/nonexistent.ply", "--lang", "ur",
+         "--out", str(tmp_path / "out")],
+        capture_output=True, text=True, encoding="utf-8", cwd=ROOT, timeout=300,
+        env={**os.environ, "PROSTHETICS_CONFIG": str(env_config)})
+    assert proc.returncode == 2, proc.stderr
+    line = proc.stderr.strip().splitlines()[-1]
+    assert line.startswith("prosthetics design: error: "), line
+    assert URDU.search(line), line
+    assert "'/nonexistent.ply'" in line
+    assert "does not exist" not in line
+
+
+def test_the_command_line_prints_a_bad_set_option_in_urdu(tmp_path, monkeypatch, capsys):
+    from prosthetics.cli.main import main
+
+    config = tmp_path / "config.toml"
+    config.write_text("", encoding="utf-8")
+    monkeypatch.setenv("PROSTHETICS_CONFIG", str(config))
+    args = ["design", str(tmp_path / "none.ply"), "--out", str(tmp_path / "o"),
+            "--set", "wall_thickness_mm"]
+
+    assert main(args) == 2
+    english = capsys.readouterr().err.strip()
+    assert english == ("prosthetics design: error: --set 'wall_thickness_mm' has no '='; "
+                       "write it as --set KEY=VALUE")
+
+    assert main([*args, "--lang", "ur"]) == 2
+    urdu = capsys.readouterr().err.strip()
+    assert urdu.startswith("prosthetics design: error: " + RLI) and urdu.endswith(PDI)
+    assert URDU.search(urdu) and f"{LRI}'wall_thickness_mm'{PDI}" in urdu
