@@ -10,6 +10,10 @@ A message a clinic meets often is raised as a catalogue message with its values,
 :meth:`ProstheticsError.translated` gives it in the language of a ``gettext``
 (:func:`prosthetics.reports.errors_i18n.error_line` does it for a language's catalogue).
 The values are text as the English line shows them (a file name, ``3 mm``, a setting's name).
+
+A warning is made the same way, ``Message.of(N_("..."), **values)``: a :class:`Message` is a
+``str`` (the English line, as lists and ``report.json`` keep it) that also carries its
+``msgid`` and ``values``; both share :func:`translate_message`.
 """
 
 from __future__ import annotations
@@ -20,7 +24,7 @@ from typing import TypeVar
 
 _E = TypeVar("_E", bound="ProstheticsError")
 
-__all__ = ["N_", "ProstheticsError", "ScanError", "ScanNotFoundError", "UnitsError",
+__all__ = ["N_", "Message", "translate_message", "ProstheticsError", "ScanError", "ScanNotFoundError", "UnitsError",
            "ParameterError", "GeometryError", "OutputError", "ConfigError", "CaseError",
            "Terminated"]
 
@@ -29,6 +33,64 @@ def N_(text: str) -> str:  # noqa: N802 - the usual name of gettext's no-op mark
     """Mark ``text`` for extraction into the catalogue without translating it here (the
     modules below the reports mark their error messages with it)."""
     return text
+
+
+def translate_message(english: str, msgid: str | None, values: Mapping[str, str],
+                      gettext: Callable[[str], str],
+                      value: Callable[[str], str] = str) -> str:
+    """``msgid`` in ``gettext``'s language with ``values`` (each passed through ``value``)
+    in its ``%(name)s`` places; ``english`` when there is no ``msgid``, the catalogue lacks
+    it, or its entry does not fit the values (shared by errors and :class:`Message`)."""
+    if msgid is None:
+        return english
+    text = gettext(msgid)
+    if not text or text == msgid:
+        return english
+    if not values:
+        return text
+    try:
+        return text % {k: value(v) for k, v in values.items()}
+    except (KeyError, TypeError, ValueError):     # a catalogue entry that does not fit
+        return english
+
+
+class Message(str):
+    """A warning (or any line) the core writes in English that also carries its catalogue
+    message: ``Message.of(N_("... %(name)s ..."), name=...)`` is the English line as a
+    ``str`` (in lists, in ``report.json``, compared with ``==``), and its ``msgid`` and
+    ``values`` let a page show it in another language (:meth:`translated`,
+    :func:`prosthetics.reports.warnings_i18n.translate_warning`)."""
+
+    msgid: str | None
+    values: Mapping[str, str]
+
+    def __new__(cls, text: str = "", msgid: str | None = None,
+                values: Mapping[str, str] | None = None) -> Message:
+        obj = super().__new__(cls, text)
+        obj.msgid = msgid
+        obj.values = MappingProxyType(dict(values or {}))
+        return obj
+
+    @classmethod
+    def of(cls, msgid: str, /, **values: object) -> Message:
+        """The line ``msgid`` (a catalogue message, marked ``N_()``) with ``values`` (as
+        text) in its ``%(name)s`` places."""
+        texts = {k: str(v) for k, v in values.items()}
+        return cls(msgid % texts if texts else msgid, msgid, texts)
+
+    def __str__(self) -> str:
+        # itself (equal to the English line), so that ``str(warning)``, as the report pages
+        # take a warning from a list, keeps its catalogue message
+        return self
+
+    def __reduce__(self):
+        return (Message, (str(self), self.msgid, dict(self.values)))
+
+    def translated(self, gettext: Callable[[str], str],
+                   value: Callable[[str], str] = str) -> str:
+        """The line in ``gettext``'s language (values through ``value``); the English line
+        when the catalogue lacks the message."""
+        return translate_message(str(self), self.msgid, self.values, gettext, value)
 
 
 class ProstheticsError(Exception):
@@ -55,18 +117,7 @@ class ProstheticsError(Exception):
         """The line in ``gettext``'s language, each value passed through ``value`` (on a
         right-to-left line: kept left to right); the English line when the error has no
         catalogue message or the catalogue lacks it."""
-        english = str(self)
-        if self.msgid is None:
-            return english
-        text = gettext(self.msgid)
-        if not text or text == self.msgid:
-            return english
-        if not self.values:
-            return text
-        try:
-            return text % {k: value(v) for k, v in self.values.items()}
-        except (KeyError, TypeError, ValueError):     # a catalogue entry that does not fit
-            return english
+        return translate_message(str(self), self.msgid, self.values, gettext, value)
 
 
 class ScanError(ProstheticsError, ValueError):

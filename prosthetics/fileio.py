@@ -30,7 +30,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from prosthetics.errors import OutputError
+from prosthetics.errors import N_, OutputError
 
 
 def fsync_dir(path: str | os.PathLike) -> None:
@@ -75,6 +75,14 @@ def _cannot_write(dest: Path, exc: OSError, what: str, fix: str = DEFAULT_FIX) -
     reason = exc.strerror or str(exc)
     if exc.errno == errno.ENOSPC:
         reason += f": {_space(dest)}"
+    values = {"what": what, "path": repr(str(dest)), "reason": reason}
+    if fix == DEFAULT_FIX:
+        return OutputError.of(N_("cannot write the %(what)s %(path)s (%(reason)s); free some "
+                                 "space or choose a folder you can write to"), **values)
+    if fix.startswith("choose another ") and " " not in fix[len("choose another "):]:
+        return OutputError.of(N_("cannot write the %(what)s %(path)s (%(reason)s); choose "
+                                 "another %(option)s"),
+                              option=fix[len("choose another "):], **values)
     return OutputError(f"cannot write the {what} {str(dest)!r} ({reason}); {fix}")
 
 
@@ -171,8 +179,9 @@ def temp_dir_beside(dest: str | os.PathLike, *, option: str = "--out",
         dest.parent.mkdir(parents=True, exist_ok=True)
         return Path(tempfile.mkdtemp(prefix=prefix, dir=dest.parent))
     except OSError as exc:
-        raise OutputError(f"cannot write to {str(dest.parent)!r} ({exc.strerror}); choose "
-                          f"another {option} folder") from None
+        raise OutputError.of(N_("cannot write to %(folder)s (%(reason)s); choose another "
+                                "%(option)s folder"), folder=repr(str(dest.parent)),
+                             reason=exc.strerror, option=option) from None
 
 
 def rename_into_place(staging: str | os.PathLike, final: str | os.PathLike, *,
@@ -248,8 +257,17 @@ def disk_full_error(folder: str | os.PathLike, written_bytes: int = 0) -> Output
     """The one-line error of a full disk: the folder, the space free and the space needed
     (``written_bytes``: what the run had written when the disk filled)."""
     folder = Path(folder)
-    return OutputError(f"the disk holding {str(folder)!r} is full ({_space(folder, written_bytes)}); "
-                       f"free some space there or pass another --out")
+    space = _space(folder, written_bytes)
+    free, _, needed = space.partition(", about ")
+    values = {"folder": repr(str(folder)), "needed": needed.removesuffix(" needed"),
+              "option": "--out"}
+    if free.endswith(" MB free"):
+        return OutputError.of(N_("the disk holding %(folder)s is full (%(free)s free, about "
+                                 "%(needed)s needed); free some space there or pass another "
+                                 "%(option)s"), free=free.removesuffix(" free"), **values)
+    return OutputError.of(N_("the disk holding %(folder)s is full (no space left, about "
+                             "%(needed)s needed); free some space there or pass another "
+                             "%(option)s"), **values)
 
 
 class Staging:
@@ -270,7 +288,8 @@ class Staging:
     def __init__(self, out_dir: str | os.PathLike, *, option: str = "--out"):
         self.out = Path(out_dir)
         if self.out.exists() and not self.out.is_dir():
-            raise OutputError(f"{option} {str(self.out)!r} is a file; give a folder")
+            raise OutputError.of(N_("%(option)s %(path)s is a file; give a folder"),
+                                 option=option, path=repr(str(self.out)))
         self.tmp = temp_dir_beside(self.out, option=option)
 
     def __enter__(self) -> Staging:

@@ -129,3 +129,69 @@ def test_the_command_line_prints_a_bad_set_option_in_urdu(tmp_path, monkeypatch,
     urdu = capsys.readouterr().err.strip()
     assert urdu.startswith("prosthetics design: error: " + RLI) and urdu.endswith(PDI)
     assert URDU.search(urdu) and f"{LRI}'wall_thickness_mm'{PDI}" in urdu
+
+
+def test_a_scan_without_a_limb_in_urdu():
+    import numpy as np
+
+    from prosthetics.scan.clean import clean_scan
+    from prosthetics.scan.loaders import Scan
+
+    rng = np.random.default_rng(7)
+    with pytest.raises(ScanError) as info:
+        clean_scan(Scan(points=rng.uniform(0.0, 300.0, (200, 3)), path="stump.ply"))
+    english = str(info.value)
+    assert english.startswith("no limb-like object in the scan (only ")
+    assert english.endswith(" points survive stray removal); scan the limb again closer "
+                            "and slower")
+    assert info.value.msgid is not None
+    line = error_line(info.value, "ur")
+    assert URDU.search(line) and "stray" not in line, line
+    assert f"{LRI}{info.value.values['count']}{PDI}" in line
+
+
+def test_an_output_folder_that_is_a_file_in_urdu(tmp_path):
+    from prosthetics.errors import OutputError
+    from prosthetics.fileio import Staging, disk_full_error
+
+    target = tmp_path / "out"
+    target.write_text("", encoding="utf-8")
+    with pytest.raises(OutputError) as info:
+        Staging(target)
+    assert str(info.value) == f"--out {str(target)!r} is a file; give a folder"
+    line = error_line(info.value, "ur")
+    assert URDU.search(line) and "give a folder" not in line, line
+    assert f"{LRI}--out{PDI}" in line and f"{LRI}{str(target)!r}{PDI}" in line
+
+    full = disk_full_error(tmp_path, 10_000_000)
+    assert str(full).startswith(f"the disk holding {str(tmp_path)!r} is full (")
+    assert str(full).endswith("; free some space there or pass another --out")
+    line = error_line(full, "ur")
+    assert URDU.search(line) and "free some space" not in line, line
+
+
+def test_a_warning_with_its_catalogue_message():
+    import json
+
+    from prosthetics.errors import Message
+    from prosthetics.reports.context import Fmt
+    from prosthetics.reports.warnings_i18n import translate_warning
+
+    w = Message.of(N_("the distal blend is left off: it did not join the shell and the distal "
+                      "block as one closed body; try another %(setting)s"),
+                   setting="distal_blend_radius_mm")
+    english = ("the distal blend is left off: it did not join the shell and the distal block "
+               "as one closed body; try another distal_blend_radius_mm")
+    assert w == english and isinstance(w, str) and str(w) == english
+    assert json.loads(json.dumps({"warnings": [w]})) == {"warnings": [english]}
+    assert translate_warning(w, Fmt("en")) == english
+    urdu = translate_warning(w, Fmt("ur"))
+    assert urdu.startswith(RLI) and urdu.endswith(PDI)
+    assert URDU.search(urdu) and f"{LRI}distal_blend_radius_mm{PDI}" in urdu
+    assert "left off" not in urdu
+    # the report pages take a warning with str(): it keeps its catalogue message
+    assert translate_warning(str(w), Fmt("ur")) == urdu
+    # a message the catalogue lacks stays English; a plain string goes through the patterns
+    assert translate_warning(Message.of("%(x)s is in no catalogue", x="a"), Fmt("ur")) \
+        == "a is in no catalogue"
+    assert translate_warning("a warning nobody knows", Fmt("ur")) == "a warning nobody knows"

@@ -287,7 +287,8 @@ def write_record_html(case, record: dict, limb, socket, path: str | Path, *,
                                      else 0))
     side = ((rep.get("template") or {}).get("parameters") or {}).get("limb_side") \
         or (record.get("case") or {}).get("side")
-    picture = socket_on_limb_png(limb, socket, side=side) if limb is not None else None
+    picture = socket_on_limb_png(limb, socket, side=side, lang=lang) \
+        if limb is not None else None
     trend = trend_chart_png(entries, highlight=sid)
     path = Path(path)
     write_html_text(record_html(case, record, picture, trend, entries, lang=lang,

@@ -339,8 +339,13 @@ def _print_written(report: dict, out: Path, lang: str = "en") -> int:
     print(_line(_("wrote"), str(out / "report.html")))
     if (out / "report.pdf").is_file():
         print(_line(_("wrote"), str(out / "report.pdf")))
-    for w in report["warnings"]:
-        print(_line(_("warning"), str(w)), file=sys.stderr)
+    if report["warnings"]:
+        from prosthetics.reports.context import Fmt
+        from prosthetics.reports.warnings_i18n import translate_warning
+
+        f = Fmt(lang)
+        for w in report["warnings"]:
+            print(_line(_("warning"), translate_warning(w, f)), file=sys.stderr)
     return 0
 
 

@@ -245,7 +245,7 @@ def write_insole(design: InsoleDesign, out_dir, *, stem: str | None = None,
 
     slice_ = prusaslicer(printer, material, **settings) if exp.slice else None
     plan = OutputPlan(stem=stem, part=mesh, files=files, slice=slice_,
-                      pictures=lambda: insole_pictures(design),
+                      pictures=lambda: insole_pictures(design, lang),
                       write_html=lambda rep, pics, path: write_insole_report_html(
                           rep, pics, path, lang=lang, templates_dir=templates_dir),
                       pdf=pdf)

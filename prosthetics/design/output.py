@@ -40,7 +40,7 @@ from typing import Any
 import numpy as np
 import trimesh
 
-from prosthetics.errors import ParameterError, ProstheticsError, Terminated
+from prosthetics.errors import N_, Message, ParameterError, ProstheticsError, Terminated
 from prosthetics.fileio import (
     Staging,
     atomic_write_text,
@@ -190,26 +190,29 @@ def slicer_record(result, warnings: list[str]) -> dict:
     status = "done" if result.ok else "not run" if not result.ran else \
         "cancelled" if result.stopped == "cancelled" else "failed"
     if status == "cancelled":
-        warnings.append(f"not sliced: {result.message}; {_FILES_COMPLETE}")
+        warnings.append(Message.of(_FILES_COMPLETE, message=result.message))
     elif result.ran and not result.ok:
-        warnings.append(f"PrusaSlicer could not slice the STL: {result.message}")
+        warnings.append(Message.of(N_("PrusaSlicer could not slice the STL: %(message)s"),
+                                   message=result.message))
     elif not result.ran:
-        warnings.append(f"not sliced: {result.message}")
+        warnings.append(Message.of(N_("not sliced: %(message)s"), message=result.message))
     return {**result.as_dict(), "status": status}
 
 
-#: What a report says about the files when the slice did not finish.
-_FILES_COMPLETE = ("the print files are complete: slice them in PrusaSlicer, or run again "
-                   "with slicing on")
+#: The warning when the slice did not finish, saying the files are complete (``message``:
+#: the slicer's or the interrupt's own line).
+_FILES_COMPLETE = N_("not sliced: %(message)s; the print files are complete: slice them in "
+                     "PrusaSlicer, or run again with slicing on")
 
 
 def _running_record(started_utc: str) -> tuple[dict, str]:
     """``checks.slicer`` and the warning of the reports published before slicing."""
     message = (f"still slicing (PrusaSlicer started {started_utc}); this report is rewritten "
                "with the slicer's figures when it ends")
-    warning = (f"slicing with PrusaSlicer had not finished when this report was written "
-               f"(started {started_utc}): the report is rewritten with the slicer's figures "
-               f"when it ends; if it still says this, slicing was stopped before it ended")
+    warning = Message.of(N_("slicing with PrusaSlicer had not finished when this report was "
+                            "written (started %(started)s): the report is rewritten with the "
+                            "slicer's figures when it ends; if it still says this, slicing was "
+                            "stopped before it ended"), started=started_utc)
     return ({"ran": True, "ok": None, "status": "running", "slicer": "PrusaSlicer",
              "started_utc": started_utc, "message": message}, warning)
 
@@ -217,7 +220,7 @@ def _running_record(started_utc: str) -> tuple[dict, str]:
 def _stopped_record(status: str, message: str, seconds: float,
                     warnings: list[str]) -> dict:
     """``checks.slicer`` when slicing ended by an interrupt or an error."""
-    warnings.append(f"not sliced: {message}; {_FILES_COMPLETE}")
+    warnings.append(Message.of(_FILES_COMPLETE, message=message))
     return {"ran": True, "ok": False, "status": status, "message": message,
             "seconds": round(seconds, 3)}
 

@@ -284,8 +284,8 @@ def write_design(design: Design, out_dir: str | os.PathLike, *, stem: str = "soc
         # Limb and socket decimated once for every picture that draws them; the sections
         # cut the meshes themselves.
         limb, socket = decimate(design.limb), decimate(design.socket)
-        pics = {"socket_on_limb": socket_on_limb_png(limb, socket, side=side),
-                "sections": sections_png(design.limb, design.socket, side=side)}
+        pics = {"socket_on_limb": socket_on_limb_png(limb, socket, side=side, lang=lang),
+                "sections": sections_png(design.limb, design.socket, side=side, lang=lang)}
         if design.anatomy is not None:
             parts = design.anatomy.parts()
             parts.pop("skin")
@@ -293,11 +293,11 @@ def write_design(design: Design, out_dir: str | os.PathLike, *, stem: str = "soc
                 limb, parts,
                 {k: v for k, v in design.anatomy.landmarks.items() if k in ANATOMY_SHOWN},
                 trim_z_mm=design.socket_result.trim_anterior_z_mm, side=side,
-                brim=design.socket_result.grid.limb_points[-1])
+                brim=design.socket_result.grid.limb_points[-1], lang=lang)
         drawn_part = socket if design.orientation is None else design.orientation.apply(socket)
-        pics["on_the_bed"] = print_bed_png(drawn_part, printer, to_bed)
+        pics["on_the_bed"] = print_bed_png(drawn_part, printer, to_bed, lang=lang)
         pics["circumferences"] = circumference_chart(
-            report["measurements"], report["socket"].get("inner_circumferences"))
+            report["measurements"], report["socket"].get("inner_circumferences"), lang=lang)
         return pics
 
     def write_html(rep: dict, pics: dict, path: Path) -> None:

@@ -25,7 +25,7 @@ import trimesh
 from scipy import ndimage
 from scipy.spatial import ConvexHull, cKDTree
 
-from prosthetics.errors import ScanError
+from prosthetics.errors import N_, Message, ScanError
 from prosthetics.insoles.heightmap import HeightMap, height_map
 from prosthetics.params import Params, param
 from prosthetics.scan.clean import not_strays, principal_axis
@@ -161,15 +161,16 @@ def clean_foot_points(points: np.ndarray, params: FootParams):
                             f"{params.stray_min_neighbours} neighbours within "
                             f"{radius:g} mm"})
     if len(pts) < 1000:
-        raise ScanError(f"no foot in the scan (only {len(pts)} points survive stray removal); "
-                        f"scan the sole of the foot again, closer and slower")
+        raise ScanError.of(N_("no foot in the scan (only %(count)s points survive stray "
+                              "removal); scan the sole of the foot again, closer and slower"),
+                           count=len(pts))
     floor = None
     # One plane only: the floor the foot stands on.
     floors = remove_floors(pts, params.floor_tolerance_mm, params.floor_clearance_mm,
                            max_planes=1, min_object_points=500)
     if floors.only_floor:
-        raise ScanError("no foot in the scan (only a flat surface was found); scan the "
-                        "foot itself, sole in view")
+        raise ScanError.of(N_("no foot in the scan (only a flat surface was found); scan the "
+                              "foot itself, sole in view"))
     if floors.planes:
         steps.append({"step": "floor", "kept": len(floors.points), "removed": floors.removed,
                       "detail": "floor plane removed with everything beyond it"})
@@ -179,8 +180,8 @@ def clean_foot_points(points: np.ndarray, params: FootParams):
     labels = np.asarray(cpcd.cluster_dbscan(eps=params.cluster_gap_mm, min_points=5))
     valid = labels >= 0
     if not valid.any():
-        raise ScanError("no foot in the scan (no connected surface); scan again with the "
-                        "whole sole in view")
+        raise ScanError.of(N_("no foot in the scan (no connected surface); scan again with "
+                              "the whole sole in view"))
     counts = np.bincount(labels[valid])
     best = int(np.argmax(counts))
     foot_c = pts[labels == best]
@@ -425,8 +426,8 @@ def measure_foot(points: np.ndarray, hm: HeightMap, medial_sign: float) -> FootM
     fore = _bin_widths(points, xmin + 0.55 * L, xmin + 0.85 * L, z_max=35.0)
     rear = _bin_widths(points, xmin + 0.03 * L, xmin + 0.30 * L, z_max=20.0)
     if not len(fore) or not len(rear):
-        raise ScanError("the foot's forefoot or heel is missing from the scan; scan the "
-                        "whole sole, heel to toes")
+        raise ScanError.of(N_("the foot's forefoot or heel is missing from the scan; scan the "
+                              "whole sole, heel to toes"))
     b = fore[np.argmax(fore[:, 1])]
     h = rear[np.argmax(rear[:, 1])]
     # Arch: along the medial longitudinal arch, a quarter of the footprint's width in from
@@ -461,25 +462,29 @@ def check_foot_like(hm: HeightMap, L: float, points: np.ndarray) -> None:
     """
     lo, hi = FOOT_LENGTH_RANGE_MM
     if not lo <= L <= hi:
-        raise ScanError(f"the object is {L:.0f} mm long: a foot is {lo:.0f}-{hi:.0f} mm; check "
-                        f"--units (mm, cm or m) or that the scan shows a foot")
+        raise ScanError.of(N_("the object is %(length)s long: a foot is %(range)s; check "
+                              "%(units)s (mm, cm or m) or that the scan shows a foot"),
+                           length=f"{L:.0f} mm", range=f"{lo:.0f}-{hi:.0f} mm", units="--units")
     width = hm.footprint.any(axis=0).sum() * hm.cell_mm
     if not 0.2 * L <= width <= 0.65 * L:
-        raise ScanError(f"the object is {L:.0f} x {width:.0f} mm from above: not a foot's "
-                        f"outline (width 20-65 % of the length); scan the foot, sole in view")
+        raise ScanError.of(N_("the object is %(size)s from above: not a foot's outline (width "
+                              "%(share)s of the length); scan the foot, sole in view"),
+                           size=f"{L:.0f} x {width:.0f} mm", share="20-65 %")
     # The toes are low: a foot on its side, a limb, a bottle or a box is taller there.
     x0 = np.quantile(points[:, 0], 0.001)
     toes = points[points[:, 0] > x0 + 0.85 * L]
     toe_height = float(np.quantile(toes[:, 2], 0.95)) if len(toes) > 20 else np.inf
     limit = max(0.18 * L, 45.0)
     if toe_height > limit:
-        raise ScanError(f"the object's front end stands {toe_height:.0f} mm above the floor "
-                        f"(a foot's toes, under {limit:.0f} mm): the foot seems to lie on its "
-                        f"side, or this is not a foot; scan the foot standing or sole-up")
+        raise ScanError.of(N_("the object's front end stands %(height)s above the floor (a "
+                              "foot's toes, under %(limit)s): the foot seems to lie on its "
+                              "side, or this is not a foot; scan the foot standing or "
+                              "sole-up"), height=f"{toe_height:.0f} mm", limit=f"{limit:.0f} mm")
     contact = np.nansum(hm.z[hm.footprint] < 3.0) / max(1, hm.footprint.sum())
     if contact < 0.05:
-        raise ScanError(f"no sole found: only {100 * contact:.0f} % of the outline lies on the "
-                        f"plantar plane (a foot has heel and ball on it); scan the sole of a foot")
+        raise ScanError.of(N_("no sole found: only %(share)s of the outline lies on the "
+                              "plantar plane (a foot has heel and ball on it); scan the sole of "
+                              "a foot"), share=f"{100 * contact:.0f} %")
 
 
 def process_foot(scan: Scan, params: FootParams | None = None) -> Foot:
@@ -494,9 +499,10 @@ def process_foot(scan: Scan, params: FootParams | None = None) -> Foot:
     lo, hi = np.percentile(scan.points, [1, 99], axis=0)
     extent = float(np.max(hi - lo))
     if not 50.0 <= extent <= 3000.0:
-        raise ScanError(f"the scan is {extent:.3g} mm across as read ({scan.units.value}, "
-                        f"{scan.units_source}): a foot is 100-400 mm long; check --units "
-                        f"(mm, cm or m)")
+        raise ScanError.of(N_("the scan is %(extent)s across as read (%(units)s, %(source)s): "
+                              "a foot is %(range)s long; check %(option)s (mm, cm or m)"),
+                           extent=f"{extent:.3g} mm", units=scan.units.value,
+                           source=scan.units_source, range="100-400 mm", option="--units")
     pts_in = scan_points(scan, params.voxel_size_mm)
     foot, floor, steps = clean_foot_points(pts_in, params)
     T, notes = foot_frame(foot, floor)
@@ -511,8 +517,10 @@ def process_foot(scan: Scan, params: FootParams | None = None) -> Foot:
         side = Side.RIGHT if score > 0 else Side.LEFT
         source = "arch and toes"
         if abs(ev["arch_mm"]) < 1.0:
-            warnings.append(f"the scanned foot's side is uncertain (arch difference "
-                            f"{ev['arch_mm']:+.1f} mm); set scan_side=left or right")
+            warnings.append(Message.of(N_("the scanned foot's side is uncertain (arch "
+                                          "difference %(arch)s); set %(setting)s"),
+                                       arch=f"{ev['arch_mm']:+.1f} mm",
+                                       setting="scan_side=left or right"))
     else:
         side, source = params.scan_side, "scan_side parameter"
     meas = measure_foot(p, hm, 1.0 if side is Side.RIGHT else -1.0)

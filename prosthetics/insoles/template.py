@@ -47,7 +47,7 @@ from scipy import ndimage
 from scipy.interpolate import RegularGridInterpolator
 
 from prosthetics import cache
-from prosthetics.errors import GeometryError, ParameterError
+from prosthetics.errors import N_, GeometryError, Message, ParameterError
 from prosthetics.geometry import brep
 from prosthetics.geometry.brep import ANGULAR_TOLERANCE_RAD, tessellate
 from prosthetics.geometry.meshing import from_manifold, to_manifold
@@ -122,9 +122,11 @@ class InsoleParams(Params):
     def __post_init__(self) -> None:
         super().__post_init__()
         if self.top_cover_mm > self.base_thickness_mm - 1.0:
-            raise ParameterError(f"top_cover_mm = {self.top_cover_mm:g} mm leaves less than 1 mm "
-                                 f"of the {self.base_thickness_mm:g} mm base; lower it or raise "
-                                 f"base_thickness_mm")
+            raise ParameterError.of(N_("%(setting)s leaves less than 1 mm of the %(base)s base; "
+                                       "lower it or raise %(base_setting)s"),
+                                    setting=f"top_cover_mm = {self.top_cover_mm:g} mm",
+                                    base=f"{self.base_thickness_mm:g} mm",
+                                    base_setting="base_thickness_mm")
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -489,9 +491,11 @@ def build_insole(foot: Foot, params: InsoleParams | None = None) -> InsoleResult
     floor_t = z_bot + 1.0
     thin = top["follow"] & (T < floor_t)
     if thin.any():
-        warnings.append(f"{int(thin.sum())} cells of the contact area were raised to keep "
-                        f"1 mm of material (the sole dips {floor_t - float(T[thin].min()):.1f} "
-                        f"mm below it); raise base_thickness_mm")
+        warnings.append(Message.of(N_("%(cells)s cells of the contact area were raised to keep "
+                                      "1 mm of material (the sole dips %(dip)s below it); raise "
+                                      "%(setting)s"), cells=int(thin.sum()),
+                                   dip=f"{floor_t - float(T[thin].min()):.1f} mm",
+                                   setting="base_thickness_mm"))
     T = np.maximum(T, floor_t)
     top["z"] = T
     timings["height_field"] = time.perf_counter() - t
@@ -522,12 +526,13 @@ def build_insole(foot: Foot, params: InsoleParams | None = None) -> InsoleResult
     timings["booleans"] = time.perf_counter() - t
     bodies = mesh.split(only_watertight=False)
     if len(bodies) != 1:
-        raise GeometryError(f"the insole came out in {len(bodies)} pieces; check the outline "
-                            f"and heel cup parameters")
+        raise GeometryError.of(N_("the insole came out in %(count)s pieces; check the outline "
+                                  "and heel cup parameters"), count=len(bodies))
     if mirrored:
         mesh = mirror_y(mesh)
     if not mesh.is_watertight or mesh.volume <= 0:
-        raise GeometryError("the insole mesh is not a closed solid; check the parameters")
+        raise GeometryError.of(N_("the insole mesh is not a closed solid; check the "
+                                  "parameters"))
     timings["total"] = time.perf_counter() - t_all
     metrics = {"volume_ml": round(float(mesh.volume) / 1000, 3),
                "surface_grid_mm": p.surface_grid_mm, **notes}

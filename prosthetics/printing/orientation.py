@@ -40,7 +40,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import trimesh
 
-from prosthetics.errors import ParameterError
+from prosthetics.errors import N_, Message, ParameterError
 from prosthetics.geometry.meshing import SurfaceQuery
 from prosthetics.printing.bed import bed_fit
 
@@ -398,6 +398,26 @@ def _alternatives(cands: list[Candidate], chosen: Candidate,
     return alternatives
 
 
+#: The warning when the part is printed another way up than designed, by whether some of
+#: its support stands on the part itself and whether the face meant for the bed is lifted.
+_TURNED = {
+    (False, False): N_("%(why)s: printed %(orientation)s instead, with about %(support)s of "
+                       "support (%(designed)s as designed)"),
+    (True, False): N_("%(why)s: printed %(orientation)s instead, with about %(support)s of "
+                      "support (%(designed)s as designed); %(on_part)s of it would stand on the "
+                      "part itself (inside a cavity), where supports from the bed only leave "
+                      "the overhang unsupported"),
+    (False, True): N_("%(why)s: printed %(orientation)s instead, with about %(support)s of "
+                      "support (%(designed)s as designed); %(face)s is printed on supports: "
+                      "check it is flat and true before fitting"),
+    (True, True): N_("%(why)s: printed %(orientation)s instead, with about %(support)s of "
+                     "support (%(designed)s as designed); %(on_part)s of it would stand on the "
+                     "part itself (inside a cavity), where supports from the bed only leave "
+                     "the overhang unsupported; %(face)s is printed on supports: check it is "
+                     "flat and true before fitting"),
+}
+
+
 def choose_orientation(mesh: trimesh.Trimesh, printer, *, preferred_up=(0.0, 0.0, 1.0),
                        names: dict | None = None, margin_mm: float = 5.0,
                        max_overhang_deg: float = MAX_OVERHANG_DEG,
@@ -426,7 +446,7 @@ def choose_orientation(mesh: trimesh.Trimesh, printer, *, preferred_up=(0.0, 0.0
         An empty mesh or a zero ``preferred_up``.
     """
     if mesh is None or len(mesh.faces) == 0:
-        raise ParameterError("the part is empty: nothing to orient; check the design")
+        raise ParameterError.of(N_("the part is empty: nothing to orient; check the design"))
     p = np.asarray(preferred_up, dtype=float)
     if p.shape != (3,) or not np.isfinite(p).all() or np.linalg.norm(p) == 0:
         raise ParameterError(f"preferred_up = {preferred_up!r} must be a non-zero 3-vector")
@@ -505,19 +525,20 @@ def orientation_check(mesh: trimesh.Trimesh, printer, *, preferred_up=(0.0, 0.0,
            "support_ml": round(c.support_ml, 1)}
     warnings = []
     if not c.fits:
-        warnings.append(f"does not fit {printer.name} any way up: {c.fit.get('reason', '')}; "
-                        f"choose a larger printer")
+        warnings.append(Message.of(N_("does not fit %(printer)s any way up: %(reason)s; "
+                                      "choose a larger printer"),
+                                   printer=printer.name, reason=c.fit.get("reason", "")))
     elif not choice.is_preferred:
         p = choice.preferred
         why = (p.fit.get("reason") or "as designed it does not fit").split("; choose")[0] \
             if not p.fits else choice.reason
-        lost = (f"; {preferred_face} is printed on supports: check it is flat and true "
-                f"before fitting" if p.bed_contact_cm2 >= MIN_CONTACT_CM2
-                and c.bed_contact_cm2 < MIN_CONTACT_CM2 else "")
-        on_part = (f"; {c.support_on_part_ml:.0f} ml of it would stand on the part itself "
-                   f"(inside a cavity), where supports from the bed only leave the overhang "
-                   f"unsupported" if c.support_on_part_ml >= 1.0 else "")
-        warnings.append(f"{why}: printed {fit['orientation']} instead, with about "
-                        f"{c.support_ml:.0f} ml of support ({p.support_ml:.0f} ml as "
-                        f"designed){on_part}{lost}")
+        lost = p.bed_contact_cm2 >= MIN_CONTACT_CM2 and c.bed_contact_cm2 < MIN_CONTACT_CM2
+        on_part = c.support_on_part_ml >= 1.0
+        values = {"why": why, "orientation": fit["orientation"],
+                  "support": f"{c.support_ml:.0f} ml", "designed": f"{p.support_ml:.0f} ml"}
+        if on_part:
+            values["on_part"] = f"{c.support_on_part_ml:.0f} ml"
+        if lost:
+            values["face"] = preferred_face
+        warnings.append(Message.of(_TURNED[on_part, lost], **values))
     return choice, fit, warnings

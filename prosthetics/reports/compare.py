@@ -8,7 +8,8 @@ import os
 
 from prosthetics.fileio import Staging
 from prosthetics.limb.compare import Comparison, signed_distance_to
-from prosthetics.reports.context import compare_context
+from prosthetics.reports.context import Fmt, compare_context
+from prosthetics.reports.i18n import N_
 from prosthetics.reports.pictures import deviation_png
 from prosthetics.reports.templating import render, write_pdf
 
@@ -26,9 +27,12 @@ def write_comparison(comp: Comparison, out_dir: str | os.PathLike, *, lang: str 
     with Staging(out_dir) as st:
         tmp = st.tmp
         r = comp.report
-        png = deviation_png(comp.b, lambda p: signed_distance_to(comp.a, p),
-                            title=f"B against A: volume {r['volume_change_percent']:+.2f} % "
-                                  f"({r['sock_ply_equivalent']:+.2f} sock plies)")
+        f = Fmt(lang)
+        title = f.gettext(N_("B against A: volume %(volume)s (%(plies)s sock plies)"),
+                          volume=f.iso(f"{r['volume_change_percent']:+.2f} %"),
+                          plies=f.iso(f"{r['sock_ply_equivalent']:+.2f}"))
+        png = deviation_png(comp.b, lambda p: signed_distance_to(comp.a, p), title=title,
+                            lang=lang)
         (tmp / "deviation.png").write_bytes(png)
         (tmp / "compare.json").write_text(json.dumps(r, indent=2), encoding="utf-8")
         page = render("compare.html", compare_context(r, png, lang), lang=lang,

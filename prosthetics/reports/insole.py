@@ -14,13 +14,16 @@ from matplotlib.figure import Figure
 
 from prosthetics.fileio import atomic_write_text
 from prosthetics.reports.context import insole_context
+from prosthetics.reports.i18n import N_
 from prosthetics.reports.pictures import (
     SKIN_RGB,
     SOCKET_RGB,
     ShadedTriangles,
     decimate,
+    picture_text,
     png_bytes,
     project,
+    speaking,
 )
 from prosthetics.reports.templating import render
 
@@ -35,6 +38,16 @@ def _rot(axis: int, deg: float) -> np.ndarray:
     return R
 
 
+#: A foot's side in the pictures' words.
+_SIDE_WORDS = {"left": N_("left"), "right": N_("right")}
+
+
+def _side(value: str) -> str:
+    word = _SIDE_WORDS.get(value)
+    return picture_text(word) if word else value
+
+
+@speaking
 def outline_png(design) -> bytes:
     """Top view: the plantar height map, the footprint, the insole outline and landmarks."""
     foot, ins = design.foot, design.insole
@@ -47,33 +60,43 @@ def outline_png(design) -> bytes:
            hm.ys[0] - hm.cell_mm / 2, hm.ys[-1] + hm.cell_mm / 2]
     im = ax.imshow(z.T, origin="lower", extent=ext, cmap="viridis", vmin=0,
                    vmax=max(10.0, float(np.nanpercentile(z, 98))))
-    fig.colorbar(im, ax=ax, fraction=0.025, pad=0.01, label="plantar height (mm)")
+    fig.colorbar(im, ax=ax, fraction=0.025, pad=0.01,
+                 label=picture_text(N_("plantar height (mm)")))
     ax.contour(hm.xs, hm.ys, hm.footprint.T.astype(float), levels=[0.5], colors="#555555",
                linewidths=1.0)
     o = ins.outline_xy
-    ax.plot(o[:, 0], o[:, 1], color="#c0392b", lw=2.0, label="insole outline")
+    ax.plot(o[:, 0], o[:, 1], color="#c0392b", lw=2.0, label=picture_text(N_("insole outline")))
     fol = ins.top["follow"]
     X, Y = np.meshgrid(ins.top["xs"], ins.top["ys"], indexing="ij")
     ax.contour(X, Y, fol.astype(float), levels=[0.5], colors="white", linewidths=0.8,
                linestyles="--")
-    ax.axvline(m.met_heads_x_mm, color="#e67e22", lw=1.2, ls=":", label="metatarsal heads")
+    ax.axvline(m.met_heads_x_mm, color="#e67e22", lw=1.2, ls=":",
+               label=picture_text(N_("metatarsal heads")))
     hx, hy, _ = ins.top["heel_centre"]
-    ax.plot([hx], [hy], "o", color="white", mec="k", label="heel contact point")
+    ax.plot([hx], [hy], "o", color="white", mec="k",
+            label=picture_text(N_("heel contact point")))
     ax.set_aspect("equal")
-    ax.set_xlabel("x (mm), heel to toe")
+    ax.set_xlabel(picture_text(N_("x (mm), heel to toe")))
     ax.set_ylabel("y (mm)")
-    side = foot.side.value
-    ax.set_title(f"Scanned {side} foot: {m.foot_length_mm:.1f} mm long, ball "
-                 f"{m.ball_width_mm:.1f} mm, heel {m.heel_width_mm:.1f} mm, arch "
-                 f"{m.arch_height_mm:.1f} mm; insole for the {ins.side.value} foot"
-                 + (" (mirrored)" if ins.mirrored else ""), fontsize=11)
+    title = (N_("Scanned %(side)s foot: %(length)s long, ball %(ball)s, heel %(heel)s, "
+                "arch %(arch)s; insole for the %(insole_side)s foot (mirrored)")
+             if ins.mirrored else
+             N_("Scanned %(side)s foot: %(length)s long, ball %(ball)s, heel %(heel)s, "
+                "arch %(arch)s; insole for the %(insole_side)s foot"))
+    ax.set_title(picture_text(title, side=_side(foot.side.value),
+                              length=f"{m.foot_length_mm:.1f} mm",
+                              ball=f"{m.ball_width_mm:.1f} mm", heel=f"{m.heel_width_mm:.1f} mm",
+                              arch=f"{m.arch_height_mm:.1f} mm",
+                              insole_side=_side(ins.side.value)), fontsize=11)
     ax.legend(loc="lower right", fontsize=8, framealpha=0.8)
-    fig.text(0.01, 0.01, "white dashes: contact area where the top follows the plantar surface",
+    fig.text(0.01, 0.01, picture_text(N_("white dashes: contact area where the top follows "
+                                         "the plantar surface")),
              fontsize=8, color="#555555")
     fig.subplots_adjust(left=0.07, right=0.97, bottom=0.1, top=0.92)
     return png_bytes(fig)
 
 
+@speaking
 def insole_view_png(design) -> bytes:
     """The insole from above and behind, and from the medial side with the plantar points."""
     ins, foot = design.insole, design.foot
@@ -103,12 +126,13 @@ def insole_view_png(design) -> bytes:
     ax1.set_ylim(lo[2] - 5, hi[2] + 5)
     ax1.set_aspect("equal")
     ax1.axis("off")
-    ax1.set_title(f"Insole, {ins.side.value} foot ({ins.mesh.volume / 1000:.0f} ml), "
-                  f"coloured by height")
+    ax1.set_title(picture_text(N_("Insole, %(side)s foot (%(volume)s), coloured by height"),
+                               side=_side(ins.side.value),
+                               volume=f"{ins.mesh.volume / 1000:.0f} ml"))
     bar = fig.colorbar(ScalarMappable(norm=Normalize(-3.0, max(1.0, zc.max())),
                                       cmap=colormaps["viridis"]),
                        ax=ax1, fraction=0.03, pad=0.01)
-    bar.set_label("height above the plantar plane (mm)", fontsize=9)
+    bar.set_label(picture_text(N_("height above the plantar plane (mm)")), fontsize=9)
     # Side view from the medial side with the foot's plantar points.
     ms = foot.medial_sign * (-1.0 if ins.mirrored else 1.0)
     toward = np.array([0.0, ms, 0.0])
@@ -119,21 +143,24 @@ def insole_view_png(design) -> bytes:
     rng = np.random.default_rng(0)
     idx = rng.permutation(np.flatnonzero(sel))[:6000]
     ax2.scatter(p[idx, 0], p[idx, 2], s=0.3, color=SKIN_RGB * 0.8, alpha=0.5,
-                label="foot (scan points)")
+                label=picture_text(N_("foot (scan points)")))
     lo, hi = ins.mesh.bounds
     ax2.set_xlim(lo[0] - 5, hi[0] + 5)
     ax2.set_ylim(lo[2] - 3, 45)
     ax2.set_aspect("equal")
     ax2.set_xlabel("x (mm)")
     ax2.set_ylabel("z (mm)")
-    ax2.set_title("From the medial side (heel left, toe right), with the plantar surface")
+    ax2.set_title(picture_text(N_("From the medial side (heel left, toe right), with the "
+                                  "plantar surface")))
     ax2.legend(loc="upper right", fontsize=8, markerscale=10)
     fig.subplots_adjust(left=0.07, right=0.9, bottom=0.08, top=0.95, hspace=0.15)
     return png_bytes(fig)
 
 
-def insole_pictures(design) -> dict[str, bytes]:
-    return {"insole": insole_view_png(design), "outline_on_footprint": outline_png(design)}
+def insole_pictures(design, lang: str = "en") -> dict[str, bytes]:
+    """The insole report's pictures, their words in ``lang``."""
+    return {"insole": insole_view_png(design, lang=lang),
+            "outline_on_footprint": outline_png(design, lang=lang)}
 
 
 def insole_report_html(report: dict, pictures: dict[str, bytes], *, lang: str = "en",

@@ -11,14 +11,22 @@ passes the result: a mesh already small enough is drawn as it is.
 
 All lengths are millimetres in the limb frame: +Z proximal along the long axis with the
 distal end at z = 0, +Y anterior, +X completing a right-handed frame.
+
+Each picture takes ``lang`` (default English): its words (titles, the directions at the
+ends of the axes, legends, the scale bar) come from the reports' catalogue of that language
+(marked ``N_`` here), and a right-to-left language's text is set in Noto Naskh Arabic, with
+DejaVu Sans for Latin letters and digits; matplotlib shapes and orders it (its text
+layout uses libraqm).
 """
 
 from __future__ import annotations
 
+import functools
 import io
 import math
-from collections.abc import Iterable
-from typing import Any
+from collections.abc import Callable, Iterable
+from contextvars import ContextVar
+from typing import Any, TypeVar
 
 import fast_simplification
 import numpy as np
@@ -32,10 +40,13 @@ from matplotlib.colors import Normalize
 from matplotlib.figure import Figure
 from matplotlib.patches import PathPatch
 from matplotlib.path import Path as MplPath
+from matplotlib.text import Text
 from mpl_toolkits.axes_grid1.anchored_artists import AnchoredSizeBar
 from shapely.geometry.polygon import orient
 
+from prosthetics.errors import N_
 from prosthetics.printing.bed import bed_placement
+from prosthetics.reports.i18n import direction, gettext_for
 
 __all__ = [
     "SKIN_RGB",
@@ -56,6 +67,8 @@ __all__ = [
     "circumference_chart",
     "deviation_png",
     "anatomy_png",
+    "picture_text",
+    "speaking",
 ]
 
 #: Colours (RGB, 0-1) of the limb and of the socket.
@@ -90,23 +103,78 @@ _VIEWS = (
 #: Length of the scale bar drawn in the limb views (mm).
 SCALE_BAR_MM = 50.0
 
+#: The language the picture being drawn speaks (set by :func:`speaking` for one call; a
+#: context variable, so pictures drawn in threads at once each keep their own).
+_LANG: ContextVar[str] = ContextVar("picture_language", default="en")
+#: Fonts of a picture in a right-to-left language: Naskh for its script (Nastaliq stands
+#: too tall for a picture's small text), DejaVu Sans for Latin letters, digits and arrows.
+RTL_FONTS = ["Noto Naskh Arabic", "DejaVu Sans"]
+#: Left-to-right isolate: a label whose ends name the screen's left and right keeps them
+#: there in a right-to-left language.
+_LRI, _PDI = "\u2066", "\u2069"
+
+_F = TypeVar("_F", bound=Callable[..., Any])
+
+
+def picture_text(msgid: str, **values: Any) -> str:
+    """``msgid`` (marked ``N_``) in the language of the picture being drawn, ``values`` in
+    its ``%(name)s`` places (numbers with their units, names: kept left to right in a
+    right-to-left language)."""
+    lang = _LANG.get()
+    if lang == "en":
+        return msgid % values if values else msgid
+    text = gettext_for(lang)(msgid)
+    if not values:
+        return text
+    if direction(lang) == "rtl":
+        values = {k: f"{_LRI}{v}{_PDI}" for k, v in values.items()}
+    return text % values
+
+
+_t = picture_text
+
+
+def speaking(fn: _F) -> _F:
+    """A picture function taking ``lang`` (keyword, default English) for its words."""
+    @functools.wraps(fn)
+    def drawn(*args: Any, lang: str | None = "en", **kwargs: Any) -> Any:
+        token = _LANG.set(str(lang or "en"))
+        try:
+            return fn(*args, **kwargs)
+        finally:
+            _LANG.reset(token)
+    return drawn  # type: ignore[return-value]
+
 
 def _x_words(side: str | None) -> tuple[str, str]:
     """What +X and -X are on the patient: lateral and medial for a right limb, medial and
     lateral for a left one, right and left when the side is not known."""
     side = str(getattr(side, "value", side) or "").lower()
     if side == "right":
-        return "lateral", "medial"
+        return _t(N_("lateral")), _t(N_("medial"))
     if side == "left":
-        return "medial", "lateral"
-    return "patient's right", "patient's left"
+        return _t(N_("medial")), _t(N_("lateral"))
+    return _t(N_("patient's right")), _t(N_("patient's left"))
+
+
+def _view_title(name: str) -> str:
+    """A view's title in the picture's language: the view (English: ``_VIEWS``) and its
+    direction."""
+    return {"Anterior (from +Y)": _t(N_("Anterior (from +Y)")),
+            "Posterior (from −Y)": _t(N_("Posterior (from −Y)")),
+            "Lateral (from +X)": _t(N_("Lateral (from +X)")),
+            "Medial (from +X)": _t(N_("Medial (from +X)")),
+            "Right side (from +X)": _t(N_("Right side (from +X)"))}.get(name, name)
 
 
 def _views(side: str | None) -> tuple:
-    """:data:`_VIEWS` with the view from +X named for the limb's side."""
-    plus_x = _x_words(side)[0]
-    name = plus_x[0].upper() + plus_x[1:] if plus_x in ("lateral", "medial") else "Right side"
-    return (_VIEWS[0], (f"{name} (from +X)", *_VIEWS[1][1:]), _VIEWS[2])
+    """:data:`_VIEWS` with the view from +X named for the limb's side, in the picture's
+    language."""
+    side = str(getattr(side, "value", side) or "").lower()
+    name = {"right": "Lateral", "left": "Medial"}.get(side, "Right side")
+    return ((_view_title(_VIEWS[0][0]), *_VIEWS[0][1:]),
+            (_view_title(f"{name} (from +X)"), *_VIEWS[1][1:]),
+            (_view_title(_VIEWS[2][0]), *_VIEWS[2][1:]))
 
 
 def _axis_words(hax: int, flip: bool, side: str | None) -> str:
@@ -115,9 +183,10 @@ def _axis_words(hax: int, flip: bool, side: str | None) -> str:
     if hax == 0:
         plus, minus = _x_words(side)
     else:
-        plus, minus = "anterior", "posterior"
+        plus, minus = _t(N_("anterior")), _t(N_("posterior"))
     left, right = (plus, minus) if flip else (minus, plus)
-    return f"← {left}     {'xy'[hax]} (mm)     {right} →"
+    label = f"← {left}     {'xy'[hax]} (mm)     {right} →"
+    return f"{_LRI}{label}{_PDI}" if direction(_LANG.get()) == "rtl" else label
 
 
 def _scale_bar(ax, length_mm: float = SCALE_BAR_MM, fontsize: float = 11) -> None:
@@ -133,7 +202,11 @@ def _scale_bar(ax, length_mm: float = SCALE_BAR_MM, fontsize: float = 11) -> Non
 
 
 def png_bytes(fig: Figure) -> bytes:
-    """Render ``fig`` on an Agg canvas and return the PNG file bytes."""
+    """Render ``fig`` on an Agg canvas and return the PNG file bytes (its text in
+    :data:`RTL_FONTS` when the picture's language is written right to left)."""
+    if direction(_LANG.get()) == "rtl":
+        for text in fig.findobj(Text):
+            text.set_fontfamily(RTL_FONTS)
     FigureCanvasAgg(fig)
     buf = io.BytesIO()
     fig.savefig(buf, format="png", dpi=_DPI, facecolor="white",
@@ -362,6 +435,7 @@ def _frame_view(ax, lo, hi, hax: int, flip: bool, half_width: float, pad: float,
         _scale_bar(ax)
 
 
+@speaking
 def socket_on_limb_png(limb: trimesh.Trimesh | None, socket: trimesh.Trimesh | None, *,
                        side: str | None = None) -> bytes:
     """The shaded socket over the limb (mm, limb frame) in the anterior, lateral (medial for
@@ -395,10 +469,11 @@ def socket_on_limb_png(limb: trimesh.Trimesh | None, socket: trimesh.Trimesh | N
         ax.tick_params(labelsize=12)
         for s in ax.spines.values():
             s.set_color("#bbbbbb")
-    axes[0].set_ylabel("z (mm), from distal end", fontsize=13)
+    axes[0].set_ylabel(_t(N_("z (mm), from distal end")), fontsize=13)
     handles = [
-        PathPatch(MplPath([(0, 0)]), facecolor=SOCKET_RGB, edgecolor="none", label="socket"),
-        PathPatch(MplPath([(0, 0)]), facecolor=SKIN_RGB, edgecolor="none", label="limb"),
+        PathPatch(MplPath([(0, 0)]), facecolor=SOCKET_RGB, edgecolor="none",
+                  label=_t(N_("socket"))),
+        PathPatch(MplPath([(0, 0)]), facecolor=SKIN_RGB, edgecolor="none", label=_t(N_("limb"))),
     ]
     fig.legend(handles=handles, loc="upper center", ncol=2, fontsize=13, frameon=False)
     fig.subplots_adjust(left=0.085, right=0.985, bottom=0.11, top=0.88, wspace=0.14)
@@ -477,6 +552,7 @@ def _plane_offset(meshes: list, axis: int) -> float:
     return 0.0 if lo < 0.0 < hi else 0.5 * (lo + hi)
 
 
+@speaking
 def sections_png(limb: trimesh.Trimesh | None, socket: trimesh.Trimesh | None, *,
                  side: str | None = None) -> bytes:
     """Sagittal and coronal cuts through the limb axis (mm, limb frame): the socket wall
@@ -485,8 +561,8 @@ def sections_png(limb: trimesh.Trimesh | None, socket: trimesh.Trimesh | None, *
     decimated).  PNG bytes."""
     fig = Figure(figsize=(10.5, 6.8))
     axes = fig.subplots(1, 2)
-    specs = ((0, "Sagittal section", _axis_words(1, False, side)),
-             (1, "Coronal section, from behind", _axis_words(0, False, side)))
+    specs = ((0, _t(N_("Sagittal section")), _axis_words(1, False, side)),
+             (1, _t(N_("Coronal section, from behind")), _axis_words(0, False, side)))
     cuts = []
     for axis, _, _ in specs:
         offset = _plane_offset([limb, socket], axis)
@@ -529,7 +605,7 @@ def sections_png(limb: trimesh.Trimesh | None, socket: trimesh.Trimesh | None, *
             ax.set_xlim(c - half - pad, c + half + pad)
         else:
             ax.set_xlim(-half - pad, half + pad)
-            ax.text(0.5, 0.5, "plane misses the meshes", ha="center", va="center",
+            ax.text(0.5, 0.5, _t(N_("plane misses the meshes")), ha="center", va="center",
                     transform=ax.transAxes, color="#888888")
         ax.set_ylim(zlo - pad, zhi + pad)
         ax.set_aspect("equal", adjustable="box")
@@ -537,22 +613,23 @@ def sections_png(limb: trimesh.Trimesh | None, socket: trimesh.Trimesh | None, *
         # Two lines: on a narrow limb the panel is narrower than the title on one.
         ax.set_title(f"{title}\n({plane} = {offset:.0f} mm)", fontsize=12, y=1.0)
         ax.set_xlabel(xlabel, fontsize=10)
-        ax.set_ylabel("z (mm), from distal end", fontsize=11)
+        ax.set_ylabel(_t(N_("z (mm), from distal end")), fontsize=11)
         _scale_bar(ax, fontsize=9)
         ax.grid(True, color="#e6e6e6", linewidth=0.6, zorder=-1)
         ax.set_axisbelow(True)
         ax.tick_params(labelsize=10)
     handles = [
         PathPatch(MplPath([(0, 0)]), facecolor=SOCKET_RGB, edgecolor=SOCKET_EDGE, hatch="////",
-                  label="socket wall"),
+                  label=_t(N_("socket wall"))),
         PathPatch(MplPath([(0, 0)]), facecolor=(*SKIN_RGB, 0.35), edgecolor=SKIN_EDGE,
-                  label="limb"),
+                  label=_t(N_("limb"))),
     ]
     fig.legend(handles=handles, loc="upper center", ncol=2, fontsize=11, frameon=False)
     fig.subplots_adjust(left=0.1, right=0.98, bottom=0.08, top=0.9, wspace=0.3)
     return png_bytes(fig)
 
 
+@speaking
 def print_bed_png(part: trimesh.Trimesh, printer, placement: np.ndarray | None = None,
                   max_overhang_deg: float = 45.0) -> bytes:
     """The part as it prints, from the front and the side, on the printer's bed.
@@ -574,8 +651,8 @@ def print_bed_png(part: trimesh.Trimesh, printer, placement: np.ndarray | None =
     axes = fig.subplots(1, 2, sharey=True)
     # Named by the bed's axes, not the limb's: a part turned to print has its anterior
     # side wherever the orientation put it.
-    views = (("Bed seen from −Y", np.array([0.0, -1.0, 0.0]), 0, printer.bed_x_mm),
-             ("Bed seen from +X", np.array([1.0, 0.0, 0.0]), 1, printer.bed_y_mm))
+    views = ((_t(N_("Bed seen from −Y")), np.array([0.0, -1.0, 0.0]), 0, printer.bed_x_mm),
+             (_t(N_("Bed seen from +X")), np.array([1.0, 0.0, 0.0]), 1, printer.bed_y_mm))
     for ax, (title, toward, hax, width) in zip(axes, views):
         _add_triangles(ax, *project(parts, toward, hax))
         ax.plot([0, width], [0, 0], color="#444444", lw=3)
@@ -584,21 +661,25 @@ def print_bed_png(part: trimesh.Trimesh, printer, placement: np.ndarray | None =
         ax.set_ylim(-0.04 * height, 1.08 * height)
         ax.set_aspect("equal", adjustable="box")
         ax.set_title(title, fontsize=13, y=1.0)
-        ax.set_xlabel(f"bed {'xy'[hax]} (mm)", fontsize=11)
+        ax.set_xlabel(_t(N_("bed %(axis)s (mm)"), axis="xy"[hax]), fontsize=11)
         for sp in ax.spines.values():
             sp.set_color("#bbbbbb")
-    axes[0].set_ylabel("height on the printer (mm)", fontsize=11)
+    axes[0].set_ylabel(_t(N_("height on the printer (mm)")), fontsize=11)
     handles = [PathPatch(MplPath([(0, 0)]), facecolor=SOCKET_RGB, edgecolor="none",
-                         label="part"),
+                         label=_t(N_("part"))),
                PathPatch(MplPath([(0, 0)]), facecolor=SUPPORT_RGB, edgecolor="none",
-                         label=f"overhang > {max_overhang_deg:g}° (supported)"),
+                         label=_t(N_("overhang > %(angle)s (supported)"),
+                                  angle=f"{max_overhang_deg:g}°")),
                PathPatch(MplPath([(0, 0)]), facecolor="none", edgecolor="#aa3333", ls="--",
-                         label=f"{printer.name}: {printer.max_height_mm:g} mm build height")]
+                         label=_t(N_("%(printer)s: %(height)s build height"),
+                                  printer=printer.name,
+                                  height=f"{printer.max_height_mm:g} mm"))]
     fig.legend(handles=handles, loc="upper center", ncol=3, fontsize=10, frameon=False)
     fig.subplots_adjust(left=0.09, right=0.985, bottom=0.11, top=0.86, wspace=0.1)
     return png_bytes(fig)
 
 
+@speaking
 def render_pictures(limb: trimesh.Trimesh, socket: trimesh.Trimesh, *,
                     side: str | None = None) -> dict[str, bytes]:
     """Draw the pictures of the report.
@@ -617,9 +698,10 @@ def render_pictures(limb: trimesh.Trimesh, socket: trimesh.Trimesh, *,
         and posterior views side by side) and ``"sections"`` (sagittal and coronal cuts with
         the socket wall hatched).
     """
+    lang = _LANG.get()
     return {
-        "socket_on_limb": socket_on_limb_png(limb, socket, side=side),
-        "sections": sections_png(limb, socket, side=side),
+        "socket_on_limb": socket_on_limb_png(limb, socket, side=side, lang=lang),
+        "sections": sections_png(limb, socket, side=side, lang=lang),
     }
 
 
@@ -638,6 +720,7 @@ def _series(items: Any) -> tuple[np.ndarray, np.ndarray]:
     return np.asarray(zs)[order], np.asarray(cs)[order]
 
 
+@speaking
 def circumference_chart(measurements: dict, socket_inner: list | None = None) -> bytes:
     """Chart of the circumference against the height above the distal end.
 
@@ -660,32 +743,34 @@ def circumference_chart(measurements: dict, socket_inner: list | None = None) ->
     z, c = _series(measurements.get("circumferences"))
     drawn = False
     if len(z):
-        ax.plot(c, z, "-o", color=SKIN_EDGE, markersize=3.5, linewidth=1.6, label="limb")
+        ax.plot(c, z, "-o", color=SKIN_EDGE, markersize=3.5, linewidth=1.6,
+                label=_t(N_("limb")))
         drawn = True
     zi, ci = _series(socket_inner)
     if len(zi):
         ax.plot(ci, zi, "-s", color=SOCKET_EDGE, markersize=3.2, linewidth=1.6,
-                label="socket, inner")
+                label=_t(N_("socket, inner")))
         drawn = True
     trim = measurements.get("trim_z_mm")
     if isinstance(trim, (int, float)) and not isinstance(trim, bool) and math.isfinite(trim):
         ax.axhline(trim, color="#c0392b", linestyle="--", linewidth=1.2,
-                   label=f"trim line, z = {trim:.0f} mm")
+                   label=_t(N_("trim line, z = %(z)s"), z=f"{trim:.0f} mm"))
         drawn = True
     if not (len(z) or len(zi)):
-        ax.text(0.5, 0.5, "no circumferences measured", ha="center", va="center",
+        ax.text(0.5, 0.5, _t(N_("no circumferences measured")), ha="center", va="center",
                 transform=ax.transAxes, color="#888888")
     if drawn:
         ax.legend(fontsize=8, loc="best")
-    ax.set_xlabel("circumference (mm)", fontsize=9.5)
-    ax.set_ylabel("z (mm), height above distal end", fontsize=9.5)
-    ax.set_title("Circumference by height", fontsize=10.5, y=1.0)
+    ax.set_xlabel(_t(N_("circumference (mm)")), fontsize=9.5)
+    ax.set_ylabel(_t(N_("z (mm), height above distal end")), fontsize=9.5)
+    ax.set_title(_t(N_("Circumference by height")), fontsize=10.5, y=1.0)
     ax.grid(True, color="#e6e6e6", linewidth=0.6)
     ax.tick_params(labelsize=8.5)
     fig.subplots_adjust(left=0.19, right=0.96, bottom=0.12, top=0.93)
     return png_bytes(fig)
 
 
+@speaking
 def deviation_png(mesh: trimesh.Trimesh, value_of, *, title: str,
                   limit_mm: float | None = None, side: str | None = None) -> bytes:
     """A surface coloured by a signed distance, in the three standard views, with a colour bar.
@@ -724,11 +809,27 @@ def deviation_png(mesh: trimesh.Trimesh, value_of, *, title: str,
         order = np.argsort(tri[keep].mean(axis=1) @ toward, kind="stable")
         _add_triangles(ax, polys[order], colors[order])
         _frame_view(ax, lo, hi, hax, flip, 0.5 * span_xy + pad, pad, view_title, side)
-    axes[0].set_ylabel("z (mm), from distal end", fontsize=12)
+    axes[0].set_ylabel(_t(N_("z (mm), from distal end")), fontsize=12)
     bar = fig.colorbar(ScalarMappable(norm=norm, cmap=cmap), ax=list(axes), shrink=0.8, pad=0.02)
-    bar.set_label("deviation (mm): blue outside, red inside", fontsize=12)
+    bar.set_label(_t(N_("deviation (mm): blue outside, red inside")), fontsize=12)
     fig.suptitle(title, fontsize=14)
     return png_bytes(fig)
+
+
+#: The bony landmarks' names in the anatomy picture (``prosthetics.limb.bones``).
+_LANDMARK_WORDS = {
+    "patella_centre": N_("patella centre"), "patella_inferior_pole": N_("patella inferior pole"),
+    "patella_superior_pole": N_("patella superior pole"), "tibial_plateau": N_("tibial plateau"),
+    "tibial_tuberosity": N_("tibial tuberosity"), "mid_patellar_tendon": N_("mid patellar tendon"),
+    "fibular_head": N_("fibular head"), "distal_tibia": N_("distal tibia"),
+    "distal_fibula": N_("distal fibula"), "medial_condyle": N_("medial condyle"),
+    "lateral_condyle": N_("lateral condyle")}
+
+
+def _landmark_word(name: str) -> str:
+    """A landmark's name as the picture writes it (in its language when known)."""
+    word = _LANDMARK_WORDS.get(name)
+    return _t(word) if word else name.replace("_", " ")
 
 
 #: Colours (RGB, 0-1) of the fitted bones.
@@ -752,10 +853,11 @@ def _draw_loop(ax, loop: np.ndarray, toward: np.ndarray, hax: int, flip: bool) -
     if len(shown):
         # (``flip``: the view's horizontal axis runs right to left.)
         p = shown[int(np.argmax(shown[:, hax]) if flip else np.argmin(shown[:, hax]))]
-        ax.annotate("brim", (p[hax], p[2]), xytext=(0, 7), textcoords="offset points",
+        ax.annotate(_t(N_("brim")), (p[hax], p[2]), xytext=(0, 7), textcoords="offset points",
                     color=SOCKET_EDGE, fontsize=10, zorder=4)
 
 
+@speaking
 def anatomy_png(limb: trimesh.Trimesh, bones: dict, landmarks: dict | None = None, *,
                 trim_z_mm: float | None = None, title: str = "",
                 truth: dict | None = None, side: str | None = None,
@@ -798,14 +900,14 @@ def anatomy_png(limb: trimesh.Trimesh, bones: dict, landmarks: dict | None = Non
             _draw_loop(ax, np.asarray(brim, dtype=float), toward, hax, flip)
         elif trim_z_mm is not None:
             ax.axhline(trim_z_mm, color=SOCKET_EDGE, linestyle="--", linewidth=1.4, zorder=3)
-            ax.text(0.02, trim_z_mm + 2, "anterior trim", color=SOCKET_EDGE, fontsize=10,
+            ax.text(0.02, trim_z_mm + 2, _t(N_("anterior trim")), color=SOCKET_EDGE, fontsize=10,
                     transform=ax.get_yaxis_transform(), zorder=4)
         for name, p in (landmarks or {}).items():
             p = np.asarray(p, dtype=float)
             if p @ toward < -1e3:
                 continue
             ax.plot(p[hax], p[2], "o", color="#b3261e", markersize=4.5, zorder=5)
-            ax.annotate(name.replace("_", " "), (p[hax], p[2]), xytext=(5, 2),
+            ax.annotate(_landmark_word(name), (p[hax], p[2]), xytext=(5, 2),
                         textcoords="offset points", fontsize=8, color="#5a1410", zorder=5)
         for p in (truth or {}).values():
             p = np.asarray(p, dtype=float)
@@ -813,10 +915,10 @@ def anatomy_png(limb: trimesh.Trimesh, bones: dict, landmarks: dict | None = Non
         _frame_view(ax, lo, hi, hax, flip, 0.5 * span_xy + pad, pad, vtitle, side)
         ax.tick_params(labelsize=11)
     if truth:
-        axes[1].plot([], [], "o", color="#b3261e", label="fitted")
-        axes[1].plot([], [], "x", color="#1b4f9c", mew=2.0, label="true")
+        axes[1].plot([], [], "o", color="#b3261e", label=_t(N_("fitted")))
+        axes[1].plot([], [], "x", color="#1b4f9c", mew=2.0, label=_t(N_("true")))
         axes[1].legend(loc="lower right", fontsize=10)
-    axes[0].set_ylabel("z (mm), from distal end", fontsize=12)
+    axes[0].set_ylabel(_t(N_("z (mm), from distal end")), fontsize=12)
     if title:
         fig.suptitle(title, fontsize=13)
     fig.subplots_adjust(left=0.09, right=0.98, bottom=0.09, top=0.88, wspace=0.12)

@@ -8,6 +8,9 @@ groups are its values, and shown as a catalogue message (marked with
 numbers are kept as the core wrote them; setting names, material names and numbers with
 their units are kept left to right.  A warning no pattern knows, or one whose words the
 catalogue lacks, stays English.
+
+A warning made with :meth:`prosthetics.errors.Message.of` carries its catalogue message and
+values itself: it is shown through them, before any pattern is tried.
 """
 
 from __future__ import annotations
@@ -16,6 +19,7 @@ import re
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
+from prosthetics.errors import Message
 from prosthetics.reports.i18n import N_
 
 if TYPE_CHECKING:
@@ -189,11 +193,17 @@ _KNOWN: tuple[tuple[re.Pattern, Callable[[re.Match, Fmt], str | None]], ...] = (
 
 
 def translate_warning(text: str, f: Fmt) -> str:
-    """``text``, a warning the core wrote, in ``f``'s language when it is a known one whose
-    words the catalogue has (on a right-to-left page isolated right to left, as it stands in
+    """``text``, a warning the core wrote, in ``f``'s language when it carries its catalogue
+    message (a :class:`~prosthetics.errors.Message`) or is a known one whose words the
+    catalogue has (on a right-to-left page isolated right to left, as it stands in
     a left-to-right list); otherwise ``text`` as it is."""
     if f.lang.split("_")[0].split("-")[0].lower() == "en":
         return text
+    if isinstance(text, Message) and text.msgid is not None \
+            and f.gettext(text.msgid) != text.msgid:    # else: the patterns, or English
+        out = text.translated(f.gettext, f.iso)
+        if out != str(text):
+            return f"{_RLI}{out}{_PDI}" if f.rtl else out
     for pattern, make in _KNOWN:
         if (m := pattern.fullmatch(text)) is None:
             continue

@@ -23,7 +23,7 @@ from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components, dijkstra
 from scipy.spatial import cKDTree
 
-from prosthetics.errors import ScanError
+from prosthetics.errors import N_, Message, ScanError
 from prosthetics.params import Params, param
 from prosthetics.scan.floor import (
     FloorRemoval,
@@ -752,9 +752,10 @@ def _clean_mesh_part(scan: Scan, params: CleanParams) -> tuple[trimesh.Trimesh |
     if areas.max() < 0.5 * areas.sum():
         return None, f"{len(parts)} separate pieces, none holding half the surface"
     if big.is_watertight and abs(big.volume) < 0.35 * big.convex_hull.volume:
-        raise ScanError(f"{Path(scan.path).name} is a thin closed shell (it fills "
-                        f"{100 * abs(big.volume) / big.convex_hull.volume:.0f} % of its hull): "
-                        f"it looks like a socket or a mould, not a limb; give a scan of the limb")
+        raise ScanError.of(N_("%(name)s is a thin closed shell (it fills %(share)s of its "
+                              "hull): it looks like a socket or a mould, not a limb; give a "
+                              "scan of the limb"), name=Path(scan.path).name,
+                           share=f"{100 * abs(big.volume) / big.convex_hull.volume:.0f} %")
     if remove_floors(big.vertices, params.floor_tolerance_mm, params.floor_clearance_mm,
                      max_planes=1, max_object_share=MAX_FLOOR_LIMB_SHARE,
                      max_refused=1).planes:
@@ -797,9 +798,9 @@ def clean_scan(scan: Scan, params: CleanParams | None = None) -> CleanResult:
     except ScanError as err:
         if warnings:
             # A floor left in because it touches the limb is the likelier cause: say so.
-            raise ScanError(f"{err}; a flat surface (floor, table or wall) touching the limb "
-                            f"was left in the scan, which may be why: scan again with the "
-                            f"limb clear of it") from err
+            raise ScanError.of(N_("%(error)s; a flat surface (floor, table or wall) touching "
+                                  "the limb was left in the scan, which may be why: scan "
+                                  "again with the limb clear of it"), error=err) from err
         raise
     c, a = principal_axis(limb)
     a = orient_axis_distal_to_proximal(limb, c, a)
@@ -826,8 +827,8 @@ def _kept_mesh(scan: Scan, steps: list[dict], warnings: list[str]) -> CleanResul
     mesh.remove_unreferenced_vertices()
     ok, why_not = limb_like(mesh.vertices)
     if not ok:
-        raise ScanError(f"no limb-like object in the scan ({why_not}); scan the limb "
-                        f"again with the whole residual limb in view")
+        raise ScanError.of(N_("no limb-like object in the scan (%(why)s); scan the limb "
+                              "again with the whole residual limb in view"), why=why_not)
     c, a = principal_axis(mesh.triangles_center, mesh.area_faces)
     a = orient_axis_distal_to_proximal(mesh.vertices, c, a)
     mesh = orient_faces_outward(mesh, c, a)
@@ -878,8 +879,9 @@ def _filtered_points(scan: Scan, params: CleanParams, steps: list[dict],
                   "detail": f"fewer than {params.stray_min_neighbours} neighbours within "
                             f"{params.stray_radius_mm:g} mm"})
     if len(pts) < 500:
-        raise ScanError(f"no limb-like object in the scan (only {len(pts)} points survive "
-                        f"stray removal); scan the limb again closer and slower")
+        raise ScanError.of(N_("no limb-like object in the scan (only %(count)s points "
+                              "survive stray removal); scan the limb again closer and "
+                              "slower"), count=len(pts))
 
     # Floors and tables, possibly several (a table and a wall): up to three planes, each
     # only where it reaches beyond the limb, and never cutting into the limb.
@@ -894,8 +896,9 @@ def _filtered_points(scan: Scan, params: CleanParams, steps: list[dict],
     warnings.extend(_floor_warning(r) for r in floors.touching)
     pts = _without_slabs(pts, params.floor_tolerance_mm, steps)
     if len(pts) < 500:
-        raise ScanError("no limb-like object in the scan (only a flat surface was found); "
-                        "scan the limb itself, with the whole residual limb in view")
+        raise ScanError.of(N_("no limb-like object in the scan (only a flat surface was "
+                              "found); scan the limb itself, with the whole residual limb in "
+                              "view"))
     return pts, floors
 
 
@@ -969,9 +972,10 @@ def _floor_detail(floors: FloorRemoval) -> str:
 
 def _floor_warning(plane: RefusedPlane) -> str:
     """One line for the prosthetist about a floor, table or wall left in the scan."""
-    return (f"a flat surface (floor, table or wall) touches the limb in the scan and was "
-            f"left in: removing it would have cut {100 * plane.object_share:.0f} % of the "
-            f"limb away; check the cleaned limb, or scan again with the limb clear of it")
+    return Message.of(N_("a flat surface (floor, table or wall) touches the limb in the "
+                         "scan and was left in: removing it would have cut %(share)s of the "
+                         "limb away; check the cleaned limb, or scan again with the limb "
+                         "clear of it"), share=f"{100 * plane.object_share:.0f} %")
 
 
 #: The clustering runs on voxels this many times the cluster gap across (a third of it):
@@ -1031,17 +1035,19 @@ def _largest_limb(pts: np.ndarray, params: CleanParams, steps: list[dict],
                                            min_points=min_points))[group]
     valid = labels >= 0
     if not valid.any():
-        raise ScanError("no limb-like object in the scan (no connected surface); scan again "
-                        "with the whole residual limb in view")
+        raise ScanError.of(N_("no limb-like object in the scan (no connected surface); scan "
+                              "again with the whole residual limb in view"))
     counts = np.bincount(labels[valid])
     order = np.argsort(-counts, kind="stable")
     limbs = _limb_like_objects(pts, labels, counts, order, params, floors)
     if params.pick_object:
         if params.pick_object > len(limbs):
-            raise ScanError(f"pick_object = {params.pick_object} but the scan holds "
-                            f"{len(limbs)} limb-like object(s); pick 1 to {max(len(limbs), 1)}"
-                            if limbs else "no limb-like object in the scan to pick; scan the "
-                            "residual limb with all of it in view, or check --units")
+            if not limbs:
+                raise ScanError.of(N_("no limb-like object in the scan to pick; scan the "
+                                      "residual limb with all of it in view, or check --units"))
+            raise ScanError.of(N_("%(setting)s but the scan holds %(count)s limb-like "
+                                  "object(s); pick 1 to %(count)s"),
+                               setting=f"pick_object = {params.pick_object}", count=len(limbs))
         best = limbs[params.pick_object - 1]
         how = f"kept object {params.pick_object} of {len(limbs)} limb-like objects (as asked)"
     elif len(limbs) > 1:
@@ -1059,8 +1065,8 @@ def _largest_limb(pts: np.ndarray, params: CleanParams, steps: list[dict],
     limb = best.limb
     ok, why = limb_like(limb)
     if not ok:
-        raise ScanError(f"no limb-like object in the scan ({why}); scan the residual limb "
-                        f"with all of it in view, or check --units")
+        raise ScanError.of(N_("no limb-like object in the scan (%(why)s); scan the residual "
+                              "limb with all of it in view, or check --units"), why=why)
     n_other = int(len(pts) - len(best.points))
     steps.append({"step": "keep limb", "kept": len(best.points), "removed": n_other,
                   "detail": f"{how}; dropped {len(counts) - 1} others (hands, clutter) and "
@@ -1104,12 +1110,13 @@ def _residual_limb(limbs: list[_Candidate]) -> tuple[_Candidate, str]:
         best = max(footless, key=lambda c: len(c.limb))
         return best, (f"kept the largest of {len(limbs)} limb-like objects (the others are "
                       f"under 1/{SOLE_LIMB_RATIO:g} of its size: a hand or clutter)")
-    raise ScanError(f"the scan holds {len(limbs)} limb-like objects: "
-                    + "; ".join(f"{i}) {_describe(c.limb)}"
-                                + (", standing on a foot" if c.foot else "")
-                                for i, c in enumerate(limbs, 1))
-                    + "; choose one with --pick N (--set pick_object=N), or crop the "
-                      "scan to one limb")
+    raise ScanError.of(N_("the scan holds %(count)s limb-like objects: %(objects)s; choose "
+                          "one with %(pick)s (%(setting)s), or crop the scan to one limb"),
+                       count=len(limbs),
+                       objects="; ".join(f"{i}) {_describe(c.limb)}"
+                                         + (", standing on a foot" if c.foot else "")
+                                         for i, c in enumerate(limbs, 1)),
+                       pick="--pick N", setting="--set pick_object=N")
 
 
 #: An object is a second limb, not a hand or clutter, when it is limb-like and holds at
@@ -1214,11 +1221,11 @@ def _without_touching_objects(limb: np.ndarray, c: np.ndarray, a: np.ndarray,
                             "or an object touching it)"})
     t = (limb - c) @ a
     lo, hi = np.percentile(t[off], [2, 98]) - t.min()
-    warnings.append(
-        f"a hand or an object touching the limb was taken off ({int(off.sum())} points, "
-        f"{lo:.0f}-{hi:.0f} mm above the distal end); the skin under it is bridged from "
-        f"around it: check the limb's shape there, or scan again without touching the "
-        f"part to be fitted")
+    warnings.append(Message.of(
+        N_("a hand or an object touching the limb was taken off (%(points)s points, "
+           "%(span)s above the distal end); the skin under it is bridged from around it: "
+           "check the limb's shape there, or scan again without touching the part to be "
+           "fitted"), points=int(off.sum()), span=f"{lo:.0f}-{hi:.0f} mm"))
     return limb[~off]
 
 

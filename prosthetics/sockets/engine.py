@@ -29,7 +29,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import trimesh
 
-from prosthetics.errors import GeometryError, ParameterError
+from prosthetics.errors import N_, GeometryError, Message, ParameterError
 from prosthetics.geometry.meshing import (
     SurfaceQuery,
     closed_oriented,
@@ -189,10 +189,20 @@ def trim_top(cache: TemplateCache, p, lowest_mm: float, drop_mm: float, drop_nam
     else:
         top = rim - p.trim_below_scan_top_mm
     if top > rim - 2.0:
-        raise ParameterError(f"trim_height_mm = {top:.0f} is above the top of the scan "
-                             f"({rim:.0f} mm); set it below {rim - 2:.0f}")
+        raise ParameterError.of(N_("%(setting)s is above the top of the scan (%(rim)s); set "
+                                   "it below %(limit)s"), setting=f"trim_height_mm = {top:.0f}",
+                                rim=f"{rim:.0f} mm", limit=f"{rim - 2:.0f}")
     if top - drop_mm < lowest_mm:
-        raise ParameterError(f"the {what} would be {top - drop_mm:.0f} mm above the distal "
+        height = f"{top - drop_mm:.0f} mm"
+        if what == "posterior trim":
+            raise ParameterError.of(N_("the posterior trim would be %(height)s above the distal "
+                                       "end; raise %(setting)s or lower %(drop)s"),
+                                    height=height, setting="trim_height_mm", drop=drop_name)
+        if what == "cubital cut":
+            raise ParameterError.of(N_("the cubital cut would be %(height)s above the distal "
+                                       "end; raise %(setting)s or lower %(drop)s"),
+                                    height=height, setting="trim_height_mm", drop=drop_name)
+        raise ParameterError(f"the {what} would be {height} above the distal "
                              f"end; raise trim_height_mm or lower {drop_name}")
     return float(top)
 
@@ -248,9 +258,10 @@ def sample_limb(limb: trimesh.Trimesh, p: Params, anterior_z: float,
     t = q.cast(origins, dirs)
     if not np.all(np.isfinite(t)):
         miss = origins[~np.isfinite(t)]
-        raise GeometryError(f"{len(miss)} of {len(t)} rays from the limb's axis found no "
-                            f"surface (highest at z = {miss[:, 2].max():.0f} mm); lower "
-                            f"trim_height_mm or check the scan covers the limb")
+        raise GeometryError.of(N_("%(missed)s of %(rays)s rays from the limb's axis found no "
+                                  "surface (highest at %(z)s); lower %(setting)s or check the "
+                                  "scan covers the limb"), missed=len(miss), rays=len(t),
+                               z=f"z = {miss[:, 2].max():.0f} mm", setting="trim_height_mm")
     pts = origins + dirs * t[:, None]
     limb_pole = pts[-1]
     grid = pts[:-1].reshape(n_rows, m, 3)
@@ -259,9 +270,11 @@ def sample_limb(limb: trimesh.Trimesh, p: Params, anterior_z: float,
     ds = np.linalg.norm((grid[-1] - np.roll(grid[-1], -1, axis=0))[:, :2], axis=1)
     slope = np.abs(trim_z - np.roll(trim_z, -1)) / np.maximum(ds, 1e-9)
     if slope.max() > 1.4:
-        raise ParameterError(f"the trim line is too steep ({np.degrees(np.arctan(slope.max())):.0f}"
-                             f" degrees): its cut is too deep for its width; widen the cut "
-                             f"(*_cut_width_deg) or make it shallower (*_trim_drop_mm)")
+        raise ParameterError.of(N_("the trim line is too steep (%(angle)s): its cut is too "
+                                   "deep for its width; widen the cut (%(width)s) or make it "
+                                   "shallower (%(drop)s)"),
+                                angle=f"{np.degrees(np.arctan(slope.max())):.0f} degrees",
+                                width="*_cut_width_deg", drop="*_trim_drop_mm")
     return SocketGrid(inner=grid, outer=grid, inner_pole=limb_pole, outer_pole=limb_pole,
                       normals=_grid_normals(grid, limb_pole), trim_z=trim_z, limb_points=grid,
                       limb_pole=limb_pole, dome_centre_z_mm=zc)
@@ -808,9 +821,10 @@ def assemble_socket(limb, grid: SocketGrid, inner: np.ndarray, pole: np.ndarray,
         # A fillet that touches the pedestal along an edge pinches the union: the socket
         # is made without it rather than not at all.
         mesh = join_interface(shell, cavity, block, cutters, [pedestal], holes=holes)
-        placing_warnings.append("the distal blend is left off: it did not join the shell and "
-                                "the distal block as one closed body; try another "
-                                "distal_blend_radius_mm")
+        placing_warnings.append(Message.of(N_("the distal blend is left off: it did not join "
+                                              "the shell and the distal block as one closed "
+                                              "body; try another %(setting)s"),
+                                           setting="distal_blend_radius_mm"))
     timings["booleans"] = time.perf_counter() - t0
     t0 = time.perf_counter()
     # The label goes where it prints closed, clear of the brim, the distal interface and

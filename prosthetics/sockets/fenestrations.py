@@ -39,6 +39,7 @@ import numpy as np
 import trimesh
 from scipy.spatial import cKDTree
 
+from prosthetics.errors import N_, Message
 from prosthetics.geometry.meshing import SurfaceQuery
 from prosthetics.params import Params, param
 
@@ -369,18 +370,32 @@ def _staggered_candidates(q_in: SurfaceQuery, z_lo: float, z_hi: float, pitch: f
 def _shortfall_warnings(p, asked: int, placed: int, d: float, web: float, low_edge: float,
                         high_edge: float, ceiling_reason: str) -> list[str]:
     """A warning when no hole or fewer holes than asked fit between the edges (mm)."""
-    warnings = []
-    where = (f"between {low_edge:.0f} mm (distal end + margin) and "
-             f"{high_edge:.0f} mm (trim band + margin"
-             f"{', ' + ceiling_reason if ceiling_reason else ''})")
+    warnings: list[str] = []
+    values = {"low": f"{low_edge:.0f} mm", "high": f"{high_edge:.0f} mm",
+              "sides": p.fenestration_sides.value}
+    if ceiling_reason:
+        values["ceiling"] = ceiling_reason
     if placed == 0:
-        warnings.append(f"no ventilation hole of {d:g} mm fits the socket {where} on the "
-                        f"{p.fenestration_sides.value} side(s); lower fenestration_diameter_mm,"
-                        f" fenestration_web_mm or the margins, or allow more sides")
+        values.update(size=f"{d:g} mm", diameter="fenestration_diameter_mm",
+                      web="fenestration_web_mm")
+        warnings.append(Message.of(
+            N_("no ventilation hole of %(size)s fits the socket between %(low)s (distal end + "
+               "margin) and %(high)s (trim band + margin, %(ceiling)s) on the %(sides)s "
+               "side(s); lower %(diameter)s, %(web)s or the margins, or allow more sides")
+            if ceiling_reason else
+            N_("no ventilation hole of %(size)s fits the socket between %(low)s (distal end + "
+               "margin) and %(high)s (trim band + margin) on the %(sides)s side(s); lower "
+               "%(diameter)s, %(web)s or the margins, or allow more sides"), **values))
     elif placed < asked:
-        warnings.append(f"{placed} of the {asked} ventilation holes asked fit ({d:g} mm, "
-                        f"{web:g} mm web, {p.fenestration_sides.value} side(s), {where}); "
-                        f"placed {placed}")
+        values.update(placed=placed, asked=asked, size=f"{d:g} mm", web=f"{web:g} mm")
+        warnings.append(Message.of(
+            N_("%(placed)s of the %(asked)s ventilation holes asked fit (%(size)s, %(web)s web, "
+               "%(sides)s side(s), between %(low)s (distal end + margin) and %(high)s (trim "
+               "band + margin, %(ceiling)s)); placed %(placed)s")
+            if ceiling_reason else
+            N_("%(placed)s of the %(asked)s ventilation holes asked fit (%(size)s, %(web)s web, "
+               "%(sides)s side(s), between %(low)s (distal end + margin) and %(high)s (trim "
+               "band + margin)); placed %(placed)s"), **values))
     return warnings
 
 

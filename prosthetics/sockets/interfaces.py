@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from prosthetics.errors import ParameterError
+from prosthetics.errors import N_, ParameterError
 from prosthetics.params import Params, param
 from prosthetics.sockets.mounts import (
     BoltHoles,
@@ -135,60 +135,73 @@ class DistalInterfaceParams(Params):
         hole_r = max(self.adapter_bolt_hole_diameter_mm, self.adapter_insert_diameter_mm) / 2.0
         if self.adapter_mount is Mount.COLLAR:
             if self.adapter_collar_spigot_diameter_mm + 4.0 > self.adapter_plate_diameter_mm:
-                raise ParameterError(
-                    f"adapter_collar_spigot_diameter_mm = "
-                    f"{self.adapter_collar_spigot_diameter_mm:g} leaves under 2 mm of shoulder "
-                    f"on a {self.adapter_plate_diameter_mm:g} mm block; make the block larger")
+                raise ParameterError.of(
+                    N_("%(setting)s leaves under 2 mm of shoulder on a %(block)s block; make "
+                       "the block larger"),
+                    setting=f"adapter_collar_spigot_diameter_mm = "
+                            f"{self.adapter_collar_spigot_diameter_mm:g}",
+                    block=f"{self.adapter_plate_diameter_mm:g} mm")
             if self.adapter_shuttle_lock:
-                raise ParameterError("adapter_shuttle_lock needs adapter_mount = four_hole (the "
-                                     "lock is held by the 4 bolts); change one of them")
+                raise ParameterError.of(N_("%(lock)s needs %(mount)s (the lock is held by the 4 "
+                                           "bolts); change one of them"),
+                                        lock="adapter_shuttle_lock",
+                                        mount="adapter_mount = four_hole")
             return
         if self.adapter_bolt_circle_radius_mm + hole_r + 2.0 > r_plate:
-            raise ParameterError(
-                f"adapter_bolt_circle_radius_mm = {self.adapter_bolt_circle_radius_mm:g} puts "
-                f"the holes within 2 mm of the disc edge ({r_plate:g} mm radius); use a smaller "
-                f"circle or a larger adapter_plate_diameter_mm")
+            raise ParameterError.of(
+                N_("%(setting)s puts the holes within 2 mm of the disc edge (%(radius)s "
+                   "radius); use a smaller circle or a larger %(plate)s"),
+                setting=f"adapter_bolt_circle_radius_mm = {self.adapter_bolt_circle_radius_mm:g}",
+                radius=f"{r_plate:g} mm", plate="adapter_plate_diameter_mm")
         if self.adapter_recess_diameter_mm / 2.0 + 1.0 > self.adapter_bolt_circle_radius_mm - hole_r:
-            raise ParameterError(
-                f"adapter_recess_diameter_mm = {self.adapter_recess_diameter_mm:g} reaches the "
-                f"bolt holes; make it smaller than "
-                f"{2 * (self.adapter_bolt_circle_radius_mm - hole_r - 1.0):.1f} mm")
+            raise ParameterError.of(
+                N_("%(setting)s reaches the bolt holes; make it smaller than %(limit)s"),
+                setting=f"adapter_recess_diameter_mm = {self.adapter_recess_diameter_mm:g}",
+                limit=f"{2 * (self.adapter_bolt_circle_radius_mm - hole_r - 1.0):.1f} mm")
         if self.adapter_recess_depth_mm >= self.adapter_plate_thickness_mm:
-            raise ParameterError(
-                f"adapter_recess_depth_mm = {self.adapter_recess_depth_mm:g} is not less than "
-                f"adapter_plate_thickness_mm = {self.adapter_plate_thickness_mm:g}; reduce it")
+            raise ParameterError.of(
+                N_("%(setting)s is not less than %(other)s; reduce it"),
+                setting=f"adapter_recess_depth_mm = {self.adapter_recess_depth_mm:g}",
+                other=f"adapter_plate_thickness_mm = {self.adapter_plate_thickness_mm:g}")
         if self.adapter_counterbore_diameter_mm:
             if self.adapter_counterbore_diameter_mm <= self.adapter_bolt_hole_diameter_mm:
-                raise ParameterError(
-                    f"adapter_counterbore_diameter_mm = {self.adapter_counterbore_diameter_mm:g} "
-                    f"is not larger than the bolt hole ({self.adapter_bolt_hole_diameter_mm:g}"
-                    f" mm); make it larger, or 0 for none")
+                raise ParameterError.of(
+                    N_("%(setting)s is not larger than the bolt hole (%(hole)s); make it "
+                       "larger, or 0 for none"),
+                    setting=f"adapter_counterbore_diameter_mm = "
+                            f"{self.adapter_counterbore_diameter_mm:g}",
+                    hole=f"{self.adapter_bolt_hole_diameter_mm:g} mm")
             if self.adapter_insert_diameter_mm:
-                raise ParameterError("adapter_counterbore_diameter_mm and "
-                                     "adapter_insert_diameter_mm are both set: bolts come from "
-                                     "above (counterbore) or below (inserts); set one to 0")
+                raise ParameterError.of(N_("%(counterbore)s and %(insert)s are both set: bolts "
+                                           "come from above (counterbore) or below (inserts); "
+                                           "set one to 0"),
+                                        counterbore="adapter_counterbore_diameter_mm",
+                                        insert="adapter_insert_diameter_mm")
             hole_r = max(hole_r, self.adapter_counterbore_diameter_mm / 2.0)
             if self.adapter_bolt_circle_radius_mm + hole_r + 1.0 > r_plate:
-                raise ParameterError(
-                    f"adapter_counterbore_diameter_mm = {self.adapter_counterbore_diameter_mm:g}"
-                    f" reaches within 1 mm of the disc edge; make it smaller")
+                raise ParameterError.of(
+                    N_("%(setting)s reaches within 1 mm of the disc edge; make it smaller"),
+                    setting=f"adapter_counterbore_diameter_mm = "
+                            f"{self.adapter_counterbore_diameter_mm:g}")
         if self.adapter_insert_diameter_mm and \
                 self.adapter_insert_depth_mm + 2.0 > self.adapter_plate_thickness_mm + 8.0:
-            raise ParameterError(
-                f"adapter_insert_depth_mm = {self.adapter_insert_depth_mm:g} is deeper than the "
-                f"disc plus 6 mm of the wall above it; use a thicker disc or shorter inserts")
+            raise ParameterError.of(
+                N_("%(setting)s is deeper than the disc plus 6 mm of the wall above it; use a "
+                   "thicker disc or shorter inserts"),
+                setting=f"adapter_insert_depth_mm = {self.adapter_insert_depth_mm:g}")
         if self.adapter_shuttle_lock:
             lock_r = self.adapter_lock_body_diameter_mm / 2.0
             if lock_r + 1.0 > self.adapter_bolt_circle_radius_mm - hole_r:
-                raise ParameterError(
-                    f"adapter_lock_body_diameter_mm = {self.adapter_lock_body_diameter_mm:g} "
-                    f"reaches the bolt holes; make it below "
-                    f"{2 * (self.adapter_bolt_circle_radius_mm - hole_r - 1.0):.1f} mm")
+                raise ParameterError.of(
+                    N_("%(setting)s reaches the bolt holes; make it below %(limit)s"),
+                    setting=f"adapter_lock_body_diameter_mm = "
+                            f"{self.adapter_lock_body_diameter_mm:g}",
+                    limit=f"{2 * (self.adapter_bolt_circle_radius_mm - hole_r - 1.0):.1f} mm")
             if self.adapter_lock_pin_hole_diameter_mm + 4.0 > self.adapter_lock_body_diameter_mm:
-                raise ParameterError(
-                    f"adapter_lock_pin_hole_diameter_mm = "
-                    f"{self.adapter_lock_pin_hole_diameter_mm:g} is not at least 4 mm smaller "
-                    f"than the lock body; reduce it")
+                raise ParameterError.of(
+                    N_("%(setting)s is not at least 4 mm smaller than the lock body; reduce it"),
+                    setting=f"adapter_lock_pin_hole_diameter_mm = "
+                            f"{self.adapter_lock_pin_hole_diameter_mm:g}")
 
     @property
     def adapter_block_height_mm(self) -> float:
@@ -378,35 +391,39 @@ class WristCouplerParams(Params):
         r = self.coupler_diameter_mm / 2.0
         if self.coupler_kind is CouplerKind.THREADED:
             if self.coupler_bore_diameter_mm > self.coupler_insert_diameter_mm - 3.0:
-                raise ParameterError(
-                    f"coupler_bore_diameter_mm = {self.coupler_bore_diameter_mm:g} is not at "
-                    f"least 3 mm smaller than the insert pocket "
-                    f"({self.coupler_insert_diameter_mm:g} mm): the insert would fall through; "
-                    f"make the bore smaller")
+                raise ParameterError.of(
+                    N_("%(setting)s is not at least 3 mm smaller than the insert pocket "
+                       "(%(pocket)s): the insert would fall through; make the bore smaller"),
+                    setting=f"coupler_bore_diameter_mm = {self.coupler_bore_diameter_mm:g}",
+                    pocket=f"{self.coupler_insert_diameter_mm:g} mm")
             if self.coupler_insert_diameter_mm / 2.0 + 2.0 > r:
-                raise ParameterError(
-                    f"coupler_insert_diameter_mm = {self.coupler_insert_diameter_mm:g} leaves "
-                    f"under 2 mm of wall in a {self.coupler_diameter_mm:g} mm disc; make the "
-                    f"disc larger or the insert smaller")
+                raise ParameterError.of(
+                    N_("%(setting)s leaves under 2 mm of wall in a %(disc)s disc; make the disc "
+                       "larger or the insert smaller"),
+                    setting=f"coupler_insert_diameter_mm = {self.coupler_insert_diameter_mm:g}",
+                    disc=f"{self.coupler_diameter_mm:g} mm")
             if self.coupler_insert_depth_mm + 2.0 > self.coupler_thickness_mm:
-                raise ParameterError(
-                    f"coupler_insert_depth_mm = {self.coupler_insert_depth_mm:g} leaves under "
-                    f"2 mm above the insert in a {self.coupler_thickness_mm:g} mm disc; "
-                    f"make the disc thicker")
+                raise ParameterError.of(
+                    N_("%(setting)s leaves under 2 mm above the insert in a %(disc)s disc; make "
+                       "the disc thicker"),
+                    setting=f"coupler_insert_depth_mm = {self.coupler_insert_depth_mm:g}",
+                    disc=f"{self.coupler_thickness_mm:g} mm")
             return
         hole_r = max(self.coupler_bolt_hole_diameter_mm, self.coupler_counterbore_diameter_mm) / 2
         if self.coupler_bolt_circle_radius_mm + hole_r + 1.5 > r:
-            raise ParameterError(
-                f"coupler_bolt_circle_radius_mm = {self.coupler_bolt_circle_radius_mm:g} puts "
-                f"the bolts within 1.5 mm of the disc edge; use a smaller circle")
+            raise ParameterError.of(
+                N_("%(setting)s puts the bolts within 1.5 mm of the disc edge; use a smaller "
+                   "circle"),
+                setting=f"coupler_bolt_circle_radius_mm = {self.coupler_bolt_circle_radius_mm:g}")
         if self.coupler_bore_diameter_mm / 2.0 + 1.0 > self.coupler_bolt_circle_radius_mm - hole_r:
-            raise ParameterError(
-                f"coupler_bore_diameter_mm = {self.coupler_bore_diameter_mm:g} reaches the "
-                f"flange bolts; make it smaller")
+            raise ParameterError.of(
+                N_("%(setting)s reaches the flange bolts; make it smaller"),
+                setting=f"coupler_bore_diameter_mm = {self.coupler_bore_diameter_mm:g}")
         if self.coupler_counterbore_diameter_mm and \
                 self.coupler_counterbore_diameter_mm <= self.coupler_bolt_hole_diameter_mm:
-            raise ParameterError("coupler_counterbore_diameter_mm is not larger than the bolt "
-                                 "clearance; make it larger, or 0 for none")
+            raise ParameterError.of(N_("%(setting)s is not larger than the bolt clearance; make "
+                                       "it larger, or 0 for none"),
+                                    setting="coupler_counterbore_diameter_mm")
 
     def make_coupler(self, bottom_z_mm: float, pedestal_top_z_mm: float) -> WristCoupler:
         """The CadQuery coupler these parameters describe."""

@@ -37,7 +37,7 @@ import numpy as np
 import trimesh
 
 from prosthetics import cache
-from prosthetics.errors import GeometryError, ParameterError
+from prosthetics.errors import N_, GeometryError, Message, ParameterError
 from prosthetics.geometry import brep
 from prosthetics.geometry.brep import ANGULAR_TOLERANCE_RAD, tessellate
 from prosthetics.geometry.meshing import SurfaceQuery, from_manifold, to_manifold
@@ -82,13 +82,14 @@ def label_text(case_id: str, side: str, date: str = "") -> str:
     """``"CASE-017 R\n2026-11-21"`` (two lines) from the parts; ParameterError on bad ones."""
     cid = case_id.strip().upper()
     if not cid or len(cid) > 16 or not re.fullmatch(r"[A-Z0-9][A-Z0-9_-]*", cid):
-        raise ParameterError(f"label_case_id = {case_id!r}: use 1-16 letters, digits, '-' or "
-                             f"'_' (the label is printed)")
+        raise ParameterError.of(N_("%(setting)s: use 1-16 letters, digits, '-' or '_' (the "
+                                   "label is printed)"), setting=f"label_case_id = {case_id!r}")
     day = date.strip() or _dt.date.today().isoformat()
     try:
         _dt.date.fromisoformat(day)
     except ValueError:
-        raise ParameterError(f"label_date = {date!r} is not a date; write YYYY-MM-DD") from None
+        raise ParameterError.of(N_("%(setting)s is not a date; write %(form)s"),
+                                setting=f"label_date = {date!r}", form="YYYY-MM-DD") from None
     return f"{cid} {side.strip().upper()[:1]}\n{day}"
 
 
@@ -608,9 +609,11 @@ def apply_label(mesh: trimesh.Trimesh, p: LabelParams, side: str, default_z_mm: 
         record = {"text": text, "placed": False, "moved": False, "places_tried": 0,
                   "asked": {"angle_deg": round(angle, 2), "centre_z_mm": round(z, 2),
                             "set_by_user": set_angle or set_z}, "reason": why}
-        return mesh, record, [f"label left off: its letters could not be made ({why}); "
-                              f"install a font (e.g. the fonts-dejavu package) or set "
-                              f"label = false"]
+        return mesh, record, [Message.of(N_("label left off: its letters could not be made "
+                                            "(%(why)s); install a font (e.g. the %(package)s "
+                                            "package) or set %(setting)s"),
+                                         why=why, package="fonts-dejavu",
+                                         setting="label = false")]
     found = place_label(mesh, text, angle_deg=angle, centre_z_mm=z, height_mm=p.label_height_mm,
                         depth_mm=p.label_depth_mm, wall=wall, set_angle=set_angle,
                         set_z=set_z)
@@ -625,21 +628,30 @@ def apply_label(mesh: trimesh.Trimesh, p: LabelParams, side: str, default_z_mm: 
                        *([f"label_z_mm = {z:g}"] if set_z else [])])
     warnings = []
     if found.mesh is None:
-        nowhere = (f"no place on the outer wall where it prints closed (tried "
-                   f"{found.tried} places)")
-        fix = ("set label_z_mm and label_angle_deg to place it by hand, lower "
-               "label_height_mm or shorten label_case_id, or set label = false")
+        names = {"z": "label_z_mm", "angle": "label_angle_deg", "height": "label_height_mm",
+                 "case": "label_case_id", "off": "label = false"}
         if set_angle or set_z:
-            warnings.append(f"label left off: at {asked} it {found.asked_reason}, and "
-                            f"{nowhere}; {fix}")
+            warnings.append(Message.of(
+                N_("label left off: at %(asked)s it %(reason)s, and no place on the outer "
+                   "wall where it prints closed (tried %(tried)s places); set %(z)s and "
+                   "%(angle)s to place it by hand, lower %(height)s or shorten %(case)s, or "
+                   "set %(off)s"),
+                asked=asked, reason=found.asked_reason, tried=found.tried, **names))
         else:
-            warnings.append(f"label left off: {nowhere}; at {angle:g} deg, {z:.0f} mm it "
-                            f"{found.asked_reason}; {fix}")
+            warnings.append(Message.of(
+                N_("label left off: no place on the outer wall where it prints closed (tried "
+                   "%(tried)s places); at %(place)s it %(reason)s; set %(z)s and %(angle)s to "
+                   "place it by hand, lower %(height)s or shorten %(case)s, or set %(off)s"),
+                tried=found.tried, place=f"{angle:g} deg, {z:.0f} mm",
+                reason=found.asked_reason, **names))
         return mesh, record, warnings
     if moved and (set_angle or set_z):
-        warnings.append(f"label moved: at {asked} it {found.asked_reason}; embossed at "
-                        f"{found.angle_deg:g} deg, {found.centre_z_mm:.0f} mm instead; set "
-                        f"label_z_mm and label_angle_deg elsewhere to choose the place")
+        warnings.append(Message.of(
+            N_("label moved: at %(asked)s it %(reason)s; embossed at %(place)s instead; set "
+               "%(z)s and %(angle)s elsewhere to choose the place"),
+            asked=asked, reason=found.asked_reason,
+            place=f"{found.angle_deg:g} deg, {found.centre_z_mm:.0f} mm",
+            z="label_z_mm", angle="label_angle_deg"))
     return found.mesh, record, warnings
 
 

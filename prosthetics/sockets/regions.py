@@ -19,7 +19,7 @@ from dataclasses import dataclass
 import numpy as np
 import trimesh
 
-from prosthetics.errors import GeometryError, ParameterError
+from prosthetics.errors import N_, GeometryError, ParameterError
 from prosthetics.geometry.meshing import SurfaceQuery, closed_oriented, from_manifold, to_manifold
 from prosthetics.params import Params, param
 
@@ -230,10 +230,10 @@ def join_interface(shell: trimesh.Trimesh, cavity: trimesh.Trimesh, block: trime
             return mesh
     # Seen when thick offsets fold the outer wall over itself (a thick distal wall plus
     # a thick liner allowance over a small dome): the union pinches where it folds.
-    raise ParameterError(
+    raise ParameterError.of(N_(
         "the socket's outer wall folds over itself (the union is not a closed surface); "
-        "reduce distal_wall_thickness_mm, wall_thickness_mm or liner_offset_mm, or the "
-        "distal blend")
+        "reduce %(distal)s, %(wall)s or %(liner)s, or the distal blend"),
+        distal="distal_wall_thickness_mm", wall="wall_thickness_mm", liner="liner_offset_mm")
 
 
 def _pinch_ends(mesh: trimesh.Trimesh) -> np.ndarray:
@@ -279,8 +279,9 @@ def _joined(shell: trimesh.Trimesh, cavity: trimesh.Trimesh, block: trimesh.Trim
         if holes is not None:
             body = body - holes
     except ValueError as exc:
-        raise GeometryError(f"socket shell is not a closed surface ({exc}); try a smaller "
-                            f"wall_thickness_mm or more grid_rows") from None
+        raise GeometryError.of(N_("socket shell is not a closed surface (%(error)s); try a "
+                                  "smaller %(wall)s or more %(rows)s"), error=exc,
+                               wall="wall_thickness_mm", rows="grid_rows") from None
     pieces = body.decompose()
     if len(pieces) > 1:
         # Booleans over nearly coincident faces can leave slivers and crumbs (zero or tiny
@@ -292,7 +293,8 @@ def _joined(shell: trimesh.Trimesh, cavity: trimesh.Trimesh, block: trimesh.Trim
             pieces = solid
     if len(pieces) != 1:
         vols = sorted((pc.volume() for pc in pieces), reverse=True)
-        raise GeometryError(f"socket came out as {len(pieces)} bodies (volumes "
-                            f"{', '.join(f'{v / 1000:.1f}' for v in vols[:4])} ml); check the "
-                            f"adapter parameters against the limb's size")
+        raise GeometryError.of(N_("socket came out as %(count)s bodies (volumes %(volumes)s); "
+                                  "check the adapter parameters against the limb's size"),
+                               count=len(pieces),
+                               volumes=f"{', '.join(f'{v / 1000:.1f}' for v in vols[:4])} ml")
     return from_manifold(body)

@@ -28,7 +28,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 import trimesh
 
-from prosthetics.errors import GeometryError, ParameterError
+from prosthetics.errors import N_, GeometryError, ParameterError
 from prosthetics.limb.landmarks import Side
 from prosthetics.params import param
 from prosthetics.sockets import adapters
@@ -164,21 +164,24 @@ def build_transfemoral(limb: trimesh.Trimesh, params: TransfemoralParams | None 
         check_on_limb(cache.rectification, cache.limb_query.distance)
     level = p.ischial_level_mm if p.ischial_level_mm is not None else rim - 5.0
     if level > rim:
-        raise ParameterError(f"ischial_level_mm = {level:.0f} is above the top of the scan "
-                             f"({rim:.0f} mm); set it at or below {rim:.0f}")
+        raise ParameterError.of(N_("%(setting)s is above the top of the scan (%(rim)s); set "
+                                   "it at or below %(limit)s"),
+                                setting=f"ischial_level_mm = {level:.0f}", rim=f"{rim:.0f} mm",
+                                limit=f"{rim:.0f}")
     m = p.grid_columns
     theta = np.linspace(0.0, 2 * np.pi, m, endpoint=False)
     brim_z = brim_curve(theta, p, level)
     sample_top = min(float(brim_z.min()) - _SAMPLE_BELOW_BRIM_MM, rim - 3.0)
     if sample_top < 60.0:
-        raise ParameterError(f"the lowest brim is {brim_z.min():.0f} mm above the distal end; "
-                             f"raise the wall heights or ischial_level_mm")
+        raise ParameterError.of(N_("the lowest brim is %(height)s above the distal end; raise "
+                                   "the wall heights or %(setting)s"),
+                                height=f"{brim_z.min():.0f} mm", setting="ischial_level_mm")
     grid = sample_limb(limb, p, sample_top, cache.limb_query,
                        trim=lambda th, _p, z: np.full_like(th, z))
     grid = _extend(grid, brim_z, p, rim, cache.limb_query)
     if not np.all(np.isfinite(grid.limb_points)):
-        raise GeometryError("the brim rows could not be built from the scan; check the scan "
-                            "covers the thigh up to the groin")
+        raise GeometryError.of(N_("the brim rows could not be built from the scan; check the "
+                                  "scan covers the thigh up to the groin"))
     anterior_z = float(brim_z.max())
     inner, pole, _zones = rectify(grid, p, anterior_z, None, cache.rectification)
     timings["sample"] = time.perf_counter() - t0

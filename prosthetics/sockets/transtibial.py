@@ -19,7 +19,7 @@ from dataclasses import dataclass
 import numpy as np
 import trimesh
 
-from prosthetics.errors import ParameterError
+from prosthetics.errors import N_, ParameterError
 from prosthetics.limb.landmarks import Side
 from prosthetics.params import param
 from prosthetics.sockets import adapters
@@ -140,15 +140,17 @@ def build_transtibial(limb: trimesh.Trimesh, params: TranstibialParams | None = 
     t0 = time.perf_counter()
     cache = (cache or TemplateCache()).for_limb(limb)
     if cache.rim_z > LONGEST_LIMB_MM:
-        raise ParameterError(
-            f"the scanned limb runs {cache.rim_z:.0f} mm up from its distal end, longer than "
-            f"a below-knee limb with its knee ({LONGEST_LIMB_MM:g} mm): the thigh is in the scan "
-            f"and no knee was found to cut it off; set proximal_cut_mm to the knee's height "
-            f"(or drag the proximal cut in the window's Clean step)")
+        raise ParameterError.of(N_(
+            "the scanned limb runs %(length)s up from its distal end, longer than a below-knee "
+            "limb with its knee (%(longest)s): the thigh is in the scan and no knee was found "
+            "to cut it off; set %(setting)s to the knee's height (or drag the proximal cut in "
+            "the window's Clean step)"), length=f"{cache.rim_z:.0f} mm",
+            longest=f"{LONGEST_LIMB_MM:g} mm", setting="proximal_cut_mm")
     if p.mpt_height_mm is not None and p.mpt_height_mm > cache.rim_z - 30.0:
-        raise ParameterError(f"mpt_height_mm = {p.mpt_height_mm:g} is above the scanned limb "
-                             f"(its landmarks need {cache.rim_z - 30.0:.0f} mm or less); lower "
-                             f"it or leave it empty")
+        raise ParameterError.of(N_("%(setting)s is above the scanned limb (its landmarks need "
+                                   "%(limit)s or less); lower it or leave it empty"),
+                                setting=f"mpt_height_mm = {p.mpt_height_mm:g}",
+                                limit=f"{cache.rim_z - 30.0:.0f} mm")
     default_top, notes = anatomical_trim(cache, p, limb)
     brim, brim_notes = anatomical_brim(cache, p, limb, default_top)
     notes.extend(brim_notes)
@@ -171,11 +173,13 @@ def build_transtibial(limb: trimesh.Trimesh, params: TranstibialParams | None = 
     except ParameterError as exc:
         if brim is None or "too steep" not in str(exc):
             raise
-        raise ParameterError(f"{str(exc).split(':')[0]}: the posterior brim "
-                             f"({brim['posterior']['z_mm']:.0f} mm) is too far under the "
-                             f"wings for the posterior cut's width; lower "
-                             f"posterior_below_crease_mm or widen posterior_cut_width_deg")\
-            from None
+        raise ParameterError.of(N_("the trim line is too steep (%(angle)s): the posterior brim "
+                                   "(%(brim)s) is too far under the wings for the posterior "
+                                   "cut's width; lower %(below)s or widen %(width)s"),
+                                angle=exc.values.get("angle", ""),
+                                brim=f"{brim['posterior']['z_mm']:.0f} mm",
+                                below="posterior_below_crease_mm",
+                                width="posterior_cut_width_deg") from None
     marks = _landmarks(cache, p, limb)
     inner, pole, zones = rectify(grid, p, anterior_z, marks, hand)
     timings["sample"] = time.perf_counter() - t0
