@@ -186,7 +186,7 @@ def _axis_words(hax: int, flip: bool, side: str | None) -> str:
         plus, minus = _t(N_("anterior")), _t(N_("posterior"))
     left, right = (plus, minus) if flip else (minus, plus)
     label = f"← {left}     {'xy'[hax]} (mm)     {right} →"
-    return f"{_LRI}{label}{_PDI}" if direction(_LANG.get()) == "rtl" else label
+    return f"{_LRI}{label}{_PDI}" if _rtl() else label
 
 
 def _scale_bar(ax, length_mm: float = SCALE_BAR_MM, fontsize: float = 11) -> None:
@@ -204,14 +204,22 @@ def _scale_bar(ax, length_mm: float = SCALE_BAR_MM, fontsize: float = 11) -> Non
 def png_bytes(fig: Figure) -> bytes:
     """Render ``fig`` on an Agg canvas and return the PNG file bytes (its text in
     :data:`RTL_FONTS` when the picture's language is written right to left)."""
-    if direction(_LANG.get()) == "rtl":
+    rtl = _rtl()
+    if rtl:
         for text in fig.findobj(Text):
             text.set_fontfamily(RTL_FONTS)
     FigureCanvasAgg(fig)
     buf = io.BytesIO()
+    # Arabic script stands taller than Latin: the canvas grows to hold every word.
     fig.savefig(buf, format="png", dpi=_DPI, facecolor="white",
-                pil_kwargs={"compress_level": _PNG_COMPRESS_LEVEL})
+                pil_kwargs={"compress_level": _PNG_COMPRESS_LEVEL},
+                **({"bbox_inches": "tight", "pad_inches": 0.1} if rtl else {}))
     return buf.getvalue()
+
+
+def _rtl() -> bool:
+    """Whether the picture being drawn is in a right-to-left language."""
+    return direction(_LANG.get()) == "rtl"
 
 
 def _is_empty(mesh: trimesh.Trimesh | None) -> bool:
@@ -625,7 +633,9 @@ def sections_png(limb: trimesh.Trimesh | None, socket: trimesh.Trimesh | None, *
                   label=_t(N_("limb"))),
     ]
     fig.legend(handles=handles, loc="upper center", ncol=2, fontsize=11, frameon=False)
-    fig.subplots_adjust(left=0.1, right=0.98, bottom=0.08, top=0.9, wspace=0.3)
+    # Two-line titles in a taller script would run into the legend above them.
+    fig.subplots_adjust(left=0.1, right=0.98, bottom=0.08, top=0.85 if _rtl() else 0.9,
+                        wspace=0.3)
     return png_bytes(fig)
 
 
