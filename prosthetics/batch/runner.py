@@ -44,7 +44,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from prosthetics import __version__
-from prosthetics.errors import ProstheticsError
+from prosthetics.errors import N_, ProstheticsError
 from prosthetics.fileio import atomic_write_text, sha256_file, swap_folder
 from prosthetics.params import param_infos
 from prosthetics.resources import templates_dir
@@ -150,43 +150,49 @@ def read_manifest(path: str | os.PathLike) -> list[CaseSpec]:
     """
     p = Path(path)
     if not p.is_file():
-        raise ManifestError(f"manifest {str(p)!r} does not exist; check the path")
+        raise ManifestError.of(N_("manifest %(path)s does not exist; check the path"),
+                               path=repr(str(p)))
     rows = _read_rows(p)
     if not rows:
-        raise ManifestError(f"{p.name} lists no cases; add one row per case")
+        raise ManifestError.of(N_("%(name)s lists no cases; add one row per case"), name=p.name)
     columns = list(rows[0][1])
     for col in REQUIRED_COLUMNS:
         if col not in columns:
-            raise ManifestError(f"{p.name}: column {col!r} is missing; the columns must include "
-                                f"{', '.join(REQUIRED_COLUMNS)}")
+            raise ManifestError.of(N_("%(name)s: column %(column)s is missing; the columns must "
+                                      "include %(columns)s"), name=p.name, column=repr(col),
+                                   columns=", ".join(REQUIRED_COLUMNS))
     known = known_parameters()
     for col in columns:
         if col not in FIXED_COLUMNS and col not in known:
-            raise ManifestError(f"{p.name}: column {col!r} is neither {', '.join(FIXED_COLUMNS)} "
-                                f"nor a parameter; fix its name (see prosthetics templates show)")
+            raise ManifestError.of(N_("%(name)s: column %(column)s is neither %(columns)s nor a "
+                                      "parameter; fix its name (see prosthetics templates show)"),
+                                   name=p.name, column=repr(col), columns=", ".join(FIXED_COLUMNS))
     seen: dict[str, str] = {}
     cases = []
     for where, row in rows:
-        def bad(col: str, msg: str) -> ManifestError:
-            return ManifestError(f"{p.name} {where}, column {col!r}: {msg}")
+        def bad(msgid: str, **values: object) -> ManifestError:
+            # msgid: "%(file)s %(where)s, column 'NAME': ..." (the column named in it)
+            return ManifestError.of(msgid, file=p.name, where=where, **values)
 
         cid = row.get("case_id", "").strip()
         if not _CASE_ID.match(cid):
-            raise bad("case_id", f"{cid!r} is not a usable case ID (letters, digits, '.', '_', "
-                                 f"'-'; up to 64)")
+            raise bad(N_("%(file)s %(where)s, column 'case_id': %(id)s is not a usable case ID "
+                         "(letters, digits, '.', '_', '-'; up to 64)"), id=repr(cid))
         if cid.lower() in RESERVED_NAMES:
-            raise bad("case_id", f"{cid!r} is the name of the batch's own summary file; "
-                                 f"give the case another ID")
+            raise bad(N_("%(file)s %(where)s, column 'case_id': %(id)s is the name of the "
+                         "batch's own summary file; give the case another ID"), id=repr(cid))
         if cid in seen:
-            raise bad("case_id", f"{cid!r} is repeated (also {seen[cid]}); case IDs must be "
-                                 f"unique")
+            raise bad(N_("%(file)s %(where)s, column 'case_id': %(id)s is repeated (also "
+                         "%(also)s); case IDs must be unique"), id=repr(cid), also=seen[cid])
         seen[cid] = where
         kind = row.get("kind", "").strip().lower()
         if kind not in kinds():
-            raise bad("kind", f"{kind!r} is not one of {', '.join(kinds())}")
+            raise bad(N_("%(file)s %(where)s, column 'kind': %(kind)s is not one of %(kinds)s"),
+                      kind=repr(kind), kinds=", ".join(kinds()))
         scan = row.get("scan", "").strip()
         if not scan:
-            raise bad("scan", "is empty; give the scan's path relative to the manifest")
+            raise bad(N_("%(file)s %(where)s, column 'scan': is empty; give the scan's path "
+                         "relative to the manifest"))
         overrides = {k: str(v).strip() for k, v in row.items()
                      if k not in FIXED_COLUMNS and v is not None and str(v).strip() != ""}
         cases.append(CaseSpec(case_id=cid, scan=str((p.parent / scan).resolve()), kind=kind,
@@ -201,18 +207,18 @@ def _read_rows(p: Path) -> list[tuple[str, dict]]:
     try:
         text = p.read_text(encoding="utf-8-sig")
     except (OSError, UnicodeDecodeError) as exc:
-        raise ManifestError(f"manifest {p.name} cannot be read ({exc}); save it as UTF-8 "
-                            f"CSV or JSON") from None
+        raise ManifestError.of(N_("manifest %(name)s cannot be read (%(reason)s); save it as UTF-8 "
+                                  "CSV or JSON"), name=p.name, reason=exc) from None
     if p.suffix.lower() == ".json":
         try:
             data = json.loads(text)
         except json.JSONDecodeError as exc:
-            raise ManifestError(f"{p.name} is not valid JSON (line {exc.lineno}: {exc.msg})"
-                                ) from None
+            raise ManifestError.of(N_("%(name)s is not valid JSON (line %(line)s: %(reason)s)"),
+                                   name=p.name, line=exc.lineno, reason=exc.msg) from None
         items = data.get("cases") if isinstance(data, dict) else data
         if not isinstance(items, list) or not all(isinstance(i, dict) for i in items):
-            raise ManifestError(f"{p.name}: expected a list of cases (objects), or "
-                                f"{{\"cases\": [...]}}")
+            raise ManifestError.of(N_("%(name)s: expected a list of cases (objects), or "
+                                      "{\"cases\": [...]}"), name=p.name)
         columns = list(dict.fromkeys(k for i in items for k in i))
         return [(f"case {n}", {c: ("" if i.get(c) is None else str(i.get(c))) for c in columns})
                 for n, i in enumerate(items, start=1)]
@@ -222,14 +228,15 @@ def _read_rows(p: Path) -> list[tuple[str, dict]]:
     names = [(f or "").strip() for f in reader.fieldnames]
     if len(set(names)) != len(names):
         dup = next(n for n in names if names.count(n) > 1)
-        raise ManifestError(f"{p.name}: column {dup!r} appears twice; keep one")
+        raise ManifestError.of(N_("%(name)s: column %(column)s appears twice; keep one"),
+                               name=p.name, column=repr(dup))
     out = []
     for n, row in enumerate(reader, start=2):       # row 1 is the header, as a spreadsheet
         if not any((v or "").strip() for v in row.values() if isinstance(v, str)):
             continue
         if None in row:
-            raise ManifestError(f"{p.name} row {n}: more cells than columns; quote cells that "
-                                f"hold commas")
+            raise ManifestError.of(N_("%(name)s row %(row)s: more cells than columns; quote cells "
+                                      "that hold commas"), name=p.name, row=n)
         out.append((f"row {n}", {k.strip(): (v or "") for k, v in row.items()}))
     return out
 
@@ -288,10 +295,11 @@ def run_case(spec: CaseSpec, out_root: str | os.PathLike) -> dict:
     staging = out_root / f".{spec.case_id}.staging-{os.getpid()}"
     try:
         if not Path(spec.scan).is_file():
-            raise ProstheticsError(f"scan {spec.scan!r} does not exist; check the manifest's "
-                                   f"scan column ({spec.row})")
+            raise ProstheticsError.of(N_("scan %(path)s does not exist; check the manifest's scan "
+                                         "column (%(row)s)"), path=repr(spec.scan), row=spec.row)
         if spec.kind not in RUNNERS and spec.kind not in kinds():
-            raise ProstheticsError(f"kind {spec.kind!r} cannot be run by this installation")
+            raise ProstheticsError.of(N_("kind %(kind)s cannot be run by this installation"),
+                                      kind=repr(spec.kind))
         entry["input_hash"] = case_hash(spec)
         batch_info = {"case_id": spec.case_id, "input_hash": entry["input_hash"],
                       "kind": spec.kind, "template": spec.template, "side": spec.side,
@@ -595,8 +603,8 @@ def run_batch(manifest: str | os.PathLike, out: str | os.PathLike, *, workers: i
     try:
         out_root.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
-        raise ManifestError(f"cannot write to {str(out_root)!r} ({exc.strerror}); choose "
-                            f"another --out folder") from None
+        raise ManifestError.of(N_("cannot write to %(path)s (%(reason)s); choose another --out "
+                                  "folder"), path=repr(str(out_root)), reason=exc.strerror) from None
     workers = max(1, int(workers or len(usable_cpus())))
     entries: dict[str, dict] = {}
     todo = []
@@ -706,8 +714,8 @@ def need_distributed() -> None:
         # Dask is an optional extra (prosthetics[cluster]), needed only with a scheduler.
         import distributed  # noqa: F401
     except ImportError:
-        raise ManifestError("--scheduler needs Dask distributed; install it with "
-                            "pip install 'prosthetics[cluster]'") from None
+        raise ManifestError.of(N_("--scheduler needs Dask distributed; install it with pip "
+                                  "install 'prosthetics[cluster]'")) from None
 
 
 def check_scheduler(address: str, timeout_s: float) -> dict:
@@ -740,31 +748,43 @@ def check_scheduler(address: str, timeout_s: float) -> dict:
     def run() -> dict:
         return asyncio.run(asyncio.wait_for(ask(), timeout_s))
 
-    check = ("check the address and port (the scheduler's port, 8786 unless it was started "
-             "with another; not the dashboard's), that 'dask scheduler' is running there "
-             "and that no firewall blocks the port")
     # In a thread of its own, so that a caller's running event loop is no obstacle.
     with ThreadPoolExecutor(max_workers=1) as pool:
         try:
             answer = pool.submit(run).result()
         except ValueError as exc:
             if phase[0] == "connect":
-                raise SchedulerError(f"--scheduler {address!r} is not a scheduler address "
-                                     f"({_one_line(exc)}); give it as tcp://HOST:8786") from None
+                raise SchedulerError.of(N_("--scheduler %(address)s is not a scheduler address "
+                                           "(%(reason)s); give it as tcp://HOST:8786"),
+                                        address=repr(address), reason=_one_line(exc)) from None
             answer = exc
         except (OSError, TimeoutError, asyncio.TimeoutError) as exc:
             if phase[0] == "connect":
-                why = (f"no answer within {timeout_s:g} s"
-                       if isinstance(exc, (TimeoutError, asyncio.TimeoutError))
-                       or "Timed out" in str(exc) else _one_line(exc))
-                raise SchedulerError(f"cannot reach the Dask scheduler at {address!r} ({why}); "
-                                     f"{check}") from None
+                if (isinstance(exc, (TimeoutError, asyncio.TimeoutError))
+                        or "Timed out" in str(exc)):
+                    raise SchedulerError.of(N_(
+                        "cannot reach the Dask scheduler at %(address)s (no answer within "
+                        "%(seconds)s s); check the address and port (the scheduler's port, "
+                        "8786 unless it was started with another; not the dashboard's), that "
+                        "'dask scheduler' is running there and that no firewall blocks the "
+                        "port"),
+                        address=repr(address), seconds=f"{timeout_s:g}") from None
+                raise SchedulerError.of(N_(
+                    "cannot reach the Dask scheduler at %(address)s (%(reason)s); check the "
+                    "address and port (the scheduler's port, 8786 unless it was started with "
+                    "another; not the dashboard's), that 'dask scheduler' is running there and "
+                    "that no firewall blocks the port"),
+                    address=repr(address), reason=_one_line(exc)) from None
             answer = exc
         except Exception as exc:  # noqa: BLE001 - whatever the other end sent back
             answer = exc
     if not isinstance(answer, dict) or answer.get("type") != "Scheduler":
-        raise SchedulerError(f"cannot reach the Dask scheduler at {address!r}: something "
-                             f"answers there, but not as a Dask scheduler; {check}")
+        raise SchedulerError.of(N_(
+            "cannot reach the Dask scheduler at %(address)s: something answers there, but not "
+            "as a Dask scheduler; check the address and port (the scheduler's port, 8786 "
+            "unless it was started with another; not the dashboard's), that 'dask scheduler' "
+            "is running there and that no firewall blocks the port"),
+            address=repr(address))
     return answer
 
 
@@ -798,9 +818,9 @@ def _run_on_dask(todo: list[CaseSpec], out_root: Path, address: str, timeout_s: 
     try:
         client = Client(address, timeout=connect_timeout_s, set_as_default=False)
     except Exception as exc:  # noqa: BLE001 - any failure to connect is the same advice
-        raise SchedulerError(f"cannot reach the Dask scheduler at {address!r} "
-                             f"({_one_line(exc)}); check the address and that the scheduler "
-                             f"is running") from None
+        raise SchedulerError.of(N_("cannot reach the Dask scheduler at %(address)s (%(reason)s); "
+                                   "check the address and that the scheduler is running"),
+                                address=repr(address), reason=_one_line(exc)) from None
     try:
         dashboard = _dashboard_link(client)
         n = len(client.nthreads())
@@ -827,14 +847,15 @@ def _wait_for_a_worker(client, address: str, wait_s: float) -> None:
             if client.nthreads():
                 return
         except Exception as exc:  # noqa: BLE001 - the scheduler went away while waiting
-            raise SchedulerError(f"lost the Dask scheduler at {address!r} while waiting for a "
-                                 f"worker ({_one_line(exc)}); check that it is running") from None
+            raise SchedulerError.of(N_("lost the Dask scheduler at %(address)s while waiting for a "
+                                       "worker (%(reason)s); check that it is running"),
+                                    address=repr(address), reason=_one_line(exc)) from None
         if time.monotonic() >= deadline:
-            raise NoWorkers(f"no Dask worker joined the scheduler at {address} within "
-                            f"{wait_s:g} s; start one with 'dask worker {address}' on a "
-                            f"machine that sees the scans and the output folder, then run the "
-                            f"batch again (or wait longer with --worker-wait SECONDS); no "
-                            f"case was run")
+            raise NoWorkers.of(N_("no Dask worker joined the scheduler at %(address)s within "
+                                  "%(seconds)s s; start one with 'dask worker %(address)s' on a "
+                                  "machine that sees the scans and the output folder, then run "
+                                  "the batch again (or wait longer with --worker-wait SECONDS); "
+                                  "no case was run"), address=address, seconds=f"{wait_s:g}")
         time.sleep(min(0.5, max(0.05, deadline - time.monotonic())))
 
 

@@ -15,7 +15,7 @@ import re
 import secrets
 import zipfile
 
-from prosthetics.errors import CaseError
+from prosthetics.errors import N_, CaseError
 
 PERSONAL_FIELDS = ("name", "date_of_birth", "contact")
 
@@ -38,12 +38,13 @@ def check_case_id(case_id: str) -> str:
     """
     cid = str(case_id).strip().upper()
     if not ID_RE.match(cid):
-        raise CaseError(f"case ID {case_id!r} may only hold A-Z, 0-9 and '-' (3 to 32 "
-                        f"characters); leave --id out to get a generated one")
+        raise CaseError.of(N_("case ID %(case)s may only hold A-Z, 0-9 and '-' (3 to 32 "
+                              "characters); leave --id out to get a generated one"),
+                           case=repr(case_id))
     if not any(ch.isdigit() for ch in cid):
-        raise CaseError(f"case ID {case_id!r} has no digit and could be a name; IDs must be "
-                        f"pseudonymous: use the clinic's number (e.g. PK-LHR-0042) or leave "
-                        f"--id out")
+        raise CaseError.of(N_("case ID %(case)s has no digit and could be a name; IDs must be "
+                              "pseudonymous: use the clinic's number (e.g. PK-LHR-0042) or "
+                              "leave --id out"), case=repr(case_id))
     return cid
 
 
@@ -113,8 +114,12 @@ def check_date(text: str, option: str, *, year_only: bool = False) -> None:
         if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", text):
             raise ValueError
     except ValueError:
-        raise CaseError(f"{option} {text!r} is not a date; write it as YYYY-MM-DD"
-                        + (" (or only the year)" if year_only else "")) from None
+        if year_only:
+            raise CaseError.of(N_("%(option)s %(text)s is not a date; write it as YYYY-MM-DD "
+                                  "(or only the year)"), option=option,
+                               text=repr(text)) from None
+        raise CaseError.of(N_("%(option)s %(text)s is not a date; write it as YYYY-MM-DD"),
+                           option=option, text=repr(text)) from None
 
 
 __all__ = ["ID_RE", "PERSONAL_FIELDS", "check_case_id", "check_date", "find_personal",

@@ -17,7 +17,7 @@ from prosthetics.cases.store import (
     open_case,
     read_json,
 )
-from prosthetics.errors import CaseError
+from prosthetics.errors import N_, CaseError
 
 
 def import_legacy_case(legacy_file: str | os.PathLike, root: str | os.PathLike, *,
@@ -28,15 +28,18 @@ def import_legacy_case(legacy_file: str | os.PathLike, root: str | os.PathLike, 
     p = Path(legacy_file)
     data = read_json(p, "case file")
     if not isinstance(data, dict) or data.get("schema") != f"{SCHEMA_PREFIX}1":
-        raise CaseError(f"{p.name} is not a single-file case (schema prosthetics.case/1)")
+        raise CaseError.of(N_("%(name)s is not a single-file case (schema prosthetics.case/1)"),
+                           name=p.name)
     scan = data.get("scan") or {}
     src = (p.resolve().parent / scan.get("path", "")) if scan.get("path") else None
     if src is None or not src.is_file():
         src = Path(scan.get("absolute_path") or "")
     if not src.is_file():
-        raise CaseError(f"{p.name}: its scan {scan.get('path')!r} cannot be found")
+        raise CaseError.of(N_("%(name)s: its scan %(path)s cannot be found"), name=p.name,
+                           path=repr(scan.get('path')))
     if scan.get("sha256") and file_sha256(src) != scan["sha256"]:
-        raise CaseError(f"{p.name}: its scan {src.name} has changed since the case was saved")
+        raise CaseError.of(N_("%(name)s: its scan %(scan)s has changed since the case was "
+                              "saved"), name=p.name, scan=src.name)
     case = new_case(root, case_id=case_id, side=side, amputation_level=amputation_level,
                     note=f"imported from a single-file case ({data.get('template')})")
     add_scan(case, src, units=data.get("units"), measure=False)

@@ -56,7 +56,7 @@ from prosthetics.cases.store import (
     utc_now,
 )
 from prosthetics.cases.verify import scan_companions, verify_case
-from prosthetics.errors import OutputError
+from prosthetics.errors import N_, OutputError
 from prosthetics.fileio import atomic_write_bytes, rename_into_place, temp_dir_beside
 
 MAGIC = b"PRCASE\r\n"
@@ -120,20 +120,23 @@ def _limit_text(name: str) -> str:
 def _check_case_size(root: Path, files: list[Path]) -> None:
     """Refuse to pack a case that unpacking would refuse (see :data:`MAX_UNPACKED_BYTES`)."""
     if len(files) + 1 > MAX_MEMBERS:
-        raise PackageError(f"the case has {len(files)} files; a package holds at most "
-                           f"{MAX_MEMBERS - 1}: start a new case for later fittings")
+        raise PackageError.of(N_("the case has %(count)s files; a package holds at most "
+                                 "%(most)s: start a new case for later fittings"),
+                              count=len(files), most=MAX_MEMBERS - 1)
     total = 0
     for f in files:
         rel = f.relative_to(root).as_posix()
         size = f.stat().st_size
         total += size
         if size > member_limit(rel):
-            raise PackageError(f"{rel} is {size / MB:.0f} MB; a package takes at most "
-                               f"{_limit_text(rel)} for such a file: decimate the scan or "
-                               f"export a smaller print file")
+            raise PackageError.of(N_("%(file)s is %(size)s MB; a package takes at most "
+                                     "%(limit)s for such a file: decimate the scan or export a "
+                                     "smaller print file"), file=rel, size=f"{size / MB:.0f}",
+                                  limit=_limit_text(rel))
     if total > MAX_UNPACKED_BYTES:
-        raise PackageError(f"the case holds {total / MB:.0f} MB; a package takes at most "
-                           f"{MAX_UNPACKED_BYTES // MB} MB: start a new case for later fittings")
+        raise PackageError.of(N_("the case holds %(size)s MB; a package takes at most %(most)s "
+                                 "MB: start a new case for later fittings"),
+                              size=f"{total / MB:.0f}", most=MAX_UNPACKED_BYTES // MB)
 
 
 def _case_files(case_path: Path, include_personal: bool) -> list[Path]:
@@ -187,8 +190,8 @@ def pack_case(case_path: str | os.PathLike, out: str | os.PathLike | None = None
     case_path = Path(case_path).resolve()
     v = verify_case(case_path)
     if not v.ok:
-        raise PackageError(f"case {v.case_id} does not verify ({v.problems[0]}); a case is "
-                           f"only packed when it verifies")
+        raise PackageError.of(N_("case %(case)s does not verify (%(problem)s); a case is only "
+                                 "packed when it verifies"), case=v.case_id, problem=v.problems[0])
     case = open_case(case_path)
     files = _case_files(case_path, include_personal)
     if not include_personal:
@@ -196,12 +199,13 @@ def pack_case(case_path: str | os.PathLike, out: str | os.PathLike | None = None
         for f in files:
             hit = find_personal(f.read_bytes(), values)
             if hit:
-                raise PackageError(f"{f.relative_to(case_path)} holds a personal field of the "
-                                   f"patient; it cannot leave in a package without "
-                                   f"--include-personal")
+                raise PackageError.of(N_("%(file)s holds a personal field of the patient; it "
+                                         "cannot leave in a package without --include-personal"),
+                                      file=f.relative_to(case_path))
     if passphrase is not None and len(passphrase) < MIN_PASSPHRASE:
-        raise PackageError(f"the passphrase has {len(passphrase)} characters; use at least "
-                           f"{MIN_PASSPHRASE} (a few words are easiest to pass on by phone)")
+        raise PackageError.of(N_("the passphrase has %(count)s characters; use at least "
+                                 "%(least)s (a few words are easiest to pass on by phone)"),
+                              count=len(passphrase), least=MIN_PASSPHRASE)
     _check_case_size(case_path, files)
     payload, manifest = _zip_bytes(case_path, files)
     header = {"format": FORMAT, "case_id": case.case_id, "created_utc": utc_now(),
@@ -240,28 +244,31 @@ def read_header(data: bytes, name: str = "package") -> tuple[dict, bytes, bytes]
     one, or is truncated."""
     if len(data) < 12 or data[:8] != MAGIC:
         if data[:6] == MAGIC[:6]:
-            raise PackageError(f"{name} was changed in transfer (line endings converted?); "
-                               f"send it again as a binary file")
-        raise PackageError(f"{name} is not a prosthetics case package")
+            raise PackageError.of(N_("%(name)s was changed in transfer (line endings "
+                                     "converted?); send it again as a binary file"), name=name)
+        raise PackageError.of(N_("%(name)s is not a prosthetics case package"), name=name)
     (n,) = struct.unpack("<I", data[8:12])
     if n > 1 << 20 or 12 + n > len(data):
-        raise PackageError(f"{name} is truncated or damaged (header of {n} bytes, file of "
-                           f"{len(data)}); ask for it again")
+        raise PackageError.of(N_("%(name)s is truncated or damaged (header of %(header)s bytes, "
+                                 "file of %(size)s); ask for it again"), name=name, header=n,
+                              size=len(data))
     try:
         header = json.loads(data[12:12 + n].decode("utf-8"))
         if not isinstance(header, dict):
             raise ValueError
     except (UnicodeDecodeError, ValueError):
-        raise PackageError(f"{name} is damaged (its header cannot be read); ask for it "
-                           f"again") from None
+        raise PackageError.of(N_("%(name)s is damaged (its header cannot be read); ask for it "
+                                 "again"), name=name) from None
     if header.get("format") != FORMAT:
-        raise PackageError(f"{name} has format {header.get('format')!r}; this version reads "
-                           f"{FORMAT!r}: update prosthetics")
+        raise PackageError.of(N_("%(name)s has format %(format)s; this version reads "
+                                 "%(expected)s: update prosthetics"), name=name,
+                              format=repr(header.get('format')), expected=repr(FORMAT))
     payload = data[12 + n:]
     want = header.get("payload_bytes")
     if not isinstance(want, int) or len(payload) != want:
-        raise PackageError(f"{name} is truncated or damaged ({len(payload)} bytes of content, "
-                           f"{want} expected); ask for it again")
+        raise PackageError.of(N_("%(name)s is truncated or damaged (%(size)s bytes of content, "
+                                 "%(expected)s expected); ask for it again"), name=name,
+                              size=len(payload), expected=want)
     return header, data[:12 + n], payload
 
 
@@ -269,12 +276,13 @@ def _open_payload(header: dict, prefix: bytes, payload: bytes, passphrase: str |
                   name: str) -> bytes:
     if not header.get("encrypted"):
         if hashlib.sha256(payload).hexdigest() != header.get("payload_sha256"):
-            raise PackageError(f"{name} is damaged (its content's sha256 does not match); "
-                               f"ask for it again")
+            raise PackageError.of(N_("%(name)s is damaged (its content's sha256 does not "
+                                     "match); ask for it again"), name=name)
         return payload
     if passphrase is None:
-        raise PackageError(f"{name} is encrypted; give the passphrase (--passphrase-file or "
-                           f"the PROSTHETICS_PASSPHRASE variable)")
+        raise PackageError.of(N_("%(name)s is encrypted; give the passphrase "
+                                 "(--passphrase-file or the PROSTHETICS_PASSPHRASE variable)"),
+                              name=name)
     try:
         kdf = header["kdf"]
         salt = base64.b64decode(kdf["salt"], validate=True)
@@ -285,16 +293,17 @@ def _open_payload(header: dict, prefix: bytes, payload: bytes, passphrase: str |
                 or len(nonce) != NONCE_BYTES or len(salt) != SALT_BYTES:
             raise ValueError
     except (KeyError, TypeError, ValueError, AttributeError):
-        raise PackageError(f"{name} is damaged or forged (its encryption settings are not "
-                           f"this format's: scrypt n={SCRYPT_N}, r={SCRYPT_R}, p={SCRYPT_P}); "
-                           f"ask for it again") from None
+        raise PackageError.of(N_("%(name)s is damaged or forged (its encryption settings are "
+                                 "not this format's: scrypt n=%(n)s, r=%(r)s, p=%(p)s); ask "
+                                 "for it again"), name=name, n=SCRYPT_N, r=SCRYPT_R,
+                              p=SCRYPT_P) from None
     key = _derive_key(passphrase, salt, SCRYPT_N, SCRYPT_R, SCRYPT_P)
     try:
         return AESGCM(key).decrypt(nonce, payload, prefix)
     except InvalidTag:
-        raise PackageError(f"cannot open {name}: wrong passphrase, or the file was changed "
-                           f"or damaged on the way (authentication failed); nothing was "
-                           f"unpacked") from None
+        raise PackageError.of(N_("cannot open %(name)s: wrong passphrase, or the file was "
+                                 "changed or damaged on the way (authentication failed); "
+                                 "nothing was unpacked"), name=name) from None
 
 
 def _safe_name(name: str) -> bool:
@@ -318,26 +327,31 @@ class _Members:
             self.zf = zipfile.ZipFile(io.BytesIO(plain))
             infos = self.zf.infolist()
         except (zipfile.BadZipFile, ValueError, EOFError, OSError):
-            raise PackageError(f"{name} is damaged (its content cannot be read); ask for it "
-                               f"again") from None
+            raise PackageError.of(N_("%(name)s is damaged (its content cannot be read); ask "
+                                     "for it again"), name=name) from None
         if len(infos) > MAX_MEMBERS:
-            raise PackageError(f"{name} holds {len(infos)} files; a case package holds at "
-                               f"most {MAX_MEMBERS}; refused")
+            raise PackageError.of(N_("%(name)s holds %(count)s files; a case package holds at "
+                                     "most %(most)s; refused"), name=name, count=len(infos),
+                                  most=MAX_MEMBERS)
         self.infos: dict[str, zipfile.ZipInfo] = {}
         for info in infos:
             n = info.filename
             if n != MANIFEST and not _safe_name(n):
-                raise PackageError(f"{name}: unsafe file name {n!r} in the package (only the "
-                                   f"case's own files may be in it); refused")
+                raise PackageError.of(N_("%(name)s: unsafe file name %(file)s in the package "
+                                         "(only the case's own files may be in it); refused"),
+                                      name=name, file=repr(n))
             if n in self.infos:
-                raise PackageError(f"{name}: file {n!r} is in the package twice; refused")
+                raise PackageError.of(N_("%(name)s: file %(file)s is in the package twice; "
+                                         "refused"), name=name, file=repr(n))
             if info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED) \
                     or info.flag_bits & 0x1:
-                raise PackageError(f"{name}: {n} is stored in a way this format does not use "
-                                   f"(compression {info.compress_type}); refused")
+                raise PackageError.of(N_("%(name)s: %(file)s is stored in a way this format "
+                                         "does not use (compression %(compression)s); refused"),
+                                      name=name, file=n, compression=info.compress_type)
             self.infos[n] = info
         if MANIFEST not in self.infos:
-            raise PackageError(f"{name} is damaged (it has no {MANIFEST}); ask for it again")
+            raise PackageError.of(N_("%(name)s is damaged (it has no %(manifest)s); ask for it "
+                                     "again"), name=name, manifest=MANIFEST)
         self.declared = {MANIFEST: self.infos[MANIFEST].file_size}
         self.manifest = self._read_manifest()
 
@@ -351,29 +365,33 @@ class _Members:
                         and entry["bytes"] >= 0 and isinstance(entry.get("sha256"), str)):
                     raise TypeError
         except (KeyError, TypeError, ValueError):
-            raise PackageError(f"{self.name} is damaged (its manifest cannot be read); ask "
-                               f"for it again") from None
+            raise PackageError.of(N_("%(name)s is damaged (its manifest cannot be read); ask "
+                                     "for it again"), name=self.name) from None
         names = set(self.infos) - {MANIFEST}
         if names != set(files):
             extra = sorted(names ^ set(files))[0]
-            raise PackageError(f"{self.name}: file {extra!r} is not in both the package and "
-                               f"its manifest; ask for it again")
+            raise PackageError.of(N_("%(name)s: file %(file)s is not in both the package and "
+                                     "its manifest; ask for it again"), name=self.name,
+                                  file=repr(extra))
         total = 0
         for n, entry in sorted(files.items()):
             size = entry["bytes"]
             if size > member_limit(n):
-                raise PackageError(f"{self.name}: {n} would unpack to {size / MB:.0f} MB; a "
-                                   f"case takes at most {_limit_text(n)} for such a file; "
-                                   f"refused")
+                raise PackageError.of(N_("%(name)s: %(file)s would unpack to %(size)s MB; a "
+                                         "case takes at most %(limit)s for such a file; refused"),
+                                      name=self.name, file=n, size=f"{size / MB:.0f}",
+                                      limit=_limit_text(n))
             if self.infos[n].file_size != size:
-                raise PackageError(f"{self.name}: {n} would unpack to "
-                                   f"{self.infos[n].file_size} bytes but its manifest says "
-                                   f"{size} (a forged or damaged package); refused")
+                raise PackageError.of(N_("%(name)s: %(file)s would unpack to %(size)s bytes "
+                                         "but its manifest says %(expected)s (a forged or "
+                                         "damaged package); refused"), name=self.name, file=n,
+                                      size=self.infos[n].file_size, expected=size)
             total += size
             self.declared[n] = size
         if total > MAX_UNPACKED_BYTES:
-            raise PackageError(f"{self.name} would unpack to {total / MB:.0f} MB; a case takes "
-                               f"at most {MAX_UNPACKED_BYTES // MB} MB; refused")
+            raise PackageError.of(N_("%(name)s would unpack to %(size)s MB; a case takes at "
+                                     "most %(most)s MB; refused"), name=self.name,
+                                  size=f"{total / MB:.0f}", most=MAX_UNPACKED_BYTES // MB)
         return files
 
     def _chunks(self, member: str):
@@ -389,18 +407,22 @@ class _Members:
                         break
                     count += len(chunk)
                     if count > limit:
-                        raise PackageError(f"{self.name}: {member} inflates past its declared "
-                                           f"{limit} bytes (a forged package); refused")
+                        raise PackageError.of(N_("%(name)s: %(file)s inflates past its "
+                                                 "declared %(limit)s bytes (a forged package); "
+                                                 "refused"), name=self.name, file=member,
+                                              limit=limit)
                     yield chunk
         except (zipfile.BadZipFile, zlib.error, EOFError, OSError, ValueError,
                 NotImplementedError, RuntimeError) as exc:
             if isinstance(exc, PackageError):
                 raise
-            raise PackageError(f"{self.name}: {member} cannot be read from the package "
-                               f"(damaged or forged); ask for it again") from None
+            raise PackageError.of(N_("%(name)s: %(file)s cannot be read from the package "
+                                     "(damaged or forged); ask for it again"), name=self.name,
+                                  file=member) from None
         if count != self.declared[member]:
-            raise PackageError(f"{self.name}: {member} is {count} bytes, not the declared "
-                               f"{self.declared[member]}; ask for the package again")
+            raise PackageError.of(N_("%(name)s: %(file)s is %(size)s bytes, not the declared "
+                                     "%(expected)s; ask for the package again"), name=self.name,
+                                  file=member, size=count, expected=self.declared[member])
 
     def read(self, member: str) -> bytes:
         """A small member (a record), checked against the manifest."""
@@ -421,8 +443,8 @@ class _Members:
 
     def _check_sha(self, member: str, sha: str) -> None:
         if sha != self.manifest[member]["sha256"]:
-            raise PackageError(f"{self.name}: {member} does not match the manifest; ask for "
-                               f"the package again")
+            raise PackageError.of(N_("%(name)s: %(file)s does not match the manifest; ask for "
+                                     "the package again"), name=self.name, file=member)
 
 
 def _listed_members(members: _Members, tmp: Path) -> set[str]:
@@ -430,7 +452,8 @@ def _listed_members(members: _Members, tmp: Path) -> set[str]:
     files), reading case.json and each revision.json into ``tmp`` on the way."""
     name = members.name
     if CASE_FILE not in members.manifest:
-        raise PackageError(f"{name} holds no {CASE_FILE}; it is not a case package")
+        raise PackageError.of(N_("%(name)s holds no %(case_file)s; it is not a case package"),
+                              name=name, case_file=CASE_FILE)
     members.extract(CASE_FILE, tmp / CASE_FILE)
     case = open_case(tmp)
     listed = {CASE_FILE, PERSONAL_FILE}
@@ -474,33 +497,38 @@ def unpack_case(package: str | os.PathLike, into: str | os.PathLike = ".", *,
     try:
         size = pkg.stat().st_size
         if size > MAX_PACKAGE_BYTES:
-            raise PackageError(f"{name} is {size / MB:.0f} MB; a case package is at most "
-                               f"{MAX_PACKAGE_BYTES // MB} MB; refused")
+            raise PackageError.of(N_("%(name)s is %(size)s MB; a case package is at most "
+                                     "%(most)s MB; refused"), name=name, size=f"{size / MB:.0f}",
+                                  most=MAX_PACKAGE_BYTES // MB)
         data = pkg.read_bytes()
     except FileNotFoundError:
-        raise PackageError(f"package {str(pkg)!r} does not exist; check the path") from None
+        raise PackageError.of(N_("package %(path)s does not exist; check the path"),
+                              path=repr(str(pkg))) from None
     except OSError as exc:
-        raise PackageError(f"cannot read {name} ({exc.strerror})") from None
+        raise PackageError.of(N_("cannot read %(name)s (%(reason)s)"), name=name,
+                              reason=exc.strerror) from None
     header, prefix, payload = read_header(data, name)
     del data
     cid = header.get("case_id")
     if not isinstance(cid, str) or not ID_RE.match(cid):
-        raise PackageError(f"{name} is damaged (case ID {cid!r})")
+        raise PackageError.of(N_("%(name)s is damaged (case ID %(case)s)"), name=name,
+                              case=repr(cid))
     plain = _open_payload(header, prefix, payload, passphrase, name)
     del payload
     root = Path(into)
     dest = root / cid
     if dest.exists():
-        raise PackageError(f"{dest} exists already; unpack into another folder (--into) or "
-                           f"move the existing case away first")
+        raise PackageError.of(N_("%(folder)s exists already; unpack into another folder "
+                                 "(--into) or move the existing case away first"), folder=dest)
     members = _Members(plain, name)
     tmp = temp_dir_beside(dest, option="--into", prefix=f".{cid}.unpack-")
     try:
         listed = _listed_members(members, tmp)
         unlisted = sorted(set(members.manifest) - listed)
         if unlisted:
-            raise PackageError(f"{name}: {unlisted[0]} is not a file of the case (case.json "
-                               f"and the revision records do not list it); refused")
+            raise PackageError.of(N_("%(name)s: %(file)s is not a file of the case (case.json "
+                                     "and the revision records do not list it); refused"),
+                                  name=name, file=unlisted[0])
         for member in sorted(members.manifest):
             target = tmp / member
             if not target.exists():
@@ -512,9 +540,11 @@ def unpack_case(package: str | os.PathLike, into: str | os.PathLike = ".", *,
         (tmp / "revisions").mkdir(exist_ok=True)
         v = verify_case(tmp)
         if not v.ok:
-            raise PackageError(f"{name}: the case inside does not verify ({v.problems[0]})")
+            raise PackageError.of(N_("%(name)s: the case inside does not verify (%(problem)s)"),
+                                  name=name, problem=v.problems[0])
         if v.case_id != cid:
-            raise PackageError(f"{name}: the header names case {cid} but it holds {v.case_id}")
+            raise PackageError.of(N_("%(name)s: the header names case %(case)s but it holds "
+                                     "%(held)s"), name=name, case=cid, held=v.case_id)
         os.chmod(tmp, 0o755)
         rename_into_place(tmp, dest, what="case folder")
     except CaseError as exc:
@@ -525,8 +555,8 @@ def unpack_case(package: str | os.PathLike, into: str | os.PathLike = ".", *,
     except (TypeError, AttributeError, KeyError, IndexError):
         # A forged case.json or record of the wrong shape.
         remove_tree(tmp)
-        raise PackageError(f"{name} is damaged or forged (a case file inside has the wrong "
-                           f"shape); ask for it again") from None
+        raise PackageError.of(N_("%(name)s is damaged or forged (a case file inside has the "
+                                 "wrong shape); ask for it again"), name=name) from None
     except BaseException:
         remove_tree(tmp)
         raise

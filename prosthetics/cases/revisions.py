@@ -35,7 +35,7 @@ from prosthetics.cases.store import (
 from prosthetics.design.output import options_taken_by
 from prosthetics.design.session import parameter_groups, resolve_template, run_design
 from prosthetics.design.socket_writer import write_design
-from prosthetics.errors import CaseError
+from prosthetics.errors import N_, CaseError
 from prosthetics.fileio import rename_into_place, temp_dir_beside, write_json
 
 
@@ -86,12 +86,14 @@ def add_design(case: Case, design, *, author: str = "", note: str = "", progress
     if signing_key is not None and signing_key.path is not None:
         inside = case_folder_holding(signing_key.path)
         if inside is not None:
-            raise CaseError(f"the signing key {signing_key.path.name} is inside case folder "
-                            f"{inside.name}; move it outside every case folder first")
+            raise CaseError.of(N_("the signing key %(name)s is inside case folder %(case)s; "
+                                  "move it outside every case folder first"),
+                               name=signing_key.path.name, case=inside.name)
     leak = find_personal(f"{author}\n{note}".encode(), personal_values(case.personal()))
     if leak:
-        raise CaseError(f"the note or author holds a personal field of the patient ({leak!r}); "
-                        f"keep personal details in personal.json only")
+        raise CaseError.of(N_("the note or author holds a personal field of the patient "
+                              "(%(field)s); keep personal details in personal.json only"),
+                           field=repr(leak))
     with locked(case):
         case.data = open_case(case.path).data
         number = len(case.revisions) + 1
@@ -130,8 +132,8 @@ def _scan_of(case: Case, design) -> dict:
     sha = (design.report.get("input") or {}).get("sha256")
     scan = next((s for s in case.scans if s["sha256"] == sha), None)
     if scan is None:
-        raise CaseError("the design was made from a scan that is not in this case; add the "
-                        "scan first with 'prosthetics case add-scan'")
+        raise CaseError.of(N_("the design was made from a scan that is not in this case; add "
+                              "the scan first with 'prosthetics case add-scan'"))
     return scan
 
 
@@ -249,7 +251,8 @@ def _stamp_stl_header(path: Path, text: str) -> None:
         fh.seek(80)
         count = int.from_bytes(fh.read(4), "little")
         if os.fstat(fh.fileno()).st_size != 84 + 50 * count:
-            raise CaseError(f"{path.name} is not a binary STL; its header cannot be set")
+            raise CaseError.of(N_("%(name)s is not a binary STL; its header cannot be set"),
+                               name=path.name)
         fh.seek(0)
         fh.write(header)
         fh.flush()

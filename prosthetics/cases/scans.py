@@ -30,7 +30,7 @@ from prosthetics.cases.store import (
     utc_now,
 )
 from prosthetics.design.session import DesignSession
-from prosthetics.errors import CaseError
+from prosthetics.errors import N_, CaseError
 from prosthetics.fileio import atomic_write_bytes
 from prosthetics.scan.formats import USD_SUFFIXES, usd_external_files
 
@@ -61,11 +61,13 @@ def add_scan(case: Case, scan_path: str | os.PathLike, *, units: str | None = No
     if captured_on is not None:
         check_date(captured_on, "--date")
     if not src.is_file():
-        raise CaseError(f"scan file {str(src)!r} does not exist; check the path")
+        raise CaseError.of(N_("scan file %(path)s does not exist; check the path"),
+                           path=repr(str(src)))
     suffix = src.suffix.lower()
     if suffix not in _SCAN_SUFFIXES:
-        raise CaseError(f"scan {src.name}: unknown file type {suffix!r}; use one of "
-                        f"{', '.join(_SCAN_SUFFIXES)}")
+        raise CaseError.of(N_("scan %(name)s: unknown file type %(suffix)s; use one of "
+                              "%(suffixes)s"), name=src.name, suffix=repr(suffix),
+                           suffixes=', '.join(_SCAN_SUFFIXES))
     data = src.read_bytes()
     if suffix == ".gltf":
         _check_self_contained_gltf(data, src.name)
@@ -77,14 +79,15 @@ def add_scan(case: Case, scan_path: str | os.PathLike, *, units: str | None = No
     personal = personal_values(case.personal())
     leak = find_personal(data, personal)
     if leak:
-        raise CaseError(f"the scan file holds a personal field of the patient ({leak!r}) in "
-                        f"its bytes (a header or comment); export it again without it")
+        raise CaseError.of(N_("the scan file holds a personal field of the patient (%(field)s) "
+                              "in its bytes (a header or comment); export it again without it"),
+                           field=repr(leak))
     for name, _path, blob, _material in companions:
         leak = find_personal(name.encode("utf-8") + b"\n" + blob, personal)
         if leak:
-            raise CaseError(f"the scan's companion file {name} holds a personal field of the "
-                            f"patient ({leak!r}) in its name or bytes; export it again "
-                            f"without it")
+            raise CaseError.of(N_("the scan's companion file %(name)s holds a personal field "
+                                  "of the patient (%(field)s) in its name or bytes; export it "
+                                  "again without it"), name=name, field=repr(leak))
     measurements = None
     if measure:
         measurements = _measure_scan(src, units)
@@ -119,7 +122,7 @@ def add_scan(case: Case, scan_path: str | os.PathLike, *, units: str | None = No
 def _check_new_scan(case: Case, sha: str) -> None:
     for s in case.scans:
         if s["sha256"] == sha:
-            raise CaseError(f"this scan is already in the case as {s['id']}")
+            raise CaseError.of(N_("this scan is already in the case as %(scan)s"), scan=s['id'])
 
 
 def _check_self_contained_gltf(data: bytes, name: str) -> None:
@@ -131,16 +134,17 @@ def _check_self_contained_gltf(data: bytes, name: str) -> None:
     uris = [b.get("uri", "") for b in (doc.get("buffers") or []) + (doc.get("images") or [])
             if isinstance(b, dict)]
     if any(u and not u.startswith("data:") for u in uris):
-        raise CaseError(f"scan {name} keeps its data in other files ({uris[0]!r}); export it "
-                        f"as one .glb file and add that")
+        raise CaseError.of(N_("scan %(name)s keeps its data in other files (%(file)s); export "
+                              "it as one .glb file and add that"), name=name, file=repr(uris[0]))
 
 
 def _check_self_contained_usd(src: Path) -> None:
     """A .usda/.usdc/.usd that takes layers or assets from other files is not one scan."""
     others = usd_external_files(src)
     if others:
-        raise CaseError(f"scan {src.name} takes part of its data from other files "
-                        f"({others[0]!r}); export it as one .usdz file and add that")
+        raise CaseError.of(N_("scan %(name)s takes part of its data from other files "
+                              "(%(file)s); export it as one .usdz file and add that"),
+                           name=src.name, file=repr(others[0]))
 
 
 def _reference(folder: Path, ref: str, what: str, named_by: str, root: Path) -> Path:
@@ -151,11 +155,13 @@ def _reference(folder: Path, ref: str, what: str, named_by: str, root: Path) -> 
     path = folder.joinpath(*rel.parts)
     if not clean or rel.is_absolute() or ".." in rel.parts or re.match(r"^[A-Za-z]:", clean) \
             or (path.exists() and not path.resolve().is_relative_to(root.resolve())):
-        raise CaseError(f"{named_by} names its {what} {ref!r} outside its own folder; keep "
-                        f"the OBJ, its MTL and textures in one folder and add it again")
+        raise CaseError.of(N_("%(owner)s names its %(what)s %(file)s outside its own folder; "
+                              "keep the OBJ, its MTL and textures in one folder and add it "
+                              "again"), owner=named_by, what=what, file=repr(ref))
     if not path.is_file():
-        raise CaseError(f"{named_by} names the {what} {clean!r}, which is missing (looked for "
-                        f"{path}); put it beside {named_by} or export the scan again")
+        raise CaseError.of(N_("%(owner)s names the %(what)s %(file)s, which is missing (looked "
+                              "for %(looked)s); put it beside %(owner)s or export the scan "
+                              "again"), owner=named_by, what=what, file=repr(clean), looked=path)
     return path
 
 

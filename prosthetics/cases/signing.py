@@ -32,7 +32,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import (
 )
 
 from prosthetics.cases.store import canonical_json, is_case_folder
-from prosthetics.errors import CaseError, OutputError
+from prosthetics.errors import N_, CaseError, OutputError
 from prosthetics.fileio import atomic_write_text
 
 KEY_FORMAT = "prosthetics.signing-key/1"
@@ -55,7 +55,8 @@ class PublicKey:
 
     def __post_init__(self):
         if len(self.raw) != 32:
-            raise CaseError(f"an {ALGORITHM} public key has 32 bytes, not {len(self.raw)}")
+            raise CaseError.of(N_("an %(algorithm)s public key has 32 bytes, not %(count)s"),
+                               algorithm=ALGORITHM, count=len(self.raw))
 
     @property
     def fingerprint(self) -> str:
@@ -96,8 +97,8 @@ def fingerprint(raw: bytes) -> str:
 def check_signer_name(name: str) -> str:
     n = " ".join(str(name).split())
     if not 1 <= len(n) <= 100:
-        raise CaseError(f"signer name {name!r} must have 1 to 100 characters; give the "
-                        f"clinic's or clinician's name with --name")
+        raise CaseError.of(N_("signer name %(name)s must have 1 to 100 characters; give the "
+                              "clinic's or clinician's name with --name"), name=repr(name))
     return n
 
 
@@ -124,20 +125,22 @@ def generate_key(name: str, out: str | os.PathLike, *,
     name = check_signer_name(name)
     priv_path = Path(out)
     if priv_path.suffix == PUBLIC_SUFFIX:
-        raise CaseError(f"{priv_path.name} ends in {PUBLIC_SUFFIX}, the public key's suffix; "
-                        f"name the private key e.g. clinic.key")
+        raise CaseError.of(N_("%(name)s ends in %(suffix)s, the public key's suffix; name the "
+                              "private key e.g. clinic.key"), name=priv_path.name,
+                           suffix=PUBLIC_SUFFIX)
     pub_path = priv_path.with_suffix(PUBLIC_SUFFIX)
     inside = case_folder_holding(priv_path.parent)
     if inside is not None:
-        raise CaseError(f"{priv_path} is inside case folder {inside.name}; keep the private "
-                        f"key outside every case folder (e.g. in your home folder)")
+        raise CaseError.of(N_("%(path)s is inside case folder %(case)s; keep the private key "
+                              "outside every case folder (e.g. in your home folder)"),
+                           path=priv_path, case=inside.name)
     for p in (priv_path, pub_path):
         if p.exists():
-            raise CaseError(f"{p} exists already; choose another --out (a key is never "
-                            f"overwritten)")
+            raise CaseError.of(N_("%(path)s exists already; choose another --out (a key is "
+                                  "never overwritten)"), path=p)
     if passphrase is not None and len(passphrase) < MIN_KEY_PASSPHRASE:
-        raise CaseError(f"the key's passphrase has {len(passphrase)} characters; use at least "
-                        f"{MIN_KEY_PASSPHRASE}")
+        raise CaseError.of(N_("the key's passphrase has %(count)s characters; use at least "
+                              "%(least)s"), count=len(passphrase), least=MIN_KEY_PASSPHRASE)
     private = Ed25519PrivateKey.generate()
     key = SigningKey(name=name, private=private)
     enc = (serialization.BestAvailableEncryption(passphrase.encode("utf-8"))
@@ -165,10 +168,11 @@ def _read_key_json(path: Path, what: str) -> dict:
             raise ValueError
         return data
     except FileNotFoundError:
-        raise CaseError(f"{what} {str(path)!r} does not exist; check the path") from None
+        raise CaseError.of(N_("%(what)s %(path)s does not exist; check the path"), what=what,
+                           path=repr(str(path))) from None
     except (OSError, UnicodeDecodeError, ValueError):
-        raise CaseError(f"{path.name} is not a {what} file of prosthetics (make one with "
-                        f"'prosthetics case keygen')") from None
+        raise CaseError.of(N_("%(name)s is not a %(what)s file of prosthetics (make one with "
+                              "'prosthetics case keygen')"), name=path.name, what=what) from None
 
 
 def key_is_encrypted(path: str | os.PathLike) -> bool:
@@ -182,25 +186,28 @@ def load_signing_key(path: str | os.PathLike, passphrase: str | None = None) -> 
     data = _read_key_json(p, "signing key")
     if data.get("format") != KEY_FORMAT:
         if data.get("format") == PUBLIC_FORMAT:
-            raise CaseError(f"{p.name} is a public key; signing needs the private key file "
-                            f"made with it by 'prosthetics case keygen'")
-        raise CaseError(f"{p.name} is not a signing key (format {data.get('format')!r})")
+            raise CaseError.of(N_("%(name)s is a public key; signing needs the private key "
+                                  "file made with it by 'prosthetics case keygen'"), name=p.name)
+        raise CaseError.of(N_("%(name)s is not a signing key (format %(format)s)"), name=p.name,
+                           format=repr(data.get('format')))
     if data.get("encrypted") and not passphrase:
-        raise CaseError(f"signing key {p.name} is protected by a passphrase; give it with "
-                        f"--key-passphrase-file or {KEY_PASSPHRASE_ENV}")
+        raise CaseError.of(N_("signing key %(name)s is protected by a passphrase; give it with "
+                              "--key-passphrase-file or %(variable)s"), name=p.name,
+                           variable=KEY_PASSPHRASE_ENV)
     try:
         private = serialization.load_pem_private_key(
             str(data["private_key"]).encode("ascii"),
             password=passphrase.encode("utf-8") if data.get("encrypted") else None)
     except (KeyError, ValueError, TypeError, UnicodeEncodeError):
-        raise CaseError(f"cannot read signing key {p.name}: wrong passphrase, or the file is "
-                        f"damaged") from None
+        raise CaseError.of(N_("cannot read signing key %(name)s: wrong passphrase, or the file "
+                              "is damaged"), name=p.name) from None
     if not isinstance(private, Ed25519PrivateKey):
-        raise CaseError(f"signing key {p.name} is not an {ALGORITHM} key")
+        raise CaseError.of(N_("signing key %(name)s is not an %(algorithm)s key"), name=p.name,
+                           algorithm=ALGORITHM)
     key = SigningKey(name=check_signer_name(data.get("name", "")), private=private, path=p)
     if data.get("fingerprint") not in (None, key.fingerprint):
-        raise CaseError(f"signing key {p.name} is damaged (its fingerprint does not match "
-                        f"its key)")
+        raise CaseError.of(N_("signing key %(name)s is damaged (its fingerprint does not match "
+                              "its key)"), name=p.name)
     return key
 
 
@@ -212,10 +219,11 @@ def public_key_from_dict(data: dict, where: str) -> PublicKey:
             raise ValueError
         key = PublicKey(name=str(data.get("name") or "?"), raw=raw)
     except (KeyError, TypeError, ValueError, CaseError):
-        raise CaseError(f"{where}: not an {ALGORITHM} public key") from None
+        raise CaseError.of(N_("%(where)s: not an %(algorithm)s public key"), where=where,
+                           algorithm=ALGORITHM) from None
     if data.get("fingerprint") not in (None, key.fingerprint):
-        raise CaseError(f"{where}: the fingerprint does not match the key (the file was "
-                        f"changed)")
+        raise CaseError.of(N_("%(where)s: the fingerprint does not match the key (the file was "
+                              "changed)"), where=where)
     return key
 
 
@@ -229,18 +237,18 @@ def load_public_keys(paths) -> dict[str, PublicKey]:
         p = Path(path)
         files = sorted(p.glob(f"*{PUBLIC_SUFFIX}")) if p.is_dir() else [p]
         if p.is_dir() and not files:
-            raise CaseError(f"folder {str(p)!r} holds no {PUBLIC_SUFFIX} file; give the "
-                            f"public key files to trust")
+            raise CaseError.of(N_("folder %(path)s holds no %(suffix)s file; give the public "
+                                  "key files to trust"), path=repr(str(p)), suffix=PUBLIC_SUFFIX)
         for f in files:
             data = _read_key_json(f, "public key")
             if data.get("format") == KEY_FORMAT:
-                raise CaseError(f"{f.name} is a private key; --trust takes the public key "
-                                f"({f.with_suffix(PUBLIC_SUFFIX).name}): never hand the "
-                                f"private key around")
+                raise CaseError.of(N_("%(name)s is a private key; --trust takes the public key "
+                                      "(%(public)s): never hand the private key around"),
+                                   name=f.name, public=f.with_suffix(PUBLIC_SUFFIX).name)
             if data.get("format") != PUBLIC_FORMAT:
-                raise CaseError(f"{f.name} is not a public key (format "
-                                f"{data.get('format')!r}); give a .pub file made by "
-                                f"'prosthetics case keygen'")
+                raise CaseError.of(N_("%(name)s is not a public key (format %(format)s); give "
+                                      "a .pub file made by 'prosthetics case keygen'"),
+                                   name=f.name, format=repr(data.get('format')))
             key = public_key_from_dict(data, f.name)
             out[key.fingerprint] = key
     return out

@@ -50,7 +50,7 @@ from prosthetics.cases.ids import (
     new_case_id,
     personal_values,
 )
-from prosthetics.errors import CaseError
+from prosthetics.errors import N_, CaseError
 from prosthetics.fileio import (
     rename_into_place,
     sha256_file,
@@ -128,9 +128,11 @@ def read_json(path: Path, what: str) -> Any:
     try:
         return json.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
-        raise CaseError(f"{what} {str(path)!r} does not exist") from None
+        raise CaseError.of(N_("%(what)s %(path)s does not exist"), what=what,
+                           path=repr(str(path))) from None
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise CaseError(f"{what} {path.name} cannot be read ({exc})") from None
+        raise CaseError.of(N_("%(what)s %(name)s cannot be read (%(error)s)"), what=what,
+                           name=path.name, error=exc) from None
 
 
 def remove_tree(path: Path) -> None:
@@ -178,15 +180,17 @@ class Case:
     def scan(self, scan_id: str | None = None) -> dict:
         """A scan entry by ID (e.g. "S02"), or the latest when None."""
         if not self.scans:
-            raise CaseError(f"case {self.case_id} has no scan yet; add one with "
-                            f"'prosthetics case add-scan {self.path} SCAN'")
+            raise CaseError.of(N_("case %(case)s has no scan yet; add one with 'prosthetics "
+                                  "case add-scan %(folder)s SCAN'"), case=self.case_id,
+                               folder=self.path)
         if scan_id is None:
             return self.scans[-1]
         for s in self.scans:
             if s["id"] == str(scan_id).upper():
                 return s
-        raise CaseError(f"case {self.case_id} has no scan {scan_id!r}; it has "
-                        f"{', '.join(s['id'] for s in self.scans)}")
+        raise CaseError.of(N_("case %(case)s has no scan %(scan)s; it has %(scans)s"),
+                           case=self.case_id, scan=repr(scan_id),
+                           scans=', '.join(s['id'] for s in self.scans))
 
     def scan_path(self, scan_id: str | None = None) -> Path:
         return self.path / self.scan(scan_id)["file"]
@@ -197,12 +201,14 @@ class Case:
     def revision(self, number: int | None = None) -> dict:
         """A revision's record (revision.json) by number, or the latest when None."""
         if not self.revisions:
-            raise CaseError(f"case {self.case_id} has no revision yet; make one with "
-                            f"'prosthetics case design {self.path}'")
+            raise CaseError.of(N_("case %(case)s has no revision yet; make one with "
+                                  "'prosthetics case design %(folder)s'"), case=self.case_id,
+                               folder=self.path)
         n = self.revisions[-1]["number"] if number is None else int(number)
         if not 1 <= n <= len(self.revisions):
-            raise CaseError(f"case {self.case_id} has no revision {n}; it has 1 to "
-                            f"{len(self.revisions)}")
+            raise CaseError.of(N_("case %(case)s has no revision %(number)s; it has 1 to "
+                                  "%(last)s"), case=self.case_id, number=n,
+                               last=len(self.revisions))
         return read_json(self.revision_dir(n) / REVISION_FILE, "revision record")
 
     def personal(self) -> dict | None:
@@ -223,17 +229,22 @@ def _migrate(data: dict, where: Path) -> dict:
     """
     schema = data.get("schema") if isinstance(data, dict) else None
     if not isinstance(schema, str) or not schema.startswith(SCHEMA_PREFIX):
-        raise CaseError(f"{where} is not a case folder's case.json (schema {schema!r})")
+        raise CaseError.of(N_("%(where)s is not a case folder's case.json (schema %(schema)s)"),
+                           where=where, schema=repr(schema))
     try:
         major = int(schema[len(SCHEMA_PREFIX):].split(".")[0])
     except ValueError:
-        raise CaseError(f"{where}: unreadable schema {schema!r}") from None
+        raise CaseError.of(N_("%(where)s: unreadable schema %(schema)s"), where=where,
+                           schema=repr(schema)) from None
     if major > SCHEMA_VERSION:
-        raise CaseError(f"{where} was written by a newer prosthetics (schema {schema}); this "
-                        f"version reads up to {SCHEMA}: update prosthetics")
+        raise CaseError.of(N_("%(where)s was written by a newer prosthetics (schema "
+                              "%(schema)s); this version reads up to %(schema_version)s: "
+                              "update prosthetics"), where=where, schema=schema,
+                           schema_version=SCHEMA)
     if major < 2:
-        raise CaseError(f"{where} is a single-file case of schema {schema}; make a case "
-                        f"folder of it with 'prosthetics case new --from-legacy FILE'")
+        raise CaseError.of(N_("%(where)s is a single-file case of schema %(schema)s; make a "
+                              "case folder of it with 'prosthetics case new --from-legacy FILE'"),
+                           where=where, schema=schema)
     data.setdefault("scans", [])
     data.setdefault("revisions", [])
     return data
@@ -245,15 +256,17 @@ def open_case(path: str | os.PathLike) -> Case:
     if p.name == CASE_FILE and p.is_file():
         p = p.parent
     if not p.is_dir():
-        raise CaseError(f"case folder {str(p)!r} does not exist; check the path or make one "
-                        f"with 'prosthetics case new'")
+        raise CaseError.of(N_("case folder %(path)s does not exist; check the path or make one "
+                              "with 'prosthetics case new'"), path=repr(str(p)))
     f = p / CASE_FILE
     if not f.exists():
-        raise CaseError(f"{str(p)!r} is not a case folder (no {CASE_FILE}); check the path")
+        raise CaseError.of(N_("%(path)s is not a case folder (no %(case_file)s); check the path"),
+                           path=repr(str(p)), case_file=CASE_FILE)
     data = _migrate(read_json(f, "case file"), f)
     for key in ("case_id", "scans", "revisions"):
         if key not in data:
-            raise CaseError(f"{f}: missing {key!r}; the case file is damaged")
+            raise CaseError.of(N_("%(file)s: missing %(key)s; the case file is damaged"), file=f,
+                               key=repr(key))
     return Case(path=p, data=data)
 
 
@@ -273,8 +286,8 @@ def locked(case: Case) -> Iterator[None]:
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except OSError:
-            raise CaseError(f"case {case.case_id} is being saved by another program; try "
-                            f"again when it has finished") from None
+            raise CaseError.of(N_("case %(case)s is being saved by another program; try again "
+                                  "when it has finished"), case=case.case_id) from None
         yield
     finally:
         os.close(fd)
@@ -306,19 +319,22 @@ def new_case(root: str | os.PathLike, *, case_id: str | None = None, side: str |
     """
     cid = check_case_id(case_id) if case_id else new_case_id()
     if side is not None and side not in SIDES:
-        raise CaseError(f"side {side!r} is not one of {', '.join(SIDES)}")
+        raise CaseError.of(N_("side %(side)s is not one of %(sides)s"), side=repr(side),
+                           sides=', '.join(SIDES))
     if amputation_level is not None and amputation_level not in LEVELS:
-        raise CaseError(f"level {amputation_level!r} is not one of {', '.join(LEVELS)}")
+        raise CaseError.of(N_("level %(level)s is not one of %(levels)s"),
+                           level=repr(amputation_level), levels=', '.join(LEVELS))
     if (personal or {}).get("date_of_birth"):
         check_date(personal["date_of_birth"], "--dob", year_only=True)
     unknown = set(personal or {}) - set(PERSONAL_FIELDS)
     if unknown:
-        raise CaseError(f"unknown personal field {sorted(unknown)[0]!r}; known: "
-                        f"{', '.join(PERSONAL_FIELDS)}")
+        raise CaseError.of(N_("unknown personal field %(field)s; known: %(fields)s"),
+                           field=repr(sorted(unknown)[0]), fields=', '.join(PERSONAL_FIELDS))
     root = Path(root)
     dest = root / cid
     if dest.exists():
-        raise CaseError(f"{dest} exists already; choose another --id or folder")
+        raise CaseError.of(N_("%(folder)s exists already; choose another --id or folder"),
+                           folder=dest)
     tmp = temp_dir_beside(dest, option="--root", prefix=f".{cid}.new-")
     try:
         (tmp / "scans").mkdir()
@@ -332,8 +348,8 @@ def new_case(root: str | os.PathLike, *, case_id: str | None = None, side: str |
             write_json(tmp / PERSONAL_FILE, {"schema": PERSONAL_SCHEMA, **kept}, mode=0o600,
                        what="personal file")
             if find_personal(note.encode("utf-8"), personal_values(kept)):
-                raise CaseError("the case note holds a personal field; personal details go "
-                                "in --name/--dob/--contact only")
+                raise CaseError.of(N_("the case note holds a personal field; personal details "
+                                      "go in --name/--dob/--contact only"))
         write_json(tmp / CASE_FILE, data, mode=0o644, what="case file")
         os.chmod(tmp, 0o755)
         rename_into_place(tmp, dest, what="case folder")
@@ -365,7 +381,7 @@ def find_cases(root: str | os.PathLike) -> list[Case]:
     if is_case_folder(r):
         return [open_case(r)]
     if not r.is_dir():
-        raise CaseError(f"folder {str(r)!r} does not exist; check the path")
+        raise CaseError.of(N_("folder %(path)s does not exist; check the path"), path=repr(str(r)))
     out = []
     for p in sorted(r.iterdir()):
         if is_case_folder(p):

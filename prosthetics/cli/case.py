@@ -20,6 +20,7 @@ from pathlib import Path
 from prosthetics.cases import LEVELS, SIDES, CaseError, find_cases, new_case, open_case, verify_case
 from prosthetics.cases.trends import circumference_change, trends
 from prosthetics.cli.progress import cli_progress
+from prosthetics.errors import N_
 from prosthetics.params import parse_set_options
 
 PASSPHRASE_ENV = "PROSTHETICS_PASSPHRASE"
@@ -149,16 +150,18 @@ def _passphrase(args, *, confirm: bool, env: str = PASSPHRASE_ENV,
         try:
             text = Path(path).read_text(encoding="utf-8")
         except OSError as exc:
-            raise CaseError(f"cannot read {option} ({exc.strerror})") from None
+            raise CaseError.of(N_("cannot read %(option)s (%(reason)s)"), option=option,
+                               reason=exc.strerror) from None
         lines = text.splitlines()
         return lines[0] if lines else ""
     if os.environ.get(env):
         return os.environ[env]
     if not sys.stdin.isatty():
-        raise CaseError(f"no passphrase: give {option} or set {env}")
+        raise CaseError.of(N_("no passphrase: give %(option)s or set %(variable)s"), option=option,
+                           variable=env)
     first = getpass.getpass(f"{what}: ")
     if confirm and getpass.getpass(f"{what} again: ") != first:
-        raise CaseError("the two passphrases differ; nothing was written")
+        raise CaseError.of(N_("the two passphrases differ; nothing was written"))
     return first
 
 
@@ -199,7 +202,8 @@ def _signing_key(args):
     so a wrong passphrase costs nothing; None when the revision is to be unsigned."""
     if not args.sign:
         if args.key_passphrase_file:
-            raise CaseError("--key-passphrase-file is given without --sign; add --sign KEY")
+            raise CaseError.of(N_("--key-passphrase-file is given without --sign; add --sign "
+                                  "KEY"))
         return None
     from prosthetics.cases.signing import key_is_encrypted, load_signing_key
 
@@ -362,7 +366,8 @@ def _verify(args) -> int:
 
         trusted = load_public_keys(args.trust)
     elif args.require_trusted:
-        raise CaseError("--require-trusted needs the trusted public keys; add --trust KEYFILE")
+        raise CaseError.of(N_("--require-trusted needs the trusted public keys; add --trust "
+                              "KEYFILE"))
     v = verify_case(args.case, trusted=trusted)
     problems = list(v.problems)
     if args.require_trusted:
@@ -392,7 +397,7 @@ def _pack(args) -> int:
 
     pw = _passphrase(args, confirm=True) if args.encrypt else None
     if pw is None and args.passphrase_file:
-        raise CaseError("--passphrase-file is given without --encrypt; add --encrypt")
+        raise CaseError.of(N_("--passphrase-file is given without --encrypt; add --encrypt"))
     r = pack_case(args.case, args.out, passphrase=pw, include_personal=args.include_personal)
     print(f"wrote     {r.path}  ({r.files} files, {r.bytes / 1e6:.1f} MB, "
           f"{'encrypted' if r.encrypted else 'NOT encrypted'}, personal fields "
@@ -406,7 +411,7 @@ def _keygen(args) -> int:
     pw = (_passphrase(args, confirm=True, env=KEY_PASSPHRASE_ENV, what="Key passphrase")
           if args.encrypt else None)
     if pw is None and args.passphrase_file:
-        raise CaseError("--passphrase-file is given without --encrypt; add --encrypt")
+        raise CaseError.of(N_("--passphrase-file is given without --encrypt; add --encrypt"))
     priv, pub = generate_key(args.name, args.out, passphrase=pw)
     key = load_signing_key(priv, pw)
     print(f"wrote     {priv}  (private key of {key.name}, mode 0600, "

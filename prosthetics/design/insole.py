@@ -33,7 +33,7 @@ from prosthetics.design.registry import (
     register_builder,
     register_product,
 )
-from prosthetics.errors import ParameterError
+from prosthetics.errors import N_, ParameterError
 from prosthetics.insoles.foot import Foot, FootParams, process_foot
 from prosthetics.insoles.template import (
     InsoleExportParams,
@@ -68,8 +68,9 @@ def resolve_insole_preset(template=None):
     """An insole preset by name (templates/) or path; default "insole"."""
     preset = resolve_template(template or "insole")
     if product_of(preset) != "insole":
-        raise ParameterError(f"preset {preset.name!r} is a {preset.builder} socket; pick an "
-                             f"insole preset (prosthetics templates list)")
+        raise ParameterError.of(N_("preset %(name)s is a %(builder)s socket; pick an insole preset "
+                                   "(prosthetics templates list)"), name=repr(preset.name),
+                                builder=preset.builder)
     return preset
 
 
@@ -113,7 +114,8 @@ def run_insole(scan_path, *, template=None, settings: dict | None = None, units=
         try:
             units = Units(units)
         except ValueError:
-            raise ParameterError(f"--units {units!r} is not one of mm, cm, m") from None
+            raise ParameterError.of(N_("--units %(units)s is not one of mm, cm, m"),
+                                    units=repr(units)) from None
     timings = {}
     t = time.perf_counter()
     step("load", 0.0)

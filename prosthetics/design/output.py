@@ -245,16 +245,18 @@ def record_block(record: dict | None, scan_path: str | os.PathLike | None = None
     known = ("clinic", "clinician", "scan_date", "language")
     for key, value in given.items():
         if key not in known:
-            raise ParameterError(f"record: unknown key {key!r}; use {', '.join(known)}")
+            raise ParameterError.of(N_("record: unknown key %(key)s; use %(known)s"), key=repr(key),
+                                    known=", ".join(known))
         if value is not None and not isinstance(value, str):
-            raise ParameterError(f"record: {key} must be text or empty, not {value!r}")
+            raise ParameterError.of(N_("record: %(key)s must be text or empty, not %(value)s"),
+                                    key=key, value=repr(value))
     date = given.get("scan_date") or None
     if date is not None:
         try:
             _dt.date.fromisoformat(date)
         except ValueError:
-            raise ParameterError(f"record: scan_date {date!r} is not a date; write it as "
-                                 f"YYYY-MM-DD") from None
+            raise ParameterError.of(N_("record: scan_date %(date)s is not a date; write it as "
+                                       "YYYY-MM-DD"), date=repr(date)) from None
     out = {"clinic": given.get("clinic") or None, "clinician": given.get("clinician") or None,
            "scan_date": date}
     if date is None and scan_path is not None:

@@ -20,7 +20,7 @@ else:                                   # Python 3.10
     import tomli as tomllib
 
 from prosthetics.design.registry import BUILDERS, get_builder, get_product
-from prosthetics.errors import ParameterError
+from prosthetics.errors import N_, ParameterError
 from prosthetics.params import Params, param_infos, param_type
 from prosthetics.resources import TEMPLATES_ENV_VAR, templates_dir
 
@@ -59,16 +59,19 @@ def load_preset(path: str | os.PathLike) -> Preset:
     try:
         data = tomllib.loads(p.read_text(encoding="utf-8"))
     except (OSError, tomllib.TOMLDecodeError) as exc:
-        raise ParameterError(f"preset {p.name} cannot be read ({exc}); fix the TOML") from None
+        raise ParameterError.of(N_("preset %(name)s cannot be read (%(reason)s); fix the TOML"),
+                                name=p.name, reason=exc) from None
     allowed = {"name", "builder", "label", "description", "parameters"}
     extra = set(data) - allowed
     if extra:
-        raise ParameterError(f"preset {p.name}: unknown key {sorted(extra)[0]!r}; allowed: "
-                             f"{', '.join(sorted(allowed))}")
+        raise ParameterError.of(N_("preset %(name)s: unknown key %(key)s; allowed: %(allowed)s"),
+                                name=p.name, key=repr(sorted(extra)[0]),
+                                allowed=", ".join(sorted(allowed)))
     builder = data.get("builder", "")
     if builder not in BUILDERS:
-        raise ParameterError(f"preset {p.name}: builder {builder!r} is not one of "
-                             f"{', '.join(BUILDERS)}")
+        raise ParameterError.of(N_("preset %(name)s: builder %(builder)s is not one of "
+                                   "%(builders)s"), name=p.name, builder=repr(builder),
+                                builders=", ".join(BUILDERS))
     return Preset(name=data.get("name", p.stem), builder=builder, label=data.get("label", p.stem),
                   description=data.get("description", ""),
                   parameters=dict(data.get("parameters", {})), path=str(p))
@@ -81,15 +84,17 @@ def resolve_template(template: str | os.PathLike | None) -> Preset:
     t = str(template)
     if t.endswith(".toml") or os.sep in t:
         if not Path(t).exists():
-            raise ParameterError(f"preset file {t!r} does not exist; check the path")
+            raise ParameterError.of(N_("preset file %(path)s does not exist; check the path"),
+                                    path=repr(t))
         return load_preset(t)
     presets = list_presets()
     if not presets:
-        raise ParameterError(f"no presets found in {templates_dir()}; reinstall the package "
-                             f"or point {TEMPLATES_ENV_VAR} at a folder of preset files")
+        raise ParameterError.of(N_("no presets found in %(folder)s; reinstall the package or point "
+                                   "%(var)s at a folder of preset files"),
+                                folder=templates_dir(), var=TEMPLATES_ENV_VAR)
     if t not in presets:
-        raise ParameterError(f"unknown template {t!r}; known: {', '.join(presets)} "
-                             f"(or give a PRESET.toml path)")
+        raise ParameterError.of(N_("unknown template %(name)s; known: %(known)s (or give a "
+                                   "PRESET.toml path)"), name=repr(t), known=", ".join(presets))
     return presets[t]
 
 

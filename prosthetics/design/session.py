@@ -23,7 +23,7 @@ import trimesh
 from prosthetics import __version__
 from prosthetics.design.presets import parameter_groups, product_of, resolve_template
 from prosthetics.design.registry import Builder, get_builder, register_builder
-from prosthetics.errors import ParameterError, ProstheticsError
+from prosthetics.errors import N_, ParameterError, ProstheticsError
 from prosthetics.limb.align import AlignParams, align_limb
 from prosthetics.limb.compare import SOCK_PLY_PERCENT
 from prosthetics.limb.measure import MeasureParams, measure_limb, sections, volume_below
@@ -60,9 +60,12 @@ def parse_formats(text: str | None) -> frozenset[str]:
     names = {w.strip().lower().lstrip(".") for w in str(text).split(",") if w.strip()}
     unknown = sorted(names - set(EXPORT_FORMATS))
     if unknown or not names:
-        raise ParameterError(f"formats {text!r}: "
-                             f"{'unknown ' + ', '.join(unknown) if unknown else 'empty'}; give "
-                             f"a comma list of {', '.join(EXPORT_FORMATS)}")
+        if unknown:
+            raise ParameterError.of(N_("formats %(text)s: unknown %(unknown)s; give a comma list "
+                                       "of %(formats)s"), text=repr(text),
+                                    unknown=", ".join(unknown), formats=", ".join(EXPORT_FORMATS))
+        raise ParameterError.of(N_("formats %(text)s: empty; give a comma list of %(formats)s"),
+                                text=repr(text), formats=", ".join(EXPORT_FORMATS))
     return frozenset(names)
 
 
@@ -164,14 +167,16 @@ class DesignSession:
         self.case_id = case_id or None
         self.preset = resolve_template(template)
         if product_of(self.preset) != "socket":
-            raise ParameterError(f"{self.preset.name!r} is an insole preset; run 'prosthetics "
-                                 f"insole --template {self.preset.name}'")
+            raise ParameterError.of(N_("%(preset)s is an insole preset; run 'prosthetics insole "
+                                       "--template %(name)s'"), preset=repr(self.preset.name),
+                                    name=self.preset.name)
         self.groups: dict[str, Params] = parameter_groups(self.preset, settings)
         if units is not None:
             try:
                 units = Units(units)
             except ValueError:
-                raise ParameterError(f"--units {units!r} is not one of mm, cm, m") from None
+                raise ParameterError.of(N_("--units %(units)s is not one of mm, cm, m"),
+                                        units=repr(units)) from None
         self.units = units
         self.results: dict[str, Any] = {}
         self.timings: dict[str, float] = {}

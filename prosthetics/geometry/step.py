@@ -47,7 +47,7 @@ from OCP.STEPControl import STEPControl_AsIs, STEPControl_Writer
 from OCP.TCollection import TCollection_HAsciiString
 from OCP.TopoDS import TopoDS_Shell, TopoDS_Solid
 
-from prosthetics.errors import GeometryError, OutputError
+from prosthetics.errors import N_, GeometryError, OutputError
 
 #: Relative volume difference allowed between the B-rep and the mesh it was built from.
 VOLUME_TOLERANCE = 0.005
@@ -67,8 +67,8 @@ def mesh_to_solid(mesh: trimesh.Trimesh):
         When the mesh is not watertight or the solid is invalid or has another volume.
     """
     if not mesh.is_watertight or not mesh.is_winding_consistent:
-        raise GeometryError("the socket mesh is not closed and consistently wound; it cannot "
-                            "be written as a STEP solid")
+        raise GeometryError.of(N_("the socket mesh is not closed and consistently wound; it "
+                                  "cannot be written as a STEP solid"))
     v = np.asarray(mesh.vertices, dtype=np.float64)
     f = np.asarray(mesh.faces)
     normals = np.asarray(mesh.face_normals, dtype=np.float64)
@@ -98,9 +98,10 @@ def mesh_to_solid(mesh: trimesh.Trimesh):
     lo, hi = mesh.bounds
     if abs(vol / mesh.volume - 1.0) > VOLUME_TOLERANCE or not np.allclose(
             [bb.xmin, bb.ymin, bb.zmin, bb.xmax, bb.ymax, bb.zmax], [*lo, *hi], atol=1e-3):
-        raise GeometryError(f"the STEP solid of the socket does not match its mesh "
-                            f"({vol / 1000:.2f} vs {mesh.volume / 1000:.2f} ml); "
-                            f"export STL instead and report the scan")
+        raise GeometryError.of(N_("the STEP solid of the socket does not match its mesh "
+                                  "(%(solid)s vs %(mesh)s ml); export STL instead and report "
+                                  "the scan"), solid=f"{vol / 1000:.2f}",
+                               mesh=f"{mesh.volume / 1000:.2f}")
     return out
 
 
@@ -115,7 +116,8 @@ def write_step(mesh: trimesh.Trimesh, path: str | os.PathLike) -> dict:
     Interface_Static.SetIVal_s("write.surfacecurve.mode", 0)
     writer.Transfer(solid.wrapped, STEPControl_AsIs)
     if writer.Write(str(path)) != IFSelect_RetDone:
-        raise OutputError(f"could not write the STEP file {str(path)!r}; check the folder")
+        raise OutputError.of(N_("could not write the STEP file %(path)s; check the folder"),
+                             path=repr(str(path)))
     return {"faces": int(len(mesh.faces)), "bytes": Path(path).stat().st_size,
             "build_s": round(t_build, 3), "seconds": round(time.perf_counter() - t, 3),
             "volume_ml": round(solid.Volume() / 1000.0, 3)}
@@ -165,7 +167,8 @@ def write_solid_step(solid, path: str | os.PathLike, *, case_id: str, program: s
     header.SetAuthorisation(TCollection_HAsciiString(""))
     header.SetDescriptionValue(1, TCollection_HAsciiString(f"{description}, case {case_id}"))
     if writer.Write(str(path)) != IFSelect_RetDone:
-        raise OutputError(f"could not write the STEP file {str(path)!r}; check the folder")
+        raise OutputError.of(N_("could not write the STEP file %(path)s; check the folder"),
+                             path=repr(str(path)))
     return {"bytes": Path(path).stat().st_size, "seconds": round(time.perf_counter() - t, 3)}
 
 

@@ -15,7 +15,7 @@ import numpy as np
 import shapely
 from shapely import affinity
 
-from prosthetics.errors import ParameterError
+from prosthetics.errors import N_, ParameterError
 from prosthetics.insoles.foot import Foot
 from prosthetics.params import Params
 
@@ -136,14 +136,16 @@ def insole_outline(foot: Foot, p: Params, fp=None):
     notes = {}
     if p.outline_from is OutlineFrom.SHOE_SIZE:
         if p.shoe_size is None:
-            raise ParameterError("outline_from = shoe_size needs shoe_size; add --set "
-                                 "shoe_size=42 (and shoe_size_system=eu|uk|us_men|us_women)")
+            raise ParameterError.of(N_("outline_from = shoe_size needs shoe_size; add --set "
+                                       "shoe_size=42 (and shoe_size_system=eu|uk|us_men|"
+                                       "us_women)"))
         target = shoe_last_length_mm(p.shoe_size, p.shoe_size_system)
         notes["shoe_length_mm"] = round(target, 1)
         if target < m.foot_length_mm:
-            raise ParameterError(f"shoe size {p.shoe_size:g} {p.shoe_size_system.value} is "
-                                 f"{target:.0f} mm long, shorter than the {m.foot_length_mm:.0f}"
-                                 f" mm foot; choose a larger size")
+            raise ParameterError.of(N_("shoe size %(size)s %(system)s is %(length)s mm long, "
+                                       "shorter than the %(foot)s mm foot; choose a larger size"),
+                                    size=f"{p.shoe_size:g}", system=p.shoe_size_system.value,
+                                    length=f"{target:.0f}", foot=f"{m.foot_length_mm:.0f}")
     else:
         target = m.foot_length_mm + p.length_margin_mm
     heel_x = -p.length_margin_mm / 2.0

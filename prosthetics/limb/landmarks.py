@@ -16,7 +16,7 @@ from pathlib import Path
 import numpy as np
 import trimesh
 
-from prosthetics.errors import ParameterError
+from prosthetics.errors import N_, ParameterError
 from prosthetics.geometry.meshing import SurfaceQuery
 from prosthetics.limb.measure import proximal_rim_z, sections
 
@@ -200,26 +200,30 @@ def read_landmarks(path) -> dict:
     try:
         data = json.loads(p.read_text(encoding="utf-8"))
     except FileNotFoundError:
-        raise ParameterError(f"landmarks file {str(p)!r} does not exist; check the path") from None
+        raise ParameterError.of(N_("landmarks file %(path)s does not exist; check the path"),
+                                path=repr(str(p))) from None
     except (OSError, ValueError) as exc:
-        raise ParameterError(f"landmarks file {p.name} cannot be read ({exc}); write it as JSON "
-                             f"{{\"points_mm\": {{\"name\": [x, y, z]}}}}") from None
+        raise ParameterError.of(N_("landmarks file %(name)s cannot be read (%(reason)s); write it "
+                                   "as JSON {\"points_mm\": {\"name\": [x, y, z]}}"),
+                                name=p.name, reason=exc) from None
     points = data.get("points_mm", data) if isinstance(data, dict) else None
     if not isinstance(points, dict) or not points:
-        raise ParameterError(f"landmarks file {p.name}: expected {{\"points_mm\": {{\"name\": "
-                             f"[x, y, z], ...}}}}")
+        raise ParameterError.of(N_("landmarks file %(name)s: expected {\"points_mm\": {\"name\": "
+                                   "[x, y, z], ...}}"), name=p.name)
     out = {}
     for name, xyz in points.items():
         if name not in NAMES:
-            raise ParameterError(f"landmarks file {p.name}: unknown landmark {name!r}; known: "
-                                 f"{', '.join(NAMES)}")
+            raise ParameterError.of(N_("landmarks file %(file)s: unknown landmark %(name)s; known: "
+                                       "%(known)s"), file=p.name, name=repr(name),
+                                    known=", ".join(NAMES))
         try:
             v = np.asarray(xyz, dtype=float)
         except (TypeError, ValueError):
             v = np.zeros(0)
         if v.shape != (3,) or not np.isfinite(v).all():
-            raise ParameterError(f"landmarks file {p.name}: {name} must be three numbers "
-                                 f"[x, y, z] in mm, got {xyz!r}")
+            raise ParameterError.of(N_("landmarks file %(file)s: %(name)s must be three numbers "
+                                       "[x, y, z] in mm, got %(value)s"), file=p.name, name=name,
+                                    value=repr(xyz))
         out[name] = v
     return out
 

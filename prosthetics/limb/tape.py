@@ -32,7 +32,7 @@ import scipy.sparse as sp
 import trimesh
 from scipy.sparse.csgraph import connected_components, dijkstra
 
-from prosthetics.errors import GeometryError
+from prosthetics.errors import N_, GeometryError
 from prosthetics.geometry.meshing import SurfaceQuery
 
 __all__ = ["Tape", "TapeMeasure", "tape"]
@@ -94,7 +94,7 @@ class TapeMeasure:
         self.vertices = np.array(mesh.vertices, dtype=np.float64)
         self.faces = np.array(mesh.faces, dtype=np.int64)
         if not len(self.faces):
-            raise GeometryError("the surface has no triangles: nothing to measure on")
+            raise GeometryError.of(N_("the surface has no triangles: nothing to measure on"))
         self._query: SurfaceQuery | None = None
         self._solver = None
         self._manifold: bool | None = None
@@ -156,8 +156,8 @@ class TapeMeasure:
                 pass            # separate pieces: said below, with the edges' own check
         self._edge_graph()
         if self._component[va] != self._component[vb]:
-            raise GeometryError("the two points lie on separate pieces of the surface: pick "
-                                "both on the same piece")
+            raise GeometryError.of(N_("the two points lie on separate pieces of the surface: pick "
+                                      "both on the same piece"))
         _, pred = dijkstra(self._edges, directed=False, indices=int(va),
                            return_predecessors=True)
         chain = [int(vb)]

@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 from scipy.spatial import ConvexHull
 
-from prosthetics.errors import ParameterError
+from prosthetics.errors import N_, ParameterError
 from prosthetics.printing.profiles import Printer
 
 __all__ = ["bed_fit", "bed_placement"]
@@ -60,9 +60,11 @@ def _checked_extents(extents_mm: Any, margin_mm: float, step_deg: float) -> np.n
         raise ParameterError(f"extents_mm = {extents_mm!r} must be three finite non-negative "
                              "sizes in mm (x, y, z); pass the bounding-box size")
     if not (math.isfinite(margin_mm) and margin_mm >= 0):
-        raise ParameterError(f"margin_mm = {margin_mm!r} must be >= 0 mm; pass e.g. 5")
+        raise ParameterError.of(N_("margin_mm = %(value)s must be >= 0 mm; pass e.g. 5"),
+                                value=repr(margin_mm))
     if not (math.isfinite(step_deg) and 0 < step_deg <= 45):
-        raise ParameterError(f"step_deg = {step_deg!r} must be in (0, 45] degrees; pass e.g. 1")
+        raise ParameterError.of(N_("step_deg = %(value)s must be in (0, 45] degrees; pass e.g. 1"),
+                                value=repr(step_deg))
     return ext
 
 

@@ -26,7 +26,7 @@ try:
 except ModuleNotFoundError:  # Python 3.10
     import tomli as tomllib  # type: ignore[no-redef]
 
-from prosthetics.errors import ParameterError
+from prosthetics.errors import N_, ParameterError
 from prosthetics.resources import templates_dir
 
 __all__ = [
@@ -61,8 +61,15 @@ def check_range(owner: str, name: str, value: float, lo: float, hi: float, unit:
         Unit text for the message (may be empty).
     """
     if not (isinstance(value, (int, float)) and math.isfinite(value) and lo <= value <= hi):
-        raise ParameterError(f"{owner}: {name} = {value!r} {unit} is outside [{lo:g}, {hi:g}] "
-                             f"{unit}; set a value inside it".replace("  ", " "))
+        if unit:
+            raise ParameterError.of(N_("%(owner)s: %(name)s = %(value)s %(unit)s is outside "
+                                       "[%(lo)s, %(hi)s] %(unit)s; set a value inside it"),
+                                    owner=owner, name=name, value=repr(value), unit=unit,
+                                    lo=f"{lo:g}", hi=f"{hi:g}")
+        raise ParameterError.of(N_("%(owner)s: %(name)s = %(value)s is outside "
+                                   "[%(lo)s, %(hi)s] ; set a value inside it"),
+                                owner=owner, name=name, value=repr(value), lo=f"{lo:g}",
+                                hi=f"{hi:g}")
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -118,9 +125,10 @@ class Printer:
         check_range(who, "retract_length_mm", self.retract_length_mm, 0.0, 20.0, "mm")
         check_range(who, "retract_speed_mm_s", self.retract_speed_mm_s, 1.0, 300.0, "mm/s")
         if self.gcode_flavor not in _GCODE_FLAVORS:
-            raise ParameterError(f"{who}: gcode_flavor = {self.gcode_flavor!r} is not one of "
-                                 f"{', '.join(_GCODE_FLAVORS)}; pick one (marlin2 for Marlin 2 "
-                                 "and Klipper)")
+            raise ParameterError.of(N_("%(who)s: gcode_flavor = %(flavor)s is not one of "
+                                       "%(flavors)s; pick one (marlin2 for Marlin 2 and "
+                                       "Klipper)"), who=who, flavor=repr(self.gcode_flavor),
+                                    flavors=", ".join(_GCODE_FLAVORS))
 
     @property
     def bed_center_mm(self) -> tuple[float, float]:
@@ -213,8 +221,9 @@ class Material:
 def _resolve_profiles_path(path: str | os.PathLike | None, default_name: str) -> Path:
     p = templates_dir() / default_name if path is None else Path(path)
     if not p.is_file():
-        raise ParameterError(f"profile file {p} does not exist; pass the path of a TOML file "
-                             f"like templates/{default_name}")
+        raise ParameterError.of(N_("profile file %(path)s does not exist; pass the path of a TOML "
+                                   "file like templates/%(default)s"), path=p,
+                                default=default_name)
     return p
 
 
@@ -240,6 +249,41 @@ def _type_ok(value: Any, tp: Any) -> tuple[bool, Any]:
     return True, value
 
 
+#: The profile files' messages, one for a printer and one for a material.
+_PROFILE_MSG = {
+    ("table", "printer"): N_("%(path)s: top-level key %(key)s is not a [table]; put each printer "
+                             "in its own [%(table)s] table"),
+    ("table", "material"): N_("%(path)s: top-level key %(key)s is not a [table]; put each "
+                              "material in its own [%(table)s] table"),
+    ("near", "printer"): N_("%(path)s: unknown key %(key)s in printer [%(table)s]; did you mean "
+                            "%(near)s?"),
+    ("near", "material"): N_("%(path)s: unknown key %(key)s in material [%(table)s]; did you "
+                             "mean %(near)s?"),
+    ("unknown", "printer"): N_("%(path)s: unknown key %(key)s in printer [%(table)s]; known "
+                               "keys: %(known)s"),
+    ("unknown", "material"): N_("%(path)s: unknown key %(key)s in material [%(table)s]; known "
+                                "keys: %(known)s"),
+    ("name", "printer"): N_("%(path)s: printer [%(table)s] has name = %(name)s; make it "
+                            "%(key)s or drop it"),
+    ("name", "material"): N_("%(path)s: material [%(table)s] has name = %(name)s; make it "
+                             "%(key)s or drop it"),
+    ("lacks", "printer"): N_("%(path)s: printer [%(table)s] lacks %(keys)s; add it"),
+    ("lacks", "material"): N_("%(path)s: material [%(table)s] lacks %(keys)s; add it"),
+    ("lacks2", "printer"): N_("%(path)s: printer [%(table)s] lacks %(keys)s; add them"),
+    ("lacks2", "material"): N_("%(path)s: material [%(table)s] lacks %(keys)s; add them"),
+    ("type", "printer"): N_("%(path)s: printer [%(table)s] %(key)s = %(value)s has the wrong "
+                            "type; expected %(expected)s"),
+    ("type", "material"): N_("%(path)s: material [%(table)s] %(key)s = %(value)s has the wrong "
+                             "type; expected %(expected)s"),
+    ("none", "printer"): N_("%(path)s defines no printer; add a [name] table"),
+    ("none", "material"): N_("%(path)s defines no material; add a [name] table"),
+    ("get", "printer"): N_("unknown printer %(name)s; known printers: %(known)s (or add one to "
+                           "templates/%(file)s)"),
+    ("get", "material"): N_("unknown material %(name)s; known materials: %(known)s (or add one "
+                            "to templates/%(file)s)"),
+}
+
+
 def _load_profiles(path: str | os.PathLike | None, cls: type, default_name: str,
                    kind: str) -> dict[str, Any]:
     p = _resolve_profiles_path(path, default_name)
@@ -247,9 +291,11 @@ def _load_profiles(path: str | os.PathLike | None, cls: type, default_name: str,
         with open(p, "rb") as fh:
             data = tomllib.load(fh)
     except tomllib.TOMLDecodeError as exc:
-        raise ParameterError(f"{p} is not valid TOML ({exc}); fix the syntax") from None
+        raise ParameterError.of(N_("%(path)s is not valid TOML (%(reason)s); fix the syntax"),
+                                path=p, reason=exc) from None
     except OSError as exc:
-        raise ParameterError(f"cannot read {p} ({exc.strerror}); check the path") from None
+        raise ParameterError.of(N_("cannot read %(path)s (%(reason)s); check the path"), path=p,
+                                reason=exc.strerror) from None
 
     hints = typing.get_type_hints(cls)
     fields = {f.name: f for f in dataclasses.fields(cls)}
@@ -259,33 +305,35 @@ def _load_profiles(path: str | os.PathLike | None, cls: type, default_name: str,
     profiles: dict[str, Any] = {}
     for key, table in data.items():
         if not isinstance(table, dict):
-            raise ParameterError(f"{p}: top-level key {key!r} is not a [table]; put each "
-                                 f"{kind} in its own [{key}] table")
+            raise ParameterError.of(_PROFILE_MSG["table", kind], path=p, key=repr(key),
+                                    table=key)
         for k in table:
             if k not in fields:
                 close = difflib.get_close_matches(k, list(fields), n=1)
-                hint = f"did you mean {close[0]!r}?" if close else \
-                    f"known keys: {', '.join(fields)}"
-                raise ParameterError(f"{p}: unknown key {k!r} in {kind} [{key}]; {hint}")
+                if close:
+                    raise ParameterError.of(_PROFILE_MSG["near", kind], path=p, key=repr(k),
+                                            table=key, near=repr(close[0]))
+                raise ParameterError.of(_PROFILE_MSG["unknown", kind], path=p, key=repr(k),
+                                        table=key, known=", ".join(fields))
         if "name" in table and table["name"] != key:
-            raise ParameterError(f"{p}: {kind} [{key}] has name = {table['name']!r}; make it "
-                                 f"{key!r} or drop it")
+            raise ParameterError.of(_PROFILE_MSG["name", kind], path=p, table=key,
+                                    name=repr(table["name"]), key=repr(key))
         missing = [n for n in required if n not in table]
         if missing:
-            raise ParameterError(f"{p}: {kind} [{key}] lacks {', '.join(missing)}; add "
-                                 f"{'it' if len(missing) == 1 else 'them'}")
+            raise ParameterError.of(_PROFILE_MSG["lacks" if len(missing) == 1 else "lacks2", kind],
+                                    path=p, table=key, keys=", ".join(missing))
         values: dict[str, Any] = {"name": key}
         for k, v in table.items():
             if k == "name":
                 continue
             ok, coerced = _type_ok(v, hints[k])
             if not ok:
-                raise ParameterError(f"{p}: {kind} [{key}] {k} = {v!r} has the wrong type; "
-                                     f"expected {hints[k]}")
+                raise ParameterError.of(_PROFILE_MSG["type", kind], path=p, table=key, key=k,
+                                        value=repr(v), expected=hints[k])
             values[k] = coerced
         profiles[key] = cls(**values)
     if not profiles:
-        raise ParameterError(f"{p} defines no {kind}; add a [name] table")
+        raise ParameterError.of(_PROFILE_MSG["none", kind], path=p)
     return profiles
 
 
@@ -339,8 +387,8 @@ def _get(profiles: dict[str, Any], name: str, kind: str, file_name: str) -> Any:
         lowered = {k.lower(): v for k, v in profiles.items()}
         if name.lower() in lowered:
             return lowered[name.lower()]
-    raise ParameterError(f"unknown {kind} {name!r}; known {kind}s: {', '.join(profiles)} "
-                         f"(or add one to templates/{file_name})")
+    raise ParameterError.of(_PROFILE_MSG["get", kind], name=repr(name),
+                            known=", ".join(profiles), file=file_name)
 
 
 def get_printer(name: str, path: str | os.PathLike | None = None) -> Printer:

@@ -51,7 +51,7 @@ from typing import Any
 import numpy as np
 import trimesh
 
-from prosthetics.errors import OutputError, ParameterError
+from prosthetics.errors import N_, OutputError, ParameterError
 from prosthetics.printing.bed import bed_fit
 from prosthetics.printing.profiles import Material, Printer, get_material, get_printer
 from prosthetics.printing.slicer_output import (
@@ -301,13 +301,14 @@ def _checked_settings(printer: Printer | str, material: Material | str,
         material = get_material(material)
     s = SliceSettings(**settings)
     if s.layer_height_mm > 0.8 * printer.nozzle_diameter_mm + 1e-9:
-        raise ParameterError(
-            f"layer_height_mm = {s.layer_height_mm:g} mm is more than 80 % of the "
-            f"{printer.nozzle_diameter_mm:g} mm nozzle of {printer.name}; use at most "
-            f"{0.8 * printer.nozzle_diameter_mm:.2f} mm")
+        raise ParameterError.of(
+            N_("layer_height_mm = %(layer)s mm is more than 80 %% of the %(nozzle)s mm nozzle "
+               "of %(printer)s; use at most %(most)s mm"), layer=f"{s.layer_height_mm:g}",
+            nozzle=f"{printer.nozzle_diameter_mm:g}", printer=printer.name,
+            most=f"{0.8 * printer.nozzle_diameter_mm:.2f}")
     if not (isinstance(timeout_s, (int, float)) and timeout_s > 0):
-        raise ParameterError(f"timeout_s = {timeout_s!r} must be a positive number of "
-                             "seconds; pass e.g. 600")
+        raise ParameterError.of(N_("timeout_s = %(value)s must be a positive number of seconds; "
+                                   "pass e.g. 600"), value=repr(timeout_s))
     return printer, material, s
 
 
@@ -334,8 +335,8 @@ def _checked_inputs(stl_path: str | os.PathLike, printer: Printer | str,
     """
     stl = Path(stl_path).expanduser().resolve()
     if not stl.is_file():
-        raise ParameterError(f"STL file {stl} does not exist; export the part first or fix "
-                             "the path")
+        raise ParameterError.of(N_("STL file %(path)s does not exist; export the part first or fix "
+                                   "the path"), path=stl)
     return (stl, *_checked_settings(printer, material, settings, timeout_s))
 
 
@@ -415,8 +416,8 @@ def _keep_gcode(gcode: Path, keep_gcode_path: str | os.PathLike) -> str:
         dest.parent.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(gcode, dest)
     except OSError as exc:
-        raise OutputError(f"cannot write G-code to {dest} ({exc.strerror}); choose a "
-                          "writable path") from None
+        raise OutputError.of(N_("cannot write G-code to %(path)s (%(reason)s); choose a writable "
+                                "path"), path=dest, reason=exc.strerror) from None
     return str(dest)
 
 

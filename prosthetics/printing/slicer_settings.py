@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from prosthetics.errors import ParameterError
+from prosthetics.errors import N_, ParameterError
 from prosthetics.printing.profiles import Material, Printer, check_range
 
 _INFILL_PATTERNS = ("rectilinear", "alignedrectilinear", "grid", "triangles", "stars",
@@ -77,8 +77,8 @@ class SliceSettings:
         for name in ("perimeters", "top_solid_layers", "bottom_solid_layers", "skirts"):
             value = getattr(self, name)
             if not isinstance(value, int) or isinstance(value, bool):
-                raise ParameterError(f"{who}: {name} = {value!r} must be a whole number; "
-                                     "pass e.g. 4")
+                raise ParameterError.of(N_("%(who)s: %(name)s = %(value)s must be a whole number; "
+                                           "pass e.g. 4"), who=who, name=name, value=repr(value))
         check_range(who, "perimeters", self.perimeters, 1, 50, "")
         check_range(who, "top_solid_layers", self.top_solid_layers, 0, 100, "")
         check_range(who, "bottom_solid_layers", self.bottom_solid_layers, 0, 100, "")
@@ -86,8 +86,10 @@ class SliceSettings:
         check_range(who, "infill_percent", self.infill_percent, 0.0, 100.0, "%")
         check_range(who, "brim_width_mm", self.brim_width_mm, 0.0, 50.0, "mm")
         if self.infill_pattern not in _INFILL_PATTERNS:
-            raise ParameterError(f"{who}: infill_pattern = {self.infill_pattern!r} is not a "
-                                 f"PrusaSlicer pattern; use one of {', '.join(_INFILL_PATTERNS)}")
+            raise ParameterError.of(N_("%(who)s: infill_pattern = %(pattern)s is not a PrusaSlicer "
+                                       "pattern; use one of %(patterns)s"), who=who,
+                                    pattern=repr(self.infill_pattern),
+                                    patterns=", ".join(_INFILL_PATTERNS))
 
 
 #: Defaults used by :func:`prosthetics.printing.slicer.slice_stl`.

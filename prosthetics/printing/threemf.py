@@ -21,7 +21,7 @@ from datetime import datetime, timezone
 
 import numpy as np
 
-from prosthetics.errors import OutputError
+from prosthetics.errors import N_, OutputError
 
 #: Where PrusaSlicer looks for its settings inside a 3MF, and the relationship it uses.
 SLICER_CONFIG_PATH = "/Metadata/Slic3r_PE.config"
@@ -135,8 +135,9 @@ def _write(path, mesh, title, application, slicer_options, metadata, created) ->
             att.ReadFromBuffer(list(slicer_config_text(slicer_options).encode()))
         model.QueryWriter("3mf").WriteToFile(os.fspath(path))
     except lib3mf.ELib3MFException as exc:
-        raise OutputError(f"cannot write the 3MF {os.fspath(path)}: lib3mf says {exc}; "
-                          "check the part is a closed mesh and the folder is writable") from exc
+        raise OutputError.of(N_("cannot write the 3MF %(path)s: lib3mf says %(reason)s; check the "
+                                "part is a closed mesh and the folder is writable"),
+                             path=os.fspath(path), reason=exc) from exc
 
 
 def read_3mf(path: str | os.PathLike, *, strict: bool = True) -> dict:
@@ -167,8 +168,8 @@ def _read(path, strict: bool) -> dict:
     try:
         reader.ReadFromFile(os.fspath(path))
     except lib3mf.ELib3MFException as exc:
-        raise OutputError(f"{os.fspath(path)} is not a valid 3MF: lib3mf says {exc}; "
-                          "write it again") from exc
+        raise OutputError.of(N_("%(path)s is not a valid 3MF: lib3mf says %(reason)s; write it "
+                                "again"), path=os.fspath(path), reason=exc) from exc
     warnings = []
     for i in range(reader.GetWarningCount()):
         warnings.append(str(reader.GetWarning(i)))

@@ -20,7 +20,7 @@ from typing import Any
 
 import jinja2
 
-from prosthetics.errors import OutputError, ParameterError
+from prosthetics.errors import N_, OutputError, ParameterError
 from prosthetics.fileio import atomic_write_with
 from prosthetics.reports.i18n import direction, translations
 
@@ -38,8 +38,8 @@ def _folder(templates_dir: str | os.PathLike | None) -> str | None:
         return None
     path = Path(templates_dir).expanduser()
     if not path.is_dir():
-        raise ParameterError(f"the report templates folder {path} does not exist; give an "
-                             f"existing folder or none")
+        raise ParameterError.of(N_("the report templates folder %(path)s does not exist; give an "
+                                   "existing folder or none"), path=path)
     return str(path.resolve())
 
 
@@ -94,9 +94,10 @@ def _get(env: jinja2.Environment, name: str) -> jinja2.Template:
     try:
         return env.get_template(name)
     except jinja2.TemplateSyntaxError as exc:
-        raise ParameterError(f"report template {_where(exc)}: {exc.message}") from None
+        raise ParameterError.of(N_("report template %(where)s: %(reason)s"), where=_where(exc),
+                                reason=exc.message) from None
     except jinja2.TemplateNotFound as exc:
-        raise ParameterError(f"report template {exc.name} not found") from None
+        raise ParameterError.of(N_("report template %(name)s not found"), name=exc.name) from None
 
 
 def render(name: str, context: dict[str, Any], *, lang: str = "en",
@@ -114,10 +115,12 @@ def render(name: str, context: dict[str, Any], *, lang: str = "en",
     try:
         return template.render(**context)
     except jinja2.TemplateSyntaxError as exc:
-        raise ParameterError(f"report template {_where(exc)}: {exc.message}") from None
+        raise ParameterError.of(N_("report template %(where)s: %(reason)s"), where=_where(exc),
+                                reason=exc.message) from None
     except Exception as exc:  # noqa: BLE001 - a clinic's template may fail in any way
         line = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-        raise ParameterError(f"report template {name} failed: {line}") from None
+        raise ParameterError.of(N_("report template %(name)s failed: %(reason)s"), name=name,
+                                reason=line) from None
 
 
 def preload_pdf() -> None:
@@ -141,8 +144,9 @@ def write_pdf(html_path: str | os.PathLike, pdf_path: str | os.PathLike) -> Path
     try:
         import weasyprint  # imported here: slow to import, and only the PDF needs it
     except Exception as exc:  # noqa: BLE001 - a missing Pango shows as OSError
-        raise OutputError(f"no PDF: WeasyPrint cannot be loaded ({type(exc).__name__}: "
-                          f"{str(exc).splitlines()[0] if str(exc) else ''})") from None
+        raise OutputError.of(N_("no PDF: WeasyPrint cannot be loaded (%(kind)s: %(reason)s)"),
+                             kind=type(exc).__name__,
+                             reason=str(exc).splitlines()[0] if str(exc) else "") from None
     html_path = Path(html_path)
 
     def write(tmp: Path) -> None:
@@ -155,4 +159,5 @@ def write_pdf(html_path: str | os.PathLike, pdf_path: str | os.PathLike) -> Path
         raise
     except Exception as exc:  # noqa: BLE001 - WeasyPrint raises many types
         line = str(exc).splitlines()[0] if str(exc) else ""
-        raise OutputError(f"no PDF: WeasyPrint failed ({type(exc).__name__}: {line})") from None
+        raise OutputError.of(N_("no PDF: WeasyPrint failed (%(kind)s: %(reason)s)"),
+                             kind=type(exc).__name__, reason=line) from None

@@ -44,7 +44,7 @@ from pathlib import Path
 import numpy as np
 import trimesh
 
-from prosthetics.errors import ScanError
+from prosthetics.errors import N_, ScanError
 from prosthetics.fileio import atomic_write_bytes
 from prosthetics.geometry.meshing import SurfaceQuery, proximal_rim_z, ring_faces
 
@@ -172,16 +172,20 @@ def read_aop(path: str | os.PathLike) -> AAOPShape:
     lines = _tokens(p)
     name = p.name
 
-    def fail(msg: str) -> ScanError:
-        return ScanError(f"{name}: {msg}; export the .aop file again")
+    def fail(msgid: str, **values: object) -> ScanError:
+        # msgid: "%(name)s: ...; export the .aop file again"
+        return ScanError.of(msgid, name=name, **values)
 
     if not lines or not lines[0].upper().startswith("AAOP"):
-        raise fail(f"does not start with 'AAOP1' (found {lines[0][:20]!r})"
-                   if lines else "is empty")
+        if not lines:
+            raise fail(N_("%(name)s: is empty; export the .aop file again"))
+        raise fail(N_("%(name)s: does not start with 'AAOP1' (found %(found)s); export the "
+                      ".aop file again"), found=repr(lines[0][:20]))
     try:
         end = next(i for i, ln in enumerate(lines) if ln.upper() == "END COMMENTS")
     except StopIteration:
-        raise fail("has no 'END COMMENTS' line") from None
+        raise fail(N_("%(name)s: has no 'END COMMENTS' line; export the .aop file again")
+                   ) from None
     comments = tuple(ln for ln in lines[1:end] if ln)
     body = [ln for ln in lines[end + 1:] if ln]
     pos = 0
@@ -189,7 +193,8 @@ def read_aop(path: str | os.PathLike) -> AAOPShape:
     def take(what: str) -> str:
         nonlocal pos
         if pos >= len(body):
-            raise fail(f"ends before its {what} (the file is truncated)")
+            raise fail(N_("%(name)s: ends before its %(what)s (the file is truncated); export "
+                          "the .aop file again"), what=what)
         pos += 1
         return body[pos - 1]
 
@@ -198,14 +203,17 @@ def read_aop(path: str | os.PathLike) -> AAOPShape:
         try:
             v = float(tok)
         except ValueError:
-            raise fail(f"expected a number for {what}, found {tok[:20]!r}") from None
+            raise fail(N_("%(name)s: expected a number for %(what)s, found %(found)s; export "
+                          "the .aop file again"), what=what, found=repr(tok[:20])) from None
         if not np.isfinite(v) or (integer and (v != int(v) or v < 0)):
-            raise fail(f"{what} is {tok!r}, not a count")
+            raise fail(N_("%(name)s: %(what)s is %(found)s, not a count; export the .aop file "
+                          "again"), what=what, found=repr(tok))
         return int(v) if integer else v
 
     system = take("coordinate system").upper()
     if system != "CYLINDRICAL":
-        raise ScanError(f"{name}: grid is {system!r}; only CYLINDRICAL .aop files are read")
+        raise ScanError.of(N_("%(name)s: grid is %(system)s; only CYLINDRICAL .aop files are "
+                              "read"), name=name, system=repr(system))
     side = take("side").upper()
     landmarks = {}
     for _ in range(number("landmark count", integer=True)):
@@ -218,25 +226,32 @@ def read_aop(path: str | os.PathLike) -> AAOPShape:
     n_lev = number("number of levels", integer=True)
     reserved = number("the number after the level count")
     if n_ang < 3 or n_lev < 2:
-        raise fail(f"grid is {n_lev} levels x {n_ang} angles; need at least 2 x 3")
+        raise fail(N_("%(name)s: grid is %(levels)s levels x %(angles)s angles; need at least "
+                      "2 x 3; export the .aop file again"), levels=n_lev, angles=n_ang)
     if abs(n_ang * step - 360.0) > 1e-6 * 360:
-        raise fail(f"{n_ang} angles of {step:g} degrees do not make a full turn")
+        raise fail(N_("%(name)s: %(angles)s angles of %(step)s degrees do not make a full turn; "
+                      "export the .aop file again"), angles=n_ang, step=f"{step:g}")
     rest = body[pos:]
     if len(rest) < n_lev + n_lev * n_ang:
-        raise fail(f"expected {n_lev} heights and {n_lev * n_ang} radii ({n_lev} levels x "
-                   f"{n_ang} angles), found {len(rest)} numbers (the file is truncated)")
+        raise fail(N_("%(name)s: expected %(levels)s heights and %(radii)s radii (%(levels)s "
+                      "levels x %(angles)s angles), found %(found)s numbers (the file is "
+                      "truncated); export the .aop file again"), levels=n_lev,
+                   radii=n_lev * n_ang, angles=n_ang, found=len(rest))
     try:
         vals = np.array(rest[:n_lev + n_lev * n_ang], dtype=float)
     except ValueError:
-        raise fail("the heights and radii are not all numbers") from None
+        raise fail(N_("%(name)s: the heights and radii are not all numbers; export the .aop "
+                      "file again")) from None
     if not np.isfinite(vals).all():
-        raise fail("has NaN or infinite heights or radii")
+        raise fail(N_("%(name)s: has NaN or infinite heights or radii; export the .aop file "
+                      "again"))
     z = vals[:n_lev]
     radii = vals[n_lev:].reshape(n_lev, n_ang)
     if np.any(np.diff(z) <= 0):
-        raise fail("level heights do not increase")
+        raise fail(N_("%(name)s: level heights do not increase; export the .aop file again"))
     if radii.min() < 0:
-        raise fail(f"has a negative radius ({radii.min():.2f} mm)")
+        raise fail(N_("%(name)s: has a negative radius (%(radius)s mm); export the .aop file "
+                      "again"), radius=f"{radii.min():.2f}")
     return AAOPShape(radii_mm=radii, z_mm=z, angle_step_deg=float(step), side=side,
                      landmarks=landmarks, comments=comments, reserved=float(reserved))
 
@@ -340,8 +355,8 @@ def shape_from_mesh(mesh: trimesh.Trimesh, *, landmarks: dict | None = None,
     t = SurfaceQuery(mesh).cast(origins + far * dirs, -dirs)
     if not np.isfinite(t).all():
         k = int(np.argmax(~np.isfinite(t))) // n_ang
-        raise ScanError(f"the surface is not closed around its axis at z = {z_mm[k]:.1f} mm; "
-                        f"give a lower top height or clean the scan")
+        raise ScanError.of(N_("the surface is not closed around its axis at z = %(z)s mm; give "
+                              "a lower top height or clean the scan"), z=f"{z_mm[k]:.1f}")
     t = far - t
     radii = t.reshape(len(z_mm), n_ang)
     shape = AAOPShape(radii_mm=radii, z_mm=z_mm, angle_step_deg=float(angle_step_deg),

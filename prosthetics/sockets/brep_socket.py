@@ -62,7 +62,7 @@ from OCP.TopoDS import TopoDS, TopoDS_Face, TopoDS_Shell, TopoDS_Solid
 from scipy.interpolate import make_interp_spline
 from scipy.spatial import cKDTree
 
-from prosthetics.errors import GeometryError
+from prosthetics.errors import N_, GeometryError
 from prosthetics.geometry.brep import ANGULAR_TOLERANCE_RAD
 from prosthetics.geometry.meshing import SurfaceQuery
 from prosthetics.sockets import engine
@@ -276,8 +276,8 @@ def _interface_parts(res) -> dict:
     shell_z = engine.shell_over(outer_i, pole_out_i, disc, low, reach_z)
     met = np.isfinite(shell_z)
     if not met.all():
-        raise GeometryError("the distal block reaches past the socket's distal end, which "
-                            "the STEP solid does not model")
+        raise GeometryError.of(N_("the distal block reaches past the socket's distal end, "
+                                  "which the STEP solid does not model"))
     pedestal_top = min(float(shell_z.max()) + engine.PEDESTAL_ABOVE_MM, cap)
 
     openings = np.asarray(getattr(iface, "opening_centres", iface.hole_centres)(),
@@ -366,7 +366,7 @@ def _split_row(rows: np.ndarray, above_z_mm: float) -> int:
     """The first row wholly above ``above_z_mm``."""
     high = np.flatnonzero(rows[..., 2].min(axis=1) > above_z_mm)
     if not len(high) or high[0] >= len(rows) - 2:
-        raise GeometryError("the distal interface reaches the trim line")
+        raise GeometryError.of(N_("the distal interface reaches the trim line"))
     return int(high[0])
 
 

@@ -219,9 +219,15 @@ class LabelPlaceError(ParameterError):
     ``reason`` is the short phrase that says why ("crosses the trim line"), for warnings.
     """
 
-    def __init__(self, angle_deg: float, centre_z_mm: float, reason: str, fix: str):
+    def __init__(self, angle_deg: float, centre_z_mm: float, reason: str, fix: str,
+                 msgid: str | None = None, **values: object):
         self.reason = reason
         super().__init__(f"the label at {angle_deg:g} deg, {centre_z_mm:.0f} mm {reason}; {fix}")
+        if msgid is not None:       # the whole line as a catalogue message (it equals the above)
+            texts = {"angle": f"{angle_deg:g}", "z": f"{centre_z_mm:.0f}",
+                     **{k: str(v) for k, v in values.items()}}
+            if msgid % texts == str(self):
+                self.msgid, self.values = msgid, texts
 
 
 #: What to change when the label's place does not work.
@@ -323,18 +329,26 @@ class _Wrap:
         r0 = float(self.radius(np.array([a0]), np.array([centre_z_mm]))[0])
         if not np.isfinite(r0) or r0 <= 0.0:
             raise LabelPlaceError(angle_deg, centre_z_mm, "finds no wall",
-                                  "set label_z_mm below the trim line")
+                                  "set label_z_mm below the trim line",
+                                  N_("the label at %(angle)s deg, %(z)s mm finds no wall; set "
+                                     "label_z_mm below the trim line"))
         if self.width_mm > np.pi * r0:
             raise LabelPlaceError(angle_deg, centre_z_mm,
                                   f"is {self.width_mm:.0f} mm long, over half way round the "
                                   f"socket there", "shorten label_case_id or lower "
-                                  "label_height_mm")
+                                  "label_height_mm",
+                                  N_("the label at %(angle)s deg, %(z)s mm is %(length)s mm "
+                                     "long, over half way round the socket there; shorten "
+                                     "label_case_id or lower label_height_mm"),
+                                  length=f"{self.width_mm:.0f}")
         u = t.vertices[:, 0] * self.height_mm
         theta = a0 + u / r0
         z = centre_z_mm + t.vertices[:, 1] * self.height_mm
         r = self.radius(theta, z)
         if not np.all(np.isfinite(r)):
-            raise LabelPlaceError(angle_deg, centre_z_mm, "falls off the socket", _MOVE_IT)
+            raise LabelPlaceError(angle_deg, centre_z_mm, "falls off the socket", _MOVE_IT,
+                                  N_("the label at %(angle)s deg, %(z)s mm falls off the "
+                                     "socket; move it with label_z_mm or label_angle_deg"))
         out_mm = t.vertices[:, 2] * (EMBED_MM + self.depth_mm) - EMBED_MM   # off the wall, mm
         r = r + out_mm
         v = np.column_stack([r * np.cos(theta), r * np.sin(theta),
@@ -352,11 +366,17 @@ class _Wrap:
         pieces = [pc for pc in body.decompose() if pc.volume() > 1.0]
         if len(pieces) != 1:
             raise LabelPlaceError(angle_deg, centre_z_mm, "does not sit on the wall (a letter "
-                                  "stands free over a hollow)", _MOVE_IT)
+                                  "stands free over a hollow)", _MOVE_IT,
+                                  N_("the label at %(angle)s deg, %(z)s mm does not sit on the "
+                                     "wall (a letter stands free over a hollow); move it with "
+                                     "label_z_mm or label_angle_deg"))
         out = from_manifold(pieces[0])
         if not out.is_watertight:
             raise LabelPlaceError(angle_deg, centre_z_mm, "crosses a fold of the wall and "
-                                  "would not print closed", _MOVE_IT)
+                                  "would not print closed", _MOVE_IT,
+                                  N_("the label at %(angle)s deg, %(z)s mm crosses a fold of "
+                                     "the wall and would not print closed; move it with "
+                                     "label_z_mm or label_angle_deg"))
         return out
 
     def record(self, angle_deg: float | None, centre_z_mm: float | None) -> dict:

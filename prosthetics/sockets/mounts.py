@@ -21,7 +21,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from prosthetics.errors import ParameterError
+from prosthetics.errors import N_, ParameterError
 
 #: How far a cutter starts below the bed face, so the boolean leaves no skin, mm.
 BELOW_MM = 1.0
@@ -96,14 +96,16 @@ class BoltHoles:
 
     def __post_init__(self) -> None:
         if self.count < 1:
-            raise ParameterError(f"bolt count = {self.count}; give at least 1")
+            raise ParameterError.of(N_("bolt count = %(count)s; give at least 1"), count=self.count)
         if self.counterbore_diameter_mm and self.counterbore_diameter_mm <= self.clearance_diameter_mm:
-            raise ParameterError(
-                f"counterbore diameter {self.counterbore_diameter_mm:g} mm is not larger than the "
-                f"bolt clearance {self.clearance_diameter_mm:g} mm; make it larger or 0 (none)")
+            raise ParameterError.of(
+                N_("counterbore diameter %(counterbore)s mm is not larger than the bolt clearance "
+                   "%(clearance)s mm; make it larger or 0 (none)"),
+                counterbore=f"{self.counterbore_diameter_mm:g}",
+                clearance=f"{self.clearance_diameter_mm:g}")
         if self.insert_diameter_mm and self.insert_depth_mm <= 0:
-            raise ParameterError("insert_diameter_mm is set but insert_depth_mm is 0; give the "
-                                 "heat-set insert's length")
+            raise ParameterError.of(N_("insert_diameter_mm is set but insert_depth_mm is 0; give the "
+                                       "heat-set insert's length"))
 
     def centres(self) -> np.ndarray:
         """(count, 2) hole centres, mm."""
@@ -222,19 +224,25 @@ class CollarBlock:
 
     def __post_init__(self) -> None:
         if self.spigot_diameter_mm >= self.block_diameter_mm:
-            raise ParameterError(f"spigot diameter {self.spigot_diameter_mm:g} mm is not smaller "
-                                 f"than the block ({self.block_diameter_mm:g} mm); reduce it")
+            raise ParameterError.of(N_("spigot diameter %(spigot)s mm is not smaller than the block "
+                                       "(%(block)s mm); reduce it"),
+                                    spigot=f"{self.spigot_diameter_mm:g}",
+                                    block=f"{self.block_diameter_mm:g}")
         if self.bore_diameter_mm and self.bore_diameter_mm + 4.0 > self.spigot_diameter_mm:
-            raise ParameterError(f"bore diameter {self.bore_diameter_mm:g} mm leaves under 2 mm "
-                                 f"of spigot wall; make it below {self.spigot_diameter_mm - 4:g}")
+            raise ParameterError.of(N_("bore diameter %(bore)s mm leaves under 2 mm of spigot wall; "
+                                       "make it below %(limit)s"), bore=f"{self.bore_diameter_mm:g}",
+                                    limit=f"{self.spigot_diameter_mm - 4:g}")
         if self.insert_depth_mm + 1.5 > (self.spigot_diameter_mm - self.bore_diameter_mm) / 2:
-            raise ParameterError(f"insert depth {self.insert_depth_mm:g} mm goes through the "
-                                 f"spigot's wall; make it shorter or the bore smaller")
+            raise ParameterError.of(N_("insert depth %(depth)s mm goes through the spigot's wall; "
+                                       "make it shorter or the bore smaller"),
+                                    depth=f"{self.insert_depth_mm:g}")
         if not (self.insert_diameter_mm / 2 + 1.0 <= self.screw_height_mm
                 <= self.spigot_length_mm - self.insert_diameter_mm / 2 - 1.0):
-            raise ParameterError(f"set-screw height {self.screw_height_mm:g} mm puts the inserts "
-                                 f"outside the {self.spigot_length_mm:g} mm spigot; keep it "
-                                 f"inside by half the insert's diameter plus 1 mm")
+            raise ParameterError.of(N_("set-screw height %(height)s mm puts the inserts outside the "
+                                       "%(length)s mm spigot; keep it inside by half the "
+                                       "insert's diameter plus 1 mm"),
+                                    height=f"{self.screw_height_mm:g}",
+                                    length=f"{self.spigot_length_mm:g}")
 
     def hole_centres(self) -> np.ndarray:
         """(screw_count, 2) directions of the set screws on the spigot's surface, mm."""
@@ -311,8 +319,9 @@ class ShuttleLock:
 
     def __post_init__(self) -> None:
         if self.pin_hole_diameter_mm >= self.body_diameter_mm:
-            raise ParameterError(f"pin hole {self.pin_hole_diameter_mm:g} mm is not smaller than "
-                                 f"the lock body ({self.body_diameter_mm:g} mm)")
+            raise ParameterError.of(N_("pin hole %(pin)s mm is not smaller than the lock body "
+                                       "(%(body)s mm)"), pin=f"{self.pin_hole_diameter_mm:g}",
+                                    body=f"{self.body_diameter_mm:g}")
 
     def hole_centres(self) -> np.ndarray:
         return self.bolts.centres() if self.bolts is not None else np.zeros((0, 2))

@@ -35,7 +35,7 @@ from pathlib import Path
 
 import numpy as np
 
-from prosthetics.errors import ParameterError
+from prosthetics.errors import N_, ParameterError
 from prosthetics.fileio import write_json
 from prosthetics.limb.landmarks import NAMES as LANDMARK_NAMES
 
@@ -171,40 +171,46 @@ def _vec(v, what: str, where: str) -> tuple:
     except (TypeError, ValueError):
         a = np.zeros(0)
     if a.shape != (3,) or not np.isfinite(a).all():
-        raise ParameterError(f"{where}: {what} must be three numbers [x, y, z], got {v!r}")
+        raise ParameterError.of(N_("%(where)s: %(what)s must be three numbers [x, y, z], got "
+                                  "%(value)s"), where=where, what=what, value=repr(v))
     return tuple(float(c) for c in a)
 
 
 def _num(d: dict, key: str, where: str, lo: float, hi: float, default=None) -> float:
     v = d.get(key, default)
     if v is None:
-        raise ParameterError(f"{where}: {key} is missing; give it in mm")
+        raise ParameterError.of(N_("%(where)s: %(key)s is missing; give it in mm"), where=where,
+                                key=key)
     try:
         x = float(v)
     except (TypeError, ValueError):
         x = math.nan
     if not (lo <= x <= hi):
-        raise ParameterError(f"{where}: {key} = {v!r} is outside {lo:g}..{hi:g}")
+        raise ParameterError.of(N_("%(where)s: %(key)s = %(value)s is outside %(lo)s..%(hi)s"),
+                                where=where, key=key, value=repr(v), lo=f"{lo:g}", hi=f"{hi:g}")
     return x
 
 
 def _unknown(keys, allowed: set, where: str) -> None:
     extra = sorted(set(keys) - allowed)
     if extra:
-        raise ParameterError(f"{where}: unknown key {extra[0]!r}; known keys: "
-                             f"{', '.join(sorted(allowed))}")
+        raise ParameterError.of(N_("%(where)s: unknown key %(key)s; known keys: %(known)s"),
+                                where=where, key=repr(extra[0]), known=", ".join(sorted(allowed)))
 
 
 def stroke_from_dict(d, where: str) -> Stroke:
     if not isinstance(d, dict):
-        raise ParameterError(f"{where}: a stroke must be an object, got {d!r}")
+        raise ParameterError.of(N_("%(where)s: a stroke must be an object, got %(value)s"),
+                                where=where, value=repr(d))
     _unknown(d, _STROKE_KEYS, where)
     kind = d.get("kind")
     if kind not in STROKE_KINDS:
-        raise ParameterError(f"{where}: kind {kind!r} is not one of {', '.join(STROKE_KINDS)}")
+        raise ParameterError.of(N_("%(where)s: kind %(kind)s is not one of %(kinds)s"), where=where,
+                                kind=repr(kind), kinds=", ".join(STROKE_KINDS))
     n = np.asarray(_vec(d.get("normal"), "normal", where))
     if np.linalg.norm(n) < 1e-6:
-        raise ParameterError(f"{where}: normal is zero; give the outward surface normal")
+        raise ParameterError.of(N_("%(where)s: normal is zero; give the outward surface normal"),
+                                where=where)
     n = n / np.linalg.norm(n)
     depth = _num(d, "depth_mm", where, 0.0, 20.0, 0.0 if kind == "smooth" else None)
     return Stroke(kind=kind, centre_mm=_vec(d.get("centre_mm"), "centre_mm", where),
@@ -213,16 +219,24 @@ def stroke_from_dict(d, where: str) -> Stroke:
                   depth_mm=depth, strength=_num(d, "strength", where, 0.0, 1.0, 0.5))
 
 
+#: "unknown landmark" / "unknown trim point", each its own catalogue message
+_UNKNOWN_POINT = {
+    "landmark": N_("%(source)s: unknown landmark %(name)s; known: %(known)s"),
+    "trim point": N_("%(source)s: unknown trim point %(name)s; known: %(known)s"),
+}
+
+
 def _named_points(data: dict, key: str, names, what: str, source: str) -> dict:
     """``data[key]``: an object name -> [x, y, z] with names from ``names``."""
     given = data.get(key) or {}
     if not isinstance(given, dict):
-        raise ParameterError(f"{source}: {key} must be an object name -> [x, y, z]")
+        raise ParameterError.of(N_("%(source)s: %(key)s must be an object name -> [x, y, z]"),
+                                source=source, key=key)
     out = {}
     for name, v in given.items():
         if name not in names:
-            raise ParameterError(f"{source}: unknown {what} {name!r}; known: "
-                                 f"{', '.join(names)}")
+            raise ParameterError.of(_UNKNOWN_POINT.get(what, _UNKNOWN_POINT["landmark"]),
+                                    source=source, name=repr(name), known=", ".join(names))
         out[name] = _vec(v, f"{what} {name}", source)
     return out
 
@@ -231,27 +245,29 @@ def rectification_from_dict(data, source: str = "rectification") -> Rectificatio
     """A :class:`Rectification` from its JSON object; every mistake is a one-line
     ParameterError naming ``source`` and what to fix."""
     if not isinstance(data, dict):
-        raise ParameterError(f"{source}: expected a JSON object with landmarks, trim_points, "
-                             f"strokes and protect")
+        raise ParameterError.of(N_("%(source)s: expected a JSON object with landmarks, "
+                                   "trim_points, strokes and protect"), source=source)
     _unknown(data, _TOP_KEYS, source)
     if data.get("schema", SCHEMA) != SCHEMA:
-        raise ParameterError(f"{source}: schema {data.get('schema')!r} is not {SCHEMA!r}")
+        raise ParameterError.of(N_("%(source)s: schema %(schema)s is not %(expected)s"),
+                                source=source, schema=repr(data.get("schema")),
+                                expected=repr(SCHEMA))
     landmarks = _named_points(data, "landmarks", LANDMARK_NAMES, "landmark", source)
     confirmed = data.get("confirmed") or []
     bad = [c for c in confirmed if c not in LANDMARK_NAMES]
     if not isinstance(confirmed, list) or bad:
-        raise ParameterError(f"{source}: confirmed must list landmark names; unknown "
-                             f"{(bad or [confirmed])[0]!r}")
+        raise ParameterError.of(N_("%(source)s: confirmed must list landmark names; unknown "
+                                   "%(name)s"), source=source, name=repr((bad or [confirmed])[0]))
     trim = _named_points(data, "trim_points", TRIM_POINTS, "trim point", source)
     strokes = data.get("strokes") or []
     protect = data.get("protect") or []
     if not isinstance(strokes, list) or not isinstance(protect, list):
-        raise ParameterError(f"{source}: strokes and protect must be lists")
+        raise ParameterError.of(N_("%(source)s: strokes and protect must be lists"), source=source)
     regions = []
     for i, r in enumerate(protect, 1):
         where = f"{source}: protected region {i}"
         if not isinstance(r, dict):
-            raise ParameterError(f"{where}: must be an object")
+            raise ParameterError.of(N_("%(where)s: must be an object"), where=where)
         _unknown(r, _PROTECT_KEYS, where)
         regions.append(ProtectRegion(centre_mm=_vec(r.get("centre_mm"), "centre_mm", where),
                                      radius_mm=_num(r, "radius_mm", where, 1.0, 150.0),
@@ -270,11 +286,12 @@ def read_rectification(path) -> Rectification:
     try:
         data = json.loads(p.read_text(encoding="utf-8"))
     except FileNotFoundError:
-        raise ParameterError(f"rectification file {str(p)!r} does not exist; check the "
-                             f"path") from None
+        raise ParameterError.of(N_("rectification file %(path)s does not exist; check the path"),
+                                path=repr(str(p))) from None
     except (OSError, ValueError) as exc:
-        raise ParameterError(f"rectification file {p.name} cannot be read as JSON ({exc}); "
-                             f"export it again from the desktop application") from None
+        raise ParameterError.of(N_("rectification file %(name)s cannot be read as JSON "
+                                   "(%(reason)s); export it again from the desktop application"),
+                                name=p.name, reason=exc) from None
     if isinstance(data, dict) and "rectification" in data and "schema" not in data:
         data = (data["rectification"] or {}).get("hand", {})   # a report.json
     return rectification_from_dict(data, f"rectification file {p.name}")
@@ -298,9 +315,11 @@ def check_on_limb(rect: Rectification, distance, tolerance_mm: float = ON_LIMB_T
     i = int(np.argmax(over))
     if over[i] > 0:
         what, where, tol = items[i]
-        raise ParameterError(f"rectification: {what} at {_fmt(where)} is {d[i]:.0f} mm off "
-                             f"the limb's surface (at most {tol:g} mm); place it on the "
-                             f"limb, in mm in the design frame")
+        raise ParameterError.of(N_("rectification: %(what)s at %(where)s is %(distance)s mm off "
+                                   "the limb's surface (at most %(tolerance)s mm); place it on "
+                                   "the limb, in mm in the design frame"),
+                                what=what, where=_fmt(where), distance=f"{d[i]:.0f}",
+                                tolerance=f"{tol:g}")
 
 
 def _fmt(v) -> str:

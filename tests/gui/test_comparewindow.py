@@ -274,6 +274,9 @@ def test_cleaning_a_raw_scan_leaves_the_window_free_and_cancel_stops_it(main):
         assert "cancelled" in win.status.text() and "\n" not in win.status.text()
         assert not win.error_label.isVisible()
         wait_until(m.settled, TIMEOUT, "the cancelled job to stop")
+        # The window's slot and this test's each get their own queued call of the job's
+        # signal: the window may have settled a moment before this test's call comes.
+        wait_until(lambda: ended, 10.0, "the job's end to reach the test")
     finally:
         timer.stop()
     # The window ticked all along: no gap in the cleaning over half a second.
