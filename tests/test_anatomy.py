@@ -65,6 +65,25 @@ def test_the_fit_finds_anterior_and_bones_of_a_limb_it_was_not_built_from(name, 
     assert set(fit.as_dict()["points_mm"]) == set(BONY_NAMES)
 
 
+@pytest.mark.parametrize("name,turn,mirror,scale,below_pole_mm", [
+    ("2022-10_102M", 0.0, False, 0.97, 35.0),
+    ("2023-06_1P20", 60.0, True, 1.10, 20.0),    # long, a large left leg
+])
+def test_a_scan_that_stops_below_the_patella_still_places_the_knee(name, turn, mirror, scale,
+                                                                   below_pole_mm):
+    # The top is open below the knee: the length above it is free, and the girth alone
+    # (the scale prior's centre) held the knee 15-20 mm low on such scans.
+    skin, truth = held_out_limb(name, turn, mirror, scale)
+    cut = skin.slice_plane([0, 0, truth["patella_inferior_pole"][2] - below_pole_mm],
+                           [0, 0, -1.0])
+    side = "left" if mirror else "right"
+    fit = fit_anatomy(cut, sides=(side,))[side]
+    assert fit.confident
+    assert abs(_angle(fit.anterior_deg, turn)) < 8.0
+    assert np.linalg.norm(fit.landmarks["fibular_head"] - truth["fibular_head"]) < 12.0
+    assert abs(fit.landmarks["tibial_plateau"][2] - truth["tibial_plateau"][2]) < 10.0
+
+
 def test_the_fitted_parts_carry_the_landmarks_and_turn_with_the_frame():
     skin, _ = held_out_limb("2023-06_mean", 0.0)
     fit = fit_anatomy(skin, sides=("right",))["right"]

@@ -15,7 +15,10 @@ How the fit works, on an aligned limb (+Z proximal, distal end at z = 0, anterio
   its mirror image is a left one), coarse first on a thinned model, then the best few
   refined on the whole model;
 - scan points above the model's own top (the thigh) and beyond the robust cut-off (hands,
-  leftover noise) do not pull.
+  leftover noise) do not pull;
+- a scan that stops below the fitted patella (the knee out of view) leaves the length above
+  its top free: the fit is refined again with a much weaker prior on the scale, so that the
+  calf's profile and the distal end set the length rather than the girth.
 
 The fit's residual and how much better its turn is than the best different turn (the
 three-lobed section of a limb gives rivals about 120 degrees apart) make its confidence.  A
@@ -45,6 +48,14 @@ CAP_MM = 6.0
 MAX_RESIDUAL_MM = 3.0
 #: The fit's turn must beat the best rival turn by this factor (residual ratio) to be trusted.
 MIN_RIVAL_RATIO = 1.1
+#: Weight of the prior holding the scale near the one the girth suggests (per point, mm^2 per
+#: unit log-scale squared): a standard deviation of about 10 %.
+SCALE_PRIOR = 100.0
+#: The same when the scan stops below the fitted patella: a standard deviation of about 60 %.
+#: The girth tells the length poorly (the girth's scale and the limb's differed by up to 25 %
+#: on the test limbs); with the knee in view its features set the length and the prior only
+#: steadies the fit, but without them the prior alone would hold the knee too low or too high.
+OPEN_TOP_SCALE_PRIOR = 3.0
 
 
 @dataclass(frozen=True)
@@ -145,14 +156,15 @@ def step_pose(st, d: np.ndarray, centre: np.ndarray) -> None:
 
 def _icp(model: ShapeModel, keep: np.ndarray, skin_faces: np.ndarray, pts: np.ndarray,
          st: _State, iterations: int, scale_hint: float, prior: float = 4.0,
-         fixed_normals: np.ndarray | None = None) -> _State:
+         fixed_normals: np.ndarray | None = None,
+         scale_prior: float = SCALE_PRIOR) -> _State:
     """Robust point-to-plane Gauss-Newton on pose, scale and mode weights.
 
     ``keep``: model skin vertex indices used (a thinned set in the coarse stage).
     ``skin_faces`` index the model's vertices (normals are taken on the whole skin) unless
     ``fixed_normals`` (the mean shape's, model frame, for ``keep``) are given.
-    ``scale_hint``: the scale the limb's girth suggests; a prior holds the scale near it
-    (a standard deviation of about 10 %), so length is matched by the model's own modes.
+    ``scale_hint``: the scale the limb's girth suggests; a prior (weight ``scale_prior``, see
+    :data:`SCALE_PRIOR`) holds the scale near it, so length is matched by the model's own modes.
     """
     k = len(st.b)
     top_local = None
@@ -198,7 +210,7 @@ def _icp(model: ShapeModel, keep: np.ndarray, skin_faces: np.ndarray, pts: np.nd
         scale = max(w.sum(), 1.0) / max(len(p), 1)
         reg = np.zeros(8 + k)
         reg[8:] = prior * len(p) * scale / 100.0
-        reg[6] = 100.0 * len(p) * scale
+        reg[6] = scale_prior * len(p) * scale
         reg[7] = 50.0 * len(p) * scale
         a[np.diag_indices_from(a)] += reg + 1e-6 * np.trace(a) / (8 + k)
         g[8:] += reg[8:] * st.b
@@ -333,6 +345,21 @@ def turn_of(st: _State) -> float:
     return float(np.degrees(np.arctan2(-y[0], y[1])))
 
 
+def pose_matrix(st: _State) -> np.ndarray:
+    """(4, 4) model coordinates (mm) to the limb frame for a pose."""
+    m = np.eye(4)
+    m[:3, :3] = st.s * st.R @ np.diag([st.g, st.g, 1.0])
+    m[:3, 3] = st.t
+    return m
+
+
+def knee_out_of_view(model: ShapeModel, st: _State, pts: np.ndarray) -> bool:
+    """Whether the scan (``pts``, limb frame) stops below the posed model's patella (its
+    inferior pole): then nothing in the scan shows where the knee is."""
+    patella = trimesh.transform_points(model.shape(st.b)[model.part == 2], pose_matrix(st))
+    return bool(pts[:, 2].max() < patella[:, 2].min())
+
+
 def _distinct(states: list[_State], n: int, length_sd: float | None = None) -> list[_State]:
     """The ``n`` cheapest states whose turns differ by more than 20 degrees (or, with
     ``length_sd``, whose first mode weights differ by more than that)."""
@@ -369,6 +396,17 @@ def _search(model: ShapeModel, pts: np.ndarray, coarse_pts: np.ndarray,
     refined = sorted((_icp(model, skin, skin_faces, pts, st, 10, hint)
                       for st in _distinct(coarse, 3, length_sd=1.0)), key=lambda q: q.cost)
     best = refined[0]
+    if knee_out_of_view(model, best, pts):
+        # The length above the scan's top is free: refined again with a weak scale prior,
+        # and so is the best rival turn, so that the rival ratio compares like with like.
+        refined = sorted((_icp(model, skin, skin_faces, pts, st, 10, hint,
+                               scale_prior=OPEN_TOP_SCALE_PRIOR) for st in refined),
+                         key=lambda q: q.cost)
+        best = refined[0]
+        far = [q for q in coarse if abs(angle_diff(turn_of(q), turn_of(best))) > 40]
+        refined += [_icp(model, skin, skin_faces, pts,
+                         dataclasses.replace(q, R=q.R.copy(), t=q.t.copy(), b=q.b.copy()), 10,
+                         hint, scale_prior=OPEN_TOP_SCALE_PRIOR) for q in _distinct(far, 1)]
     rivals = [q.cost for q in refined[1:] + coarse
               if abs(angle_diff(turn_of(q), turn_of(best))) > 40]
     ratio = float(np.sqrt(min(rivals) / best.cost)) if rivals and best.cost > 0 else np.inf
@@ -393,9 +431,7 @@ def fit_anatomy(limb: trimesh.Trimesh, *, sides: tuple[str, ...] = ("right", "le
     for side in sides:
         model = load_model(side == "left")
         best, ratio = _search(model, pts, coarse_pts, hint)
-        m = np.eye(4)
-        m[:3, :3] = best.s * best.R @ np.diag([best.g, best.g, 1.0])
-        m[:3, 3] = best.t
+        m = pose_matrix(best)
         v = trimesh.transform_points(model.shape(best.b), m)
         marks = bony_landmarks(*(v[model.part == k] for k in (1, 2, 3, 4)))
         # Distances of all the points to the fitted skin, for the report.
