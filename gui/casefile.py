@@ -77,7 +77,7 @@ def write_case(path: str | os.PathLike, case: Case) -> Path:
     try:
         atomic_write_text(out, json.dumps(data, indent=2) + "\n", what="case file")
     except OutputError as exc:
-        raise CaseError(str(exc)) from None
+        raise CaseError.carrying(exc) from None
     return out
 
 

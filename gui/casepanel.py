@@ -16,7 +16,7 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
 )
 
-from .language import translate
+from .language import current_language, translate
 
 
 class CaseTrendsDialog(QDialog):
@@ -73,7 +73,7 @@ class CaseTrendsDialog(QDialog):
             + translate("CaseTrends", "{} scans, {} revisions · {}.{}").format(
                 len(case.scans), len(case.revisions), state, change))
         self.figure.clear()
-        draw_trends(self.figure, self.entries)
+        draw_trends(self.figure, self.entries, lang=current_language())
         self.canvas.draw_idle()
         self.table.setRowCount(len(case.revisions))
         for i, r in enumerate(case.revisions):

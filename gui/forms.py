@@ -25,13 +25,14 @@ from PySide6.QtWidgets import (
 )
 
 from .language import ltr, ltr_number_box, translate
+from .messages import catalogue_text
 
 DEBOUNCE_MS = 150
 
 
 def label_of(row: dict) -> str:
-    """The label a person reads for a parameter row."""
-    return row.get("label") or row["name"].replace("_", " ")
+    """The label a person reads for a parameter row, in the window's language."""
+    return catalogue_text(row.get("label")) or row["name"].replace("_", " ")
 
 
 def format_value(value: Any, unit: str = "") -> str:
@@ -96,7 +97,7 @@ def _step_for(lo: float | None, hi: float | None) -> float:
 def _tooltip(row: dict) -> str:
     parts = []
     if row.get("help"):
-        parts.append(row["help"])
+        parts.append(catalogue_text(row["help"]))
     if row.get("min") is not None and row.get("max") is not None:
         parts.append(translate("Forms", "Range {} to {} {}").format(
             ltr(f"{row['min']:g}"), ltr(f"{row['max']:g}"), row.get("unit") or "").rstrip())

@@ -148,6 +148,42 @@ def error_text(exc: BaseException) -> str:
     return error_line(exc, current_language())
 
 
+def warning_text(warning: str) -> str:
+    """A warning of the core in the window's language: its catalogue message (a
+    :class:`~prosthetics.errors.Message`) or a known warning's words, in Urdu when the window
+    is; else the English line as the core wrote it."""
+    lang = current_language()
+    if lang == "en":
+        return str(warning)
+    from prosthetics.reports.context import Fmt
+    from prosthetics.reports.warnings_i18n import translate_warning
+
+    return translate_warning(warning, Fmt(lang))
+
+
+def core_text(words: str) -> str:
+    """What the core wrote in words (a cleaning step's detail) in the window's language when
+    it carries its catalogue message; else as written."""
+    lang = current_language()
+    if lang == "en" or not words:
+        return str(words or "")
+    from prosthetics.reports.context import Fmt, core_words
+
+    return core_words(words, Fmt(lang))[0]
+
+
+def catalogue_text(text: str) -> str:
+    """Words the core names in English and the reports translate (a cleaning step's name, a
+    parameter's label and help) in the window's language, from the reports' catalogue; as
+    they are when it lacks them."""
+    lang = current_language()
+    if lang == "en" or not text:
+        return text
+    from prosthetics.reports.i18n import gettext_for
+
+    return gettext_for(lang)(text)
+
+
 def error_hint(exc: BaseException) -> str:
     """What the user can do about an error, beyond the message itself."""
     if isinstance(exc, CaseError):

@@ -33,7 +33,7 @@ from prosthetics.sockets.zones import ZONES
 from .forms import ComboBox, ParamForm
 from .language import is_right_to_left, ltr_number_box, translate
 from .language import ltr as _ltr
-from .messages import humanize
+from .messages import catalogue_text, core_text, humanize, warning_text
 
 STEPS = ("scan", "clean", "align", "measure", "rectify", "template", "export")
 #: The steps' titles (translated where shown, context "Steps").
@@ -377,14 +377,15 @@ class CleanPage(Page):
         for i, st in enumerate(steps):
             for j, key in enumerate(("step", "kept", "removed")):
                 v = st.get(key, "")
-                item = QTableWidgetItem(f"{v:,}" if isinstance(v, int) else str(v))
+                item = QTableWidgetItem(f"{v:,}" if isinstance(v, int) else
+                                        catalogue_text(str(v)))
                 if j:
                     item.setTextAlignment(Qt.AlignmentFlag.AlignRight
                                           | Qt.AlignmentFlag.AlignVCenter)
-                item.setToolTip(str(st.get("detail", "")))
+                item.setToolTip(core_text(st.get("detail", "")))
                 self.table.setItem(i, j, item)
             unit = QTableWidgetItem(_unit_words().get(clean_step_unit(st), clean_step_unit(st)))
-            unit.setToolTip(str(st.get("detail", "")))
+            unit.setToolTip(core_text(st.get("detail", "")))
             self.table.setItem(i, 3, unit)
         self.table.resizeRowsToContents()
         self._fit_table()
@@ -414,7 +415,7 @@ class AlignPage(Page):
                           + translate("Pages", "Axis tilt from the scan's principal axis: {}°")
                           .format(f"{a.axis_tilt_deg:.1f}")
                           + ("".join("\n" + translate("Pages", "Warning: {}")
-                                     .format(humanize(w, self.model.rows()))
+                                     .format(humanize(warning_text(w), self.model.rows()))
                                      for w in a.warnings)))
         self.info.setToolTip(translate(
             "Pages",
@@ -899,7 +900,7 @@ def checks_html(ch: dict, warnings: list, report: dict | None, out_dir: Path | N
                                               "report.html").format(html.escape(str(out_dir)),
                                                                     html.escape(files)) + "</p>")
     for w in warnings:
-        out.append(f"<p style='color:#8a5a00'>⚠ {html.escape(str(w))}</p>")
+        out.append(f"<p style='color:#8a5a00'>⚠ {html.escape(warning_text(w))}</p>")
     return "".join(out)
 
 

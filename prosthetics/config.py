@@ -284,7 +284,10 @@ def _check(p: Path, table: str, key: str, value: Any, kind: str, example: str) -
         try:
             known = load_printers() if kind == "printer" else load_materials()
         except ParameterError as exc:
-            raise ConfigError(f"{where}: the {kind}s cannot be read ({exc})") from None
+            raise ConfigError.of(N_("%(where)s: the printers cannot be read (%(reason)s)")
+                                 if kind == "printer" else
+                                 N_("%(where)s: the materials cannot be read (%(reason)s)"),
+                                 where=where, reason=exc) from None
         match = next((name for name in known if name.lower() == value.lower()), None)
         if match is None:
             near = _closest(value, known)

@@ -9,7 +9,9 @@ A message a clinic meets often is raised as a catalogue message with its values,
 ``str(exc)`` is the English line (the message with its values in place), and
 :meth:`ProstheticsError.translated` gives it in the language of a ``gettext``
 (:func:`prosthetics.reports.errors_i18n.error_line` does it for a language's catalogue).
-The values are text as the English line shows them (a file name, ``3 mm``, a setting's name).
+The values are text as the English line shows them (a file name, ``3 mm``, a setting's name);
+a value that is itself a catalogue line (another error raised with ``of``, a :class:`Message`),
+as where one error gives another as its reason, is translated with the line.
 
 A warning is made the same way, ``Message.of(N_("..."), **values)``: a :class:`Message` is a
 ``str`` (the English line, as lists and ``report.json`` keep it) that also carries its
@@ -44,12 +46,15 @@ def translate_message(english: str, msgid: str | None, values: Mapping[str, str]
     if msgid is None:
         return english
     text = gettext(msgid)
-    if not text or text == msgid:
-        return english
+    nested = any(isinstance(v, Message) and v.msgid is not None for v in values.values())
+    if not text or (text == msgid and not nested):   # (a frame such as "%(name)s: %(reason)s"
+        return english                               # reads the same in every language)
     if not values:
         return text
     try:
-        return text % {k: value(v) for k, v in values.items()}
+        return text % {k: v.translated(gettext, value)
+                       if isinstance(v, Message) and v.msgid is not None else value(v)
+                       for k, v in values.items()}
     except (KeyError, TypeError, ValueError):     # a catalogue entry that does not fit
         return english
 
@@ -74,9 +79,16 @@ class Message(str):
     @classmethod
     def of(cls, msgid: str, /, **values: object) -> Message:
         """The line ``msgid`` (a catalogue message, marked ``N_()``) with ``values`` (as
-        text) in its ``%(name)s`` places."""
-        texts = {k: str(v) for k, v in values.items()}
+        text; a catalogue line among them kept as one) in its ``%(name)s`` places."""
+        texts = _texts(values)
         return cls(msgid % texts if texts else msgid, msgid, texts)
+
+    @classmethod
+    def joined(cls, parts: list[Message]) -> Message:
+        """``parts`` as one line, "; " between them (each part translated with it)."""
+        if len(parts) == 1:
+            return parts[0]
+        return cls.of(N_("%(first)s; %(then)s"), first=parts[0], then=cls.joined(parts[1:]))
 
     def __str__(self) -> str:
         # itself (equal to the English line), so that ``str(warning)``, as the report pages
@@ -84,13 +96,34 @@ class Message(str):
         return self
 
     def __reduce__(self):
-        return (Message, (str(self), self.msgid, dict(self.values)))
+        # the plain text (``str(self)`` is ``self``), so that pickling and copying end
+        return (Message, (str.__str__(self), self.msgid, dict(self.values)))
+
+    def __copy__(self) -> Message:
+        return self                      # immutable, as a str
+
+    def __deepcopy__(self, memo: dict) -> Message:
+        return self
 
     def translated(self, gettext: Callable[[str], str],
                    value: Callable[[str], str] = str) -> str:
         """The line in ``gettext``'s language (values through ``value``); the English line
         when the catalogue lacks the message."""
         return translate_message(str(self), self.msgid, self.values, gettext, value)
+
+
+def _texts(values: Mapping[str, object]) -> dict[str, str]:
+    """``values`` as text; a catalogue line (a :class:`Message`, or an error raised with
+    :meth:`ProstheticsError.of`) as a :class:`Message`, so that it is translated too."""
+    out: dict[str, str] = {}
+    for k, v in values.items():
+        if isinstance(v, Message):
+            out[k] = v
+        elif isinstance(v, ProstheticsError) and v.msgid is not None:
+            out[k] = Message(str(v), v.msgid, v.values)
+        else:
+            out[k] = str(v)
+    return out
 
 
 class ProstheticsError(Exception):
@@ -105,11 +138,22 @@ class ProstheticsError(Exception):
     @classmethod
     def of(cls: type[_E], msgid: str, /, **values: object) -> _E:
         """The error whose line is ``msgid`` (a catalogue message, marked ``N_()``) with
-        ``values`` in its ``%(name)s`` places; ``str()`` of it is that English line."""
-        texts = {k: str(v) for k, v in values.items()}
+        ``values`` in its ``%(name)s`` places; ``str()`` of it is that English line.  A
+        value that is a catalogue line itself (an error raised with ``of``, a
+        :class:`Message`) is translated with this line."""
+        texts = _texts(values)
         err = cls(msgid % texts if texts else msgid)
         err.msgid = msgid
         err.values = texts
+        return err
+
+    @classmethod
+    def carrying(cls: type[_E], exc: BaseException) -> _E:
+        """An error of this class with ``exc``'s line, and its catalogue message when it has
+        one (an error of another kind passed on as this kind)."""
+        err = cls(str(exc))
+        if isinstance(exc, ProstheticsError):
+            err.msgid, err.values = exc.msgid, exc.values
         return err
 
     def translated(self, gettext: Callable[[str], str],

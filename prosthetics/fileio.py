@@ -83,7 +83,8 @@ def _cannot_write(dest: Path, exc: OSError, what: str, fix: str = DEFAULT_FIX) -
         return OutputError.of(N_("cannot write the %(what)s %(path)s (%(reason)s); choose "
                                  "another %(option)s"),
                               option=fix[len("choose another "):], **values)
-    return OutputError(f"cannot write the {what} {str(dest)!r} ({reason}); {fix}")
+    return OutputError.of(N_("cannot write the %(what)s %(path)s (%(reason)s); %(fix)s"),
+                          fix=fix, **values)
 
 
 def atomic_write_with(path: str | os.PathLike, write: Callable[[Path], None], *,

@@ -69,3 +69,43 @@ def test_a_value_in_an_urdu_legend_stays_left_to_right(monkeypatch):
     legend = ur("trim line, z = %(z)s") % {"z": "\u2066180 mm\u2069"}
     assert legend in words
     assert ur("Circumference by height") in words
+
+
+def _trend_entries():
+    out = []
+    for i, (date, ml) in enumerate((("2026-01-10", 1620.0), ("2026-03-02", 1580.0),
+                                    ("2026-05-20", 1555.0))):
+        out.append({"scan": f"S{i + 1}", "date": date, "volume_ml": ml, "volume_level": "common",
+                    "common_z_mm": 180.0, "circumferences": [
+                        {"z_mm": float(z), "mm": 250.0 + 0.3 * z - 5 * i} for z in range(20, 200, 20)]})
+    out.append({"scan": "S4", "date": "2026-07-01", "volume_ml": 1400.0,
+                "volume_level": "own rim", "volume_top_z_mm": 160.0, "circumferences": []})
+    return out
+
+
+def test_the_case_trend_chart_speaks_urdu_and_keeps_scans_and_numbers():
+    from matplotlib.figure import Figure
+
+    from prosthetics.cases.record import draw_trends, trend_chart_png
+
+    ur = gettext_for("ur")
+    fig = Figure()
+    draw_trends(fig, _trend_entries(), highlight="S3", lang="ur")   # as the window draws it
+    texts = [(t.get_text(), t.get_fontfamily()) for t in fig.findobj(pictures.Text)
+             if t.get_text()]
+    words = [t for t, _ in texts]
+    for english in ("Circumference by height", "circumference (mm)", "limb volume (ml)",
+                    "z above the distal end (mm)"):
+        assert ur(english) != english and ur(english) in words and english not in words
+    level = ur("Volume below %(level)s (common level)") % {"level": "\u2066z = 180 mm\u2069"}
+    assert level in words
+    assert "S1\n2026-01-10" in words and "S3 2026-05-20" in words       # scan IDs and dates
+    assert ur("own rim z %(z)s") % {"z": "\u2066160\u2069"} in " ".join(words)
+    assert all(family == pictures.RTL_FONTS for _, family in texts)
+    # four scans: the labels under the volumes are set at a slant so the dates stay apart
+    assert all(label.get_rotation() == 30 for label in fig.axes[0].get_xticklabels())
+    en = Figure()
+    draw_trends(en, _trend_entries())
+    assert "Volume below z = 180 mm (common level)" in [t.get_text() for t in en.findobj(
+        pictures.Text)]
+    assert trend_chart_png(_trend_entries(), lang="ur")[:4] == b"\x89PNG"

@@ -233,7 +233,7 @@ def pack_case(case_path: str | os.PathLike, out: str | os.PathLike | None = None
     try:
         atomic_write_bytes(dest, prefix + body, what="package", fix="choose another --out")
     except OutputError as exc:
-        raise PackageError(str(exc)) from None
+        raise PackageError.carrying(exc) from None
     return PackResult(path=dest, case_id=case.case_id, files=len(manifest),
                       bytes=len(prefix) + len(body), encrypted=passphrase is not None,
                       personal_included=header["personal_included"])
@@ -551,7 +551,7 @@ def unpack_case(package: str | os.PathLike, into: str | os.PathLike = ".", *,
         remove_tree(tmp)
         if isinstance(exc, PackageError):
             raise
-        raise PackageError(f"{name}: {exc}") from None
+        raise PackageError.of(N_("%(name)s: %(reason)s"), name=name, reason=exc) from None
     except (TypeError, AttributeError, KeyError, IndexError):
         # A forged case.json or record of the wrong shape.
         remove_tree(tmp)

@@ -34,12 +34,23 @@ from prosthetics.reports.context import (
 )
 from prosthetics.reports.html import write_html_text
 from prosthetics.reports.i18n import N_
-from prosthetics.reports.pictures import png_bytes, socket_on_limb_png
+from prosthetics.reports.pictures import (
+    picture_fonts,
+    picture_language,
+    picture_text,
+    png_bytes,
+    socket_on_limb_png,
+    speaking,
+)
 from prosthetics.reports.templating import render, write_pdf
+
+#: Past this many scans the trend chart's scan labels are set at a slant.
+TREND_LABELS_LEVEL = 3
 
 __all__ = ["draw_trends", "trend_chart_png", "write_record_html", "record_html"]
 
 
+@speaking
 def draw_trends(fig: Figure, entries: list[dict], *, highlight: str | None = None) -> None:
     """Draw the measurement history of a case into ``fig``: volume per scan below the common
     level (left) and the circumference profile of each scan (right, z up as the limb stands,
@@ -56,13 +67,18 @@ def draw_trends(fig: Figure, entries: list[dict], *, highlight: str | None = Non
         :func:`prosthetics.cases.trends.trends` output, oldest first.
     highlight : str, optional
         The scan ID drawn bold (the scan of the revision being recorded).
+    lang : str, optional
+        The language of the chart's words (keyword; default English): titles, axes, notes
+        from the reports' catalogue, in :data:`~prosthetics.reports.pictures.RTL_FONTS`
+        when written right to left; scan IDs, dates and numbers as they are.
     """
+    _t = picture_text
     ax_v, ax_c = fig.subplots(1, 2, gridspec_kw={"width_ratios": [1.0, 1.2]})
     cmap = __import__("matplotlib").colormaps["viridis"]
     n = len(entries)
     if not n:
         for ax in (ax_v, ax_c):
-            ax.text(0.5, 0.5, "no measurements yet", ha="center", va="center",
+            ax.text(0.5, 0.5, _t(N_("no measurements yet")), ha="center", va="center",
                     transform=ax.transAxes, color="#888888")
     labels = [f"{e['scan']}\n{e['date']}" for e in entries]
     vols = [e.get("volume_ml") for e in entries]
@@ -80,19 +96,24 @@ def draw_trends(fig: Figure, entries: list[dict], *, highlight: str | None = Non
         base = vols[0] if 0 in common else None          # as in the table: from the first
         for i in xs:
             top = entries[i].get("volume_top_z_mm")
-            note = (f"\nown rim z {top:.0f}" if i not in common and top is not None else
+            note = ("\n" + _t(N_("own rim z %(z)s"), z=f"{top:.0f}")
+                    if i not in common and top is not None else
                     f"\n{100.0 * (vols[i] / base - 1.0):+.1f} %" if base and i > 0
                     else "")
-            ax_v.annotate(f"{vols[i]:.0f} ml{note}", (i, vols[i]), textcoords="offset points",
+            ax_v.annotate(_t(N_("%(volume)s ml"), volume=f"{vols[i]:.0f}") + note, (i, vols[i]), textcoords="offset points",
                           xytext=(0, 7), ha="center", fontsize=7.5)
         lo, hi = min(vols[i] for i in xs), max(vols[i] for i in xs)
         pad = max(0.08 * (hi - lo), 0.04 * hi, 1.0)
         ax_v.set_ylim(lo - pad, hi + 2.2 * pad)
     ax_v.set_xticks(range(n), labels, fontsize=7.5)
+    if n > TREND_LABELS_LEVEL:          # dates side by side would run into each other
+        for label in ax_v.get_xticklabels():
+            label.set(rotation=30, ha="right", rotation_mode="anchor")
     ax_v.set_xlim(-0.5, max(n - 0.5, 0.5))
-    ax_v.set_ylabel("limb volume (ml)", fontsize=9)
-    ax_v.set_title("Volume by scan" if level is None
-                   else f"Volume below z = {level:.0f} mm (common level)", fontsize=10)
+    ax_v.set_ylabel(_t(N_("limb volume (ml)")), fontsize=9)
+    ax_v.set_title(_t(N_("Volume by scan")) if level is None
+                   else _t(N_("Volume below %(level)s (common level)"),
+                           level=f"z = {level:.0f} mm"), fontsize=10)
     for i, e in enumerate(entries):
         cs = e.get("circumferences") or []
         if not cs:
@@ -105,24 +126,26 @@ def draw_trends(fig: Figure, entries: list[dict], *, highlight: str | None = Non
                   label=f"{e['scan']} {e['date']}")
     if level is not None and n:
         ax_c.axhline(level, color="#8a5a00", linewidth=0.9, linestyle="--")
-        ax_c.annotate(f"common level z = {level:.0f}", (0.02, level), xycoords=("axes fraction",
+        ax_c.annotate(_t(N_("common level %(level)s"), level=f"z = {level:.0f}"), (0.02, level), xycoords=("axes fraction",
                       "data"), textcoords="offset points", xytext=(0, 3), fontsize=7,
                       color="#8a5a00")
     if n:
         ax_c.legend(fontsize=7.5, loc="lower right")
-    ax_c.set_xlabel("circumference (mm)", fontsize=9)
-    ax_c.set_ylabel("z above the distal end (mm)", fontsize=9)
-    ax_c.set_title("Circumference by height", fontsize=10)
+    ax_c.set_xlabel(_t(N_("circumference (mm)")), fontsize=9)
+    ax_c.set_ylabel(_t(N_("z above the distal end (mm)")), fontsize=9)
+    ax_c.set_title(_t(N_("Circumference by height")), fontsize=10)
     for ax in (ax_v, ax_c):
         ax.grid(True, color="#e6e6e6", linewidth=0.6)
         ax.tick_params(labelsize=8)
     fig.subplots_adjust(left=0.09, right=0.98, bottom=0.2, top=0.9, wspace=0.3)
+    picture_fonts(fig)
 
 
+@speaking
 def trend_chart_png(entries: list[dict], highlight: str | None = None) -> bytes:
-    """:func:`draw_trends` as PNG bytes."""
+    """:func:`draw_trends` as PNG bytes (``lang``: its words' language, keyword)."""
     fig = Figure(figsize=(7.4, 3.4))
-    draw_trends(fig, entries, highlight=highlight)
+    draw_trends(fig, entries, highlight=highlight, lang=picture_language())
     return png_bytes(fig)
 
 
@@ -289,7 +312,7 @@ def write_record_html(case, record: dict, limb, socket, path: str | Path, *,
         or (record.get("case") or {}).get("side")
     picture = socket_on_limb_png(limb, socket, side=side, lang=lang) \
         if limb is not None else None
-    trend = trend_chart_png(entries, highlight=sid)
+    trend = trend_chart_png(entries, highlight=sid, lang=lang)
     path = Path(path)
     write_html_text(record_html(case, record, picture, trend, entries, lang=lang,
                                 templates_dir=templates_dir), path)

@@ -157,7 +157,7 @@ def generate_key(name: str, out: str | os.PathLike, *,
         atomic_write_text(pub_path, json.dumps(public, indent=2) + "\n", mode=0o644,
                           what="public key", fix="choose another --out")
     except OutputError as exc:
-        raise CaseError(str(exc)) from None
+        raise CaseError.carrying(exc) from None
     return priv_path, pub_path
 
 

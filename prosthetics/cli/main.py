@@ -39,7 +39,7 @@ from prosthetics.config import (
     load_config,
     user_config_path,
 )
-from prosthetics.errors import ConfigError, ParameterError, ProstheticsError, Terminated
+from prosthetics.errors import N_, ConfigError, ParameterError, ProstheticsError, Terminated
 from prosthetics.fileio import atomic_write_text, atomic_write_with
 from prosthetics.params import parse_set_options
 from prosthetics.resources import exports_dir, sample_scan
@@ -598,12 +598,14 @@ def cmd_batch(args) -> int:
     from prosthetics.batch.runner import run_batch
 
     if args.workers is not None and args.workers < 1:
-        raise ParameterError(f"--workers {args.workers}: give 1 or more")
+        raise ParameterError.of(N_("%(option)s: give 1 or more"),
+                                option=f"--workers {args.workers}")
     if args.timeout <= 0:
-        raise ParameterError(f"--timeout {args.timeout:g}: give a number of seconds above 0")
+        raise ParameterError.of(N_("%(option)s: give a number of seconds above 0"),
+                                option=f"--timeout {args.timeout:g}")
     if not args.worker_wait >= 0:
-        raise ParameterError(f"--worker-wait {args.worker_wait:g}: give a number of seconds, 0 "
-                             f"or more")
+        raise ParameterError.of(N_("%(option)s: give a number of seconds, 0 or more"),
+                                option=f"--worker-wait {args.worker_wait:g}")
     show = _BatchProgress(sys.stderr)
     result = run_batch(args.manifest, args.out, workers=args.workers, scheduler=args.scheduler,
                        force=args.force, timeout_s=args.timeout, progress=show,
@@ -665,8 +667,8 @@ def cmd_config(args) -> int:
     if args.config_command == "init":
         target = Path(args.config).expanduser() if args.config else user_config_path()
         if target.exists() and not args.force:
-            raise ConfigError(f"{target} exists and is kept; pass --force to replace it with "
-                              f"a fresh template")
+            raise ConfigError.of(N_("%(file)s exists and is kept; pass %(option)s to replace "
+                                    "it with a fresh template"), file=target, option="--force")
         atomic_write_text(target, TEMPLATE, what="config file",
                           fix="pass --config FILE with a path you can write to")
         print(f"wrote     {target}")

@@ -186,7 +186,8 @@ def slicer_record(result, warnings: list[str]) -> dict:
     """
     if result is None:
         return {"ran": False, "ok": None, "status": "off",
-                "message": "slicing turned off (slice=false)"}
+                "message": Message.of(N_("slicing turned off (%(setting)s)"),
+                                      setting="slice=false")}
     status = "done" if result.ok else "not run" if not result.ran else \
         "cancelled" if result.stopped == "cancelled" else "failed"
     if status == "cancelled":

@@ -14,7 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from prosthetics.errors import ParameterError
+from prosthetics.errors import N_, ParameterError
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -63,14 +63,16 @@ def get_builder(name: str) -> Builder:
     try:
         return BUILDERS[name]
     except KeyError:
-        raise ParameterError(f"builder {name!r} is not one of {', '.join(BUILDERS)}") from None
+        raise ParameterError.of(N_("builder %(name)s is not one of %(known)s"), name=repr(name),
+                                known=", ".join(BUILDERS)) from None
 
 
 def get_product(name: str) -> Product:
     try:
         return PRODUCTS[name]
     except KeyError:
-        raise ParameterError(f"kind {name!r} is not one of {', '.join(PRODUCTS)}") from None
+        raise ParameterError.of(N_("kind %(name)s is not one of %(known)s"), name=repr(name),
+                                known=", ".join(PRODUCTS)) from None
 
 
 def builders(product: str | None = None) -> dict[str, Builder]:

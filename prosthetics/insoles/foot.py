@@ -150,16 +150,17 @@ def clean_foot_points(points: np.ndarray, params: FootParams):
     n_in = len(points)
     fine = np.asarray(pcd.voxel_down_sample(params.voxel_size_mm).points)
     steps.append({"step": "downsample", "kept": len(fine), "removed": n_in - len(fine),
-                  "detail": f"{params.voxel_size_mm:g} mm voxels"})
+                  "detail": Message.of(N_("%(size)s voxels"),
+                                       size=f"{params.voxel_size_mm:g} mm")})
     coarse_mm = max(2.0, params.voxel_size_mm)
     coarse = np.asarray(pcd.voxel_down_sample(coarse_mm).points)
     n0 = len(coarse)
     radius = max(params.stray_radius_mm, 2.5 * coarse_mm)
     pts = coarse[not_strays(coarse, radius, params.stray_min_neighbours)]
     steps.append({"step": "stray points", "kept": len(pts), "removed": n0 - len(pts),
-                  "detail": f"on a {coarse_mm:g} mm copy: fewer than "
-                            f"{params.stray_min_neighbours} neighbours within "
-                            f"{radius:g} mm"})
+                  "detail": Message.of(N_("on a %(size)s copy: fewer than %(count)s neighbours "
+                                          "within %(radius)s"), size=f"{coarse_mm:g} mm",
+                                       count=params.stray_min_neighbours, radius=f"{radius:g} mm")})
     if len(pts) < 1000:
         raise ScanError.of(N_("no foot in the scan (only %(count)s points survive stray "
                               "removal); scan the sole of the foot again, closer and slower"),
@@ -173,7 +174,7 @@ def clean_foot_points(points: np.ndarray, params: FootParams):
                               "foot itself, sole in view"))
     if floors.planes:
         steps.append({"step": "floor", "kept": len(floors.points), "removed": floors.removed,
-                      "detail": "floor plane removed with everything beyond it"})
+                      "detail": Message.of(N_("floor plane removed with everything beyond it"))})
         pts = floors.points
         floor, floor_off = floors.planes[0]
     cpcd = o3d.geometry.PointCloud(o3d.utility.Vector3dVector(pts))
@@ -191,7 +192,8 @@ def clean_foot_points(points: np.ndarray, params: FootParams):
         keep &= fine @ floor + floor_off > params.floor_clearance_mm
     foot = fine[keep]
     steps.append({"step": "keep foot", "kept": len(foot), "removed": int(len(fine) - len(foot)),
-                  "detail": f"kept the largest of {len(counts)} objects and the points near it"})
+                  "detail": Message.of(N_("kept the largest of %(count)s objects and the points "
+                                          "near it"), count=len(counts))})
     return foot, floor, steps
 
 
@@ -308,10 +310,10 @@ def foot_frame(points: np.ndarray, floor_normal: np.ndarray | None):
     notes = {}
     if floor_normal is not None:
         up = floor_normal
-        notes["up_from"] = "floor plane"
+        notes["up_from"] = Message.of(N_("floor plane"))
     else:
         up = _file_up(points, a)
-        notes["up_from"] = "plantar surface"
+        notes["up_from"] = Message.of(N_("plantar surface"))
     # Long axis in the floor plane: the principal axis of the points seen from above.
     B = _basis(up, a)
     q = (points - c) @ B.T
@@ -525,7 +527,8 @@ def process_foot(scan: Scan, params: FootParams | None = None) -> Foot:
         side, source = params.scan_side, "scan_side parameter"
     meas = measure_foot(p, hm, 1.0 if side is Side.RIGHT else -1.0)
     steps.append({"step": "frame", "kept": len(p), "removed": 0,
-                  "detail": f"up from the {notes['up_from']}; heel to toe along the long axis"})
+                  "detail": Message.of(N_("up from the %(surface)s; heel to toe along the long "
+                                          "axis"), surface=notes["up_from"])})
     return Foot(points=p, transform=T, side=side, side_source=source, side_evidence=ev,
                 heights=hm, measurements=meas, floor_found=floor is not None, steps=steps,
                 warnings=warnings)

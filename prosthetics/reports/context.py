@@ -7,7 +7,9 @@ for a check, ``note`` for a remark in small print).  Labels are English, marked 
 phrases a value is written in ("12.0 mm anterior, 8.0 mm posterior") are translated here
 (:meth:`Fmt.gettext`, ``%(name)s`` placeholders, so a language may put the words in its own order);
 what the core says in words (a warning, a cleaning step's detail, the slicer's message, a
-print orientation's reason) stays as written.  On a right-to-left page a number with its unit
+print orientation's reason) is translated when it carries its catalogue message (the core's
+:class:`~prosthetics.errors.Message`, as a design's report is made in one process), otherwise
+it stays as written (from a ``report.json`` read back, or a message the catalogue lacks).  On a right-to-left page a number with its unit
 is a left-to-right isolate (U+2066 ... U+2069), so "12.0 mm" never reads "mm 12.0".  A value
 that was chosen automatically prints as the value and "(auto)"; a missing one as "—".
 
@@ -23,9 +25,9 @@ from typing import Any
 
 import numpy as np
 
-from prosthetics.errors import ParameterError
+from prosthetics.errors import Message, ParameterError
 from prosthetics.limb.landmarks import LANDMARK_WORDS, TRIM_WORDS
-from prosthetics.reports.i18n import N_, direction, format_number, gettext_for
+from prosthetics.reports.i18n import N_, direction, format_number, gettext_for, ltr
 from prosthetics.reports.warnings_i18n import translate_warning
 
 __all__ = ["MISSING", "AUTO", "Fmt", "as_number", "header", "parameter_rows",
@@ -42,8 +44,6 @@ AUTO = N_("(auto)")
 CORE_DIR = "ltr"
 #: Units as printed, by the unit a parameter records.
 _UNIT_TEXT = {"deg": "°", "percent": "%"}
-#: Left-to-right isolate around a number and its unit on a right-to-left page.
-_LRI, _PDI = "\u2066", "\u2069"
 
 #: Words the pages print through the catalogue that are written elsewhere: the report's
 #: kind, where a scan date came from, the landmarks' and the trim points' names
@@ -120,7 +120,7 @@ class Fmt:
 
     def iso(self, text: str) -> str:
         """``text`` (a number and its unit) kept left to right on a right-to-left page."""
-        return f"{_LRI}{text}{_PDI}" if self.rtl and text and text != MISSING else text
+        return ltr(text) if self.rtl and text and text != MISSING else text
 
     def words(self, value: Any) -> str:
         """What the core wrote in words (English: a reason, a way up, a taper), kept in one
@@ -179,6 +179,19 @@ class Fmt:
 
     def text(self, value: Any) -> str:
         return MISSING if value in (None, "") else str(value)
+
+
+def core_words(value: Any, f: Fmt) -> tuple[str, str]:
+    """What the core wrote in words (a cleaning step's detail...) and its direction: in
+    ``f``'s language when it carries its catalogue message (a
+    :class:`~prosthetics.errors.Message`, as a design's report is made) and the catalogue
+    has it, with the page's direction (""); otherwise as written, left to right
+    (:data:`CORE_DIR`); "—" when missing."""
+    if isinstance(value, Message) and value.msgid is not None:
+        out = value.translated(f.gettext, f.iso)
+        if out != str(value):
+            return out, ""
+    return f.text(value), CORE_DIR
 
 
 def row(label: str, value: str, unit: str = "", **extra) -> dict:
@@ -393,6 +406,7 @@ def _slicer(checks: dict, f: Fmt) -> dict:
                           time=f.iso(f.text(sl.get("print_time_text"))))
         return row(N_("Slicer"), value, ok=bool(sl.get("ok")), note=sl.get("message") or "")
     reason = sl.get("message") or sl.get("reason") or ""
+    reason = core_words(reason, f)[0] if reason else ""
     return row(N_("Slicer"), f.gettext("not run") if sl.get("status") != "running"
                else f.gettext("running"), note=reason)
 
@@ -607,10 +621,16 @@ def input_context(report: dict, f: Fmt) -> dict:
              row(N_("Type"), MISSING if kind is None else (f.gettext("mesh") if kind
                                                            else f.gettext("point cloud")))]
     cleaning = _dict(report, "cleaning")
-    steps = [{"step": f.gettext(s["step"]) if s.get("step") in _CLEAN_STEPS
-              else f.text(s.get("step")), "removed": f.num(s.get("removed"), 0),
-              "kept": f.num(s.get("kept"), 0), "detail": f.text(s.get("detail"))}
-             for s in _list(cleaning, "steps") if isinstance(s, dict)]
+    steps = []
+    for s in _list(cleaning, "steps"):
+        if not isinstance(s, dict):
+            continue
+        known = s.get("step") in _CLEAN_STEPS
+        detail, detail_dir = core_words(s.get("detail"), f)
+        steps.append({"step": f.gettext(s["step"]) if known else f.text(s.get("step")),
+                      "step_dir": "" if known else CORE_DIR, "removed": f.num(s.get("removed"), 0),
+                      "kept": f.num(s.get("kept"), 0), "detail": detail,
+                      "detail_dir": detail_dir})
     align = _dict(report, "alignment")
     align_rows = []
     if align:
@@ -704,7 +724,7 @@ def pictures(pics: dict, order: tuple[str, ...] = ("socket_on_limb", "sections",
 # -- whole pages -------------------------------------------------------------------------
 def _template_names(report: dict, f: Fmt) -> list[dict]:
     tpl = _dict(report, "template")
-    return [row(N_("Template"), f.text(tpl.get("label") or tpl.get("name"))),
+    return [row(N_("Template"), f.gettext(f.text(tpl.get("label") or tpl.get("name")))),
             row(N_("Preset"), f.text(tpl.get("preset")))]
 
 

@@ -14,12 +14,9 @@ from __future__ import annotations
 
 from prosthetics.errors import ProstheticsError
 from prosthetics.reports.context import Fmt
-from prosthetics.reports.i18n import direction
+from prosthetics.reports.i18n import direction, rtl
 
 __all__ = ["error_line"]
-
-#: Right-to-left isolate around a translated line that follows left-to-right text.
-_RLI, _PDI = "\u2067", "\u2069"
 
 
 def error_line(exc: BaseException, lang: str | None, *, embedded: bool = False) -> str:
@@ -39,4 +36,4 @@ def error_line(exc: BaseException, lang: str | None, *, embedded: bool = False) 
     line = exc.translated(f.gettext, f.iso)
     if line == english:
         return english
-    return f"{_RLI}{line}{_PDI}" if embedded and direction(lang) == "rtl" else line
+    return rtl(line) if embedded and direction(lang) == "rtl" else line

@@ -30,13 +30,16 @@ from babel.support import Translations
 
 from prosthetics.errors import N_, ParameterError
 
-__all__ = ["LOCALE_DIR", "RTL_LANGUAGES", "N_", "direction", "translations", "gettext_for",
-           "format_number", "extract_python"]
+__all__ = ["LOCALE_DIR", "RTL_LANGUAGES", "LRI", "RLI", "PDI", "N_", "direction", "ltr", "rtl",
+           "languages", "translations", "gettext_for", "format_number", "extract_python",
+           "extract_toml"]
 
 #: Where the catalogues are: ``<lang>/LC_MESSAGES/prosthetics.po``, and ``prosthetics.pot``.
 LOCALE_DIR = Path(__file__).resolve().parent.parent / "locale"
 #: Languages written right to left.
 RTL_LANGUAGES = frozenset({"ur", "ar", "fa"})
+#: Unicode's directional isolates: left to right, right to left, and their end.
+LRI, RLI, PDI = "\u2066", "\u2067", "\u2069"
 #: The catalogue's domain (file name).
 DOMAIN = "prosthetics"
 
@@ -48,6 +51,23 @@ def _base(lang: str) -> str:
 def direction(lang: str) -> str:
     """``"rtl"`` for a language written right to left (ur, ar, fa), else ``"ltr"``."""
     return "rtl" if _base(lang) in RTL_LANGUAGES else "ltr"
+
+
+def ltr(text: str) -> str:
+    """``text`` isolated left to right: a number with its unit, a file or setting name, on
+    a right-to-left line."""
+    return f"{LRI}{text}{PDI}"
+
+
+def rtl(text: str) -> str:
+    """``text`` isolated right to left: a translated line standing in left-to-right text."""
+    return f"{RLI}{text}{PDI}"
+
+
+def languages() -> list[str]:
+    """The report languages: English and each language with a catalogue in ``LOCALE_DIR``."""
+    return ["en", *sorted(d.name for d in LOCALE_DIR.iterdir()
+                          if (d / "LC_MESSAGES" / f"{DOMAIN}.po").is_file())]
 
 
 @functools.lru_cache(maxsize=16)
@@ -65,7 +85,9 @@ def translations(lang: str) -> gettext.NullTranslations:
     if not po.is_file():
         po = LOCALE_DIR / _base(lang) / "LC_MESSAGES" / f"{DOMAIN}.po"
     if not po.is_file():
-        raise ParameterError(f"no report language {lang!r}: {po} does not exist")
+        raise ParameterError.of(N_("no report language %(lang)s: %(file)s does not exist; use "
+                                   "%(known)s"), lang=repr(lang), file=po,
+                                known=", ".join(languages()))
     try:
         with open(po, "rb") as fh:
             catalog = read_po(fh, locale=_base(lang), domain=DOMAIN)
@@ -74,7 +96,9 @@ def translations(lang: str) -> gettext.NullTranslations:
         buf.seek(0)
         return Translations(fp=buf, domain=DOMAIN)
     except Exception as exc:  # noqa: BLE001 - Babel raises its own types for a bad file
-        raise ParameterError(f"cannot read the catalogue {po}: {exc}".splitlines()[0]) from None
+        raise ParameterError.of(N_("cannot read the catalogue %(file)s: %(reason)s"), file=po,
+                                reason=str(exc).splitlines()[0] if str(exc) else
+                                type(exc).__name__) from None
 
 
 def gettext_for(lang: str) -> Callable[[str], str]:
@@ -108,14 +132,15 @@ def format_number(value: float, digits: int, lang: str = "en", *,
     return format_decimal(value, format=pattern, locale=_locale(lang), numbering_system="latn")
 
 
-#: The keyword arguments of a parameter's definition whose text a report page shows.
-_PARAM_TEXT_KEYWORDS = ("label",)
+#: The keyword arguments of a parameter's definition whose text a page or the window shows
+#: (its label, and its help as the window's tooltip).
+_PARAM_TEXT_KEYWORDS = ("label", "help")
 
 
 def extract_python(fileobj: Any, keywords: Any, comment_tags: Any,
                    options: dict) -> Iterator[tuple[int, str | None, Any, list[str]]]:
-    """Babel's Python extractor, and the clinical labels of the parameters: the text given
-    as ``label="..."`` to :func:`prosthetics.params.param` (``babel.cfg``:
+    """Babel's Python extractor, and the clinical labels and help of the parameters: the
+    text given as ``label="..."`` and ``help="..."`` to :func:`prosthetics.params.param` (``babel.cfg``:
     ``[prosthetics.reports.i18n.extract_python: prosthetics/**.py]``)."""
     from babel.messages.extract import extract_python as babel_extract_python
 
@@ -134,4 +159,23 @@ def extract_python(fileobj: Any, keywords: Any, comment_tags: Any,
         for kw in node.keywords:
             if (kw.arg in _PARAM_TEXT_KEYWORDS and isinstance(kw.value, ast.Constant)
                     and isinstance(kw.value.value, str) and kw.value.value):
-                yield kw.value.lineno, None, kw.value.value, ["parameter label"]
+                yield kw.value.lineno, None, kw.value.value, [f"parameter {kw.arg}"]
+
+
+def extract_toml(fileobj: Any, keywords: Any, comment_tags: Any,
+                 options: dict) -> Iterator[tuple[int, str | None, Any, list[str]]]:
+    """The names the presets and profiles give themselves (a TOML file's top-level
+    ``label = "..."``, shown on the reports), for the catalogue (``babel.cfg``:
+    ``[prosthetics.reports.i18n.extract_toml: templates/*.toml]``)."""
+    import tomllib
+
+    text = fileobj.read().decode("utf-8")
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError:
+        return
+    labels = [data.get("label")] + [v.get("label") for v in data.values() if isinstance(v, dict)]
+    for label in labels:
+        if isinstance(label, str) and label:
+            line = next((i for i, t in enumerate(text.splitlines(), 1) if label in t), 0)
+            yield line, None, label, ["preset or profile name"]

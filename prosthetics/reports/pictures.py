@@ -46,7 +46,7 @@ from shapely.geometry.polygon import orient
 
 from prosthetics.errors import N_
 from prosthetics.printing.bed import bed_placement
-from prosthetics.reports.i18n import direction, gettext_for
+from prosthetics.reports.i18n import direction, gettext_for, ltr
 
 __all__ = [
     "SKIN_RGB",
@@ -56,6 +56,8 @@ __all__ = [
     "SOCKET_EDGE",
     "MAX_DRAW_FACES",
     "png_bytes",
+    "picture_fonts",
+    "picture_language",
     "decimate",
     "project",
     "hidden_when_facing_away",
@@ -91,14 +93,17 @@ _DPI = 110
 #: about 15 % bigger.
 _PNG_COMPRESS_LEVEL = 1
 
-# Views: title, direction from the object toward the viewer, screen-horizontal world axis
-# (0 = x, 1 = y) and whether that axis grows to the left on screen.  "Lateral" is the view
-# from +X of a right limb; :func:`_views` names it for the limb's side.
+# Views: title (a catalogue message), direction from the object toward the viewer,
+# screen-horizontal world axis (0 = x, 1 = y) and whether that axis grows to the left on
+# screen.  The view from +X is named for the limb's side (``_SIDE_VIEW``, :func:`_views`).
 _VIEWS = (
-    ("Anterior (from +Y)", np.array([0.0, 1.0, 0.0]), 0, True),
-    ("Lateral (from +X)", np.array([1.0, 0.0, 0.0]), 1, False),
-    ("Posterior (from −Y)", np.array([0.0, -1.0, 0.0]), 0, False),
+    (N_("Anterior (from +Y)"), np.array([0.0, 1.0, 0.0]), 0, True),
+    (N_("Lateral (from +X)"), np.array([1.0, 0.0, 0.0]), 1, False),
+    (N_("Posterior (from −Y)"), np.array([0.0, -1.0, 0.0]), 0, False),
 )
+#: The view from +X by the limb's side: lateral of a right limb, medial of a left one.
+_SIDE_VIEW = {"right": N_("Lateral (from +X)"), "left": N_("Medial (from +X)")}
+_NO_SIDE_VIEW = N_("Right side (from +X)")
 
 #: Length of the scale bar drawn in the limb views (mm).
 SCALE_BAR_MM = 50.0
@@ -109,9 +114,6 @@ _LANG: ContextVar[str] = ContextVar("picture_language", default="en")
 #: Fonts of a picture in a right-to-left language: Naskh for its script (Nastaliq stands
 #: too tall for a picture's small text), DejaVu Sans for Latin letters, digits and arrows.
 RTL_FONTS = ["Noto Naskh Arabic", "DejaVu Sans"]
-#: Left-to-right isolate: a label whose ends name the screen's left and right keeps them
-#: there in a right-to-left language.
-_LRI, _PDI = "\u2066", "\u2069"
 
 _F = TypeVar("_F", bound=Callable[..., Any])
 
@@ -127,7 +129,7 @@ def picture_text(msgid: str, **values: Any) -> str:
     if not values:
         return text
     if direction(lang) == "rtl":
-        values = {k: f"{_LRI}{v}{_PDI}" for k, v in values.items()}
+        values = {k: ltr(v) for k, v in values.items()}
     return text % values
 
 
@@ -157,24 +159,13 @@ def _x_words(side: str | None) -> tuple[str, str]:
     return _t(N_("patient's right")), _t(N_("patient's left"))
 
 
-def _view_title(name: str) -> str:
-    """A view's title in the picture's language: the view (English: ``_VIEWS``) and its
-    direction."""
-    return {"Anterior (from +Y)": _t(N_("Anterior (from +Y)")),
-            "Posterior (from −Y)": _t(N_("Posterior (from −Y)")),
-            "Lateral (from +X)": _t(N_("Lateral (from +X)")),
-            "Medial (from +X)": _t(N_("Medial (from +X)")),
-            "Right side (from +X)": _t(N_("Right side (from +X)"))}.get(name, name)
-
-
 def _views(side: str | None) -> tuple:
     """:data:`_VIEWS` with the view from +X named for the limb's side, in the picture's
     language."""
     side = str(getattr(side, "value", side) or "").lower()
-    name = {"right": "Lateral", "left": "Medial"}.get(side, "Right side")
-    return ((_view_title(_VIEWS[0][0]), *_VIEWS[0][1:]),
-            (_view_title(f"{name} (from +X)"), *_VIEWS[1][1:]),
-            (_view_title(_VIEWS[2][0]), *_VIEWS[2][1:]))
+    return ((_t(_VIEWS[0][0]), *_VIEWS[0][1:]),
+            (_t(_SIDE_VIEW.get(side, _NO_SIDE_VIEW)), *_VIEWS[1][1:]),
+            (_t(_VIEWS[2][0]), *_VIEWS[2][1:]))
 
 
 def _axis_words(hax: int, flip: bool, side: str | None) -> str:
@@ -186,7 +177,7 @@ def _axis_words(hax: int, flip: bool, side: str | None) -> str:
         plus, minus = _t(N_("anterior")), _t(N_("posterior"))
     left, right = (plus, minus) if flip else (minus, plus)
     label = f"← {left}     {'xy'[hax]} (mm)     {right} →"
-    return f"{_LRI}{label}{_PDI}" if _rtl() else label
+    return ltr(label) if _rtl() else label
 
 
 def _scale_bar(ax, length_mm: float = SCALE_BAR_MM, fontsize: float = 11) -> None:
@@ -201,13 +192,24 @@ def _scale_bar(ax, length_mm: float = SCALE_BAR_MM, fontsize: float = 11) -> Non
         bar.patch.set_edgecolor("none")
 
 
+def picture_fonts(fig: Figure) -> None:
+    """Set every text of ``fig`` in :data:`RTL_FONTS` when the picture's language is written
+    right to left (matplotlib's default font has no Arabic script)."""
+    if _rtl():
+        for text in fig.findobj(Text):
+            text.set_fontfamily(RTL_FONTS)
+
+
+def picture_language() -> str:
+    """The language of the picture being drawn (inside a :func:`speaking` function)."""
+    return _LANG.get()
+
+
 def png_bytes(fig: Figure) -> bytes:
     """Render ``fig`` on an Agg canvas and return the PNG file bytes (its text in
     :data:`RTL_FONTS` when the picture's language is written right to left)."""
     rtl = _rtl()
-    if rtl:
-        for text in fig.findobj(Text):
-            text.set_fontfamily(RTL_FONTS)
+    picture_fonts(fig)
     FigureCanvasAgg(fig)
     buf = io.BytesIO()
     # Arabic script stands taller than Latin: the canvas grows to hold every word.

@@ -20,15 +20,13 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from prosthetics.errors import Message
-from prosthetics.reports.i18n import N_
+from prosthetics.reports.i18n import N_, rtl
 
 if TYPE_CHECKING:
     from prosthetics.reports.context import Fmt
 
 __all__ = ["translate_warning"]
 
-#: Right-to-left isolate around a translated warning, which stands in a left-to-right list.
-_RLI, _PDI = "\u2067", "\u2069"
 _NUM = r"-?\d+(?:\.\d+)?(?:e[+-]?\d+)?"
 
 #: Where the anterior guess came from (``prosthetics.limb.align``).
@@ -203,7 +201,7 @@ def translate_warning(text: str, f: Fmt) -> str:
             and f.gettext(text.msgid) != text.msgid:    # else: the patterns, or English
         out = text.translated(f.gettext, f.iso)
         if out != str(text):
-            return f"{_RLI}{out}{_PDI}" if f.rtl else out
+            return rtl(out) if f.rtl else out
     for pattern, make in _KNOWN:
         if (m := pattern.fullmatch(text)) is None:
             continue
@@ -213,5 +211,5 @@ def translate_warning(text: str, f: Fmt) -> str:
             return text
         if out is None:
             return text
-        return f"{_RLI}{out}{_PDI}" if f.rtl else out
+        return rtl(out) if f.rtl else out
     return text

@@ -526,7 +526,8 @@ def find_knee(points: np.ndarray, height_mm: float = 0.0) -> KneeCut | None:
             q, n = axis_below(bg[k])
         centre = tip + n * height_mm
         return KneeCut(point=centre, normal=n, tip=tip, height_mm=float(height_mm),
-                       rule="set", detail=f"set at {height_mm:.0f} mm from the distal end")
+                       rule="set", detail=Message.of(N_("set at %(height)s from the distal end"),
+                                                     height=f"{height_mm:.0f} mm"))
     cuts = []
     # The bend: the centreline's direction over the 60 mm above a band turns from that over
     # the 60 mm below it by BEND_DEG or more (a limb's own sections wander up to ~25
@@ -548,8 +549,9 @@ def find_knee(points: np.ndarray, height_mm: float = 0.0) -> KneeCut | None:
         r_knee = float(np.median(br[max(0, kp - 12):kp - 6])) if kp > 6 else float(br[kp])
         gb = bg[kp] - 0.6 * r_knee * np.radians(turn[kp]) - 10.0
         kc = int(np.argmin(np.abs(bg - gb)))
-        cuts.append((bg[kc], kc, "bend", f"the thigh bends away at the knee by about "
-                     f"{turn[kp]:.0f} degrees or more"))
+        cuts.append((bg[kc], kc, "bend", Message.of(N_("the thigh bends away at the knee by "
+                                                      "about %(angle)s or more"),
+                                                   angle=f"{turn[kp]:.0f} degrees")))
     # The flare of a thigh above a knee that stopped growing.
     full = cov >= 0.9
     if full.sum() >= 10:
@@ -574,7 +576,8 @@ def find_knee(points: np.ndarray, height_mm: float = 0.0) -> KneeCut | None:
                 score = (rr(gc + 60.0) - rr(gc)) - (rr(gc) - rr(gc - 60.0))
                 gk = float(gc[run[int(np.argmax(score[run]))]])
                 kc = int(np.argmin(np.abs(bg - gk)))
-                cuts.append((bg[kc], kc, "flare", "the thigh widens above the knee"))
+                cuts.append((bg[kc], kc, "flare",
+                             Message.of(N_("the thigh widens above the knee"))))
     if not cuts:
         return None
     _g, kc, rule, detail = min(cuts)
@@ -790,7 +793,8 @@ def clean_scan(scan: Scan, params: CleanParams | None = None) -> CleanResult:
         if part is not None or params.reconstruct is Reconstruct.NEVER:
             return _kept_mesh(scan, steps, warnings)
         steps.append({"step": "inspect mesh", "kept": len(scan.points), "removed": 0,
-                      "detail": f"mesh has {why}; rebuilt from its surface"})
+                      "detail": Message.of(N_("mesh has %(why)s; rebuilt from its surface"),
+                                           why=why)})
 
     pts, floors = _filtered_points(scan, params, steps, warnings)
     try:
@@ -834,8 +838,10 @@ def _kept_mesh(scan: Scan, steps: list[dict], warnings: list[str]) -> CleanResul
     mesh = orient_faces_outward(mesh, c, a)
     steps.append({"step": "keep mesh", "kept": int(len(mesh.faces)),
                   "removed": int(n0 - len(mesh.faces)),
-                  "detail": "input mesh is already one clean surface; kept as it is"
-                  + (f"; dropped {dropped} other piece(s)" if dropped else "")})
+                  "detail": Message.joined(
+                      [Message.of(N_("input mesh is already one clean surface; kept as it is")),
+                       *([Message.of(N_("dropped %(count)s other piece(s)"), count=dropped)]
+                         if dropped else [])])})
     return CleanResult(mesh=mesh, axis_point=c, axis_dir=a, reconstructed=False,
                        steps=steps, warnings=warnings)
 
@@ -868,7 +874,8 @@ def _filtered_points(scan: Scan, params: CleanParams, steps: list[dict],
     n_in = len(pcd.points)
     pcd = pcd.voxel_down_sample(params.voxel_size_mm)
     steps.append({"step": "downsample", "kept": len(pcd.points), "removed": n_in - len(pcd.points),
-                  "detail": f"{params.voxel_size_mm:g} mm voxels"})
+                  "detail": Message.of(N_("%(size)s voxels"),
+                                       size=f"{params.voxel_size_mm:g} mm")})
 
     n0 = len(pcd.points)
     pts = np.asarray(pcd.points)
@@ -876,8 +883,9 @@ def _filtered_points(scan: Scan, params: CleanParams, steps: list[dict],
     keep = not_strays(pts, params.stray_radius_mm, params.stray_min_neighbours)
     pts, colors = pts[keep], (None if colors is None else colors[keep])
     steps.append({"step": "stray points", "kept": len(pts), "removed": n0 - len(pts),
-                  "detail": f"fewer than {params.stray_min_neighbours} neighbours within "
-                            f"{params.stray_radius_mm:g} mm"})
+                  "detail": Message.of(N_("fewer than %(count)s neighbours within %(radius)s"),
+                                       count=params.stray_min_neighbours,
+                                       radius=f"{params.stray_radius_mm:g} mm")})
     if len(pts) < 500:
         raise ScanError.of(N_("no limb-like object in the scan (only %(count)s points "
                               "survive stray removal); scan the limb again closer and "
@@ -953,21 +961,25 @@ def _without_slabs(pts: np.ndarray, tolerance_mm: float, steps: list[dict],
         pts = np.delete(pts, drop, axis=0)
     if removed:
         steps.append({"step": "furniture", "kept": len(pts), "removed": removed,
-                      "detail": f"flat regions over {SLAB_MM:.0f} mm wide that the limb "
-                                f"reaches past (a chair's seat, a support)"})
+                      "detail": Message.of(N_("flat regions over %(width)s wide that the limb "
+                                              "reaches past (a chair's seat, a support)"),
+                                           width=f"{SLAB_MM:.0f} mm")})
     return pts
 
 
 def _floor_detail(floors: FloorRemoval) -> str:
     """The floor step in words: planes removed, and planes left in and why."""
-    parts = [f"{len(floors.planes)} plane(s) removed with everything beyond them"]
+    parts = [Message.of(N_("%(count)s plane(s) removed with everything beyond them"),
+                        count=len(floors.planes))]
     sides = sum(r.reason == "part of the object" for r in floors.refused)
     if sides:
-        parts.append(f"{sides} flat side(s) of the limb left (within its own outline)")
+        parts.append(Message.of(N_("%(count)s flat side(s) of the limb left (within its own "
+                                   "outline)"), count=sides))
     for r in floors.touching:
-        parts.append(f"1 plane touching the limb left in (removing it would take "
-                     f"{100 * r.object_share:.0f} % of the limb)")
-    return "; ".join(parts)
+        parts.append(Message.of(N_("1 plane touching the limb left in (removing it would take "
+                                   "%(share)s of the limb)"),
+                                share=f"{100 * r.object_share:.0f} %"))
+    return Message.joined(parts)
 
 
 def _floor_warning(plane: RefusedPlane) -> str:
@@ -1049,19 +1061,20 @@ def _largest_limb(pts: np.ndarray, params: CleanParams, steps: list[dict],
                                   "object(s); pick 1 to %(count)s"),
                                setting=f"pick_object = {params.pick_object}", count=len(limbs))
         best = limbs[params.pick_object - 1]
-        how = f"kept object {params.pick_object} of {len(limbs)} limb-like objects (as asked)"
+        how = Message.of(N_("kept object %(n)s of %(count)s limb-like objects (as asked)"),
+                         n=params.pick_object, count=len(limbs))
     elif len(limbs) > 1:
         best, how = _residual_limb(limbs)
     elif limbs:
         best = limbs[0]
-        how = f"kept the largest of {len(counts)} objects"
+        how = Message.of(N_("kept the largest of %(count)s objects"), count=len(counts))
     else:
         # Nothing limb-like: say why the largest object is not.
         big = pts[labels == order[0]]
         cut = find_knee(big, params.proximal_cut_mm)
         best = _Candidate(int(order[0]), big, big if cut is None else
                           big[_below_plane(big, cut, params.cluster_gap_mm)], cut)
-        how = f"kept the largest of {len(counts)} objects"
+        how = Message.of(N_("kept the largest of %(count)s objects"), count=len(counts))
     limb = best.limb
     ok, why = limb_like(limb)
     if not ok:
@@ -1069,14 +1082,17 @@ def _largest_limb(pts: np.ndarray, params: CleanParams, steps: list[dict],
                               "limb with all of it in view, or check --units"), why=why)
     n_other = int(len(pts) - len(best.points))
     steps.append({"step": "keep limb", "kept": len(best.points), "removed": n_other,
-                  "detail": f"{how}; dropped {len(counts) - 1} others (hands, clutter) and "
-                            f"{int((~valid).sum())} isolated points"})
+                  "detail": Message.joined([how, Message.of(
+                      N_("dropped %(count)s others (hands, clutter) and %(isolated)s isolated "
+                         "points"), count=len(counts) - 1, isolated=int((~valid).sum()))])})
     if best.cut is not None:
         c = best.cut
         steps.append({"step": "proximal cut", "kept": len(limb),
                       "removed": int(len(best.points) - len(limb)),
-                      "detail": f"{c.detail}: cut {c.height_mm:.0f} mm from the distal end "
-                                f"(set proximal_cut_mm to move it)",
+                      "detail": Message.of(N_("%(rule)s: cut %(height)s from the distal end "
+                                              "(set %(setting)s to move it)"), rule=c.detail,
+                                           height=f"{c.height_mm:.0f} mm",
+                                           setting="proximal_cut_mm"),
                       "plane": c.as_dict()})
     return limb, best.cut
 
@@ -1108,8 +1124,9 @@ def _residual_limb(limbs: list[_Candidate]) -> tuple[_Candidate, str]:
     sizes = sorted((len(c.limb) for c in footless), reverse=True)
     if len(sizes) > 1 and sizes[0] >= SOLE_LIMB_RATIO * sizes[1]:
         best = max(footless, key=lambda c: len(c.limb))
-        return best, (f"kept the largest of {len(limbs)} limb-like objects (the others are "
-                      f"under 1/{SOLE_LIMB_RATIO:g} of its size: a hand or clutter)")
+        return best, Message.of(N_("kept the largest of %(count)s limb-like objects (the "
+                                   "others are under %(ratio)s of its size: a hand or "
+                                   "clutter)"), count=len(limbs), ratio=f"1/{SOLE_LIMB_RATIO:g}")
     raise ScanError.of(N_("the scan holds %(count)s limb-like objects: %(objects)s; choose "
                           "one with %(pick)s (%(setting)s), or crop the scan to one limb"),
                        count=len(limbs),
@@ -1217,8 +1234,9 @@ def _without_touching_objects(limb: np.ndarray, c: np.ndarray, a: np.ndarray,
         return limb
     steps.append({"step": "touching objects", "kept": int((~off).sum()),
                   "removed": int(off.sum()),
-                  "detail": "points standing more than 8 mm off the limb's surface (a hand "
-                            "or an object touching it)"})
+                  "detail": Message.of(N_("points standing more than %(distance)s off the "
+                                          "limb's surface (a hand or an object touching it)"),
+                                       distance="8 mm")})
     t = (limb - c) @ a
     lo, hi = np.percentile(t[off], [2, 98]) - t.min()
     warnings.append(Message.of(
@@ -1275,9 +1293,12 @@ def _reconstructed_surface(limb: np.ndarray, c: np.ndarray, a: np.ndarray,
     mesh, dropped = _largest_component(mesh)
     steps.append({"step": "reconstruct", "kept": int(len(mesh.faces)),
                   "removed": int(n_rec - len(mesh.faces)),
-                  "detail": f"Poisson depth {params.poisson_depth}, holes filled; cap over the "
-                            f"open proximal end cut {t_cut - t.min():.0f} mm from the distal end"
-                            + (f"; {dropped} floating pieces dropped" if dropped else "")})
+                  "detail": Message.joined([
+                      Message.of(N_("Poisson depth %(depth)s, holes filled; cap over the open "
+                                    "proximal end cut %(height)s from the distal end"),
+                                 depth=params.poisson_depth, height=f"{t_cut - t.min():.0f} mm"),
+                      *([Message.of(N_("%(count)s floating pieces dropped"), count=dropped)]
+                        if dropped else [])])})
     return mesh
 
 
@@ -1288,13 +1309,16 @@ def _finished_surface(mesh: trimesh.Trimesh, limb: np.ndarray, c: np.ndarray, a:
     mesh, n_moved, area = refit_holes(mesh, limb, c, a, params.voxel_size_mm)
     if n_moved:
         steps.append({"step": "hole fill", "kept": int(len(mesh.faces)), "removed": 0,
-                      "detail": f"{area / 100:.0f} cm2 ({100 * area / mesh.area:.1f} % of the "
-                                f"surface) had no scan points; re-fitted on the limb's "
-                                f"cylindrical map ({n_moved} vertices)"})
+                      "detail": Message.of(N_("%(area)s (%(share)s of the surface) had no scan "
+                                              "points; re-fitted on the limb's cylindrical map "
+                                              "(%(count)s vertices)"), area=f"{area / 100:.0f} cm2",
+                                           share=f"{100 * area / mesh.area:.1f} %",
+                                           count=n_moved)})
     n_faces = len(mesh.faces)
     if n_faces > params.target_triangles:
         mesh, _ = _largest_component(_decimate(mesh, params.target_triangles))
         steps.append({"step": "decimate", "kept": int(len(mesh.faces)),
                       "removed": int(n_faces - len(mesh.faces)),
-                      "detail": f"quadric decimation to about {params.target_triangles} triangles"})
+                      "detail": Message.of(N_("quadric decimation to about %(count)s triangles"),
+                                           count=params.target_triangles)})
     return orient_faces_outward(mesh, c, a)

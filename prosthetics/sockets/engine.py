@@ -172,6 +172,17 @@ def trim_curve(theta: np.ndarray, p: Params, anterior_z: float) -> np.ndarray:
                                                               p.posterior_cut_width_deg)
 
 
+#: The line for a trim lowered too near the distal end, by the name ``trim_top`` is given.
+_TOO_LOW = {
+    "posterior trim": N_("the posterior trim would be %(height)s above the distal end; raise "
+                         "%(setting)s or lower %(drop)s"),
+    "cubital cut": N_("the cubital cut would be %(height)s above the distal end; raise "
+                      "%(setting)s or lower %(drop)s"),
+    "trim": N_("the trim would be %(height)s above the distal end; raise %(setting)s or lower "
+               "%(drop)s"),
+}
+
+
 def trim_top(cache: TemplateCache, p, lowest_mm: float, drop_mm: float, drop_name: str,
              what: str, default_mm: float | None = None) -> float:
     """The highest trim height (mm): ``trim_height_mm``, else ``default_mm`` (the anatomy's
@@ -193,17 +204,9 @@ def trim_top(cache: TemplateCache, p, lowest_mm: float, drop_mm: float, drop_nam
                                    "it below %(limit)s"), setting=f"trim_height_mm = {top:.0f}",
                                 rim=f"{rim:.0f} mm", limit=f"{rim - 2:.0f}")
     if top - drop_mm < lowest_mm:
-        height = f"{top - drop_mm:.0f} mm"
-        if what == "posterior trim":
-            raise ParameterError.of(N_("the posterior trim would be %(height)s above the distal "
-                                       "end; raise %(setting)s or lower %(drop)s"),
-                                    height=height, setting="trim_height_mm", drop=drop_name)
-        if what == "cubital cut":
-            raise ParameterError.of(N_("the cubital cut would be %(height)s above the distal "
-                                       "end; raise %(setting)s or lower %(drop)s"),
-                                    height=height, setting="trim_height_mm", drop=drop_name)
-        raise ParameterError(f"the {what} would be {height} above the distal "
-                             f"end; raise trim_height_mm or lower {drop_name}")
+        raise ParameterError.of(_TOO_LOW.get(what, _TOO_LOW["trim"]),
+                                height=f"{top - drop_mm:.0f} mm", setting="trim_height_mm",
+                                drop=drop_name)
     return float(top)
 
 

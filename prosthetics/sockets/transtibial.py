@@ -56,6 +56,16 @@ POSTERIOR_FLOOR_BELOW_MPT_MM = 40.0
 LONGEST_LIMB_MM = 480.0
 #: No brim comes closer than this to the distal end (mm).
 LOWEST_BRIM_MM = 40.0
+#: The line for a brim point under ``LOWEST_BRIM_MM``, and the setting that moves it.
+_BRIM_TOO_LOW = {
+    "anterior": N_("the anterior brim would be %(height)s above the distal end (at least "
+                   "%(least)s); change %(setting)s"),
+    "posterior": N_("the posterior brim would be %(height)s above the distal end (at least "
+                    "%(least)s); change %(setting)s"),
+    "wing": N_("a side wing of the brim would be %(height)s above the distal end (at least "
+               "%(least)s); change %(setting)s"),
+}
+_BRIM_SETTING = {"anterior": "trim_above_mpt_mm", "posterior": "posterior_below_crease_mm"}
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -198,9 +208,10 @@ def _landmarks(cache: TemplateCache, p: TranstibialParams, limb: trimesh.Trimesh
     try:
         return cache.landmarks(limb, p.limb_side, p.mpt_height_mm)
     except ValueError as exc:    # a landmark off the limb: the MPT height is off
-        raise ParameterError(f"mpt_height_mm = {p.mpt_height_mm} puts a landmark off the "
-                             f"scanned limb ({exc}); set it at the patellar tendon or leave "
-                             f"it empty") from None
+        raise ParameterError.of(N_("%(setting)s puts a landmark off the scanned limb "
+                                   "(%(reason)s); set it at the patellar tendon or leave it "
+                                   "empty"), setting=f"mpt_height_mm = {p.mpt_height_mm}",
+                                reason=exc) from None
 
 
 def anatomical_trim(cache: TemplateCache, p: TranstibialParams,
@@ -272,8 +283,10 @@ def anatomical_brim(cache: TemplateCache, p: TranstibialParams, limb: trimesh.Tr
         anterior = {"z_mm": cache.rim_z - p.trim_below_scan_top_mm,
                     "from": f"{p.trim_below_scan_top_mm:g} mm under the scan's top"}
         if anterior["z_mm"] > top:
-            raise ParameterError(f"trim_below_scan_top_mm = {p.trim_below_scan_top_mm:g} puts "
-                                 f"the trim above the top of the scan; set it to 2 or more")
+            raise ParameterError.of(N_("%(setting)s puts the trim above the top of the scan; "
+                                       "set it to 2 or more"),
+                                    setting=f"trim_below_scan_top_mm = "
+                                            f"{p.trim_below_scan_top_mm:g}")
     elif p.trim_above_mpt_mm is not None:
         mpt = float(_landmarks(cache, p, limb)["mid_patellar_tendon"][2])
         anterior = {"z_mm": anterior_mm, "from": f"{p.trim_above_mpt_mm:g} mm above the MPT",
@@ -315,11 +328,10 @@ def anatomical_brim(cache: TemplateCache, p: TranstibialParams, limb: trimesh.Tr
     out["posterior"] = {"z_mm": z, "from": where, "landmark_z_mm": crease}
     for name, h in out.items():
         if h["z_mm"] < LOWEST_BRIM_MM:
-            knob = {"anterior": "the anterior trim", "posterior": "posterior_below_crease_mm"
-                    }.get(name, "wing_above_condyles_mm")
-            raise ParameterError(f"the {name.replace('_', ' ')} brim would be "
-                                 f"{h['z_mm']:.0f} mm above the distal end (at least "
-                                 f"{LOWEST_BRIM_MM:g} mm); change {knob}")
+            raise ParameterError.of(_BRIM_TOO_LOW.get(name, _BRIM_TOO_LOW["wing"]),
+                                    height=f"{h['z_mm']:.0f} mm",
+                                    least=f"{LOWEST_BRIM_MM:g} mm",
+                                    setting=_BRIM_SETTING.get(name, "wing_above_condyles_mm"))
     return {k: {**v, "z_mm": float(v["z_mm"])} for k, v in out.items()}, notes
 
 

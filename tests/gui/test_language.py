@@ -7,6 +7,7 @@ insole window in Urdu (gui_urdu_main.png, gui_urdu_insole.png)."""
 
 from __future__ import annotations
 
+import html
 import os
 import re
 import shutil
@@ -218,6 +219,31 @@ def test_main_window_in_urdu(urdu, messages):
         win.select_step("template")
         spin(0.5)
         assert "جانچ" in page.checks.text()
+        # The core's words through the reports' catalogue: the warnings, the parameters'
+        # labels and help, the cleaning steps' details.
+        from prosthetics.reports.i18n import gettext_for
+        from prosthetics_gui.messages import warning_text
+
+        ur = gettext_for("ur")
+        urdu_letters = re.compile(r"[\u0600-\u06FF]")
+        warnings = win.model.check["warnings"]
+        assert warnings
+        for w in warnings:
+            shown = warning_text(w)
+            assert shown != str(w) and urdu_letters.search(shown)
+        win.select_step("export")
+        spin(0.5)
+        for w in warnings:                       # the Export page lists them
+            assert html.escape(warning_text(w)) in win.pages["export"].checks.text()
+        win.select_step("clean")
+        spin(0.5)
+        clean = win.pages["clean"]
+        labels = {w.text() for w in clean.findChildren(QLabel)}
+        assert ur("Point spacing") in labels and "Point spacing" not in labels
+        box = clean.findChild(QDoubleSpinBox, "param_voxel_size_mm")
+        assert ur("Voxel size of the downsampling before cleaning") in box.toolTip()
+        details = [clean.table.item(i, 0).toolTip() for i in range(clean.table.rowCount())]
+        assert details and all(urdu_letters.search(d) for d in details), details
         if SHOTS:
             win.grab().save(str(Path(SHOTS) / "gui_urdu_main.png"))
             win.select_step("rectify")
