@@ -62,6 +62,7 @@ from .fileactions import SCAN_SUFFIXES
 from .language import ltr, ltr_number_box, translate
 from .messages import STAGE_TEXT, stage_text
 from .viewport import SKIN, TEXT, VIEW_LABELS, VIEWS, mesh_poly, rings_poly
+from .viewtext import text_options, view_text
 from .worker import Job, make_pool
 
 __all__ = ["Limb", "CompareResult", "CompareModel", "CompareWindow", "compare_with",
@@ -658,8 +659,8 @@ class CompareWindow(QMainWindow):
             p.remove_scalar_bar(title, render=False)
         res = self.model.result
         if res is None:
-            lines = ["Choose the other scan to compare with" if not self.model.busy
-                     else "Comparing…"]
+            lines = [translate("CompareWindow", "Choose the other scan to compare with")
+                     if not self.model.busy else translate("CompareWindow", "Comparing…")]
         elif self.mode == "deviation":
             cur = self._meshes()[0]
             r = self.range_mm
@@ -671,10 +672,12 @@ class CompareWindow(QMainWindow):
                                         "height": 0.6, "width": 0.08, "title_font_size": 14,
                                         "label_font_size": 12, "fmt": "%.1f",
                                         "color": "black", "n_labels": 5})
-            lines = [f"The current limb ({res.current.label}) against {res.other.label}: "
-                     f"red where it is outside (more volume), blue inside (less)",
-                     f"Skin colour: above the common level (z = "
-                     f"{res.report['common_top_z_mm']:.0f} mm), not compared"]
+            lines = [translate("CompareWindow", "The current limb ({}) against {}: red where it "
+                                                "is outside (more volume), blue inside (less)")
+                     .format(res.current.label, res.other.label),
+                     translate("CompareWindow", "Skin colour: above the common level ({}), not "
+                                                "compared")
+                     .format(f"z = {res.report['common_top_z_mm']:.0f} mm")]
         else:
             cur, other, other_rings = self._meshes()
             p.add_mesh(cur, color=SKIN, smooth_shading=True, specular=0.2, name="current",
@@ -686,15 +689,18 @@ class CompareWindow(QMainWindow):
             if other_rings.n_points:
                 p.add_mesh(other_rings, color=OTHER_RING, line_width=2, name="rings_other",
                            render=False)
-            lines = [f"Current limb ({res.current.label}, skin) and {res.other.label} "
-                     f"(translucent blue), registered",
-                     "Blue rings: the other limb at the levels of the circumference table"]
-        p.add_text("\n".join(lines), position="upper_left", font_size=10, color=TEXT,
-                   name="caption", render=False)
+            lines = [translate("CompareWindow", "Current limb ({}, skin) and {} (translucent "
+                                                "blue), registered")
+                     .format(res.current.label, res.other.label),
+                     translate("CompareWindow", "Blue rings: the other limb at the levels of the "
+                                                "circumference table")]
+        p.add_text(view_text("\n".join(lines)), position="upper_left", font_size=10, color=TEXT,
+                   name="caption", render=False, **text_options())
         if res is not None and (fit or not p.camera_set):
             self.set_view(self._view, render=False)
-        p.add_text(VIEW_LABELS.get(self._view, ""), position="lower_right", font_size=9,
-                   color=TEXT, name="view_label", render=False)
+        p.add_text(view_text(translate("Viewport", VIEW_LABELS.get(self._view, ""))),
+                   position="lower_right", font_size=9, color=TEXT, name="view_label",
+                   render=False, **text_options())
         p.render()
 
     def set_view(self, name: str, render: bool = True) -> None:
@@ -710,8 +716,9 @@ class CompareWindow(QMainWindow):
         size = float(np.linalg.norm([b[1] - b[0], b[3] - b[2], b[5] - b[4]])) or 100.0
         p.camera_position = [tuple(c + d * 3 * size), tuple(c), tuple(up)]
         p.reset_camera()
-        p.add_text(VIEW_LABELS.get(name, ""), position="lower_right", font_size=9, color=TEXT,
-                   name="view_label", render=False)
+        p.add_text(view_text(translate("Viewport", VIEW_LABELS.get(name, ""))),
+                   position="lower_right", font_size=9, color=TEXT, name="view_label",
+                   render=False, **text_options())
         if render:
             p.render()
 

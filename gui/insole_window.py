@@ -43,6 +43,7 @@ from .messages import (
     stage_text,
     writer_progress,
 )
+from .viewtext import text_options, view_text
 from .worker import Job, make_pool
 
 #: Standard views of the foot frame (+X heel to toe, +Z up): camera direction and view-up.
@@ -313,8 +314,9 @@ class InsoleWindow(QMainWindow):
         self.plotter.set_background("white", top="#d9e2ec")
         self.plotter.add_axes(xlabel="X", ylabel="Y", zlabel="Z", line_width=2,
                               viewport=(0.0, 0.0, 0.16, 0.16))
-        self.plotter.add_text("X: heel to toe   Z: up", position=(0.01, 0.165), viewport=True,
-                              font_size=8, color="black", name="axes_legend")
+        self.plotter.add_text(view_text(translate("InsoleWindow", "X: heel to toe   Z: up")),
+                              position=(0.01, 0.165), viewport=True, font_size=8,
+                              color="black", name="axes_legend", **text_options())
         split.addWidget(self.plotter)
         split.setSizes([420, 980])
         self.setCentralWidget(split)

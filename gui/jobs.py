@@ -24,7 +24,7 @@ from prosthetics.sockets.zones import ZONES
 from . import viewdata
 from .language import current_language
 from .messages import writer_progress
-from .worker import Job
+from .worker import Job, start_reconstruction_helper
 
 __all__ = ["QUICK_PARAMS", "SETTLE_S", "Prestart", "sync_job", "export_job", "revision_job",
            "report_options"]
@@ -61,6 +61,7 @@ class Prestart:
     def __init__(self, path: str | Path):
         self.path = Path(path).resolve()
         self.session = DesignSession(self.path)
+        start_reconstruction_helper()       # before its cleaning reaches the reconstruction
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="prestart", daemon=True)
         self._thread.start()

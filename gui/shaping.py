@@ -43,6 +43,8 @@ from prosthetics.sockets.rectification import (
 )
 
 from .language import translate
+from .messages import catalogue_text
+from .viewtext import text_options, view_labels
 
 #: The shaping tools by name (translated where shown, context "Shaper").
 TOOLS = {"view": QT_TRANSLATE_NOOP("Shaper", "Turn the view"),
@@ -75,8 +77,8 @@ def _side(sock) -> str:
 
 
 def trim_height_text(height: dict) -> str:
-    """A trim point's heights as the 3D view labels it (VTK draws English only):
-    "212 mm, MPT +15 mm" (mm above the distal end, and above (+) or below the MPT)."""
+    """A trim point's heights as the 3D view labels it: "212 mm, MPT +15 mm" (mm above the
+    distal end, and above (+) or below the MPT; the same in every language)."""
     text = f"{height['distal_mm']:.0f} mm"
     if height.get("mpt_mm") is not None:
         text += f", MPT {height['mpt_mm']:+.0f} mm"
@@ -482,11 +484,12 @@ class Shaper(QObject):
             p.add_mesh(poly, scalars="rgb", rgb=True, point_size=16,
                        render_points_as_spheres=True, name="landmark_points",
                        show_scalar_bar=False, render=False)
-            labels = [LANDMARK_WORDS.get(k, k) + ("" if self.is_confirmed(k) else " ?")
-                      for k in names]
-            p.add_point_labels(poly.points, labels, font_size=10, show_points=False,
-                               shape_opacity=0.6, shape_color="white", name="landmark_labels",
-                               always_visible=True, render=False)
+            labels = [catalogue_text(LANDMARK_WORDS.get(k, k))
+                      + ("" if self.is_confirmed(k) else " ?") for k in names]
+            p.add_point_labels(poly.points, view_labels(labels), font_size=10,
+                               show_points=False, shape_opacity=0.6, shape_color="white",
+                               name="landmark_labels", always_visible=True, render=False,
+                               **text_options())
         tp = self.trim_points()
         names = list(tp)
         poly = pv.PolyData(np.array([tp[k] for k in names], dtype=np.float32))

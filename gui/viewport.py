@@ -12,6 +12,9 @@ from PySide6.QtWidgets import QVBoxLayout, QWidget
 from pyvistaqt import QtInteractor
 from vtkmodules.vtkCommonCore import vtkCommand
 
+from .language import translate
+from .viewtext import text_options, view_labels, view_text
+
 SKIN = (0.91, 0.72, 0.60)
 BONE_COLOURS = {"femur": (0.85, 0.83, 0.74), "patella": (0.93, 0.78, 0.35),
                 "tibia": (0.88, 0.86, 0.78), "fibula": (0.72, 0.80, 0.62)}
@@ -22,8 +25,9 @@ RING = (0.45, 0.20, 0.10)
 TEXT = (0.15, 0.15, 0.18)
 
 #: The caption's last line when a preview is shown and the full build was cancelled.
-CANCELLED_PREVIEW = ("Preview (coarser grid); the full socket was cancelled: press F5 "
-                     "(Design > Run) to build it and run the checks")
+CANCELLED_PREVIEW = QT_TRANSLATE_NOOP("Viewport", "Preview (coarser grid); the full socket was "
+                                                  "cancelled: press F5 (Design > Run) to build "
+                                                  "it and run the checks")
 
 #: Standard views: direction from the focal point to the camera, and the view-up vector.
 #: Design frame: +Z proximal, +Y anterior, +X the patient's right.
@@ -262,7 +266,8 @@ class Viewport(QWidget):
         frame, lines = "design", []
         self.cut_shown = None
         if m is None or m.session is None:
-            lines.append("No scan open: File > Open scan, or drop a scan file here")
+            lines.append(translate("Viewport", "No scan open: File > Open scan, or drop a scan "
+                                               "file here"))
         else:
             build = getattr(self, f"_scene_{self.step}")
             frame, lines = build(m)
@@ -270,11 +275,12 @@ class Viewport(QWidget):
             self._cut_drag.drop()
             self.cut_height_mm = None
         self.caption_lines = list(lines)
-        p.add_text("\n".join(lines), position="upper_left", font_size=10, color=TEXT,
-                   name="caption", render=False)
+        p.add_text(view_text("\n".join(lines)), position="upper_left", font_size=10, color=TEXT,
+                   name="caption", render=False, **text_options())
         self._add_axes_legend(frame)
-        p.add_text(VIEW_LABELS.get(self._view, ""), position="lower_right", font_size=9,
-                   color=TEXT, name="view_label", render=False)
+        p.add_text(view_text(translate("Viewport", VIEW_LABELS.get(self._view, ""))),
+                   position="lower_right", font_size=9, color=TEXT, name="view_label",
+                   render=False, **text_options())
         if self._has_geometry():
             if frame != self._frame:
                 # New kind of scene: its own standard view.
@@ -299,12 +305,13 @@ class Viewport(QWidget):
         """What the triad's letters mean: the limb's directions in the design frame, or the
         scan file's own axes while the scan is shown as read (before alignment)."""
         if frame == "scan":
-            text = "File axes: X, Y, Z as in the scan file"
+            text = translate("Viewport", "File axes: X, Y, Z as in the scan file")
         else:
-            text = "X: patient's right   Y: anterior   Z: proximal"
+            text = translate("Viewport", "X: patient's right   Y: anterior   Z: proximal")
         self.axes_legend = text
-        self.plotter.add_text(text, position=(0.01, 0.165), viewport=True, font_size=8,
-                              color=TEXT, name="axes_legend", render=False)
+        self.plotter.add_text(view_text(text), position=(0.01, 0.165), viewport=True,
+                              font_size=8, color=TEXT, name="axes_legend", render=False,
+                              **text_options())
 
     def _has_geometry(self) -> bool:
         b = self.plotter.bounds
@@ -329,18 +336,21 @@ class Viewport(QWidget):
     def _scene_scan(self, m):
         raw = m.raw
         if raw is None:
-            return "design", ["Reading the scan…"]
+            return "design", [translate("Viewport", "Reading the scan…")]
         self._add_raw(raw, mark_removed=False)
-        where = "design frame" if raw.frame == "design" else "the file's axes"
-        return raw.frame, [f"Scan as read: {len(raw.points):,} points, in {where} (mm)"]
+        text = (translate("Viewport", "Scan as read: {} points, in the design frame (mm)")
+                if raw.frame == "design" else
+                translate("Viewport", "Scan as read: {} points, in the file's axes (mm)"))
+        return raw.frame, [text.format(f"{len(raw.points):,}")]
 
     def _scene_clean(self, m):
         raw = m.raw
         if raw is None:
-            return "design", ["Reading the scan…"]
+            return "design", [translate("Viewport", "Reading the scan…")]
         self._add_raw(raw, mark_removed=True)
         if m.aligned is None or raw.frame != "design":
-            return "scan", ["Before cleaning (the cleaned surface follows)…"]
+            return "scan", [translate("Viewport", "Before cleaning (the cleaned surface "
+                                                  "follows)…")]
         limb = self._limb_poly()
         rb, lb = np.asarray(raw.points), limb.bounds
         # Seen from anterior, the patient's left (-X) is on the viewer's right: "after" there.
@@ -352,16 +362,21 @@ class Viewport(QWidget):
         self.plotter.add_point_labels(
             np.array([[float(np.median(rb[:, 0])), 0.0, top],
                       [dx + 0.5 * (lb[0] + lb[1]), 0.0, top]]),
-            ["before", "after"], font_size=14, text_color="black", shape_color="white",
-            shape_opacity=0.8, show_points=False, name="labels", always_visible=True, render=False)
+            view_labels([translate("Viewport", "before"), translate("Viewport", "after")]),
+            font_size=14, text_color="black", shape_color="white", shape_opacity=0.8,
+            show_points=False, name="labels", always_visible=True, render=False,
+            **text_options())
         n_removed = int(raw.removed.sum()) if raw.removed is not None else 0
         tri = len(m.aligned.mesh.faces)
-        lines = [f"Left: the scan as read, {len(raw.points):,} points; red: "
-                 f"{n_removed:,} removed (floor, hand, strays)",
-                 f"Right: the cleaned limb surface, {tri:,} triangles"]
+        lines = [translate("Viewport", "Left: the scan as read, {} points; red: {} removed "
+                                       "(floor, hand, strays)")
+                 .format(f"{len(raw.points):,}", f"{n_removed:,}"),
+                 translate("Viewport", "Right: the cleaned limb surface, {} triangles")
+                 .format(f"{tri:,}")]
         if self._add_proximal_cut(m, raw):
-            lines.append("Blue disc: the proximal cut from the thigh; drag it (left button) "
-                         "to move it along the limb's axis")
+            lines.append(translate("Viewport", "Blue disc: the proximal cut from the thigh; "
+                                               "drag it (left button) to move it along the "
+                                               "limb's axis"))
         return "clean", lines
 
     # -- the cleaning's proximal cut (Clean view) --------------------------------------
@@ -430,11 +445,13 @@ class Viewport(QWidget):
             side = -side
         at = np.asarray(centre, dtype=float) + side * (cut["radius"] + 5.0)
         self.plotter.add_point_labels(
-            at[None], [f"Proximal cut: {height_mm:.0f} mm from the distal end"],
+            at[None], view_labels([translate("Viewport", "Proximal cut: {} from the distal end")
+                                   .format(f"{height_mm:.0f} mm")]),
             font_size=14, text_color="black", shape=None, background_color="white",
             background_opacity=0.85, show_points=False, always_visible=True,
             name="cut_label", pickable=False,
-            justification_horizontal="right", reset_camera=False, render=False)
+            justification_horizontal="right", reset_camera=False, render=False,
+            **text_options())
 
     def _on_cut_moved(self, origin, released: bool) -> None:
         """The cut's plane widget moved to ``origin``: the disc and its label follow; the
@@ -479,7 +496,7 @@ class Viewport(QWidget):
 
     def _scene_align(self, m):
         if m.aligned is None:
-            return "design", ["Aligning the limb…"]
+            return "design", [translate("Viewport", "Aligning the limb…")]
         limb = self._limb_poly()
         length = float(limb.bounds[5])
         a = m.aligned
@@ -499,20 +516,27 @@ class Viewport(QWidget):
                                        shaft_radius=0.02, tip_radius=0.06),
                               color=(0.1, 0.55, 0.2), name="anterior", render=False)
         self.plotter.add_point_labels(np.array([[0.0, 95.0, 0.0], [0.0, 0.0, length + 30.0]]),
-                                      ["anterior (+Y)", "long axis (+Z)"], font_size=12,
-                                      show_points=False, shape_opacity=0.7, shape_color="white",
-                                      name="align_labels", always_visible=True, render=False)
-        lines = ["Aligned limb: long axis (red) along +Z, distal end at z = 0"]
+                                      view_labels([translate("Viewport", "anterior (+Y)"),
+                                                   translate("Viewport", "long axis (+Z)")]),
+                                      font_size=12, show_points=False, shape_opacity=0.7,
+                                      shape_color="white", name="align_labels",
+                                      always_visible=True, render=False, **text_options())
+        lines = [translate("Viewport", "Aligned limb: long axis (red) along +Z, distal end at "
+                                       "z = 0")]
         g = float(a.anterior_guess_deg)
-        turn = (f"rotated {abs(g):.0f}° {'counter-clockwise' if g > 0 else 'clockwise'} from "
-                f"the scan's +Y (seen from proximal)")
+        turn = (translate("Viewport", "rotated {} counter-clockwise from the scan's +Y (seen "
+                                      "from proximal)") if g > 0 else
+                translate("Viewport", "rotated {} clockwise from the scan's +Y (seen from "
+                                      "proximal)")).format(f"{abs(g):.0f}°")
         if fit is not None:
-            lines.append(f"Anterior found from the fitted anatomy model (bones shown; "
-                         f"confidence {fit.confidence:.0%}, skin fit "
-                         f"{fit.residual_mean_mm:.1f} mm): {turn}")
+            lines.append(translate("Viewport", "Anterior found from the fitted anatomy model "
+                                               "(bones shown; confidence {}, skin fit {}): {}")
+                         .format(f"{fit.confidence:.0%}", f"{fit.residual_mean_mm:.1f} mm", turn))
         else:
-            lines.append(f"Anterior found from the sections' shape: {turn}")
-        lines.append(f"Axis tilt from the scan's principal axis {a.axis_tilt_deg:.1f}°")
+            lines.append(translate("Viewport", "Anterior found from the sections' shape: {}")
+                         .format(turn))
+        lines.append(translate("Viewport", "Axis tilt from the scan's principal axis {}")
+                     .format(f"{a.axis_tilt_deg:.1f}°"))
         return "design", lines
 
     def _bones_polys(self, fit) -> dict:
@@ -528,24 +552,25 @@ class Viewport(QWidget):
 
     def _scene_measure(self, m):
         if m.aligned is None:
-            return "design", ["Aligning the limb…"]
+            return "design", [translate("Viewport", "Aligning the limb…")]
         limb = self._limb_poly()
         self.plotter.add_mesh(limb, color=SKIN, smooth_shading=True, opacity=0.35, name="limb", render=False)
         self._axis(m, float(limb.bounds[5]))
         meas = m.measurements
         if meas is None:
-            return "design", ["Measuring…"]
+            return "design", [translate("Viewport", "Measuring…")]
         rings = self._poly_of(meas, lambda: rings_poly(meas.levels))
         if rings.n_points:
             self.plotter.add_mesh(rings, color=RING, line_width=2, name="rings", render=False)
         sp = m.groups["measure"].circumference_spacing_mm
-        return "design", [f"{len(meas.levels)} levels every {sp:g} mm; length "
-                          f"{meas.length_mm:.0f} mm, volume {meas.volume_ml:.0f} ml"]
+        return "design", [translate("Viewport", "{} levels every {}; length {}, volume {}")
+                          .format(len(meas.levels), f"{sp:g} mm", f"{meas.length_mm:.0f} mm",
+                                  f"{meas.volume_ml:.0f} ml")]
 
     def _scene_rectify(self, m):
         sv = m.socket_view
         if sv is None:
-            return "design", ["Building the socket…"]
+            return "design", [translate("Viewport", "Building the socket…")]
         # A fresh copy each time: the shaping tools change its arrays in place while a
         # landmark or a brush moves.
         poly = self._distance_poly(sv)
@@ -563,22 +588,27 @@ class Viewport(QWidget):
                                                "n_labels": 5}, render=False)
         # The bar runs over the largest distance either way; the true extremes are written
         # under it, so a deep relief is read at its depth.
-        self.distance_range_text = (f"Below the trim:\n{lo:+.1f} to {hi:+.1f} mm\n"
-                                    f"(scale ±{lim:g} mm)")
-        self.plotter.add_text(self.distance_range_text, position=(0.80, 0.06), viewport=True,
-                              font_size=9, color=TEXT, name="distance_range", render=False)
+        self.distance_range_text = translate("Viewport", "Below the trim:\n{} to {}\n(scale {})")\
+            .format(f"{lo:+.1f}", f"{hi:+.1f} mm", f"±{lim:g} mm")
+        self.plotter.add_text(view_text(self.distance_range_text), position=(0.80, 0.06),
+                              viewport=True, font_size=9, color=TEXT, name="distance_range",
+                              render=False, **text_options())
         if m.aligned is not None:
             self.plotter.add_mesh(self._limb_poly(), color=SKIN, opacity=0.18, name="limb", render=False)
         if self.shaper is not None and sv.key == id(m.socket):
             self.shaper.add_overlays()
         st = sv.stats()
-        lines = ["Socket cavity coloured by its distance to the limb (mm): red inside the limb "
-                 "(compressed), blue outside (room)",
-                 f"Below the trim line: {st['min']:+.1f} to {st['max']:+.1f} mm, mean "
-                 f"{st['mean']:+.1f} mm; volume {sv.reduction_percent:.1f} % smaller"]
+        lines = [translate("Viewport", "Socket cavity coloured by its distance to the limb "
+                                       "(mm): red inside the limb (compressed), blue outside "
+                                       "(room)"),
+                 translate("Viewport", "Below the trim line: {} to {}, mean {}; volume {} "
+                                       "smaller")
+                 .format(f"{st['min']:+.1f}", f"{st['max']:+.1f} mm", f"{st['mean']:+.1f} mm",
+                         f"{sv.reduction_percent:.1f} %")]
         if sv.preview:
-            lines.append(CANCELLED_PREVIEW if m.cancelled
-                         else "Preview (coarser grid); the full socket follows")
+            lines.append(translate("Viewport", CANCELLED_PREVIEW) if m.cancelled
+                         else translate("Viewport", "Preview (coarser grid); the full socket "
+                                                    "follows"))
         return "design", lines
 
     @staticmethod
@@ -589,7 +619,7 @@ class Viewport(QWidget):
 
     def _scene_template(self, m):
         if m.socket is None:
-            return "design", ["Building the socket…"]
+            return "design", [translate("Viewport", "Building the socket…")]
         if m.aligned is not None:
             self.plotter.add_mesh(self._limb_poly(), color=SKIN, smooth_shading=True,
                                   name="limb", specular=0.2, render=False)
@@ -600,11 +630,12 @@ class Viewport(QWidget):
     @staticmethod
     def _socket_caption(m) -> list[str]:
         s = m.socket
-        lines = [f"Socket over the limb: trim {s.trim_anterior_z_mm:.0f} mm (anterior), "
-                 f"{len(s.mesh.faces):,} triangles"]
+        lines = [translate("Viewport", "Socket over the limb: trim {} (anterior), {} triangles")
+                 .format(f"{s.trim_anterior_z_mm:.0f} mm", f"{len(s.mesh.faces):,}")]
         if m.socket_is_preview:
-            lines.append(CANCELLED_PREVIEW if m.cancelled
-                         else "Preview (coarser grid); the full socket and its checks follow")
+            lines.append(translate("Viewport", CANCELLED_PREVIEW) if m.cancelled
+                         else translate("Viewport", "Preview (coarser grid); the full socket "
+                                                    "and its checks follow"))
         return lines
 
     def _replace_socket(self) -> bool:
@@ -617,8 +648,9 @@ class Viewport(QWidget):
             return False
         self._add_socket(m)
         self.caption_lines = self._socket_caption(m)
-        self.plotter.add_text("\n".join(self.caption_lines), position="upper_left",
-                              font_size=10, color=TEXT, name="caption", render=False)
+        self.plotter.add_text(view_text("\n".join(self.caption_lines)), position="upper_left",
+                              font_size=10, color=TEXT, name="caption", render=False,
+                              **text_options())
         self.plotter.render()
         return True
 
@@ -644,8 +676,9 @@ class Viewport(QWidget):
         r = float(np.linalg.norm([b[1] - b[0], b[3] - b[2], b[5] - b[4]])) or 100.0
         p.camera_position = [tuple(c + d * 3 * r), tuple(c), tuple(up)]
         p.reset_camera()
-        p.add_text(VIEW_LABELS.get(name, ""), position="lower_right", font_size=9, color=TEXT,
-                   name="view_label", render=False)
+        p.add_text(view_text(translate("Viewport", VIEW_LABELS.get(name, ""))),
+                   position="lower_right", font_size=9, color=TEXT, name="view_label",
+                   render=False, **text_options())
         if render:
             p.render()
             self.rendered.emit("view")

@@ -7,6 +7,7 @@ exception comes back to the GUI thread through queued signals.
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 import traceback
@@ -14,6 +15,8 @@ from collections.abc import Callable
 from typing import Any
 
 from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal
+
+log = logging.getLogger(__name__)
 
 
 def run_until(done: Callable[[], bool], timeout_s: float, interval_ms: int = 10) -> bool:
@@ -85,8 +88,41 @@ class Job(QRunnable):
             self.signals.finished.emit(self, result)
 
 
+def start_reconstruction_helper() -> None:
+    """The one helper process of this program for the scan's surface reconstruction
+    (:mod:`prosthetics.scan.poisson`: Open3D's Poisson solver holds the interpreter lock for
+    most of a second, which would stop the window answering), started once with Open3D
+    imported in it; without it (a process cannot be started) the reconstruction runs in the
+    job's thread as before."""
+    if _helper:
+        return
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    from prosthetics.scan import poisson
+
+    try:
+        # forkserver: the helper starts from a fresh interpreter, not a copy of this one
+        # with its Qt and worker threads
+        pool = ProcessPoolExecutor(max_workers=1,
+                                   mp_context=multiprocessing.get_context("forkserver"))
+        pool.submit(poisson.warm)
+    except (OSError, ValueError, RuntimeError) as exc:
+        log.warning("no helper process for the reconstruction (%s): it runs in the job's "
+                    "thread", exc)
+        _helper.append(None)
+        return
+    poisson.use_process_pool(pool)
+    _helper.append(pool)
+
+
+_helper: list = []
+
+
 def make_pool(parent: QObject | None = None) -> QThreadPool:
-    """A pool with one thread: jobs on the session run strictly one after the other."""
+    """A pool with one thread: jobs on the session run strictly one after the other (and
+    the reconstruction's helper process, :func:`start_reconstruction_helper`)."""
+    start_reconstruction_helper()
     pool = QThreadPool(parent)
     pool.setMaxThreadCount(1)
     pool.setExpiryTimeout(-1)

@@ -33,6 +33,7 @@ from prosthetics.scan.floor import (
     remove_floors,
 )
 from prosthetics.scan.loaders import Scan
+from prosthetics.scan.poisson import reconstruct
 
 #: Largest share of the limb's points a floor, table or wall removal may take (the part of
 #: the limb touching it); a plane that would take more is left in, with a warning.
@@ -1273,13 +1274,8 @@ def _reconstructed_surface(limb: np.ndarray, c: np.ndarray, a: np.ndarray,
     t = (limb - c) @ a
     r_distal = np.median(np.linalg.norm((limb - c) - np.outer(t, a), axis=1)[t < t.min() + 30])
     normals = _outward_normals(limb, np.asarray(pcd.normals), c, a, max(r_distal, 10.0))
-    pcd.normals = o3d.utility.Vector3dVector(normals)
-
-    # One thread: the threaded solver is not repeatable from run to run, and on 2 cores it
-    # was no faster (1.26 s against 1.35 s on the sample).
-    rec, _dens = o3d.geometry.TriangleMesh.create_from_point_cloud_poisson(
-        pcd, depth=params.poisson_depth, linear_fit=False, n_threads=1)
-    mesh = trimesh.Trimesh(np.asarray(rec.vertices), np.asarray(rec.triangles), process=False)
+    vertices, triangles = reconstruct(limb, normals, params.poisson_depth)
+    mesh = trimesh.Trimesh(vertices, triangles, process=False)
     n_rec = len(mesh.faces)
     # Poisson closes the open proximal end with an invented cap: cut where the scan stops
     # covering the whole circumference, and below the distal tip.

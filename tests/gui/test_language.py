@@ -135,6 +135,38 @@ def test_language_choice(monkeypatch, _gui_settings):
         save_language("en")
 
 
+def test_the_3d_views_urdu_is_shaped_in_display_order_in_a_font_that_has_it(monkeypatch,
+                                                                           tmp_path):
+    """VTK does not shape text: the view gets each Urdu line in its joined letter forms, in
+    display order with its brackets mirrored, and a font holding those forms and Latin."""
+    from fontTools.ttLib import TTFont
+
+    from prosthetics_gui import viewtext
+
+    monkeypatch.setenv("PROSTHETICS_CACHE_DIR", str(tmp_path))
+    monkeypatch.setattr(viewtext, "current_language", lambda: "ur")
+    viewtext.view_font.cache_clear()
+    try:
+        assert viewtext.view_text("X: heel 12 mm") == "X: heel 12 mm"        # no Urdu: as is
+        shown = viewtext.view_text("سرخ (فرش، ہاتھ)\nپہلے")
+        first, second = shown.split("\n")
+        # joined forms (presentation forms), no letter left in its plain form
+        assert all(0xFB50 <= ord(c) <= 0xFEFF for c in second)
+        assert not re.search("[\u0621-\u06FF]", shown)
+        # read right to left: the line's last word comes first, its brackets face inward
+        assert first.startswith("(") and first.rstrip().endswith(viewtext.view_text("سرخ"))
+        opts = viewtext.text_options()
+        font = Path(opts["font_file"])
+        assert font.is_file() and font.parent == tmp_path / "fonts"
+        cmap = TTFont(str(font)).getBestCmap()
+        assert all(ord(c) in cmap for c in shown.replace("\n", "") + "XYZ mm0123456789:=+-")
+        assert viewtext.view_font() == font                     # built once
+    finally:
+        viewtext.view_font.cache_clear()
+    monkeypatch.setattr(viewtext, "current_language", lambda: "en")
+    assert viewtext.text_options() == {}
+
+
 def test_numbers_and_units_stay_left_to_right_in_urdu():
     from prosthetics_gui.language import LTR_END, LTR_START, embed_numbers
 
@@ -237,6 +269,16 @@ def test_main_window_in_urdu(urdu, messages):
             assert html.escape(warning_text(w)) in win.pages["export"].checks.text()
         win.select_step("clean")
         spin(0.5)
+        # The 3D view's own words: in Urdu, shaped, in the merged font.
+        from prosthetics_gui.language import translate
+        from prosthetics_gui.viewtext import view_text
+
+        legend = translate("Viewport", "X: patient's right   Y: anterior   Z: proximal")
+        assert urdu_letters.search(legend) and win.viewport.axes_legend == legend
+        actor = win.viewport.plotter.actors["axes_legend"]
+        assert actor.GetInput() == view_text(legend)
+        assert actor.GetTextProperty().GetFontFile().endswith(".ttf")
+        assert urdu_letters.search(win.viewport.caption_lines[0])
         clean = win.pages["clean"]
         labels = {w.text() for w in clean.findChildren(QLabel)}
         assert ur("Point spacing") in labels and "Point spacing" not in labels
