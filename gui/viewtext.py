@@ -38,16 +38,28 @@ def right_to_left() -> bool:
     return current_language() in RIGHT_TO_LEFT
 
 
+#: A left-to-right piece inside a right-to-left line: a number with its sign and unit, a
+#: setting or axis name, "z = 0", "+Y".  Kept in one left-to-right embedding, so that
+#: "-0.8 mm" does not read "mm 0.8-" (brackets stay outside, mirrored with the line).
+_LTR_RUN = re.compile(r"[A-Za-z0-9+\-−±][A-Za-z0-9 =+\-−±.,:%°/_]*[A-Za-z0-9%°]|[A-Za-z0-9]")
+_LRE, _PDF = "\u202a", "\u202c"
+
+
 def view_text(text: str) -> str:
     """``text`` as the 3D view must be given it: unchanged without Arabic letters, else each
-    line shaped and in display order, read right to left."""
+    line shaped and in display order, read right to left, with its numbers, units and Latin
+    names left to right."""
     if not text or not _ARABIC.search(text):
         return text
     import arabic_reshaper
     from bidi.algorithm import get_display  # mirrors brackets; the newer bidi.get_display not
 
-    return "\n".join(get_display(arabic_reshaper.reshape(line), base_dir="R")
-                     for line in text.split("\n"))
+    def line_of(line: str) -> str:
+        line = _LTR_RUN.sub(lambda m: f"{_LRE}{m.group(0)}{_PDF}", line)
+        shown = get_display(arabic_reshaper.reshape(line), base_dir="R")
+        return shown.replace(_LRE, "").replace(_PDF, "")
+
+    return "\n".join(line_of(line) for line in text.split("\n"))
 
 
 def view_labels(labels: list[str]) -> list[str]:
