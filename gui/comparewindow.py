@@ -62,7 +62,7 @@ from .fileactions import SCAN_SUFFIXES
 from .language import ltr, ltr_number_box, translate
 from .messages import STAGE_TEXT, stage_text
 from .viewport import SKIN, TEXT, VIEW_LABELS, VIEWS, mesh_poly, rings_poly
-from .viewtext import text_options, view_text
+from .viewtext import bar_title, text_options, view_text
 from .worker import Job, make_pool
 
 __all__ = ["Limb", "CompareResult", "CompareModel", "CompareWindow", "compare_with",
@@ -79,7 +79,7 @@ VIEW_BUTTONS = {"anterior": QT_TRANSLATE_NOOP("MainWindow", "Anterior"),
                 "posterior": QT_TRANSLATE_NOOP("MainWindow", "Posterior"),
                 "right": QT_TRANSLATE_NOOP("MainWindow", "Right (+X)"),
                 "left": QT_TRANSLATE_NOOP("MainWindow", "Left (−X)")}
-BAR_TITLE = "Deviation (mm)"
+BAR_TITLE = QT_TRANSLATE_NOOP("CompareWindow", "Deviation (mm)")
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -664,14 +664,16 @@ class CompareWindow(QMainWindow):
         elif self.mode == "deviation":
             cur = self._meshes()[0]
             r = self.range_mm
+            bar = view_text(translate("CompareWindow", BAR_TITLE))
             p.add_mesh(cur, scalars="deviation_mm", cmap="RdBu_r", clim=(-r, r),
                        nan_color=SKIN, smooth_shading=True, specular=0.15,
                        name="deviation", render=False,
-                       scalar_bar_args={"title": BAR_TITLE, "vertical": True,
+                       scalar_bar_args={"title": bar, "vertical": True,
                                         "position_x": 0.86, "position_y": 0.2,
                                         "height": 0.6, "width": 0.08, "title_font_size": 14,
                                         "label_font_size": 12, "fmt": "%.1f",
                                         "color": "black", "n_labels": 5})
+            bar_title(p, bar)
             lines = [translate("CompareWindow", "The current limb ({}) against {}: red where it "
                                                 "is outside (more volume), blue inside (less)")
                      .format(res.current.label, res.other.label),

@@ -200,7 +200,7 @@ def make_field(row: dict, named_choices: dict[str, dict[str, str]] | None = None
     elif named is not None:                                 # printer, material
         cb = ComboBox()
         for key, label in named.items():
-            cb.addItem(f"{label}", key)
+            cb.addItem(catalogue_text(f"{label}"), key)
         _guard(cb)
 
         def put(v, cb=cb):
@@ -213,7 +213,7 @@ def make_field(row: dict, named_choices: dict[str, dict[str, str]] | None = None
     elif kind == "choice":
         cb = ComboBox()
         for c in row["choices"]:
-            cb.addItem(str(c), c)
+            cb.addItem(catalogue_text(str(c)), c)       # "right" in the window's language
         _guard(cb)
         f = Field(row, cb, lambda: cb.currentData(),
                   lambda v: cb.setCurrentIndex(max(0, cb.findData(v))),

@@ -13,7 +13,7 @@ from pyvistaqt import QtInteractor
 from vtkmodules.vtkCommonCore import vtkCommand
 
 from .language import translate
-from .viewtext import text_options, view_labels, view_text
+from .viewtext import bar_title, text_options, view_labels, view_text
 
 SKIN = (0.91, 0.72, 0.60)
 BONE_COLOURS = {"femur": (0.85, 0.83, 0.74), "patella": (0.93, 0.78, 0.35),
@@ -578,14 +578,16 @@ class Viewport(QWidget):
         # The full range (a percentile would show a 5 mm relief as 1 mm), rounded up.
         lim = float(max(1.0, np.ceil(np.abs(d).max() * 2) / 2 if len(d) else 1.0))
         lo, hi = (float(d.min()), float(d.max())) if len(d) else (0.0, 0.0)
+        bar = view_text(translate("Viewport", "Cavity to limb (mm)"))
         self.plotter.add_mesh(poly, scalars="distance_mm", cmap="RdBu", clim=(-lim, lim),
                               smooth_shading=True, name="distance",
-                              scalar_bar_args={"title": "Cavity to limb (mm)", "vertical": True,
+                              scalar_bar_args={"title": bar, "vertical": True,
                                                "position_x": 0.86, "position_y": 0.2,
                                                "height": 0.6, "width": 0.08,
                                                "title_font_size": 14, "label_font_size": 12,
                                                "fmt": "%.1f", "color": "black",
                                                "n_labels": 5}, render=False)
+        bar_title(self.plotter, bar)
         # The bar runs over the largest distance either way; the true extremes are written
         # under it, so a deep relief is read at its depth.
         self.distance_range_text = translate("Viewport", "Below the trim:\n{} to {}\n(scale {})")\

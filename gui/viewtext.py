@@ -76,6 +76,16 @@ def text_options() -> dict:
     return {"font_file": str(font)} if font is not None else {}
 
 
+def bar_title(plotter, title: str) -> None:
+    """Set the colour bar titled ``title`` (already :func:`view_text`) in the view's font."""
+    opts = text_options()
+    bar = plotter.scalar_bars[title] if opts and title in plotter.scalar_bars.keys() else None
+    if bar is not None:
+        prop = bar.GetTitleTextProperty()
+        prop.SetFontFamilyAsString("File")
+        prop.SetFontFile(opts["font_file"])
+
+
 @functools.lru_cache(maxsize=1)
 def view_font() -> Path | None:
     """The merged font file (built on first use), or None with a warning when a source font
@@ -133,6 +143,8 @@ def _merge(latin: str, arabic: str, out: Path) -> None:
     from fontTools.merge import Merger
     from fontTools.ttLib.scaleUpem import scale_upem
 
+    # (fontTools tells of the tables and cmap formats it leaves out: expected here)
+    logging.getLogger("fontTools").setLevel(logging.ERROR)
     lat = _subset(latin, _LATIN_CODES)
     ara = _subset(arabic, _ARABIC_CODES)
     scale_upem(ara, lat["head"].unitsPerEm)

@@ -331,13 +331,18 @@
         <translation>باقی فرق {} mm (جس کی وضاحت وضع اور یکساں پتلا پن نہیں کرتے)</translation>
     </message>
     <message>
-        <location filename="../comparewindow.py" line="748"/>
+        <location filename="../comparewindow.py" line="750"/>
         <source>Compare with another scan of the limb</source>
         <translation>عضو کے کسی دوسرے اسکین سے موازنہ کریں</translation>
     </message>
 </context>
 <context>
     <name>CompareWindow</name>
+    <message>
+        <location filename="../comparewindow.py" line="82"/>
+        <source>Deviation (mm)</source>
+        <translation>فرق (mm)</translation>
+    </message>
     <message>
         <location filename="../comparewindow.py" line="662"/>
         <source>Choose the other scan to compare with</source>
@@ -349,22 +354,22 @@
         <translation>موازنہ ہو رہا ہے…</translation>
     </message>
     <message>
-        <location filename="../comparewindow.py" line="675"/>
+        <location filename="../comparewindow.py" line="677"/>
         <source>The current limb ({}) against {}: red where it is outside (more volume), blue inside (less)</source>
         <translation>موجودہ عضو ({0}) بمقابلہ {1}: سرخ جہاں یہ باہر ہے (زیادہ حجم)، نیلا جہاں اندر (کم)</translation>
     </message>
     <message>
-        <location filename="../comparewindow.py" line="678"/>
+        <location filename="../comparewindow.py" line="680"/>
         <source>Skin colour: above the common level ({}), not compared</source>
         <translation>جلد کا رنگ: مشترکہ سطح ({}) سے اوپر، موازنہ نہیں کیا گیا</translation>
     </message>
     <message>
-        <location filename="../comparewindow.py" line="692"/>
+        <location filename="../comparewindow.py" line="694"/>
         <source>Current limb ({}, skin) and {} (translucent blue), registered</source>
         <translation>موجودہ عضو ({0}، جلد) اور {1} (نیم شفاف نیلا)، ایک دوسرے پر بٹھائے گئے</translation>
     </message>
     <message>
-        <location filename="../comparewindow.py" line="695"/>
+        <location filename="../comparewindow.py" line="697"/>
         <source>Blue rings: the other limb at the levels of the circumference table</source>
         <translation>نیلے حلقے: گھیر کی جدول کی سطحوں پر دوسرا عضو</translation>
     </message>
@@ -394,7 +399,7 @@
 <context>
     <name>FileActions</name>
     <message>
-        <location filename="../comparewindow.py" line="749"/>
+        <location filename="../comparewindow.py" line="751"/>
         <location filename="../fileactions.py" line="290"/>
         <source>Scans ({});;All files (*)</source>
         <translation>اسکین ({});;تمام فائلیں (*)</translation>
@@ -2829,12 +2834,17 @@ Phone scan of a residual limb to a 3D-printable socket. MIT licence.</source>
     </message>
     <message>
         <location filename="../viewport.py" line="573"/>
-        <location filename="../viewport.py" line="622"/>
+        <location filename="../viewport.py" line="624"/>
         <source>Building the socket…</source>
         <translation>ساکٹ بن رہا ہے…</translation>
     </message>
     <message>
-        <location filename="../viewport.py" line="591"/>
+        <location filename="../viewport.py" line="581"/>
+        <source>Cavity to limb (mm)</source>
+        <translation>کیویٹی سے عضو تک (mm)</translation>
+    </message>
+    <message>
+        <location filename="../viewport.py" line="593"/>
         <source>Below the trim:
 {} to {}
 (scale {})</source>
@@ -2843,27 +2853,27 @@ Phone scan of a residual limb to a 3D-printable socket. MIT licence.</source>
 (پیمانہ {})</translation>
     </message>
     <message>
-        <location filename="../viewport.py" line="601"/>
+        <location filename="../viewport.py" line="603"/>
         <source>Socket cavity coloured by its distance to the limb (mm): red inside the limb (compressed), blue outside (room)</source>
         <translation>ساکٹ کا اندرونی حصہ عضو سے فاصلے کے مطابق رنگا گیا (mm): سرخ عضو کے اندر (دباؤ)، نیلا باہر (گنجائش)</translation>
     </message>
     <message>
-        <location filename="../viewport.py" line="604"/>
+        <location filename="../viewport.py" line="606"/>
         <source>Below the trim line: {} to {}, mean {}; volume {} smaller</source>
         <translation>ٹرم لائن سے نیچے: {0} سے {1}، اوسط {2}؛ حجم {3} کم</translation>
     </message>
     <message>
-        <location filename="../viewport.py" line="610"/>
+        <location filename="../viewport.py" line="612"/>
         <source>Preview (coarser grid); the full socket follows</source>
         <translation>پیش منظر (موٹا گرڈ)؛ مکمل ساکٹ بعد میں آئے گا</translation>
     </message>
     <message>
-        <location filename="../viewport.py" line="633"/>
+        <location filename="../viewport.py" line="635"/>
         <source>Socket over the limb: trim {} (anterior), {} triangles</source>
         <translation>عضو پر ساکٹ: ٹرم {0} (سامنے)، {1} مثلث</translation>
     </message>
     <message>
-        <location filename="../viewport.py" line="637"/>
+        <location filename="../viewport.py" line="639"/>
         <source>Preview (coarser grid); the full socket and its checks follow</source>
         <translation>پیش منظر (موٹا گرڈ)؛ مکمل ساکٹ اور اس کی جانچ بعد میں آئیں گی</translation>
     </message>

@@ -279,6 +279,14 @@ def test_main_window_in_urdu(urdu, messages):
         assert actor.GetInput() == view_text(legend)
         assert actor.GetTextProperty().GetFontFile().endswith(".ttf")
         assert urdu_letters.search(win.viewport.caption_lines[0])
+        win.select_step("rectify")                # the cavity's colour bar, titled in Urdu
+        spin(0.5)
+        title = view_text(translate("Viewport", "Cavity to limb (mm)"))
+        assert title in win.viewport.plotter.scalar_bars.keys()
+        prop = win.viewport.plotter.scalar_bars[title].GetTitleTextProperty()
+        assert prop.GetFontFile() == actor.GetTextProperty().GetFontFile()
+        win.select_step("clean")
+        spin(0.5)
         clean = win.pages["clean"]
         labels = {w.text() for w in clean.findChildren(QLabel)}
         assert ur("Point spacing") in labels and "Point spacing" not in labels
