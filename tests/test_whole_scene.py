@@ -127,6 +127,10 @@ def test_the_other_leg_is_never_chosen(truth_mesh, tmp_path, seed):
     assert d.mean() < 0.5
     steps = {s["step"]: s for s in cleaned.steps}
     assert "standing on a foot" in steps["keep limb"]["detail"]
+    # Every step's detail carries its catalogue message, so that the pages translate it.
+    from prosthetics.errors import Message
+
+    assert all(isinstance(s["detail"], Message) and s["detail"].msgid for s in cleaned.steps)
 
 
 def test_a_touching_hand_is_taken_off(truth_mesh, tmp_path):

@@ -1111,17 +1111,19 @@ def _residual_limb(limbs: list[_Candidate]) -> tuple[_Candidate, str]:
     # Never a hand for a limb: the one without a foot holds half the points of the largest.
     if len(footless) == 1 and len(footless[0].limb) >= 0.5 * biggest:
         others = len(limbs) - 1
-        return footless[0], (f"kept the residual limb; dropped {others} other leg(s) standing "
-                             f"on a foot")
+        return footless[0], Message.of(N_("kept the residual limb; dropped %(count)s other "
+                                          "leg(s) standing on a foot"), count=others)
     # A residual limb is shorter than a whole shank: one at most RESIDUAL_MAX_MM long
     # among others over SHANK_MIN_MM (their feet out of view, or too thin to tell).
     length = {id(c): _length(c.limb) for c in footless}
     short = [c for c in footless if length[id(c)] <= RESIDUAL_MAX_MM]
     if (len(short) == 1 and len(short[0].limb) >= 0.5 * biggest
             and all(length[id(c)] >= SHANK_MIN_MM for c in footless if c is not short[0])):
-        return short[0], (f"kept the residual limb ({length[id(short[0])]:.0f} mm long); dropped "
-                          f"{len(limbs) - 1} other leg(s) (whole shanks over "
-                          f"{SHANK_MIN_MM:.0f} mm long, or standing on a foot)")
+        return short[0], Message.of(N_("kept the residual limb (%(length)s long); dropped "
+                                       "%(count)s other leg(s) (whole shanks over %(shank)s "
+                                       "long, or standing on a foot)"),
+                                    length=f"{length[id(short[0])]:.0f} mm", count=len(limbs) - 1,
+                                    shank=f"{SHANK_MIN_MM:.0f} mm")
     sizes = sorted((len(c.limb) for c in footless), reverse=True)
     if len(sizes) > 1 and sizes[0] >= SOLE_LIMB_RATIO * sizes[1]:
         best = max(footless, key=lambda c: len(c.limb))
