@@ -61,7 +61,7 @@ from prosthetics.limb.measure import sections
 from .fileactions import SCAN_SUFFIXES
 from .language import ltr, ltr_number_box, translate
 from .messages import STAGE_TEXT, stage_text
-from .viewport import SKIN, TEXT, VIEW_LABELS, VIEWS, mesh_poly, rings_poly
+from .viewport import SKIN, TEXT, VIEW_LABELS, VIEWS, add_view_label, mesh_poly, rings_poly
 from .viewtext import bar_title, text_options, view_text
 from .worker import Job, make_pool
 
@@ -700,9 +700,7 @@ class CompareWindow(QMainWindow):
                    name="caption", render=False, **text_options())
         if res is not None and (fit or not p.camera_set):
             self.set_view(self._view, render=False)
-        p.add_text(view_text(translate("Viewport", VIEW_LABELS.get(self._view, ""))),
-                   position="lower_right", font_size=9, color=TEXT, name="view_label",
-                   render=False, **text_options())
+        add_view_label(p, self._view)
         p.render()
 
     def set_view(self, name: str, render: bool = True) -> None:
@@ -718,9 +716,7 @@ class CompareWindow(QMainWindow):
         size = float(np.linalg.norm([b[1] - b[0], b[3] - b[2], b[5] - b[4]])) or 100.0
         p.camera_position = [tuple(c + d * 3 * size), tuple(c), tuple(up)]
         p.reset_camera()
-        p.add_text(view_text(translate("Viewport", VIEW_LABELS.get(name, ""))),
-                   position="lower_right", font_size=9, color=TEXT, name="view_label",
-                   render=False, **text_options())
+        add_view_label(p, name)
         if render:
             p.render()
 

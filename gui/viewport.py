@@ -77,6 +77,14 @@ def rings_poly(levels) -> pv.PolyData:
     return poly
 
 
+def add_view_label(plotter, view: str) -> None:
+    """The name of the standard view (:data:`VIEW_LABELS`) in the lower right corner, in the
+    window's language (the main and the compare window's views)."""
+    plotter.add_text(view_text(translate("Viewport", VIEW_LABELS.get(view, ""))),
+                     position="lower_right", font_size=9, color=TEXT, name="view_label",
+                     render=False, **text_options())
+
+
 class DragPlane:
     """A plane widget (``vtkImplicitPlaneWidget``) over a disc drawn in the view, held at
     its normal: a press on it (left button) moves it along that normal only.  While it
@@ -278,9 +286,7 @@ class Viewport(QWidget):
         p.add_text(view_text("\n".join(lines)), position="upper_left", font_size=10, color=TEXT,
                    name="caption", render=False, **text_options())
         self._add_axes_legend(frame)
-        p.add_text(view_text(translate("Viewport", VIEW_LABELS.get(self._view, ""))),
-                   position="lower_right", font_size=9, color=TEXT, name="view_label",
-                   render=False, **text_options())
+        add_view_label(p, self._view)
         if self._has_geometry():
             if frame != self._frame:
                 # New kind of scene: its own standard view.
@@ -678,9 +684,7 @@ class Viewport(QWidget):
         r = float(np.linalg.norm([b[1] - b[0], b[3] - b[2], b[5] - b[4]])) or 100.0
         p.camera_position = [tuple(c + d * 3 * r), tuple(c), tuple(up)]
         p.reset_camera()
-        p.add_text(view_text(translate("Viewport", VIEW_LABELS.get(name, ""))),
-                   position="lower_right", font_size=9, color=TEXT, name="view_label",
-                   render=False, **text_options())
+        add_view_label(p, name)
         if render:
             p.render()
             self.rendered.emit("view")

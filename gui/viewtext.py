@@ -19,7 +19,7 @@ import re
 import tempfile
 from pathlib import Path
 
-from .language import RIGHT_TO_LEFT, current_language
+from .language import is_right_to_left
 
 log = logging.getLogger(__name__)
 
@@ -31,11 +31,6 @@ ARABIC_FAMILY = "Noto Sans Arabic"
 _ARABIC_CODES = [*range(0x0600, 0x0700), *range(0xFB50, 0xFE00), *range(0xFE70, 0xFF00)]
 #: What is taken of DejaVu Sans: Latin, general punctuation, super/subscripts, arrows, minus.
 _LATIN_CODES = [*range(0x20, 0x250), *range(0x2000, 0x2070), *range(0x2190, 0x2200), 0x2212]
-
-
-def right_to_left() -> bool:
-    """Whether the window's language is written right to left."""
-    return current_language() in RIGHT_TO_LEFT
 
 
 #: A left-to-right piece inside a right-to-left line: a number with its sign and unit, a
@@ -70,7 +65,7 @@ def view_labels(labels: list[str]) -> list[str]:
 def text_options() -> dict:
     """Keyword arguments for PyVista's ``add_text`` and ``add_point_labels``: the merged
     font in a right-to-left language, nothing otherwise (or when it cannot be made)."""
-    if not right_to_left():
+    if not is_right_to_left():
         return {}
     font = view_font()
     return {"font_file": str(font)} if font is not None else {}

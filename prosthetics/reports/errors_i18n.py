@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from prosthetics.errors import ProstheticsError
 from prosthetics.reports.context import Fmt
-from prosthetics.reports.i18n import direction, rtl
+from prosthetics.reports.i18n import base_language, direction, rtl
 
 __all__ = ["error_line"]
 
@@ -30,7 +30,7 @@ def error_line(exc: BaseException, lang: str | None, *, embedded: bool = False) 
     english = str(exc)
     lang = str(lang or "en")
     if not isinstance(exc, ProstheticsError) or exc.msgid is None \
-            or lang.replace("-", "_").split("_")[0].lower() == "en":
+            or base_language(lang) == "en":
         return english
     f = Fmt(lang)                       # no catalogue for the language: its words stay English
     line = exc.translated(f.gettext, f.iso)

@@ -30,7 +30,7 @@ from babel.support import Translations
 
 from prosthetics.errors import N_, ParameterError
 
-__all__ = ["LOCALE_DIR", "RTL_LANGUAGES", "LRI", "RLI", "PDI", "N_", "direction", "ltr", "rtl",
+__all__ = ["LOCALE_DIR", "RTL_LANGUAGES", "LRI", "RLI", "PDI", "N_", "base_language", "direction", "ltr", "rtl",
            "languages", "translations", "gettext_for", "format_number", "extract_python",
            "extract_toml"]
 
@@ -44,13 +44,14 @@ LRI, RLI, PDI = "\u2066", "\u2067", "\u2069"
 DOMAIN = "prosthetics"
 
 
-def _base(lang: str) -> str:
+def base_language(lang: str | None) -> str:
+    """The language of a code without its region ("ur_PK", "en-GB" -> "ur", "en")."""
     return str(lang or "en").replace("-", "_").split("_")[0].lower()
 
 
 def direction(lang: str) -> str:
     """``"rtl"`` for a language written right to left (ur, ar, fa), else ``"ltr"``."""
-    return "rtl" if _base(lang) in RTL_LANGUAGES else "ltr"
+    return "rtl" if base_language(lang) in RTL_LANGUAGES else "ltr"
 
 
 def ltr(text: str) -> str:
@@ -79,18 +80,18 @@ def translations(lang: str) -> gettext.NullTranslations:
     ParameterError
         No catalogue for ``lang``, or one that cannot be read.
     """
-    if _base(lang) == "en":
+    if base_language(lang) == "en":
         return gettext.NullTranslations()
     po = LOCALE_DIR / str(lang) / "LC_MESSAGES" / f"{DOMAIN}.po"
     if not po.is_file():
-        po = LOCALE_DIR / _base(lang) / "LC_MESSAGES" / f"{DOMAIN}.po"
+        po = LOCALE_DIR / base_language(lang) / "LC_MESSAGES" / f"{DOMAIN}.po"
     if not po.is_file():
         raise ParameterError.of(N_("no report language %(lang)s: %(file)s does not exist; use "
                                    "%(known)s"), lang=repr(lang), file=po,
                                 known=", ".join(languages()))
     try:
         with open(po, "rb") as fh:
-            catalog = read_po(fh, locale=_base(lang), domain=DOMAIN)
+            catalog = read_po(fh, locale=base_language(lang), domain=DOMAIN)
         buf = io.BytesIO()
         write_mo(buf, catalog)
         buf.seek(0)

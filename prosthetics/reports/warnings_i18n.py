@@ -20,7 +20,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from prosthetics.errors import Message
-from prosthetics.reports.i18n import N_, rtl
+from prosthetics.reports.i18n import N_, base_language, rtl
 
 if TYPE_CHECKING:
     from prosthetics.reports.context import Fmt
@@ -195,7 +195,7 @@ def translate_warning(text: str, f: Fmt) -> str:
     message (a :class:`~prosthetics.errors.Message`) or is a known one whose words the
     catalogue has (on a right-to-left page isolated right to left, as it stands in
     a left-to-right list); otherwise ``text`` as it is."""
-    if f.lang.split("_")[0].split("-")[0].lower() == "en":
+    if base_language(f.lang) == "en":
         return text
     if isinstance(text, Message) and text.msgid is not None \
             and f.gettext(text.msgid) != text.msgid:    # else: the patterns, or English

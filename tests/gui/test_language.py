@@ -144,7 +144,7 @@ def test_the_3d_views_urdu_is_shaped_in_display_order_in_a_font_that_has_it(monk
     from prosthetics_gui import viewtext
 
     monkeypatch.setenv("PROSTHETICS_CACHE_DIR", str(tmp_path))
-    monkeypatch.setattr(viewtext, "current_language", lambda: "ur")
+    monkeypatch.setattr(viewtext, "is_right_to_left", lambda: True)
     viewtext.view_font.cache_clear()
     try:
         assert viewtext.view_text("X: heel 12 mm") == "X: heel 12 mm"        # no Urdu: as is
@@ -163,7 +163,7 @@ def test_the_3d_views_urdu_is_shaped_in_display_order_in_a_font_that_has_it(monk
         assert viewtext.view_font() == font                     # built once
     finally:
         viewtext.view_font.cache_clear()
-    monkeypatch.setattr(viewtext, "current_language", lambda: "en")
+    monkeypatch.setattr(viewtext, "is_right_to_left", lambda: False)
     assert viewtext.text_options() == {}
 
 
