@@ -420,12 +420,20 @@ def _write(write, design, out: Path, progress, command: str, **options) -> dict 
 
 
 def cmd_design(args) -> int:
+    from prosthetics.reports.helper import report_helper
+
+    config = _config(args)
+    # The reports' second process starts first: its imports run beside the cleaning.
+    with report_helper(pdf=config.pdf) as helper:
+        return _design(args, config, helper)
+
+
+def _design(args, config, helper) -> int:
     from prosthetics.design.output import options_taken_by
     from prosthetics.design.session import run_design
     from prosthetics.design.socket_writer import write_design
     from prosthetics.limb.landmarks import read_landmarks
 
-    config = _config(args)
     scan = Path(args.scan) if args.scan else sample_scan()
     out = Path(args.out) if args.out else exports_dir() / scan.stem
     settings = _run_settings(args, config)
@@ -440,7 +448,8 @@ def cmd_design(args) -> int:
                         units=args.units, progress=progress, landmarks=marks,
                         rectification=hand)
     report = _write(write_design, design, out, progress, "design",
-                    **options_taken_by(write_design, config.report_options()))
+                    **options_taken_by(write_design, {**config.report_options(),
+                                                   "helper": helper}))
     if isinstance(report, int):
         return report
     m, ch = report["measurements"], report["checks"]
@@ -550,10 +559,17 @@ def cmd_templates(args) -> int:
 
 
 def cmd_insole(args) -> int:
+    from prosthetics.reports.helper import report_helper
+
+    config = _config(args)
+    with report_helper(pdf=config.pdf) as helper:
+        return _insole(args, config, helper)
+
+
+def _insole(args, config, helper) -> int:
     from prosthetics.design.insole import run_insole, write_insole
     from prosthetics.design.output import options_taken_by
 
-    config = _config(args)
     scan = Path(args.scan) if args.scan else sample_scan("foot_phone.ply")
     out = Path(args.out) if args.out else exports_dir() / scan.stem
     settings = _run_settings(args, config)
@@ -563,7 +579,8 @@ def cmd_insole(args) -> int:
     design = run_insole(scan, template=args.template, settings=settings, units=args.units,
                         progress=progress)
     report = _write(write_insole, design, out, progress, "insole",
-                    **options_taken_by(write_insole, config.report_options()))
+                    **options_taken_by(write_insole, {**config.report_options(),
+                                                   "helper": helper}))
     if isinstance(report, int):
         return report
     m, ch, ins = report["measurements"], report["checks"], report["insole"]

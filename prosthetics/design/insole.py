@@ -50,6 +50,7 @@ from prosthetics.printing.orientation import orientation_check
 from prosthetics.printing.profiles import get_material, get_printer
 from prosthetics.printing.slicer import slice_options
 from prosthetics.printing.threemf import write_3mf
+from prosthetics.reports.helper import ReportHelper, beside
 from prosthetics.reports.insole import insole_pictures, write_insole_report_html
 from prosthetics.reports.templating import check_templates
 from prosthetics.scan.loaders import Units, load_scan
@@ -200,14 +201,17 @@ def insole_slice_settings(groups: dict, *, supports: bool = False) -> dict:
 def write_insole(design: InsoleDesign, out_dir, *, stem: str | None = None,
                  progress=None, slice_progress=None, cancel=None,
                  record: dict | None = None, lang: str | None = None,
-                 templates_dir=None, pdf: bool = True) -> dict:
+                 templates_dir=None, pdf: bool = True,
+                 helper: ReportHelper | None = None) -> dict:
     """Write STL, 3MF, report.json, report.html and report.pdf atomically; slice the STL
     when asked.
 
     ``record`` gives the reports' clinic, clinician and scan date (the scan file's
     modification date when not given); ``lang`` their language (default
     ``record["language"]``, else "en"), ``templates_dir`` a clinic's report templates;
-    ``pdf`` false leaves report.pdf out.
+    ``pdf`` false leaves report.pdf out; ``helper``
+    (:class:`~prosthetics.reports.helper.ReportHelper`) draws the pictures and lays out
+    the PDF in a second process.
 
     Everything is written to a temporary folder beside ``out_dir`` and moved in only when
     all of it succeeded; then PrusaSlicer slices and both reports are rewritten with its
@@ -247,12 +251,12 @@ def write_insole(design: InsoleDesign, out_dir, *, stem: str | None = None,
 
     slice_ = prusaslicer(printer, material, **settings) if exp.slice else None
     plan = OutputPlan(stem=stem, part=mesh, files=files, slice=slice_,
-                      pictures=lambda: insole_pictures(design, lang),
+                      pictures=lambda helper: beside(helper, insole_pictures, design, lang),
                       write_html=lambda rep, pics, path: write_insole_report_html(
                           rep, pics, path, lang=lang, templates_dir=templates_dir),
                       pdf=pdf)
     return write_outputs(report, out_dir, plan, progress=progress,
-                         slice_progress=slice_progress, cancel=cancel)
+                         slice_progress=slice_progress, cancel=cancel, helper=helper)
 
 
 register_builder(Builder(name="insole", product="insole", params=InsoleParams,

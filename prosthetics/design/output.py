@@ -50,6 +50,7 @@ from prosthetics.fileio import (
 from prosthetics.params import param_infos
 from prosthetics.printing.bed import bed_placement
 from prosthetics.printing.slicer import check_slice_settings, slice_stl
+from prosthetics.reports.helper import ReportHelper, beside
 from prosthetics.reports.templating import preload_pdf, write_pdf
 
 __all__ = ["Progress", "OutputPlan", "SliceInterrupted", "stl_row", "bed_transforms",
@@ -89,12 +90,15 @@ class OutputPlan:
         :func:`prosthetics.printing.slicer.slice_stl` takes them), or None when slicing is
         off.
     pictures
-        ``pictures() -> {name: PNG bytes}`` for the human report.
+        ``pictures(helper) -> result``, where ``result() -> {name: PNG bytes}`` gives the
+        human report's pictures: it is called before the print files are written, so
+        that ``helper`` (a :class:`~prosthetics.reports.helper.ReportHelper`, or None) can
+        draw the slow ones meanwhile (:func:`~prosthetics.reports.helper.beside`).
     write_html
         ``write_html(report, pictures, path)``: the human report.
     pdf
-        Whether ``report.pdf`` is made from ``report.html`` (WeasyPrint, in a thread of
-        its own while the rest is written).  A PDF that cannot be made never fails the
+        Whether ``report.pdf`` is made from ``report.html`` (WeasyPrint, in the report
+        helper's process, else in a thread of its own, while the rest is written).  A PDF that cannot be made never fails the
         run: it is left out and a warning says why.
     """
 
@@ -103,7 +107,7 @@ class OutputPlan:
     keep_stl: bool = True
     files: Callable[[Path, Path], list[dict]]
     slice: Callable[..., Any] | None
-    pictures: Callable[[], dict[str, bytes]]
+    pictures: Callable[[ReportHelper | None], Callable[[], dict[str, bytes]]]
     write_html: Callable[[dict, dict, Path], None]
     pdf: bool = True
 
@@ -284,23 +288,21 @@ def parameter_labels(groups: dict) -> dict[str, str]:
 
 
 class _PdfJob:
-    """``report.pdf`` made from ``report.html`` in a thread; :meth:`join` gives the reason
-    it failed, or None."""
+    """``report.pdf`` made from ``report.html`` in the report helper's process (see
+    :mod:`prosthetics.reports.helper`), else in a thread; :meth:`join` gives the reason it
+    failed, or None."""
 
-    def __init__(self, html: Path, pdf: Path) -> None:
+    def __init__(self, html: Path, pdf: Path, helper: ReportHelper | None = None) -> None:
         self.error: str | None = None
-        self.seconds = 0.0
-        self._thread = threading.Thread(target=self._run, args=(html, pdf),
-                                        name="report-pdf", daemon=True)
+        self._result = beside(helper, write_pdf, html, pdf)
+        self._thread = threading.Thread(target=self._run, name="report-pdf", daemon=True)
         self._thread.start()
 
-    def _run(self, html: Path, pdf: Path) -> None:
-        t = time.perf_counter()
+    def _run(self) -> None:
         try:
-            write_pdf(html, pdf)
+            self._result()
         except BaseException as exc:  # noqa: BLE001 - the PDF never fails the run
             self.error = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-        self.seconds = time.perf_counter() - t
 
     def join(self) -> str | None:
         self._thread.join()
@@ -308,13 +310,15 @@ class _PdfJob:
 
 
 def _write_reports(report: dict, pictures: dict, plan: OutputPlan, folder: Path, *,
-                   pdf: bool | None = None) -> tuple[str, _PdfJob | None]:
+                   pdf: bool | None = None,
+                   helper: ReportHelper | None = None) -> tuple[str, _PdfJob | None]:
     """Write ``report.html`` then ``report.json`` into ``folder``, each atomically, and
-    start ``report.pdf`` from the HTML in a thread; returns the JSON text and the PDF's
-    job (None without a PDF).  (The HTML first: it adds the total to the timings.)"""
+    start ``report.pdf`` from the HTML (in ``helper``, else a thread); returns the JSON
+    text and the PDF's job (None without a PDF).  (The HTML first: it adds the total to
+    the timings.)"""
     atomic_write_with(folder / "report.html",
                       lambda tmp: plan.write_html(report, pictures, tmp), what="report")
-    job = _PdfJob(folder / "report.html", folder / "report.pdf") \
+    job = _PdfJob(folder / "report.html", folder / "report.pdf", helper) \
         if (plan.pdf if pdf is None else pdf) else None
     text = json.dumps(report, indent=2)
     atomic_write_text(folder / "report.json", text, what="report")
@@ -339,7 +343,8 @@ def _finish_pdf(job: _PdfJob | None, reports: list[dict], pictures: dict, plan: 
 def write_outputs(report: dict, out_dir: str | os.PathLike, plan: OutputPlan, *,
                   progress: Progress = None,
                   slice_progress: Callable[[Any], None] | None = None,
-                  cancel: Callable[[], bool] | None = None) -> dict:
+                  cancel: Callable[[], bool] | None = None,
+                  helper: ReportHelper | None = None) -> dict:
     """Write ``plan``'s files and the reports into ``out_dir`` atomically, then slice.
 
     Parameters
@@ -360,6 +365,10 @@ def write_outputs(report: dict, out_dir: str | os.PathLike, plan: OutputPlan, *,
     cancel : callable, optional
         ``cancel() -> bool``, polled while PrusaSlicer runs; true stops it and the reports
         say slicing was cancelled.
+    helper : ReportHelper, optional
+        A second process for the pictures and the PDF
+        (:class:`prosthetics.reports.helper.ReportHelper`); without it, they are made in
+        this process.
 
     Returns
     -------
@@ -373,13 +382,16 @@ def write_outputs(report: dict, out_dir: str | os.PathLike, plan: OutputPlan, *,
         finish.  (Ctrl+C before that leaves no output, as any other failure.)
     """
     timings = report["timings_s"]
-    if plan.pdf:    # WeasyPrint's import overlaps the print files and the pictures
+    if plan.pdf and helper is None:   # WeasyPrint's import beside the print files
         threading.Thread(target=preload_pdf, name="load-weasyprint", daemon=True).start()
     work = Path(tempfile.mkdtemp(prefix="prosthetics-to-slice-")) if plan.slice else None
     try:
         with Staging(out_dir) as st:
             t = time.perf_counter()
             _step(progress, "export", 0.82)
+            # the helper draws the slow pictures while the print files are written
+            pictures_made = plan.pictures(helper)
+            started_pictures = time.perf_counter() - t
             stl = st.tmp / f"{plan.stem}.stl"
             plan.part.export(stl, file_type="stl")
             # Check the file that ships, not only the mesh in memory: STL readers weld
@@ -393,15 +405,15 @@ def write_outputs(report: dict, out_dir: str | os.PathLike, plan: OutputPlan, *,
             outputs = [stl_row(stl, plan.part)] if plan.keep_stl else []
             outputs += plan.files(st.tmp, stl)
             report["outputs"] = outputs
-            timings["export"] = round(time.perf_counter() - t, 3)
+            timings["export"] = round(time.perf_counter() - t - started_pictures, 3)
 
             t = time.perf_counter()
             _step(progress, "report", 0.86)
-            pictures = plan.pictures()
-            timings["report"] = round(time.perf_counter() - t, 3)
+            pictures = pictures_made()
+            timings["report"] = round(time.perf_counter() - t + started_pictures, 3)
             if work is None:
                 report["checks"]["slicer"] = slicer_record(None, report["warnings"])
-                _, job = _write_reports(report, pictures, plan, st.tmp)
+                _, job = _write_reports(report, pictures, plan, st.tmp, helper=helper)
                 _finish_pdf(job, [report], pictures, plan, st.tmp)
             else:
                 # The slicer reads its own copy: the published STL is the user's to move
@@ -412,7 +424,7 @@ def write_outputs(report: dict, out_dir: str | os.PathLike, plan: OutputPlan, *,
                 running, note = _running_record(started)
                 pending = {**report, "checks": {**report["checks"], "slicer": running},
                            "warnings": [*report["warnings"], note]}
-                text, job = _write_reports(pending, pictures, plan, st.tmp)
+                text, job = _write_reports(pending, pictures, plan, st.tmp, helper=helper)
                 text = _finish_pdf(job, [pending], pictures, plan, st.tmp) or text
                 published = hashlib.sha256(text.encode("utf-8")).hexdigest()
             if not plan.keep_stl:
@@ -421,7 +433,7 @@ def write_outputs(report: dict, out_dir: str | os.PathLike, plan: OutputPlan, *,
         out = st.out
         if work is not None:
             _slice_published(report, plan, pictures, out, to_slice, published,
-                             progress, slice_progress, cancel)
+                             progress, slice_progress, cancel, helper)
     finally:
         if work is not None:
             shutil.rmtree(work, ignore_errors=True)
@@ -434,7 +446,8 @@ def write_outputs(report: dict, out_dir: str | os.PathLike, plan: OutputPlan, *,
 def _slice_published(report: dict, plan: OutputPlan, pictures: dict, out: Path,
                      to_slice: Path, published: str, progress: Progress,
                      slice_progress: Callable[[Any], None] | None,
-                     cancel: Callable[[], bool] | None) -> None:
+                     cancel: Callable[[], bool] | None,
+                     helper: ReportHelper | None = None) -> None:
     """Slice ``to_slice`` and put the result into ``report`` and both published reports.
 
     ``published`` is the sha256 of the report.json published before slicing: a report
@@ -456,7 +469,7 @@ def _slice_published(report: dict, plan: OutputPlan, pictures: dict, out: Path,
         except OSError:
             ours = False
         if ours:
-            _, job = _write_reports(report, pictures, plan, out)
+            _, job = _write_reports(report, pictures, plan, out, helper=helper)
             _finish_pdf(job, [report], pictures, plan, out)
         else:
             report["warnings"].append(

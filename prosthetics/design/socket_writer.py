@@ -43,6 +43,7 @@ from prosthetics.limb.measure import proximal_rim_z
 from prosthetics.printing.profiles import get_material, get_printer
 from prosthetics.printing.slicer import slice_options
 from prosthetics.printing.threemf import write_3mf
+from prosthetics.reports.helper import ReportHelper, beside
 from prosthetics.reports.html import write_report_html
 from prosthetics.reports.pictures import (
     anatomy_png,
@@ -158,6 +159,20 @@ def _faceted_step(stl: trimesh.Trimesh, step_path: str, case_id: str, program: s
                      "left_off": [], "timings_s": {}}}
 
 
+def limb_pictures(limb: trimesh.Trimesh, socket: trimesh.Trimesh, anatomy: dict | None, *,
+                  side: str | None, lang: str) -> dict[str, bytes]:
+    """The report's views of the socket on the limb and, when ``anatomy`` is given (the
+    fitted bones, landmarks, trim height and brim), of the anatomy: a job for the report
+    helper (its arguments are plain meshes and arrays)."""
+    limb, socket = decimate(limb), decimate(socket)
+    pics = {"socket_on_limb": socket_on_limb_png(limb, socket, side=side, lang=lang)}
+    if anatomy is not None:
+        pics["anatomy"] = anatomy_png(limb, anatomy["bones"], anatomy["landmarks"],
+                                      trim_z_mm=anatomy["trim_z_mm"], side=side,
+                                      brim=anatomy["brim"], lang=lang)
+    return pics
+
+
 def _write_step(design: Design, path: Path, stl: Path) -> tuple[dict | None, str | None]:
     """The socket's STEP file, built in a process of its own; returns its figures, or None
     and the one-line warning that says why it was not written.
@@ -193,7 +208,8 @@ def write_design(design: Design, out_dir: str | os.PathLike, *, stem: str = "soc
                  cancel: Callable[[], bool] | None = None,
                  record: dict | None = None, lang: str | None = None,
                  templates_dir: str | os.PathLike | None = None,
-                 scan_path: str | os.PathLike | None = None, pdf: bool = True) -> dict:
+                 scan_path: str | os.PathLike | None = None, pdf: bool = True,
+                 helper: ReportHelper | None = None) -> dict:
     """Write print files and reports atomically, then slice and add the slicer's figures.
 
     ``record`` gives the reports' clinic, clinician and scan date (``report["record"]``,
@@ -201,7 +217,8 @@ def write_design(design: Design, out_dir: str | os.PathLike, *, stem: str = "soc
     modification date of ``scan_path``, the scan file, when it is given).  ``lang`` is the
     reports' language (default ``record["language"]``, else "en") and ``templates_dir`` a
     clinic's report templates folder; ``report.pdf`` is made from ``report.html`` unless
-    ``pdf`` is false.
+    ``pdf`` is false.  ``helper`` (:class:`~prosthetics.reports.helper.ReportHelper`)
+    draws the slow pictures and lays out the PDF in a second process.
 
     ``formats`` is a set of :data:`~prosthetics.design.session.EXPORT_FORMATS` (see
     :func:`~prosthetics.design.session.parse_formats`); default the design's ``formats``
@@ -280,25 +297,34 @@ def write_design(design: Design, out_dir: str | os.PathLike, *, stem: str = "soc
 
     side = getattr(getattr(design.groups["template"], "limb_side", None), "value", None)
 
-    def pictures() -> dict[str, bytes]:
-        # Limb and socket decimated once for every picture that draws them; the sections
-        # cut the meshes themselves.
-        limb, socket = decimate(design.limb), decimate(design.socket)
-        pics = {"socket_on_limb": socket_on_limb_png(limb, socket, side=side, lang=lang),
-                "sections": sections_png(design.limb, design.socket, side=side, lang=lang)}
+    def pictures(helper: ReportHelper | None) -> Callable[[], dict[str, bytes]]:
+        # The limb views and the anatomy (the slow two) in the helper, while this process
+        # writes the print files and then draws the rest.
+        anatomy = None
         if design.anatomy is not None:
             parts = design.anatomy.parts()
             parts.pop("skin")
-            pics["anatomy"] = anatomy_png(
-                limb, parts,
-                {k: v for k, v in design.anatomy.landmarks.items() if k in ANATOMY_SHOWN},
-                trim_z_mm=design.socket_result.trim_anterior_z_mm, side=side,
-                brim=design.socket_result.grid.limb_points[-1], lang=lang)
-        drawn_part = socket if design.orientation is None else design.orientation.apply(socket)
-        pics["on_the_bed"] = print_bed_png(drawn_part, printer, to_bed, lang=lang)
-        pics["circumferences"] = circumference_chart(
-            report["measurements"], report["socket"].get("inner_circumferences"), lang=lang)
-        return pics
+            anatomy = {"bones": parts,
+                       "landmarks": {k: v for k, v in design.anatomy.landmarks.items()
+                                     if k in ANATOMY_SHOWN},
+                       "trim_z_mm": design.socket_result.trim_anterior_z_mm,
+                       "brim": design.socket_result.grid.limb_points[-1]}
+        views = beside(helper, limb_pictures, design.limb, design.socket, anatomy,
+                       side=side, lang=lang)
+
+        def made() -> dict[str, bytes]:
+            socket = decimate(design.socket)
+            drawn = socket if design.orientation is None else design.orientation.apply(socket)
+            rest = {"sections": sections_png(design.limb, design.socket, side=side, lang=lang),
+                    "on_the_bed": print_bed_png(drawn, printer, to_bed, lang=lang),
+                    "circumferences": circumference_chart(
+                        report["measurements"], report["socket"].get("inner_circumferences"),
+                        lang=lang)}
+            first = views()
+            order = ("socket_on_limb", "sections", "anatomy", "on_the_bed", "circumferences")
+            return {k: {**first, **rest}[k] for k in order if k in first or k in rest}
+
+        return made
 
     def write_html(rep: dict, pics: dict, path: Path) -> None:
         timings = rep["timings_s"]
@@ -311,7 +337,7 @@ def write_design(design: Design, out_dir: str | os.PathLike, *, stem: str = "soc
     plan = OutputPlan(stem=stem, part=part, keep_stl="stl" in formats, files=files,
                       slice=slice_, pictures=pictures, write_html=write_html, pdf=pdf)
     return write_outputs(report, out_dir, plan, progress=progress,
-                         slice_progress=slice_progress, cancel=cancel)
+                         slice_progress=slice_progress, cancel=cancel, helper=helper)
 
 
 def design(scan_path: str | os.PathLike | None = None, out_dir: str | os.PathLike | None = None,
