@@ -1,13 +1,14 @@
 """Accuracy against ground truth on phone-like scans of the shipped clean limb.
 
     .venv/bin/python bench/accuracy.py [--seeds 12] [--kinds today whole_leg ...]
-                                       [--formats ply glb obj] [--points 150000]
+                                       [--formats ply glb obj usdz] [--points 150000]
 
 For each scene kind and file format, and each seed, the generator makes a phone-like scan
 (metres, random pose, floor, hand, 0.5 mm noise, 2 % strays, a 10 % hole; whole scenes add
 the thigh, the other leg, a chair, a touching hand, density falling off from the phone's
-path and half the distal underside unseen; ``glb`` and ``obj`` are the same scene as a
-phone app's mesh export with separate parts); the pipeline cleans and aligns it; the truth
+path and half the distal underside unseen; ``glb``, ``obj`` and ``usdz`` are the same
+scene as a phone app's mesh export with separate parts, the USDZ Y up as iPhone LiDAR apps
+share it); the pipeline cleans and aligns it; the truth
 (the residual limb below the knee joint line) is laid into the design frame with the
 reported transform and compared both ways:
 
@@ -59,16 +60,18 @@ def run_one(truth, kind: str, fmt: str, seed: int, points: int, wall: bool) -> d
             ps = make_phone_scan(truth, seed=seed, n_points=points, scene=kind)
             path = Path(tmp) / "phone.ply"
             write_ply(path, ps.points, ps.colors)
+            truth_to_file = ps.truth_to_file
         else:
             ps = make_scene_mesh(truth, seed=seed, scene=kind)
             path = Path(tmp) / f"phone.{fmt}"
             ps.export(path)
+            truth_to_file = ps.truth_to_written(path)
         scan = load_scan(path)
         t0 = time.perf_counter()
         cleaned = clean_scan(scan)
         aligned = align_limb(cleaned)
         secs = time.perf_counter() - t0
-    t = aligned.transform @ scan.file_to_mm @ ps.truth_to_file
+    t = aligned.transform @ scan.file_to_mm @ truth_to_file
     tr = truth.copy().apply_transform(t)
     # The knee joint line in the design frame: the truth is the limb below it.
     rim = trimesh.transform_points(truth.vertices[truth.vertices[:, 2] > ps.knee_z_mm - 1.0], t)
@@ -99,7 +102,7 @@ def main() -> None:
     ap.add_argument("--seeds", type=int, default=12, help="seeds 1..N")
     ap.add_argument("--first-seed", type=int, default=1)
     ap.add_argument("--kinds", nargs="+", default=list(SCENE_KINDS))
-    ap.add_argument("--formats", nargs="+", default=["ply", "glb"], choices=["ply", "glb", "obj"])
+    ap.add_argument("--formats", nargs="+", default=["ply", "glb"], choices=["ply", "glb", "obj", "usdz"])
     ap.add_argument("--points", type=int, default=150_000)
     ap.add_argument("--wall", action="store_true", help="also build the socket and its wall")
     args = ap.parse_args()
@@ -138,6 +141,13 @@ def main() -> None:
                                   ("vol", "|vol %|", True)):
                 m, w, s = worst(key, ab)
                 parts.append(f"{name} {m:.2f} (worst {w:.2f}, seed {s})")
+            # The proximal cut against the knee line: a cut far above it keeps the thigh
+            # (the figures above only look below the knee line), far below it loses limb.
+            cuts = [(abs(r["cut"] - r["knee"]), s) for s, r in rows if r["cut"] is not None]
+            if cuts:
+                off, s = max(cuts)
+                parts.append(f"cut vs knee worst {off:.0f} mm (seed {s}), "
+                             f"{sum(d > 20 for d, _ in cuts)} of {len(cuts)} over 20 mm")
             print(f"SUMMARY {kind} {fmt} ({len(rows)} seeds" +
                   (f", refused {failed}" if failed else "") + "): " + "; ".join(parts), flush=True)
 

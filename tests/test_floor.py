@@ -109,3 +109,23 @@ def test_the_objects_end_within_the_clearance_is_kept():
     assert len(out.points) == len(blob)
     bare = remove_floors(scene, 2.0, 6.0, max_planes=1)
     assert len(bare.points) < len(blob) - 100       # the clearance takes the blob's end
+
+
+def test_a_floors_own_points_behind_it_are_not_an_object_sunk_into_it():
+    """A floor seen with a thick scatter (a phone's noise far from its path, or a mesh
+    floor's underside 2 mm below): its points a few millimetres behind the plane, under the
+    object, are the floor's, and the floor goes.  An object really sunk into the plane,
+    further than the clearance, still keeps it in."""
+    rng = np.random.default_rng(8)
+    blob = _blob(rng, n=8000, centre=(0.0, 0.0, 60.0), radius=50.0)
+    floor = _floor(rng, 20_000, size=500.0)
+    under = _floor(rng, 20_000, size=500.0, z=-2.6)       # the underside, 2.6 mm below
+    scene = np.vstack([floor, under, blob])
+    out = remove_floors(scene, 2.0, 6.0, max_planes=1, max_object_share=0.02)
+    assert len(out.planes) == 1 and not out.refused
+    assert len(out.points) == len(blob)
+    # the same object pressed 5 mm into the floor: the floor stays in
+    sunk = remove_floors(np.vstack([floor, blob - [0.0, 0.0, 15.0]]), 2.0, 6.0,
+                         max_planes=1, max_object_share=0.02)
+    assert sunk.planes == [] and [r.reason for r in sunk.refused] == ["takes the object"]
+    assert sunk.refused[0].object_share > 0.05

@@ -7,10 +7,11 @@ cleaning must cut the limb at the knee, keep the residual limb and never the oth
 import numpy as np
 import pytest
 import trimesh
+from scipy.spatial import cKDTree
 
 from prosthetics.errors import ScanError
 from prosthetics.geometry.meshing import SurfaceQuery
-from prosthetics.scan.clean import CleanParams, clean_scan
+from prosthetics.scan.clean import CleanParams, canonical_triangles, clean_scan
 from prosthetics.scan.loaders import load_scan
 from prosthetics.scan.phonescan import (
     CHAIR,
@@ -27,18 +28,20 @@ pytest.importorskip("open3d")
 POINTS = 80_000
 
 
-def _run(truth, tmp_path, scene, seed, params=None, mesh=False, points=POINTS):
+def _run(truth, tmp_path, scene, seed, params=None, mesh=False, points=POINTS, fmt="glb"):
     if mesh:
         ps = make_scene_mesh(truth, seed=seed, scene=scene)
-        path = tmp_path / f"{scene}_{seed}.glb"
+        path = tmp_path / f"{scene}_{seed}.{fmt}"
         ps.export(path)
+        truth_to_file = ps.truth_to_written(path)
     else:
         ps = make_phone_scan(truth, seed=seed, n_points=points, scene=scene)
         path = tmp_path / f"{scene}_{seed}.ply"
         write_ply(path, ps.points, ps.colors)
+        truth_to_file = ps.truth_to_file
     scan = load_scan(path)
     cleaned = clean_scan(scan, params)
-    truth_to_scan = scan.file_to_mm @ ps.truth_to_file
+    truth_to_scan = scan.file_to_mm @ truth_to_file
     return ps, scan, cleaned, truth_to_scan
 
 
@@ -148,6 +151,46 @@ def test_a_mesh_scene_with_separate_parts(truth_mesh, tmp_path):
     assert cleaned.proximal_cut is not None
     d, share = _limb_error(cleaned, truth_mesh, ps, t2s)
     assert share > 0.85 and d.mean() < 0.5
+
+
+def test_an_iphone_usdz_scene_reads_as_its_glb_and_cleans_to_its_truth(truth_mesh, tmp_path):
+    """The scene as an iPhone LiDAR app shares it: USDZ, Y up, metres, one mesh per part."""
+    ps = make_scene_mesh(truth_mesh, seed=5, scene="whole_leg+hand")
+    usdz, glb = tmp_path / "scene.usdz", tmp_path / "scene.glb"
+    ps.export(usdz)
+    ps.export(glb)
+    a, b = load_scan(usdz), load_scan(glb)
+    assert a.units_source == "USD metersPerUnit" and "Y up, turned Z up" in a.notes[0]
+    assert f"{len(ps.parts)} mesh(es)" in a.notes[0]
+    # the same points in millimetres (float32 metres: a few 1e-5 mm), parts in any order
+    assert len(a.points) == len(b.points) and len(a.faces) == len(b.faces)
+    assert cKDTree(b.points).query(a.points)[0].max() < 1e-3
+    assert np.allclose(a.file_to_mm @ ps.truth_to_written(usdz),
+                       b.file_to_mm @ ps.truth_to_written(glb), atol=1e-9)
+    # the same surface cleans to the same limb whatever the file's order of parts
+    cleaned, cleaned_glb = clean_scan(a), clean_scan(b)
+    assert [st["kept"] for st in cleaned.steps] == [st["kept"] for st in cleaned_glb.steps]
+    assert np.array_equal(cleaned.mesh.vertices, cleaned_glb.mesh.vertices)
+    assert cleaned.proximal_cut is not None
+    t2s = a.file_to_mm @ ps.truth_to_written(usdz)
+    d, share = _limb_error(cleaned, truth_mesh, ps, t2s)
+    assert share > 0.85 and d.mean() < 0.3 and np.percentile(d, 95) < 1.0
+
+
+def test_a_mesh_is_sampled_the_same_in_any_order():
+    rng = np.random.default_rng(0)
+    v = rng.random((50, 3))
+    f = np.array([rng.choice(50, 3, replace=False) for _ in range(80)])
+    soup, faces = canonical_triangles(v, f)
+    perm = rng.permutation(50)
+    # vertices renumbered, faces shuffled, each face's corners rotated (winding kept)
+    f2 = np.roll(np.argsort(perm)[f][rng.permutation(80)], 1, axis=1)
+    soup2, faces2 = canonical_triangles(v[perm], f2)
+    assert np.array_equal(soup, soup2) and np.array_equal(faces, faces2)
+    # the same triangles, each with its own normal's direction
+    n1 = trimesh.Trimesh(v, f, process=False).face_normals
+    n2 = trimesh.Trimesh(soup, faces, process=False).face_normals
+    assert np.allclose(np.sort(n1, axis=0), np.sort(n2, axis=0))
 
 
 def test_two_legs_without_feet_are_refused_with_a_choice(truth_mesh, tmp_path):

@@ -847,6 +847,26 @@ def _kept_mesh(scan: Scan, steps: list[dict], warnings: list[str]) -> CleanResul
                        steps=steps, warnings=warnings)
 
 
+def canonical_triangles(vertices: np.ndarray, faces: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """A triangle soup of ``faces`` that does not depend on the order of the vertices, of
+    the faces, or of each face's corners: each triangle starts at its lexicographically
+    smallest corner (its winding kept) and the triangles are sorted by their corners.
+
+    Returns (3m, 3) vertices and (m, 3) faces (``arange``)."""
+    tri = np.asarray(vertices, dtype=np.float64)[np.asarray(faces, dtype=np.int64)]
+    m = len(tri)
+    if m == 0:
+        return tri.reshape(0, 3), np.zeros((0, 3), dtype=np.int64)
+    flat = tri.reshape(-1, 3)
+    rank = np.empty(len(flat), dtype=np.int64)
+    rank[np.lexsort((flat[:, 2], flat[:, 1], flat[:, 0]))] = np.arange(len(flat))
+    first = rank.reshape(m, 3).argmin(axis=1)
+    roll = (first[:, None] + np.arange(3)[None, :]) % 3
+    tri = np.take_along_axis(tri, roll[:, :, None], axis=1)
+    order = np.lexsort(tuple(tri[:, k, j] for k in (2, 1, 0) for j in (2, 1, 0)))
+    return tri[order].reshape(-1, 3), np.arange(3 * m, dtype=np.int64).reshape(m, 3)
+
+
 def _filtered_points(scan: Scan, params: CleanParams, steps: list[dict],
                      warnings: list[str]) -> tuple[np.ndarray, FloorRemoval | None]:
     """The scan's points (a mesh sampled evenly), downsampled, without strays and floors.
@@ -862,8 +882,10 @@ def _filtered_points(scan: Scan, params: CleanParams, steps: list[dict],
     """
     o3d = quiet_open3d()
     if scan.is_mesh:
-        # Sample the surface evenly so big and small triangles weigh the same.
-        mesh_in = trimesh.Trimesh(scan.points, scan.faces, process=False)
+        # Sample the surface evenly so big and small triangles weigh the same, from its
+        # triangles in an order of their own: the same surface in any file gives the same
+        # points (a GLB and a USDZ list a scene's parts in different orders).
+        mesh_in = trimesh.Trimesh(*canonical_triangles(scan.points, scan.faces), process=False)
         n = int(np.clip(mesh_in.area / (params.voxel_size_mm ** 2) * 2, 10_000, 2_000_000))
         pts, _ = trimesh.sample.sample_surface(mesh_in, n, seed=0)
     else:

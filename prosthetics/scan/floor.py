@@ -320,7 +320,10 @@ def _object_near_plane(pts, sd, keep, inside, uv_frame, tolerance_mm, clearance_
         if colors is not None and len(touching):
             plane = ~inside & (np.abs(sd) <= tolerance_mm)
             touching = touching[_coloured_like(colors, spare | anchor, plane, touching)]
-    taken = len(touching) + int((inside & (sd < -tolerance_mm)).sum())
+    # Beyond the plane, only what lies further than the clearance: a floor's own points
+    # scatter a few millimetres behind it (a phone's noise, a mesh's underside), and were
+    # counted as an object sunk into it.
+    taken = len(touching) + int((inside & (sd < -clearance_mm)).sum())
     return spare, taken / max(1, int(keep.sum() + spare.sum()) + taken)
 
 

@@ -10,6 +10,7 @@ The sample in ``scans/`` and the tests use this same function (``scripts/make_sa
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 import trimesh
@@ -661,11 +662,62 @@ class SceneMesh:
     scene: str
 
     def export(self, path) -> None:
-        """Write the parts as one file: GLB (one node per part, metres) or OBJ (groups)."""
+        """Write the parts as one file: GLB (one node per part, metres), OBJ (groups), or
+        USD (.usdz, .usdc, .usda) as an iPhone LiDAR app shares it (:func:`write_usd_scene`:
+        Y up, the stage's metersPerUnit, one mesh prim per part)."""
+        if Path(path).suffix.lower() in _USD_SUFFIXES:
+            write_usd_scene(path, self.parts, meters_per_unit=_METERS_PER_UNIT[self.units])
+            return
         sc = trimesh.Scene()
         for name, m in self.parts.items():
             sc.add_geometry(m, geom_name=name, node_name=name)
         sc.export(str(path))
+
+    def truth_to_written(self, path) -> np.ndarray:
+        """:attr:`truth_to_file` for the file :meth:`export` wrote to ``path``: the same,
+        except in a USD stage, whose world is Y up."""
+        if Path(path).suffix.lower() in _USD_SUFFIXES:
+            return _Z_UP_TO_Y_UP @ self.truth_to_file
+        return np.array(self.truth_to_file)
+
+
+_USD_SUFFIXES = (".usdz", ".usdc", ".usda")
+_METERS_PER_UNIT = {"m": 1.0, "mm": 0.001, "cm": 0.01}
+#: A Z-up frame as a Y-up stage holds it: (x, y, z) -> (x, z, -y), the inverse of the
+#: reader's Y-up-to-Z-up turn.
+_Z_UP_TO_Y_UP = np.array([[1.0, 0.0, 0.0, 0.0], [0.0, 0.0, 1.0, 0.0],
+                          [0.0, -1.0, 0.0, 0.0], [0.0, 0.0, 0.0, 1.0]])
+
+
+def write_usd_scene(path, parts: dict, *, meters_per_unit: float = 1.0) -> None:
+    """Write meshes (Z up, in units of ``meters_per_unit``) as a Y-up USD stage, the way
+    iPhone LiDAR apps share a scan: a root transform turns the scene Y up, and each part is
+    a ``UsdGeom.Mesh`` under it.  A ``.usdz`` is packaged from a ``.usdc`` layer written
+    beside it (and removed).  Needs usd-core (``pxr``)."""
+    from pxr import Gf, Sdf, Usd, UsdGeom, UsdUtils, Vt
+
+    path = Path(path)
+    layer_path = path.with_suffix(".usdc") if path.suffix.lower() == ".usdz" else path
+    stage = Usd.Stage.CreateNew(str(layer_path))
+    stage.SetMetadata("metersPerUnit", float(meters_per_unit))
+    UsdGeom.SetStageUpAxis(stage, UsdGeom.Tokens.y)
+    root = UsdGeom.Xform.Define(stage, "/scan")
+    stage.SetDefaultPrim(root.GetPrim())
+    # USD matrices act on row vectors: the transpose of the column-vector form.
+    root.AddTransformOp().Set(Gf.Matrix4d(_Z_UP_TO_Y_UP.T.tolist()))
+    for name, m in parts.items():
+        prim = UsdGeom.Mesh.Define(stage, f"/scan/{name}")
+        prim.CreatePointsAttr(Vt.Vec3fArray.FromNumpy(np.asarray(m.vertices, np.float32)))
+        faces = np.asarray(m.faces, np.int32)
+        prim.CreateFaceVertexCountsAttr(Vt.IntArray.FromNumpy(np.full(len(faces), 3, np.int32)))
+        prim.CreateFaceVertexIndicesAttr(Vt.IntArray.FromNumpy(faces.ravel()))
+    stage.GetRootLayer().Save()
+    if layer_path != path:
+        try:
+            if not UsdUtils.CreateNewUsdzPackage(Sdf.AssetPath(str(layer_path)), str(path)):
+                raise OSError(f"USD could not package {path.name}")
+        finally:
+            layer_path.unlink(missing_ok=True)
 
 
 def _ellipsoid_mesh(center, axes, frame, subdivisions=3) -> trimesh.Trimesh:
