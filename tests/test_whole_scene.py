@@ -153,6 +153,23 @@ def test_a_mesh_scene_with_separate_parts(truth_mesh, tmp_path):
     assert share > 0.85 and d.mean() < 0.5
 
 
+def test_fingers_past_the_rim_are_no_knee(truth_mesh, tmp_path):
+    """A hand on the limb whose fingers reach past its rim bends the centreline as sharply
+    as a knee (86 degrees): what it bends into is no thigh, and the limb is not cut (it was
+    cut 151 mm from the distal end, 100 mm short)."""
+    ps, _scan, cleaned, t2s = _run(truth_mesh, tmp_path, "hand", 11, mesh=True)
+    assert cleaned.proximal_cut is None
+    axis = cleaned.axis_dir
+    truth = trimesh.transform_points(truth_mesh.vertices, t2s) @ axis
+    kept = cleaned.mesh.vertices @ axis
+    assert np.ptp(kept) > 0.9 * np.ptp(truth)        # 249 of 271 mm (its rim is oblique)
+    # the hand is said; what of its palm is left is where the warning says to look
+    (hand,) = [w for w in cleaned.warnings if "hand or an object touching" in w]
+    assert "120-260 mm above the distal end" in hand
+    d, _share = _limb_error(cleaned, truth_mesh, ps, t2s)
+    assert np.median(d) < 0.3
+
+
 def test_an_iphone_usdz_scene_reads_as_its_glb_and_cleans_to_its_truth(truth_mesh, tmp_path):
     """The scene as an iPhone LiDAR app shares it: USDZ, Y up, metres, one mesh per part."""
     ps = make_scene_mesh(truth_mesh, seed=5, scene="whole_leg+hand")

@@ -338,6 +338,9 @@ CLOSED_END = 0.8
 BAND_MM = 6.0
 #: The centreline turning by this much (degrees) is the knee bending...
 BEND_DEG = 30.0
+#: ...into a thigh: the sections 40-150 mm above the bend are at least this share of the
+#: knee's width (a thigh is 1.25-1.45 times it; a hand's fingers past the rim are half).
+THIGH_AT_LEAST = 0.9
 #: The thigh above a straight knee is this much wider than the knee within FLARE_SPAN_MM...
 THIGH_FLARE = 1.15
 FLARE_SPAN_MM = 80.0
@@ -541,18 +544,23 @@ def find_knee(points: np.ndarray, height_mm: float = 0.0) -> KneeCut | None:
         if lo.sum() >= 5 and hi.sum() >= 5:
             d1, d2 = _line(bc[lo], a)[1], _line(bc[hi], a)[1]
             turn[k] = np.degrees(np.arccos(np.clip(d1 @ d2, -1.0, 1.0)))
-    if (turn >= BEND_DEG).any():
-        k0 = int(np.argmax(turn >= BEND_DEG))
-        kp = k0 + int(np.argmax(np.r_[np.diff((turn[k0:] >= BEND_DEG).astype(int)), -1] < 0))
-        kp = k0 + int(np.argmax(turn[k0:kp + 1]))
+    bent = np.flatnonzero(turn >= BEND_DEG)
+    for run in np.split(bent, np.flatnonzero(np.diff(bent) > 1) + 1) if len(bent) else []:
+        kp = int(run[np.argmax(turn[run])])
         # The peak stands about half the bend's arc above where it begins; the centreline
         # bends on a circle of about 1.2 knee radii.
         r_knee = float(np.median(br[max(0, kp - 12):kp - 6])) if kp > 6 else float(br[kp])
+        # What the centreline bends into must be a thigh, as wide as the knee at least: a
+        # hand on the limb, its fingers reaching past the limb's rim, bends it as sharply.
+        above = (bg >= bg[kp] + 40.0) & (bg <= bg[kp] + 150.0)
+        if above.sum() < 5 or np.median(br[above]) < THIGH_AT_LEAST * r_knee:
+            continue
         gb = bg[kp] - 0.6 * r_knee * np.radians(turn[kp]) - 10.0
         kc = int(np.argmin(np.abs(bg - gb)))
         cuts.append((bg[kc], kc, "bend", Message.of(N_("the thigh bends away at the knee by "
                                                       "about %(angle)s or more"),
                                                    angle=f"{turn[kp]:.0f} degrees")))
+        break
     # The flare of a thigh above a knee that stopped growing.
     full = cov >= 0.9
     if full.sum() >= 10:
