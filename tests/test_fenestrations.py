@@ -256,3 +256,58 @@ def test_strength_warnings_for_open_area_and_clearances():
     # An upper-limb socket: a larger open fraction, and no load-bearing clearances.
     assert fenestration_warnings(fen(0.10, 20.0, 10.0), False) == []
     assert len(fenestration_warnings(fen(0.25, 20.0, 10.0), False)) == 1
+
+
+def _join_fails_unless(monkeypatch, ok):
+    """join_interface that refuses the body unless ``ok(holes, turned)``; the holes'
+    cutters are recorded with whether they were turned."""
+    import prosthetics.sockets.engine as engine
+    from prosthetics.sockets.fenestrations import Fenestrations
+
+    real_join, real_cutter = engine.join_interface, Fenestrations.cutter
+    made, calls = {}, []
+
+    def cutter(self, turned=False):
+        m = real_cutter(self, turned)
+        made[id(m)] = turned
+        return m
+
+    def join(shell, cavity, block, cutters, extra, holes=None):
+        turned = made.get(id(holes)) if holes is not None else None
+        calls.append((len(extra), holes is not None, turned))
+        if not ok(holes is not None, turned):
+            raise ParameterError("the socket's outer wall folds over itself")
+        return real_join(shell, cavity, block, cutters, extra, holes=holes)
+
+    monkeypatch.setattr(Fenestrations, "cutter", cutter)
+    monkeypatch.setattr(engine, "join_interface", join)
+    return calls
+
+
+def test_a_bore_that_leaves_the_wall_open_is_turned_not_refused(limbs, monkeypatch):
+    """A bore whose facets fall on the wall's own vertices can leave the union open (the
+    shipped forearm's ventilated preset, on one CPU): the holes are made again turned by
+    half a facet, and the socket keeps its blend and every hole."""
+    cls, build = SOCKET_BUILDERS["transradial"]
+    calls = _join_fails_unless(monkeypatch, lambda holes, turned: not holes or turned)
+    s = build(limbs["transradial"], cls(fenestration_count=6, fenestration_diameter_mm=10.0,
+                                        grid_rows=24, grid_columns=32), TemplateCache())
+    # the forearm's preset has no distal blend: the pedestal is the one extra part
+    assert calls == [(1, True, False), (1, True, True)]      # the holes turned
+    assert s.fenestrations.placed == 6 and not s.warnings
+    assert solid_checks(s.mesh)["watertight"] and solid_checks(s.mesh)["bodies"] == 1
+
+
+def test_holes_that_never_join_step_aside_with_a_warning(limbs, monkeypatch):
+    """Ventilation holes are never why a socket is refused: when the wall with them does
+    not join as one closed body, turned or not, the socket is made without them."""
+    cls, build = SOCKET_BUILDERS["transradial"]
+    calls = _join_fails_unless(monkeypatch, lambda holes, turned: not holes)
+    s = build(limbs["transradial"], cls(fenestration_count=6, fenestration_diameter_mm=10.0,
+                                        grid_rows=24, grid_columns=32), TemplateCache())
+    assert calls == [(1, True, False), (1, True, True), (1, False, None)]
+    assert s.fenestrations is None
+    (w,) = s.warnings
+    assert w.startswith("the 6 ventilation holes are left off") and "\n" not in w
+    assert w.msgid.startswith("the %(count)s ventilation holes")      # a catalogue line
+    assert solid_checks(s.mesh)["watertight"] and solid_checks(s.mesh)["bodies"] == 1

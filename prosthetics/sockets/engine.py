@@ -814,20 +814,8 @@ def assemble_socket(limb, grid: SocketGrid, inner: np.ndarray, pole: np.ndarray,
         distal_ref_z_mm=adapter.pedestal_top_z_mm, ceiling_z_mm=fenestration_ceiling_z_mm,
         ceiling_reason=fenestration_ceiling_reason, keep_outs=fenestration_keep_outs,
         label_box=label_footprint(p, side, default_z_mm=0.45 * anterior_z))
-    holes = fen.cutter() if fen is not None else None
-    try:
-        mesh = join_interface(shell, cavity, block, cutters,
-                              [pedestal, *([blend] if blend is not None else [])], holes=holes)
-    except (GeometryError, ParameterError):
-        if blend is None:
-            raise
-        # A fillet that touches the pedestal along an edge pinches the union: the socket
-        # is made without it rather than not at all.
-        mesh = join_interface(shell, cavity, block, cutters, [pedestal], holes=holes)
-        placing_warnings.append(Message.of(N_("the distal blend is left off: it did not join "
-                                              "the shell and the distal block as one closed "
-                                              "body; try another %(setting)s"),
-                                           setting="distal_blend_radius_mm"))
+    mesh, fen = _joined_with_holes(shell, cavity, block, cutters, pedestal, blend, fen,
+                                   placing_warnings)
     timings["booleans"] = time.perf_counter() - t0
     t0 = time.perf_counter()
     # The label goes where it prints closed, clear of the brim, the distal interface and
@@ -852,6 +840,51 @@ def assemble_socket(limb, grid: SocketGrid, inner: np.ndarray, pole: np.ndarray,
                         warnings=[*placing_warnings,
                                   *(fen.warnings if fen is not None else []),
                                   *label_warnings])
+
+
+def _joined_with_holes(shell, cavity, block, cutters, pedestal, blend, fen,
+                       warnings: list) -> tuple[trimesh.Trimesh, Fenestrations | None]:
+    """The socket's body (:func:`join_interface`) with its blend and ventilation holes;
+    what cannot be joined as one closed body steps aside with a warning rather than fail
+    the socket.
+
+    In turn, with the blend and then without it (a fillet touching the pedestal along an
+    edge pinches the union): the holes as placed; their facets turned by half a facet (a
+    bore whose facet edges fall on the wall's own vertices can leave the union open: seen on
+    one CPU and not on another for the same forearm); no holes.  Returns the body and the
+    holes it has.
+
+    Raises
+    ------
+    GeometryError, ParameterError
+        When the body cannot be joined even without the blend and the holes.
+    """
+    extras = ([[pedestal, blend]] if blend is not None else []) + [[pedestal]]
+    # With each extra in turn: the holes, the holes turned, no holes (with no holes asked,
+    # only the first).
+    holes = [(fen, False), (fen, True), (None, False)] if fen is not None else [(None, False)]
+    tries = [(extra, h, turned) for extra in extras for h, turned in holes]
+    failure: Exception | None = None
+    for extra, holes_of, turned in tries:
+        try:
+            mesh = join_interface(shell, cavity, block, cutters, extra,
+                                  holes=holes_of.cutter(turned) if holes_of is not None else None)
+        except (GeometryError, ParameterError) as exc:
+            failure = failure or exc
+            continue
+        if blend is not None and len(extra) == 1:
+            warnings.append(Message.of(N_("the distal blend is left off: it did not join the "
+                                          "shell and the distal block as one closed body; "
+                                          "try another %(setting)s"),
+                                       setting="distal_blend_radius_mm"))
+        if fen is not None and holes_of is None:
+            warnings.append(Message.of(N_("the %(count)s ventilation holes are left off: the "
+                                          "wall with them did not join as one closed body; "
+                                          "try another %(diameter)s or %(count_setting)s"),
+                                       count=fen.placed, diameter="fenestration_diameter_mm",
+                                       count_setting="fenestration_count"))
+        return mesh, holes_of
+    raise failure
 
 
 def _clip_radius(openings: np.ndarray, block_radius_mm: float) -> float:

@@ -166,8 +166,12 @@ class Fenestrations:
             out |= (radial < r) & (t > lo - margin_mm) & (t < hi[k] + margin_mm)
         return out
 
-    def cutter(self):
-        """The union of the holes' cylinders (a manifold3d Manifold), or None."""
+    def cutter(self, turned: bool = False):
+        """The union of the holes' cylinders (a manifold3d Manifold), or None.
+
+        ``turned`` turns each cylinder's facets by half a facet about its own axis (the
+        bore moves by at most 0.02 mm): a bore whose facet edges fall exactly on the
+        wall's own vertices can leave the union open, and the turned one does not."""
 
         if not self.placed:
             return None
@@ -178,8 +182,10 @@ class Fenestrations:
             rot = _frame(a)
             start = c - self.reach_mm[0] * a
             m = np.column_stack([rot, start])
-            cyls.append(manifold3d.Manifold.cylinder(float(length), r, r, SEGMENTS)
-                        .transform(m))
+            cyl = manifold3d.Manifold.cylinder(float(length), r, r, SEGMENTS)
+            if turned:
+                cyl = cyl.rotate([0.0, 0.0, 180.0 / SEGMENTS])
+            cyls.append(cyl.transform(m))
         return manifold3d.Manifold.batch_boolean(cyls, manifold3d.OpType.Add)
 
     def as_dict(self) -> dict:
