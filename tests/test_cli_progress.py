@@ -71,7 +71,8 @@ def pipeline(monkeypatch):
     state = {"fail_at": None, "progress": "unset"}
 
     def run_design(scan, *, progress=None, **kwargs):
-        state["progress"] = progress
+        # the command passes the pipeline a callback that starts the reports' helper at
+        # the alignment and hands every stage on to its display (the writer's ``progress``)
         for i, stage in enumerate(STAGES[:6]):
             if progress is not None:
                 progress(stage, i / 10)
@@ -82,6 +83,7 @@ def pipeline(monkeypatch):
         return "design"
 
     def write_design(design, out, *, progress=None, slice_progress=None):
+        state["progress"] = progress
         if progress is None:
             return _report(Path(out))
         for stage, frac in (("export", 0.82), ("report", 0.86), ("slice", 0.9)):

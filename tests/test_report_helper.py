@@ -81,3 +81,15 @@ def test_a_job_the_helper_cannot_take_is_made_here():
 def test_a_failure_of_the_job_itself_shows_as_without_a_helper():
     with report_helper() as helper, pytest.raises(ZeroDivisionError):
         beside(helper, divmod, 1, 0)()
+
+
+def test_a_helper_started_late_starts_once_and_never_after_closing():
+    helper = ReportHelper(start=False)
+    assert helper.processes == []                   # nothing runs until asked
+    helper.start()
+    helper.start()
+    assert beside(helper, sum, [2, 3])() == 5 and helper.done == ["sum"]
+    assert len(helper.processes) == 1
+    helper.close()
+    helper.start()
+    assert helper.processes == [] and helper.submit(sum, [1]) is None

@@ -423,8 +423,10 @@ def cmd_design(args) -> int:
     from prosthetics.reports.helper import report_helper
 
     config = _config(args)
-    # The reports' second process starts first: its imports run beside the cleaning.
-    with report_helper(pdf=config.pdf) as helper:
+    # The reports' second process starts when the alignment does: its imports then run
+    # beside the alignment and the template, not beside the cleaning, which keeps both
+    # cores busy itself.
+    with report_helper(pdf=config.pdf, start=False) as helper:
         return _design(args, config, helper)
 
 
@@ -444,8 +446,14 @@ def _design(args, config, helper) -> int:
 
     marks = read_landmarks(args.landmarks) if args.landmarks else None
     hand = read_rectification(args.rectification) if args.rectification else None
+    def stage(name: str, fraction: float) -> None:
+        if name == "align":
+            helper.start()
+        if progress is not None:
+            progress(name, fraction)
+
     design = run_design(scan, template=args.template, settings=settings,
-                        units=args.units, progress=progress, landmarks=marks,
+                        units=args.units, progress=stage, landmarks=marks,
                         rectification=hand)
     report = _write(write_design, design, out, progress, "design",
                     **options_taken_by(write_design, {**config.report_options(),

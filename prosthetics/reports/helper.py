@@ -43,10 +43,20 @@ class ReportHelper:
     Use it as a context manager, or call :meth:`close`; jobs go in with :meth:`beside`.
     """
 
-    def __init__(self, *, pdf: bool = True) -> None:
+    def __init__(self, *, pdf: bool = True, start: bool = True) -> None:
         self._pool: ProcessPoolExecutor | None = None
+        self._closed = False
+        self._pdf = pdf
         #: the names of the jobs whose result came from the helper, in order
         self.done: list[str] = []
+        if start:
+            self.start()
+
+    def start(self) -> None:
+        """Start the helper's process (once; :meth:`submit` starts it too)."""
+        if self._pool is not None or self._closed:
+            return
+        pdf = self._pdf
         try:
             # spawn: a fresh interpreter, not a copy of this one (its threads, Open3D's
             # OpenMP pool); the process starts with the first job, so one is sent now.
@@ -60,6 +70,8 @@ class ReportHelper:
 
     def submit(self, fn: Callable[..., T], /, *args, **kwargs) -> Future | None:
         """``fn(*args, **kwargs)`` in the helper, or None when it cannot take it."""
+        if self._pool is None and not self._closed:
+            self.start()
         if self._pool is None:
             return None
         try:
@@ -76,6 +88,7 @@ class ReportHelper:
     def close(self) -> None:
         """Stop the helper at once (a job still running in it is dropped: a command that
         ends early, on an error, does not wait for the helper's imports)."""
+        self._closed = True
         if self._pool is None:
             return
         processes = self.processes
@@ -118,12 +131,14 @@ def beside(helper: ReportHelper | None, fn: Callable[..., T], /, *args,
 
 
 @contextlib.contextmanager
-def report_helper(enabled: bool = True, *, pdf: bool = True) -> Iterator[ReportHelper | None]:
-    """A :class:`ReportHelper` for a ``with`` block, or None when not ``enabled``."""
+def report_helper(enabled: bool = True, *, pdf: bool = True,
+                  start: bool = True) -> Iterator[ReportHelper | None]:
+    """A :class:`ReportHelper` for a ``with`` block (started now, or at its
+    :meth:`~ReportHelper.start` or first job), or None when not ``enabled``."""
     if not enabled:
         yield None
         return
-    helper = ReportHelper(pdf=pdf)
+    helper = ReportHelper(pdf=pdf, start=start)
     try:
         yield helper
     finally:
