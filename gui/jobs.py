@@ -13,6 +13,7 @@ import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from prosthetics.config import Config, load_config
 from prosthetics.design.output import options_taken_by
@@ -85,12 +86,13 @@ def _reporter(session: DesignSession, job: Job, shown: dict[str, int]) -> Callab
 
     ``shown`` maps each stage to the ``id`` of the result the GUI shows already.
     """
-    sent: dict[str, int] = dict(shown)
-    raw_due: list = []
+    sent: dict[str, Any] = dict(shown)
 
     def flush(final: bool = False) -> None:
         """Send what is new; the raw points in the design frame (0.3-0.5 s to mark the
-        removed ones) wait for ``final``, so that they do not hold up the socket."""
+        removed ones) wait for ``final``, so that they do not hold up the socket.  They are
+        sent whenever the GUI's raw points are not those of this scan and alignment, also
+        when the job that aligned the scan was cancelled before it sent them."""
         for st in STAGES:
             r = session.results.get(st)
             if r is None or sent.get(st) == id(r):
@@ -98,16 +100,18 @@ def _reporter(session: DesignSession, job: Job, shown: dict[str, int]) -> Callab
             sent[st] = id(r)
             payload = {"stage": st, "result": r}
             if st == "load":
-                payload["raw"] = viewdata.raw_view(session)
-            elif st == "align":
-                raw_due[:] = [r]
+                payload["raw"] = raw = viewdata.raw_view(session)
+                sent["raw"] = None if raw is None else raw.key
             elif st == "template":
                 payload["socket_view"] = viewdata.socket_view(session, r, preview=False)
                 payload["volume_ml"] = float(r.mesh.volume) / 1000.0
             job.partial(payload)
-        if final and raw_due and session.results.get("align") is raw_due[0]:
-            job.partial({"stage": "raw", "result": raw_due.pop(),
-                         "raw": viewdata.raw_view(session)})
+        load, align = session.results.get("load"), session.results.get("align")
+        if final and load is not None and align is not None \
+                and sent.get("raw") != (id(load), id(align)):
+            raw = viewdata.raw_view(session)
+            sent["raw"] = raw.key
+            job.partial({"stage": "raw", "result": align, "raw": raw})
     return flush
 
 

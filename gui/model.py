@@ -540,13 +540,17 @@ class DesignModel(QObject):
         quick = self.socket is not None and all(n in QUICK_PARAMS for n in self._pending_names)
         self._start(Job("sync", sync_job(s, diff, quick, shown), session=s))
 
-    def _shown_ids(self) -> dict[str, int]:
-        """Identity of each stage result the GUI shows (to send only new ones)."""
+    def _shown_ids(self) -> dict:
+        """Identity of each stage result the GUI shows (to send only new ones), and the
+        key of its raw points."""
         shown = {"load": self.scan, "clean": self.cleaned, "align": self.aligned,
                  "measure": self.measurements,
                  "template": None if self.socket_is_preview else self.socket,
                  "check": self.check}
-        return {k: id(v) for k, v in shown.items() if v is not None}
+        ids: dict = {k: id(v) for k, v in shown.items() if v is not None}
+        if self.raw is not None:
+            ids["raw"] = self.raw.key       # the raw points' scan and alignment
+        return ids
 
     def _start(self, job: Job) -> None:
         if self._wait_first is not None and job.info.get("session") is self._wait_first[0]:

@@ -86,3 +86,39 @@ def test_another_scan_opened_first_stops_the_prestart(qapp, prestarts, tmp_path)
     finally:
         win.close()
         spin(0.1)
+
+
+def test_the_raw_points_in_the_design_frame_follow_a_cancelled_job():
+    """A job cancelled after it sent the alignment, before the raw points in the design
+    frame (an edit made while the first design ran): the next job, which has nothing new
+    to send for the stages, still sends them, once."""
+    from types import SimpleNamespace
+
+    import numpy as np
+    import trimesh
+
+    from prosthetics_gui import jobs
+
+    load = SimpleNamespace(points=np.random.default_rng(1).uniform(-5, 5, (200, 3)), colors=None)
+    align = SimpleNamespace(transform=np.eye(4), mesh=trimesh.creation.box((10.0, 10.0, 10.0)))
+    session = SimpleNamespace(results={"load": load})
+    sent = []
+    job = SimpleNamespace(partial=sent.append)
+    first = jobs._reporter(session, job, {})
+    first()                                     # the scan read: its raw in the file's axes
+    session.results["align"] = align
+    first()                                     # aligned, then cancelled: no final flush
+    assert [p["stage"] for p in sent] == ["load", "align"]
+    assert sent[0]["raw"].frame == "scan"
+    # the GUI shows load, align and that raw; the next job sends the raw at its end
+    shown = {"load": id(load), "align": id(align), "raw": sent[0]["raw"].key}
+    sent.clear()
+    again = jobs._reporter(session, job, shown)
+    again()
+    assert sent == []                           # nothing new before the end
+    again(final=True)
+    assert [p["stage"] for p in sent] == ["raw"] and sent[0]["raw"].frame == "design"
+    assert sent[0]["raw"].key == (id(load), id(align))
+    sent.clear()
+    jobs._reporter(session, job, {**shown, "raw": (id(load), id(align))})(final=True)
+    assert sent == []                           # shown already: not sent again
