@@ -114,22 +114,40 @@ def _build_step(result, stl_path: str, design_to_print, step_path: str, case_id:
 
     stl = trimesh.load(stl_path, file_type="stl")
     stl.apply_transform(np.linalg.inv(np.asarray(design_to_print, dtype=float)))
-    t = time.perf_counter()
-    try:
-        solid, made = socket_brep(result)
+    exclude = label_region(result.label, stl)
+
+    def built(fillet: str):
+        t = time.perf_counter()
+        solid, made = socket_brep(result, fillet=fillet)
         build_s = time.perf_counter() - t
         t = time.perf_counter()
-        check = check_against_mesh(solid, stl, exclude=label_region(result.label, stl))
+        check = check_against_mesh(solid, stl, exclude=exclude)
         check_s = time.perf_counter() - t
         if not check["ok"]:
             hint = ("; the distal fillet ring is the usual cause: distal_blend_radius_mm = 0 "
                     "gives a smooth STEP" if made.get("blend") and "distance" in check["why"]
                     else "")
             raise GeometryError(f"it does not match the STL: {check['why']}{hint}")
-    except Exception as exc:  # noqa: BLE001 - OCC raises its own types (Standard_Failure...)
-        # The smooth model is not the printed part: the STEP holds the printed part itself,
-        # its triangles as flat faces (what STEP files of sockets were before), and says why.
-        return _faceted_step(stl, step_path, case_id, program, str(exc))
+        return solid, made, check, build_s, check_s
+
+    tried = []
+    # The fillet ring in the distal end's own surface first (seconds); failing that, as a
+    # solid of its own united with the wall (tens of seconds).
+    has_fillet = getattr(result.params, "distal_blend_radius_mm", 0.0) > 0 and not any(
+        "distal blend is left off" in w for w in result.warnings)
+    ways = ("surface", "union") if has_fillet else ("union",)
+    for fillet in ways:
+        try:
+            solid, made, check, build_s, check_s = built(fillet)
+            break
+        except Exception as exc:  # noqa: BLE001 - OCC raises its own (Standard_Failure...)
+            tried.append(f"{exc}")
+            if fillet == ways[-1]:
+                # The smooth model is not the printed part: the STEP holds the printed part
+                # itself, its triangles as flat faces (what STEP files of sockets were
+                # before), and says why.
+                return _faceted_step(stl, step_path, case_id, program, tried[-1])
+    made["tried"] = tried
     written = write_solid_step(solid, step_path, case_id=case_id, program=program)
     faces: dict[str, int] = {}
     for f in solid.Faces():
@@ -149,7 +167,7 @@ def _faceted_step(stl: trimesh.Trimesh, step_path: str, case_id: str, program: s
     solid = mesh_to_solid(stl)
     build_s = time.perf_counter() - t
     written = write_solid_step(solid, step_path, case_id=case_id, program=program,
-                               surface_curves=False)
+                               surface_curves=False, share_geometry=False)
     vol = round(solid.Volume() / 1000.0, 3)
     return {"kind": "faceted", "faces": {"plane": int(len(stl.faces))},
             "build_s": round(build_s, 3), "write_s": written["seconds"],

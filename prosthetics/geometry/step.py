@@ -25,6 +25,7 @@ when a STEP file is asked for.
 
 from __future__ import annotations
 
+import logging
 import os
 import time
 from pathlib import Path
@@ -48,6 +49,9 @@ from OCP.TCollection import TCollection_HAsciiString
 from OCP.TopoDS import TopoDS_Shell, TopoDS_Solid
 
 from prosthetics.errors import N_, GeometryError, OutputError
+from prosthetics.geometry.part21 import share_repeated_geometry
+
+log = logging.getLogger(__name__)
 
 #: Relative volume difference allowed between the B-rep and the mesh it was built from.
 VOLUME_TOLERANCE = 0.005
@@ -125,7 +129,7 @@ def write_step(mesh: trimesh.Trimesh, path: str | os.PathLike) -> dict:
 
 def write_solid_step(solid, path: str | os.PathLike, *, case_id: str, program: str,
                      description: str = "prosthetic socket",
-                     surface_curves: bool = True) -> dict:
+                     surface_curves: bool = True, share_geometry: bool = True) -> dict:
     """Write one B-rep solid as a STEP (AP214) file whose header names the case.
 
     Parameters
@@ -144,11 +148,16 @@ def write_solid_step(solid, path: str | os.PathLike, *, case_id: str, program: s
     surface_curves : bool
         Write each face's boundary in its parameter space too (CAD wants them on B-spline
         faces; a solid of flat faces is written faster and smaller without).
+    share_geometry : bool
+        Write each surface, curve and point once however many faces, edges and vertices
+        use it (:func:`~prosthetics.geometry.part21.share_repeated_geometry`; OCC writes a
+        copy for each).
 
     Returns
     -------
     dict
-        ``bytes`` and ``seconds``.
+        ``bytes``, ``seconds``, and ``entities_before`` / ``entities_after`` when the
+        geometry was shared.
     """
     t = time.perf_counter()
     writer = STEPControl_Writer()   # initialises the STEP statics set below
@@ -169,7 +178,19 @@ def write_solid_step(solid, path: str | os.PathLike, *, case_id: str, program: s
     if writer.Write(str(path)) != IFSelect_RetDone:
         raise OutputError.of(N_("could not write the STEP file %(path)s; check the folder"),
                              path=repr(str(path)))
-    return {"bytes": Path(path).stat().st_size, "seconds": round(time.perf_counter() - t, 3)}
+    out: dict = {}
+    if share_geometry:
+        # Latin-1 reads and writes back any byte unchanged (the file is ASCII, its text
+        # escaped as the format asks).
+        text = Path(path).read_text(encoding="latin-1")
+        try:
+            shared, out = share_repeated_geometry(text)
+        except ValueError as exc:       # the writer's own text: kept as written
+            log.warning("the STEP file's geometry is left as written: %s", exc)
+        else:
+            Path(path).write_text(shared, encoding="latin-1", newline="\n")
+    return {"bytes": Path(path).stat().st_size, "seconds": round(time.perf_counter() - t, 3),
+            **out}
 
 
 def read_step_solids(path: str | os.PathLike) -> list:

@@ -9,19 +9,24 @@ same arrays (the :class:`~prosthetics.sockets.engine.SocketResult`):
   the trim line down to its pole; each pole with its first rows a small face apart,
   :data:`POLE_CAP_ROWS`), periodic around the axis with one shared uniform
   parameter (so neighbouring faces share their boundary curves exactly and sew at 1e-5 mm),
-  chord-length along the rows.  The surfaces interpolate the grid's points and the midpoints
-  of its edges along the rows (points of the mesh's own triangles): on the sample limb,
-  interpolating the grid points alone left the surface up to 0.35 mm off the mesh's flat
-  triangles where the rows bend (the scanned skin is not fair); with the midpoints, 0.27 mm.
-  A pole is a degenerate row of the surface.
+  chord-length along the rows.  The surfaces interpolate the grid's points and, in the
+  row gaps where the surface through the rows alone strays more than
+  :data:`MIDPOINT_TOLERANCE_MM` from them, the midpoints of its edges along the rows
+  (points of the mesh's own triangles): on the sample limb, interpolating the grid points
+  alone left the surface up to 0.35 mm off the mesh's flat triangles where the rows bend
+  (the scanned skin is not fair); with every midpoint, 0.27 mm (141 rows in the cavity and
+  the outer wall); with those needed, 0.27 mm (98 and 103 rows) and the STEP 3.4 -> 2.7
+  MB.  A pole is a degenerate row of the surface.
 - **the distal interface**: the adapter library's own CadQuery B-rep (plate, coupler or
   block; its cutters cut to the heights the mesh's holes have), placed by the socket's
-  alignment; the pedestal that fills the gap between the block's top and the shell is a
-  cylinder over the block from which the solid under the middle of the wall (a B-spline
-  solid like the others) is taken away, so its top lies inside the wall; the distal fillet
-  ring is a B-spline solid through the fillet's own profiles.  It is up to 0.8 mm off the
-  mesh's fillet where neighbouring profiles differ (the mesh's are found column by column):
-  over the check's 0.3 mm, so a design with a fillet gets no STEP yet (a warning says so).
+  alignment.  With a distal fillet ring the distal end's outer surface runs down the wall,
+  round the fillet's arc (each column's, as the mesh's) and down the pedestal's side into
+  the block (:func:`fillet_bands`), and only the block is united with it: the mesh's
+  wall, pedestal and ring as one surface.  Made as the mesh is made (a pedestal: a cylinder
+  over the block from which the solid under the middle of the wall is taken away, so its
+  top lies inside the wall; the ring: a B-spline solid through the fillet's profiles;
+  each united with the wall) it took 10-60 s, the ring's arc being tangent to the wall
+  where it touches it; that way is kept for when the first fails its check.
 - **ventilation holes**: exact cylinders along the holes' axes (the mesh has 32-sided ones).
 - **the label** (text wrapped onto the curved wall) is not made: the STEP leaves it off and
   says so (:data:`LABEL_LEFT_OFF`), and the check against the mesh leaves out the wall
@@ -192,6 +197,11 @@ def volume_mm3(shape) -> float:
 
 #: Whether the wall's surfaces also pass through the midpoints between rows.
 MIDPOINTS = True
+#: A row gap of the cavity or the outer wall gets its midpoints only where the surface
+#: through the rows alone strays further than this from them, mm.  On the sample limb the
+#: surface through the rows alone was 0.35 mm off the mesh's flat triangles at worst (the
+#: check allows 0.3), through every midpoint 0.27 mm; so is it through those needed.
+MIDPOINT_TOLERANCE_MM = 0.1
 
 
 def _refine_rows(rows: np.ndarray) -> np.ndarray:
@@ -202,6 +212,48 @@ def _refine_rows(rows: np.ndarray) -> np.ndarray:
     out[::2] = rows
     out[1::2] = 0.5 * (rows[1:] + rows[:-1])
     return out
+
+
+def _chord_v(rows: np.ndarray) -> np.ndarray:
+    step = np.linalg.norm(np.diff(rows, axis=0), axis=2).mean(axis=1)
+    v = np.concatenate([[0.0], np.cumsum(np.maximum(step, 1e-9))])
+    return v / v[-1]
+
+
+def _refine_rows_where_needed(rows: np.ndarray, tol_mm: float = MIDPOINT_TOLERANCE_MM,
+                              rounds: int = 4) -> tuple[np.ndarray, np.ndarray]:
+    """Rows (r, m, 3) with the midpoints of the edges between two rows inserted in the row
+    gaps where the surface without them (:func:`grid_surface_v`'s cubic along the rows,
+    chord-length) passes further than ``tol_mm`` from them; again on the new rows until
+    every gap without midpoints is within it.
+
+    Returns the rows and, for each row given, its index among them.
+    """
+    if not MIDPOINTS or len(rows) < 4:
+        out = _refine_rows(rows)
+        return out, np.arange(len(rows)) * (len(out) - 1) // max(len(rows) - 1, 1)
+    mids = 0.5 * (rows[1:] + rows[:-1])
+    need = np.zeros(len(rows) - 1, dtype=bool)
+
+    def with_midpoints() -> tuple[np.ndarray, np.ndarray]:
+        index = np.arange(len(rows)) + np.concatenate([[0], np.cumsum(need)])
+        out = np.empty((index[-1] + 1,) + rows.shape[1:])
+        out[index] = rows
+        out[index[:-1][need] + 1] = mids[need]
+        return out, index
+
+    for _ in range(rounds):
+        out, index = with_midpoints()
+        v = _chord_v(out)
+        gap_v = np.where(need, v[np.minimum(index[:-1] + 1, len(v) - 1)],
+                         0.5 * (v[index[:-1]] + v[index[1:]]))
+        off = np.linalg.norm(make_interp_spline(v, out, k=3, axis=0)(gap_v) - mids,
+                             axis=2).max(axis=1)
+        more = ~need & (off > tol_mm)
+        if not more.any():
+            return out, index
+        need |= more
+    return with_midpoints()
 
 
 def _pole_row(point: np.ndarray, m: int) -> np.ndarray:
@@ -243,10 +295,13 @@ def _shape(wp):
     return vals[0] if len(vals) == 1 else cq.Compound.makeCompound(vals)
 
 
-def _interface_parts(res) -> dict:
+def _interface_parts(res, fillet_mode: str = "union") -> dict:
     """The distal interface's B-reps placed in the design frame, as the engine places its
     meshes (:func:`~prosthetics.sockets.engine.assemble_socket`): block, cutters cut to the
-    holes' heights, pedestal, fillet ring (or None)."""
+    holes' heights, pedestal, fillet ring (or None), and the fillet's profiles
+    (``fillet``, for :func:`fillet_bands`; None without a fillet).  With ``fillet_mode``
+    "surface" and a fillet, the pedestal and the ring are not made (None): the distal
+    end's own surface takes them in."""
     p, g = res.params, res.grid
     placed = res.adapter
     iface = placed.interface
@@ -301,7 +356,7 @@ def _interface_parts(res) -> dict:
         keep = keep.fuse(*columns)
     cutters = cutters.intersect(keep)
 
-    blend = None
+    blend = fillet = None
     covered = np.isfinite(shell_z[1:]).reshape(engine._PEDESTAL_RINGS,
                                               engine._PEDESTAL_DIRECTIONS)
     left_off = any("distal blend is left off" in w for w in res.warnings)
@@ -322,31 +377,121 @@ def _interface_parts(res) -> dict:
             # A monotone C1 cubic (scipy's PCHIP, double knots), straight lines between the
             # columns (C0) or points on the facets between them all broke OCC's booleans
             # with the block and pedestal here.
-            theta = np.arctan2(prof[k, :, 1], prof[k, :, 0])
-            radial = np.column_stack([np.cos(theta), np.sin(theta), np.zeros(m)])
-            deep = prof[k] + np.array([0.0, 0.0, BLEND_CLOSE_UP_MM])
-            back = (block_r - 1.0) * radial
-            back[:, 2] = deep[:, 2]
-            blend = ring_solid([prof[0:2], prof[1:k + 1], np.stack([prof[k], deep]),
-                                np.stack([deep, back]), np.stack([back, prof[0]])],
-                               "distal blend")
+            fillet = {"profiles": prof, "block_radius_mm": block_r,
+                      "pedestal_foot_z_mm": base - engine._PEDESTAL_FOOT_MM,
+                      "floor_z_mm": floor, "to_design": to_design,
+                      "top_z_mm": float(_moved(prof, to_design)[..., 2].max())}
+            if fillet_mode != "surface":
+                theta = np.arctan2(prof[k, :, 1], prof[k, :, 0])
+                radial = np.column_stack([np.cos(theta), np.sin(theta), np.zeros(m)])
+                deep = prof[k] + np.array([0.0, 0.0, BLEND_CLOSE_UP_MM])
+                back = (block_r - 1.0) * radial
+                back[:, 2] = deep[:, 2]
+                blend = ring_solid([prof[0:2], prof[1:k + 1], np.stack([prof[k], deep]),
+                                    np.stack([deep, back]), np.stack([back, prof[0]])],
+                                   "distal blend")
 
     # The pedestal: a cylinder over the block, its top inside the wall (the solid under
     # the wall's middle is taken away).
-    ped_r = block_r - engine._PEDESTAL_INSET_MM
-    foot = base - engine._PEDESTAL_FOOT_MM
-    cylinder = cq.Solid.makeCylinder(ped_r, pedestal_top - foot, cq.Vector(0, 0, foot))
-    mid = 0.5 * (inner_i + outer_i)
-    mid_pole = 0.5 * (pole_i + pole_out_i)
-    under_mid = _closed_below(mid, mid_pole, pedestal_top + 15.0, "middle of the wall")
-    pedestal = cylinder.cut(under_mid)
+    pedestal = None
+    if fillet is None or fillet_mode != "surface":
+        ped_r = block_r - engine._PEDESTAL_INSET_MM
+        foot = base - engine._PEDESTAL_FOOT_MM
+        cylinder = cq.Solid.makeCylinder(ped_r, pedestal_top - foot, cq.Vector(0, 0, foot))
+        mid = 0.5 * (inner_i + outer_i)
+        mid_pole = 0.5 * (pole_i + pole_out_i)
+        under_mid = _closed_below(mid, mid_pole, pedestal_top + 15.0, "middle of the wall")
+        pedestal = cylinder.cut(under_mid)
 
     def place(shape):
         return _placed(cq.Workplane("XY").newObject([shape]), to_design).val() \
             if shape is not None else None
 
     return {"block": place(_shape(iface.solid())), "cutters": place(cutters),
-            "pedestal": place(pedestal), "blend": place(blend), "openings": len(openings)}
+            "pedestal": place(pedestal), "blend": place(blend), "openings": len(openings),
+            "fillet": fillet}
+
+
+def fillet_bands(fillet: dict, outer: np.ndarray, outer_pole: np.ndarray,
+                 split: int) -> list[np.ndarray]:
+    """The outer surface of the socket's distal end with the fillet ring in it, as bands of
+    a ring grid in the design frame, from the outer wall's row ``split`` down: the wall to
+    where the fillet's arc touches it and the arc down to the pedestal's side (one smooth
+    band: the arc is tangent to the wall); the pedestal's side down into the block; the
+    bottom, flat, inside the block.
+
+    The mesh's wall, pedestal and fillet ring made as one surface: OpenCascade's union of
+    the ring with the wall (their faces tangent where the arc touches the wall) took 8-30 s
+    on the sample limb and needed fuzzy values; this solid is joined to the block only
+    (their faces cross).
+
+    Parameters
+    ----------
+    fillet : dict
+        ``profiles`` (rows, columns, 3): the mesh ring's profiles in the interface frame
+        (:func:`~prosthetics.sockets.regions.distal_blend`: the closing point, the arc from
+        the block's side to the wall, two more closing points), ``block_radius_mm``,
+        ``pedestal_foot_z_mm``, ``floor_z_mm`` and ``to_design`` (interface to design).
+    outer, outer_pole
+        The outer wall's rows and pole (design frame).
+    split : int
+        The row the distal end is cut off the rest of the wall at.
+
+    Raises
+    ------
+    GeometryError
+        The arc's end does not lie on the wall below ``split``.
+    """
+    prof = np.asarray(fillet["profiles"], dtype=float)
+    to_design = np.asarray(fillet["to_design"], dtype=float)
+    to_iface = np.linalg.inv(to_design)
+    k, m = len(prof) - 3, prof.shape[1]
+    rows = np.concatenate([_pole_row(_moved(outer_pole, to_iface), m),
+                           _moved(outer[:split + 1], to_iface)])
+    # Each column's profile (radius, height about the block's axis): the mesh's arc ends on
+    # the wall's profile, laid at one angle; here each column's arc is laid at the angle of
+    # the point of the wall it ends on, so that the two meet (0.7 mm apart otherwise).
+    def flat(p):
+        return np.stack([np.linalg.norm(p[..., :2], axis=-1), p[..., 2]], axis=-1)
+
+    touch = flat(prof[k])
+    a, ab = flat(rows[:-1]), np.diff(flat(rows), axis=0)
+    t = np.clip(np.einsum("smk,smk->sm", touch[None] - a, ab)
+                / np.maximum(np.einsum("smk,smk->sm", ab, ab), 1e-12), 0.0, 1.0)
+    off = np.linalg.norm(a + t[..., None] * ab - touch[None], axis=2)
+    seg = np.argmin(off, axis=0)
+    cols = np.arange(m)
+    if off[seg, cols].max() > 0.05:
+        raise GeometryError("the distal fillet's arc does not end on the wall")
+    ends = rows[seg, cols] + t[seg, cols][:, None] * (rows[seg + 1, cols] - rows[seg, cols])
+    # Each column's wall from row split down to the arc's end, sampled evenly along it.
+    n_wall = max(4, 2 * int((len(rows) - 1 - seg).max()) + 1)
+    wall = np.empty((n_wall, m, 3))
+    for j in range(m):
+        pts = np.concatenate([rows[seg[j] + 1:, j][::-1], ends[j][None]])
+        along = np.concatenate([[0.0], np.cumsum(np.linalg.norm(np.diff(pts, axis=0),
+                                                                axis=1))])
+        at = np.linspace(0.0, along[-1], n_wall)
+        wall[:, j] = np.column_stack([np.interp(at, along, pts[:, q]) for q in range(3)])
+    theta = np.arctan2(ends[:, 1], ends[:, 0])
+    radial = np.column_stack([np.cos(theta), np.sin(theta), np.zeros(m)])
+    arc2 = flat(prof[k - 1:1:-1])
+    arc = arc2[..., :1] * radial[None] + np.concatenate([np.zeros(arc2.shape[:2] + (2,)),
+                                                         arc2[..., 1:]], axis=-1)
+    side_r = fillet["block_radius_mm"] - engine._PEDESTAL_INSET_MM
+    z0 = prof[1, :, 2]
+    start = side_r * radial + np.column_stack([np.zeros((m, 2)), z0])
+    z_bottom = max(min(fillet["pedestal_foot_z_mm"], float(z0.min()) - 0.5),
+                   fillet["floor_z_mm"] - 0.5)
+    if z_bottom >= float(z0.min()):
+        raise GeometryError("the distal fillet starts below the block's floor")
+    bottom = side_r * radial + np.array([0.0, 0.0, z_bottom])
+    centre = _pole_row(np.array([0.0, 0.0, z_bottom]), m)
+    arc_band = np.concatenate([wall, arc, start[None]])
+    bands = [arc_band, np.stack([start, bottom]), np.concatenate([bottom[None], centre])]
+    out = [_moved(b, to_design) for b in bands]
+    out[0][0] = outer[split]                    # the row the rest of the wall shares, exactly
+    return out
 
 
 def _fenestration_cutters(fen) -> list:
@@ -371,10 +516,12 @@ def _split_row(rows: np.ndarray, above_z_mm: float) -> int:
 
 
 def wall_pieces(inner: np.ndarray, pole: np.ndarray, outer: np.ndarray,
-                outer_pole: np.ndarray, split: int):
+                outer_pole: np.ndarray, split: int, outer_distal: list | None = None):
     """The wall of :func:`shell_solid` as two solids cut across at row ``split``: the distal
     end and the rest, and the face (a ruled ring from the cavity's row to the outer wall's)
-    they share.
+    they share.  With ``outer_distal`` (bands from the outer wall's row ``split`` down to a
+    pole: :func:`fillet_bands`), the distal end's outer surface is those instead of the
+    outer wall's.
 
     The cavity's and the outer wall's surfaces are each made whole and their faces cut at
     the row's parameter: two surfaces, one each side, would each end freely at the row and
@@ -387,19 +534,21 @@ def wall_pieces(inner: np.ndarray, pole: np.ndarray, outer: np.ndarray,
     for rows in (inner, outer):
         # Each face keeps only its part of the surface's poles (a face on a part of the
         # whole surface wrote all of them twice: 6 MB instead of 3.5 on the sample).
-        low, v = grid_surface_v(_refine_rows(rows[c - 1:]))
-        high = grid_surface(_refine_rows(rows[c - 1:]))
-        v_split = float(v[(2 if MIDPOINTS else 1) * (split - c + 1)])
+        refined, index = _refine_rows_where_needed(rows[c - 1:])
+        low, v = grid_surface_v(refined)
+        high = grid_surface(refined)
+        v_split = float(v[index[split - c + 1]])
         low.Segment(0.0, 1.0, 0.0, v_split)
         high.Segment(0.0, 1.0, v_split, 1.0)
         halves.append((BRepBuilderAPI_MakeFace(low, 1e-6).Face(),
                        BRepBuilderAPI_MakeFace(high, 1e-6).Face()))
     across = np.stack([inner[split], outer[split]])
+    below = outer_distal if outer_distal is not None else [
+        halves[1][0], _refine_rows(np.concatenate([outer[:c][::-1],
+                                                   _pole_row(outer_pole, m)]))]
     distal = ring_solid([
         _refine_rows(np.concatenate([_pole_row(pole, m), inner[:c]])), halves[0][0], across,
-        halves[1][0],
-        _refine_rows(np.concatenate([outer[:c][::-1], _pole_row(outer_pole, m)]))],
-        "socket's distal end")
+        *below], "socket's distal end")
     upper = ring_solid([halves[0][1],
                         _refine_rows(np.concatenate([inner[-1:], brim, outer[-1:]])),
                         halves[1][1], across], "socket wall")
@@ -461,7 +610,7 @@ def _fused_blend(end, blend, pedestal, distal):
     return out
 
 
-def socket_brep(res) -> tuple[cq.Solid, dict]:
+def socket_brep(res, fillet: str = "surface") -> tuple[cq.Solid, dict]:
     """The socket of a design as one B-rep solid (design frame, mm).
 
     The distal interface's booleans (block, pedestal, fillet ring, holes) run on the
@@ -472,6 +621,10 @@ def socket_brep(res) -> tuple[cq.Solid, dict]:
     Parameters
     ----------
     res : prosthetics.sockets.engine.SocketResult
+    fillet : {"surface", "union"}
+        How the distal fillet ring is made: in the distal end's outer surface
+        (:func:`fillet_bands`, no union with the wall), or as a solid of its own united
+        with the wall and the pedestal (slower; what the STEP was before).
 
     Returns
     -------
@@ -487,23 +640,33 @@ def socket_brep(res) -> tuple[cq.Solid, dict]:
     times, made = {}, {"left_off": [], "warnings": []}
     g = res.grid
     t = time.perf_counter()
-    parts = _interface_parts(res)
+    parts = _interface_parts(res, fillet)
     times["interface_s"] = time.perf_counter() - t
     t = time.perf_counter()
-    top = max(p.BoundingBox().zmax for p in (parts["block"], parts["pedestal"],
-                                              parts["cutters"], parts["blend"])
-              if p is not None)
+    top = max([p.BoundingBox().zmax for p in (parts["block"], parts["pedestal"],
+                                               parts["cutters"], parts["blend"])
+               if p is not None]
+              + ([parts["fillet"]["top_z_mm"] + BLEND_CLOSE_UP_MM] if parts["fillet"] else []))
     split = max(_split_row(g.inner, top + SPLIT_ABOVE_MM),
                 _split_row(g.outer, top + SPLIT_ABOVE_MM))
-    distal, upper = wall_pieces(g.inner, g.inner_pole, g.outer, g.outer_pole, split)
+    in_surface = parts["fillet"] is not None and fillet == "surface"
+    distal, upper = wall_pieces(
+        g.inner, g.inner_pole, g.outer, g.outer_pole, split,
+        outer_distal=fillet_bands(parts["fillet"], g.outer, g.outer_pole, split)
+        if in_surface else None)
     times["wall_s"] = time.perf_counter() - t
     t = time.perf_counter()
-    # One at a time, the pedestal first: it covers the point where the block's top touches
-    # the outer wall's distal pole (all at once, that touch left the block a second solid).
-    end = distal.fuse(parts["pedestal"])
-    if parts["blend"] is not None:
-        end = _fused_blend(end, parts["blend"], parts["pedestal"], distal)
-    end = end.fuse(parts["block"]).cut(parts["cutters"])
+    if in_surface:
+        end = distal.fuse(parts["block"])
+    else:
+        # One at a time, the pedestal first: it covers the point where the block's top
+        # touches the outer wall's distal pole (all at once, that touch left the block a
+        # second solid).
+        end = distal.fuse(parts["pedestal"])
+        if parts["blend"] is not None:
+            end = _fused_blend(end, parts["blend"], parts["pedestal"], distal)
+        end = end.fuse(parts["block"])
+    end = end.cut(parts["cutters"])
     holes = _fenestration_cutters(res.fenestrations)
     if holes:
         upper = upper.cut(*holes)
@@ -517,6 +680,8 @@ def socket_brep(res) -> tuple[cq.Solid, dict]:
         made["warnings"].append(LABEL_LEFT_OFF)
     made["timings_s"] = {k: round(v, 3) for k, v in times.items()}
     made["blend"] = parts["blend"] is not None
+    made["fillet"] = "in the wall's surface" if in_surface else (
+        "united with the wall" if made["blend"] else "none")
     made["fenestrations"] = int(res.fenestrations.placed) if res.fenestrations else 0
     made["split_row"] = split
     return body, made
