@@ -230,7 +230,6 @@ PLAIN_RAISES_ALLOWED = {
     ("prosthetics/sockets/brep_socket.py", "_sewn_solid"),
     ("prosthetics/sockets/brep_socket.py", "fillet_bands"),
     ("prosthetics/design/socket_writer.py", "_build_step"),
-    ("prosthetics/design/socket_writer.py", "built"),
     # OpenCascade failing to mesh a part it built (a defect of ours, not of the input)
     ("prosthetics/geometry/brep.py", "tessellate"),
     # arguments checked for callers in the code (never values a user types)

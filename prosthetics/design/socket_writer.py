@@ -116,38 +116,19 @@ def _build_step(result, stl_path: str, design_to_print, step_path: str, case_id:
     stl.apply_transform(np.linalg.inv(np.asarray(design_to_print, dtype=float)))
     exclude = label_region(result.label, stl)
 
-    def built(fillet: str):
-        t = time.perf_counter()
-        solid, made = socket_brep(result, fillet=fillet)
+    t = time.perf_counter()
+    try:
+        solid, made = socket_brep(result)
         build_s = time.perf_counter() - t
         t = time.perf_counter()
         check = check_against_mesh(solid, stl, exclude=exclude)
         check_s = time.perf_counter() - t
         if not check["ok"]:
-            hint = ("; the distal fillet ring is the usual cause: distal_blend_radius_mm = 0 "
-                    "gives a smooth STEP" if made.get("blend") and "distance" in check["why"]
-                    else "")
-            raise GeometryError(f"it does not match the STL: {check['why']}{hint}")
-        return solid, made, check, build_s, check_s
-
-    tried = []
-    # The fillet ring in the distal end's own surface first (seconds); failing that, as a
-    # solid of its own united with the wall (tens of seconds).
-    has_fillet = getattr(result.params, "distal_blend_radius_mm", 0.0) > 0 and not any(
-        "distal blend is left off" in w for w in result.warnings)
-    ways = ("surface", "union") if has_fillet else ("union",)
-    for fillet in ways:
-        try:
-            solid, made, check, build_s, check_s = built(fillet)
-            break
-        except Exception as exc:  # noqa: BLE001 - OCC raises its own (Standard_Failure...)
-            tried.append(f"{exc}")
-            if fillet == ways[-1]:
-                # The smooth model is not the printed part: the STEP holds the printed part
-                # itself, its triangles as flat faces (what STEP files of sockets were
-                # before), and says why.
-                return _faceted_step(stl, step_path, case_id, program, tried[-1])
-    made["tried"] = tried
+            raise GeometryError(f"it does not match the STL: {check['why']}")
+    except Exception as exc:  # noqa: BLE001 - OCC raises its own types (Standard_Failure...)
+        # The smooth model is not the printed part: the STEP holds the printed part itself,
+        # its triangles as flat faces (what STEP files of sockets were before), and says why.
+        return _faceted_step(stl, step_path, case_id, program, str(exc))
     written = write_solid_step(solid, step_path, case_id=case_id, program=program)
     faces: dict[str, int] = {}
     for f in solid.Faces():

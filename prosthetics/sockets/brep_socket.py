@@ -22,11 +22,12 @@ same arrays (the :class:`~prosthetics.sockets.engine.SocketResult`):
   alignment.  With a distal fillet ring the distal end's outer surface runs down the wall,
   round the fillet's arc (each column's, as the mesh's) and down the pedestal's side into
   the block (:func:`fillet_bands`), and only the block is united with it: the mesh's
-  wall, pedestal and ring as one surface.  Made as the mesh is made (a pedestal: a cylinder
-  over the block from which the solid under the middle of the wall is taken away, so its
-  top lies inside the wall; the ring: a B-spline solid through the fillet's profiles;
-  each united with the wall) it took 10-60 s, the ring's arc being tangent to the wall
-  where it touches it; that way is kept for when the first fails its check.
+  wall, pedestal and ring as one surface.  Made as the mesh is made (the ring a B-spline
+  solid through the fillet's profiles united with the wall by fuzzy unions) it took
+  10-60 s, the ring's arc being tangent to the wall where it touches it, and gave a wrong
+  solid or none when the ring moved by a few tenths of a millimetre.  Without a fillet
+  the pedestal is a cylinder over the block from which the solid under the middle of the
+  wall is taken away, so that its top lies inside the wall, united with the wall.
 - **ventilation holes**: exact cylinders along the holes' axes (the mesh has 32-sided ones).
 - **the label** (text wrapped onto the curved wall) is not made: the STEP leaves it off and
   says so (:data:`LABEL_LEFT_OFF`), and the check against the mesh leaves out the wall
@@ -41,6 +42,7 @@ and OCP at the top: it is imported only in the process that writes a STEP file
 
 from __future__ import annotations
 
+import functools
 import time
 
 import cadquery as cq
@@ -81,8 +83,9 @@ SEW_TOLERANCE_MM = 1e-5
 #: mesher triangulated a whole cavity face with its pole in triangles up to 42 mm long (2 mm
 #: off the surface at 0.05 mm asked); with the pole's cap apart, 0.2 mm at most.
 POLE_CAP_ROWS = 2
-#: The distal fillet ring is closed this far above where its arc touches the wall, mm.
-BLEND_CLOSE_UP_MM = 0.5
+#: Where the distal fillet's arc starts beside the block (tangent to its side), the distal
+#: end's surface goes down this far outside the block's side, mm.
+BESIDE_BLOCK_MM = 0.05
 #: The wall is cut across this far above the distal interface's highest point, mm.
 SPLIT_ABOVE_MM = 5.0
 #: Tolerance of the B-rep's tessellation for the check against the mesh, mm.
@@ -116,6 +119,19 @@ def grid_surface(points: np.ndarray) -> Geom_BSplineSurface:
     return grid_surface_v(points)[0]
 
 
+@functools.lru_cache(maxsize=8)
+def _periodic_inverse(m: int) -> np.ndarray:
+    """The matrix that takes ``m`` values at the knots j / m of a uniform periodic cubic
+    B-spline to its poles (each value is (P[j] + 4 P[j + 1] + P[j + 2]) / 6, indices
+    modulo ``m``): scipy's periodic ``make_interp_spline`` to 1e-13, a matrix product
+    instead of its solver (0.4 s for a socket's wall, most of the wall's build)."""
+    a = np.zeros((m, m))
+    j = np.arange(m)
+    for shift, w in ((0, 1.0 / 6.0), (1, 4.0 / 6.0), (2, 1.0 / 6.0)):
+        a[j, (j + shift) % m] += w
+    return np.linalg.inv(a)
+
+
 def grid_surface_v(points: np.ndarray) -> tuple[Geom_BSplineSurface, np.ndarray]:
     """A B-spline surface through a ring grid, periodic around it.
 
@@ -140,10 +156,7 @@ def grid_surface_v(points: np.ndarray) -> tuple[Geom_BSplineSurface, np.ndarray]
     v /= v[-1]
     along = make_interp_spline(v, points, k=k, axis=0)
     u = np.arange(m + 1) / m
-    around = make_interp_spline(u, np.concatenate([along.c, along.c[:, :1]], axis=1), k=3,
-                                bc_type="periodic", axis=1)
-    # scipy puts the interpolated axis first; the last 3 coefficients repeat the first.
-    poles = np.moveaxis(around.c, 0, 1)[:, :m]
+    poles = np.einsum("ij,rjk->rik", _periodic_inverse(m), along.c)
     knots_v, mults_v = np.unique(np.round(along.t, 12), return_counts=True)
     arr = TColgp_Array2OfPnt(1, m, 1, poles.shape[0])
     for j, row in enumerate(poles.tolist()):
@@ -182,9 +195,17 @@ def ring_solid(bands: list[np.ndarray], what: str) -> cq.Solid:
     builder.MakeSolid(solid)
     builder.Add(solid, TopoDS.Shell_s(shell))
     out = cq.Solid(solid)
-    if volume_mm3(out) < 0:
+    if _rough_volume_mm3(out) < 0:
         out = cq.Solid(solid.Reversed())
     return out
+
+
+def _rough_volume_mm3(shape) -> float:
+    """A solid's volume at GProp's default precision (about 1 %): its sign tells a solid
+    turned inside out, 20 times faster than :func:`volume_mm3` on the socket."""
+    props = GProp_GProps()
+    BRepGProp.VolumeProperties_s(shape.wrapped if hasattr(shape, "wrapped") else shape, props)
+    return float(props.Mass())
 
 
 def volume_mm3(shape) -> float:
@@ -295,13 +316,12 @@ def _shape(wp):
     return vals[0] if len(vals) == 1 else cq.Compound.makeCompound(vals)
 
 
-def _interface_parts(res, fillet_mode: str = "union") -> dict:
+def _interface_parts(res) -> dict:
     """The distal interface's B-reps placed in the design frame, as the engine places its
     meshes (:func:`~prosthetics.sockets.engine.assemble_socket`): block, cutters cut to the
-    holes' heights, pedestal, fillet ring (or None), and the fillet's profiles
-    (``fillet``, for :func:`fillet_bands`; None without a fillet).  With ``fillet_mode``
-    "surface" and a fillet, the pedestal and the ring are not made (None): the distal
-    end's own surface takes them in."""
+    holes' heights, and either the pedestal (without a distal fillet ring) or the
+    fillet's profiles (``fillet``, for :func:`fillet_bands`: the distal end's own surface
+    takes the pedestal and the ring in); the other None."""
     p, g = res.params, res.grid
     placed = res.adapter
     iface = placed.interface
@@ -356,7 +376,7 @@ def _interface_parts(res, fillet_mode: str = "union") -> dict:
         keep = keep.fuse(*columns)
     cutters = cutters.intersect(keep)
 
-    blend = fillet = None
+    fillet = None
     covered = np.isfinite(shell_z[1:]).reshape(engine._PEDESTAL_RINGS,
                                               engine._PEDESTAL_DIRECTIONS)
     left_off = any("distal blend is left off" in w for w in res.warnings)
@@ -368,33 +388,19 @@ def _interface_parts(res, fillet_mode: str = "union") -> dict:
         if ring is not None:
             m = outer.shape[1]
             prof = np.asarray(ring.vertices).reshape(-1, m, 3)
-            k = len(prof) - 3
-            # The arc (rows 1..k, ending where it touches the wall) as the mesh has it,
-            # closed inside the wall and the block: up from the touching point, in to the
-            # block.  Each column's arc is found on its own (in 0.2 mm steps, on the nearest
-            # segment of the wall's profile): round the columns the C2 cubic swings out up
-            # to 0.8 mm from the mesh between two unlike neighbours, which the check refuses.
-            # A monotone C1 cubic (scipy's PCHIP, double knots), straight lines between the
-            # columns (C0) or points on the facets between them all broke OCC's booleans
-            # with the block and pedestal here.
+            # The mesh ring's profiles (each column's arc is found on its own, in 0.2 mm
+            # steps, on the nearest segment of the wall's profile): fillet_bands runs the
+            # distal end's surface through them.
             fillet = {"profiles": prof, "block_radius_mm": block_r,
                       "pedestal_foot_z_mm": base - engine._PEDESTAL_FOOT_MM,
+                      "block_top_z_mm": base,
                       "floor_z_mm": floor, "to_design": to_design,
                       "top_z_mm": float(_moved(prof, to_design)[..., 2].max())}
-            if fillet_mode != "surface":
-                theta = np.arctan2(prof[k, :, 1], prof[k, :, 0])
-                radial = np.column_stack([np.cos(theta), np.sin(theta), np.zeros(m)])
-                deep = prof[k] + np.array([0.0, 0.0, BLEND_CLOSE_UP_MM])
-                back = (block_r - 1.0) * radial
-                back[:, 2] = deep[:, 2]
-                blend = ring_solid([prof[0:2], prof[1:k + 1], np.stack([prof[k], deep]),
-                                    np.stack([deep, back]), np.stack([back, prof[0]])],
-                                   "distal blend")
 
     # The pedestal: a cylinder over the block, its top inside the wall (the solid under
     # the wall's middle is taken away).
     pedestal = None
-    if fillet is None or fillet_mode != "surface":
+    if fillet is None:
         ped_r = block_r - engine._PEDESTAL_INSET_MM
         foot = base - engine._PEDESTAL_FOOT_MM
         cylinder = cq.Solid.makeCylinder(ped_r, pedestal_top - foot, cq.Vector(0, 0, foot))
@@ -408,7 +414,7 @@ def _interface_parts(res, fillet_mode: str = "union") -> dict:
             if shape is not None else None
 
     return {"block": place(_shape(iface.solid())), "cutters": place(cutters),
-            "pedestal": place(pedestal), "blend": place(blend), "openings": len(openings),
+            "pedestal": place(pedestal), "openings": len(openings),
             "fillet": fillet}
 
 
@@ -416,9 +422,10 @@ def fillet_bands(fillet: dict, outer: np.ndarray, outer_pole: np.ndarray,
                  split: int) -> list[np.ndarray]:
     """The outer surface of the socket's distal end with the fillet ring in it, as bands of
     a ring grid in the design frame, from the outer wall's row ``split`` down: the wall to
-    where the fillet's arc touches it and the arc down to the pedestal's side (one smooth
-    band: the arc is tangent to the wall); the pedestal's side down into the block; the
-    bottom, flat, inside the block.
+    where the fillet's arc touches it and the arc down to where it starts (one smooth
+    band: the arc is tangent to the wall); the pedestal's side (or, where the arc starts
+    beside the block, a surface :data:`BESIDE_BLOCK_MM` outside the block's side) down into
+    the block; the bottom, flat, inside the block.
 
     The mesh's wall, pedestal and fillet ring made as one surface: OpenCascade's union of
     the ring with the wall (their faces tangent where the arc touches the wall) took 8-30 s
@@ -448,9 +455,8 @@ def fillet_bands(fillet: dict, outer: np.ndarray, outer_pole: np.ndarray,
     k, m = len(prof) - 3, prof.shape[1]
     rows = np.concatenate([_pole_row(_moved(outer_pole, to_iface), m),
                            _moved(outer[:split + 1], to_iface)])
-    # Each column's profile (radius, height about the block's axis): the mesh's arc ends on
-    # the wall's profile, laid at one angle; here each column's arc is laid at the angle of
-    # the point of the wall it ends on, so that the two meet (0.7 mm apart otherwise).
+    # Each column's profile (radius, height about the block's axis), laid at the angle of
+    # the point of the wall its arc ends on (as the mesh's ring).
     def flat(p):
         return np.stack([np.linalg.norm(p[..., :2], axis=-1), p[..., 2]], axis=-1)
 
@@ -463,29 +469,31 @@ def fillet_bands(fillet: dict, outer: np.ndarray, outer_pole: np.ndarray,
     cols = np.arange(m)
     if off[seg, cols].max() > 0.05:
         raise GeometryError("the distal fillet's arc does not end on the wall")
-    ends = rows[seg, cols] + t[seg, cols][:, None] * (rows[seg + 1, cols] - rows[seg, cols])
     # Each column's wall from row split down to the arc's end, sampled evenly along it.
     n_wall = max(4, 2 * int((len(rows) - 1 - seg).max()) + 1)
     wall = np.empty((n_wall, m, 3))
     for j in range(m):
-        pts = np.concatenate([rows[seg[j] + 1:, j][::-1], ends[j][None]])
+        pts = np.concatenate([rows[seg[j] + 1:, j][::-1], prof[k, j][None]])
         along = np.concatenate([[0.0], np.cumsum(np.linalg.norm(np.diff(pts, axis=0),
                                                                 axis=1))])
         at = np.linspace(0.0, along[-1], n_wall)
         wall[:, j] = np.column_stack([np.interp(at, along, pts[:, q]) for q in range(3)])
-    theta = np.arctan2(ends[:, 1], ends[:, 0])
+    theta = np.arctan2(prof[k, :, 1], prof[k, :, 0])
     radial = np.column_stack([np.cos(theta), np.sin(theta), np.zeros(m)])
-    arc2 = flat(prof[k - 1:1:-1])
-    arc = arc2[..., :1] * radial[None] + np.concatenate([np.zeros(arc2.shape[:2] + (2,)),
-                                                         arc2[..., 1:]], axis=-1)
-    side_r = fillet["block_radius_mm"] - engine._PEDESTAL_INSET_MM
+    arc = prof[k - 1:1:-1]
+    # Where the arc starts above the block, down the pedestal's side (inside the block's
+    # radius); where it starts beside the block, tangent to its side, down a hair outside
+    # it: a surface tangent to the block's side broke the union (the child forearm).
     z0 = prof[1, :, 2]
-    start = side_r * radial + np.column_stack([np.zeros((m, 2)), z0])
+    side_r = fillet["block_radius_mm"] + np.where(
+        z0 >= fillet["block_top_z_mm"], -engine._PEDESTAL_INSET_MM, BESIDE_BLOCK_MM)
+    side = side_r[:, None] * radial
+    start = side + np.column_stack([np.zeros((m, 2)), z0])
     z_bottom = max(min(fillet["pedestal_foot_z_mm"], float(z0.min()) - 0.5),
                    fillet["floor_z_mm"] - 0.5)
     if z_bottom >= float(z0.min()):
         raise GeometryError("the distal fillet starts below the block's floor")
-    bottom = side_r * radial + np.array([0.0, 0.0, z_bottom])
+    bottom = side + np.array([0.0, 0.0, z_bottom])
     centre = _pole_row(np.array([0.0, 0.0, z_bottom]), m)
     arc_band = np.concatenate([wall, arc, start[None]])
     bands = [arc_band, np.stack([start, bottom]), np.concatenate([bottom[None], centre])]
@@ -536,7 +544,7 @@ def wall_pieces(inner: np.ndarray, pole: np.ndarray, outer: np.ndarray,
         # whole surface wrote all of them twice: 6 MB instead of 3.5 on the sample).
         refined, index = _refine_rows_where_needed(rows[c - 1:])
         low, v = grid_surface_v(refined)
-        high = grid_surface(refined)
+        high = low.Copy()                   # a Geom_BSplineSurface (OCP casts down)
         v_split = float(v[index[split - c + 1]])
         low.Segment(0.0, 1.0, 0.0, v_split)
         high.Segment(0.0, 1.0, v_split, 1.0)
@@ -584,47 +592,21 @@ def _sewn_solid(faces, what: str) -> cq.Solid:
         raise GeometryError(f"the {what}'s faces did not sew into one closed shell")
     fix = ShapeFix_Solid()
     solid = cq.Solid(fix.SolidFromShell(TopoDS.Shell_s(shell)))
-    return solid if volume_mm3(solid) > 0 else cq.Solid(solid.wrapped.Reversed())
+    return solid if _rough_volume_mm3(solid) > 0 else cq.Solid(solid.wrapped.Reversed())
 
 
-#: Fuzzy values (mm) tried in turn for the union with the distal fillet ring.
-BLEND_FUZZY_MM = (1e-4, 1e-2, 1e-3)
-
-
-def _fused_blend(end, blend, pedestal, distal):
-    """``end`` (the wall's distal end and the pedestal) united with the fillet ring.
-
-    OCC's union can return ``end`` unchanged, the ring silently dropped (on the sample limb
-    the plain union did, and the wall was then 1.5 mm off the STL's ring): a union that
-    adds no volume is tried again with another fuzzy value, then as the pedestal and the
-    ring first; if none adds the ring, the last is kept and the check against the STL
-    refuses it."""
-    before = volume_mm3(end)
-    least = 1e-3 * volume_mm3(blend)
-    out = end
-    for tol in BLEND_FUZZY_MM:
-        out = end.fuse(blend, tol=tol)
-        if volume_mm3(out) - before > least and len(out.Solids()) == 1:
-            return out
-    out = distal.fuse(pedestal.fuse(blend, tol=BLEND_FUZZY_MM[0]), tol=BLEND_FUZZY_MM[0])
-    return out
-
-
-def socket_brep(res, fillet: str = "surface") -> tuple[cq.Solid, dict]:
+def socket_brep(res) -> tuple[cq.Solid, dict]:
     """The socket of a design as one B-rep solid (design frame, mm).
 
-    The distal interface's booleans (block, pedestal, fillet ring, holes) run on the
-    wall's distal end alone, cut off above them (:func:`wall_pieces`): on the whole wall
-    they took 50 s and gave three solids on the sample limb, the faces being large
-    B-splines.  The two pieces are then sewn back along the curves they share.
+    The distal interface's booleans (block, pedestal, holes) run on the wall's distal end
+    alone, cut off above them (:func:`wall_pieces`): on the whole wall they took 50 s and
+    gave three solids on the sample limb, the faces being large B-splines.  The two pieces
+    are then sewn back along the curves they share.  A distal fillet ring is made in the
+    distal end's own surface (:func:`fillet_bands`), which also takes the pedestal in.
 
     Parameters
     ----------
     res : prosthetics.sockets.engine.SocketResult
-    fillet : {"surface", "union"}
-        How the distal fillet ring is made: in the distal end's outer surface
-        (:func:`fillet_bands`, no union with the wall), or as a solid of its own united
-        with the wall and the pedestal (slower; what the STEP was before).
 
     Returns
     -------
@@ -640,33 +622,25 @@ def socket_brep(res, fillet: str = "surface") -> tuple[cq.Solid, dict]:
     times, made = {}, {"left_off": [], "warnings": []}
     g = res.grid
     t = time.perf_counter()
-    parts = _interface_parts(res, fillet)
+    parts = _interface_parts(res)
     times["interface_s"] = time.perf_counter() - t
     t = time.perf_counter()
+    fillet = parts["fillet"]
     top = max([p.BoundingBox().zmax for p in (parts["block"], parts["pedestal"],
-                                               parts["cutters"], parts["blend"])
-               if p is not None]
-              + ([parts["fillet"]["top_z_mm"] + BLEND_CLOSE_UP_MM] if parts["fillet"] else []))
+                                               parts["cutters"]) if p is not None]
+              + ([fillet["top_z_mm"]] if fillet else []))
     split = max(_split_row(g.inner, top + SPLIT_ABOVE_MM),
                 _split_row(g.outer, top + SPLIT_ABOVE_MM))
-    in_surface = parts["fillet"] is not None and fillet == "surface"
     distal, upper = wall_pieces(
         g.inner, g.inner_pole, g.outer, g.outer_pole, split,
-        outer_distal=fillet_bands(parts["fillet"], g.outer, g.outer_pole, split)
-        if in_surface else None)
+        outer_distal=fillet_bands(fillet, g.outer, g.outer_pole, split) if fillet else None)
     times["wall_s"] = time.perf_counter() - t
     t = time.perf_counter()
-    if in_surface:
-        end = distal.fuse(parts["block"])
-    else:
-        # One at a time, the pedestal first: it covers the point where the block's top
-        # touches the outer wall's distal pole (all at once, that touch left the block a
-        # second solid).
-        end = distal.fuse(parts["pedestal"])
-        if parts["blend"] is not None:
-            end = _fused_blend(end, parts["blend"], parts["pedestal"], distal)
-        end = end.fuse(parts["block"])
-    end = end.cut(parts["cutters"])
+    # Without a fillet, the pedestal first: it covers the point where the block's top
+    # touches the outer wall's distal pole (all at once, that touch left the block a second
+    # solid).
+    end = distal if fillet else distal.fuse(parts["pedestal"])
+    end = end.fuse(parts["block"]).cut(parts["cutters"])
     holes = _fenestration_cutters(res.fenestrations)
     if holes:
         upper = upper.cut(*holes)
@@ -679,9 +653,7 @@ def socket_brep(res, fillet: str = "surface") -> tuple[cq.Solid, dict]:
         made["left_off"].append({"feature": "label", "why": LABEL_LEFT_OFF})
         made["warnings"].append(LABEL_LEFT_OFF)
     made["timings_s"] = {k: round(v, 3) for k, v in times.items()}
-    made["blend"] = parts["blend"] is not None
-    made["fillet"] = "in the wall's surface" if in_surface else (
-        "united with the wall" if made["blend"] else "none")
+    made["blend"] = fillet is not None
     made["fenestrations"] = int(res.fenestrations.placed) if res.fenestrations else 0
     made["split_row"] = split
     return body, made

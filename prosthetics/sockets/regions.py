@@ -172,8 +172,14 @@ def distal_blend(outer: np.ndarray, outer_pole: np.ndarray, block_radius_mm: flo
     inner_r = np.full((1, m), r_b - 1.0)
     prof_r = np.concatenate([inner_r, arc_r, touch[None, :, 0], inner_r])
     prof_z = np.concatenate([z0[None], arc_z, top_z, top_z])
-    # The columns turn a little with height: each profile is laid at its junction's angle.
-    theta = np.arctan2(rows[i, c, 1], rows[i, c, 0])
+    # The columns turn a little with height: each profile is laid at the angle of the point
+    # of its column where the arc touches the wall, so that the arc ends on the wall (laid
+    # at the junction's angle, the end lay up to 0.4 mm off the wall on the sample limb).
+    sa, sb = seg_a[j_hit, c], seg_b[j_hit, c]
+    t_hit = np.clip(np.sum((touch - sa) * (sb - sa), axis=-1)
+                    / np.maximum(np.sum((sb - sa) ** 2, axis=-1), 1e-12), 0.0, 1.0)
+    on_wall = rows[j_hit, c] + t_hit[:, None] * (rows[j_hit + 1, c] - rows[j_hit, c])
+    theta = np.arctan2(on_wall[:, 1], on_wall[:, 0])
     ring_pts = np.stack([prof_r * np.cos(theta), prof_r * np.sin(theta), prof_z], axis=-1)
     n = ring_pts.shape[0]
     jj = np.arange(m)
