@@ -15,6 +15,7 @@ import io
 import json
 import os
 import re
+import signal
 from pathlib import Path
 
 import pytest
@@ -319,8 +320,14 @@ def test_cli_design_slices_after_writing(sample_design, tmp_path, monkeypatch, c
 
 
 def test_cli_ctrl_c_while_slicing_keeps_the_files(sample_design, tmp_path, monkeypatch,
-                                                  capsys):
+                                                  capsys, request):
     import prosthetics.design.session as session
+
+    # Ctrl+C as a fresh process takes it: a test run before this one in the same worker
+    # once left SIGINT without effect here (the slicer slept out its 120 s).
+    request.addfinalizer(lambda previous=signal.signal(signal.SIGINT,
+                                                        signal.default_int_handler):
+                         signal.signal(signal.SIGINT, previous))
 
     # The stand-in sends Ctrl+C (SIGINT) to this process in the middle of slicing.
     fake = fake_slicer.install(tmp_path / "bin", monkeypatch, mode="sigint", delay_s=0.2)
