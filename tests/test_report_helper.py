@@ -93,3 +93,29 @@ def test_a_helper_started_late_starts_once_and_never_after_closing():
     helper.close()
     helper.start()
     assert helper.processes == [] and helper.submit(sum, [1]) is None
+
+
+def test_a_helper_that_cannot_start_leaves_weasyprints_import_to_this_process(
+        monkeypatch, sample_design, tmp_path):
+    """A helper whose process cannot be made is not available: the design's own process
+    then imports WeasyPrint beside the print files, as without a helper."""
+    import prosthetics.design.output as output
+    import prosthetics.reports.helper as helper_module
+
+    preloads = []
+    real_preload = output.preload_pdf
+    monkeypatch.setattr(output, "preload_pdf", lambda: preloads.append(1) or real_preload())
+
+    def no_pool(*args, **kwargs):
+        raise OSError("no more processes")
+
+    late = ReportHelper(start=False)
+    assert late.available                            # a job would start it
+    monkeypatch.setattr(helper_module, "ProcessPoolExecutor", no_pool)
+    broken = ReportHelper()
+    assert not broken.available and broken.submit(sum, [1]) is None
+    assert beside(broken, sum, [2])() == 7 - 5
+    late.close()
+    assert not late.available
+    write_design(sample_design, tmp_path / "case", helper=broken)
+    assert preloads == [1] and (tmp_path / "case" / "report.pdf").stat().st_size > 10_000

@@ -382,7 +382,9 @@ def write_outputs(report: dict, out_dir: str | os.PathLike, plan: OutputPlan, *,
         finish.  (Ctrl+C before that leaves no output, as any other failure.)
     """
     timings = report["timings_s"]
-    if plan.pdf and helper is None:   # WeasyPrint's import beside the print files
+    if plan.pdf and (helper is None or not helper.available):
+        # WeasyPrint's import beside the print files (a helper that could not start
+        # imports nothing for this process)
         threading.Thread(target=preload_pdf, name="load-weasyprint", daemon=True).start()
     work = Path(tempfile.mkdtemp(prefix="prosthetics-to-slice-")) if plan.slice else None
     try:

@@ -3,9 +3,11 @@
 A design's pictures (matplotlib) and its PDF (WeasyPrint) are Python that holds the
 interpreter's lock, so a thread of the same process does not run them beside anything
 else, and the command's own process is busy with one thing at a time.  On two cores a
-helper process does: started when the command starts, it imports matplotlib and WeasyPrint
-while the scan is cleaned, draws the slow pictures while the print files are written, and
-lays out ``report.pdf`` while the rest of the reports are.
+helper process does: ``prosthetics insole`` starts it with the command, ``prosthetics
+design`` when the alignment starts (started earlier, its imports slowed the cleaning, whose
+Open3D steps keep both cores busy); it imports matplotlib and WeasyPrint meanwhile, draws
+the slow pictures while the print files are written, and lays out ``report.pdf`` while the
+rest of the reports are.
 
 Nothing here can fail a design: when the helper cannot start, dies, or cannot take a job's
 arguments, the job is done in the calling process as it would be without a helper.
@@ -46,6 +48,7 @@ class ReportHelper:
     def __init__(self, *, pdf: bool = True, start: bool = True) -> None:
         self._pool: ProcessPoolExecutor | None = None
         self._closed = False
+        self._failed = False
         self._pdf = pdf
         #: the names of the jobs whose result came from the helper, in order
         self.done: list[str] = []
@@ -67,6 +70,7 @@ class ReportHelper:
         except Exception as exc:  # noqa: BLE001 - no helper: everything is made here
             log.info("report helper not started (%s): the reports are made in this process", exc)
             self._pool = None
+            self._failed = True
 
     def submit(self, fn: Callable[..., T], /, *args, **kwargs) -> Future | None:
         """``fn(*args, **kwargs)`` in the helper, or None when it cannot take it."""
@@ -79,6 +83,12 @@ class ReportHelper:
         except Exception as exc:  # noqa: BLE001 - a broken or closed pool: made here
             log.info("report helper refused a job (%s)", exc)
             return None
+
+    @property
+    def available(self) -> bool:
+        """Whether jobs can go to the helper: started, or not started yet (a job starts
+        it), and neither failed to start nor closed."""
+        return not (self._closed or self._failed)
 
     @property
     def processes(self) -> list:
