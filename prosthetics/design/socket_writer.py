@@ -114,14 +114,12 @@ def _build_step(result, stl_path: str, design_to_print, step_path: str, case_id:
 
     stl = trimesh.load(stl_path, file_type="stl")
     stl.apply_transform(np.linalg.inv(np.asarray(design_to_print, dtype=float)))
-    exclude = label_region(result.label, stl)
-
     t = time.perf_counter()
     try:
         solid, made = socket_brep(result)
         build_s = time.perf_counter() - t
         t = time.perf_counter()
-        check = check_against_mesh(solid, stl, exclude=exclude)
+        check = check_against_mesh(solid, stl, exclude=label_region(result.label, stl))
         check_s = time.perf_counter() - t
         if not check["ok"]:
             raise GeometryError(f"it does not match the STL: {check['why']}")

@@ -136,13 +136,13 @@ def share_repeated_geometry(text: str) -> tuple[str, dict]:
     # changes (a B-spline surface is the same as another once its points are).
     changed = True
     while changed:
+        keys = {ident: _renumbered(body, rep, squeeze=False)
+                for ident, body in squeezed.items()}
         first: dict[str, int] = {}
-        for ident, body in squeezed.items():
-            key = _REF.sub(lambda m: f"#{rep.get(int(m.group(1)), int(m.group(1)))}", body)
+        for ident, key in keys.items():
             first[key] = min(first.get(key, ident), rep[ident])
         changed = False
-        for ident, body in squeezed.items():
-            key = _REF.sub(lambda m: f"#{rep.get(int(m.group(1)), int(m.group(1)))}", body)
+        for ident, key in keys.items():
             if first[key] != rep[ident]:
                 rep[ident], changed = first[key], True
     lines = []

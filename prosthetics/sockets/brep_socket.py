@@ -74,7 +74,7 @@ from prosthetics.geometry.brep import ANGULAR_TOLERANCE_RAD
 from prosthetics.geometry.meshing import SurfaceQuery
 from prosthetics.sockets import engine
 from prosthetics.sockets.mounts import _placed
-from prosthetics.sockets.regions import distal_blend
+from prosthetics.sockets.regions import distal_blend, point_segment_distance
 
 #: Sewing tolerance of the faces, mm: neighbouring faces share their boundary curves to
 #: rounding, so this only absorbs it.
@@ -119,6 +119,13 @@ def grid_surface(points: np.ndarray) -> Geom_BSplineSurface:
     return grid_surface_v(points)[0]
 
 
+def _chord_v(rows: np.ndarray) -> np.ndarray:
+    """Each row's parameter in [0, 1] by the rows' mean chord length."""
+    step = np.linalg.norm(np.diff(rows, axis=0), axis=2).mean(axis=1)
+    v = np.concatenate([[0.0], np.cumsum(np.maximum(step, 1e-9))])
+    return v / v[-1]
+
+
 @functools.lru_cache(maxsize=8)
 def _periodic_inverse(m: int) -> np.ndarray:
     """The matrix that takes ``m`` values at the knots j / m of a uniform periodic cubic
@@ -151,9 +158,7 @@ def grid_surface_v(points: np.ndarray) -> tuple[Geom_BSplineSurface, np.ndarray]
     """
     nv, m = points.shape[:2]
     k = min(3, nv - 1)
-    step = np.linalg.norm(np.diff(points, axis=0), axis=2).mean(axis=1)
-    v = np.concatenate([[0.0], np.cumsum(np.maximum(step, 1e-9))])
-    v /= v[-1]
+    v = _chord_v(points)
     along = make_interp_spline(v, points, k=k, axis=0)
     u = np.arange(m + 1) / m
     poles = np.einsum("ij,rjk->rik", _periodic_inverse(m), along.c)
@@ -204,7 +209,7 @@ def _rough_volume_mm3(shape) -> float:
     """A solid's volume at GProp's default precision (about 1 %): its sign tells a solid
     turned inside out, 20 times faster than :func:`volume_mm3` on the socket."""
     props = GProp_GProps()
-    BRepGProp.VolumeProperties_s(shape.wrapped if hasattr(shape, "wrapped") else shape, props)
+    BRepGProp.VolumeProperties_s(shape.wrapped, props)
     return float(props.Mass())
 
 
@@ -233,12 +238,6 @@ def _refine_rows(rows: np.ndarray) -> np.ndarray:
     out[::2] = rows
     out[1::2] = 0.5 * (rows[1:] + rows[:-1])
     return out
-
-
-def _chord_v(rows: np.ndarray) -> np.ndarray:
-    step = np.linalg.norm(np.diff(rows, axis=0), axis=2).mean(axis=1)
-    v = np.concatenate([[0.0], np.cumsum(np.maximum(step, 1e-9))])
-    return v / v[-1]
 
 
 def _refine_rows_where_needed(rows: np.ndarray, tol_mm: float = MIDPOINT_TOLERANCE_MM,
@@ -428,7 +427,7 @@ def fillet_bands(fillet: dict, outer: np.ndarray, outer_pole: np.ndarray,
     the block; the bottom, flat, inside the block.
 
     The mesh's wall, pedestal and fillet ring made as one surface: OpenCascade's union of
-    the ring with the wall (their faces tangent where the arc touches the wall) took 8-30 s
+    the ring with the wall (their faces tangent where the arc touches the wall) took 8-53 s
     on the sample limb and needed fuzzy values; this solid is joined to the block only
     (their faces cross).
 
@@ -460,11 +459,8 @@ def fillet_bands(fillet: dict, outer: np.ndarray, outer_pole: np.ndarray,
     def flat(p):
         return np.stack([np.linalg.norm(p[..., :2], axis=-1), p[..., 2]], axis=-1)
 
-    touch = flat(prof[k])
-    a, ab = flat(rows[:-1]), np.diff(flat(rows), axis=0)
-    t = np.clip(np.einsum("smk,smk->sm", touch[None] - a, ab)
-                / np.maximum(np.einsum("smk,smk->sm", ab, ab), 1e-12), 0.0, 1.0)
-    off = np.linalg.norm(a + t[..., None] * ab - touch[None], axis=2)
+    profile = flat(rows)
+    off = point_segment_distance(flat(prof[k])[None], profile[:-1], profile[1:])[0]
     seg = np.argmin(off, axis=0)
     cols = np.arange(m)
     if off[seg, cols].max() > 0.05:

@@ -81,13 +81,14 @@ def wall_targets(row_z: np.ndarray, below_trim: np.ndarray, dome_centre_z_mm: fl
     return t
 
 
-def _point_segment_distance(p: np.ndarray, a: np.ndarray, b: np.ndarray):
-    """Distance and nearest point from points p (..., 2) to segments a-b (..., 2)."""
+def point_segment_distance(p: np.ndarray, a: np.ndarray, b: np.ndarray):
+    """Distance, nearest point and its parameter along the segment (0 at a, 1 at b) from
+    points p (..., 2) to segments a-b (..., 2)."""
     ab = b - a
     t = np.clip(np.sum((p - a) * ab, axis=-1) / np.maximum(np.sum(ab * ab, axis=-1), 1e-12),
                 0.0, 1.0)
     q = a + t[..., None] * ab
-    return np.linalg.norm(p - q, axis=-1), q
+    return np.linalg.norm(p - q, axis=-1), q, t
 
 
 def distal_blend(outer: np.ndarray, outer_pole: np.ndarray, block_radius_mm: float,
@@ -144,7 +145,7 @@ def distal_blend(outer: np.ndarray, outer_pole: np.ndarray, block_radius_mm: flo
     rows_near = np.flatnonzero(near.any(axis=1))
     if not len(rows_near):
         rows_near = np.zeros(1, dtype=int)
-    d = _point_segment_distance(centre[:, None], seg_a[None, rows_near],
+    d = point_segment_distance(centre[:, None], seg_a[None, rows_near],
                                 seg_b[None, rows_near])[0]                # (K, r, m)
     d = np.where(near[None, rows_near], d, np.inf)
     j_near = np.argmin(d, axis=1)                                          # (K, m)
@@ -156,7 +157,8 @@ def distal_blend(outer: np.ndarray, outer_pole: np.ndarray, block_radius_mm: flo
     k_hit = np.where(ok.any(axis=0), np.argmax(ok, axis=0), len(zc) - 1)
     z0 = zc[k_hit, c]
     j_hit = j[k_hit, c]
-    touch = _point_segment_distance(centre[k_hit, c], seg_a[j_hit, c], seg_b[j_hit, c])[1]
+    _, touch, t_hit = point_segment_distance(centre[k_hit, c], seg_a[j_hit, c],
+                                             seg_b[j_hit, c])
     cen = np.stack([np.full(m, r_b + big), z0], axis=-1)
     phi_t = np.arctan2(touch[:, 1] - cen[:, 1], touch[:, 0] - cen[:, 0])   # about 90-180 deg
     phi_t = np.where(phi_t < 0, phi_t + 2 * np.pi, phi_t)
@@ -175,9 +177,6 @@ def distal_blend(outer: np.ndarray, outer_pole: np.ndarray, block_radius_mm: flo
     # The columns turn a little with height: each profile is laid at the angle of the point
     # of its column where the arc touches the wall, so that the arc ends on the wall (laid
     # at the junction's angle, the end lay up to 0.4 mm off the wall on the sample limb).
-    sa, sb = seg_a[j_hit, c], seg_b[j_hit, c]
-    t_hit = np.clip(np.sum((touch - sa) * (sb - sa), axis=-1)
-                    / np.maximum(np.sum((sb - sa) ** 2, axis=-1), 1e-12), 0.0, 1.0)
     on_wall = rows[j_hit, c] + t_hit[:, None] * (rows[j_hit + 1, c] - rows[j_hit, c])
     theta = np.arctan2(on_wall[:, 1], on_wall[:, 0])
     ring_pts = np.stack([prof_r * np.cos(theta), prof_r * np.sin(theta), prof_z], axis=-1)
